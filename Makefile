@@ -1,0 +1,55 @@
+# Palabre — the two commands: `make run` and `make test`. Both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint types unit browser bench install chromium lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Palabre needs Python 3.11 ($(PYTHON))"; exit 1; }
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Debian's Chromium, for the browser tests (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+run: install
+	$(VENV)/bin/palabre serve
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+types: install
+	$(VENV)/bin/mypy
+
+unit: install
+	$(PY) -m pytest -q -m "not browser"
+
+browser: install chromium
+	$(PY) -m pytest -q -m browser
+
+test: install chromium lint types
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) bench/relay.py
+	$(PY) bench/records.py
+
+# Regenerate the lock file after changing dependencies in pyproject.toml.
+lock:
+	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
+	.lockvenv/bin/pip install -q ".[dev]"
+	.lockvenv/bin/pip freeze --exclude-editable | grep -vi '^palabre' > requirements.lock
+	rm -rf .lockvenv
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts

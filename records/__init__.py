@@ -1,0 +1,1 @@
+"""Persistence and compliance: models, migrations, encryption at rest, logs, retention."""

@@ -1,0 +1,70 @@
+"""Error codes shared by every layer, and the records package's root exception.
+
+The codes live in the lowest package so that REST (server/), Socket.IO
+(signaling/) and the domain (sessions/) all speak the same vocabulary. They
+become an HTTP response or an error ack in exactly one place per transport.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Client-visible error codes (REST bodies and Socket.IO error acks)."""
+
+    BAD_REQUEST = "bad_request"
+    INVALID_JSON = "invalid_json"
+    VALIDATION = "validation_error"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    NOT_AUTHENTICATED = "not_authenticated"
+    BAD_CREDENTIALS = "bad_credentials"
+    THROTTLED = "throttled"
+    CSRF = "csrf_failed"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    LINK_INVALID = "link_invalid"
+    LINK_EXPIRED = "link_expired"
+    LINK_REVOKED = "link_revoked"
+    SESSION_CLOSED = "session_closed"
+    SETUP_DONE = "setup_done"
+    CONSENT_REQUIRED = "consent_required"
+    NOT_JOINED = "not_joined"
+    BAD_SDP = "bad_sdp"
+    UNSUPPORTED_CODEC = "unsupported_codec"
+    ROOM_LOCKED = "room_locked"
+    NOT_IN_ROOM = "not_in_room"
+    CRYPTO = "crypto_error"
+    CHAIN_BROKEN = "chain_broken"
+    INTERNAL = "internal_error"
+
+
+class RecordsError(Exception):
+    """Root of the records package's errors; ``code`` is client-visible."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class NotFound(RecordsError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(RecordsError):
+    code = ErrorCode.CONFLICT
+
+
+class CryptoError(RecordsError):
+    """Decryption or key failure: tampered ciphertext, wrong or missing key."""
+
+    code = ErrorCode.CRYPTO

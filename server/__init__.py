@@ -1,0 +1,1 @@
+"""HTTP edge of Palabre: app factory, configuration, REST API, authentication, CLI."""

@@ -1,0 +1,1 @@
+"""The live-session domain, free of transport: lobby, roles, rooms, whiteboard, chat."""

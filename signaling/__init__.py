@@ -1,0 +1,1 @@
+"""Socket.IO protocol and the WebRTC relay (SFU) built on aiortc."""
