@@ -47,8 +47,8 @@ bench: install
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
 	rm -rf .lockvenv && $(PYTHON) -m venv .lockvenv
-	.lockvenv/bin/pip install -q ".[dev]"
-	.lockvenv/bin/pip freeze --exclude-editable | grep -vi '^palabre' > requirements.lock
+	.lockvenv/bin/pip install -q ".[dev]" setuptools wheel
+	.lockvenv/bin/pip freeze --all --exclude-editable | grep -viE "^(palabre|pip)==" > requirements.lock
 	rm -rf .lockvenv
 
 clean:

@@ -1,0 +1,45 @@
+// JSON calls to Palabre's REST API, with the CSRF double-submit header.
+
+export class ApiError extends Error {
+  constructor(status, code, message, detail = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+function csrfToken() {
+  const match = document.cookie.split('; ').find((c) => c.startsWith('palabre_csrf='));
+  return match ? decodeURIComponent(match.slice('palabre_csrf='.length)) : '';
+}
+
+export async function ensureCsrf() {
+  if (!csrfToken()) await fetch('/healthz', { credentials: 'same-origin' });
+}
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin' };
+  if (method !== 'GET') {
+    await ensureCsrf();
+    headers['X-CSRF-Token'] = csrfToken();
+  }
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'network error');
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw new ApiError(response.status, error.code || 'unknown', error.message || '', error);
+  }
+  return data;
+}

@@ -1,0 +1,70 @@
+// A party's join page: who and what the session is about, or why the link cannot be used.
+import { api } from './api.js';
+import { h, mount } from './dom.js';
+import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
+
+const main = document.getElementById('main');
+let state = null;
+
+function tokenFromLocation() {
+  return decodeURIComponent(location.hash.replace(/^#/, '')).trim();
+}
+
+async function loadJoinInfo() {
+  const token = tokenFromLocation();
+  if (!token) return { error: { code: 'link_invalid' } };
+  try {
+    return { info: await api('POST', '/api/join', { token }) };
+  } catch (error) {
+    return { error: { code: error.code, contact: error.detail.contact_email || '' } };
+  }
+}
+
+function showJoinInfo(info) {
+  const when = formatDateTime(info.local_start, info.timezone);
+  mount(
+    main,
+    h('section', { class: 'card narrow', id: 'join-info' },
+      h('p', { class: 'eyebrow' }, t('join.eyebrow')),
+      h('h1', {}, t('join.hello', { name: info.participant_name })),
+      h('p', { class: 'lead' }, t('join.invited')),
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('join.case')), h('dd', { id: 'case-title' }, info.case_title),
+        h('dt', {}, t('join.mediators')), h('dd', {}, info.mediator_names.join(', ')),
+        h('dt', {}, t('join.when')), h('dd', { id: 'when' }, when),
+        h('dt', {}, t('join.duration')), h('dd', {}, t('sessions.minutes', { n: info.duration_minutes })),
+        h('dt', {}, t('join.yourRole')), h('dd', {}, t(`role.${info.role}`)),
+      ),
+      h('div', { class: 'notice' },
+        h('p', {}, h('strong', {}, t('join.noRecordingTitle'))),
+        h('p', {}, t('join.noRecording'))),
+      h('p', {}, t('join.nextSteps')),
+      h('p', { class: 'muted' }, t('join.contact', { email: info.contact_email })),
+    ),
+  );
+}
+
+function showLinkError({ code, contact }) {
+  const known = ['link_invalid', 'link_expired', 'link_revoked', 'session_closed'];
+  const kind = known.includes(code) ? code : 'generic';
+  mount(
+    main,
+    h('section', { class: 'card narrow error-page', id: 'link-error', dataset: { code: kind } },
+      h('h1', {}, t(`joinError.${kind}.title`)),
+      h('p', {}, t(`joinError.${kind}.body`)),
+      contact
+        ? h('p', {}, t('joinError.contactKnown'), ' ', h('a', { href: `mailto:${contact}` }, contact))
+        : h('p', {}, t('joinError.contactUnknown')),
+    ),
+  );
+}
+
+function render() {
+  if (state.info) showJoinInfo(state.info);
+  else showLinkError(state.error);
+}
+
+wireLanguageSwitch();
+onLanguageChange(render);
+state = await loadJoinInfo();
+render();

@@ -1,0 +1,138 @@
+// One case: its participants, its sessions, and each participant's personal link.
+import { api } from '../api.js';
+import { h, mount } from '../dom.js';
+import { formatDateTime, language, t } from '../i18n.js';
+import { errorBox, field, showError } from './form.js';
+
+const ZONES = ['Europe/Paris', 'Europe/Brussels', 'Europe/Luxembourg', 'Europe/Zurich',
+  'Europe/London', 'America/Montreal', 'America/Guadeloupe', 'America/Martinique',
+  'America/Cayenne', 'Indian/Reunion', 'Indian/Mayotte', 'Pacific/Noumea', 'Pacific/Tahiti', 'UTC'];
+
+export async function showCase(main, caseId) {
+  const [kase, { sessions }] = await Promise.all([
+    api('GET', `/api/cases/${caseId}`),
+    api('GET', `/api/cases/${caseId}/sessions`),
+  ]);
+  const sessionsBox = h('div', { id: 'sessions' });
+  mount(
+    main,
+    h('p', {}, h('a', { href: '/cases', 'data-nav': true }, `← ${t('cases.title')}`)),
+    h('div', { class: 'page-head' }, h('h1', {}, `${kase.reference} — ${kase.title}`)),
+    h('section', { class: 'card' },
+      h('dl', { class: 'facts' },
+        h('dt', {}, t('cases.type')), h('dd', {}, t(`type.${kase.mediation_type}`)),
+        h('dt', {}, t('cases.publicTitle')), h('dd', {}, kase.public_title),
+        h('dt', {}, t('cases.mediators')),
+        h('dd', {}, kase.mediators.map((m) => `${m.display_name}${m.role === 'co' ? ` (${t('cases.co')})` : ''}`).join(', ')),
+        h('dt', {}, t('cases.description')), h('dd', { class: 'confidential' }, kase.description || '—'),
+      ),
+    ),
+    h('section', { class: 'card' },
+      h('h2', {}, t('cases.participants')),
+      h('ul', { class: 'people', id: 'people' }, kase.participants.map((p) =>
+        h('li', {}, h('strong', {}, p.display_name), ` — ${t(`role.${p.role}`)}`, p.email ? ` — ${p.email}` : ''))),
+    ),
+    h('section', { class: 'card' },
+      h('h2', {}, t('sessions.title')),
+      sessionsBox,
+      scheduleForm(caseId, () => showCase(main, caseId)),
+    ),
+  );
+  if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
+  else mount(sessionsBox, sessions.map((s) => sessionBlock(s)));
+}
+
+function scheduleForm(caseId, done) {
+  const error = errorBox();
+  const zones = ZONES.includes(Intl.DateTimeFormat().resolvedOptions().timeZone)
+    ? ZONES
+    : [Intl.DateTimeFormat().resolvedOptions().timeZone, ...ZONES];
+  const form = h(
+    'form',
+    { class: 'inline-form', id: 'schedule-form', onsubmit: submit },
+    h('h3', {}, t('sessions.schedule')),
+    h('div', { class: 'row' },
+      field('sessions.date', h('input', { name: 'date', type: 'date', required: true })),
+      field('sessions.time', h('input', { name: 'time', type: 'time', required: true })),
+      field('sessions.timezone', h('select', { name: 'timezone' },
+        zones.map((z) => h('option', { value: z, selected: z === 'Europe/Paris' }, z)))),
+      field('sessions.duration', h('input', { name: 'duration', type: 'number', min: 15, max: 720, step: 15, value: 120 })),
+    ),
+    error,
+    h('button', { type: 'submit', class: 'primary' }, t('sessions.scheduleSubmit')),
+  );
+  async function submit(event) {
+    event.preventDefault();
+    error.hidden = true;
+    const data = new FormData(form);
+    try {
+      await api('POST', `/api/cases/${caseId}/sessions`, {
+        date: data.get('date'),
+        time: data.get('time'),
+        timezone: data.get('timezone'),
+        duration_minutes: Number(data.get('duration')),
+      });
+      done();
+    } catch (err) {
+      showError(error, err);
+    }
+  }
+  return form;
+}
+
+function sessionBlock(session) {
+  const table = h('tbody');
+  const block = h(
+    'div',
+    { class: 'session', dataset: { sessionId: session.id } },
+    h('h3', {}, formatDateTime(session.starts_at, session.timezone),
+      h('span', { class: 'muted' }, ` · ${session.timezone} · ${t('sessions.minutes', { n: session.duration_minutes })}`)),
+    h('table', { class: 'list links' },
+      h('thead', {}, h('tr', {}, ['participant.name', 'participant.role', 'links.status', 'links.actions'].map((k) => h('th', {}, t(k))))),
+      table),
+  );
+  const refresh = async () => {
+    const { links } = await api('GET', `/api/sessions/${session.id}/links`);
+    mount(table, links.map((link) => linkRow(session, link, refresh)));
+  };
+  refresh();
+  return block;
+}
+
+function linkRow(session, link, refresh) {
+  const status = h('span', { class: `status status-${link.status}` }, t(`links.${link.status}`));
+  const actions = h('td', { class: 'actions' });
+  const feedback = h('span', { class: 'feedback', role: 'status' });
+  const issue = async () => {
+    await api('POST', `/api/sessions/${session.id}/links/${link.participant_id}`);
+    refresh();
+  };
+  if (link.status === 'active') {
+    const url = h('input', { class: 'link-url', readonly: true, value: link.url, 'aria-label': t('links.url') });
+    actions.append(
+      url,
+      h('button', { type: 'button', class: 'secondary copy-link', onclick: async () => {
+        try {
+          await navigator.clipboard.writeText(link.url);
+        } catch {
+          url.select();
+          document.execCommand('copy');
+        }
+        feedback.textContent = t('links.copied');
+      } }, t('links.copy')),
+      h('a', { class: 'button secondary', download: 'mediation.ics',
+        href: `/api/sessions/${session.id}/links/${link.participant_id}/invitation.ics?lang=${language()}` }, t('links.ics')),
+      h('button', { type: 'button', class: 'link danger', onclick: async () => {
+        if (!confirm(t('links.revokeConfirm', { name: link.participant_name }))) return;
+        await api('POST', `/api/links/${link.jti}/revoke`);
+        refresh();
+      } }, t('links.revoke')),
+      feedback,
+    );
+  } else {
+    actions.append(h('button', { type: 'button', class: 'secondary issue-link', onclick: issue },
+      t(link.status === 'none' ? 'links.issue' : 'links.reissue')));
+  }
+  return h('tr', { dataset: { participantId: link.participant_id } },
+    h('td', {}, link.participant_name), h('td', {}, t(`role.${link.role}`)), h('td', {}, status), actions);
+}

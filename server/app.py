@@ -1,0 +1,81 @@
+"""The app factory: builds every service from the configuration and wires the routes."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from aiohttp import web
+
+from records.accounts import AccountStore
+from records.cases import CaseStore
+from records.db import Database
+from records.scheduling import ScheduleStore
+from server import routes_auth, routes_cases, routes_join, routes_sessions
+from server import web as pages
+from server.api import Api
+from server.config import Config
+from server.context import SERVICES, Services, SetupState
+from server.errors import error_middleware
+from server.links import LinkService, LinkSigner
+from server.security import csrf_middleware, forwarded_middleware, headers_middleware
+from server.signing import load_or_create_signing_key
+from server.throttle import LoginThrottle
+
+logger = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+
+
+def build_api() -> Api:
+    api = Api("Palabre", VERSION)
+    for module in (routes_auth, routes_cases, routes_sessions, routes_join):
+        module.register_routes(api)
+    return api
+
+
+def new_setup_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+async def create_app(config: Config, *, setup_code: str | None = None) -> web.Application:
+    """Builds the application. ``setup_code`` opens the first-run page on an empty database."""
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(config.database_url)
+    accounts = AccountStore(db)
+    schedule = ScheduleStore(db)
+    signer = LinkSigner(load_or_create_signing_key(config.var_dir))
+    if setup_code is not None and await accounts.count_mediators() > 0:
+        setup_code = None
+    svc = Services(
+        config=config,
+        db=db,
+        accounts=accounts,
+        cases=CaseStore(db),
+        schedule=schedule,
+        links=LinkService(
+            signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
+        ),
+        throttle=LoginThrottle(config.auth.login_max_failures, config.auth.login_window_seconds),
+        setup=SetupState(setup_code),
+    )
+    app = web.Application(
+        client_max_size=config.http.max_body_bytes,
+        middlewares=[
+            forwarded_middleware(config.http.trust_forwarded),
+            headers_middleware(config.secure_cookies),
+            error_middleware,
+            csrf_middleware(config.http.public_url, config.secure_cookies),
+        ],
+    )
+    app[SERVICES] = svc
+    build_api().register(app)
+    pages.register_routes(app)
+
+    async def close_db(_app: web.Application) -> None:
+        await db.close()
+
+    app.on_cleanup.append(close_db)
+    return app

@@ -1,0 +1,161 @@
+"""Configuration: one frozen dataclass per section, read once from PALABRE_* variables.
+
+A bad value fails loudly at start; nothing reads the environment afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from records.db import sqlite_url
+
+
+class ConfigError(ValueError):
+    """A PALABRE_* variable has a value Palabre cannot use."""
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://localhost:8080"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    trust_forwarded: bool = False
+    max_body_bytes: int = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    link_grace_hours: int = 2
+
+
+@dataclass(frozen=True)
+class IceServer:
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    ice_servers: list[IceServer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Config:
+    var_dir: Path
+    database_url: str
+    http: HttpConfig
+    auth: AuthConfig
+    media: MediaConfig
+    redis_url: str | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.http.public_url.startswith("https://")
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.auth.session_hours)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{name} points to {raw!r}, which is not a readable file")
+    return path
+
+
+def _ice_servers(raw: str | None) -> list[IceServer]:
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+        servers = []
+        for item in items:
+            urls = item["urls"]
+            urls = [urls] if isinstance(urls, str) else list(urls)
+            if not urls or not all(isinstance(u, str) for u in urls):
+                raise ValueError("urls")
+            servers.append(IceServer(urls, item.get("username"), item.get("credential")))
+        return servers
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ConfigError(
+            'PALABRE_ICE_SERVERS must be JSON like [{"urls": ["stun:host:3478"]}]'
+        ) from exc
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    var_dir = Path(env.get("PALABRE_VAR_DIR") or "var").resolve()
+    host = env.get("PALABRE_HOST") or "127.0.0.1"
+    port = _int(env, "PALABRE_PORT", 8080, 0, 65535)
+    cert, key = _path(env, "PALABRE_TLS_CERT"), _path(env, "PALABRE_TLS_KEY")
+    if (cert is None) != (key is None):
+        raise ConfigError("PALABRE_TLS_CERT and PALABRE_TLS_KEY go together")
+    scheme = "https" if cert else "http"
+    shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104
+    public_url = (env.get("PALABRE_PUBLIC_URL") or f"{scheme}://{shown_host}:{port}").rstrip("/")
+    if not public_url.startswith(("http://", "https://")):
+        raise ConfigError("PALABRE_PUBLIC_URL must start with http:// or https://")
+    http = HttpConfig(
+        host=host,
+        port=port,
+        public_url=public_url,
+        tls_cert=cert,
+        tls_key=key,
+        trust_forwarded=_bool(env, "PALABRE_TRUST_FORWARDED", False),
+        max_body_bytes=_int(env, "PALABRE_MAX_BODY_BYTES", 1024 * 1024, 1024, 1 << 30),
+    )
+    auth = AuthConfig(
+        session_hours=_int(env, "PALABRE_SESSION_HOURS", 12, 1, 24 * 30),
+        login_max_failures=_int(env, "PALABRE_LOGIN_MAX_FAILURES", 5, 1, 1000),
+        login_window_seconds=_int(env, "PALABRE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
+    )
+    media = MediaConfig(ice_servers=_ice_servers(env.get("PALABRE_ICE_SERVERS")))
+    database_url = env.get("PALABRE_DATABASE_URL") or sqlite_url(var_dir)
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+asyncpg://" + database_url.removeprefix("postgresql://")
+    return Config(
+        var_dir=var_dir,
+        database_url=database_url,
+        http=http,
+        auth=auth,
+        media=media,
+        redis_url=env.get("PALABRE_REDIS_URL") or None,
+    )

@@ -1,0 +1,59 @@
+"""The services the app factory builds, and how a handler reaches them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from records.accounts import AccountStore, Mediator
+from records.cases import CaseStore
+from records.db import Database
+from records.errors import ErrorCode
+from records.scheduling import ScheduleStore
+from server.config import Config
+from server.errors import ApiError
+from server.links import LinkService
+from server.throttle import LoginThrottle
+
+SESSION_COOKIE = "palabre_session"
+
+
+@dataclass
+class SetupState:
+    """The one-time code that guards creating the first account on a fresh database."""
+
+    code: str | None
+
+
+@dataclass(frozen=True)
+class Services:
+    config: Config
+    db: Database
+    accounts: AccountStore
+    cases: CaseStore
+    schedule: ScheduleStore
+    links: LinkService
+    throttle: LoginThrottle
+    setup: SetupState
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def services(request: web.Request) -> Services:
+    return request.app[SERVICES]
+
+
+async def current_mediator(request: web.Request) -> Mediator | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > 200:
+        return None
+    return await services(request).accounts.get_auth_session(token)
+
+
+async def require_mediator(request: web.Request) -> Mediator:
+    mediator = await current_mediator(request)
+    if mediator is None:
+        raise ApiError(401, ErrorCode.NOT_AUTHENTICATED, "please sign in")
+    return mediator

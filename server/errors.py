@@ -1,0 +1,83 @@
+"""Client-visible errors of the HTTP edge and their one translation into responses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from records.errors import Conflict, CryptoError, ErrorCode, NotFound, RecordsError
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    """An error the client is told about: an HTTP status, a code and a message."""
+
+    def __init__(self, status: int, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_body(code: ErrorCode, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code.value, "message": message}}
+
+
+def error_response(status: int, code: ErrorCode, message: str) -> web.Response:
+    response = web.json_response(error_body(code, message), status=status)
+    return response
+
+
+_RECORDS_STATUS: list[tuple[type[RecordsError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (CryptoError, 500),
+]
+
+_HTTP_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.BAD_REQUEST,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+}
+
+
+def _records_status(exc: RecordsError) -> int:
+    for kind, status in _RECORDS_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 400
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one place where exceptions become JSON error responses for /api and /healthz."""
+    is_api = request.path.startswith("/api/")
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message)
+    except RecordsError as exc:
+        return error_response(_records_status(exc), exc.code, exc.message)
+    except web.HTTPException as exc:
+        if not is_api or exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, ErrorCode.BAD_REQUEST)
+        message = "request body too large" if exc.status == 413 else exc.reason
+        response = error_response(exc.status, code, message)
+        if exc.status == 405 and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        logger.exception("unhandled error on %s %s", request.method, request.match_info.route)
+        if not is_api:
+            raise
+        return error_response(500, ErrorCode.INTERNAL, "internal error")

@@ -1,0 +1,77 @@
+"""What a party sees when opening a personal link (the token comes in the body, not the URL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from aiohttp import web
+from pydantic import Field
+
+from records.cases import ParticipantRole
+from server.api import Api, Out, Strict, reply
+from server.context import services
+from server.errors import error_response
+from server.links import MAX_TOKEN_LENGTH, LinkError
+from server.routes_sessions import session_out
+
+
+class JoinIn(Strict):
+    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+
+
+class JoinOut(Out):
+    participant_name: str
+    role: ParticipantRole
+    case_title: str
+    mediator_names: list[str]
+    starts_at: datetime
+    local_start: datetime
+    timezone: str
+    duration_minutes: int
+    contact_email: str
+
+
+class JoinErrorDetail(Out):
+    code: str
+    message: str
+    contact_email: str
+
+
+class JoinErrorOut(Out):
+    error: JoinErrorDetail
+
+
+async def resolve_link(request: web.Request, body: JoinIn) -> web.Response:
+    svc = services(request)
+    try:
+        info = await svc.links.resolve(body.token)
+    except LinkError as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+        response.text = JoinErrorOut(
+            error=JoinErrorDetail(
+                code=exc.code.value, message=exc.message, contact_email=exc.contact
+            )
+        ).model_dump_json()
+        return response
+    session = session_out(info.session)
+    return reply(
+        JoinOut(
+            participant_name=info.participant_name,
+            role=info.link.role,
+            case_title=info.case_public_title,
+            mediator_names=info.mediator_names,
+            starts_at=session.starts_at,
+            local_start=session.local_start,
+            timezone=session.timezone,
+            duration_minutes=session.duration_minutes,
+            contact_email=info.lead_mediator_email,
+        )
+    )
+
+
+def register_routes(api: Api) -> None:
+    api.add(
+        "POST", "/api/join", resolve_link, summary="Resolve a personal link", tag="join",
+        body=JoinIn, response=JoinOut, auth=False,
+    )  # fmt: skip

@@ -1,0 +1,232 @@
+"""Scheduling sessions of a case and managing each participant's personal link."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+from pydantic import Field
+
+from records.cases import ParticipantRole
+from records.errors import ErrorCode, NotFound
+from records.models import utcnow
+from records.scheduling import InviteLink, ScheduledSession
+from server import ics
+from server.api import Api, Out, Strict, reply
+from server.context import require_mediator, services
+from server.errors import ApiError
+
+
+class SessionIn(Strict):
+    date: date
+    time: time
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] = "Europe/Paris"
+    duration_minutes: Annotated[int, Field(ge=15, le=720)] = 120
+
+
+class SessionOut(Out):
+    id: str
+    case_id: str
+    starts_at: datetime
+    local_start: datetime
+    timezone: str
+    duration_minutes: int
+    status: str
+
+
+class SessionListOut(Out):
+    sessions: list[SessionOut]
+
+
+LinkStatus = Literal["active", "revoked", "expired", "none"]
+
+
+class LinkOut(Out):
+    participant_id: str
+    participant_name: str
+    role: ParticipantRole
+    status: LinkStatus
+    jti: str | None
+    url: str | None
+    expires_at: datetime | None
+
+
+class LinkListOut(Out):
+    links: list[LinkOut]
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiError(400, ErrorCode.VALIDATION, "timezone: unknown time zone") from None
+
+
+def session_out(s: ScheduledSession) -> SessionOut:
+    return SessionOut(
+        id=s.id,
+        case_id=s.case_id,
+        starts_at=s.starts_at,
+        local_start=s.starts_at.astimezone(_zone(s.timezone)),
+        timezone=s.timezone,
+        duration_minutes=s.duration_minutes,
+        status=s.status,
+    )
+
+
+async def schedule_session(request: web.Request, body: SessionIn) -> web.Response:
+    me = await require_mediator(request)
+    zone = _zone(body.timezone)
+    starts_at = datetime.combine(body.date, body.time, tzinfo=zone)
+    if starts_at + timedelta(minutes=body.duration_minutes) < utcnow():
+        raise ApiError(400, ErrorCode.VALIDATION, "date: this session would already be over")
+    session = await services(request).schedule.schedule_session(
+        request.match_info["case_id"], me.id, starts_at, body.timezone, body.duration_minutes
+    )
+    return reply(session_out(session), 201)
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    sessions = await services(request).schedule.list_sessions(request.match_info["case_id"], me.id)
+    return reply(SessionListOut(sessions=[session_out(s) for s in sessions]))
+
+
+def _link_status(link: InviteLink) -> LinkStatus:
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= utcnow():
+        return "expired"
+    return "active"
+
+
+async def list_links(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    session = await svc.schedule.get_session(request.match_info["session_id"], me.id)
+    case = await svc.cases.get_case(session.case_id, me.id)
+    current = {
+        link.participant_id: link for link in await svc.schedule.list_links(session.id, me.id)
+    }
+    out = []
+    for p in case.participants:
+        link = current.get(p.id)
+        status = _link_status(link) if link else "none"
+        out.append(
+            LinkOut(
+                participant_id=p.id,
+                participant_name=p.display_name,
+                role=p.role,
+                status=status,
+                jti=link.jti if link else None,
+                url=svc.links.url_for(link) if link and status == "active" else None,
+                expires_at=link.expires_at if link else None,
+            )
+        )
+    return reply(LinkListOut(links=out))
+
+
+async def issue_link(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    link = await svc.links.issue(
+        request.match_info["session_id"], request.match_info["participant_id"], me.id
+    )
+    info = await svc.schedule.get_join_info(link.jti)
+    return reply(
+        LinkOut(
+            participant_id=link.participant_id,
+            participant_name=info.participant_name,
+            role=link.role,
+            status="active",
+            jti=link.jti,
+            url=svc.links.url_for(link),
+            expires_at=link.expires_at,
+        ),
+        201,
+    )
+
+
+async def revoke_link(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    await services(request).schedule.revoke_link(request.match_info["jti"], me.id)
+    return web.Response(status=204)
+
+
+async def invitation(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    session_id, participant_id = (
+        request.match_info["session_id"],
+        request.match_info["participant_id"],
+    )
+    links = await svc.schedule.list_links(session_id, me.id)
+    link = next((x for x in links if x.participant_id == participant_id), None)
+    if link is None or _link_status(link) != "active":
+        raise NotFound("this participant has no active link for the session")
+    info = await svc.schedule.get_join_info(link.jti)
+    lang = request.query.get("lang", "fr")
+    if lang == "en":
+        summary = f"Mediation session — {info.case_public_title}"
+        text = (
+            f"Mediation session with {', '.join(info.mediator_names)}.\n"
+            f"Your personal link (do not share it): {svc.links.url_for(link)}\n"
+            "No recording of any kind is allowed. Open the link a few minutes early to check "
+            "your camera and microphone."
+        )
+    else:
+        summary = f"Séance de médiation — {info.case_public_title}"
+        text = (
+            f"Séance de médiation avec {', '.join(info.mediator_names)}.\n"
+            f"Votre lien personnel (ne le transmettez pas) : {svc.links.url_for(link)}\n"
+            "Aucun enregistrement n'est autorisé. Ouvrez le lien quelques minutes avant "
+            "pour vérifier votre caméra et votre micro."
+        )
+    body = ics.render(
+        ics.Invitation(
+            uid=f"{link.jti}@palabre",
+            starts_at=info.session.starts_at,
+            duration=timedelta(minutes=info.session.duration_minutes),
+            summary=summary,
+            description=text,
+            url=svc.links.url_for(link),
+            stamp=utcnow(),
+        )
+    )
+    return web.Response(
+        body=body.encode(),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="mediation.ics"'},
+    )
+
+
+def register_routes(api: Api) -> None:
+    tag = "sessions"
+    api.add(
+        "POST", "/api/cases/{case_id}/sessions", schedule_session, summary="Schedule a session",
+        tag=tag, body=SessionIn, response=SessionOut, status=201,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/cases/{case_id}/sessions", list_sessions, summary="Sessions of a case",
+        tag=tag, response=SessionListOut,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/sessions/{session_id}/links", list_links,
+        summary="Each participant's current link", tag=tag, response=LinkListOut,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/sessions/{session_id}/links/{participant_id}", issue_link,
+        summary="Issue (or re-issue) a participant's link", tag=tag, response=LinkOut, status=201,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/links/{jti}/revoke", revoke_link, summary="Revoke a link", tag=tag,
+        status=204,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/sessions/{session_id}/links/{participant_id}/invitation.ics", invitation,
+        summary="Calendar invitation carrying the participant's link", tag=tag,
+        produces="text/calendar",
+    )  # fmt: skip

@@ -1,0 +1,121 @@
+"""Security middlewares: forwarded headers, CSRF double-submit, headers on every response."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from records.errors import ErrorCode
+from server.errors import ApiError, Handler
+
+CSRF_COOKIE = "palabre_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self' ws: wss:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def forwarded_middleware(trust: bool) -> Middleware:
+    """Honours X-Forwarded-Proto/Host/For only when Palabre sits behind a trusted proxy."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if trust:
+            changes: dict[str, str] = {}
+            proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
+            if proto in {"http", "https"}:
+                changes["scheme"] = proto
+            host = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+            if host:
+                changes["host"] = host
+            remote = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+            if remote:
+                changes["remote"] = remote
+            if changes:
+                request = request.clone(**changes)  # type: ignore[arg-type]
+        return await handler(request)
+
+    return middleware
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csrf_middleware(public_url: str, secure: bool) -> Middleware:
+    """Double-submit token for every state-changing API call, plus an Origin check."""
+    allowed_origin = _origin(public_url)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method in UNSAFE and request.path.startswith("/api/"):
+            origin = request.headers.get("Origin")
+            own = f"{request.scheme}://{request.host}"
+            if origin is not None and origin not in {allowed_origin, own}:
+                raise ApiError(403, ErrorCode.CSRF, "cross-site request refused")
+            cookie = request.cookies.get(CSRF_COOKIE, "")
+            header = request.headers.get(CSRF_HEADER, "")
+            if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
+                raise ApiError(403, ErrorCode.CSRF, "missing or wrong CSRF token")
+        response = await handler(request)
+        if CSRF_COOKIE not in request.cookies and not response.prepared:
+            response.set_cookie(
+                CSRF_COOKIE,
+                secrets.token_urlsafe(24),
+                path="/",
+                samesite="Strict",
+                secure=secure,
+                httponly=False,  # the page reads it to echo it in the header
+            )
+        return response
+
+    return middleware
+
+
+def headers_middleware(https: bool) -> Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            _secure_headers(exc, request, https)
+            raise
+        _secure_headers(response, request, https)
+        return response
+
+    return middleware
+
+
+def _secure_headers(response: web.StreamResponse, request: web.Request, https: bool) -> None:
+    if response.prepared:
+        return
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    h["X-Frame-Options"] = "DENY"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    h["Permissions-Policy"] = "camera=(self), microphone=(self), display-capture=(self)"
+    if request.path.startswith("/api/") or request.path.startswith("/join"):
+        h["Cache-Control"] = "no-store"
+    if https:
+        h["Strict-Transport-Security"] = "max-age=31536000"

@@ -1,0 +1,40 @@
+"""The server's token-signing secret: a generated file under var/, mode 0600."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SIGNING_KEY_FILE = "signing.key"
+
+
+def load_or_create_signing_key(var_dir: Path) -> bytes:
+    """Reads var/signing.key, creating it (0600, never wider) on first run."""
+    path = var_dir / SIGNING_KEY_FILE
+    var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise PermissionError(
+                f"{path} is readable by others (mode {mode:o}); run chmod 600 on it"
+            ) from None
+        key = bytes.fromhex(path.read_text().strip())
+        if len(key) < 32:
+            raise ValueError(f"{path} holds a key shorter than 32 bytes") from None
+        return key
+    key = secrets.token_bytes(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(key.hex() + "\n")
+    logger.warning(
+        "generated a new token-signing key at %s (mode 0600); keep it out of backups "
+        "shared with the database, and keep it stable: replacing it invalidates every link",
+        path,
+    )
+    return key

@@ -1,0 +1,41 @@
+"""Serves the frontend: static ES modules and styles, and the HTML pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+# Mediator pages share one shell; parties get the join page.
+MEDIATOR_PAGES = ["/", "/login", "/setup", "/cases", "/cases/new", "/cases/{case_id}"]
+
+
+def _page(name: str) -> web.Response:
+    return web.Response(
+        body=(FRONTEND / name).read_bytes(),
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+async def mediator_page(request: web.Request) -> web.Response:
+    return _page("index.html")
+
+
+async def join_page(request: web.Request) -> web.Response:
+    return _page("join.html")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def register_routes(app: web.Application) -> None:
+    for path in MEDIATOR_PAGES:
+        app.router.add_get(path, mediator_page)
+    app.router.add_get("/join", join_page)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static", FRONTEND / "static", follow_symlinks=False)

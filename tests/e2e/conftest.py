@@ -1,0 +1,101 @@
+"""Browser tests: a real ``palabre serve`` process driven by Playwright on Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+CHROMIUM = os.environ.get("PALABRE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    var_dir: Path
+    setup_code: str | None
+    process: subprocess.Popen[str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    port = _free_port()
+    var = tmp_path / "var"
+    env = {
+        **os.environ,
+        "PALABRE_VAR_DIR": str(var),
+        "PALABRE_PORT": str(port),
+        "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
+    }
+    env.pop("PALABRE_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    lines: list[str] = []
+    # Drain the server's output for the whole test so that its pipe never fills up.
+    drain = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    drain.start()
+    url = f"http://localhost:{port}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("server did not start:\n" + "".join(lines))
+    codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
+    yield LiveServer(url, var, codes[0] if codes else None, proc)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if proc.stdout:
+        proc.stdout.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()

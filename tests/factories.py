@@ -1,0 +1,41 @@
+"""Shared factories for records-level tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from records.accounts import AccountStore, Mediator
+from records.cases import Case, CaseStore, MediationType, NewCase, NewParticipant, ParticipantRole
+from records.db import Database
+from records.scheduling import ScheduledSession, ScheduleStore
+
+
+async def make_mediator(db: Database, email: str = "anne@example.org") -> Mediator:
+    return await AccountStore(db).create_mediator(email, email.split("@")[0].title(), "x-hash")
+
+
+async def make_case(db: Database, mediator: Mediator, co_ids: list[str] | None = None) -> Case:
+    return await CaseStore(db).create_case(
+        mediator.id,
+        NewCase(
+            reference="2026-014",
+            title="Dupont / Durand — mur mitoyen",
+            public_title="Médiation de voisinage",
+            mediation_type=MediationType.NEIGHBOURHOOD,
+            description="Confidential description",
+            participants=[
+                NewParticipant("Jeanne Dupont", ParticipantRole.PARTY, "jeanne@example.org"),
+                NewParticipant("Marc Durand", ParticipantRole.PARTY, None),
+                NewParticipant("Me Paul Girard", ParticipantRole.COUNSEL, "girard@example.org"),
+            ],
+            co_mediator_ids=co_ids or [],
+        ),
+    )
+
+
+async def make_session(
+    db: Database, case: Case, mediator: Mediator, starts_in: timedelta = timedelta(days=2)
+) -> ScheduledSession:
+    return await ScheduleStore(db).schedule_session(
+        case.id, mediator.id, datetime.now(UTC) + starts_in, "Europe/Paris", 90
+    )

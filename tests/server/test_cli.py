@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(args: list[str], var: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PALABRE_VAR_DIR": str(var)}
+    env.pop("PALABRE_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_create_mediator_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    args = ["admin", "create-mediator", "--email", "a@example.org", "--name", "Anne"]
+    done = run(args, tmp_path, "a long enough password\n")
+    assert done.returncode == 0, done.stderr
+    assert "mediator account created" in done.stdout
+    again = run(args, tmp_path, "a long enough password\n")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+    assert "a long enough password" not in again.stderr + again.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--email", "nope", "--name", "A"], "a long enough password\n", "--email"),
+        (["--email", "a@example.org", "--name", "A"], "short\n", "at least 10"),
+    ],
+)
+def test_create_mediator_refuses_bad_input(
+    tmp_path: Path, args: list[str], stdin: str, message: str
+) -> None:
+    done = run(["admin", "create-mediator", *args], tmp_path, stdin)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_db_upgrade_and_bad_config(tmp_path: Path) -> None:
+    done = run(["db", "upgrade"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "palabre.db").exists()
+    env = {**os.environ, "PALABRE_VAR_DIR": str(tmp_path), "PALABRE_PORT": "x"}
+    bad = subprocess.run(
+        [sys.executable, "-m", "server.cli", "db", "upgrade"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "PALABRE_PORT" in bad.stderr

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.config import ConfigError, load_config
+
+
+def test_defaults_are_embedded(tmp_path: Path) -> None:
+    config = load_config({"PALABRE_VAR_DIR": str(tmp_path)})
+    assert config.database_url == f"sqlite+aiosqlite:///{tmp_path / 'palabre.db'}"
+    assert config.http.public_url == "http://localhost:8080"
+    assert not config.secure_cookies
+    assert config.media.ice_servers == []
+
+
+def test_postgres_url_gets_the_async_driver() -> None:
+    config = load_config({"PALABRE_DATABASE_URL": "postgresql://u@db:5432/palabre"})
+    assert config.database_url == "postgresql+asyncpg://u@db:5432/palabre"
+
+
+def test_ice_servers_parse() -> None:
+    config = load_config(
+        {"PALABRE_ICE_SERVERS": '[{"urls": "stun:s:3478"}, {"urls": ["turn:t"], "username": "u"}]'}
+    )
+    assert config.media.ice_servers[0].urls == ["stun:s:3478"]
+    assert config.media.ice_servers[1].username == "u"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PALABRE_PORT": "eighty"},
+        {"PALABRE_PORT": "70000"},
+        {"PALABRE_TRUST_FORWARDED": "maybe"},
+        {"PALABRE_PUBLIC_URL": "ftp://x"},
+        {"PALABRE_TLS_CERT": "/nonexistent.pem", "PALABRE_TLS_KEY": "/nonexistent.key"},
+        {"PALABRE_ICE_SERVERS": "stun:x"},
+        {"PALABRE_ICE_SERVERS": '[{"url": "stun:x"}]'},
+    ],
+)
+def test_bad_values_fail_loudly(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        load_config(env)
+
+
+def test_tls_gives_https_and_secure_cookies(tmp_path: Path) -> None:
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    cert.write_text("x")
+    key.write_text("y")
+    config = load_config({"PALABRE_TLS_CERT": str(cert), "PALABRE_TLS_KEY": str(key)})
+    assert config.http.public_url == "https://localhost:8080"
+    assert config.secure_cookies
+    with pytest.raises(ConfigError):
+        load_config({"PALABRE_TLS_CERT": str(cert)})
