@@ -15,6 +15,7 @@ from aiortc.contrib.media import MediaBlackhole
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.sdp import SessionDescription
 
+from signaling.relay import RelayClosedError, UnknownParticipantError
 from signaling.relay.aiortc_hooks import host_addresses
 
 LOOPBACK = ("127.0.0.1",)
@@ -80,6 +81,10 @@ class Client:
             answer = await self.pc.createAnswer()
             with host_addresses(LOOPBACK):
                 await self.pc.setLocalDescription(answer)
+            # aiortc starts its receivers in a task scheduled by
+            # setLocalDescription (a browser has them ready when it resolves):
+            # let it run before the relay starts sending.
+            await asyncio.sleep(0.02)
             await self.relay.handle_answer(self.pid, self.pc.localDescription.sdp)
             self.offers_handled += 1
 
@@ -138,6 +143,8 @@ class Harness:
     async def _deliver(self, client: Client, sdp: str) -> None:
         try:
             await client.on_server_offer(sdp)
+        except (UnknownParticipantError, RelayClosedError):
+            pass  # the participant left (or the relay closed) while the offer travelled
         except Exception as exc:
             self.errors.append(exc)
 
