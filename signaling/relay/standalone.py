@@ -192,7 +192,7 @@ class RelayProcess:
                 break
             message = json.loads(line)
             if "event" in message:
-                task = asyncio.create_task(
+                task: asyncio.Task[None] = asyncio.ensure_future(
                     self._on_offer(message["participant_id"], message["sdp"])
                 )
                 self._events.add(task)

@@ -158,8 +158,8 @@ class Harness:
             await client.close()
 
 
-async def wait_for(predicate: Any, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate: Any, within: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if predicate():
             return True

@@ -54,7 +54,7 @@ async def test_bad_offers_are_refused_and_others_keep_flowing(
     alice, bob = harness.add(Client("alice")), harness.add(Client("bob"))
     await alice.connect(relay, "plenary")
     await bob.connect(relay, "plenary")
-    assert await wait_for(lambda: bob.count("alice", "camera") > 3, timeout=15)
+    assert await wait_for(lambda: bob.count("alice", "camera") > 3, within=15)
     await relay.join("mallory", "plenary")
 
     good = await client_offer()
@@ -94,7 +94,7 @@ async def test_bad_offers_are_refused_and_others_keep_flowing(
     mallory.relay = relay
     await relay.leave("mallory")
     await mallory.connect(relay, "plenary")
-    assert await wait_for(lambda: mallory.count("alice", "camera") > 3, timeout=10)
+    assert await wait_for(lambda: mallory.count("alice", "camera") > 3, within=10)
     assert not harness.errors
 
 
@@ -109,7 +109,7 @@ async def test_glare_relay_is_impolite() -> None:
     try:
         await alice.connect(relay, "plenary")
         await bob.connect(relay, "plenary")  # bob publishes: the relay offers alice
-        assert await wait_for(lambda: "alice" in pending, timeout=5)
+        assert await wait_for(lambda: "alice" in pending, within=5)
         alice.pc.addTransceiver("video", direction="recvonly")
         await alice.pc.setLocalDescription(await alice.pc.createOffer())
         with pytest.raises(GlareError) as info:

@@ -24,7 +24,7 @@ async def test_leave_drops_forwarding_and_everything_is_released(harness: Harnes
     alice, bob, carol = (harness.add(Client(pid)) for pid in ("alice", "bob", "carol"))
     for client in (alice, bob, carol):
         await client.connect(relay, "plenary")
-    assert await wait_for(lambda: alice.count("bob", "camera") > 3, timeout=15)
+    assert await wait_for(lambda: alice.count("bob", "camera") > 3, within=15)
     assert relay.peer_connection_count == 3
 
     await relay.leave("bob")
@@ -41,14 +41,14 @@ async def test_leave_drops_forwarding_and_everything_is_released(harness: Harnes
     await relay.leave("carol")
     assert relay.peer_connection_count == 0
     assert relay.forwarded_streams() == []
-    assert await wait_for(lambda: relay.background_task_count == 0, timeout=5)
+    assert await wait_for(lambda: relay.background_task_count == 0, within=5)
     await relay.close()
     await harness.close()
     # aiortc's own tasks and decoder threads of the relay and the clients end too
-    assert await wait_for(lambda: not (other_tasks() - tasks_before), timeout=10), (
+    assert await wait_for(lambda: not (other_tasks() - tasks_before), within=10), (
         other_tasks() - tasks_before
     )
-    assert await wait_for(lambda: threading.active_count() <= threads_before + 4, timeout=5)
+    assert await wait_for(lambda: threading.active_count() <= threads_before + 4, within=5)
     assert not harness.errors
 
 
@@ -56,7 +56,7 @@ async def test_stopping_a_track_unpublishes_it(relay: Relay, harness: Harness) -
     alice, bob = harness.add(Client("alice")), harness.add(Client("bob"))
     await alice.connect(relay, "plenary")
     await bob.connect(relay, "plenary")
-    assert await wait_for(lambda: bob.count("alice", "camera") > 3, timeout=15)
+    assert await wait_for(lambda: bob.count("alice", "camera") > 3, within=15)
 
     # alice stops sending her camera: renegotiate with that transceiver recvonly
     async with alice._negotiation:

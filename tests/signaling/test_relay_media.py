@@ -22,7 +22,7 @@ async def test_three_participants_receive_each_other(relay: Relay, harness: Harn
             if o is not c
         )
 
-    assert await wait_for(everyone_sees_everyone, timeout=15), {
+    assert await wait_for(everyone_sees_everyone, within=15), {
         c.pid: {k: len(v) for k, v in c.frames.items()} for c in clients
     }
     assert not harness.errors

@@ -11,11 +11,7 @@ from .clients import Client, Harness, wait_for
 
 
 def cross_room_streams(relay: Relay, pid: str) -> list[object]:
-    return [
-        s
-        for s in relay.forwarded_streams()
-        if pid in (s.publisher_id, s.subscriber_id)
-    ]
+    return [s for s in relay.forwarded_streams() if pid in (s.publisher_id, s.subscriber_id)]
 
 
 async def test_moving_to_caucus_stops_and_restarts_forwarding(
@@ -26,7 +22,7 @@ async def test_moving_to_caucus_stops_and_restarts_forwarding(
         await client.connect(relay, "plenary")
     assert await wait_for(
         lambda: carol.count("alice", "camera") > 3 and alice.count("carol", "camera") > 3,
-        timeout=15,
+        within=15,
     )
 
     await relay.set_room("carol", "caucus")
@@ -48,9 +44,11 @@ async def test_moving_to_caucus_stops_and_restarts_forwarding(
     await relay.set_room("bob", "caucus")
     back = time.monotonic()
     assert await wait_for(
-        lambda: carol.count("bob", "camera", since=back) > 3
-        and bob.count("carol", "camera", since=back) > 3,
-        timeout=10,
+        lambda: (
+            carol.count("bob", "camera", since=back) > 3
+            and bob.count("carol", "camera", since=back) > 3
+        ),
+        within=10,
     )
     await asyncio.sleep(0.5)
     quiet_from = time.monotonic()
@@ -65,11 +63,12 @@ async def test_moving_to_caucus_stops_and_restarts_forwarding(
     back = time.monotonic()
     assert await wait_for(
         lambda: all(
-            c.count(o.pid, "camera", since=back) > 3 and c.count(o.pid, "microphone", since=back) > 3
+            c.count(o.pid, "camera", since=back) > 3
+            and c.count(o.pid, "microphone", since=back) > 3
             for c in (alice, bob, carol)
             for o in (alice, bob, carol)
             if o is not c
         ),
-        timeout=10,
+        within=10,
     )
     assert not harness.errors
