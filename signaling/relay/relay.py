@@ -1,0 +1,692 @@
+"""The selective forwarding unit: one aiortc peer connection per participant,
+RTP packets forwarded from publishers to subscribers of the same room.
+
+See the package docstring for the API contract; aiortc internals are only
+touched through :mod:`.aiortc_hooks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
+from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.rtp import RtpPacket
+from aiortc.sdp import candidate_from_sdp
+
+from records.errors import ErrorCode
+
+from . import aiortc_hooks as hooks
+from .config import RelayConfig
+from .errors import (
+    AlreadyJoinedError,
+    BadCandidateError,
+    GlareError,
+    MalformedSdpError,
+    RelayClosedError,
+    RelayError,
+    SignalingStateError,
+    UnknownParticipantError,
+    UnsupportedCodecError,
+)
+from .rewrite import StreamRewriter, vp8_keyframe_start
+from .sdp_inspect import FORWARDED_CODECS, assign_labels, parse_candidate, parse_description
+
+logger = logging.getLogger(__name__)
+
+OfferCallback = Callable[[str, str], Awaitable[None]]
+
+CLOCK_RATES: Mapping[str, int] = {"video": 90_000, "audio": 48_000}
+HISTORY_SIZE = 256
+KEYFRAME_RETRY = 1.0
+REMB_INTERVAL = 1.0
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTrack:
+    """A track a participant publishes (introspection)."""
+
+    publisher_id: str
+    room_id: str
+    kind: str
+    label: str
+    mid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardedStream:
+    """One publisher track forwarded to one subscriber (introspection).
+
+    ``active`` is True once the subscriber's peer connection has negotiated
+    the stream; only active streams carry packets.
+    """
+
+    publisher_id: str
+    subscriber_id: str
+    room_id: str
+    kind: str
+    label: str
+    active: bool
+    packets_sent: int
+
+
+class _Published:
+    def __init__(
+        self, owner: _Participant, mid: str, kind: str, label: str, transceiver: Any
+    ) -> None:
+        self.owner = owner
+        self.mid = mid
+        self.kind = kind
+        self.label = label
+        self.transceiver = transceiver
+        self.receiver = transceiver.receiver
+        self.rtcp_ssrc = hooks.sender_ssrc(transceiver.sender)
+        self.clock_rates: dict[int, int] = {}
+        self.ssrc: int | None = None
+        self.outputs: dict[str, _Slot] = {}
+        self.last_pli = -1e9
+        self.last_remb = -1e9
+        self.packets_in = 0
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.owner.pid, self.mid)
+
+    def update_codecs(self) -> None:
+        self.clock_rates = {
+            codec.payloadType: int(codec.clockRate)
+            for codec in hooks.negotiated_codecs(self.transceiver)
+        }
+
+
+@dataclass(eq=False)
+class _Slot:
+    """An outgoing m-line on a subscriber's connection, reused across sources."""
+
+    subscriber: _Participant
+    kind: str
+    track: hooks.IdleTrack
+    rewriter: StreamRewriter
+    transceiver: Any = None
+    source: _Published | None = None
+    offered_source: _Published | None = None
+    last_source_key: tuple[str, str] | None = None
+    active: bool = False
+    payload_type: int | None = None
+    mid: str | None = None
+    ssrc: int = 0
+    waiting_keyframe: bool = False
+    history: dict[int, bytes] = field(default_factory=dict)
+    packets_out: int = 0
+
+
+@dataclass(eq=False)
+class _Participant:
+    pid: str
+    room: str
+    pc: RTCPeerConnection
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    first_offer_done: bool = False
+    negotiation_needed: bool = False
+    closed: bool = False
+    published: dict[str, _Published] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    slots: list[_Slot] = field(default_factory=list)
+
+
+class Relay:
+    """Palabre's SFU. All methods must be called from one event loop."""
+
+    def __init__(self, config: RelayConfig, on_offer: OfferCallback) -> None:
+        self._config = config
+        self._on_offer = on_offer
+        self._participants: dict[str, _Participant] = {}
+        self._pcs: set[RTCPeerConnection] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._maintenance: asyncio.Task[None] | None = None
+        self._closed = False
+
+    # --- public API ---------------------------------------------------------
+
+    async def join(self, participant_id: str, room_id: str) -> None:
+        """Create the participant's peer connection; nothing is negotiated yet."""
+        self._check_open()
+        _check_id(participant_id, "participant id")
+        _check_id(room_id, "room id")
+        if participant_id in self._participants:
+            raise AlreadyJoinedError("participant already joined")
+        pc = RTCPeerConnection(self._rtc_configuration())
+        participant = _Participant(pid=participant_id, room=room_id, pc=pc)
+        self._participants[participant_id] = participant
+        self._pcs.add(pc)
+
+        @pc.on("connectionstatechange")
+        def _on_state() -> None:
+            logger.info("relay pc %s: %s", participant_id, pc.connectionState)
+
+        self._ensure_maintenance()
+        self._reconcile(participant)
+        logger.info("relay: %s joined room %s", participant_id, room_id)
+
+    async def handle_offer(
+        self, participant_id: str, sdp: str, labels: Mapping[str, str] | None = None
+    ) -> str:
+        """Apply a client offer and return the answer SDP.
+
+        ``labels`` optionally maps the client's mids to track labels
+        (camera/microphone/screen). Raises :class:`MalformedSdpError`,
+        :class:`UnsupportedCodecError` (a sending section without VP8/Opus),
+        :class:`GlareError` (the relay's own offer is outstanding),
+        :class:`BadLabelError`.
+        """
+        participant = self._get(participant_id)
+        sections = parse_description(sdp, "offer")
+        chosen = assign_labels(sections, labels, participant.labels)
+        async with participant.lock:
+            if participant.closed:
+                raise UnknownParticipantError("participant has left")
+            pc = participant.pc
+            if pc.signalingState == "have-local-offer":
+                raise GlareError("the relay's offer is outstanding: roll back and answer it")
+            if pc.signalingState != "stable":
+                raise SignalingStateError(f"cannot take an offer in {pc.signalingState}")
+            try:
+                with hooks.host_addresses(self._config.host_addresses):
+                    await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            except RelayError:
+                raise
+            except Exception as exc:
+                raise MalformedSdpError("offer rejected by the WebRTC stack") from exc
+            transceivers = {t.mid: t for t in pc.getTransceivers()}
+            for section in sections:
+                transceiver = transceivers.get(section.mid)
+                if transceiver is None or section.rejected:
+                    continue
+                if not hooks.restrict_codecs(transceiver, FORWARDED_CODECS[section.kind]):
+                    raise UnsupportedCodecError("no forwardable codec negotiated")
+            answer = await pc.createAnswer()
+            with hooks.host_addresses(self._config.host_addresses):
+                await pc.setLocalDescription(answer)
+            participant.first_offer_done = True
+            self._update_publications(participant, sections, chosen, transceivers)
+            for slot in participant.slots:
+                self._refresh_slot(slot)
+            answer_sdp: str = pc.localDescription.sdp
+        self._reconcile_all()
+        if participant.negotiation_needed:
+            self._schedule_negotiation(participant)
+        return answer_sdp
+
+    async def handle_answer(self, participant_id: str, sdp: str) -> None:
+        """Apply the client's answer to the relay's last offer."""
+        participant = self._get(participant_id)
+        parse_description(sdp, "answer")
+        async with participant.lock:
+            if participant.closed:
+                raise UnknownParticipantError("participant has left")
+            pc = participant.pc
+            if pc.signalingState != "have-local-offer":
+                raise SignalingStateError("no relay offer is outstanding")
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
+            except Exception as exc:
+                raise MalformedSdpError("answer rejected by the WebRTC stack") from exc
+            for slot in participant.slots:
+                self._refresh_slot(slot)
+                source = slot.source
+                if source is not None and source is slot.offered_source and not slot.active:
+                    slot.active = True
+                    if source.kind == "video":
+                        self._request_keyframe(source, force=True)
+                slot.offered_source = None
+        if participant.negotiation_needed:
+            self._schedule_negotiation(participant)
+
+    async def add_candidate(
+        self, participant_id: str, candidate: Mapping[str, object] | None
+    ) -> None:
+        """Add a trickled remote ICE candidate (``None``: end of candidates)."""
+        participant = self._get(participant_id)
+        if candidate is None:
+            await participant.pc.addIceCandidate(None)
+            return
+        try:
+            line, mid, index = parse_candidate(candidate)
+            if not line:
+                await participant.pc.addIceCandidate(None)
+                return
+            parsed = candidate_from_sdp(line)
+            parsed.sdpMid = mid
+            parsed.sdpMLineIndex = index
+            await participant.pc.addIceCandidate(parsed)
+        except RelayError:
+            raise
+        except Exception as exc:
+            raise BadCandidateError("ICE candidate rejected") from exc
+
+    async def set_room(self, participant_id: str, room_id: str) -> None:
+        """Move a participant; forwarding across rooms stops before this returns."""
+        _check_id(room_id, "room id")
+        participant = self._get(participant_id)
+        if participant.room == room_id:
+            return
+        participant.room = room_id
+        self._reconcile_all()
+        logger.info("relay: %s moved to room %s", participant_id, room_id)
+
+    async def request_keyframe(self, publisher_id: str) -> None:
+        """Ask a publisher for key frames on all its video tracks."""
+        for published in self._get(publisher_id).published.values():
+            self._request_keyframe(published, force=True)
+
+    async def leave(self, participant_id: str) -> None:
+        """Stop everything of this participant and close its peer connection."""
+        participant = self._participants.pop(participant_id, None)
+        if participant is None:
+            raise UnknownParticipantError("participant not joined")
+        participant.closed = True
+        for published in list(participant.published.values()):
+            self._unpublish(published)
+        participant.published.clear()
+        for slot in participant.slots:
+            self._unbind(slot)
+            slot.track.stop()
+        self._reconcile_all()
+        await self._close_pc(participant.pc)
+        if not self._participants:
+            await self._stop_maintenance()
+        logger.info("relay: %s left", participant_id)
+
+    async def close(self) -> None:
+        """Close every peer connection and stop every background task."""
+        self._closed = True
+        for participant_id in list(self._participants):
+            await self.leave(participant_id)
+        await self._stop_maintenance()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- introspection ---------------------------------------------------------
+
+    @property
+    def peer_connection_count(self) -> int:
+        """Peer connections created and not yet closed."""
+        return len(self._pcs)
+
+    @property
+    def background_task_count(self) -> int:
+        """The relay's own running tasks (negotiations, keyframe requests, timer)."""
+        running = sum(1 for task in self._tasks if not task.done())
+        if self._maintenance is not None and not self._maintenance.done():
+            running += 1
+        return running
+
+    def participant_ids(self) -> list[str]:
+        return sorted(self._participants)
+
+    def published_tracks(self) -> list[PublishedTrack]:
+        return [
+            PublishedTrack(p.pid, p.room, pub.kind, pub.label, pub.mid)
+            for p in self._participants.values()
+            for pub in p.published.values()
+        ]
+
+    def forwarded_streams(self) -> list[ForwardedStream]:
+        streams: list[ForwardedStream] = []
+        for participant in self._participants.values():
+            for slot in participant.slots:
+                source = slot.source
+                if source is None:
+                    continue
+                streams.append(
+                    ForwardedStream(
+                        publisher_id=source.owner.pid,
+                        subscriber_id=participant.pid,
+                        room_id=participant.room,
+                        kind=source.kind,
+                        label=source.label,
+                        active=slot.active,
+                        packets_sent=slot.packets_out,
+                    )
+                )
+        return streams
+
+    # --- publications --------------------------------------------------------------
+
+    def _update_publications(
+        self,
+        participant: _Participant,
+        sections: list[Any],
+        labels: dict[str, str],
+        transceivers: dict[str | None, Any],
+    ) -> None:
+        sending = {s.mid: s for s in sections if s.client_sends}
+        for mid, old in list(participant.published.items()):
+            if mid not in sending or labels.get(mid) != old.label:
+                self._unpublish(old)
+                del participant.published[mid]
+        for mid, section in sending.items():
+            transceiver = transceivers.get(mid)
+            if transceiver is None:
+                continue
+            published = participant.published.get(mid)
+            if published is None:
+                published = _Published(participant, mid, section.kind, labels[mid], transceiver)
+                participant.published[mid] = published
+                hooks.intercept_rtp(transceiver.receiver, self._packet_handler(published))
+                logger.info(
+                    "relay: %s publishes %s (%s)", participant.pid, published.label, section.kind
+                )
+            published.update_codecs()
+        participant.labels = dict(labels)
+
+    def _unpublish(self, published: _Published) -> None:
+        for slot in list(published.outputs.values()):
+            self._unbind(slot)
+            slot.subscriber.negotiation_needed = True
+        published.outputs.clear()
+
+    # --- subscriptions ---------------------------------------------------------------
+
+    def _reconcile_all(self) -> None:
+        for participant in list(self._participants.values()):
+            self._reconcile(participant)
+
+    def _reconcile(self, subscriber: _Participant) -> None:
+        """Bind/unbind the subscriber's slots to match its room; unbinding is
+        immediate, binding waits for the renegotiation to complete."""
+        desired: dict[tuple[str, str], _Published] = {}
+        for other in self._participants.values():
+            if other is subscriber or other.room != subscriber.room or other.closed:
+                continue
+            for published in other.published.values():
+                desired[published.key] = published
+        changed = subscriber.negotiation_needed
+        for slot in subscriber.slots:
+            source = slot.source
+            if source is not None and desired.get(source.key) is not source:
+                self._unbind(slot)
+                changed = True
+        bound = {slot.source.key for slot in subscriber.slots if slot.source is not None}
+        for key in sorted(desired):
+            if key in bound:
+                continue
+            published = desired[key]
+            slot = self._free_slot(subscriber, published)
+            slot.source = published
+            slot.active = False
+            slot.waiting_keyframe = published.kind == "video"
+            slot.rewriter.rebase()
+            published.outputs[subscriber.pid] = slot
+            changed = True
+        if changed and not subscriber.closed:
+            subscriber.negotiation_needed = True
+            self._schedule_negotiation(subscriber)
+
+    def _free_slot(self, subscriber: _Participant, published: _Published) -> _Slot:
+        free = [s for s in subscriber.slots if s.source is None and s.kind == published.kind]
+        for slot in free:
+            if slot.last_source_key == published.key:
+                return slot
+        if free:
+            return free[0]
+        slot = _Slot(
+            subscriber=subscriber,
+            kind=published.kind,
+            track=hooks.IdleTrack(published.kind),
+            rewriter=StreamRewriter.create(CLOCK_RATES[published.kind]),
+        )
+        subscriber.slots.append(slot)
+        return slot
+
+    def _unbind(self, slot: _Slot) -> None:
+        source = slot.source
+        if source is not None:
+            if source.outputs.get(slot.subscriber.pid) is slot:
+                del source.outputs[slot.subscriber.pid]
+            slot.last_source_key = source.key
+        slot.source = None
+        slot.active = False
+        slot.waiting_keyframe = False
+
+    def _refresh_slot(self, slot: _Slot) -> None:
+        transceiver = slot.transceiver
+        if transceiver is None:
+            return
+        codecs = hooks.negotiated_codecs(transceiver)
+        slot.payload_type = codecs[0].payloadType if codecs else None
+        slot.mid = transceiver.mid
+
+    # --- negotiation -------------------------------------------------------------------
+
+    def _schedule_negotiation(self, participant: _Participant) -> None:
+        self._spawn(self._negotiate(participant), f"negotiate-{participant.pid}")
+
+    async def _negotiate(self, participant: _Participant) -> None:
+        async with participant.lock:
+            pc = participant.pc
+            if (
+                participant.closed
+                or not participant.negotiation_needed
+                or not participant.first_offer_done
+                or pc.signalingState != "stable"
+            ):
+                return
+            participant.negotiation_needed = False
+            for slot in participant.slots:
+                if slot.transceiver is None:
+                    self._create_transceiver(participant, slot)
+                source = slot.source
+                transceiver = slot.transceiver
+                if source is not None:
+                    hooks.set_msid(transceiver.sender, source.owner.pid, source.label)
+                    transceiver.direction = "sendonly"
+                else:
+                    transceiver.direction = "inactive"
+                slot.offered_source = source
+            offer = await pc.createOffer()
+            with hooks.host_addresses(self._config.host_addresses):
+                await pc.setLocalDescription(offer)
+            sdp: str = pc.localDescription.sdp
+        try:
+            await self._on_offer(participant.pid, sdp)
+        except Exception:
+            logger.exception("relay: delivering an offer to %s failed", participant.pid)
+
+    def _create_transceiver(self, participant: _Participant, slot: _Slot) -> None:
+        transceiver = participant.pc.addTransceiver(slot.track, direction="sendonly")
+        wanted = FORWARDED_CODECS[slot.kind]
+        capabilities = RTCRtpSender.getCapabilities(slot.kind).codecs
+        preferred = [c for c in capabilities if c.name.lower() == wanted]
+        if slot.kind == "video":
+            preferred += [c for c in capabilities if c.name.lower() == "rtx"]
+        transceiver.setCodecPreferences(preferred)
+        sender = transceiver.sender
+        slot.transceiver = transceiver
+        slot.ssrc = hooks.sender_ssrc(sender)
+
+        def on_keyframe_request() -> None:
+            source = slot.source
+            if source is not None and slot.active:
+                self._request_keyframe(source)
+
+        async def on_nack(sequence_number: int) -> None:
+            data = slot.history.get(sequence_number % HISTORY_SIZE)
+            if data is None or int.from_bytes(data[2:4], "big") != sequence_number:
+                return
+            try:
+                await hooks.send_rtp_bytes(sender, data)
+            except ConnectionError:
+                pass
+
+        hooks.take_over_sender(sender, on_keyframe_request, on_nack)
+
+    # --- forwarding ---------------------------------------------------------------------
+
+    def _packet_handler(
+        self, published: _Published
+    ) -> Callable[[RtpPacket], Coroutine[Any, Any, int | None]]:
+        async def handle(packet: RtpPacket) -> int | None:
+            return await self._forward(published, packet)
+
+        return handle
+
+    async def _forward(self, published: _Published, packet: RtpPacket) -> int | None:
+        clock_rate = published.clock_rates.get(packet.payload_type)
+        payload = packet.payload
+        if clock_rate is None or not payload:
+            return None  # RTX, padding, unknown payload type
+        if published.ssrc != packet.ssrc:
+            if published.ssrc is not None:
+                for slot in published.outputs.values():
+                    slot.rewriter.rebase()
+                    slot.waiting_keyframe = published.kind == "video"
+            published.ssrc = packet.ssrc
+        published.packets_in += 1
+        if not published.outputs:
+            return clock_rate
+        is_video = published.kind == "video"
+        keyframe = is_video and vp8_keyframe_start(payload)
+        now = time.monotonic()
+        ntp = hooks.ntp_now()
+        send_time = hooks.abs_send_time(ntp)
+        audio_level = packet.extensions.audio_level
+        for slot in list(published.outputs.values()):
+            if not slot.active or slot.payload_type is None:
+                continue
+            if slot.waiting_keyframe:
+                if not keyframe:
+                    continue
+                slot.waiting_keyframe = False
+                slot.rewriter.rebase()
+            mapped = slot.rewriter.rewrite(packet.sequence_number, packet.timestamp, now)
+            if mapped is None:
+                continue
+            out = RtpPacket(
+                payload_type=slot.payload_type,
+                marker=packet.marker,
+                sequence_number=mapped[0],
+                timestamp=mapped[1],
+                ssrc=slot.ssrc,
+                payload=payload,
+            )
+            out.extensions.mid = slot.mid
+            out.extensions.abs_send_time = send_time
+            out.extensions.audio_level = audio_level
+            sender = slot.transceiver.sender
+            data = hooks.serialize(sender, out)
+            if is_video:
+                slot.history[mapped[0] % HISTORY_SIZE] = data
+            try:
+                await hooks.send_rtp_bytes(sender, data)
+            except ConnectionError:
+                continue
+            hooks.record_sent(sender, ntp, mapped[1], len(payload))
+            slot.packets_out += 1
+        return clock_rate
+
+    def _request_keyframe(self, published: _Published, force: bool = False) -> None:
+        if published.kind != "video" or published.ssrc is None:
+            return
+        now = time.monotonic()
+        if not force and now - published.last_pli < self._config.keyframe_request_interval:
+            return
+        published.last_pli = now
+        self._spawn(
+            hooks.send_pli(published.receiver, published.ssrc), f"pli-{published.owner.pid}"
+        )
+
+    # --- background work ------------------------------------------------------------------
+
+    def _ensure_maintenance(self) -> None:
+        if self._maintenance is None or self._maintenance.done():
+            self._maintenance = asyncio.create_task(self._run_maintenance(), name="relay-timer")
+
+    async def _stop_maintenance(self) -> None:
+        task, self._maintenance = self._maintenance, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _run_maintenance(self) -> None:
+        """Retry unanswered key frame requests; keep publishers' REMB fresh."""
+        while True:
+            await asyncio.sleep(self._config.maintenance_interval)
+            now = time.monotonic()
+            for participant in list(self._participants.values()):
+                for published in list(participant.published.values()):
+                    if published.kind != "video" or published.ssrc is None:
+                        continue
+                    waiting = any(
+                        s.active and s.waiting_keyframe for s in published.outputs.values()
+                    )
+                    if waiting and now - published.last_pli >= KEYFRAME_RETRY:
+                        self._request_keyframe(published, force=True)
+                    if now - published.last_remb >= REMB_INTERVAL:
+                        published.last_remb = now
+                        try:
+                            await hooks.send_remb(
+                                published.receiver,
+                                published.rtcp_ssrc,
+                                self._config.max_video_bitrate,
+                                [published.ssrc],
+                            )
+                        except ConnectionError:
+                            pass
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("relay task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def _close_pc(self, pc: RTCPeerConnection) -> None:
+        try:
+            await pc.close()
+        finally:
+            self._pcs.discard(pc)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _rtc_configuration(self) -> RTCConfiguration:
+        servers = [
+            RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+            for s in self._config.ice_servers
+        ]
+        return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+    def _get(self, participant_id: str) -> _Participant:
+        self._check_open()
+        participant = self._participants.get(participant_id)
+        if participant is None:
+            raise UnknownParticipantError("participant not joined")
+        return participant
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RelayClosedError("relay is closed")
+
+
+def _check_id(value: str, what: str) -> None:
+    if not isinstance(value, str) or not _ID_PATTERN.match(value):
+        raise RelayError(f"invalid {what}", ErrorCode.VALIDATION)

@@ -1,0 +1,74 @@
+"""Room scoping: a track reaches only participants of the publisher's room."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from signaling.relay import Relay
+
+from .clients import Client, Harness, wait_for
+
+
+def cross_room_streams(relay: Relay, pid: str) -> list[object]:
+    return [s for s in relay.forwarded_streams() if pid in (s.publisher_id, s.subscriber_id)]
+
+
+async def test_moving_to_caucus_stops_and_restarts_forwarding(
+    relay: Relay, harness: Harness
+) -> None:
+    alice, bob, carol = (harness.add(Client(pid)) for pid in ("alice", "bob", "carol"))
+    for client in (alice, bob, carol):
+        await client.connect(relay, "plenary")
+    assert await wait_for(
+        lambda: carol.count("alice", "camera") > 3 and alice.count("carol", "camera") > 3,
+        within=15,
+    )
+
+    await relay.set_room("carol", "caucus")
+    # forwarding across the boundary is gone as soon as set_room returns
+    assert cross_room_streams(relay, "carol") == []
+    await asyncio.sleep(0.5)  # frames already in flight / in jitter buffers
+    quiet_from = time.monotonic()
+    await asyncio.sleep(1.5)
+    for publisher in ("alice", "bob"):
+        for label in ("camera", "microphone"):
+            assert carol.count(publisher, label, since=quiet_from) == 0
+    for subscriber in (alice, bob):
+        assert subscriber.count("carol", "camera", since=quiet_from) == 0
+        assert subscriber.count("carol", "microphone", since=quiet_from) == 0
+    # alice and bob still see each other
+    assert alice.count("bob", "camera", since=quiet_from) > 10
+
+    # bob joins carol in the caucus: they see each other, alice sees neither
+    await relay.set_room("bob", "caucus")
+    back = time.monotonic()
+    assert await wait_for(
+        lambda: (
+            carol.count("bob", "camera", since=back) > 3
+            and bob.count("carol", "camera", since=back) > 3
+        ),
+        within=10,
+    )
+    await asyncio.sleep(0.5)
+    quiet_from = time.monotonic()
+    await asyncio.sleep(1.0)
+    assert alice.count("bob", "camera", since=quiet_from) == 0
+    assert alice.count("carol", "camera", since=quiet_from) == 0
+    assert bob.count("alice", "camera", since=quiet_from) == 0
+
+    # everyone back in plenary
+    await relay.set_room("bob", "plenary")
+    await relay.set_room("carol", "plenary")
+    back = time.monotonic()
+    assert await wait_for(
+        lambda: all(
+            c.count(o.pid, "camera", since=back) > 3
+            and c.count(o.pid, "microphone", since=back) > 3
+            for c in (alice, bob, carol)
+            for o in (alice, bob, carol)
+            if o is not c
+        ),
+        within=10,
+    )
+    assert not harness.errors
