@@ -8,13 +8,20 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint types unit browser bench install chromium lock clean
 
-install: $(STAMP)
+NODE_STAMP := frontend/node_modules/.installed
+
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Palabre needs Python 3.11 ($(PYTHON))"; exit 1; }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+# Browser-side packages (socket.io client), served from node_modules: no CDN, no build step.
+$(NODE_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # Debian's Chromium, for the browser tests (Playwright never downloads a browser here).

@@ -111,6 +111,24 @@ class ScheduleStore:
             row = await self._own_session(s, session_id, mediator_id)
             return _session(row)
 
+    async def get_mediator_role(
+        self, session_id: str, mediator_id: str
+    ) -> tuple[ScheduledSession, str]:
+        """The session and the mediator's role in its case ("lead" or "co")."""
+        async with self._db.transaction() as s:
+            row = await s.get(SessionRow, session_id)
+            if row is None:
+                raise NotFound("no such session")
+            role = await s.scalar(
+                select(CaseMediatorRow.role).where(
+                    CaseMediatorRow.case_id == row.case_id,
+                    CaseMediatorRow.mediator_id == mediator_id,
+                )
+            )
+            if role is None:
+                raise NotFound("no such session")
+            return _session(row), role
+
     async def list_links(self, session_id: str, mediator_id: str) -> list[InviteLink]:
         """The current (latest) link of each participant of the session's case."""
         async with self._db.transaction() as s:

@@ -19,9 +19,11 @@ from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
 from server.links import LinkService, LinkSigner
+from server.realtime import ConnectionAuthenticator, aiortc_relay, attach_realtime
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.signing import load_or_create_signing_key
 from server.throttle import LoginThrottle
+from signaling.namespace import RelayFactory
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,17 @@ def new_setup_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-async def create_app(config: Config, *, setup_code: str | None = None) -> web.Application:
-    """Builds the application. ``setup_code`` opens the first-run page on an empty database."""
+async def create_app(
+    config: Config,
+    *,
+    setup_code: str | None = None,
+    relay_factory: RelayFactory | None = None,
+) -> web.Application:
+    """Builds the application.
+
+    ``setup_code`` opens the first-run page on an empty database;
+    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one).
+    """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
     accounts = AccountStore(db)
@@ -71,6 +82,8 @@ async def create_app(config: Config, *, setup_code: str | None = None) -> web.Ap
         ],
     )
     app[SERVICES] = svc
+    authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
+    attach_realtime(app, config, authenticator, relay_factory or aiortc_relay(config))
     build_api().register(app)
     pages.register_routes(app)
 

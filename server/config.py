@@ -5,6 +5,7 @@ A bad value fails loudly at start; nothing reads the environment afterwards.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ class IceServer:
 @dataclass(frozen=True)
 class MediaConfig:
     ice_servers: list[IceServer] = field(default_factory=list)
+    # Local addresses the relay gathers ICE host candidates on; None: every
+    # interface but loopback (aioice's default).
+    host_addresses: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,19 @@ def _ice_servers(raw: str | None) -> list[IceServer]:
         ) from exc
 
 
+def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    out = []
+    for part in raw.split(","):
+        try:
+            out.append(str(ipaddress.ip_address(part.strip())))
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a comma-separated list of IP addresses") from exc
+    return tuple(out)
+
+
 def load_config(env: Mapping[str, str]) -> Config:
     var_dir = Path(env.get("PALABRE_VAR_DIR") or "var").resolve()
     host = env.get("PALABRE_HOST") or "127.0.0.1"
@@ -147,7 +164,10 @@ def load_config(env: Mapping[str, str]) -> Config:
         login_window_seconds=_int(env, "PALABRE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
         link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
     )
-    media = MediaConfig(ice_servers=_ice_servers(env.get("PALABRE_ICE_SERVERS")))
+    media = MediaConfig(
+        ice_servers=_ice_servers(env.get("PALABRE_ICE_SERVERS")),
+        host_addresses=_addresses(env, "PALABRE_RELAY_HOST_ADDRESSES"),
+    )
     database_url = env.get("PALABRE_DATABASE_URL") or sqlite_url(var_dir)
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+asyncpg://" + database_url.removeprefix("postgresql://")

@@ -29,6 +29,23 @@ async def join_page(request: web.Request) -> web.Response:
     return _page("join.html")
 
 
+async def room_page(request: web.Request) -> web.Response:
+    return _page("room.html")
+
+
+# Browser packages from npm (frontend/package-lock.json), served by exact name only.
+VENDOR = {
+    "socket.io.esm.min.js": FRONTEND / "node_modules/socket.io-client/dist/socket.io.esm.min.js",
+}
+
+
+async def vendor_file(request: web.Request) -> web.StreamResponse:
+    path = VENDOR.get(request.match_info["name"])
+    if path is None or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
@@ -37,5 +54,7 @@ def register_routes(app: web.Application) -> None:
     for path in MEDIATOR_PAGES:
         app.router.add_get(path, mediator_page)
     app.router.add_get("/join", join_page)
+    app.router.add_get("/room", room_page)
+    app.router.add_get("/vendor/{name}", vendor_file)
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static", FRONTEND / "static", follow_symlinks=False)

@@ -39,6 +39,7 @@ function showJoinInfo(info) {
         h('p', {}, h('strong', {}, t('join.noRecordingTitle'))),
         h('p', {}, t('join.noRecording'))),
       h('p', {}, t('join.nextSteps')),
+      h('p', {}, h('a', { class: 'button primary', id: 'enter-room', href: `/room${location.hash}` }, t('join.enter'))),
       h('p', { class: 'muted' }, t('join.contact', { email: info.contact_email })),
     ),
   );

@@ -1,0 +1,129 @@
+"""Wires Socket.IO and the media relay into the app, and authenticates connections.
+
+Parties connect with their invite token (``auth: {token}``); mediators with
+their sign-in cookie and the session id (``auth: {session_id}``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+from records.accounts import AccountStore
+from records.errors import ErrorCode, NotFound
+from records.scheduling import ScheduleStore
+from server.config import Config
+from server.context import SESSION_COOKIE
+from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
+from signaling.errors import SignalingError
+from signaling.identity import Identity
+from signaling.namespace import RelayFactory, SessionNamespace
+from signaling.relay import IceServer as RelayIceServer
+from signaling.relay import Relay, RelayConfig
+
+logger = logging.getLogger(__name__)
+
+PARTICIPANT_PREFIX = "p-"
+MEDIATOR_PREFIX = "m-"
+
+
+class ConnectionAuthenticator:
+    def __init__(self, links: LinkService, accounts: AccountStore, schedule: ScheduleStore) -> None:
+        self._links = links
+        self._accounts = accounts
+        self._schedule = schedule
+
+    async def authenticate(self, auth: Mapping[str, Any], cookies: Mapping[str, str]) -> Identity:
+        token = auth.get("token")
+        if isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_LENGTH:
+            return await self._participant(token)
+        session_id = auth.get("session_id")
+        if isinstance(session_id, str) and 0 < len(session_id) <= 64:
+            return await self._mediator(session_id, cookies.get(SESSION_COOKIE, ""))
+        raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "a link token or a session id is needed")
+
+    async def _participant(self, token: str) -> Identity:
+        try:
+            info = await self._links.resolve(token)
+        except LinkError as exc:
+            raise SignalingError(exc.code, exc.message) from None
+        return Identity(
+            session_id=info.session.id,
+            key=PARTICIPANT_PREFIX + info.link.participant_id,
+            role=info.link.role.value,
+            display_name=info.participant_name,
+        )
+
+    async def _mediator(self, session_id: str, cookie: str) -> Identity:
+        mediator = await self._accounts.get_auth_session(cookie) if cookie else None
+        if mediator is None:
+            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "please sign in")
+        try:
+            session, role = await self._schedule.get_mediator_role(session_id, mediator.id)
+        except NotFound:
+            raise SignalingError(ErrorCode.FORBIDDEN, "not a mediator of this session") from None
+        if session.status == "ended":
+            raise SignalingError(ErrorCode.SESSION_CLOSED, "this session has ended")
+        return Identity(
+            session_id=session.id,
+            key=MEDIATOR_PREFIX + mediator.id,
+            role="mediator" if role == "lead" else "co_mediator",
+            display_name=mediator.display_name,
+        )
+
+
+def ice_servers_for_clients(config: Config) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for server in config.media.ice_servers:
+        entry: dict[str, Any] = {"urls": server.urls}
+        if server.username is not None:
+            entry["username"] = server.username
+        if server.credential is not None:
+            entry["credential"] = server.credential
+        out.append(entry)
+    return out
+
+
+def relay_config(config: Config) -> RelayConfig:
+    return RelayConfig(
+        ice_servers=tuple(
+            RelayIceServer(tuple(s.urls), s.username, s.credential)
+            for s in config.media.ice_servers
+        ),
+        host_addresses=config.media.host_addresses,
+    )
+
+
+def aiortc_relay(config: Config) -> RelayFactory:
+    return lambda on_offer: Relay(relay_config(config), on_offer)
+
+
+def attach_realtime(
+    app: web.Application,
+    config: Config,
+    authenticator: ConnectionAuthenticator,
+    relay_factory: RelayFactory,
+) -> tuple[socketio.AsyncServer, SessionNamespace]:
+    """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
+    manager = socketio.AsyncRedisManager(config.redis_url) if config.redis_url else None
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=[config.http.public_url.rstrip("/")],
+        max_http_buffer_size=256 * 1024,
+        logger=False,
+        engineio_logger=False,
+    )
+    namespace = SessionNamespace(authenticator, relay_factory, ice_servers_for_clients(config))
+    sio.register_namespace(namespace)
+    sio.attach(app)
+
+    async def close_relay(_app: web.Application) -> None:
+        await namespace.relay.close()
+
+    app.on_shutdown.append(close_relay)
+    return sio, namespace

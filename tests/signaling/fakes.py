@@ -1,0 +1,51 @@
+"""An in-memory relay that records what signaling asks of it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from records.errors import ErrorCode
+
+
+class FakeRelayError(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class FakeRelay:
+    def __init__(self) -> None:
+        self.rooms: dict[str, str] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.on_offer: Callable[[str, str], Awaitable[None]] | None = None
+        self.closed = False
+
+    async def join(self, participant_id: str, room_id: str) -> None:
+        self.calls.append(("join", participant_id))
+        self.rooms[participant_id] = room_id
+
+    async def handle_offer(
+        self, participant_id: str, sdp: str, labels: Mapping[str, str] | None = None
+    ) -> str:
+        self.calls.append(("offer", participant_id))
+        if not sdp.startswith("v=0"):
+            raise FakeRelayError(ErrorCode.BAD_SDP, "malformed SDP")
+        return "v=0\r\nanswer-for-" + participant_id
+
+    async def handle_answer(self, participant_id: str, sdp: str) -> None:
+        self.calls.append(("answer", participant_id))
+
+    async def add_candidate(
+        self, participant_id: str, candidate: Mapping[str, object] | None
+    ) -> None:
+        self.calls.append(("candidate", participant_id))
+
+    async def set_room(self, participant_id: str, room_id: str) -> None:
+        self.rooms[participant_id] = room_id
+
+    async def leave(self, participant_id: str) -> None:
+        self.calls.append(("leave", participant_id))
+        self.rooms.pop(participant_id, None)
+
+    async def close(self) -> None:
+        self.closed = True
