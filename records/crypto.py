@@ -44,6 +44,8 @@ HEADER_V2 = 1 + 4 + _PREFIX_BYTES
 DEFAULT_CHUNK = 1 << 20
 MAX_CHUNK = 1 << 30
 _AD_DOMAIN = b"palabre/records/item/v1"
+_V1_BYTE = bytes((V1,))
+_COPY_FREE_ABOVE = 64 * 1024
 
 Id = str | int | UUID
 
@@ -92,11 +94,8 @@ class AssociatedData:
             self.kind.encode(),
             str(self.version).encode(),
         )
-        out = bytearray(_AD_DOMAIN)
-        for part in parts:
-            out += struct.pack(">I", len(part))
-            out += part
-        object.__setattr__(self, "encoded", bytes(out))
+        encoded = _AD_DOMAIN + b"".join([len(p).to_bytes(4, "big") + p for p in parts])
+        object.__setattr__(self, "encoded", encoded)
 
 
 def _check_key(data_key: bytes) -> AESGCM:
@@ -111,6 +110,9 @@ def encrypt(
     """Encrypt in one pass (format v1); ``plaintext`` is never copied."""
     aead = _check_key(data_key)
     nonce = os.urandom(NONCE_BYTES)
+    if len(plaintext) < _COPY_FREE_ABOVE:  # small: one concatenation is cheapest
+        return _V1_BYTE + nonce + aead.encrypt(nonce, plaintext, ad.encoded)
+    # large: encrypt straight into the final buffer, one allocation, one pass
     out = bytearray(HEADER_V1 + len(plaintext) + TAG_BYTES)
     out[0] = V1
     out[1:HEADER_V1] = nonce
