@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from records import keys
 from records.crypto import AssociatedData, decrypt, encrypt, new_data_key
 from records.errors import Conflict, CryptoError, ErrorCode, NotFound
 from records.keys import FileKeyProvider, KeyProvider, check_retirable, rewrap
+from records.vault import Sealed, Vault, WrappedKeyRow, rewrap_all, rotate_and_retire
 
 
 @pytest.fixture
@@ -194,3 +196,74 @@ def test_development_warning_logged_once(tmp_path: Path, caplog: pytest.LogCaptu
 def test_kek_repr_hides_key() -> None:
     kek = keys.Kek("kek-1", keys._utc_now(), b"\x01" * 32)
     assert "\\x01" not in repr(kek) and "key" not in repr(kek).replace("Kek", "")
+
+
+# ------------------------------------------------------------------ vault
+
+
+class FakeWrappedKeyStore:
+    """In-memory stand-in for the repository's wrapped-key columns."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, WrappedKeyRow] = {}
+        self.writes = 0
+
+    async def get_wrapped_keys_not_under(self, kek_id: str, limit: int) -> list[WrappedKeyRow]:
+        return [r for r in self.rows.values() if r.kek_id != kek_id][:limit]
+
+    async def set_wrapped_keys(self, rows: Sequence[WrappedKeyRow]) -> None:
+        self.writes += 1
+        for row in rows:
+            self.rows[int(row.row_id)] = row
+
+    async def get_kek_ids_in_use(self) -> set[str]:
+        return {r.kek_id for r in self.rows.values()}
+
+
+def test_vault_seal_open(key_path: Path) -> None:
+    vault = Vault(FileKeyProvider(key_path))
+    ad = AssociatedData("org", "case", "item", "note", 1)
+    sealed = vault.seal(b"private note", ad)
+    assert sealed.kek_id == vault.keys.current_kek_id
+    assert b"private" not in sealed.ciphertext and "private" not in repr(sealed)
+    assert vault.open(sealed, ad) == b"private note"
+    with pytest.raises(CryptoError):
+        vault.open(sealed, AssociatedData("org", "case", "item", "note", 2))
+    vault.keys.rotate()
+    moved = vault.rewrap(sealed)
+    assert moved.ciphertext is sealed.ciphertext and moved.kek_id != sealed.kek_id
+    assert vault.open(moved, ad) == b"private note"
+
+
+async def test_rotate_and_retire_through_store(key_path: Path) -> None:
+    provider = FileKeyProvider(key_path)
+    vault = Vault(provider)
+    store = FakeWrappedKeyStore()
+    ad = AssociatedData("org", "case", "item", "document", 1)
+    ciphertexts = {}
+    for i in range(12):
+        sealed = vault.seal(f"doc {i}".encode(), ad)
+        store.rows[i] = WrappedKeyRow(i, sealed.kek_id, sealed.wrapped_key)
+        ciphertexts[i] = sealed.ciphertext
+    first = provider.current_kek_id
+
+    assert await rewrap_all(provider, store, batch=5) == 0  # nothing to do yet
+    retired = await rotate_and_retire(provider, store)
+    assert retired == [first]
+    assert provider.kek_ids() == [provider.current_kek_id]
+    assert await store.get_kek_ids_in_use() == {provider.current_kek_id}
+    for i, row in store.rows.items():
+        opened = vault.open(Sealed(row.kek_id, row.wrapped_key, ciphertexts[i]), ad)
+        assert opened == f"doc {i}".encode()
+
+
+async def test_rotate_keeps_kek_still_in_use(key_path: Path) -> None:
+    provider = FileKeyProvider(key_path)
+    first = provider.current_kek_id
+
+    class LateWriterStore(FakeWrappedKeyStore):
+        async def get_kek_ids_in_use(self) -> set[str]:
+            return {first}  # a process that had not seen the rotation wrote a row
+
+    assert await rotate_and_retire(provider, LateWriterStore()) == []
+    assert first in provider.kek_ids()
