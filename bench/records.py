@@ -57,6 +57,8 @@ class Store(Protocol):
 
     def get_many(self, item_ids: list[str]) -> list[bytes]: ...
 
+    def close(self) -> None: ...
+
 
 class SqliteStore:
     """A plain sqlite3 table (WAL, one transaction per batch)."""
@@ -262,7 +264,7 @@ def bench_chain(count: int, repeat: int) -> dict[str, Any]:
 
 def bench_storage(
     provider: FileKeyProvider,
-    make_store: Callable[[], SqliteStore],
+    make_store: Callable[[], Store],
     size: int,
     count: int,
     small: int,
