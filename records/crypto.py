@@ -175,18 +175,31 @@ def encrypt_stream(
     header = struct.pack(">BI", V2, chunk_size) + prefix
     chunk_ad = ad.encoded + header
     yield header
-    pending = bytearray()
     index = 0
+
+    def seal(data: bytes | bytearray | memoryview, final: bool) -> bytes:
+        return aead.encrypt(_chunk_nonce(prefix, index, final), data, chunk_ad)
+
+    # a chunk is sealed as non-final only once we know more bytes follow it
+    held = bytearray()  # at most chunk_size bytes, copied only at piece boundaries
     for piece in chunks:
-        pending += piece
-        # keep at least one byte back: only the last chunk may be marked final
-        while len(pending) > chunk_size:
-            view = memoryview(pending)
-            yield aead.encrypt(_chunk_nonce(prefix, index, False), view[:chunk_size], chunk_ad)
-            view.release()
-            del pending[:chunk_size]
+        view = memoryview(piece).cast("B")
+        if held:
+            take = chunk_size - len(held)
+            held += view[:take]
+            view = view[take:]
+            if not view:
+                continue
+            yield seal(held, False)
             index += 1
-    yield aead.encrypt(_chunk_nonce(prefix, index, True), pending, chunk_ad)
+            held = bytearray()
+        pos = 0
+        while len(view) - pos > chunk_size:  # whole chunks straight from the input
+            yield seal(view[pos : pos + chunk_size], False)
+            index += 1
+            pos += chunk_size
+        held = bytearray(view[pos:])
+    yield seal(held, True)
 
 
 def decrypt_stream(
@@ -199,20 +212,22 @@ def decrypt_stream(
     yielded: callers must discard partial output on error).
     """
     aead = _check_key(data_key)
-    pending = bytearray()
     it = iter(pieces)
+    header = bytearray()
+    rest = memoryview(b"")
     for piece in it:
-        pending += piece
-        if len(pending) >= HEADER_V2:
+        view = memoryview(piece).cast("B")
+        need = HEADER_V2 - len(header)
+        header += view[:need]
+        if len(header) == HEADER_V2:
+            rest = view[need:]
             break
-    if len(pending) < HEADER_V2 or pending[0] != V2:
+    if len(header) < HEADER_V2 or header[0] != V2:
         raise CryptoError("not a chunked (v2) ciphertext or truncated header")
-    header = bytes(pending[:HEADER_V2])
-    del pending[:HEADER_V2]
     (chunk_size,) = struct.unpack(">I", header[1:5])
     if not 1 <= chunk_size <= MAX_CHUNK:
         raise CryptoError("bad chunk size in ciphertext header")
-    prefix = header[5:]
+    prefix = bytes(header[5:])
     chunk_ad = ad.encoded + header
     sealed = chunk_size + TAG_BYTES
     index = 0
@@ -226,16 +241,25 @@ def decrypt_stream(
                 "reordered or truncated"
             ) from None
 
-    for piece in itertools.chain((b"",), it):  # b"": first drain what follows the header
-        pending += piece
-        while len(pending) > sealed:
-            view = memoryview(pending)
-            out = open_chunk(view[:sealed], False)
-            view.release()
-            del pending[:sealed]
+    held = bytearray()  # at most one sealed chunk, copied only at piece boundaries
+    views = itertools.chain((rest,), (memoryview(p).cast("B") for p in it))
+    for view in views:
+        if held:
+            take = sealed - len(held)
+            held += view[:take]
+            view = view[take:]
+            if not view:
+                continue
+            yield open_chunk(held, False)
             index += 1
-            yield out
-    if len(pending) < TAG_BYTES:
+            held = bytearray()
+        pos = 0
+        while len(view) - pos > sealed:  # more follows: this chunk is not the last
+            yield open_chunk(view[pos : pos + sealed], False)
+            index += 1
+            pos += sealed
+        held = bytearray(view[pos:])
+    if len(held) < TAG_BYTES:
         raise CryptoError("ciphertext truncated")
     # a full-size remainder may still be the final chunk (plaintext a multiple of size)
-    yield open_chunk(pending, True)
+    yield open_chunk(held, True)

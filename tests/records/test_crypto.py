@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import random
 import uuid
 
 import pytest
@@ -212,3 +213,28 @@ def test_stream_bit_flips_detected() -> None:
 def test_stream_bad_chunk_size() -> None:
     with pytest.raises(ValueError):
         list(encrypt_stream(new_data_key(), [b"x"], AD, chunk_size=0))
+
+
+def test_stream_any_piece_sizes() -> None:
+    rng = random.Random(1234)
+    key = new_data_key()
+    for _ in range(200):
+        size = rng.randrange(0, 200)
+        chunk = rng.randrange(1, 40)
+        data = rng.randbytes(size)
+        pieces = _cut(rng, data)
+        blob = b"".join(encrypt_stream(key, pieces, AD, chunk_size=chunk))
+        assert len(blob) == crypto.HEADER_V2 + size + 16 * max(1, -(-size // chunk))
+        assert b"".join(decrypt_stream(key, _cut(rng, blob), AD)) == data
+
+
+def _cut(rng: random.Random, data: bytes) -> list[bytes | bytearray | memoryview]:
+    out: list[bytes | bytearray | memoryview] = []
+    pos = 0
+    while pos < len(data):
+        n = rng.choice([0, 1, 2, 3, 7, 16, 17, 33, 64, 500])
+        kind = rng.randrange(3)
+        part = data[pos : pos + n]
+        out.append(part if kind == 0 else bytearray(part) if kind == 1 else memoryview(part))
+        pos += n
+    return out
