@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import json
 import logging
 import os
 import secrets
 import stat
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,6 +184,7 @@ class FileKeyProvider:
         self._retired: list[dict[str, str]] = []
         self._current = ""
         self._hmac_key = b""
+        self._stamp: tuple[int, int, int] = (0, 0, 0)
         self.reload()
         if self._path not in _warned_paths:
             _warned_paths.add(self._path)
@@ -207,6 +210,7 @@ class FileKeyProvider:
         return list(self._keks)
 
     def wrap(self, data_key: bytes) -> tuple[str, bytes]:
+        self._reload_if_changed()  # never wrap under a KEK another process retired
         return self._current, wrap_key(self._keks[self._current], data_key)
 
     def unwrap(self, kek_id: str, wrapped: bytes) -> bytes:
@@ -221,27 +225,49 @@ class FileKeyProvider:
         return unwrap_key(kek, wrapped)
 
     def rotate(self) -> str:
-        self.reload()
-        now = self._clock()
-        kek = Kek(new_kek_id(now), now, os.urandom(KEY_BYTES))
-        self._keks[kek.id] = kek
-        self._current = kek.id
-        self._save()
+        with self._locked():
+            self.reload()
+            now = self._clock()
+            kek = Kek(new_kek_id(now), now, os.urandom(KEY_BYTES))
+            self._keks[kek.id] = kek
+            self._current = kek.id
+            self._save()
         logger.info("key file %s: new current KEK %s", self._path, kek.id)
         return kek.id
 
     def retire(self, kek_id: str, in_use: Collection[str]) -> None:
-        self.reload()
-        check_retirable(self, kek_id, in_use)
-        del self._keks[kek_id]
-        self._retired.append({"id": kek_id, "retired": self._clock().isoformat()})
-        self._save()
+        with self._locked():
+            self.reload()
+            check_retirable(self, kek_id, in_use)
+            del self._keks[kek_id]
+            self._retired.append({"id": kek_id, "retired": self._clock().isoformat()})
+            self._save()
         logger.info("key file %s: KEK %s retired and destroyed", self._path, kek_id)
 
     def reload(self) -> None:
         """Read the key file again (after a rotation by another process)."""
-        doc = _parse(self._path, _read_private(self._path))
+        raw, self._stamp = _read_private(self._path)
+        doc = _parse(self._path, raw)
         self._keks, self._current, self._hmac_key, self._retired = doc
+
+    def _reload_if_changed(self) -> None:
+        try:
+            st = os.stat(self._path)
+        except OSError:
+            return  # keep what we have; the next reload reports the problem
+        if (st.st_ino, st.st_mtime_ns, st.st_size) != self._stamp:
+            self.reload()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Serialise read-modify-write of the key file between processes."""
+        lock = self._path.with_name(f".{self._path.name}.lock")
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     # ----------------------------------------------------------------- writing
 
@@ -254,7 +280,7 @@ class FileKeyProvider:
         try:
             os.link(tmp, self._path)  # atomic, never replaces a concurrent winner
         except FileExistsError:
-            pass  # another process created it first: use theirs
+            return  # another process created it first: use theirs
         finally:
             os.unlink(tmp)
         logger.info("generated key file %s with KEK %s", self._path, kek.id)
@@ -282,7 +308,7 @@ class FileKeyProvider:
         return tmp
 
 
-def _read_private(path: Path) -> bytes:
+def _read_private(path: Path) -> tuple[bytes, tuple[int, int, int]]:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
@@ -299,7 +325,7 @@ def _read_private(path: Path) -> bytes:
                 f"key file {path} has mode {mode:04o}: refusing to use it; "
                 f"it must be readable by its owner only (chmod 600 {path})"
             )
-        return f.read()
+        return f.read(), (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _dump(

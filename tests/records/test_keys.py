@@ -267,3 +267,23 @@ async def test_rotate_keeps_kek_still_in_use(key_path: Path) -> None:
 
     assert await rotate_and_retire(provider, LateWriterStore()) == []
     assert first in provider.kek_ids()
+
+
+def test_rotations_from_two_processes_keep_every_kek(key_path: Path) -> None:
+    a = FileKeyProvider(key_path)
+    b = FileKeyProvider(key_path)  # holds a stale view after a rotates
+    first = a.current_kek_id
+    ka = a.rotate()
+    kb = b.rotate()
+    assert FileKeyProvider(key_path).kek_ids() == [first, ka, kb]
+
+
+def test_stale_process_never_wraps_under_a_retired_kek(key_path: Path) -> None:
+    stale = FileKeyProvider(key_path)
+    admin = FileKeyProvider(key_path)
+    old = admin.current_kek_id
+    new = admin.rotate()
+    admin.retire(old, set())
+    kek_id, wrapped = stale.wrap(new_data_key())
+    assert kek_id == new
+    assert admin.unwrap(kek_id, wrapped)
