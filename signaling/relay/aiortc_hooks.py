@@ -39,6 +39,19 @@ Negotiation
     ``setRemoteDescription``, before the answer is created: aiortc would
     otherwise accept H264 or G.711, which the relay does not forward.
 
+  * ``rtcpeerconnection.filter_preferred_codecs`` is wrapped once: a
+    transceiver whose ``_preferred_codecs`` is a :class:`PinnedCodecs` keeps
+    its negotiated codecs and payload types in later offers. aiortc's
+    ``createOffer`` otherwise resets every transceiver to its own payload
+    types (Opus 96, VP8 97), and a browser answering that re-offer switches
+    the payload types it sends mid-call (Chromium then stopped sending the
+    first publisher's audio). Other peer connections are unaffected.
+  * ``transceiver._headerExtensions`` is renumbered after ``createOffer`` (see
+    :func:`align_header_extensions`): aiortc configures its transport-wide
+    header-extension map from it, and its defaults (mid=1, audio-level=2)
+    collide with a browser's ids, which makes aiortc misparse the browser's
+    packets and crash the transport's receive loop.
+
 ICE (aioice 0.13)
   * ``aioice.ice.get_host_addresses`` is wrapped once so that host candidates
     can be limited to configured addresses. The choice travels in a
@@ -57,13 +70,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import aioice
 import aioice.ice
 import aiortc
-from aiortc import clock
+from aiortc import RTCRtpHeaderExtensionParameters, clock, rtcpeerconnection
 from aiortc.codecs import is_rtx
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.rtcrtpreceiver import StreamStatistics
@@ -250,3 +263,46 @@ def host_addresses(addresses: Sequence[str] | None) -> Iterator[None]:
         yield
     finally:
         _host_addresses.reset(token)
+
+
+# --- stable payload types across renegotiation -----------------------------------------
+
+
+class PinnedCodecs(list[Any]):
+    """Negotiated codecs that aiortc must offer again as they are (see module doc)."""
+
+
+_stock_filter_preferred_codecs = rtcpeerconnection.filter_preferred_codecs
+
+
+def _filter_keeping_pinned(codecs: list[Any], preferred: list[Any]) -> list[Any]:
+    if isinstance(preferred, PinnedCodecs):
+        offered = {c.mimeType.lower() for c in codecs}
+        kept = [c for c in preferred if c.mimeType.lower() in offered]
+        if kept:
+            return kept
+    result: list[Any] = _stock_filter_preferred_codecs(codecs, preferred)
+    return result
+
+
+rtcpeerconnection.filter_preferred_codecs = _filter_keeping_pinned
+
+
+def pin_negotiated_codecs(pc: Any) -> None:
+    """After a completed negotiation: keep each m-line's codecs in later offers."""
+    for transceiver in pc.getTransceivers():
+        if transceiver.mid is not None and transceiver._codecs:
+            transceiver._preferred_codecs = PinnedCodecs(transceiver._codecs)
+
+
+def align_header_extensions(pc: Any, negotiated: Mapping[str, int]) -> None:
+    """Give every transceiver the header-extension ids the client uses (after createOffer).
+
+    Extensions the client never offered are dropped, as in the offer's SDP.
+    """
+    for transceiver in pc.getTransceivers():
+        transceiver._headerExtensions = [
+            RTCRtpHeaderExtensionParameters(id=negotiated[ext.uri], uri=ext.uri)
+            for ext in transceiver._headerExtensions
+            if ext.uri in negotiated
+        ]

@@ -29,6 +29,7 @@ from aiortc.sdp import candidate_from_sdp
 from records.errors import ErrorCode
 
 from . import aiortc_hooks as hooks
+from . import sdp_inspect
 from .config import RelayConfig
 from .errors import (
     AlreadyJoinedError,
@@ -145,6 +146,7 @@ class _Participant:
     published: dict[str, _Published] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
     slots: list[_Slot] = field(default_factory=list)
+    extmap: dict[str, int] = field(default_factory=dict)  # header extension ids the client uses
 
 
 class Relay:
@@ -206,6 +208,7 @@ class Relay:
             try:
                 with hooks.host_addresses(self._config.host_addresses):
                     await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                    participant.extmap.update(sdp_inspect.extmap_ids(sdp))
             except RelayError:
                 raise
             except Exception as exc:
@@ -220,6 +223,7 @@ class Relay:
             answer = await pc.createAnswer()
             with hooks.host_addresses(self._config.host_addresses):
                 await pc.setLocalDescription(answer)
+            hooks.pin_negotiated_codecs(pc)
             participant.first_offer_done = True
             self._update_publications(participant, sections, chosen, transceivers)
             for slot in participant.slots:
@@ -244,6 +248,9 @@ class Relay:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
             except Exception as exc:
                 raise MalformedSdpError("answer rejected by the WebRTC stack") from exc
+            hooks.pin_negotiated_codecs(pc)
+            for published in participant.published.values():
+                published.update_codecs()
             for slot in participant.slots:
                 self._refresh_slot(slot)
                 source = slot.source
@@ -501,6 +508,11 @@ class Relay:
                     transceiver.direction = "inactive"
                 slot.offered_source = source
             offer = await pc.createOffer()
+            if participant.extmap:
+                hooks.align_header_extensions(pc, participant.extmap)
+                offer = RTCSessionDescription(
+                    sdp=sdp_inspect.align_extmap(offer.sdp, participant.extmap), type="offer"
+                )
             with hooks.host_addresses(self._config.host_addresses):
                 await pc.setLocalDescription(offer)
             sdp: str = pc.localDescription.sdp

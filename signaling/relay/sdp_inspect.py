@@ -8,6 +8,7 @@ msid) to learn which tracks a participant publishes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -176,3 +177,36 @@ def parse_candidate(candidate: Mapping[str, object]) -> tuple[str, str | None, i
     if line and len(line.split()) < 8:
         raise ValueError("candidate line is too short")
     return line, mid, index
+
+
+_EXTMAP = re.compile(r"^a=extmap:(\d+)(/[a-z]+)? (\S+)(.*)$")
+
+
+def extmap_ids(sdp: str) -> dict[str, int]:
+    """The RTP header extension ids a description uses, by URI."""
+    ids: dict[str, int] = {}
+    for line in sdp.splitlines():
+        match = _EXTMAP.match(line)
+        if match:
+            ids.setdefault(match.group(3), int(match.group(1)))
+    return ids
+
+
+def align_extmap(sdp: str, negotiated: Mapping[str, int]) -> str:
+    """Renumbers the relay's header extensions to the ids the client already uses.
+
+    aiortc's ``createOffer`` resets every transceiver to its own default ids,
+    which collide with a browser's ids within the BUNDLE group; Chromium then
+    refuses the re-offer ("RTP extension ID reassignment not supported").
+    Extensions the client never offered are left out of the offer.
+    """
+    out = []
+    for line in sdp.split("\r\n"):
+        match = _EXTMAP.match(line)
+        if match:
+            uri = match.group(3)
+            if uri not in negotiated:
+                continue
+            line = f"a=extmap:{negotiated[uri]}{match.group(2) or ''} {uri}{match.group(4)}"
+        out.append(line)
+    return "\r\n".join(out)

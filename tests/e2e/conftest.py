@@ -57,6 +57,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         "PALABRE_VAR_DIR": str(var),
         "PALABRE_PORT": str(port),
         "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
+        "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1",
     }
     env.pop("PALABRE_DATABASE_URL", None)
     proc = subprocess.Popen(
@@ -99,3 +100,43 @@ async def browser() -> AsyncIterator[Browser]:
         b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         await b.close()
+
+
+async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[str, str]]:
+    """A mediator, a case with these parties and a session; returns (session id, tokens)."""
+    from datetime import UTC, datetime, timedelta
+
+    from records.accounts import AccountStore
+    from records.cases import CaseStore, MediationType, NewCase, NewParticipant, ParticipantRole
+    from records.db import Database, sqlite_url
+    from records.scheduling import ScheduleStore
+    from server.links import LinkService, LinkSigner
+    from server.signing import load_or_create_signing_key
+
+    db = Database(sqlite_url(server.var_dir))
+    try:
+        mediator = await AccountStore(db).create_mediator("med@example.org", "Médiatrice", "h")
+        case = await CaseStore(db).create_case(
+            mediator.id,
+            NewCase(
+                reference="E2E", title="E2E", public_title="Séance de test",
+                mediation_type=MediationType.OTHER, description="",
+                participants=[NewParticipant(n, ParticipantRole.PARTY) for n in names],
+                co_mediator_ids=[],
+            ),
+        )  # fmt: skip
+        schedule = ScheduleStore(db)
+        session = await schedule.schedule_session(
+            case.id, mediator.id, datetime.now(UTC), "Europe/Paris", 120
+        )
+        links = LinkService(
+            LinkSigner(load_or_create_signing_key(server.var_dir)),
+            schedule, server.url, timedelta(hours=1),
+        )  # fmt: skip
+        tokens = {}
+        for p in case.participants:
+            link = await links.issue(session.id, p.id, mediator.id)
+            tokens[p.display_name] = links.url_for(link).split("#", 1)[1]
+        return session.id, tokens
+    finally:
+        await db.close()

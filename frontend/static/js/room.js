@@ -160,14 +160,15 @@ function hangUp() {
 }
 
 function renderControls() {
-  const button = (id, key, pressed, onclick) => h('button', {
-    type: 'button', id, class: `control${pressed ? '' : ' off'}`, 'aria-pressed': String(pressed), onclick,
+  const button = (id, key, pressed, onclick, warnWhenOff = true) => h('button', {
+    type: 'button', id, class: `control${pressed || !warnWhenOff ? '' : ' off'}${pressed ? ' on' : ''}`,
+    'aria-pressed': String(pressed), onclick,
   }, t(key));
   mount(controls,
     button('toggle-mic', state.audio ? 'room.micOn' : 'room.micOff', state.audio, toggleMicrophone),
     button('toggle-camera', state.video ? 'room.cameraOn' : 'room.cameraOff', state.video, toggleCamera),
     navigator.mediaDevices.getDisplayMedia
-      ? button('toggle-screen', state.screen ? 'room.stopShare' : 'room.share', Boolean(state.screen), toggleScreenShare)
+      ? button('toggle-screen', state.screen ? 'room.stopShare' : 'room.share', Boolean(state.screen), toggleScreenShare, false)
       : null,
     h('button', { type: 'button', id: 'leave', class: 'control leave', onclick: leaveRoom }, t('room.leave')),
   );
