@@ -103,6 +103,10 @@ class Rooms:
             raise NotInRoom("participant is not in any room")
         return room_id
 
+    def placed(self) -> dict[str, str]:
+        """Every participant in a room: pid -> room id."""
+        return dict(self._where)
+
     def role_of(self, pid: str) -> Role | None:
         return self._roles.get(pid)
 
