@@ -41,7 +41,7 @@ class Action(StrEnum):
     # documents
     SHARE_DOCUMENT = "share_document"
     SET_DOCUMENT_DOWNLOAD = "set_document_download"
-    WITHDRAW_ANY_DOCUMENT = "withdraw_any_document"  # owners may always withdraw theirs
+    MODERATE_CONTENT = "moderate_content"  # withdraw documents, stop presentations of others
     PRESENT = "present"  # drive "follow me"
     # whiteboard
     DRAW = "draw"
@@ -118,7 +118,7 @@ MATRIX: Mapping[Action, Mapping[Role, Rule]] = {
     _A.SHARE_SCREEN:          _row(_SCREEN, _SCREEN, _SCREEN_LIVE, _SCREEN_LIVE, None),
     _A.SHARE_DOCUMENT:        _row(_IN, _IN, _LIVE, _LIVE, None),
     _A.SET_DOCUMENT_DOWNLOAD: _row(_ALWAYS, _ALWAYS, None, None, None),
-    _A.WITHDRAW_ANY_DOCUMENT: _row(_ALWAYS, _ALWAYS, None, None, None),
+    _A.MODERATE_CONTENT:      _row(_ALWAYS, _ALWAYS, None, None, None),
     _A.PRESENT:               _row(_IN, _IN, _LIVE, _LIVE, None),
     _A.DRAW:                  _row(_IN, _IN, _LIVE, _LIVE, None),
     _A.EDIT_OTHERS_DRAWINGS:  _row(_IN, _IN, None, None, None),
