@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sessions.chat import ChatLog
 from sessions.documents import Documents
-from sessions.errors import NotJoined
+from sessions.errors import NotJoined, SessionClosed
 from sessions.events import Clock, utc_now
 from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
 from sessions.outcome import Effects
@@ -98,6 +98,8 @@ class SessionCore:
 
     def _present(self, pid: str) -> str:
         """``pid`` is admitted and in a room; returns the room."""
+        if not self.lobby.is_open:
+            raise SessionClosed("the session has ended")
         room_id = self.rooms.room_of(pid)
         if self.lobby.get(pid).state is not State.ADMITTED or room_id is None:
             raise NotJoined("participant has not joined the session")
