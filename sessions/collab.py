@@ -18,8 +18,9 @@ from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.roles import Role
 from sessions.rooms import PLENARY
+from sessions.wb_log import LoggedOp
 from sessions.wb_ops import Clear, parse_op
-from sessions.whiteboard import BoardSnapshot, LoggedOp
+from sessions.whiteboard import BoardSnapshot
 
 
 @dataclass(frozen=True, slots=True)
