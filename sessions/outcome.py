@@ -14,7 +14,8 @@ from typing import Any, Generic, TypeVar
 
 from sessions.events import AuditEvent, Clock, Kick, Notification, RoomChange
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class Effects:
         self._changes.append(change)
         self.media_changed = True
 
-    def outcome(self, value: T) -> Outcome[T]:
+    def outcome(self, value: V) -> Outcome[V]:
         return Outcome(
             value=value,
             audit=tuple(self._audit),

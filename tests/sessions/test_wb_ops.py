@@ -175,6 +175,7 @@ def test_text_is_sanitised() -> None:
 
 def test_ops_are_immutable() -> None:
     op = parse_op(_stroke())
+    assert isinstance(op, Stroke)
     with pytest.raises(ValueError):
         op.width = 3  # type: ignore[misc]
 
