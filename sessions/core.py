@@ -51,6 +51,8 @@ class SessionCore:
         self.documents = Documents()
         self._boards: dict[str, Board] = {PLENARY: Board(PLENARY)}
         self._took_part: set[str] = set()  # everyone ever admitted
+        # Muted / camera stopped by a mediator, until the participant reopens it.
+        self._held: dict[str, set[str]] = {"audio": set(), "video": set()}
 
     # -- queries ---------------------------------------------------------------
 
@@ -67,10 +69,13 @@ class SessionCore:
         return self.rooms.members(room_id)
 
     def audience(self, pid: str) -> MediaAudience:
-        """Who receives ``pid``'s video and audio (nobody without consent)."""
+        """Who receives ``pid``'s video and audio: nobody without consent, and
+        nobody for a track a mediator stopped until ``pid`` reopens it."""
         if not self.lobby.can_publish(pid):
             return MediaAudience(frozenset(), frozenset())
-        return MediaAudience(self.rooms.visible_to(pid), self.rooms.audible_to(pid))
+        video = frozenset() if pid in self._held["video"] else self.rooms.visible_to(pid)
+        audio = frozenset() if pid in self._held["audio"] else self.rooms.audible_to(pid)
+        return MediaAudience(video, audio)
 
     def audible_to(self, pid: str) -> frozenset[str]:
         return self.audience(pid).audio
@@ -155,6 +160,14 @@ class SessionCore:
                         "room_id": move.to_room,
                         "kind": self.rooms.view(move.to_room).kind.value,
                         "presentation": shown.to_wire() if shown else None,
+                        "documents": [
+                            d.to_wire()
+                            for d in self.documents.visible(
+                                move.participant_id,
+                                self.lobby.role_of(move.participant_id),
+                                move.to_room,
+                            )
+                        ],
                     },
                     [move.participant_id],
                     move.to_room,
@@ -198,6 +211,8 @@ class SessionCore:
         for pid in sorted(self.rooms.placed()):
             if self.lobby.get(pid).state is not State.ADMITTED:
                 move = self.rooms.withdraw(pid, actor)
+                for held in self._held.values():
+                    held.discard(pid)
                 if move is not None:
                     moves.append(move)
                     gone.append(pid)

@@ -227,10 +227,13 @@ class LiveSession(Collaboration):
         eff.media_changed = True
         return eff.outcome(viewers)
 
-    def _moderate(self, action: Action, event: str, actor: str, pid: str) -> Outcome[None]:
+    def _moderate(
+        self, action: Action, track: str, event: str, actor: str, pid: str
+    ) -> Outcome[None]:
         self._present(actor)
         self._present(pid)
         self._require(action, actor, target=pid)
+        self._held[track].add(pid)
         eff = self._effects()
         eff.audit(f"media.{action.value}", actor=actor, subject=pid)
         eff.notify(event, {"by": actor}, [pid])
@@ -239,10 +242,25 @@ class LiveSession(Collaboration):
 
     def mute(self, actor: str, pid: str) -> Outcome[None]:
         """Mute someone's microphone; only they can open it again."""
-        return self._moderate(Action.MUTE_OTHER, "media:muted", actor, pid)
+        return self._moderate(Action.MUTE_OTHER, "audio", "media:muted", actor, pid)
 
     def stop_camera(self, actor: str, pid: str) -> Outcome[None]:
-        return self._moderate(Action.STOP_CAMERA_OTHER, "media:camera_stopped", actor, pid)
+        return self._moderate(Action.STOP_CAMERA_OTHER, "video", "media:camera_stopped", actor, pid)
+
+    def reopen_media(
+        self, pid: str, *, audio: bool = True, video: bool = True
+    ) -> Outcome[MediaAudience]:
+        """The participant reopens their own microphone and/or camera after a
+        mediator stopped it (nobody can open someone else's)."""
+        self._present(pid)
+        self._require(Action.PUBLISH_MEDIA, pid)
+        if audio:
+            self._held["audio"].discard(pid)
+        if video:
+            self._held["video"].discard(pid)
+        eff = self._effects()
+        eff.media_changed = True
+        return eff.outcome(self.audience(pid))
 
     # -- rooms -------------------------------------------------------------------------
 

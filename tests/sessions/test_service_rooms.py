@@ -206,3 +206,35 @@ def test_private_meeting_members_must_be_in_the_session(live: LiveSession) -> No
     with pytest.raises(NotJoined):
         live.open_private_meeting("med", {"bob"})
     assert live.rooms.private_meetings() == []
+
+
+def test_muting_is_enforced_until_the_participant_reopens(live: LiveSession) -> None:
+    live.mute("med", "bob")
+    assert live.audible_to("bob") == frozenset()
+    assert live.audience("bob").video == frozenset(CAST) - {"bob"}
+    live.stop_camera("med", "bob")
+    assert live.audience("bob").video == frozenset()
+    out = live.reopen_media("bob", video=False)
+    assert out.media_changed and out.value.audio == frozenset(CAST) - {"bob"}
+    assert out.value.video == frozenset()
+    live.reopen_media("bob")
+    assert live.audience("bob").video == frozenset(CAST) - {"bob"}
+
+
+def test_mute_does_not_outlive_the_participation(live: LiveSession) -> None:
+    live.mute("med", "bob")
+    live.leave("bob")
+    live.knock("bob")
+    live.admit("med", "bob")
+    assert live.audible_to("bob") == frozenset(CAST) - {"bob"}
+
+
+def test_entering_a_room_lists_its_documents(live: LiveSession) -> None:
+    room = live.open_private_meeting("med", {"alice"}).value.room_id
+    live.share_document("alice", "d", "Offre")
+    out = live.move("med", "counsel_a", room)
+    entered = next(n for n in out.notifications if n.event == "room:entered")
+    assert [d["doc_id"] for d in entered.payload["documents"]] == ["d"]
+    out = live.move("med", "counsel_a", PLENARY)
+    entered = next(n for n in out.notifications if n.event == "room:entered")
+    assert entered.payload["documents"] == []
