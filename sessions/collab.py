@@ -42,12 +42,13 @@ class Collaboration(SessionCore):
         action = Action.CLEAR_BOARD if isinstance(op, Clear) else Action.DRAW
         self._require(action, actor, room_id=room_id)
         eff = self._effects()
-        entry = self._boards[room_id].submit(
-            actor,
-            op,
-            may_edit_others=self._allowed(Action.EDIT_OTHERS_DRAWINGS, actor, room_id),
-            may_clear=True,
-        )
+        with self._audit_refusal(actor, Action.EDIT_OTHERS_DRAWINGS, room_id):
+            entry = self._boards[room_id].submit(
+                actor,
+                op,
+                may_edit_others=self._allowed(Action.EDIT_OTHERS_DRAWINGS, actor, room_id),
+                may_clear=True,
+            )
         if isinstance(op, Clear):
             eff.audit("wb.clear", actor=actor, subject=room_id, seq=str(entry.seq))
         eff.notify("wb:op", entry.to_wire(), self.rooms.members(room_id), room_id)
@@ -190,7 +191,8 @@ class Collaboration(SessionCore):
         self._require(Action.PRESENT, actor, room_id=room_id)
         self._visible_doc(actor, doc_id)
         members = {p: self.lobby.role_of(p) for p in self.rooms.members(room_id)}
-        shown = self.documents.present(room_id, actor, doc_id, page, zoom, members)
+        with self._audit_refusal(actor, Action.PRESENT, doc_id):
+            shown = self.documents.present(room_id, actor, doc_id, page, zoom, members)
         eff = self._effects()
         followers = self.documents.followers(room_id, members)
         eff.notify("doc:page", shown.to_wire(), followers, room_id)

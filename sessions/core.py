@@ -8,14 +8,15 @@ with the situation's context, presence checks, and the effects of room moves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sessions.chat import ChatLog
 from sessions.documents import Documents
-from sessions.errors import NotJoined, SessionClosed
-from sessions.events import Clock, utc_now
+from sessions.errors import Forbidden, NotJoined, SessionClosed
+from sessions.events import AuditEvent, Clock, utc_now
 from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
 from sessions.outcome import Effects
 from sessions.permissions import Action, PermissionContext, is_allowed, require
@@ -141,6 +142,24 @@ class SessionCore:
             at=self._clock(),
             subject=subject or target or room_id,
         )
+
+    @contextmanager
+    def _audit_refusal(self, actor: str, action: str, subject: str | None = None) -> Iterator[None]:
+        """Give any :class:`Forbidden` raised inside (by a state machine rather
+        than the matrix) the audit event of the refusal."""
+        try:
+            yield
+        except Forbidden as exc:
+            if exc.audit is None:
+                exc.audit = AuditEvent(
+                    kind="permission.refused",
+                    session_id=self.session_id,
+                    at=self._clock(),
+                    actor=actor,
+                    subject=subject,
+                    details={"action": action, "reason": str(exc.code)},
+                )
+            raise
 
     def _moved(self, eff: Effects, moves: Iterable[Move]) -> None:
         """Audit, channel changes and room-state notifications for moves."""

@@ -18,6 +18,7 @@ resets a participant to following.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -31,6 +32,7 @@ MAX_TITLE_LENGTH = 200
 MAX_DOCUMENTS = 200
 MAX_PAGE = 10_000
 MIN_ZOOM, MAX_ZOOM = 0.1, 10.0
+DOC_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class Visibility(StrEnum):
@@ -126,6 +128,8 @@ class Documents:
         room_members: Iterable[str],
         pages: int | None = None,
     ) -> SharedDocument:
+        if not DOC_ID.fullmatch(doc_id):
+            raise InvalidPayload("malformed document id")
         if doc_id in self._docs:
             raise Conflict(f"document {doc_id} already shared")
         if len(self._docs) >= MAX_DOCUMENTS:

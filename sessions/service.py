@@ -60,7 +60,8 @@ class LiveSession(Collaboration):
 
     def connect(self, pid: str, connection_id: str) -> Outcome[AttachResult]:
         """A connection authenticated as ``pid``; may replace an older one."""
-        result = self.lobby.attach(pid, connection_id)
+        with self._audit_refusal(pid, "connect", pid):
+            result = self.lobby.attach(pid, connection_id)
         eff = self._effects()
         eff.kick(result.kicked)
         if result.kicked is not None:
@@ -113,7 +114,8 @@ class LiveSession(Collaboration):
 
     def knock(self, pid: str) -> Outcome[State]:
         """Ask to enter after the device check; mediators enter directly."""
-        state = self.lobby.knock(pid)
+        with self._audit_refusal(pid, "knock", pid):
+            state = self.lobby.knock(pid)
         eff = self._effects()
         if state is State.ADMITTED:
             if self.rooms.room_of(pid) is None:
