@@ -104,6 +104,7 @@ class LiveSession(Collaboration):
         previous = self.lobby.withdraw_consent(pid)
         eff = self._effects()
         eff.audit("lobby.left", actor=pid, subject=pid, reason="consent_withdrawn")
+        logger.info("session %s: %s withdrew consent", self.session_id, pid)
         self._reconcile(eff, actor=pid)
         payload = {"participant_id": pid, "previous_state": previous.value}
         eff.notify("lobby:consent_withdrawn", payload, self.admitted_mediators())
@@ -138,6 +139,7 @@ class LiveSession(Collaboration):
         self.lobby.admit(pid)
         eff = self._effects()
         eff.audit("lobby.admit", actor=actor, subject=pid)
+        logger.info("session %s: %s admitted by %s", self.session_id, pid, actor)
         self._place(eff, pid, actor)
         self._lobby_changed(eff)
         self._state(eff, pid, room_id=self.rooms.room_of(pid))
@@ -161,6 +163,7 @@ class LiveSession(Collaboration):
         self._state_before_kick(eff, pid, State.REMOVED)
         eff.kick(self.lobby.remove(pid))
         eff.audit("lobby.remove", actor=actor, subject=pid)
+        logger.info("session %s: %s removed by %s", self.session_id, pid, actor)
         self._reconcile(eff, actor)
         self._lobby_changed(eff)
         return eff.outcome(None)
@@ -204,6 +207,7 @@ class LiveSession(Collaboration):
         for kick in self.lobby.end():
             eff.kick(kick)
         eff.audit("session.end", actor=actor, chat_kept=str(bool(summary.retained_chat)).lower())
+        logger.info("session %s: ended by %s", self.session_id, actor)
         self._reconcile(eff, actor)
         for room_id in self.rooms.private_meetings():
             self.rooms.close_private(actor, room_id)
@@ -286,6 +290,7 @@ class LiveSession(Collaboration):
         self._boards[room.room_id] = Board(room.room_id)
         eff = self._effects()
         eff.audit("room.open", actor=actor, subject=room.room_id)
+        logger.info("session %s: %s opened by %s", self.session_id, room.room_id, actor)
         self._moved(eff, moves)
         return eff.outcome(self.rooms.view(room.room_id))
 
