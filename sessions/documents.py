@@ -6,7 +6,8 @@ Visibility:
 - ``room``: whoever is currently in the room it was shared in;
 - ``private_meeting_members``: the members of the private meeting at the time
   of sharing, wherever they are later (shared in a private meeting only);
-- ``mediators``: the mediator and co-mediators.
+- ``mediators``: the mediator and co-mediators (if shared in a private
+  meeting: those of them who were in it).
 
 The owner always sees their own document. Downloading needs the mediator's
 leave (``download_allowed``), except for the owner.
@@ -48,7 +49,7 @@ class SharedDocument:
     title: str
     visibility: Visibility
     room_id: str  # where it was shared
-    audience: frozenset[str]  # for MEMBERS: the members when shared
+    audience: frozenset[str]  # shared in a private meeting: its members then
     download_allowed: bool = False
     pages: int | None = None
 
@@ -91,7 +92,7 @@ def can_see(doc: SharedDocument, pid: str, role: Role, room_id: str | None) -> b
         return room_id == doc.room_id
     if doc.visibility is Visibility.MEMBERS:
         return pid in doc.audience
-    return is_mediator(role)
+    return is_mediator(role) and (not doc.audience or pid in doc.audience)
 
 
 def can_download(doc: SharedDocument, pid: str, role: Role, room_id: str | None) -> bool:
@@ -144,7 +145,11 @@ class Documents:
             raise InvalidPayload(str(exc)) from None
         if not clean:
             raise InvalidPayload("empty title")
-        audience = frozenset(room_members) if visibility is Visibility.MEMBERS else frozenset()
+        # In a private meeting, "mediators" means the mediators who are there.
+        keep = visibility is Visibility.MEMBERS or (
+            visibility is Visibility.MEDIATORS and room_is_private
+        )
+        audience = frozenset(room_members) if keep else frozenset()
         doc = SharedDocument(doc_id, owner, clean, visibility, room_id, audience, False, pages)
         self._docs[doc_id] = doc
         return doc

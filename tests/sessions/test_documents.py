@@ -56,6 +56,9 @@ CASES = [
     (Visibility.MEDIATORS, PLENARY, "counsel_a", Role.COUNSEL, PLENARY, False),
     (Visibility.MEDIATORS, PLENARY, "obs", Role.OBSERVER, PLENARY, False),
     (Visibility.MEDIATORS, PLENARY, "alice", Role.PARTY, CAUCUS, True),  # owner
+    (Visibility.MEDIATORS, CAUCUS, "med", Role.MEDIATOR, PLENARY, True),  # was in the caucus
+    (Visibility.MEDIATORS, CAUCUS, "co", Role.CO_MEDIATOR, CAUCUS, False),  # was not
+    (Visibility.MEDIATORS, CAUCUS, "counsel_a", Role.COUNSEL, CAUCUS, False),
 ]
 
 

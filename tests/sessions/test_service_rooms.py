@@ -238,3 +238,14 @@ def test_entering_a_room_lists_its_documents(live: LiveSession) -> None:
     out = live.move("med", "counsel_a", PLENARY)
     entered = next(n for n in out.notifications if n.event == "room:entered")
     assert entered.payload["documents"] == []
+
+
+def test_mediators_only_document_in_a_caucus_stays_in_the_caucus(live: LiveSession) -> None:
+    room = caucus(live)
+    out = live.share_document("alice", "d", "Pour le médiateur", Visibility.MEDIATORS)
+    assert out.notifications[0].recipients == {"alice", "med"}
+    assert "co" not in out.notifications[0].recipients  # co-mediator stayed in the plenary
+    assert live.documents_for("co") == []
+    live.close_private_meeting("med", room)
+    assert [d.doc_id for d in live.documents_for("med")] == ["d"]
+    assert live.documents_for("co") == []
