@@ -79,7 +79,21 @@ class SessionCore:
         return MediaAudience(video, audio)
 
     def audible_to(self, pid: str) -> frozenset[str]:
+        """Who hears ``pid`` (the relay forwards ``pid``'s audio to them)."""
         return self.audience(pid).audio
+
+    def sources_for(self, pid: str) -> MediaAudience:
+        """The other side: whose video and audio ``pid`` receives."""
+        placed = self.rooms.placed()
+        video: set[str] = set()
+        audio: set[str] = set()
+        for other in placed:
+            heard = self.audience(other)
+            if pid in heard.video:
+                video.add(other)
+            if pid in heard.audio:
+                audio.add(other)
+        return MediaAudience(frozenset(video), frozenset(audio))
 
     def can_publish(self, pid: str) -> bool:
         return self.lobby.can_publish(pid)

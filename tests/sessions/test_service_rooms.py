@@ -249,3 +249,15 @@ def test_mediators_only_document_in_a_caucus_stays_in_the_caucus(live: LiveSessi
     live.close_private_meeting("med", room)
     assert [d.doc_id for d in live.documents_for("med")] == ["d"]
     assert live.documents_for("co") == []
+
+
+def test_sources_mirror_audiences(live: LiveSession) -> None:
+    caucus(live)
+    live.mute("co", "bob")
+    for pid in CAST:
+        sources = live.sources_for(pid)
+        for other in CAST:
+            assert (other in sources.audio) is (pid in live.audience(other).audio)
+            assert (other in sources.video) is (pid in live.audience(other).video)
+    assert live.sources_for("obs").audio == {"co"}  # bob is muted
+    assert live.sources_for("alice").audio == {"med", "counsel_a"}
