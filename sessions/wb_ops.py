@@ -168,7 +168,6 @@ class Clear(_Op):
 
 
 Shape = Stroke | Line | Arrow | Rect | Ellipse | Text | Sticky
-SHAPES: tuple[type[_Op], ...] = (Stroke, Line, Arrow, Rect, Ellipse, Text, Sticky)
 Edit = Erase | MoveObject | Undo | Redo | Clear
 ClientOp = Annotated[Shape | Edit, Field(discriminator="type")]
 _ADAPTER: TypeAdapter[ClientOp] = TypeAdapter(ClientOp)
@@ -182,7 +181,3 @@ def parse_op(payload: object) -> ClientOp:
         first = exc.errors(include_url=False, include_input=False)[0]
         where = ".".join(str(part) for part in first["loc"][:3])
         raise InvalidPayload(f"invalid whiteboard operation: {where}: {first['msg']}") from None
-
-
-def is_shape(op: object) -> bool:
-    return isinstance(op, SHAPES)
