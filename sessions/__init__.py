@@ -1,1 +1,16 @@
-"""The live-session domain, free of transport: lobby, roles, rooms, whiteboard, chat."""
+"""The live-session domain, free of transport: lobby, roles, rooms, whiteboard, chat.
+
+Modules, lowest first:
+
+- ``errors``: :class:`SessionError` and subclasses, each with a client-visible code.
+- ``events``: what calls hand back (audit events, notifications, kicks, room changes).
+- ``roles``, ``permissions``: the roles and the permission matrix (data).
+- ``lobby``: participants' state machine, consent gate, connections, grace period.
+- ``rooms``: plenary and private meetings, audiences (who sees/hears whom).
+- ``text``: plain-text sanitising shared by chat, whiteboard and titles.
+- ``wb_ops``, ``wb_log``, ``whiteboard``: client operations, the ordered log, boards.
+- ``chat``, ``documents``: chat per room and retention; shared documents, follow-me.
+- ``outcome``, ``core``, ``collab``, ``service``: the ``LiveSession`` facade.
+
+Nothing here does I/O or reads the clock except through an injected ``Clock``.
+"""

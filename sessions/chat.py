@@ -1,0 +1,105 @@
+"""Chat of a live session: plain-text messages per room, and their retention.
+
+Messages are sanitised (:func:`sessions.text.clean_text`), bounded and never
+HTML. A room's history is read only by the room's current members (the
+service checks). Chat is kept after the session only if the mediator enabled
+keeping it *and* every participant of the session agreed; otherwise
+:meth:`ChatLog.retained` returns nothing and the messages die with the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sessions.errors import Conflict, InvalidPayload
+from sessions.events import Clock, utc_now
+from sessions.text import clean_text
+
+MAX_MESSAGE_LENGTH = 2_000
+MAX_RAW_LENGTH = 4 * MAX_MESSAGE_LENGTH  # refuse before sanitising anything larger
+MAX_MESSAGES_PER_ROOM = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    seq: int  # session-wide order
+    room_id: str
+    author: str
+    text: str
+    at: datetime
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "room_id": self.room_id,
+            "author": self.author,
+            "text": self.text,
+            "at": self.at.isoformat(),
+        }
+
+
+def sanitize_message(raw: str) -> str:
+    """Clean a message; raise ``InvalidPayload`` if empty or too long."""
+    if len(raw) > MAX_RAW_LENGTH:
+        raise InvalidPayload("message too long")
+    try:
+        text = clean_text(raw, max_length=MAX_MESSAGE_LENGTH)
+    except ValueError as exc:
+        raise InvalidPayload(str(exc)) from None
+    if not text:
+        raise InvalidPayload("empty message")
+    return text
+
+
+class ChatLog:
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self._clock = clock
+        self._rooms: dict[str, list[ChatMessage]] = {}
+        self._seq = 0
+        self._keep_enabled = False
+        self._agreements: dict[str, bool] = {}
+
+    def post(self, room_id: str, author: str, raw: str) -> ChatMessage:
+        text = sanitize_message(raw)
+        messages = self._rooms.setdefault(room_id, [])
+        if len(messages) >= MAX_MESSAGES_PER_ROOM:
+            raise Conflict("too many messages in this room")
+        self._seq += 1
+        message = ChatMessage(self._seq, room_id, author, text, self._clock())
+        messages.append(message)
+        return message
+
+    def history(self, room_id: str, since: int = 0) -> list[ChatMessage]:
+        """A room's messages with ``seq`` greater than ``since``."""
+        return [m for m in self._rooms.get(room_id, []) if m.seq > since]
+
+    # -- retention ---------------------------------------------------------------
+
+    @property
+    def keep_enabled(self) -> bool:
+        return self._keep_enabled
+
+    def set_keep_enabled(self, enabled: bool) -> None:
+        """The mediator proposes (or stops proposing) to keep the chat."""
+        self._keep_enabled = enabled
+
+    def set_agreement(self, pid: str, agreed: bool) -> None:
+        """A participant agrees to (or refuses) keeping the chat; revocable."""
+        self._agreements[pid] = agreed
+
+    def agreed(self, pid: str) -> bool:
+        return self._agreements.get(pid, False)
+
+    def keep_after_session(self, participants: Iterable[str]) -> bool:
+        """Enabled by the mediator and agreed by every one of ``participants``."""
+        everyone = list(participants)
+        return self._keep_enabled and bool(everyone) and all(self.agreed(p) for p in everyone)
+
+    def retained(self, participants: Iterable[str]) -> list[ChatMessage]:
+        """Messages to keep after the session (all rooms, in order), or none."""
+        if not self.keep_after_session(participants):
+            return []
+        return sorted((m for ms in self._rooms.values() for m in ms), key=lambda m: m.seq)

@@ -1,0 +1,258 @@
+"""State and shared helpers of a live session (the base of :class:`LiveSession`).
+
+Holds one lobby, the rooms, a whiteboard per room, the chat and the shared
+documents of a session, and the helpers every action uses: permission checks
+with the situation's context, presence checks, and the effects of room moves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sessions.chat import ChatLog
+from sessions.documents import Documents
+from sessions.errors import Forbidden, NotJoined, SessionClosed
+from sessions.events import AuditEvent, Clock, utc_now
+from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
+from sessions.outcome import Effects
+from sessions.permissions import Action, PermissionContext, is_allowed, require
+from sessions.roles import Role, is_mediator
+from sessions.rooms import PLENARY, Move, Rooms
+from sessions.whiteboard import Board
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaAudience:
+    """Whom the relay forwards a participant's tracks to."""
+
+    video: frozenset[str]
+    audio: frozenset[str]
+
+
+class SessionCore:
+    def __init__(
+        self,
+        session_id: str,
+        consent_version: str,
+        *,
+        clock: Clock = utc_now,
+        grace: timedelta = DEFAULT_GRACE,
+    ) -> None:
+        self.session_id = session_id
+        self._clock = clock
+        self.lobby = Lobby(session_id, consent_version, clock=clock, grace=grace)
+        self.rooms = Rooms(session_id, clock=clock)
+        self.chat_log = ChatLog(clock=clock)
+        self.documents = Documents()
+        self._boards: dict[str, Board] = {PLENARY: Board(PLENARY)}
+        self._took_part: set[str] = set()  # everyone ever admitted
+        # Muted / camera stopped by a mediator, until the participant reopens it.
+        self._held: dict[str, set[str]] = {"audio": set(), "video": set()}
+
+    # -- queries ---------------------------------------------------------------
+
+    def participant(self, pid: str) -> ParticipantView:
+        return self.lobby.get(pid)
+
+    def role_of(self, pid: str) -> Role:
+        return self.lobby.role_of(pid)
+
+    def room_of(self, pid: str) -> str | None:
+        return self.rooms.room_of(pid)
+
+    def members(self, room_id: str) -> frozenset[str]:
+        return self.rooms.members(room_id)
+
+    def audience(self, pid: str) -> MediaAudience:
+        """Who receives ``pid``'s video and audio: nobody without consent, and
+        nobody for a track a mediator stopped until ``pid`` reopens it."""
+        if not self.lobby.can_publish(pid):
+            return MediaAudience(frozenset(), frozenset())
+        video = frozenset() if pid in self._held["video"] else self.rooms.visible_to(pid)
+        audio = frozenset() if pid in self._held["audio"] else self.rooms.audible_to(pid)
+        return MediaAudience(video, audio)
+
+    def audible_to(self, pid: str) -> frozenset[str]:
+        """Who hears ``pid`` (the relay forwards ``pid``'s audio to them)."""
+        return self.audience(pid).audio
+
+    def sources_for(self, pid: str) -> MediaAudience:
+        """The other side: whose video and audio ``pid`` receives."""
+        placed = self.rooms.placed()
+        video: set[str] = set()
+        audio: set[str] = set()
+        for other in placed:
+            heard = self.audience(other)
+            if pid in heard.video:
+                video.add(other)
+            if pid in heard.audio:
+                audio.add(other)
+        return MediaAudience(frozenset(video), frozenset(audio))
+
+    def can_publish(self, pid: str) -> bool:
+        return self.lobby.can_publish(pid)
+
+    def board(self, room_id: str) -> Board:
+        self.rooms.members(room_id)  # raises NotFound for a closed room
+        return self._boards[room_id]
+
+    def participants_who_took_part(self) -> frozenset[str]:
+        return frozenset(self._took_part)
+
+    def admitted_mediators(self) -> frozenset[str]:
+        return frozenset(p for p in self.lobby.admitted() if is_mediator(self.lobby.role_of(p)))
+
+    def connected(self) -> frozenset[str]:
+        return frozenset(v.participant_id for v in self.lobby.participants() if v.connected)
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _effects(self) -> Effects:
+        return Effects(self.session_id, self._clock)
+
+    def _present(self, pid: str) -> str:
+        """``pid`` is admitted and in a room; returns the room."""
+        if not self.lobby.is_open:
+            raise SessionClosed("the session has ended")
+        room_id = self.rooms.room_of(pid)
+        if self.lobby.get(pid).state is not State.ADMITTED or room_id is None:
+            raise NotJoined("participant has not joined the session")
+        return room_id
+
+    def _context(
+        self, actor: str, room_id: str | None = None, target: str | None = None
+    ) -> PermissionContext:
+        return PermissionContext(
+            role=self.lobby.role_of(actor),
+            in_room=room_id is None or self.rooms.room_of(actor) == room_id,
+            room_live=room_id is None or self.rooms.is_live(room_id),
+            consented=self.lobby.has_consent(actor),
+            target_role=None if target is None else self.lobby.role_of(target),
+        )
+
+    def _allowed(self, action: Action, actor: str, room_id: str | None = None) -> bool:
+        return is_allowed(action, self._context(actor, room_id))
+
+    def _require(
+        self,
+        action: Action,
+        actor: str,
+        *,
+        room_id: str | None = None,
+        target: str | None = None,
+        subject: str | None = None,
+    ) -> None:
+        require(
+            action,
+            self._context(actor, room_id, target),
+            session_id=self.session_id,
+            actor=actor,
+            at=self._clock(),
+            subject=subject or target or room_id,
+        )
+
+    @contextmanager
+    def _audit_refusal(self, actor: str, action: str, subject: str | None = None) -> Iterator[None]:
+        """Give any :class:`Forbidden` raised inside (by a state machine rather
+        than the matrix) the audit event of the refusal."""
+        try:
+            yield
+        except Forbidden as exc:
+            if exc.audit is None:
+                exc.audit = AuditEvent(
+                    kind="permission.refused",
+                    session_id=self.session_id,
+                    at=self._clock(),
+                    actor=actor,
+                    subject=subject,
+                    details={"action": action, "reason": str(exc.code)},
+                )
+            raise
+
+    def _moved(self, eff: Effects, moves: Iterable[Move]) -> None:
+        """Audit, channel changes and room-state notifications for moves."""
+        affected = {PLENARY}
+        for move in moves:
+            eff.add_audit(move.audit(self.session_id))
+            eff.change(move.change())
+            self.documents.room_changed(move.participant_id)
+            for room_id in (move.from_room, move.to_room):
+                if room_id is not None:
+                    affected.add(room_id)
+            if move.to_room is not None:
+                shown = self.documents.presentation(move.to_room)
+                eff.notify(
+                    "room:entered",
+                    {
+                        "room_id": move.to_room,
+                        "kind": self.rooms.view(move.to_room).kind.value,
+                        "presentation": shown.to_wire() if shown else None,
+                        "documents": [
+                            d.to_wire()
+                            for d in self.documents.visible(
+                                move.participant_id,
+                                self.lobby.role_of(move.participant_id),
+                                move.to_room,
+                            )
+                        ],
+                    },
+                    [move.participant_id],
+                    move.to_room,
+                )
+        self._room_states(eff, affected)
+
+    def _room_states(self, eff: Effects, room_ids: Iterable[str]) -> None:
+        """Each affected room's members learn its membership and whether it is
+        live; mediators get the overview of every room."""
+        for room_id in sorted(room_ids):
+            if not self.rooms.exists(room_id):
+                continue
+            members = self.rooms.members(room_id)
+            payload = {
+                "room_id": room_id,
+                "members": sorted(members),
+                "live": self.rooms.is_live(room_id),
+            }
+            eff.notify("room:members", payload, members, room_id)
+        overview = [
+            {
+                "room_id": r.room_id,
+                "kind": r.kind.value,
+                "label": r.label,
+                "members": sorted(r.members),
+            }
+            for r in self.rooms.rooms()
+        ]
+        eff.notify("room:overview", {"rooms": overview}, self.admitted_mediators())
+
+    def _place(self, eff: Effects, pid: str, actor: str | None) -> None:
+        self._took_part.add(pid)
+        move = self.rooms.place(pid, self.lobby.role_of(pid), actor)
+        if move is not None:
+            self._moved(eff, [move])
+
+    def _reconcile(self, eff: Effects, actor: str | None = None) -> list[str]:
+        """Take out of the rooms whoever is no longer admitted; returns them."""
+        gone: list[str] = []
+        moves: list[Move] = []
+        for pid in sorted(self.rooms.placed()):
+            if self.lobby.get(pid).state is not State.ADMITTED:
+                move = self.rooms.withdraw(pid, actor)
+                for held in self._held.values():
+                    held.discard(pid)
+                if move is not None:
+                    moves.append(move)
+                    gone.append(pid)
+        if moves:
+            self._moved(eff, moves)
+        return gone
+
+    def _drop_room(self, room_id: str) -> None:
+        self._boards.pop(room_id, None)
+        self.documents.room_closed(room_id)

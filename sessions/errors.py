@@ -1,0 +1,94 @@
+"""Errors of the live-session domain.
+
+Every error carries a client-visible ``code`` (a ``str``). Most codes are members
+of :class:`records.errors.ErrorCode`; the few the session domain needs beyond
+those are the ``str`` constants below, to be promoted into ``ErrorCode``. The
+transport turns an error into an error ack in exactly one place.
+
+A refused action (:class:`Forbidden`) also carries the audit event describing
+the refusal: the caller writes it to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from records.errors import ErrorCode
+
+if TYPE_CHECKING:
+    from sessions.events import AuditEvent
+
+# Codes not (yet) in ErrorCode.
+INVALID_STATE = "invalid_state"
+PARTICIPANT_REMOVED = "participant_removed"
+PARTICIPANT_DECLINED = "participant_declined"
+NOTHING_TO_UNDO = "nothing_to_undo"
+NOTHING_TO_REDO = "nothing_to_redo"
+BOARD_FULL = "board_full"
+
+
+class SessionError(Exception):
+    """Root of the session domain's errors; ``code`` is client-visible."""
+
+    code: str = ErrorCode.BAD_REQUEST
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class Forbidden(SessionError):
+    """An action the actor's role or the session's state does not permit."""
+
+    code = ErrorCode.FORBIDDEN
+
+    def __init__(
+        self, message: str, code: str | None = None, audit: AuditEvent | None = None
+    ) -> None:
+        super().__init__(message, code)
+        self.audit = audit
+
+
+class ConsentRequired(Forbidden):
+    code = ErrorCode.CONSENT_REQUIRED
+
+
+class NotInRoom(Forbidden):
+    code = ErrorCode.NOT_IN_ROOM
+
+
+class RoomLocked(Forbidden):
+    code = ErrorCode.ROOM_LOCKED
+
+
+class SessionClosed(SessionError):
+    code = ErrorCode.SESSION_CLOSED
+
+
+class NotJoined(SessionError):
+    code = ErrorCode.NOT_JOINED
+
+
+class NotFound(SessionError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(SessionError):
+    code = ErrorCode.CONFLICT
+
+
+class InvalidState(SessionError):
+    """A transition the state machine does not allow from the current state."""
+
+    code = INVALID_STATE
+
+
+class InvalidPayload(SessionError):
+    """A payload that fails validation (the edge should have caught it)."""
+
+    code = ErrorCode.VALIDATION

@@ -1,0 +1,343 @@
+"""The lobby: per-session state machine of participants and their connections.
+
+States::
+
+    invited --consent--> consented --knock--> waiting --admit--> admitted
+                                                  \\--decline--> declined (final)
+    any non-final --remove--> removed (final)
+    waiting/admitted --leave / withdraw consent / grace expired--> left
+    left --knock--> waiting (admission again)
+
+Mediators and co-mediators skip ``waiting`` (knock admits them) and the room
+lock. Knocking needs consent recorded for the *current* version of the text.
+A participant who drops keeps their place for ``grace`` (10 s by default) and
+comes back without re-admission while the session is open; a second
+connection for the same participant replaces the first, which is kicked.
+After :meth:`Lobby.end` nobody can attach, knock or be admitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sessions.errors import (
+    PARTICIPANT_DECLINED,
+    PARTICIPANT_REMOVED,
+    Conflict,
+    ConsentRequired,
+    Forbidden,
+    InvalidPayload,
+    InvalidState,
+    NotFound,
+    NotJoined,
+    RoomLocked,
+    SessionClosed,
+)
+from sessions.events import Clock, Kick, utc_now
+from sessions.roles import Role, enters_directly
+
+DEFAULT_GRACE = timedelta(seconds=10)
+
+# Kick reasons (codes the client shows a message for).
+KICK_REPLACED = "replaced_by_new_connection"
+KICK_DECLINED = "declined"
+KICK_REMOVED = "removed"
+KICK_SESSION_ENDED = "session_closed"
+
+
+class State(StrEnum):
+    INVITED = "invited"
+    CONSENTED = "consented"
+    WAITING = "waiting"
+    ADMITTED = "admitted"
+    LEFT = "left"
+    REMOVED = "removed"
+    DECLINED = "declined"
+
+
+FINAL_STATES = frozenset({State.REMOVED, State.DECLINED})
+PRESENT_STATES = frozenset({State.WAITING, State.ADMITTED})
+
+
+@dataclass(slots=True)
+class _Record:
+    pid: str
+    role: Role
+    state: State = State.INVITED
+    consent_version: str | None = None
+    connection: str | None = None
+    dropped_at_s: float | None = None  # clock timestamp (seconds) of the drop
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantView:
+    participant_id: str
+    role: Role
+    state: State
+    consented: bool  # for the current version of the text
+    connected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AttachResult:
+    state: State
+    resumed: bool  # came back within the grace period, no re-admission needed
+    kicked: Kick | None  # the previous connection, replaced by this one
+
+
+class Lobby:
+    def __init__(
+        self,
+        session_id: str,
+        consent_version: str,
+        *,
+        clock: Clock = utc_now,
+        grace: timedelta = DEFAULT_GRACE,
+    ) -> None:
+        if not consent_version:
+            raise InvalidPayload("consent version required")
+        self.session_id = session_id
+        self._consent_version = consent_version
+        self._clock = clock
+        self._grace = grace.total_seconds()
+        self._records: dict[str, _Record] = {}
+        self._locked = False
+        self._open = True
+
+    # -- queries ---------------------------------------------------------------
+
+    @property
+    def consent_version(self) -> str:
+        return self._consent_version
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def _get(self, pid: str) -> _Record:
+        record = self._records.get(pid)
+        if record is None:
+            raise NotFound(f"unknown participant {pid}")
+        return record
+
+    def _view(self, r: _Record) -> ParticipantView:
+        return ParticipantView(
+            participant_id=r.pid,
+            role=r.role,
+            state=r.state,
+            consented=r.consent_version == self._consent_version,
+            connected=r.connection is not None,
+        )
+
+    def get(self, pid: str) -> ParticipantView:
+        return self._view(self._get(pid))
+
+    def role_of(self, pid: str) -> Role:
+        return self._get(pid).role
+
+    def connection_of(self, pid: str) -> str | None:
+        return self._get(pid).connection
+
+    def participants(self) -> list[ParticipantView]:
+        return [self._view(r) for r in self._records.values()]
+
+    def in_state(self, state: State) -> list[str]:
+        return [r.pid for r in self._records.values() if r.state is state]
+
+    def waiting(self) -> list[str]:
+        return self.in_state(State.WAITING)
+
+    def admitted(self) -> list[str]:
+        return self.in_state(State.ADMITTED)
+
+    def has_consent(self, pid: str) -> bool:
+        return self._get(pid).consent_version == self._consent_version
+
+    def can_publish(self, pid: str) -> bool:
+        """The media gate: admitted, with consent for the current text version."""
+        record = self._records.get(pid)
+        return (
+            record is not None
+            and record.state is State.ADMITTED
+            and record.consent_version == self._consent_version
+        )
+
+    # -- set-up and consent ----------------------------------------------------
+
+    def register(self, pid: str, role: Role) -> ParticipantView:
+        """Add an invited participant; the role comes from the case file."""
+        if pid in self._records:
+            raise Conflict(f"participant {pid} already registered")
+        record = _Record(pid=pid, role=role)
+        self._records[pid] = record
+        return self._view(record)
+
+    def set_consent_version(self, version: str) -> None:
+        """A new text: every recorded consent becomes stale until given again."""
+        if not version:
+            raise InvalidPayload("consent version required")
+        self._consent_version = version
+
+    def _not_final(self, record: _Record) -> None:
+        if record.state is State.REMOVED:
+            raise Forbidden("participant removed", PARTICIPANT_REMOVED)
+        if record.state is State.DECLINED:
+            raise Forbidden("participant declined", PARTICIPANT_DECLINED)
+
+    def record_consent(self, pid: str, version: str) -> ParticipantView:
+        """The caller recorded consent for ``version`` in the consent log."""
+        record = self._get(pid)
+        self._not_final(record)
+        if version != self._consent_version:
+            raise Conflict("consent given for an outdated version of the text")
+        record.consent_version = version
+        if record.state is State.INVITED:
+            record.state = State.CONSENTED
+        return self._view(record)
+
+    def withdraw_consent(self, pid: str) -> State:
+        """Consent withdrawn: the participant leaves; returns the previous state."""
+        record = self._get(pid)
+        self._not_final(record)
+        previous = record.state
+        record.consent_version = None
+        if record.state in PRESENT_STATES:
+            record.state = State.LEFT
+        elif record.state is State.CONSENTED:
+            record.state = State.INVITED
+        return previous
+
+    # -- connections -------------------------------------------------------------
+
+    def _now(self) -> float:
+        return self._clock().timestamp()
+
+    def _expired(self, record: _Record) -> bool:
+        return (
+            record.connection is None
+            and record.dropped_at_s is not None
+            and self._now() - record.dropped_at_s > self._grace
+        )
+
+    def _expire(self, record: _Record) -> bool:
+        if record.state in PRESENT_STATES and self._expired(record):
+            record.state = State.LEFT
+            record.dropped_at_s = None
+            return True
+        return False
+
+    def attach(self, pid: str, connection_id: str) -> AttachResult:
+        """A connection authenticated as ``pid`` (via their link)."""
+        if not self._open:
+            raise SessionClosed("the session has ended")
+        record = self._get(pid)
+        self._not_final(record)
+        self._expire(record)
+        kicked = None
+        if record.connection is not None and record.connection != connection_id:
+            kicked = Kick(pid, record.connection, KICK_REPLACED)
+        resumed = record.connection is None and record.dropped_at_s is not None
+        resumed = resumed and record.state in PRESENT_STATES
+        record.connection = connection_id
+        record.dropped_at_s = None
+        return AttachResult(state=record.state, resumed=resumed, kicked=kicked)
+
+    def detach(self, pid: str, connection_id: str) -> bool:
+        """A connection closed; False if it was not the current one (replaced)."""
+        record = self._records.get(pid)
+        if record is None or record.connection != connection_id:
+            return False
+        record.connection = None
+        record.dropped_at_s = self._now() if record.state in PRESENT_STATES else None
+        return True
+
+    def sweep(self) -> list[str]:
+        """Participants whose grace period ran out; they are now ``left``."""
+        return [r.pid for r in self._records.values() if self._expire(r)]
+
+    # -- transitions ---------------------------------------------------------------
+
+    def knock(self, pid: str) -> State:
+        """Ask to enter (after the device check); mediators enter directly."""
+        if not self._open:
+            raise SessionClosed("the session has ended")
+        record = self._get(pid)
+        self._not_final(record)
+        if record.connection is None:
+            raise NotJoined("knock from a connection that is not attached")
+        if record.state in PRESENT_STATES:
+            return record.state
+        if enters_directly(record.role):
+            record.state = State.ADMITTED
+            return record.state
+        if record.consent_version != self._consent_version:
+            raise ConsentRequired("consent for the current text is required")
+        if self._locked:
+            raise RoomLocked("the room is locked")
+        record.state = State.WAITING
+        return record.state
+
+    def _require(self, record: _Record, *states: State) -> None:
+        if record.state not in states:
+            wanted = "/".join(s.value for s in states)
+            raise InvalidState(f"participant is {record.state.value}, not {wanted}")
+
+    def admit(self, pid: str) -> None:
+        if not self._open:
+            raise SessionClosed("the session has ended")
+        record = self._get(pid)
+        self._require(record, State.WAITING)
+        if self._expire(record):
+            raise InvalidState("participant left the lobby")
+        record.state = State.ADMITTED
+
+    def _final(self, record: _Record, state: State, reason: str) -> Kick | None:
+        kick = Kick(record.pid, record.connection, reason) if record.connection else None
+        record.state = state
+        record.connection = None
+        record.dropped_at_s = None
+        return kick
+
+    def decline(self, pid: str) -> Kick | None:
+        record = self._get(pid)
+        self._require(record, State.WAITING)
+        return self._final(record, State.DECLINED, KICK_DECLINED)
+
+    def remove(self, pid: str) -> Kick | None:
+        """Remove for the rest of the session (the caller also revokes the link)."""
+        record = self._get(pid)
+        self._not_final(record)
+        return self._final(record, State.REMOVED, KICK_REMOVED)
+
+    def leave(self, pid: str) -> None:
+        record = self._get(pid)
+        self._require(record, State.WAITING, State.ADMITTED)
+        record.state = State.LEFT
+        record.dropped_at_s = None
+
+    def lock(self) -> None:
+        self._locked = True
+
+    def unlock(self) -> None:
+        self._locked = False
+
+    def end(self) -> list[Kick]:
+        """End the session for everyone; returns the connections to close."""
+        if not self._open:
+            raise SessionClosed("the session has already ended")
+        self._open = False
+        kicks: list[Kick] = []
+        for record in self._records.values():
+            if record.connection is not None:
+                kicks.append(Kick(record.pid, record.connection, KICK_SESSION_ENDED))
+            record.connection = None
+            record.dropped_at_s = None
+            if record.state in PRESENT_STATES:
+                record.state = State.LEFT
+        return kicks

@@ -1,0 +1,92 @@
+"""The typed result of a :class:`~sessions.service.LiveSession` call.
+
+An :class:`Outcome` carries the call's value and everything the transport must
+do with it: audit events to write, notifications to emit (each to an explicit
+set of participants), connections to close, Socket.IO room memberships to
+update, and whether media forwarding must be recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sessions.events import AuditEvent, Clock, Kick, Notification, RoomChange
+
+T = TypeVar("T", covariant=True)
+V = TypeVar("V")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome(Generic[T]):
+    value: T
+    audit: tuple[AuditEvent, ...] = ()
+    notifications: tuple[Notification, ...] = ()
+    kicks: tuple[Kick, ...] = ()
+    room_changes: tuple[RoomChange, ...] = ()
+    media_changed: bool = False  # recompute who sees/hears whom
+
+    def for_participant(self, pid: str) -> list[Notification]:
+        """Notifications addressed to ``pid`` (handy for tests and fakes)."""
+        return [n for n in self.notifications if pid in n.recipients]
+
+    def events_for(self, pid: str) -> list[str]:
+        return [n.event for n in self.for_participant(pid)]
+
+
+class Effects:
+    """Collects the effects of one call, then freezes them into an Outcome."""
+
+    def __init__(self, session_id: str, clock: Clock) -> None:
+        self.session_id = session_id
+        self._clock = clock
+        self._audit: list[AuditEvent] = []
+        self._notifications: list[Notification] = []
+        self._kicks: list[Kick] = []
+        self._changes: list[RoomChange] = []
+        self.media_changed = False
+
+    def audit(
+        self,
+        kind: str,
+        *,
+        actor: str | None = None,
+        subject: str | None = None,
+        **details: str,
+    ) -> None:
+        self._audit.append(
+            AuditEvent(kind, self.session_id, self._clock(), actor, subject, details)
+        )
+
+    def add_audit(self, event: AuditEvent) -> None:
+        self._audit.append(event)
+
+    def notify(
+        self,
+        event: str,
+        payload: Mapping[str, Any],
+        recipients: Iterable[str],
+        room_id: str | None = None,
+    ) -> None:
+        to = frozenset(recipients)
+        if to:
+            self._notifications.append(Notification(event, dict(payload), to, room_id))
+
+    def kick(self, kick: Kick | None) -> None:
+        if kick is not None:
+            self._kicks.append(kick)
+
+    def change(self, change: RoomChange) -> None:
+        self._changes.append(change)
+        self.media_changed = True
+
+    def outcome(self, value: V) -> Outcome[V]:
+        return Outcome(
+            value=value,
+            audit=tuple(self._audit),
+            notifications=tuple(self._notifications),
+            kicks=tuple(self._kicks),
+            room_changes=tuple(self._changes),
+            media_changed=self.media_changed,
+        )

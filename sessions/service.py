@@ -1,0 +1,340 @@
+"""`LiveSession`: the facade the Socket.IO handlers call.
+
+Each method takes the acting participant's id (resolved by the transport from
+the authenticated connection, never from the payload), checks the permission
+matrix in context, changes the state machines, and returns an
+:class:`~sessions.outcome.Outcome`: a typed value plus the audit events to
+write, the notifications to emit (each to explicit recipients), the
+connections to close and the channel changes. Refusals raise a
+:class:`~sessions.errors.SessionError`; a :class:`~sessions.errors.Forbidden`
+carries the audit event of the refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sessions.chat import ChatMessage
+from sessions.collab import Collaboration
+from sessions.core import MediaAudience
+from sessions.errors import InvalidPayload
+from sessions.lobby import AttachResult, ParticipantView, State
+from sessions.outcome import Effects, Outcome
+from sessions.permissions import Action
+from sessions.roles import Role
+from sessions.rooms import PLENARY, RoomView
+from sessions.whiteboard import Board, BoardSnapshot
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """What the caller may persist when the session ends."""
+
+    took_part: frozenset[str]
+    retained_chat: tuple[ChatMessage, ...]  # empty unless everyone agreed
+    plenary_board: BoardSnapshot  # what was shown to everyone
+
+
+class LiveSession(Collaboration):
+    # -- lobby ---------------------------------------------------------------------
+
+    def register(self, pid: str, role: Role) -> ParticipantView:
+        """Add a participant from the case file (the role comes from there)."""
+        return self.lobby.register(pid, role)
+
+    def _lobby_changed(self, eff: Effects) -> None:
+        waiting = [
+            {"participant_id": v.participant_id, "role": v.role.value}
+            for v in self.lobby.participants()
+            if v.state is State.WAITING
+        ]
+        eff.notify("lobby:waiting", {"waiting": waiting}, self.admitted_mediators())
+
+    def _state(self, eff: Effects, pid: str, **extra: object) -> None:
+        state = self.lobby.get(pid).state
+        eff.notify("lobby:state", {"state": state.value, **extra}, [pid])
+
+    def connect(self, pid: str, connection_id: str) -> Outcome[AttachResult]:
+        """A connection authenticated as ``pid``; may replace an older one."""
+        with self._audit_refusal(pid, "connect", pid):
+            result = self.lobby.attach(pid, connection_id)
+        eff = self._effects()
+        eff.kick(result.kicked)
+        if result.kicked is not None:
+            eff.audit("connection.replaced", actor=pid, subject=pid)
+        if self._reconcile(eff):
+            self._lobby_changed(eff)
+        room_id = self.rooms.room_of(pid)
+        self._state(eff, pid, room_id=room_id, resumed=result.resumed)
+        if result.resumed:
+            eff.media_changed = True
+        return eff.outcome(result)
+
+    def disconnect(self, pid: str, connection_id: str) -> Outcome[bool]:
+        """A connection closed; the participant keeps their place for the grace period."""
+        current = self.lobby.detach(pid, connection_id)
+        eff = self._effects()
+        eff.media_changed = current
+        return eff.outcome(current)
+
+    def tick(self) -> Outcome[list[str]]:
+        """Call periodically: participants whose grace period ran out leave."""
+        expired = self.lobby.sweep()
+        eff = self._effects()
+        for pid in expired:
+            eff.audit("lobby.left", subject=pid, reason="connection_lost")
+        self._reconcile(eff)
+        if expired:
+            self._lobby_changed(eff)
+        return eff.outcome(expired)
+
+    def record_consent(self, pid: str, version: str) -> Outcome[ParticipantView]:
+        """The caller wrote the consent log entry for ``version``."""
+        view = self.lobby.record_consent(pid, version)
+        eff = self._effects()
+        eff.media_changed = self.lobby.get(pid).state is State.ADMITTED
+        return eff.outcome(view)
+
+    def withdraw_consent(self, pid: str) -> Outcome[None]:
+        """The participant withdrew consent: they leave; mediators are told."""
+        previous = self.lobby.withdraw_consent(pid)
+        eff = self._effects()
+        eff.audit("lobby.left", actor=pid, subject=pid, reason="consent_withdrawn")
+        logger.info("session %s: %s withdrew consent", self.session_id, pid)
+        self._reconcile(eff, actor=pid)
+        payload = {"participant_id": pid, "previous_state": previous.value}
+        eff.notify("lobby:consent_withdrawn", payload, self.admitted_mediators())
+        self._lobby_changed(eff)
+        self._state(eff, pid)
+        eff.media_changed = True
+        return eff.outcome(None)
+
+    def knock(self, pid: str) -> Outcome[State]:
+        """Ask to enter after the device check; mediators enter directly."""
+        with self._audit_refusal(pid, "knock", pid):
+            state = self.lobby.knock(pid)
+        eff = self._effects()
+        if state is State.ADMITTED:
+            if self.rooms.room_of(pid) is None:
+                eff.audit("lobby.enter", actor=pid, subject=pid)
+            self._place(eff, pid, actor=pid)
+        else:
+            eff.audit("lobby.knock", actor=pid, subject=pid)
+        self._lobby_changed(eff)
+        self._state(eff, pid, room_id=self.rooms.room_of(pid))
+        return eff.outcome(state)
+
+    def lobby_list(self, actor: str) -> list[ParticipantView]:
+        self._present(actor)
+        self._require(Action.VIEW_LOBBY, actor)
+        return self.lobby.participants()
+
+    def admit(self, actor: str, pid: str) -> Outcome[None]:
+        self._present(actor)
+        self._require(Action.ADMIT, actor, target=pid)
+        self.lobby.admit(pid)
+        eff = self._effects()
+        eff.audit("lobby.admit", actor=actor, subject=pid)
+        logger.info("session %s: %s admitted by %s", self.session_id, pid, actor)
+        self._place(eff, pid, actor)
+        self._lobby_changed(eff)
+        self._state(eff, pid, room_id=self.rooms.room_of(pid))
+        return eff.outcome(None)
+
+    def decline(self, actor: str, pid: str) -> Outcome[None]:
+        self._present(actor)
+        self._require(Action.DECLINE, actor, target=pid)
+        eff = self._effects()
+        self._state_before_kick(eff, pid, State.DECLINED)
+        eff.kick(self.lobby.decline(pid))
+        eff.audit("lobby.decline", actor=actor, subject=pid)
+        self._lobby_changed(eff)
+        return eff.outcome(None)
+
+    def remove(self, actor: str, pid: str) -> Outcome[None]:
+        """Remove for the rest of the session; the caller revokes the link."""
+        self._present(actor)
+        self._require(Action.REMOVE, actor, target=pid)
+        eff = self._effects()
+        self._state_before_kick(eff, pid, State.REMOVED)
+        eff.kick(self.lobby.remove(pid))
+        eff.audit("lobby.remove", actor=actor, subject=pid)
+        logger.info("session %s: %s removed by %s", self.session_id, pid, actor)
+        self._reconcile(eff, actor)
+        self._lobby_changed(eff)
+        return eff.outcome(None)
+
+    def _state_before_kick(self, eff: Effects, pid: str, state: State) -> None:
+        eff.notify("lobby:state", {"state": state.value}, [pid])
+
+    def leave(self, pid: str) -> Outcome[None]:
+        self.lobby.leave(pid)
+        eff = self._effects()
+        eff.audit("lobby.left", actor=pid, subject=pid, reason="left")
+        self._reconcile(eff, pid)
+        self._lobby_changed(eff)
+        self._state(eff, pid)
+        return eff.outcome(None)
+
+    def set_locked(self, actor: str, locked: bool) -> Outcome[None]:
+        """Lock the room: nobody else may knock (mediators still enter)."""
+        self._present(actor)
+        self._require(Action.LOCK_ROOM, actor)
+        if locked:
+            self.lobby.lock()
+        else:
+            self.lobby.unlock()
+        eff = self._effects()
+        eff.audit("session.lock" if locked else "session.unlock", actor=actor)
+        eff.notify("session:locked", {"locked": locked}, self.lobby.admitted())
+        return eff.outcome(None)
+
+    def end(self, actor: str) -> Outcome[SessionSummary]:
+        """End the session for everyone; afterwards nobody can join."""
+        self._present(actor)
+        self._require(Action.END_SESSION, actor)
+        eff = self._effects()
+        eff.notify("session:ended", {}, self.connected())
+        summary = SessionSummary(
+            took_part=frozenset(self._took_part),
+            retained_chat=tuple(self.chat_log.retained(self._took_part)),
+            plenary_board=self._boards[PLENARY].snapshot(),
+        )
+        for kick in self.lobby.end():
+            eff.kick(kick)
+        eff.audit("session.end", actor=actor, chat_kept=str(bool(summary.retained_chat)).lower())
+        logger.info("session %s: ended by %s", self.session_id, actor)
+        self._reconcile(eff, actor)
+        for room_id in self.rooms.private_meetings():
+            self.rooms.close_private(actor, room_id)
+            self._drop_room(room_id)
+        return eff.outcome(summary)
+
+    # -- media -----------------------------------------------------------------------
+
+    def publish(self, pid: str) -> Outcome[MediaAudience]:
+        """Open camera/microphone: refused without consent for the current text."""
+        self._present(pid)
+        self._require(Action.PUBLISH_MEDIA, pid)
+        eff = self._effects()
+        eff.media_changed = True
+        return eff.outcome(self.audience(pid))
+
+    def share_screen(self, pid: str) -> Outcome[frozenset[str]]:
+        room_id = self._present(pid)
+        self._require(Action.SHARE_SCREEN, pid, room_id=room_id)
+        eff = self._effects()
+        viewers = self.rooms.visible_to(pid)
+        eff.notify("media:screen", {"participant_id": pid}, viewers, room_id)
+        eff.media_changed = True
+        return eff.outcome(viewers)
+
+    def _moderate(
+        self, action: Action, track: str, event: str, actor: str, pid: str
+    ) -> Outcome[None]:
+        self._present(actor)
+        self._present(pid)
+        self._require(action, actor, target=pid)
+        self._held[track].add(pid)
+        eff = self._effects()
+        eff.audit(f"media.{action.value}", actor=actor, subject=pid)
+        eff.notify(event, {"by": actor}, [pid])
+        eff.media_changed = True
+        return eff.outcome(None)
+
+    def mute(self, actor: str, pid: str) -> Outcome[None]:
+        """Mute someone's microphone; only they can open it again."""
+        return self._moderate(Action.MUTE_OTHER, "audio", "media:muted", actor, pid)
+
+    def stop_camera(self, actor: str, pid: str) -> Outcome[None]:
+        return self._moderate(Action.STOP_CAMERA_OTHER, "video", "media:camera_stopped", actor, pid)
+
+    def reopen_media(
+        self, pid: str, *, audio: bool = True, video: bool = True
+    ) -> Outcome[MediaAudience]:
+        """The participant reopens their own microphone and/or camera after a
+        mediator stopped it (nobody can open someone else's)."""
+        self._present(pid)
+        self._require(Action.PUBLISH_MEDIA, pid)
+        if audio:
+            self._held["audio"].discard(pid)
+        if video:
+            self._held["video"].discard(pid)
+        eff = self._effects()
+        eff.media_changed = True
+        return eff.outcome(self.audience(pid))
+
+    # -- rooms -------------------------------------------------------------------------
+
+    def _may_move(self, actor: str, pid: str) -> None:
+        if pid == actor:
+            self._require(Action.CHANGE_ROOM, actor)
+        else:
+            self._present(pid)
+            self._require(Action.MOVE_PARTICIPANT, actor, target=pid)
+
+    def open_private_meeting(
+        self, actor: str, members: Iterable[str], label: str = "", *, join: bool = True
+    ) -> Outcome[RoomView]:
+        """Open a private meeting with exactly ``members`` (plus the actor)."""
+        self._present(actor)
+        self._require(Action.START_PRIVATE_MEETING, actor)
+        chosen = set(members)
+        for pid in chosen | ({actor} if join else set()):
+            self._may_move(actor, pid)
+        room, moves = self.rooms.open_private(actor, chosen, label, join=join)
+        self._boards[room.room_id] = Board(room.room_id)
+        eff = self._effects()
+        eff.audit("room.open", actor=actor, subject=room.room_id)
+        logger.info("session %s: %s opened by %s", self.session_id, room.room_id, actor)
+        self._moved(eff, moves)
+        return eff.outcome(self.rooms.view(room.room_id))
+
+    def close_private_meeting(self, actor: str, room_id: str) -> Outcome[None]:
+        """Close a private meeting; its members return to the plenary."""
+        self._present(actor)
+        self._require(Action.CLOSE_PRIVATE_MEETING, actor, subject=room_id)
+        moves = self.rooms.close_private(actor, room_id)
+        self._drop_room(room_id)
+        eff = self._effects()
+        eff.audit("room.close", actor=actor, subject=room_id)
+        self._moved(eff, moves)
+        return eff.outcome(None)
+
+    def move(self, actor: str, pid: str, room_id: str) -> Outcome[None]:
+        """Move a participant (or, for mediators, oneself) to another room."""
+        self._present(actor)
+        if not self.rooms.exists(room_id):
+            raise InvalidPayload(f"no room {room_id}")
+        self._may_move(actor, pid)
+        move = self.rooms.move(actor, pid, room_id)
+        eff = self._effects()
+        self._moved(eff, [move] if move else [])
+        return eff.outcome(None)
+
+    def return_all_to_plenary(self, actor: str) -> Outcome[None]:
+        """Close every private meeting: everyone back in the plenary."""
+        self._present(actor)
+        self._require(Action.CLOSE_PRIVATE_MEETING, actor)
+        closed, moves = self.rooms.return_all(actor)
+        eff = self._effects()
+        for room_id in closed:
+            self._drop_room(room_id)
+            eff.audit("room.close", actor=actor, subject=room_id)
+        self._moved(eff, moves)
+        return eff.outcome(None)
+
+    def set_plenary_talk(self, actor: str, allowed: bool) -> Outcome[None]:
+        """Whether the plenary may talk and chat while no mediator is there."""
+        self._present(actor)
+        self._require(Action.SET_PLENARY_TALK, actor)
+        self.rooms.set_plenary_talk(allowed)
+        eff = self._effects()
+        eff.audit("room.plenary_talk", actor=actor, allowed=str(allowed).lower())
+        self._room_states(eff, [PLENARY])
+        eff.media_changed = True
+        return eff.outcome(None)

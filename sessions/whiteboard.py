@@ -1,0 +1,199 @@
+"""A whiteboard per room: the server orders operations and keeps the state.
+
+The server gives each accepted operation a sequence number; the state is the
+:func:`~sessions.wb_log.fold` of the ordered log, so every client applying the
+same log reaches the same objects. Late joiners and reconnecting clients take
+a :meth:`Board.snapshot` and then :meth:`Board.ops_since` its sequence number.
+
+Undo/redo are per author: ``undo`` disables the author's own last effective
+operation, ``redo`` re-enables the author's last undone one; a new operation
+by the author empties their redo stack. The logged entry carries the resolved
+target and the resulting changes, so clients need no stacks and no history.
+``clear`` (mediators only) resets everyone's undo history but can itself be
+undone by its author. Parties may erase or move only their own objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sessions.errors import (
+    BOARD_FULL,
+    NOTHING_TO_REDO,
+    NOTHING_TO_UNDO,
+    Conflict,
+    Forbidden,
+    InvalidState,
+    NotFound,
+)
+from sessions.wb_log import (
+    Z_STRIDE,
+    BoardObject,
+    LoggedOp,
+    Paste,
+    apply,
+    diff,
+    ordered,
+    replay,
+)
+from sessions.wb_ops import Clear, ClientOp, Erase, MoveObject, Redo, Undo
+
+MAX_OBJECTS = 5_000  # must stay below Z_STRIDE
+MAX_OPS = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSnapshot:
+    room_id: str
+    seq: int  # last sequence number included
+    objects: tuple[BoardObject, ...]  # in drawing order
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "room_id": self.room_id,
+            "seq": self.seq,
+            "objects": [o.to_wire() for o in self.objects],
+        }
+
+
+@dataclass(slots=True)
+class _History:
+    done: list[int] = field(default_factory=list)
+    undone: list[int] = field(default_factory=list)
+
+
+class Board:
+    def __init__(
+        self, room_id: str, *, max_objects: int = MAX_OBJECTS, max_ops: int = MAX_OPS
+    ) -> None:
+        if max_objects >= Z_STRIDE:
+            raise ValueError("max_objects must stay below Z_STRIDE")
+        self.room_id = room_id
+        self._max_objects = max_objects
+        self._max_ops = max_ops
+        self._log: list[LoggedOp] = []
+        self._objects: dict[str, BoardObject] = {}
+        self._ids: set[str] = set()  # every id ever created here: never reused
+        self._history: dict[str, _History] = {}
+
+    @property
+    def seq(self) -> int:
+        return len(self._log)
+
+    @property
+    def log(self) -> tuple[LoggedOp, ...]:
+        return tuple(self._log)
+
+    def objects(self) -> Mapping[str, BoardObject]:
+        return dict(self._objects)
+
+    def snapshot(self) -> BoardSnapshot:
+        return BoardSnapshot(self.room_id, self.seq, ordered(self._objects))
+
+    def ops_since(self, seq: int) -> list[LoggedOp]:
+        """Operations after ``seq`` (0 = the whole log)."""
+        if seq < 0 or seq > self.seq:
+            raise InvalidState(f"unknown sequence number {seq}")
+        return self._log[seq:]
+
+    def _append(self, entry: LoggedOp) -> LoggedOp:
+        self._log.append(entry)
+        apply(self._objects, entry)
+        return entry
+
+    def _check_room(self, new_objects: int) -> None:
+        if self.seq >= self._max_ops:
+            raise Conflict("the board's history is full", BOARD_FULL)
+        if len(self._objects) + new_objects > self._max_objects:
+            raise Conflict("too many objects on the board", BOARD_FULL)
+
+    def _owned(self, target: str, author: str, may_edit_others: bool) -> None:
+        obj = self._objects.get(target)
+        if obj is None:
+            raise NotFound(f"no object {target} on the board")
+        if obj.author != author and not may_edit_others:
+            raise Forbidden("only a mediator may change someone else's drawing")
+
+    def _did(self, author: str, seq: int) -> None:
+        history = self._history.setdefault(author, _History())
+        history.done.append(seq)
+        history.undone.clear()
+
+    def submit(
+        self,
+        author: str,
+        op: ClientOp,
+        *,
+        may_edit_others: bool = False,
+        may_clear: bool = False,
+    ) -> LoggedOp:
+        """Validate ``op`` against the current state, log it, apply it."""
+        if isinstance(op, Undo | Redo):
+            return self._undo_redo(author, op)
+        if isinstance(op, Clear):
+            if not may_clear:
+                raise Forbidden("only a mediator may clear the board")
+            self._check_room(0)
+            self._history = {}
+        elif isinstance(op, Erase):
+            self._check_room(0)
+            for target in op.targets:
+                self._owned(target, author, may_edit_others)
+        elif isinstance(op, MoveObject):
+            self._check_room(0)
+            self._owned(op.target, author, may_edit_others)
+        else:
+            if op.id in self._ids:
+                raise Conflict(f"object id {op.id} already used")
+            self._check_room(1)
+            self._ids.add(op.id)
+        entry = self._append(LoggedOp(self.seq + 1, author, op))
+        self._did(author, entry.seq)
+        return entry
+
+    def _undo_redo(self, author: str, op: Undo | Redo) -> LoggedOp:
+        self._check_room(0)
+        history = self._history.setdefault(author, _History())
+        if isinstance(op, Undo):
+            if not history.done:
+                raise Conflict("nothing to undo", NOTHING_TO_UNDO)
+            target = history.done.pop()
+            history.undone.append(target)
+        else:
+            if not history.undone:
+                raise Conflict("nothing to redo", NOTHING_TO_REDO)
+            target = history.undone.pop()
+            history.done.append(target)
+        pending = LoggedOp(self.seq + 1, author, op, target)
+        after = replay([*self._log, pending])
+        changes = diff(self._objects, after)
+        return self._append(LoggedOp(pending.seq, author, op, target, changes))
+
+    def paste_from(self, source: Board, author: str) -> LoggedOp:
+        """Copy ``source``'s current objects onto this board as one undoable op.
+
+        The copies are authored by whoever copies them (a mediator), so that
+        bringing a private meeting's board into the plenary does not reveal
+        who drew what in the private meeting.
+        """
+        self._check_room(len(source._objects))
+        seq = self.seq + 1
+        copies = tuple(
+            BoardObject(
+                f"c{seq}-{i}",
+                author,
+                obj.shape.model_copy(update={"id": f"c{seq}-{i}"}),
+                seq * Z_STRIDE + i,
+                obj.dx,
+                obj.dy,
+            )
+            for i, obj in enumerate(ordered(source._objects))
+        )
+        self._ids.update(c.id for c in copies)
+        entry = self._append(
+            LoggedOp(seq, author, Paste(source_room=source.room_id, objects=copies))
+        )
+        self._did(author, seq)
+        return entry

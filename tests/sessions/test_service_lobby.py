@@ -1,0 +1,241 @@
+"""LiveSession: joining, admission, reconnection, end of session."""
+
+from __future__ import annotations
+
+import pytest
+
+from records.errors import ErrorCode
+from sessions.errors import ConsentRequired, Forbidden, NotJoined, RoomLocked, SessionClosed
+from sessions.lobby import KICK_REPLACED, KICK_SESSION_ENDED, State
+from sessions.rooms import PLENARY
+from sessions.service import LiveSession
+from tests.sessions.conftest import CAST, VERSION, FakeClock, enter
+
+
+def test_mediator_enters_directly(bare: LiveSession) -> None:
+    bare.connect("med", "cm")
+    out = bare.knock("med")
+    assert out.value is State.ADMITTED
+    assert bare.room_of("med") == PLENARY
+    assert [a.kind for a in out.audit] == ["lobby.enter", "room.move"]
+    assert out.room_changes[0].to_room == PLENARY
+    assert "room:entered" in out.events_for("med")
+
+
+def test_party_waits_and_mediator_is_told(bare: LiveSession) -> None:
+    enter(bare, "med")
+    bare.connect("alice", "ca")
+    bare.record_consent("alice", VERSION)
+    out = bare.knock("alice")
+    assert out.value is State.WAITING
+    assert bare.room_of("alice") is None
+    lobby_note = [n for n in out.notifications if n.event == "lobby:waiting"]
+    assert lobby_note and lobby_note[0].recipients == {"med"}
+    assert lobby_note[0].payload["waiting"] == [{"participant_id": "alice", "role": "party"}]
+    assert [a.kind for a in out.audit] == ["lobby.knock"]
+    assert not bare.can_publish("alice")
+    assert bare.audience("alice").audio == frozenset()
+
+
+def test_arriving_early_still_needs_admission(bare: LiveSession) -> None:
+    bare.connect("alice", "ca")
+    bare.record_consent("alice", VERSION)
+    assert bare.knock("alice").value is State.WAITING
+    enter(bare, "med")  # the mediator opens up later
+    assert bare.participant("alice").state is State.WAITING
+    admitted = bare.admit("med", "alice")
+    assert bare.room_of("alice") == PLENARY
+    assert "lobby:state" in admitted.events_for("alice")
+    assert {"lobby.admit", "room.move"} <= {a.kind for a in admitted.audit}
+
+
+def test_knock_without_consent(bare: LiveSession) -> None:
+    bare.connect("alice", "ca")
+    with pytest.raises(ConsentRequired):
+        bare.knock("alice")
+
+
+def test_admission_by_a_party_is_refused_and_audited(bare: LiveSession) -> None:
+    enter(bare, "med")
+    enter(bare, "alice")
+    bare.connect("bob", "cb")
+    bare.record_consent("bob", VERSION)
+    bare.knock("bob")
+    with pytest.raises(Forbidden) as info:
+        bare.admit("alice", "bob")
+    assert info.value.code == ErrorCode.FORBIDDEN
+    audit = info.value.audit
+    assert audit is not None and audit.actor == "alice" and audit.subject == "bob"
+    assert audit.details["action"] == "admit"
+    assert bare.participant("bob").state is State.WAITING
+
+
+def test_actor_must_have_joined(bare: LiveSession) -> None:
+    bare.connect("alice", "ca")
+    bare.record_consent("alice", VERSION)
+    bare.knock("alice")
+    bare.connect("med", "cm")  # connected but not entered
+    with pytest.raises(NotJoined):
+        bare.admit("med", "alice")
+
+
+def test_decline(bare: LiveSession) -> None:
+    enter(bare, "med")
+    bare.connect("bob", "cb")
+    bare.record_consent("bob", VERSION)
+    bare.knock("bob")
+    out = bare.decline("med", "bob")
+    assert [k.connection_id for k in out.kicks] == ["cb"]
+    assert out.for_participant("bob")[0].payload == {"state": "declined"}
+    assert bare.participant("bob").state is State.DECLINED
+
+
+def test_remove(live: LiveSession) -> None:
+    out = live.remove("med", "bob")
+    assert [k.connection_id for k in out.kicks] == ["conn-bob"]
+    assert live.room_of("bob") is None
+    assert "bob" not in live.audible_to("alice") and "bob" not in live.members(PLENARY)
+    assert {"lobby.remove", "room.move"} <= {a.kind for a in out.audit}
+    assert out.media_changed
+    with pytest.raises(Forbidden):
+        live.connect("bob", "again")
+
+
+def test_co_mediator_cannot_remove_the_mediator(live: LiveSession) -> None:
+    with pytest.raises(Forbidden):
+        live.remove("co", "med")
+    with pytest.raises(Forbidden):
+        live.mute("co", "med")
+    live.mute("med", "co")
+
+
+def test_lock(live: LiveSession) -> None:
+    live.leave("obs")
+    out = live.set_locked("med", True)
+    assert out.audit[0].kind == "session.lock"
+    assert set(out.notifications[0].recipients) == set(CAST) - {"obs"}
+    with pytest.raises(RoomLocked):
+        live.knock("obs")
+    with pytest.raises(Forbidden):
+        live.set_locked("alice", False)
+    live.set_locked("co", False)
+    assert live.knock("obs").value is State.WAITING
+
+
+def test_leave_and_rejoin_needs_admission(live: LiveSession) -> None:
+    out = live.leave("alice")
+    assert live.room_of("alice") is None
+    assert out.audit[0].kind == "lobby.left"
+    assert live.knock("alice").value is State.WAITING
+    assert live.room_of("alice") is None
+
+
+def test_withdraw_consent(live: LiveSession) -> None:
+    out = live.withdraw_consent("alice")
+    assert live.room_of("alice") is None
+    assert not live.can_publish("alice")
+    told = [n for n in out.notifications if n.event == "lobby:consent_withdrawn"]
+    assert told and told[0].recipients == {"med", "co"}
+    assert told[0].payload == {"participant_id": "alice", "previous_state": "admitted"}
+    assert out.media_changed
+    assert "alice" not in live.audible_to("bob")
+
+
+def test_media_gate(live: LiveSession) -> None:
+    assert live.publish("alice").value.audio == frozenset(CAST) - {"alice"}
+    live.lobby.set_consent_version("consent-v2")  # a new text: consent again
+    assert not live.can_publish("alice")
+    assert live.audience("alice").video == frozenset()
+    with pytest.raises(ConsentRequired):
+        live.publish("alice")
+    out = live.record_consent("alice", "consent-v2")
+    assert out.media_changed
+    assert live.can_publish("alice")
+
+
+class TestReconnection:
+    def test_back_within_grace_in_the_same_room(self, live: LiveSession, clock: FakeClock) -> None:
+        room = live.open_private_meeting("med", {"alice", "counsel_a"}).value.room_id
+        assert live.disconnect("alice", "conn-alice").value
+        clock.advance(9)
+        assert live.tick().value == []
+        out = live.connect("alice", "conn-alice-2")
+        assert out.value.resumed and out.value.state is State.ADMITTED
+        assert live.room_of("alice") == room
+        assert out.for_participant("alice")[0].payload["room_id"] == room
+        assert out.media_changed
+
+    def test_after_grace_must_knock_again(self, live: LiveSession, clock: FakeClock) -> None:
+        live.disconnect("alice", "conn-alice")
+        clock.advance(11)
+        out = live.tick()
+        assert out.value == ["alice"]
+        assert live.room_of("alice") is None
+        assert out.audit[0].details == {"reason": "connection_lost"}
+        again = live.connect("alice", "c2")
+        assert not again.value.resumed and again.value.state is State.LEFT
+        assert live.knock("alice").value is State.WAITING
+
+    def test_expiry_noticed_on_connect_without_tick(
+        self, live: LiveSession, clock: FakeClock
+    ) -> None:
+        live.disconnect("alice", "conn-alice")
+        clock.advance(30)
+        out = live.connect("alice", "c2")
+        assert out.value.state is State.LEFT
+        assert live.room_of("alice") is None
+        assert any(c.participant_id == "alice" and c.to_room is None for c in out.room_changes)
+
+    def test_mediator_reconnects_with_role_intact(
+        self, live: LiveSession, clock: FakeClock
+    ) -> None:
+        live.disconnect("med", "conn-med")
+        clock.advance(5)
+        live.connect("med", "conn-med-2")
+        assert live.role_of("med").value == "mediator"
+        live.end("med")
+
+    def test_no_rejoin_after_end(self, live: LiveSession) -> None:
+        live.disconnect("alice", "conn-alice")
+        live.end("med")
+        with pytest.raises(SessionClosed):
+            live.connect("alice", "c2")
+
+
+def test_second_tab_replaces_first(live: LiveSession) -> None:
+    out = live.connect("alice", "tab-2")
+    assert [(k.connection_id, k.reason) for k in out.kicks] == [("conn-alice", KICK_REPLACED)]
+    assert out.audit[0].kind == "connection.replaced"
+    assert live.room_of("alice") == PLENARY
+    # The first tab's disconnect arrives afterwards and changes nothing.
+    assert not live.disconnect("alice", "conn-alice").value
+    assert live.participant("alice").connected
+
+
+def test_end_of_session(live: LiveSession) -> None:
+    live.open_private_meeting("med", {"bob"})
+    with pytest.raises(Forbidden):
+        live.end("co")
+    out = live.end("med")
+    ended = [n for n in out.notifications if n.event == "session:ended"]
+    assert ended and ended[0].recipients == set(CAST)
+    assert {k.reason for k in out.kicks} == {KICK_SESSION_ENDED}
+    assert {k.participant_id for k in out.kicks} == set(CAST)
+    assert out.value.took_part == set(CAST)
+    assert out.value.retained_chat == ()
+    assert all(live.room_of(p) is None for p in CAST)
+    assert live.rooms.private_meetings() == []
+    for call in (
+        lambda: live.connect("alice", "x"),
+        lambda: live.knock("alice"),
+        lambda: live.chat_send("med", "hello?"),
+        lambda: live.end("med"),
+    ):
+        with pytest.raises(SessionClosed):
+            call()
+
+
+def test_lobby_list_for_mediators_only(live: LiveSession) -> None:
+    assert {v.participant_id for v in live.lobby_list("co")} == set(CAST)
+    with pytest.raises(Forbidden):
+        live.lobby_list("alice")

@@ -1,0 +1,331 @@
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from sessions.errors import (
+    BOARD_FULL,
+    NOTHING_TO_REDO,
+    NOTHING_TO_UNDO,
+    Conflict,
+    Forbidden,
+    InvalidState,
+    NotFound,
+    SessionError,
+)
+from sessions.wb_log import BoardObject, LoggedOp, fold, ordered, replay
+from sessions.wb_ops import parse_op
+from sessions.whiteboard import Board
+
+RED = "#ff0000"
+
+
+def rect(oid: str, x: float = 0) -> dict[str, Any]:
+    return {"type": "rect", "id": oid, "x": x, "y": 0, "w": 10, "h": 10, "color": RED, "width": 1}
+
+
+def put(board: Board, author: str, payload: dict[str, Any], **kw: bool) -> LoggedOp:
+    return board.submit(author, parse_op(payload), **kw)
+
+
+def test_sequence_numbers_and_snapshot() -> None:
+    board = Board("plenary")
+    first = put(board, "alice", rect("a"))
+    second = put(board, "bob", rect("b"))
+    assert (first.seq, second.seq) == (1, 2)
+    snap = board.snapshot()
+    assert snap.seq == 2 and [o.id for o in snap.objects] == ["a", "b"]
+    assert snap.objects[0].author == "alice"
+    assert board.ops_since(1) == [second]
+    assert board.ops_since(2) == []
+    with pytest.raises(InvalidState):
+        board.ops_since(3)
+    with pytest.raises(InvalidState):
+        board.ops_since(-1)
+
+
+def test_ids_are_never_reused() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a"))
+    with pytest.raises(Conflict):
+        put(board, "bob", rect("a"))
+    put(board, "alice", {"type": "erase", "targets": ["a"]})
+    with pytest.raises(Conflict):
+        put(board, "alice", rect("a"))
+
+
+def test_move_and_erase() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a"))
+    put(board, "alice", {"type": "move", "target": "a", "dx": 5, "dy": -2})
+    put(board, "alice", {"type": "move", "target": "a", "dx": 1, "dy": 1})
+    obj = board.objects()["a"]
+    assert (obj.dx, obj.dy) == (6, -1)
+    put(board, "alice", {"type": "erase", "targets": ["a"]})
+    assert board.objects() == {}
+    with pytest.raises(NotFound):
+        put(board, "alice", {"type": "move", "target": "a", "dx": 1, "dy": 1})
+
+
+def test_parties_edit_only_their_own_objects() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a"))
+    with pytest.raises(Forbidden):
+        put(board, "bob", {"type": "erase", "targets": ["a"]})
+    with pytest.raises(Forbidden):
+        put(board, "bob", {"type": "move", "target": "a", "dx": 1, "dy": 1})
+    put(board, "med", {"type": "move", "target": "a", "dx": 1, "dy": 1}, may_edit_others=True)
+    put(board, "med", {"type": "erase", "targets": ["a"]}, may_edit_others=True)
+    assert board.objects() == {}
+
+
+def test_clear_needs_permission_and_can_be_undone() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a"))
+    put(board, "bob", rect("b"))
+    with pytest.raises(Forbidden):
+        put(board, "alice", {"type": "clear"})
+    put(board, "med", {"type": "clear"}, may_clear=True)
+    assert board.objects() == {}
+    # Clearing resets the others' undo history...
+    with pytest.raises(Conflict) as info:
+        put(board, "alice", {"type": "undo"})
+    assert info.value.code == NOTHING_TO_UNDO
+    # ...but the mediator can undo the clear.
+    undo = put(board, "med", {"type": "undo"})
+    assert set(board.objects()) == {"a", "b"}
+    assert undo.changes is not None and {o.id for o in undo.changes.upserts} == {"a", "b"}
+
+
+def test_undo_redo_are_per_author() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a1"))
+    put(board, "bob", rect("b1"))
+    put(board, "alice", rect("a2"))
+    put(board, "bob", rect("b2"))
+    undo = put(board, "alice", {"type": "undo"})
+    assert undo.target_seq == 3
+    assert set(board.objects()) == {"a1", "b1", "b2"}
+    put(board, "alice", {"type": "undo"})
+    assert set(board.objects()) == {"b1", "b2"}
+    with pytest.raises(Conflict):
+        put(board, "alice", {"type": "undo"})
+    redo = put(board, "alice", {"type": "redo"})
+    assert redo.target_seq == 1
+    assert set(board.objects()) == {"a1", "b1", "b2"}
+    put(board, "alice", {"type": "redo"})
+    with pytest.raises(Conflict) as info:
+        put(board, "alice", {"type": "redo"})
+    assert info.value.code == NOTHING_TO_REDO
+    assert set(board.objects()) == {"a1", "a2", "b1", "b2"}
+
+
+def test_new_op_empties_redo_stack() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a1"))
+    put(board, "alice", {"type": "undo"})
+    put(board, "alice", rect("a2"))
+    with pytest.raises(Conflict):
+        put(board, "alice", {"type": "redo"})
+
+
+def test_undo_move_and_erase() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a"))
+    put(board, "alice", {"type": "move", "target": "a", "dx": 5, "dy": 5})
+    put(board, "alice", {"type": "undo"})
+    assert board.objects()["a"].dx == 0
+    put(board, "alice", {"type": "erase", "targets": ["a"]})
+    put(board, "alice", {"type": "undo"})
+    assert "a" in board.objects()
+
+
+def test_undo_of_creation_makes_later_edits_moot() -> None:
+    board = Board("plenary")
+    put(board, "alice", rect("a"))
+    put(board, "med", {"type": "move", "target": "a", "dx": 5, "dy": 5}, may_edit_others=True)
+    put(board, "alice", {"type": "undo"})  # undoes alice's creation, not the move
+    assert board.objects() == {}
+    put(board, "alice", {"type": "redo"})
+    assert board.objects()["a"].dx == 5
+
+
+def test_limits() -> None:
+    board = Board("plenary", max_objects=2, max_ops=5)
+    put(board, "a", rect("1"))
+    put(board, "a", rect("2"))
+    with pytest.raises(Conflict) as info:
+        put(board, "a", rect("3"))
+    assert info.value.code == BOARD_FULL
+    put(board, "a", {"type": "move", "target": "1", "dx": 1, "dy": 1})
+    put(board, "a", {"type": "move", "target": "1", "dx": 1, "dy": 1})
+    put(board, "a", {"type": "move", "target": "1", "dx": 1, "dy": 1})
+    with pytest.raises(Conflict):
+        put(board, "a", {"type": "move", "target": "1", "dx": 1, "dy": 1})
+    with pytest.raises(ValueError):
+        Board("x", max_objects=10_000)
+
+
+def test_paste_from_private_board() -> None:
+    caucus = Board("private-1")
+    put(caucus, "alice", rect("a"))
+    put(caucus, "alice", {"type": "move", "target": "a", "dx": 3, "dy": 3})
+    plenary = Board("plenary")
+    put(plenary, "bob", rect("b"))
+    entry = plenary.paste_from(caucus, "med")
+    copies = [o for o in plenary.objects().values() if o.id != "b"]
+    assert len(copies) == 1
+    copy = copies[0]
+    assert copy.author == "med"  # who drew it in the private meeting is not revealed
+    assert copy.shape.id == copy.id and copy.dx == 3
+    assert set(caucus.objects()) == {"a"}  # the source is untouched
+    wire = entry.to_wire()
+    assert wire["op"]["type"] == "paste" and wire["op"]["source_room"] == "private-1"
+    assert "alice" not in json.dumps(wire)
+    plenary.submit("med", parse_op({"type": "undo"}))
+    assert set(plenary.objects()) == {"b"}
+
+
+# -- convergence -------------------------------------------------------------------
+
+AUTHORS = ["med", "alice", "bob", "counsel"]
+
+
+class Replica:
+    """A client: starts from a snapshot (wire form) and folds the ops it receives."""
+
+    def __init__(self, snapshot_wire: dict[str, Any]) -> None:
+        self.seq = snapshot_wire["seq"]
+        self.objects = {o["id"]: BoardObject.from_wire(o) for o in snapshot_wire["objects"]}
+
+    def receive(self, wire: dict[str, Any]) -> None:
+        entry = LoggedOp.from_wire(json.loads(json.dumps(wire)))
+        assert entry.seq == self.seq + 1, "ops arrive in order, without gaps"
+        self.objects = fold([entry], self.objects)
+        self.seq = entry.seq
+
+
+def random_op(rng: random.Random, board: Board, author: str, counter: list[int]) -> dict[str, Any]:
+    existing = list(board.objects())
+    kind = rng.choice(
+        ["stroke", "rect", "text", "sticky", "arrow", "erase", "move", "undo", "redo", "clear"]
+    )
+    counter[0] += 1
+    oid = f"{author}-{counter[0]}"
+    xy = [rng.uniform(-100, 100), rng.uniform(-100, 100)]
+    if kind == "stroke":
+        points = [[rng.uniform(-50, 50), rng.uniform(-50, 50)] for _ in range(rng.randint(1, 20))]
+        return {"type": "stroke", "id": oid, "points": points, "color": RED, "width": 2}
+    if kind == "rect":
+        return rect(oid, x=xy[0])
+    if kind == "text":
+        return {
+            "type": "text",
+            "id": oid,
+            "x": 0,
+            "y": 0,
+            "text": f"t{counter[0]}",
+            "color": RED,
+            "size": 12,
+        }
+    if kind == "sticky":
+        return {"type": "sticky", "id": oid, "x": 1, "y": 1, "text": "note", "color": "#ffff00"}
+    if kind == "arrow":
+        return {"type": "arrow", "id": oid, "start": xy, "end": [0, 0], "color": RED, "width": 1}
+    if kind in ("erase", "move") and existing:
+        target = rng.choice(existing)
+        if kind == "erase":
+            return {"type": "erase", "targets": [target]}
+        return {
+            "type": "move",
+            "target": target,
+            "dx": rng.uniform(-9, 9),
+            "dy": rng.uniform(-9, 9),
+        }
+    if kind in ("undo", "redo", "clear"):
+        return {"type": kind}
+    return rect(oid)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_interleavings_converge(seed: int) -> None:
+    rng = random.Random(seed)
+    board = Board("plenary")
+    early = Replica(board.snapshot().to_wire())
+    late: list[Replica] = []
+    counter = [0]
+    accepted = 0
+    for step in range(300):
+        author = rng.choice(AUTHORS)
+        payload = random_op(rng, board, author, counter)
+        if payload["type"] == "clear" and rng.random() < 0.8:
+            continue  # keep clears rare
+        try:
+            entry = board.submit(
+                author,
+                parse_op(payload),
+                may_edit_others=author == "med",
+                may_clear=author == "med",
+            )
+        except SessionError:
+            continue  # refused (not own object, nothing to undo, ...): not logged
+        accepted += 1
+        wire = entry.to_wire()
+        early.receive(wire)
+        for replica in late:
+            replica.receive(wire)
+        if step % 50 == 25:
+            # A late joiner: snapshot now, ops from now on.
+            late.append(Replica(board.snapshot().to_wire()))
+        if step % 70 == 35:
+            # A reconnecting client: its old snapshot, then everything it missed.
+            since = rng.randint(0, board.seq)
+            stale = Replica(
+                {
+                    "seq": since,
+                    "objects": [o.to_wire() for o in ordered(fold(board.log[:since]))],
+                }
+            )
+            for missed in board.ops_since(since):
+                stale.receive(missed.to_wire())
+            late.append(stale)
+    assert accepted > 100
+    final = dict(board.objects())
+    assert fold(board.log) == final
+    assert replay(board.log) == final
+    assert early.objects == final
+    for replica in late:
+        assert replica.objects == final
+    assert [o.id for o in board.snapshot().objects] == [o.id for o in ordered(final)]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_same_log_same_state_whatever_the_arrival_batching(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    board = Board("plenary")
+    counter = [0]
+    for _ in range(200):
+        author = rng.choice(AUTHORS)
+        try:
+            board.submit(
+                author,
+                parse_op(random_op(rng, board, author, counter)),
+                may_edit_others=author == "med",
+                may_clear=author == "med",
+            )
+        except SessionError:
+            pass
+    wires = [e.to_wire() for e in board.log]
+    # Clients receive the same ordered log in random batches and from
+    # random snapshot points; all end in the same state.
+    for _ in range(5):
+        cut = rng.randint(0, len(wires))
+        replica = Replica(
+            {"seq": cut, "objects": [o.to_wire() for o in ordered(fold(board.log[:cut]))]}
+        )
+        for wire in wires[cut:]:
+            replica.receive(wire)
+        assert replica.objects == dict(board.objects())
