@@ -9,8 +9,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from records.casefile import CaseFile, ItemKind
 from records.db import Database
-from records.errors import NotFound
+from records.errors import Invalid, NotFound
 from records.models import (
     CaseMediatorRow,
     CaseRow,
@@ -116,17 +117,26 @@ async def require_case_mediator(s: AsyncSession, case_id: str, mediator_id: str)
 
 
 class CaseStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    """Cases; the confidential description is an encrypted item of the ``CaseFile``.
 
-    async def create_case(self, creator_id: str, new: NewCase) -> Case:
+    Without a case file (tools and tests that need no encryption) a case can
+    only have an empty description.
+    """
+
+    def __init__(self, db: Database, casefile: CaseFile | None = None) -> None:
+        self._db = db
+        self._casefile = casefile
+
+    async def create_case(self, creator_id: str, new: NewCase, *, via: str = "api") -> Case:
+        if new.description and self._casefile is None:
+            raise Invalid("a case description needs the encrypted case file")
         async with self._db.transaction() as s:
             row = CaseRow(
                 reference=new.reference,
                 title=new.title,
                 public_title=new.public_title,
                 mediation_type=new.mediation_type.value,
-                description=new.description,
+                description="",
                 created_by=creator_id,
             )
             s.add(row)
@@ -141,7 +151,12 @@ class CaseStore:
             for position, p in enumerate(new.participants):
                 s.add(_participant_row(row.id, p, position))
             await s.flush()
-            return await self._load(s, row)
+            if new.description and self._casefile is not None:
+                await self._casefile.put_item_in(
+                    s, row.id, ItemKind.DESCRIPTION, new.description.encode("utf-8"),
+                    actor=f"mediator:{creator_id}", via=via,
+                )  # fmt: skip
+            return await self._load(s, row, new.description)
 
     async def list_cases(self, mediator_id: str) -> list[CaseSummary]:
         async with self._db.transaction() as s:
@@ -153,10 +168,31 @@ class CaseStore:
             )
             return [_summary(r) for r in rows]
 
-    async def get_case(self, case_id: str, mediator_id: str) -> Case:
+    async def get_case(self, case_id: str, mediator_id: str, *, via: str = "api") -> Case:
+        """The case with its description decrypted (an audited read)."""
         async with self._db.transaction() as s:
             row = await require_case_mediator(s, case_id, mediator_id)
-            return await self._load(s, row)
+        description = ""
+        if self._casefile is not None:
+            items = await self._casefile.read_items(
+                case_id, kinds={ItemKind.DESCRIPTION}, actor=f"mediator:{mediator_id}", via=via
+            )
+            description = items[-1].text if items else ""
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            return await self._load(s, row, description)
+
+    async def require_mediator(self, case_id: str, mediator_id: str) -> None:
+        """``NotFound`` unless the case exists and this mediator is one of its mediators."""
+        async with self._db.transaction() as s:
+            await require_case_mediator(s, case_id, mediator_id)
+
+    async def get_participant(self, case_id: str, participant_id: str) -> Participant:
+        async with self._db.transaction() as s:
+            row = await s.get(ParticipantRow, participant_id)
+            if row is None or row.case_id != case_id:
+                raise NotFound("no such participant")
+            return _participant(row)
 
     async def add_participant(
         self, case_id: str, mediator_id: str, new: NewParticipant
@@ -176,7 +212,7 @@ class CaseStore:
             row = await s.get(SessionRow, session_id)
             return None if row is None else row.case_id
 
-    async def _load(self, s: AsyncSession, row: CaseRow) -> Case:
+    async def _load(self, s: AsyncSession, row: CaseRow, description: str) -> Case:
         parts = await s.scalars(
             select(ParticipantRow)
             .where(ParticipantRow.case_id == row.id)
@@ -194,7 +230,7 @@ class CaseStore:
             title=row.title,
             public_title=row.public_title,
             mediation_type=MediationType(row.mediation_type),
-            description=row.description,
+            description=description,
             status=row.status,
             created_at=row.created_at,
             participants=[_participant(p) for p in parts],

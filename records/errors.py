@@ -38,6 +38,9 @@ class ErrorCode(StrEnum):
     NOT_IN_ROOM = "not_in_room"
     CRYPTO = "crypto_error"
     CHAIN_BROKEN = "chain_broken"
+    KEY_UNAVAILABLE = "key_unavailable"
+    SHREDDED = "shredded"
+    LEGAL_HOLD = "legal_hold"
     INTERNAL = "internal_error"
 
 
@@ -68,3 +71,21 @@ class CryptoError(RecordsError):
     """Decryption or key failure: tampered ciphertext, wrong or missing key."""
 
     code = ErrorCode.CRYPTO
+
+
+class Invalid(RecordsError):
+    """A value the records layer refuses (bad kind, oversized field...)."""
+
+    code = ErrorCode.VALIDATION
+
+
+class Shredded(CryptoError):
+    """The data key was destroyed: the item is erased for good."""
+
+    code = ErrorCode.SHREDDED
+
+
+class KeyUnavailable(CryptoError):
+    """The key file (or KMS) cannot give the key needed: restore it, never regenerate."""
+
+    code = ErrorCode.KEY_UNAVAILABLE

@@ -11,13 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
@@ -83,10 +86,13 @@ class CaseRow(Base):
     title: Mapped[str] = mapped_column(String(200))
     public_title: Mapped[str] = mapped_column(String(200))
     mediation_type: Mapped[str] = mapped_column(String(32))
+    # legacy plaintext column: always "" since 0002, the description is an encrypted item
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_by: Mapped[str] = mapped_column(ForeignKey("mediators.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CaseMediatorRow(Base):
@@ -110,6 +116,7 @@ class ParticipantRow(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     role: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class SessionRow(Base):
@@ -138,3 +145,93 @@ class InviteLinkRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# ------------------------------------------------------------- records (0002)
+
+
+class CaseItemRow(Base):
+    """A confidential item of a case file; its versions hold the ciphertexts."""
+
+    __tablename__ = "case_items"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    provided_by: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    session_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    current_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseItemVersionRow(Base):
+    __tablename__ = "case_item_versions"
+
+    item_id: Mapped[str] = mapped_column(
+        ForeignKey("case_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LogHeadRow(Base):
+    """The head of one HMAC chain (locked when appending) and its purge checkpoint."""
+
+    __tablename__ = "log_heads"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    mac: Mapped[str] = mapped_column(String(64))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    first_prev: Mapped[str] = mapped_column(String(64))
+
+
+class ConsentLogRow(Base):
+    __tablename__ = "consent_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40), index=True)
+    session_id: Mapped[str] = mapped_column(String(32), index=True)
+    participant_id: Mapped[str] = mapped_column(String(32), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))
+    text_version: Mapped[int] = mapped_column(Integer)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    mechanism: Mapped[str] = mapped_column(Text)
+    typed_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mac: Mapped[str] = mapped_column(String(64))
+    prev_mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditLogRow(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40), index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    session_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(120))
+    mac: Mapped[str] = mapped_column(String(64))
+    prev_mac: Mapped[str] = mapped_column(String(64))
+
+
+class NoticeTextRow(Base):
+    __tablename__ = "notice_texts"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_by: Mapped[str] = mapped_column(String(120))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,16 +9,18 @@ from datetime import timedelta
 from aiohttp import web
 
 from records.accounts import AccountStore
-from records.cases import CaseStore
 from records.db import Database
+from records.retention import load_policies
 from records.scheduling import ScheduleStore
-from server import routes_auth, routes_cases, routes_join, routes_sessions
+from records.service import open_records
+from server import routes_auth, routes_cases, routes_join, routes_records, routes_sessions
 from server import web as pages
 from server.api import Api
 from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
 from server.links import LinkService, LinkSigner
+from server.purge import purge_task
 from server.realtime import ConnectionAuthenticator, aiortc_relay, attach_realtime
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.signing import load_or_create_signing_key
@@ -32,7 +34,7 @@ VERSION = "0.1.0"
 
 def build_api() -> Api:
     api = Api("Palabre", VERSION)
-    for module in (routes_auth, routes_cases, routes_sessions, routes_join):
+    for module in (routes_auth, routes_cases, routes_sessions, routes_join, routes_records):
         module.register_routes(api)
     return api
 
@@ -55,6 +57,17 @@ async def create_app(
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
+    try:
+        records = await open_records(
+            db,
+            config.records.key_file,
+            keys_url=config.records.keys_database_url,
+            organisation_id=config.records.organisation_id,
+        )
+    except BaseException:
+        await db.close()
+        raise
+    policies = load_policies(config.records.retention_file)
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
     signer = LinkSigner(load_or_create_signing_key(config.var_dir))
@@ -64,13 +77,14 @@ async def create_app(
         config=config,
         db=db,
         accounts=accounts,
-        cases=CaseStore(db),
+        cases=records.cases,
         schedule=schedule,
         links=LinkService(
             signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
         ),
         throttle=LoginThrottle(config.auth.login_max_failures, config.auth.login_window_seconds),
         setup=SetupState(setup_code),
+        records=records,
     )
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
@@ -87,7 +101,10 @@ async def create_app(
     build_api().register(app)
     pages.register_routes(app)
 
+    app.cleanup_ctx.append(purge_task(records, policies, config.records.purge_interval_hours))
+
     async def close_db(_app: web.Application) -> None:
+        await records.close()
         await db.close()
 
     app.on_cleanup.append(close_db)

@@ -5,19 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import logging
 import os
 import ssl
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TextIO
 
 from aiohttp import web
 
 from records.accounts import AccountStore
 from records.db import Database
-from records.errors import Conflict
+from records.errors import Conflict, RecordsError
 from records.migrate import upgrade
+from records.models import utcnow
+from records.retention import load_policies, purge, register, register_markdown
+from records.service import Records, open_records
+from records.subjects import erase_subject, export_html, export_subject
+from records.vault import rewrap_all
 from server.app import create_app, new_setup_code
 from server.config import Config, ConfigError, load_config
 from server.passwords import check_policy, hash_password
@@ -123,6 +129,167 @@ def cmd_create_mediator(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _open(config: Config) -> tuple[Database, Records]:
+    db = Database(config.database_url)
+    try:
+        records = await open_records(
+            db, config.records.key_file, keys_url=config.records.keys_database_url,
+            organisation_id=config.records.organisation_id,
+        )  # fmt: skip
+    except BaseException:
+        await db.close()
+        raise
+    return db, records
+
+
+def _run_records(config: Config, work: Callable[[Records], Awaitable[int]]) -> int:
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(config.database_url)
+
+    async def go() -> int:
+        db, records = await _open(config)
+        try:
+            return await work(records)
+        finally:
+            await records.close()
+            await db.close()
+
+    try:
+        return asyncio.run(go())
+    except RecordsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    async def work(r: Records) -> int:
+        new = r.keys.rotate()
+        count = await rewrap_all(r.keys, r.keystore)
+        print(f"new key-encryption key {new}; re-wrapped {count} data key(s)")
+        return 0
+
+    return _run_records(_config(), work)
+
+
+def cmd_keys_retire(args: argparse.Namespace) -> int:
+    async def work(r: Records) -> int:
+        r.keys.retire(args.kek_id, await r.keystore.get_kek_ids_in_use())
+        print(f"key-encryption key {args.kek_id} retired and destroyed")
+        return 0
+
+    return _run_records(_config(), work)
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    async def work(r: Records) -> int:
+        used = await r.keystore.get_kek_ids_in_use()
+        for kek_id in r.keys.kek_ids():
+            flags = ["current"] if kek_id == r.keys.current_kek_id else []
+            flags += ["in use"] if kek_id in used else []
+            print(f"{kek_id}  {' '.join(flags)}")
+        return 0
+
+    return _run_records(_config(), work)
+
+
+def cmd_records_verify(args: argparse.Namespace) -> int:
+    async def work(r: Records) -> int:
+        broken = False
+        for name, log in (("consent", r.consent), ("audit", r.audit)):
+            report = await log.verify()
+            if report.ok:
+                print(f"{name} log: ok ({report.count} entries)")
+            else:
+                broken = True
+                print(
+                    f"{name} log: BROKEN: {report.problem} at seq {report.seq} "
+                    f"(position {report.position}): {report.detail}"
+                )
+        return 1 if broken else 0
+
+    return _run_records(_config(), work)
+
+
+def cmd_records_purge(args: argparse.Namespace) -> int:
+    config = _config()
+    policies = load_policies(config.records.retention_file)
+
+    async def work(r: Records) -> int:
+        counts = await purge(r, policies, utcnow())
+        print("purged: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        return 0
+
+    return _run_records(config, work)
+
+
+def cmd_records_export(args: argparse.Namespace) -> int:
+    async def work(r: Records) -> int:
+        doc = await export_subject(r, args.participant, actor="cli", via="cli")
+        text = (
+            export_html(doc)
+            if args.format == "html"
+            else json.dumps(doc, indent=2, ensure_ascii=False)
+        )
+        if args.output:
+            fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            print(text)
+        return 0
+
+    return _run_records(_config(), work)
+
+
+def cmd_records_erase(args: argparse.Namespace) -> int:
+    async def work(r: Records) -> int:
+        report = await erase_subject(r, args.participant, actor="cli", via="cli")
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return 0
+
+    return _run_records(_config(), work)
+
+
+def cmd_records_register(args: argparse.Namespace) -> int:
+    config = _config()
+    policies = load_policies(config.records.retention_file)
+    if args.format == "json":
+        print(json.dumps(register(policies, config.records.organisation_id), indent=2))
+    else:
+        print(register_markdown(policies, config.records.organisation_id), end="")
+    return 0
+
+
+def _add_records_commands(sub: Any) -> None:
+    keys = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="keys", required=True)
+    keys.add_parser("rotate", help="new KEK; re-wrap every data key").set_defaults(
+        func=cmd_keys_rotate
+    )
+    retire = keys.add_parser("retire", help="destroy a KEK no data key uses any more")
+    retire.add_argument("kek_id")
+    retire.set_defaults(func=cmd_keys_retire)
+    keys.add_parser("list", help="KEKs and which are in use").set_defaults(func=cmd_keys_list)
+    rec = sub.add_parser("records", help="logs, retention, data-subject rights")
+    rs = rec.add_subparsers(dest="records", required=True)
+    rs.add_parser("verify", help="verify the consent and audit chains").set_defaults(
+        func=cmd_records_verify
+    )
+    rs.add_parser("purge", help="apply the retention policies now").set_defaults(
+        func=cmd_records_purge
+    )
+    export = rs.add_parser("export-subject", help="a person's data (JSON or HTML)")
+    export.add_argument("--participant", required=True)
+    export.add_argument("--format", choices=["json", "html"], default="json")
+    export.add_argument("--output", help="file to write (mode 0600); default stdout")
+    export.set_defaults(func=cmd_records_export)
+    erase = rs.add_parser("erase-subject", help="erase a person's data (keeps what law requires)")
+    erase.add_argument("--participant", required=True)
+    erase.set_defaults(func=cmd_records_erase)
+    reg = rs.add_parser("register", help="GDPR art. 30 register of processing activities")
+    reg.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    reg.set_defaults(func=cmd_records_register)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="palabre", description="Palabre e-mediation server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
     create.set_defaults(func=cmd_create_mediator)
+    _add_records_commands(sub)
     return parser
 
 

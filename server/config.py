@@ -54,12 +54,22 @@ class MediaConfig:
 
 
 @dataclass(frozen=True)
+class RecordsConfig:
+    key_file: Path
+    keys_database_url: str | None = None  # None: keys.db beside SQLite, same database on PG
+    retention_file: Path | None = None
+    purge_interval_hours: int = 24
+    organisation_id: str = "palabre"
+
+
+@dataclass(frozen=True)
 class Config:
     var_dir: Path
     database_url: str
     http: HttpConfig
     auth: AuthConfig
     media: MediaConfig
+    records: RecordsConfig
     redis_url: str | None = None
 
     @property
@@ -171,8 +181,19 @@ def load_config(env: Mapping[str, str]) -> Config:
     database_url = env.get("PALABRE_DATABASE_URL") or sqlite_url(var_dir)
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+asyncpg://" + database_url.removeprefix("postgresql://")
+    keys_url = env.get("PALABRE_KEYS_DATABASE_URL") or None
+    if keys_url and keys_url.startswith("postgresql://"):
+        keys_url = "postgresql+asyncpg://" + keys_url.removeprefix("postgresql://")
+    records = RecordsConfig(
+        key_file=Path(env.get("PALABRE_KEY_FILE") or var_dir / "keys.json"),
+        keys_database_url=keys_url,
+        retention_file=_path(env, "PALABRE_RETENTION_FILE"),
+        purge_interval_hours=_int(env, "PALABRE_PURGE_INTERVAL_HOURS", 24, 1, 24 * 30),
+        organisation_id=env.get("PALABRE_ORGANISATION_ID") or "palabre",
+    )
     return Config(
         var_dir=var_dir,
+        records=records,
         database_url=database_url,
         http=http,
         auth=auth,

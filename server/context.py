@@ -11,6 +11,7 @@ from records.cases import CaseStore
 from records.db import Database
 from records.errors import ErrorCode
 from records.scheduling import ScheduleStore
+from records.service import Records
 from server.config import Config
 from server.errors import ApiError
 from server.links import LinkService
@@ -36,6 +37,7 @@ class Services:
     links: LinkService
     throttle: LoginThrottle
     setup: SetupState
+    records: Records
 
 
 SERVICES = web.AppKey("services", Services)

@@ -7,7 +7,15 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from records.errors import Conflict, CryptoError, ErrorCode, NotFound, RecordsError
+from records.errors import (
+    Conflict,
+    CryptoError,
+    ErrorCode,
+    KeyUnavailable,
+    NotFound,
+    RecordsError,
+    Shredded,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +44,8 @@ def error_response(status: int, code: ErrorCode, message: str) -> web.Response:
 _RECORDS_STATUS: list[tuple[type[RecordsError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
+    (Shredded, 410),
+    (KeyUnavailable, 503),
     (CryptoError, 500),
 ]
 

@@ -19,6 +19,7 @@ import pytest
 
 from records.db import Database
 from records.migrate import upgrade
+from records.service import Records, open_records
 
 PG_SERVER = os.environ.get("PALABRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -95,3 +96,12 @@ async def db(db_url: str) -> AsyncIterator[Database]:
     database = Database(db_url)
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def records(db: Database, tmp_path: Path) -> AsyncIterator[Records]:
+    """Every records service on ``db``, keys in tmp_path/var (keys.json, keys.db)."""
+    (tmp_path / "var").mkdir(exist_ok=True)
+    opened = await open_records(db, tmp_path / "var" / "keys.json")
+    yield opened
+    await opened.close()

@@ -14,15 +14,22 @@ async def make_mediator(db: Database, email: str = "anne@example.org") -> Mediat
     return await AccountStore(db).create_mediator(email, email.split("@")[0].title(), "x-hash")
 
 
-async def make_case(db: Database, mediator: Mediator, co_ids: list[str] | None = None) -> Case:
-    return await CaseStore(db).create_case(
+async def make_case(
+    db: Database,
+    mediator: Mediator,
+    co_ids: list[str] | None = None,
+    store: CaseStore | None = None,
+) -> Case:
+    """A case; its description is stored only with a ``store`` that has a case file."""
+    store = store or CaseStore(db)
+    return await store.create_case(
         mediator.id,
         NewCase(
             reference="2026-014",
             title="Dupont / Durand — mur mitoyen",
             public_title="Médiation de voisinage",
             mediation_type=MediationType.NEIGHBOURHOOD,
-            description="Confidential description",
+            description="Confidential description" if store._casefile else "",
             participants=[
                 NewParticipant("Jeanne Dupont", ParticipantRole.PARTY, "jeanne@example.org"),
                 NewParticipant("Marc Durand", ParticipantRole.PARTY, None),

@@ -6,6 +6,7 @@ from records.accounts import AccountStore
 from records.cases import CaseStore, NewParticipant, ParticipantRole
 from records.db import Database
 from records.errors import Conflict, NotFound
+from records.service import Records
 from tests.factories import make_case, make_mediator
 
 
@@ -23,10 +24,10 @@ async def test_first_mediator_only_once(db: Database) -> None:
         await store.create_first_mediator("b@example.org", "B", "h")
 
 
-async def test_case_round_trip_keeps_participants_in_order(db: Database) -> None:
+async def test_case_round_trip_keeps_participants_in_order(db: Database, records: Records) -> None:
     anne = await make_mediator(db)
-    case = await make_case(db, anne)
-    loaded = await CaseStore(db).get_case(case.id, anne.id)
+    case = await make_case(db, anne, store=records.cases)
+    loaded = await records.cases.get_case(case.id, anne.id)
     assert [p.display_name for p in loaded.participants] == [
         "Jeanne Dupont",
         "Marc Durand",

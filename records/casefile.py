@@ -1,0 +1,414 @@
+"""The case file: confidential items stored encrypted, every access audited.
+
+Kinds: ``description``, ``private_note``, ``document``, ``whiteboard_export``,
+``chat``, ``agreement``. Each item has versions; each version is AES-256-GCM
+under a data key of its case (``records.keystore``), with associated data
+binding organisation, case, item, kind and version, so a ciphertext moved
+anywhere else fails to decrypt. What a participant provided is under that
+participant's own key in the case, so erasing one person is also a key
+destruction.
+
+Every read and write appends to the audit log *in the same transaction* (a
+write that fails leaves no audit entry and no item; a read is logged only if
+it happened; a failed decryption is logged on its own). Permission checks
+(only the case's mediators) are the caller's: this layer knows actors, not
+accounts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.audit import AuditLog
+from records.crypto import AssociatedData, decrypt, encrypt
+from records.db import Database
+from records.errors import CryptoError, Invalid, NotFound
+from records.keys import KeyProvider
+from records.keystore import CASE_SCOPE, KeyStore, checkpoint, participant_scope
+from records.models import CaseItemRow, CaseItemVersionRow, CaseRow, new_id, utcnow
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MAX_ITEM_BYTES = 256 * 1024 * 1024
+
+
+class ItemKind(StrEnum):
+    DESCRIPTION = "description"
+    PRIVATE_NOTE = "private_note"
+    DOCUMENT = "document"
+    WHITEBOARD_EXPORT = "whiteboard_export"
+    CHAT = "chat"
+    AGREEMENT = "agreement"
+
+
+# what the mediators write is under the case key, whoever is named as provider
+MEDIATOR_KINDS = frozenset({ItemKind.DESCRIPTION, ItemKind.PRIVATE_NOTE, ItemKind.AGREEMENT})
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    id: str
+    case_id: str
+    kind: ItemKind
+    version: int
+    provided_by: str | None
+    session_id: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    info: ItemInfo
+    content: bytes
+
+    def __repr__(self) -> str:
+        return f"Item({self.info!r}, content=<{len(self.content)} bytes>)"
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+
+def _info(item: CaseItemRow, ver: CaseItemVersionRow) -> ItemInfo:
+    return ItemInfo(
+        item.id, item.case_id, ItemKind(item.kind), ver.version, item.provided_by,
+        item.session_id, ver.created_by, item.created_at, ver.created_at, ver.size,
+    )  # fmt: skip
+
+
+class CaseFile:
+    def __init__(
+        self,
+        db: Database,
+        keystore: KeyStore,
+        keys: KeyProvider,
+        audit: AuditLog,
+        *,
+        organisation_id: str = "palabre",
+        clock: Clock = utcnow,
+    ) -> None:
+        self._db = db
+        self._keystore = keystore
+        self._keys = keys
+        self._audit = audit
+        self._org = organisation_id
+        self._clock = clock
+
+    @property
+    def keystore(self) -> KeyStore:
+        return self._keystore
+
+    def _ad(self, case_id: str, item_id: str, kind: str, version: int) -> AssociatedData:
+        return AssociatedData(self._org, case_id, item_id, kind, version)
+
+    @staticmethod
+    def _scope(kind: ItemKind, provided_by: str | None) -> str:
+        if kind in MEDIATOR_KINDS or provided_by is None:
+            return CASE_SCOPE
+        return participant_scope(provided_by)
+
+    # ------------------------------------------------------------------ writing
+
+    async def put_item(
+        self,
+        case_id: str,
+        kind: ItemKind,
+        content: bytes,
+        *,
+        actor: str,
+        via: str,
+        session_id: str | None = None,
+        provided_by: str | None = None,
+        item_id: str | None = None,
+    ) -> ItemInfo:
+        """Store a new item, or a new version of ``item_id``; one transaction."""
+        kind = ItemKind(kind)
+        if len(content) > MAX_ITEM_BYTES:
+            raise Invalid(f"an item is at most {MAX_ITEM_BYTES} bytes")
+        async with self._db.transaction() as s:
+            return await self.put_item_in(
+                s, case_id, kind, content, actor=actor, via=via, session_id=session_id,
+                provided_by=provided_by, item_id=item_id,
+            )  # fmt: skip
+
+    async def put_item_in(
+        self,
+        s: AsyncSession,
+        case_id: str,
+        kind: ItemKind,
+        content: bytes,
+        *,
+        actor: str,
+        via: str,
+        session_id: str | None = None,
+        provided_by: str | None = None,
+        item_id: str | None = None,
+    ) -> ItemInfo:
+        """``put_item`` inside the caller's transaction."""
+        if await s.get(CaseRow, case_id) is None:
+            raise NotFound("no such case")
+        now = self._clock()
+        if item_id is None:
+            item = CaseItemRow(
+                id=new_id(), case_id=case_id, kind=kind.value, provided_by=provided_by,
+                session_id=session_id, current_version=1, created_at=now, updated_at=now,
+            )  # fmt: skip
+            s.add(item)
+        else:
+            found = await s.get(CaseItemRow, item_id, with_for_update=True)
+            if found is None or found.case_id != case_id or found.kind != kind.value:
+                raise NotFound("no such item")
+            item = found
+            item.current_version += 1
+            item.updated_at = now
+        key_id, data_key = await self._keystore.get_or_create(
+            self._keys, case_id, self._scope(kind, item.provided_by)
+        )
+        ad = self._ad(case_id, item.id, kind.value, item.current_version)
+        ver = CaseItemVersionRow(
+            item_id=item.id, version=item.current_version, key_id=key_id, size=len(content),
+            ciphertext=encrypt(data_key, content, ad), created_by=actor, created_at=now,
+        )  # fmt: skip
+        await s.flush()
+        s.add(ver)
+        await self._audit.append_in(
+            s, actor=actor, action="item.write", case_id=case_id, session_id=session_id,
+            subject=item.provided_by and f"participant:{item.provided_by}",
+            detail={"item": item.id, "kind": kind.value, "version": ver.version,
+                    "size": len(content)},
+            via=via,
+        )  # fmt: skip
+        await s.flush()
+        return _info(item, ver)
+
+    async def delete_item(self, item_id: str, *, actor: str, via: str) -> None:
+        """Delete every version (SQLite overwrites them: ``secure_delete``)."""
+        async with self._db.transaction() as s:
+            item = await s.get(CaseItemRow, item_id)
+            if item is None:
+                raise NotFound("no such item")
+            await s.execute(delete(CaseItemVersionRow).where(CaseItemVersionRow.item_id == item_id))
+            await s.delete(item)
+            await self._audit.append_in(
+                s, actor=actor, action="item.delete", case_id=item.case_id,
+                detail={"item": item_id, "kind": item.kind}, via=via,
+            )  # fmt: skip
+        await checkpoint(self._db)
+
+    # ------------------------------------------------------------------ reading
+
+    async def get_item(
+        self,
+        item_id: str,
+        *,
+        actor: str,
+        via: str,
+        session_id: str | None = None,
+        version: int | None = None,
+        case_id: str | None = None,
+    ) -> Item:
+        """Decrypt one item (its latest version by default); the read is audited."""
+        async with self._db.transaction() as s:
+            item = await s.get(CaseItemRow, item_id)
+            if item is None or (case_id is not None and item.case_id != case_id):
+                raise NotFound("no such item")
+            ver = await s.get(CaseItemVersionRow, (item_id, version or item.current_version))
+            if ver is None:
+                raise NotFound("no such version")
+            content = await self._open(item, ver, actor=actor, via=via)
+            await self._audit_read(s, [(item, ver)], actor, via, session_id)
+            return Item(_info(item, ver), content)
+
+    async def read_items(
+        self,
+        case_id: str,
+        *,
+        kinds: set[ItemKind] | None = None,
+        provided_by: str | None = None,
+        actor: str,
+        via: str,
+        session_id: str | None = None,
+    ) -> list[Item]:
+        """Decrypt the latest version of every matching item of a case, oldest first."""
+        async with self._db.transaction() as s:
+            pairs = await self._latest(s, case_id, kinds, provided_by)
+            out = []
+            for item, ver in pairs:
+                out.append(
+                    Item(_info(item, ver), await self._open(item, ver, actor=actor, via=via))
+                )
+            await self._audit_read(s, pairs, actor, via, session_id)
+            return out
+
+    async def list_items(
+        self,
+        case_id: str,
+        *,
+        kinds: set[ItemKind] | None = None,
+        provided_by: str | None = None,
+    ) -> list[ItemInfo]:
+        """Metadata only (no content is decrypted, so nothing to audit)."""
+        async with self._db.transaction() as s:
+            return [_info(i, v) for i, v in await self._latest(s, case_id, kinds, provided_by)]
+
+    async def _latest(
+        self,
+        s: AsyncSession,
+        case_id: str,
+        kinds: set[ItemKind] | None,
+        provided_by: str | None,
+    ) -> list[tuple[CaseItemRow, CaseItemVersionRow]]:
+        q = (
+            select(CaseItemRow, CaseItemVersionRow)
+            .join(
+                CaseItemVersionRow,
+                (CaseItemVersionRow.item_id == CaseItemRow.id)
+                & (CaseItemVersionRow.version == CaseItemRow.current_version),
+            )
+            .where(CaseItemRow.case_id == case_id)
+            .order_by(CaseItemRow.created_at, CaseItemRow.id)
+        )
+        if kinds is not None:
+            q = q.where(CaseItemRow.kind.in_([k.value for k in kinds]))
+        if provided_by is not None:
+            q = q.where(CaseItemRow.provided_by == provided_by)
+        return [(r[0], r[1]) for r in await s.execute(q)]
+
+    async def _open(
+        self, item: CaseItemRow, ver: CaseItemVersionRow, *, actor: str, via: str
+    ) -> bytes:
+        try:
+            data_key = await self._keystore.get_key(self._keys, ver.key_id)
+            return decrypt(data_key, ver.ciphertext, self._ad(item.case_id, item.id, item.kind,
+                                                              ver.version))  # fmt: skip
+        except CryptoError as exc:
+            logger.warning("case %s item %s: %s", item.case_id, item.id, exc.code)
+            await self._audit.append(
+                actor=actor, action="item.read_failed", case_id=item.case_id, session_id=None,
+                subject=None, detail={"item": item.id, "reason": exc.code.value}, via=via,
+            )  # fmt: skip
+            raise
+
+    async def _audit_read(
+        self,
+        s: AsyncSession,
+        pairs: list[tuple[CaseItemRow, CaseItemVersionRow]],
+        actor: str,
+        via: str,
+        session_id: str | None,
+    ) -> None:
+        for item, ver in pairs:
+            await self._audit.append_in(
+                s, actor=actor, action="item.read", case_id=item.case_id, session_id=session_id,
+                subject=item.provided_by and f"participant:{item.provided_by}",
+                detail={"item": item.id, "kind": item.kind, "version": ver.version},
+                via=via,
+            )  # fmt: skip
+
+    # ---------------------------------------------------------------- erasure
+
+    async def shred_case(self, case_id: str, *, actor: str, via: str) -> int:
+        """Destroy every data key of a case, then drop its ciphertexts; returns keys destroyed."""
+        shredded = await self._keystore.shred(case_id)
+        async with self._db.transaction() as s:
+            count = await self._drop_items(s, case_id, None)
+            await self._audit.append_in(
+                s, actor=actor, action="case.shred", case_id=case_id,
+                detail={"keys": shredded, "items": count}, via=via,
+            )  # fmt: skip
+        await checkpoint(self._db)
+        return shredded
+
+    async def shred_participant(
+        self, case_id: str, participant_id: str, *, actor: str, via: str
+    ) -> int:
+        """Destroy the key of what this participant provided; returns items made unreadable."""
+        await self._keystore.shred(case_id, participant_scope(participant_id))
+        async with self._db.transaction() as s:
+            count = await self._drop_items(s, case_id, participant_id)
+            await self._audit.append_in(
+                s, actor=actor, action="participant.shred", case_id=case_id,
+                subject=f"participant:{participant_id}", detail={"items": count}, via=via,
+            )  # fmt: skip
+        await checkpoint(self._db)
+        return count
+
+    async def _drop_items(self, s: AsyncSession, case_id: str, provided_by: str | None) -> int:
+        q = select(CaseItemRow.id).where(CaseItemRow.case_id == case_id)
+        if provided_by is not None:
+            q = q.where(
+                CaseItemRow.provided_by == provided_by,
+                CaseItemRow.kind.not_in([k.value for k in MEDIATOR_KINDS]),
+            )
+        ids = list(await s.scalars(q))
+        if ids:
+            await s.execute(delete(CaseItemVersionRow).where(CaseItemVersionRow.item_id.in_(ids)))
+            await s.execute(delete(CaseItemRow).where(CaseItemRow.id.in_(ids)))
+        return len(ids)
+
+    async def drop_items_older_than(
+        self, kinds: set[ItemKind], cutoff: datetime, *, exclude_held: bool = True
+    ) -> int:
+        """Retention: delete items of ``kinds`` last written before ``cutoff``."""
+        async with self._db.transaction() as s:
+            q = (
+                select(CaseItemRow.id, CaseItemRow.case_id, CaseItemRow.kind)
+                .join(CaseRow, CaseRow.id == CaseItemRow.case_id)
+                .where(
+                    CaseItemRow.kind.in_([k.value for k in kinds]),
+                    CaseItemRow.updated_at < cutoff,
+                )
+            )
+            if exclude_held:
+                q = q.where(CaseRow.legal_hold.is_(False))
+            rows = (await s.execute(q)).all()
+            ids = [r.id for r in rows]
+            if ids:
+                await s.execute(
+                    delete(CaseItemVersionRow).where(CaseItemVersionRow.item_id.in_(ids))
+                )
+                await s.execute(delete(CaseItemRow).where(CaseItemRow.id.in_(ids)))
+                await self._audit.append_in(
+                    s, actor="system", action="retention.items", case_id=None,
+                    detail={"items": len(ids), "kinds": ",".join(sorted(k.value for k in kinds))},
+                    via="purge",
+                )  # fmt: skip
+        if ids:
+            await checkpoint(self._db)
+        return len(ids)
+
+    # ---------------------------------------------------------------- legacy
+
+    async def encrypt_legacy_descriptions(self) -> int:
+        """Move plaintext ``cases.description`` values (before 0002) into encrypted items."""
+        async with self._db.transaction() as s:
+            rows = list(await s.execute(select(CaseRow.id, CaseRow.description).where(
+                func.length(CaseRow.description) > 0)))  # fmt: skip
+        for case_id, text in rows:
+            async with self._db.transaction() as s:
+                existing = await s.scalar(
+                    select(CaseItemRow.id).where(
+                        CaseItemRow.case_id == case_id,
+                        CaseItemRow.kind == ItemKind.DESCRIPTION.value,
+                    )
+                )
+                await self.put_item_in(
+                    s, case_id, ItemKind.DESCRIPTION, text.encode("utf-8"), actor="system",
+                    via="migration:0002", item_id=existing,
+                )  # fmt: skip
+                await s.execute(update(CaseRow).where(CaseRow.id == case_id).values(description=""))
+        if rows:
+            await checkpoint(self._db)
+            logger.info("encrypted %d plaintext case description(s)", len(rows))
+        return len(rows)

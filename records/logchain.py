@@ -1,0 +1,168 @@
+"""An HMAC chain kept in a table: locked appends, streamed verification, purge.
+
+Shared by the consent log and the audit log. The head row (``log_heads``) is
+locked for every append — ``SELECT ... FOR UPDATE`` on PostgreSQL, a write to
+the row first on SQLite (which takes the database write lock) — so two server
+processes appending at once still build one chain. Entries older than the
+retention period can be purged; the head row then keeps a checkpoint
+(``first_seq``, ``first_prev``) from which ``verify`` starts, and the purge
+itself is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from records.chain import ChainHead, Entry, Problem, VerifyReport, next_entry, verify_chain
+from records.db import Database
+from records.errors import RecordsError
+from records.models import LogHeadRow
+
+logger = logging.getLogger(__name__)
+
+VERIFY_BATCH = 5000
+FieldsOf = Callable[[Row[Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    seq: int
+    mac: str
+    prev_mac: str
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    deleted: int
+    first_seq: int
+
+
+class LogChain:
+    """One chain: ``name`` in ``log_heads``, entries in ``table`` (primary key ``seq``)."""
+
+    def __init__(self, name: str, table: Table, fields_of: FieldsOf, hmac_key: bytes) -> None:
+        self.name = name
+        self.table = table
+        self._fields_of = fields_of
+        self._hmac_key = hmac_key
+
+    async def _lock_head(self, s: AsyncSession) -> LogHeadRow:
+        if s.get_bind().dialect.name == "sqlite":
+            # the first write takes SQLite's write lock: the read below sees the latest head
+            await s.execute(
+                update(LogHeadRow).where(LogHeadRow.name == self.name).values(seq=LogHeadRow.seq)
+            )
+        head = await s.scalar(
+            select(LogHeadRow)
+            .where(LogHeadRow.name == self.name)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if head is None:
+            raise RecordsError(f"log head {self.name!r} is missing: run the migrations")
+        return head
+
+    async def append(
+        self, s: AsyncSession, fields: Mapping[str, Any], row: dict[str, Any]
+    ) -> Appended:
+        """Append inside the caller's transaction; ``row`` are the column values."""
+        head = await self._lock_head(s)
+        anchor = ChainHead(head.seq, head.mac) if head.seq else None
+        entry = next_entry(self._hmac_key, anchor, fields, start_seq=head.first_seq)
+        await s.execute(
+            self.table.insert().values(**row, seq=entry.seq, mac=entry.mac, prev_mac=entry.prev_mac)
+        )
+        head.seq, head.mac = entry.seq, entry.mac
+        await s.flush()
+        assert entry.prev_mac is not None
+        return Appended(entry.seq, entry.mac, entry.prev_mac)
+
+    async def verify(self, db: Database) -> VerifyReport:
+        """Verify from the purge checkpoint to the head, in batches (constant memory)."""
+        async with db.transaction() as s:
+            head = await s.get(LogHeadRow, self.name)
+            if head is None:
+                raise RecordsError(f"log head {self.name!r} is missing")
+            first_seq, first_prev = head.first_seq, head.first_prev
+            expected = ChainHead(head.seq, head.mac) if head.seq >= head.first_seq else None
+        seq_col = self.table.c.seq
+        start_seq, start_prev, checked = first_seq, first_prev, 0
+        after = first_seq - 1
+        last: ChainHead | None = None
+        async with db.engine.connect() as conn:
+            while True:
+                rows = (
+                    await conn.execute(
+                        select(self.table)
+                        .where(seq_col > after)
+                        .order_by(seq_col)
+                        .limit(VERIFY_BATCH)
+                    )
+                ).all()
+                if not rows:
+                    break
+                entries = [Entry(self._fields_of(r), r.mac, r.prev_mac) for r in rows]
+                report = verify_chain(
+                    self._hmac_key, entries, start_seq=start_seq, start_prev=start_prev
+                )
+                if not report.ok:
+                    pos = None if report.position is None else report.position + checked
+                    return VerifyReport(
+                        False, checked + report.count, report.problem, report.seq, pos,
+                        report.detail,
+                    )  # fmt: skip
+                checked += report.count
+                assert report.head is not None
+                last = report.head
+                start_seq, start_prev = last.seq + 1, last.mac
+                after = rows[-1].seq
+        if expected is not None:
+            end = last.seq if last is not None else first_seq - 1
+            if end < expected.seq:
+                return VerifyReport(
+                    False, checked, Problem.TRUNCATED, end + 1, checked,
+                    f"chain ends at seq {end}, head row at {expected.seq}",
+                )  # fmt: skip
+            if end > expected.seq:
+                return VerifyReport(
+                    False, checked, Problem.INSERTED, expected.seq + 1, checked,
+                    f"entries after the head row (seq {expected.seq})",
+                )  # fmt: skip
+            if last is not None and last.mac != expected.mac:
+                return VerifyReport(
+                    False, checked, Problem.EDITED, expected.seq, checked - 1,
+                    "last entry differs from the head row",
+                )  # fmt: skip
+        return VerifyReport(True, checked, head=last)
+
+    async def purge_before(self, s: AsyncSession, at_cutoff: str) -> PurgeResult:
+        """Delete the oldest entries with ``at < at_cutoff``; move the checkpoint past them."""
+        head = await self._lock_head(s)
+        at_col, seq_col = self.table.c.at, self.table.c.seq
+        last = await s.execute(
+            select(seq_col, self.table.c.mac)
+            .where(at_col < at_cutoff)
+            .order_by(seq_col.desc())
+            .limit(1)
+        )
+        found = last.first()
+        if found is None:
+            return PurgeResult(0, head.first_seq)
+        # entries are appended in time order: everything up to that seq goes
+        count = await s.scalar(
+            select(func.count()).select_from(self.table).where(seq_col <= found.seq)
+        )
+        await s.execute(delete(self.table).where(seq_col <= found.seq))
+        head.first_seq, head.first_prev = found.seq + 1, found.mac
+        await s.flush()
+        logger.info(
+            "purged %d %s log entries; chain now starts at %d", count, self.name, found.seq + 1
+        )
+        return PurgeResult(int(count or 0), head.first_seq)

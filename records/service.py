@@ -1,0 +1,85 @@
+"""Opens the records services on a database: key store, key provider, logs, case file.
+
+The key file must exist once the key database holds a wrapped key: a missing
+file is then a ``KeyUnavailable`` error, never a silently generated new key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from records.audit import AuditLog
+from records.casefile import CaseFile, Clock
+from records.cases import CaseStore
+from records.consent import ConsentLog
+from records.db import Database
+from records.errors import CryptoError, KeyUnavailable
+from records.keys import FileKeyProvider, KeyProvider
+from records.keystore import KeyStore, default_keys_url
+from records.models import utcnow
+from records.notices import NoticeTexts
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Records:
+    db: Database
+    keys_db: Database
+    keystore: KeyStore
+    keys: KeyProvider
+    audit: AuditLog
+    consent: ConsentLog
+    notices: NoticeTexts
+    casefile: CaseFile
+    cases: CaseStore
+    clock: Clock
+
+    async def close(self) -> None:
+        if self.keys_db is not self.db:
+            await self.keys_db.close()
+
+
+async def open_key_provider(key_file: Path, keystore: KeyStore) -> FileKeyProvider:
+    must_exist = await keystore.count_keys() > 0
+    try:
+        return FileKeyProvider(key_file, must_exist=must_exist)
+    except CryptoError as exc:
+        raise KeyUnavailable(str(exc)) from None
+
+
+async def open_records(
+    db: Database,
+    key_file: Path,
+    *,
+    keys_url: str | None = None,
+    keys: KeyProvider | None = None,
+    organisation_id: str = "palabre",
+    clock: Clock = utcnow,
+    seed: bool = True,
+) -> Records:
+    """Build every records service on ``db`` (already migrated)."""
+    url = keys_url or default_keys_url(db.url)
+    keys_db = db if url == db.url else Database(url)
+    keystore = KeyStore(keys_db)
+    try:
+        await keystore.ensure_schema()
+        provider = keys if keys is not None else await open_key_provider(key_file, keystore)
+    except BaseException:
+        if keys_db is not db:
+            await keys_db.close()
+        raise
+    audit = AuditLog(db, provider, clock=clock)
+    casefile = CaseFile(db, keystore, provider, audit, organisation_id=organisation_id, clock=clock)
+    notices = NoticeTexts(db)
+    records = Records(
+        db=db, keys_db=keys_db, keystore=keystore, keys=provider, audit=audit,
+        consent=ConsentLog(db, provider, clock=clock), notices=notices, casefile=casefile,
+        cases=CaseStore(db, casefile), clock=clock,
+    )  # fmt: skip
+    if seed:
+        await notices.seed_defaults()
+        await casefile.encrypt_legacy_descriptions()
+    return records

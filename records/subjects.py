@@ -1,0 +1,209 @@
+"""Data-subject rights: access/portability export and erasure on request.
+
+The export holds what the person provided (documents, chat, whiteboard
+exports they authored), their participant record, their invitations and
+their consent history; never other parties' statements, the mediator's
+description, private notes or the agreement (GDPR art. 15(4), 20(4)).
+Erasure destroys the key of what they provided, removes their contact data
+and links, and keeps — saying why — what a legal hold or obligation needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import logging
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from records.casefile import MEDIATOR_KINDS, ItemKind
+from records.chain import utc_iso
+from records.errors import NotFound
+from records.models import CaseRow, InviteLinkRow, ParticipantRow, SessionRow
+from records.service import Records
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "palabre-subject-export"
+EXPORT_VERSION = 1
+PORTABLE_KINDS = {k for k in ItemKind if k not in MEDIATOR_KINDS}
+ERASED_NAME = "[erased]"
+
+
+async def _participant(records: Records, participant_id: str) -> tuple[ParticipantRow, CaseRow]:
+    async with records.db.transaction() as s:
+        p = await s.get(ParticipantRow, participant_id)
+        case = None if p is None else await s.get(CaseRow, p.case_id)
+        if p is None or case is None:
+            raise NotFound("no such participant")
+        return p, case
+
+
+async def export_subject(
+    records: Records, participant_id: str, *, actor: str, via: str
+) -> dict[str, Any]:
+    """A versioned JSON-able document of what this person provided, and their consents."""
+    p, case = await _participant(records, participant_id)
+    items = await records.casefile.read_items(
+        case.id, kinds=PORTABLE_KINDS, provided_by=participant_id, actor=actor, via=via
+    )
+    async with records.db.transaction() as s:
+        links = (
+            await s.execute(
+                select(InviteLinkRow, SessionRow)
+                .join(SessionRow, SessionRow.id == InviteLinkRow.session_id)
+                .where(InviteLinkRow.participant_id == participant_id)
+                .order_by(InviteLinkRow.issued_at)
+            )
+        ).all()
+    consents = await records.consent.history(participant_id)
+    doc: dict[str, Any] = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "generated_at": utc_iso(records.clock()),
+        "controller": "the mediator of case " + case.reference,
+        "participant": {
+            "id": p.id,
+            "display_name": p.display_name,
+            "email": p.email,
+            "role": p.role,
+            "erased_at": p.erased_at and utc_iso(p.erased_at),
+        },
+        "case": {"reference": case.reference, "public_title": case.public_title},
+        "invitations": [
+            {
+                "session_starts_at": utc_iso(sess.starts_at),
+                "issued_at": utc_iso(link.issued_at),
+                "expires_at": utc_iso(link.expires_at),
+                "revoked_at": link.revoked_at and utc_iso(link.revoked_at),
+            }
+            for link, sess in links
+        ],
+        "provided": [
+            _item(i.info.kind, i.info.id, i.info.version, i.info.created_at, i.content)
+            for i in items
+        ],
+        "consents": [
+            {
+                "at": utc_iso(c.at),
+                "session_id": c.session_id,
+                "purpose": c.purpose,
+                "decision": c.decision,
+                "text_version": c.text_version,
+                "text_sha256": c.text_sha256,
+                "language": c.language,
+                "mechanism": c.mechanism,
+                "typed_name": c.typed_name,
+            }
+            for c in consents
+        ],
+        "excluded": "other participants' statements, the mediators' description, private "
+        "notes and agreement drafts (GDPR art. 15(4) and 20(4))",
+    }
+    await records.audit.append(
+        actor=actor, action="subject.export", case_id=case.id, session_id=None,
+        subject=f"participant:{participant_id}",
+        detail={"items": len(items), "consents": len(consents)}, via=via,
+    )  # fmt: skip
+    return doc
+
+
+def _item(kind: str, item_id: str, version: int, at: Any, content: bytes) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": item_id, "kind": kind, "version": version,
+                           "created_at": utc_iso(at)}  # fmt: skip
+    try:
+        out["text"] = content.decode("utf-8")
+    except UnicodeDecodeError:
+        out["base64"] = base64.b64encode(content).decode("ascii")
+    return out
+
+
+def export_html(doc: dict[str, Any]) -> str:
+    """A readable page of an export; every value escaped."""
+
+    def e(value: Any) -> str:
+        return html.escape("" if value is None else str(value), quote=True)
+
+    part = doc["participant"]
+    rows = []
+    for key in ("display_name", "email", "role", "id"):
+        rows.append(f"<tr><th>{e(key)}</th><td>{e(part.get(key))}</td></tr>")
+    provided = (
+        "".join(
+            f"<li><strong>{e(i['kind'])}</strong> ({e(i['created_at'])}): "
+            f"<pre>{e(i.get('text', '[binary, see the JSON export]'))}</pre></li>"
+            for i in doc["provided"]
+        )
+        or "<li>—</li>"
+    )
+    consents = "".join(
+        f"<tr><td>{e(c['at'])}</td><td>{e(c['purpose'])}</td><td>{e(c['decision'])}</td>"
+        f"<td>{e(c['text_version'])} / {e(c['text_sha256'][:12])}…</td><td>{e(c['language'])}</td>"
+        f"<td>{e(', '.join(f'{k}={v}' for k, v in c['mechanism'].items()))}</td></tr>"
+        for c in doc["consents"]
+    )
+    invitations = (
+        "".join(
+            f"<li>{e(i['session_starts_at'])} (issued {e(i['issued_at'])})</li>"
+            for i in doc["invitations"]
+        )
+        or "<li>—</li>"
+    )
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>Personal data export — {e(part.get('display_name'))}</title>"
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}"
+        "td,th{border:1px solid #ccc;padding:.3em;text-align:left}"
+        "table{border-collapse:collapse}pre{white-space:pre-wrap}</style></head><body>"
+        f"<h1>Personal data export</h1><p>Format {e(doc['format'])} v{e(doc['version'])}, "
+        f"generated {e(doc['generated_at'])}. Case {e(doc['case']['reference'])}.</p>"
+        f"<h2>You</h2><table>{''.join(rows)}</table>"
+        f"<h2>Invitations</h2><ul>{invitations}</ul>"
+        f"<h2>What you provided</h2><ul>{provided}</ul>"
+        "<h2>Consent history</h2><table><tr><th>time (UTC)</th><th>purpose</th>"
+        "<th>decision</th><th>text version / SHA-256</th><th>language</th><th>how</th></tr>"
+        f"{consents}</table><p>Not included: {e(doc['excluded'])}.</p></body></html>"
+    )
+
+
+async def erase_subject(
+    records: Records, participant_id: str, *, actor: str, via: str
+) -> dict[str, Any]:
+    """Erase this person's data except what must be kept; says what was kept and why."""
+    _p, case = await _participant(records, participant_id)
+    kept: list[dict[str, str]] = [
+        {"what": "consent log entries",
+         "why": "legal obligation to prove consent (GDPR art. 7(1)); kept for the consent-log "
+                "retention period, then purged"},
+        {"what": "audit log entries (identifiers only, no content)",
+         "why": "security and accountability (GDPR art. 5(2), 32); kept for the audit-log "
+                "retention period"},
+        {"what": "a pseudonymous participant record (id and role)",
+         "why": "the logs above refer to it; name and contact details are removed"},
+    ]  # fmt: skip
+    erased: list[str] = []
+    if case.legal_hold:
+        kept.insert(0, {"what": "what the person provided (documents, chat, whiteboard)",
+                        "why": "the case is under legal hold"})  # fmt: skip
+    else:
+        count = await records.casefile.shred_participant(
+            case.id, participant_id, actor=actor, via=via
+        )
+        erased.append(f"{count} item(s) provided by the person (data key destroyed)")
+    async with records.db.transaction() as s:
+        row = await s.get(ParticipantRow, participant_id, with_for_update=True)
+        assert row is not None
+        links = await s.execute(
+            delete(InviteLinkRow).where(InviteLinkRow.participant_id == participant_id)
+        )
+        row.display_name, row.email, row.erased_at = ERASED_NAME, None, records.clock()
+        erased.append("name and email address")
+        erased.append(f"{int(getattr(links, 'rowcount', 0) or 0)} personal link(s)")
+        await records.audit.append_in(
+            s, actor=actor, action="subject.erase", case_id=case.id,
+            subject=f"participant:{participant_id}",
+            detail={"legal_hold": case.legal_hold}, via=via,
+        )  # fmt: skip
+    logger.info("erased participant %s of case %s", participant_id, case.id)
+    return {"participant_id": participant_id, "erased": erased, "kept": kept}

@@ -1,0 +1,225 @@
+"""Case-file routes: private notes, audit trail, data-subject export and erasure.
+
+Only the case's mediators reach any of these (checked here, on the server);
+every read and write of an item is audited by the records layer itself.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import Field
+
+from records.audit import AuditEntry
+from records.casefile import Item, ItemKind
+from records.errors import ErrorCode
+from records.subjects import erase_subject, export_html, export_subject
+from server.api import Api, Out, Strict, reply
+from server.context import require_mediator, services
+from server.errors import ApiError
+
+NoteBody = Annotated[str, Field(min_length=1, max_length=20000)]
+
+
+class NoteIn(Strict):
+    body: NoteBody
+
+
+class NoteOut(Out):
+    id: str
+    version: int
+    body: str
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class NoteListOut(Out):
+    notes: list[NoteOut]
+
+
+class AuditEntryOut(Out):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    session_id: str | None
+    subject: str | None
+    detail: dict[str, str | int | bool | None]
+    via: str
+
+
+class AuditListOut(Out):
+    entries: list[AuditEntryOut]
+    next_before: int | None
+
+
+class KeptOut(Out):
+    what: str
+    why: str
+
+
+class ErasureOut(Out):
+    participant_id: str
+    erased: list[str]
+    kept: list[KeptOut]
+
+
+def _via(request: web.Request) -> str:
+    route = request.match_info.route.resource
+    path = route.canonical if route is not None else request.path
+    return f"api:{request.method} {path}"[:120]
+
+
+async def _mediator_of(request: web.Request) -> tuple[str, str]:
+    """``(case_id, actor)`` once the signed-in mediator is one of the case's mediators."""
+    me = await require_mediator(request)
+    case_id = request.match_info["case_id"]
+    await services(request).cases.require_mediator(case_id, me.id)
+    return case_id, f"mediator:{me.id}"
+
+
+def _note(item: Item) -> NoteOut:
+    info = item.info
+    return NoteOut(
+        id=info.id, version=info.version, body=item.text, created_by=info.created_by,
+        created_at=info.created_at, updated_at=info.updated_at,
+    )  # fmt: skip
+
+
+async def list_notes(request: web.Request) -> web.Response:
+    case_id, actor = await _mediator_of(request)
+    items = await services(request).records.casefile.read_items(
+        case_id, kinds={ItemKind.PRIVATE_NOTE}, actor=actor, via=_via(request)
+    )
+    return reply(NoteListOut(notes=[_note(i) for i in items]))
+
+
+async def create_note(request: web.Request, body: NoteIn) -> web.Response:
+    case_id, actor = await _mediator_of(request)
+    casefile = services(request).records.casefile
+    info = await casefile.put_item(
+        case_id, ItemKind.PRIVATE_NOTE, body.body.encode("utf-8"), actor=actor, via=_via(request)
+    )
+    return reply(_note(Item(info, body.body.encode("utf-8"))), 201)
+
+
+async def update_note(request: web.Request, body: NoteIn) -> web.Response:
+    case_id, actor = await _mediator_of(request)
+    info = await services(request).records.casefile.put_item(
+        case_id, ItemKind.PRIVATE_NOTE, body.body.encode("utf-8"), actor=actor,
+        via=_via(request), item_id=request.match_info["note_id"],
+    )  # fmt: skip
+    return reply(_note(Item(info, body.body.encode("utf-8"))))
+
+
+async def delete_note(request: web.Request) -> web.Response:
+    case_id, actor = await _mediator_of(request)
+    casefile = services(request).records.casefile
+    note_id = request.match_info["note_id"]
+    notes = await casefile.list_items(case_id, kinds={ItemKind.PRIVATE_NOTE})
+    if note_id not in {n.id for n in notes}:
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such note")
+    await casefile.delete_item(note_id, actor=actor, via=_via(request))
+    return web.Response(status=204)
+
+
+def _audit_out(e: AuditEntry) -> AuditEntryOut:
+    return AuditEntryOut(
+        seq=e.seq, at=e.at, actor=e.actor, action=e.action, session_id=e.session_id,
+        subject=e.subject, detail=e.detail, via=e.via,
+    )  # fmt: skip
+
+
+def _int_query(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, ErrorCode.VALIDATION, f"{name} must be an integer") from None
+    if not low <= value <= high:
+        raise ApiError(400, ErrorCode.VALIDATION, f"{name} must be in {low}..{high}")
+    return value
+
+
+async def case_audit(request: web.Request) -> web.Response:
+    case_id, _actor = await _mediator_of(request)
+    limit = _int_query(request, "limit", 50, 1, 500)
+    before = _int_query(request, "before", None, 1, 2**62)
+    entries = await services(request).records.audit.for_case(case_id, limit, before)
+    next_before = entries[-1].seq if len(entries) == limit else None
+    return reply(AuditListOut(entries=[_audit_out(e) for e in entries], next_before=next_before))
+
+
+async def _participant_of(request: web.Request) -> tuple[str, str, str]:
+    case_id, actor = await _mediator_of(request)
+    participant_id = request.match_info["participant_id"]
+    await services(request).cases.get_participant(case_id, participant_id)
+    return case_id, participant_id, actor
+
+
+async def export_participant(request: web.Request) -> web.Response:
+    _case_id, participant_id, actor = await _participant_of(request)
+    fmt = request.query.get("format", "json")
+    if fmt not in {"json", "html"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or html")
+    doc = await export_subject(
+        services(request).records, participant_id, actor=actor, via=_via(request)
+    )
+    name = f"palabre-export-{participant_id}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "html":
+        return web.Response(
+            text=export_html(doc), content_type="text/html", charset="utf-8", headers=headers
+        )
+    return web.Response(
+        text=json.dumps(doc, ensure_ascii=False, indent=2), content_type="application/json",
+        headers=headers,
+    )  # fmt: skip
+
+
+async def erase_participant(request: web.Request) -> web.Response:
+    _case_id, participant_id, actor = await _participant_of(request)
+    report = await erase_subject(
+        services(request).records, participant_id, actor=actor, via=_via(request)
+    )
+    return reply(ErasureOut.model_validate(report))
+
+
+class SubjectExportOut(Out):
+    """Versioned export (format ``palabre-subject-export``); see records.subjects."""
+
+    format: str
+    version: int
+    generated_at: str
+    participant: dict[str, Any]
+    provided: list[dict[str, Any]]
+    consents: list[dict[str, Any]]
+
+
+def register_routes(api: Api) -> None:
+    tag = "case file"
+    base = "/api/cases/{case_id}"
+    api.add("GET", f"{base}/notes", list_notes, summary="Private notes of a case (mediators only)",
+            tag=tag, response=NoteListOut)  # fmt: skip
+    api.add("POST", f"{base}/notes", create_note, summary="Add a private note", tag=tag,
+            body=NoteIn, response=NoteOut, status=201)  # fmt: skip
+    api.add("PUT", f"{base}/notes/{{note_id}}", update_note,
+            summary="Edit a private note (a new encrypted version)", tag=tag, body=NoteIn,
+            response=NoteOut)  # fmt: skip
+    api.add("DELETE", f"{base}/notes/{{note_id}}", delete_note, summary="Delete a private note",
+            tag=tag, status=204)  # fmt: skip
+    api.add("GET", f"{base}/audit", case_audit,
+            summary="Audit trail of a case, newest first (?limit=&before=)", tag=tag,
+            response=AuditListOut)  # fmt: skip
+    api.add("GET", f"{base}/participants/{{participant_id}}/export", export_participant,
+            summary="A participant's data: what they provided and their consents "
+            "(?format=json|html)", tag=tag, response=SubjectExportOut)  # fmt: skip
+    api.add("POST", f"{base}/participants/{{participant_id}}/erase", erase_participant,
+            summary="Erase a participant's data on request; says what was kept and why",
+            tag=tag, response=ErasureOut)  # fmt: skip
