@@ -59,6 +59,13 @@ class JoinInfo:
     session: ScheduledSession
 
 
+@dataclass(frozen=True)
+class Roster:
+    session: ScheduledSession
+    participants: list[tuple[str, str, ParticipantRole]]  # id, display name, role
+    mediators: list[tuple[str, str, str]]  # id, display name, "lead" or "co"
+
+
 def _session(row: SessionRow) -> ScheduledSession:
     return ScheduledSession(
         row.id, row.case_id, row.starts_at, row.timezone, row.duration_minutes, row.status
@@ -128,6 +135,53 @@ class ScheduleStore:
             if role is None:
                 raise NotFound("no such session")
             return _session(row), role
+
+    async def get_roster(self, session_id: str) -> Roster:
+        """Everyone who may take part in a session: the case's participants and mediators."""
+        async with self._db.transaction() as s:
+            row = await s.get(SessionRow, session_id)
+            if row is None:
+                raise NotFound("no such session")
+            parts = await s.scalars(
+                select(ParticipantRow)
+                .where(ParticipantRow.case_id == row.case_id)
+                .order_by(ParticipantRow.position)
+            )
+            meds = await s.execute(
+                select(MediatorRow.id, MediatorRow.display_name, CaseMediatorRow.role)
+                .join(CaseMediatorRow, CaseMediatorRow.mediator_id == MediatorRow.id)
+                .where(CaseMediatorRow.case_id == row.case_id)
+            )
+            return Roster(
+                session=_session(row),
+                participants=[(p.id, p.display_name, ParticipantRole(p.role)) for p in parts],
+                mediators=[(m.id, m.display_name, m.role) for m in meds],
+            )
+
+    async def revoke_participant_links(self, session_id: str, participant_id: str) -> int:
+        """Revokes every active link of a participant for a session (removal from the room)."""
+        async with self._db.transaction() as s:
+            result = await s.execute(
+                update(InviteLinkRow)
+                .where(
+                    InviteLinkRow.session_id == session_id,
+                    InviteLinkRow.participant_id == participant_id,
+                    InviteLinkRow.revoked_at.is_(None),
+                )
+                .values(revoked_at=utcnow())
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def set_status(self, session_id: str, status: str) -> None:
+        """``open`` when the room is in use, ``ended`` when the mediator ends it (final)."""
+        if status not in {"scheduled", "open", "ended"}:
+            raise ValueError(f"unknown session status {status!r}")
+        async with self._db.transaction() as s:
+            row = await s.get(SessionRow, session_id)
+            if row is None:
+                raise NotFound("no such session")
+            if row.status != "ended":
+                row.status = status
 
     async def list_links(self, session_id: str, mediator_id: str) -> list[InviteLink]:
         """The current (latest) link of each participant of the session's case."""

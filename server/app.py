@@ -13,7 +13,14 @@ from records.db import Database
 from records.retention import load_policies
 from records.scheduling import ScheduleStore
 from records.service import open_records
-from server import routes_auth, routes_cases, routes_join, routes_records, routes_sessions
+from server import (
+    routes_auth,
+    routes_cases,
+    routes_consent,
+    routes_join,
+    routes_records,
+    routes_sessions,
+)
 from server import web as pages
 from server.api import Api
 from server.config import Config
@@ -21,8 +28,14 @@ from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
 from server.links import LinkService, LinkSigner
 from server.purge import purge_task
-from server.realtime import ConnectionAuthenticator, aiortc_relay, attach_realtime
+from server.realtime import (
+    NAMESPACE_KEY,
+    ConnectionAuthenticator,
+    aiortc_relay,
+    attach_realtime,
+)
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
+from server.session_host import CaseFileHost
 from server.signing import load_or_create_signing_key
 from server.throttle import LoginThrottle
 from signaling.namespace import RelayFactory
@@ -34,7 +47,9 @@ VERSION = "0.1.0"
 
 def build_api() -> Api:
     api = Api("Palabre", VERSION)
-    for module in (routes_auth, routes_cases, routes_sessions, routes_join, routes_records):
+    for module in (
+        routes_auth, routes_cases, routes_sessions, routes_join, routes_consent, routes_records,
+    ):  # fmt: skip
         module.register_routes(api)
     return api
 
@@ -97,7 +112,11 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
-    attach_realtime(app, config, authenticator, relay_factory or aiortc_relay(config))
+    host = CaseFileHost(schedule, records.consent, records.audit, records.notices)
+    _, namespace = attach_realtime(
+        app, config, authenticator, host, relay_factory or aiortc_relay(config)
+    )
+    app[NAMESPACE_KEY] = namespace
     build_api().register(app)
     pages.register_routes(app)
 

@@ -19,6 +19,7 @@ from records.scheduling import ScheduleStore
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
+from server.session_host import CaseFileHost, mediator_key, participant_key
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
@@ -26,9 +27,6 @@ from signaling.relay import IceServer as RelayIceServer
 from signaling.relay import Relay, RelayConfig
 
 logger = logging.getLogger(__name__)
-
-PARTICIPANT_PREFIX = "p-"
-MEDIATOR_PREFIX = "m-"
 
 
 class ConnectionAuthenticator:
@@ -53,7 +51,7 @@ class ConnectionAuthenticator:
             raise SignalingError(exc.code, exc.message) from None
         return Identity(
             session_id=info.session.id,
-            key=PARTICIPANT_PREFIX + info.link.participant_id,
+            key=participant_key(info.link.participant_id),
             role=info.link.role.value,
             display_name=info.participant_name,
         )
@@ -70,7 +68,7 @@ class ConnectionAuthenticator:
             raise SignalingError(ErrorCode.SESSION_CLOSED, "this session has ended")
         return Identity(
             session_id=session.id,
-            key=MEDIATOR_PREFIX + mediator.id,
+            key=mediator_key(mediator.id),
             role="mediator" if role == "lead" else "co_mediator",
             display_name=mediator.display_name,
         )
@@ -106,6 +104,7 @@ def attach_realtime(
     app: web.Application,
     config: Config,
     authenticator: ConnectionAuthenticator,
+    host: CaseFileHost,
     relay_factory: RelayFactory,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
@@ -118,12 +117,18 @@ def attach_realtime(
         logger=False,
         engineio_logger=False,
     )
-    namespace = SessionNamespace(authenticator, relay_factory, ice_servers_for_clients(config))
+    namespace = SessionNamespace(
+        authenticator, host, relay_factory, ice_servers_for_clients(config)
+    )
     sio.register_namespace(namespace)
     sio.attach(app)
 
     async def close_relay(_app: web.Application) -> None:
+        await namespace.hub.close()
         await namespace.relay.close()
 
     app.on_shutdown.append(close_relay)
     return sio, namespace
+
+
+NAMESPACE_KEY = web.AppKey("session_namespace", SessionNamespace)

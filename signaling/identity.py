@@ -1,13 +1,8 @@
-"""Who is on a connection, and the Protocols through which signaling asks the server.
-
-Signaling never imports server/: the app factory hands it an Authenticator.
-"""
+"""Who is on a connection."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -26,13 +21,3 @@ class Identity:
     @property
     def is_mediator(self) -> bool:
         return self.role in {"mediator", "co_mediator"}
-
-
-class Authenticator(Protocol):
-    async def authenticate(self, auth: Mapping[str, Any], cookies: Mapping[str, str]) -> Identity:
-        """The identity behind a connection's auth payload and cookies.
-
-        Raises SignalingError (link_invalid, link_expired, link_revoked,
-        session_closed, not_authenticated, forbidden) when it cannot be used.
-        """
-        ...

@@ -1,17 +1,22 @@
-"""The ``/session`` Socket.IO namespace: translates events into relay and presence calls.
+"""The ``/session`` Socket.IO namespace: translates events into domain, hub and relay calls.
 
-Events (client to server, each with an ack):
+On connection the server sends ``session:hello`` (who you are, your lobby
+state, the roster's names and roles, whether consent is still needed).
+Client-to-server events, each with an ack ``{"ok": ...}``:
 
-* ``room:join`` {} — enter the session's room; the ack lists who is there and the ICE servers.
-* ``room:leave`` {} — leave (the connection stays open).
-* ``rtc:offer`` {sdp, labels?} — ack carries the relay's answer ``sdp``.
-* ``rtc:answer`` {sdp} — answer to a relay offer.
-* ``rtc:candidate`` {candidate} — a trickled ICE candidate (null: end of candidates).
-* ``media:state`` {audio, video, screen} — what this participant is sending, for the tiles.
+* lobby: ``lobby:knock`` {}, ``lobby:list`` {}, ``lobby:admit`` / ``lobby:decline`` {key},
+  ``room:lock`` {locked}, ``session:end`` {}, ``consent:withdraw`` {}, ``room:leave`` {}
+* moderation: ``participant:remove`` / ``participant:mute`` / ``participant:stop_camera``
+  {key}, ``media:reopen`` {audio, video}, ``media:state`` {audio, video, screen}
+* private meetings: ``caucus:open`` {members, label}, ``caucus:close`` {room_id},
+  ``caucus:move`` {key, room_id}, ``caucus:return_all`` {}, ``room:plenary_talk`` {allowed}
+* WebRTC: ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer), ``rtc:answer``
+  {sdp}, ``rtc:candidate`` {candidate}; refused without consent or before admission.
 
-Server to client: ``room:member`` (someone joined or changed state), ``room:left``
-{key}, ``rtc:offer`` {sdp} (renegotiation), ``session:replaced`` (another tab
-took over this link) and ``session:ended``.
+Server-to-client: ``room:view`` (the room you are in and who is in it with
+you), ``rtc:offer`` (renegotiation), ``session:kicked`` {reason}, the domain's
+notifications (``lobby:state``, ``lobby:waiting``, ``room:overview``,
+``session:ended``, ...) and ``media:stop`` {kind} when a mediator mutes you.
 """
 
 from __future__ import annotations
@@ -24,15 +29,26 @@ from typing import Any
 import socketio
 
 from records.errors import ErrorCode
+from sessions.errors import SessionError
+from sessions.service import LiveSession
 from signaling.errors import SignalingError
-from signaling.identity import Authenticator, Identity
-from signaling.media import MediaRelay, relay_id, relay_room, split_relay_id
-from signaling.presence import Member, Presence
+from signaling.identity import Identity
+from signaling.live import LiveHub
+from signaling.media import MediaRelay, relay_id, split_relay_id
+from signaling.ports import Authenticator, SessionHost
+from signaling.presence import Presence
 from signaling.protocol import (
     Ack,
+    CaucusMove,
+    CaucusOpen,
+    CaucusRoom,
     Empty,
+    KeyRef,
+    Locked,
+    MediaReopen,
     MediaState,
     Payload,
+    PlenaryTalk,
     RtcAnswer,
     RtcCandidate,
     RtcOffer,
@@ -44,18 +60,8 @@ from signaling.protocol import (
 logger = logging.getLogger(__name__)
 
 NAMESPACE = "/session"
-Admission = Callable[[Identity], Awaitable[bool]]
 OfferSink = Callable[[str, str], Awaitable[None]]
 RelayFactory = Callable[[OfferSink], MediaRelay]
-
-
-async def admit_everyone(identity: Identity) -> bool:
-    """Admission before the lobby exists: every authenticated member may enter."""
-    return True
-
-
-def session_channel(session_id: str) -> str:
-    return f"session:{session_id}"
 
 
 def _cookies(environ: Mapping[str, Any]) -> dict[str, str]:
@@ -67,9 +73,18 @@ def _cookies(environ: Mapping[str, Any]) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
+def _session_code(exc: SessionError) -> ErrorCode:
+    try:
+        return ErrorCode(exc.code)
+    except ValueError:
+        return ErrorCode.BAD_REQUEST
+
+
 def _error_ack(exc: Exception) -> Ack | None:
     if isinstance(exc, SignalingError):
         return fail(exc.code, exc.message)
+    if isinstance(exc, SessionError):
+        return fail(_session_code(exc), str(exc))
     code = getattr(exc, "code", None)
     if isinstance(code, ErrorCode):  # the relay's errors carry a shared code
         return fail(code, str(exc))
@@ -80,25 +95,30 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
         self,
         authenticator: Authenticator,
+        host: SessionHost,
         relay_factory: RelayFactory,
         ice_servers: list[dict[str, Any]],
-        admission: Admission = admit_everyone,
     ) -> None:
         super().__init__(NAMESPACE)
         self._auth = authenticator
+        self._host = host
         self._relay = relay_factory(self._relay_offer)
         self._ice_servers = ice_servers
-        self._admission = admission
         self.presence = Presence()
+        self.hub = LiveHub(host, self._relay, self)
 
-    # -- plumbing ---------------------------------------------------------------
+    @property
+    def relay(self) -> MediaRelay:
+        return self._relay
+
+    # -- plumbing (the Emitter the hub uses) ---------------------------------------
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Maps ``area:verb`` events to ``on_area_verb`` and turns errors into acks."""
         if event in {"connect", "disconnect"}:
             return await super().trigger_event(event, *args)
         handler = getattr(self, "on_" + event.replace(":", "_"), None)
-        if handler is None or not event.count(":") == 1:
+        if handler is None or event.count(":") != 1:
             return fail(ErrorCode.BAD_REQUEST, "unknown event")
         sid, *rest = args
         try:
@@ -111,13 +131,14 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return ack
         return result
 
-    def _member(self, sid: str, *, joined: bool = True) -> Member:
+    async def drop(self, sid: str) -> None:
+        await self.disconnect(sid)
+
+    def _identity(self, sid: str) -> Identity:
         member = self.presence.get(sid)
         if member is None:
             raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection not authenticated")
-        if joined and not member.joined:
-            raise SignalingError(ErrorCode.NOT_JOINED, "join the room first")
-        return member
+        return member.identity
 
     async def _relay_offer(self, participant_id: str, sdp: str) -> None:
         """Called by the relay when a participant's forwarded streams change."""
@@ -126,9 +147,8 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if sid is not None:
             await self.emit("rtc:offer", {"sdp": sdp}, to=sid)
 
-    @property
-    def relay(self) -> MediaRelay:
-        return self._relay
+    async def _do(self, sid: str, action: Callable[[LiveSession, str], Any]) -> Any:
+        return await self.hub.call(self._identity(sid), action)
 
     # -- connection ------------------------------------------------------------
 
@@ -137,109 +157,193 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             auth = {}
         try:
             identity = await self._auth.authenticate(auth, _cookies(environ))
+            self.presence.attach(identity, sid)
+            hello = await self.hub.connect(identity, sid)
         except SignalingError as exc:
+            self.presence.detach(sid)
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, {"code": exc.code.value}
             ) from None
-        replaced = self.presence.attach(identity, sid)
-        if replaced is not None:
-            logger.info("session %s: %s opened a second tab", identity.session_id, identity.key)
-            await self._leave_relay(identity)
-            await self.emit("session:replaced", {}, to=replaced)
-            await self.disconnect(replaced)
-        await self.enter_room(sid, session_channel(identity.session_id))
+        hello["ice_servers"] = self._ice_servers
+        hello["relay_id"] = relay_id(identity)
+        await self.emit("session:hello", hello, to=sid)
         logger.info("session %s: %s connected", identity.session_id, identity.key)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         member = self.presence.detach(sid)
         if member is None:
             return
-        if member.joined:
-            await self._leave_relay(member.identity)
-            await self._announce_left(member)
+        await self.hub.disconnect(member.identity, sid)
         logger.info("session %s: %s disconnected", member.identity.session_id, member.identity.key)
 
-    async def _leave_relay(self, identity: Identity) -> None:
-        await self._relay.leave(relay_id(identity))
+    # -- lobby -----------------------------------------------------------------
 
-    async def _announce_left(self, member: Member) -> None:
-        await self.emit(
-            "room:left",
-            {"key": member.identity.key},
-            room=session_channel(member.identity.session_id),
-            skip_sid=member.sid,
-        )
-
-    # -- room ------------------------------------------------------------------
-
-    async def on_room_join(self, sid: str, data: Any) -> Ack:
+    async def on_lobby_knock(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
-        member = self._member(sid, joined=False)
-        identity = member.identity
-        if member.joined:
-            raise SignalingError(ErrorCode.CONFLICT, "already in the room")
-        if not await self._admission(identity):
-            raise SignalingError(ErrorCode.FORBIDDEN, "not admitted")
-        await self._relay.join(relay_id(identity), relay_room(identity.session_id))
-        member = self.presence.update(sid, joined=True)
-        await self.emit(
-            "room:member",
-            member.view(),
-            room=session_channel(identity.session_id),
-            skip_sid=sid,
-        )
-        others = [m.view() for m in self.presence.joined(identity.session_id) if m.sid != sid]
+        state = await self._do(sid, lambda s, k: s.knock(k))
+        return ok(state=state.value)
+
+    async def on_lobby_list(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        identity = self._identity(sid)
+        live = self.hub.session(identity.session_id)
+        if live is None:
+            raise SignalingError(ErrorCode.NOT_JOINED, "not in a session")
+        try:
+            views = live.lobby_list(identity.key)
+        except Exception as exc:
+            raise _as_signaling(exc) from None
         return ok(
-            self=member.view(),
-            members=others,
-            relay_id=relay_id(identity),
-            ice_servers=self._ice_servers,
+            participants=[
+                {
+                    "key": v.participant_id,
+                    "role": v.role.value,
+                    "state": v.state.value,
+                    "consented": v.consented,
+                    "connected": v.connected,
+                }
+                for v in views
+            ]
         )
+
+    async def on_lobby_admit(self, sid: str, data: Any) -> Ack:
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.admit(k, target))
+        return ok()
+
+    async def on_lobby_decline(self, sid: str, data: Any) -> Ack:
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.decline(k, target))
+        return ok()
+
+    async def on_room_lock(self, sid: str, data: Any) -> Ack:
+        locked = parse(Locked, data).locked
+        await self._do(sid, lambda s, k: s.set_locked(k, locked))
+        return ok(locked=locked)
 
     async def on_room_leave(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
-        member = self._member(sid)
-        await self._leave_relay(member.identity)
-        self.presence.update(sid, joined=False, audio=False, video=False, screen=False)
-        await self._announce_left(member)
+        await self._do(sid, lambda s, k: s.leave(k))
+        return ok()
+
+    async def on_session_end(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        await self.hub.end(self._identity(sid))
+        return ok()
+
+    async def on_consent_withdraw(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        identity = self._identity(sid)
+        await self._host.withdraw_consent(identity.session_id, identity.key, "socket")
+        await self._do(sid, lambda s, k: s.withdraw_consent(k))
+        return ok()
+
+    # -- moderation --------------------------------------------------------------
+
+    async def on_participant_remove(self, sid: str, data: Any) -> Ack:
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.remove(k, target))
+        return ok()
+
+    async def _stop_media(self, sid: str, target: str, kind: str) -> Ack:
+        identity = self._identity(sid)
+        if kind == "audio":
+            await self._do(sid, lambda s, k: s.mute(k, target))
+        else:
+            await self._do(sid, lambda s, k: s.stop_camera(k, target))
+        target_sid = self.presence.sid_of(identity.session_id, target)
+        if target_sid is not None:
+            await self.emit("media:stop", {"kind": kind, "by": identity.key}, to=target_sid)
+        return ok()
+
+    async def on_participant_mute(self, sid: str, data: Any) -> Ack:
+        return await self._stop_media(sid, parse(KeyRef, data).key, "audio")
+
+    async def on_participant_stop_camera(self, sid: str, data: Any) -> Ack:
+        return await self._stop_media(sid, parse(KeyRef, data).key, "video")
+
+    async def on_media_reopen(self, sid: str, data: Any) -> Ack:
+        wanted = parse(MediaReopen, data)
+        await self._do(sid, lambda s, k: s.reopen_media(k, audio=wanted.audio, video=wanted.video))
         return ok()
 
     async def on_media_state(self, sid: str, data: Any) -> Ack:
         state = parse(MediaState, data)
-        self._member(sid)
-        member = self.presence.update(
-            sid, audio=state.audio, video=state.video, screen=state.screen
+        identity = self._identity(sid)
+        if not self.hub.is_placed(identity):
+            raise SignalingError(ErrorCode.NOT_JOINED, "join the room first")
+        await self.hub.set_media(identity, state.audio, state.video, state.screen)
+        return ok()
+
+    # -- private meetings -----------------------------------------------------------
+
+    async def on_caucus_open(self, sid: str, data: Any) -> Ack:
+        wanted = parse(CaucusOpen, data)
+        room = await self._do(
+            sid, lambda s, k: s.open_private_meeting(k, wanted.members, wanted.label)
         )
-        await self.emit(
-            "room:member",
-            member.view(),
-            room=session_channel(member.identity.session_id),
-            skip_sid=sid,
-        )
+        return ok(room_id=room.room_id)
+
+    async def on_caucus_close(self, sid: str, data: Any) -> Ack:
+        room_id = parse(CaucusRoom, data).room_id
+        await self._do(sid, lambda s, k: s.close_private_meeting(k, room_id))
+        return ok()
+
+    async def on_caucus_move(self, sid: str, data: Any) -> Ack:
+        wanted = parse(CaucusMove, data)
+        await self._do(sid, lambda s, k: s.move(k, wanted.key, wanted.room_id))
+        return ok()
+
+    async def on_caucus_return_all(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        await self._do(sid, lambda s, k: s.return_all_to_plenary(k))
+        return ok()
+
+    async def on_room_plenary_talk(self, sid: str, data: Any) -> Ack:
+        allowed = parse(PlenaryTalk, data).allowed
+        await self._do(sid, lambda s, k: s.set_plenary_talk(k, allowed))
         return ok()
 
     # -- WebRTC negotiation ------------------------------------------------------
 
+    def _media_identity(self, sid: str) -> Identity:
+        identity = self._identity(sid)
+        if not self.hub.has_consented(identity):
+            raise SignalingError(ErrorCode.CONSENT_REQUIRED, "consent is needed before media")
+        if not self.hub.is_placed(identity) or not self.hub.can_publish(identity):
+            raise SignalingError(ErrorCode.NOT_JOINED, "wait to be admitted")
+        return identity
+
     async def on_rtc_offer(self, sid: str, data: Any) -> Ack:
         offer = parse(RtcOffer, data)
-        member = self._member(sid)
-        answer = await self._relay.handle_offer(relay_id(member.identity), offer.sdp, offer.labels)
+        identity = self._media_identity(sid)
+        answer = await self._relay.handle_offer(relay_id(identity), offer.sdp, offer.labels)
         return ok(sdp=answer)
 
     async def on_rtc_answer(self, sid: str, data: Any) -> Ack:
         answer = parse(RtcAnswer, data)
-        member = self._member(sid)
-        await self._relay.handle_answer(relay_id(member.identity), answer.sdp)
+        identity = self._media_identity(sid)
+        await self._relay.handle_answer(relay_id(identity), answer.sdp)
         return ok()
 
     async def on_rtc_candidate(self, sid: str, data: Any) -> Ack:
         message = parse(RtcCandidate, data)
-        member = self._member(sid)
+        identity = self._media_identity(sid)
         candidate = None if message.candidate is None else message.candidate.model_dump()
-        await self._relay.add_candidate(relay_id(member.identity), candidate)
+        await self._relay.add_candidate(relay_id(identity), candidate)
         return ok()
+
+
+def _as_signaling(exc: Exception) -> SignalingError:
+    ack = _error_ack(exc)
+    if ack is None:
+        return SignalingError(ErrorCode.INTERNAL, "internal error")
+    return SignalingError(ErrorCode(ack["error"]["code"]), ack["error"]["message"])
 
 
 def payload_models() -> list[type[Payload]]:
     """Every event schema (for documentation and fuzzing)."""
-    return [Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState]
+    return [
+        Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState, KeyRef, Locked, CaucusOpen,
+        CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen,
+    ]  # fmt: skip

@@ -80,3 +80,38 @@ def ok(**data: Any) -> Ack:
 
 def fail(code: ErrorCode, message: str) -> Ack:
     return {"ok": False, "error": {"code": code.value, "message": message}}
+
+
+Key = Annotated[str, Field(pattern=r"^[pm]-[0-9a-f]{1,32}$")]
+RoomId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class KeyRef(Payload):
+    key: Key
+
+
+class Locked(Payload):
+    locked: bool
+
+
+class CaucusOpen(Payload):
+    members: Annotated[list[Key], Field(min_length=1, max_length=8)]
+    label: Annotated[str, Field(max_length=60)] = ""
+
+
+class CaucusRoom(Payload):
+    room_id: RoomId
+
+
+class CaucusMove(Payload):
+    key: Key
+    room_id: RoomId
+
+
+class PlenaryTalk(Payload):
+    allowed: bool
+
+
+class MediaReopen(Payload):
+    audio: bool
+    video: bool

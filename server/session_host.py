@@ -1,0 +1,131 @@
+"""The case file behind a live session, as signaling's SessionHost: roster, consent, audit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from records.audit import AuditLog
+from records.consent import ConsentLog
+from records.errors import NotFound
+from records.notices import NoticeTexts
+from records.scheduling import ScheduleStore
+from sessions.events import AuditEvent
+from signaling.ports import RosterEntry
+
+logger = logging.getLogger(__name__)
+
+PARTICIPANT_PREFIX = "p-"
+MEDIATOR_PREFIX = "m-"
+# The two things a participant agrees to, each against its own versioned text.
+PURPOSES = {"mediation": "confidentiality", "privacy": "privacy"}
+LANGUAGES = ("fr", "en")
+
+
+def participant_key(participant_id: str) -> str:
+    return PARTICIPANT_PREFIX + participant_id
+
+
+def mediator_key(mediator_id: str) -> str:
+    return MEDIATOR_PREFIX + mediator_id
+
+
+def participant_id_of(key: str) -> str | None:
+    return key.removeprefix(PARTICIPANT_PREFIX) if key.startswith(PARTICIPANT_PREFIX) else None
+
+
+class CaseFileHost:
+    def __init__(
+        self,
+        schedule: ScheduleStore,
+        consent: ConsentLog,
+        audit: AuditLog,
+        notices: NoticeTexts,
+    ) -> None:
+        self._schedule = schedule
+        self._consent = consent
+        self._audit = audit
+        self._notices = notices
+        self._case_of: dict[str, str] = {}
+
+    async def roster(self, session_id: str) -> Sequence[RosterEntry]:
+        roster = await self._schedule.get_roster(session_id)
+        self._case_of[session_id] = roster.session.case_id
+        entries = [
+            RosterEntry(mediator_key(mid), "mediator" if role == "lead" else "co_mediator", name)
+            for mid, name, role in roster.mediators
+        ]
+        entries += [
+            RosterEntry(participant_key(pid), role.value, name)
+            for pid, name, role in roster.participants
+        ]
+        return entries
+
+    async def current_versions(self) -> dict[tuple[str, str], int]:
+        """Current version of each (text kind, language)."""
+        out = {}
+        for kind in PURPOSES.values():
+            for lang in LANGUAGES:
+                out[(kind, lang)] = (await self._notices.current(kind, lang)).version  # type: ignore[arg-type]
+        return out
+
+    async def consent_version(self, session_id: str) -> str:
+        versions = await self.current_versions()
+        return ".".join(f"{k[0][0]}{k[1]}{v}" for k, v in sorted(versions.items()))
+
+    async def has_consent(self, session_id: str, key: str, version: str) -> bool:
+        pid = participant_id_of(key)
+        if pid is None:
+            return True  # mediators are bound by their own professional undertaking
+        current = await self._consent.current(session_id, pid)
+        versions = await self.current_versions()
+        for purpose, kind in PURPOSES.items():
+            entry = current.get(purpose)
+            if entry is None or entry.decision != "given":
+                return False
+            if versions.get((kind, entry.language)) != entry.text_version:
+                return False
+        return True
+
+    async def withdraw_consent(self, session_id: str, key: str, user_agent: str) -> None:
+        pid = participant_id_of(key)
+        if pid is None:
+            return
+        current = await self._consent.current(session_id, pid)
+        for purpose, entry in current.items():
+            if entry.decision == "given":
+                await self._consent.record(
+                    session_id=session_id,
+                    participant_id=pid,
+                    purpose=purpose,
+                    decision="withdrawn",
+                    text_version=entry.text_version,
+                    text_sha256=entry.text_sha256,
+                    language=entry.language,
+                    mechanism={"form": "room-withdraw-button", "user_agent": user_agent[:200]},
+                    typed_name=None,
+                )
+
+    async def audit(self, events: Sequence[AuditEvent]) -> None:
+        for event in events:
+            case_id = self._case_of.get(event.session_id)
+            await self._audit.append(
+                actor=event.actor or "system",
+                action=event.kind,
+                case_id=case_id,
+                session_id=event.session_id,
+                subject=event.subject,
+                detail={k: str(v)[:200] for k, v in event.details.items()},
+                via="socket",
+            )
+
+    async def revoke_link(self, session_id: str, key: str) -> None:
+        pid = participant_id_of(key)
+        if pid is not None:
+            await self._schedule.revoke_participant_links(session_id, pid)
+
+    async def end_session(self, session_id: str) -> None:
+        try:
+            await self._schedule.set_status(session_id, "ended")
+        except NotFound:
+            logger.warning("session %s vanished before it ended", session_id)

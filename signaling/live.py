@@ -1,0 +1,342 @@
+"""The live sessions of this process, and the one place where a domain Outcome is applied.
+
+For every call the namespace makes, :class:`LiveHub` runs the
+:class:`~sessions.service.LiveSession` method under the session's lock, then
+applies what it returned: audit events go to the host's tamper-evident log,
+notifications to exactly their recipients' connections, kicks close
+connections, and the relay's forwarding rooms are recomputed from the
+domain's rooms. Nothing of a private meeting is sent to anyone outside it,
+because every emit here is addressed to explicit participants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol, TypeVar
+
+from records.errors import ErrorCode
+from sessions.errors import Forbidden, SessionError
+from sessions.events import AuditEvent, utc_now
+from sessions.lobby import State
+from sessions.outcome import Outcome
+from sessions.roles import Role
+from sessions.rooms import PLENARY
+from sessions.service import LiveSession
+from signaling.errors import SignalingError
+from signaling.identity import Identity
+from signaling.media import MediaRelay, relay_room
+from signaling.ports import RosterEntry, SessionHost
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+TICK_SECONDS = 1.0
+DROP_DELAY_SECONDS = 0.2
+
+
+class Emitter(Protocol):
+    async def emit(self, event: str, data: Any, to: str) -> None: ...
+
+    async def drop(self, sid: str) -> None: ...
+
+
+@dataclass
+class Media:
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+
+
+@dataclass
+class _Live:
+    session: LiveSession
+    version: str
+    roster: dict[str, RosterEntry]
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sids: dict[str, str] = field(default_factory=dict)  # key -> current connection
+    media: dict[str, Media] = field(default_factory=dict)
+    relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
+    views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
+    ended: bool = False
+
+
+def _error(exc: SessionError) -> SignalingError:
+    try:
+        code = ErrorCode(exc.code)
+    except ValueError:
+        code = ErrorCode.FORBIDDEN if isinstance(exc, Forbidden) else ErrorCode.BAD_REQUEST
+    return SignalingError(code, str(exc))
+
+
+class LiveHub:
+    def __init__(
+        self,
+        host: SessionHost,
+        relay: MediaRelay,
+        emitter: Emitter,
+        *,
+        grace: timedelta = timedelta(seconds=10),
+    ) -> None:
+        self._host = host
+        self._relay = relay
+        self._out = emitter
+        self._grace = grace
+        self._live: dict[str, _Live] = {}
+        self._creating: dict[str, asyncio.Lock] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def _get(self, session_id: str) -> _Live:
+        live = self._live.get(session_id)
+        if live is not None:
+            return live
+        async with self._creating.setdefault(session_id, asyncio.Lock()):
+            live = self._live.get(session_id)
+            if live is None:
+                version = await self._host.consent_version(session_id)
+                roster = {e.key: e for e in await self._host.roster(session_id)}
+                session = LiveSession(session_id, version, grace=self._grace)
+                for entry in roster.values():
+                    session.register(entry.key, Role(entry.role))
+                live = _Live(session, version, roster)
+                self._live[session_id] = live
+                self._ensure_ticker()
+            return live
+
+    def _ensure_ticker(self) -> None:
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.create_task(self._tick_forever(), name="live-hub-tick")
+
+    async def _tick_forever(self) -> None:
+        while self._live:
+            await asyncio.sleep(TICK_SECONDS)
+            for session_id, live in list(self._live.items()):
+                await self._run(live, lambda s: s.tick())
+                if not live.sids and (live.ended or not live.session.connected()):
+                    self._live.pop(session_id, None)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        self._live.clear()
+
+    def session(self, session_id: str) -> LiveSession | None:
+        live = self._live.get(session_id)
+        return None if live is None else live.session
+
+    # -- calls from the namespace ----------------------------------------------
+
+    async def connect(self, identity: Identity, sid: str) -> dict[str, Any]:
+        live = await self._get(identity.session_id)
+        if identity.key not in live.roster:
+            raise SignalingError(ErrorCode.FORBIDDEN, "not invited to this session")
+        consented = await self._host.has_consent(identity.session_id, identity.key, live.version)
+
+        def attach(s: LiveSession) -> Outcome[Any]:
+            outcome = s.connect(identity.key, sid)
+            if consented and not s.participant(identity.key).consented:
+                s.record_consent(identity.key, live.version)
+            return outcome
+
+        live.sids[identity.key] = sid
+        live.media.setdefault(identity.key, Media())
+        outcome = await self._run(live, attach)
+        view = live.session.participant(identity.key)
+        return {
+            "self": self._member(live, identity.key),
+            "state": view.state.value,
+            "consented": view.consented,
+            "consent_version": live.version,
+            "roster": {
+                k: {"display_name": e.display_name, "role": e.role} for k, e in live.roster.items()
+            },
+            "resumed": bool(getattr(outcome.value, "resumed", False)),
+        }
+
+    async def disconnect(self, identity: Identity, sid: str) -> None:
+        live = self._live.get(identity.session_id)
+        if live is None or live.sids.get(identity.key) != sid:
+            return
+        del live.sids[identity.key]
+        await self._run(live, lambda s: s.disconnect(identity.key, sid))
+
+    async def call(self, identity: Identity, action: Callable[[LiveSession, str], Outcome[T]]) -> T:
+        """Runs a domain action as ``identity`` and applies its outcome."""
+        live = await self._get(identity.session_id)
+        if live.sids.get(identity.key) is None:
+            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
+        outcome = await self._run(live, lambda s: action(s, identity.key))
+        return outcome.value
+
+    async def set_media(self, identity: Identity, audio: bool, video: bool, screen: bool) -> None:
+        live = await self._get(identity.session_id)
+        async with live.lock:
+            live.media[identity.key] = Media(audio, video, screen)
+            await self._send_views(live)
+
+    def can_publish(self, identity: Identity) -> bool:
+        live = self._live.get(identity.session_id)
+        return live is not None and live.session.can_publish(identity.key)
+
+    def has_consented(self, identity: Identity) -> bool:
+        live = self._live.get(identity.session_id)
+        return live is not None and live.session.participant(identity.key).consented
+
+    def is_placed(self, identity: Identity) -> bool:
+        live = self._live.get(identity.session_id)
+        return live is not None and identity.key in live.relay_rooms
+
+    def relay_room_of(self, identity: Identity) -> str | None:
+        live = self._live.get(identity.session_id)
+        return None if live is None else live.relay_rooms.get(identity.key)
+
+    async def consent_recorded(self, session_id: str, key: str) -> None:
+        """The server wrote a consent entry: let the domain know (it opens the media gate)."""
+        live = self._live.get(session_id)
+        if live is None:
+            return
+        if await self._host.has_consent(session_id, key, live.version):
+            await self._run(live, lambda s: s.record_consent(key, live.version))
+
+    async def consent_declined(self, session_id: str, key: str) -> None:
+        """The participant declined on the consent page: the mediators are told."""
+        live = await self._get(session_id)
+        async with live.lock:
+            for mediator in sorted(live.session.admitted_mediators()):
+                sid = live.sids.get(mediator)
+                if sid is not None:
+                    await self._out.emit("lobby:consent_declined", {"key": key}, sid)
+            await self._host.audit(
+                [AuditEvent("consent.declined", session_id, utc_now(), key, key, {})]
+            )
+
+    async def end(self, identity: Identity) -> None:
+        live = await self._get(identity.session_id)
+        await self._run(live, lambda s: s.end(identity.key))
+        live.ended = True
+        await self._host.end_session(identity.session_id)
+
+    # -- applying outcomes -------------------------------------------------------
+
+    async def _run(self, live: _Live, step: Callable[[LiveSession], Outcome[T]]) -> Outcome[T]:
+        drops: list[str] = []
+        async with live.lock:
+            try:
+                outcome = step(live.session)
+            except Forbidden as exc:
+                if exc.audit is not None:
+                    await self._host.audit([exc.audit])
+                raise _error(exc) from None
+            except SessionError as exc:
+                raise _error(exc) from None
+            if outcome.audit:
+                await self._host.audit(outcome.audit)
+            for note in outcome.notifications:
+                for key in sorted(note.recipients):
+                    sid = live.sids.get(key)
+                    if sid is not None:
+                        await self._out.emit(note.event, note.payload, sid)
+            for kick in outcome.kicks:
+                if kick.reason == "removed":
+                    await self._host.revoke_link(live.session.session_id, kick.participant_id)
+                await self._out.emit("session:kicked", {"reason": kick.reason}, kick.connection_id)
+                drops.append(kick.connection_id)
+                if live.sids.get(kick.participant_id) == kick.connection_id:
+                    del live.sids[kick.participant_id]
+            await self._sync_relay(live)
+            await self._send_views(live)
+        if drops:
+            task = asyncio.create_task(self._drop_later(drops), name="live-hub-drop")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return outcome
+
+    async def _drop_later(self, sids: list[str]) -> None:
+        """Closes kicked connections once the current ack and notices have gone out."""
+        await asyncio.sleep(DROP_DELAY_SECONDS)
+        for sid in sids:
+            await self._out.drop(sid)
+
+    def _desired_relay_room(self, live: _Live, key: str) -> str | None:
+        session = live.session
+        if key not in live.sids or session.participant(key).state is not State.ADMITTED:
+            return None
+        room = session.room_of(key)
+        if room is None:
+            return None
+        session_id = session.session_id
+        if room == PLENARY and not session.rooms.is_live(PLENARY):
+            return relay_room(session_id, f"hold-{key}")  # waits alone, sees and hears nobody
+        return relay_room(session_id, room)
+
+    async def _sync_relay(self, live: _Live) -> None:
+        for key in sorted(set(live.roster)):
+            pid = f"{live.session.session_id}.{key}"
+            want = self._desired_relay_room(live, key)
+            have = live.relay_rooms.get(key)
+            if want == have:
+                continue
+            if have is None and want is not None:
+                await self._relay.join(pid, want)
+                live.relay_rooms[key] = want
+            elif want is None:
+                await self._relay.leave(pid)
+                del live.relay_rooms[key]
+            else:
+                assert want is not None
+                await self._relay.set_room(pid, want)
+                live.relay_rooms[key] = want
+
+    def _member(self, live: _Live, key: str) -> dict[str, Any]:
+        entry = live.roster[key]
+        media = live.media.get(key, Media())
+        return {
+            "key": key,
+            "display_name": entry.display_name,
+            "role": entry.role,
+            "audio": media.audio,
+            "video": media.video,
+            "screen": media.screen,
+            "reconnecting": key not in live.sids,
+        }
+
+    def _view(self, live: _Live, key: str) -> dict[str, Any] | None:
+        session = live.session
+        room = session.room_of(key)
+        if room is None or session.participant(key).state is not State.ADMITTED:
+            return None
+        together = [
+            other
+            for other in sorted(session.members(room))
+            if other != key and session.participant(other).state is State.ADMITTED
+        ]
+        on_hold = room == PLENARY and not session.rooms.is_live(PLENARY)
+        return {
+            "room_id": room,
+            "kind": "plenary" if room == PLENARY else "private",
+            "on_hold": on_hold,
+            "members": [] if on_hold else [self._member(live, o) for o in together],
+        }
+
+    async def _send_views(self, live: _Live) -> None:
+        current = set(live.sids.values())
+        for sid in [s for s in live.views if s not in current]:
+            del live.views[sid]
+        for key, sid in sorted(live.sids.items()):
+            view = self._view(live, key)
+            if view is not None and live.views.get(sid) != view:
+                live.views[sid] = view
+                await self._out.emit("room:view", view, sid)
+            elif view is None:
+                live.views.pop(sid, None)

@@ -1,0 +1,63 @@
+"""What signaling asks of the layers above it, as Protocols the app factory implements.
+
+Signaling never imports server/: the server hands in an Authenticator (who is
+on a connection) and a SessionHost (the case file behind a live session).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sessions.events import AuditEvent
+from signaling.identity import Identity
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """Someone who may take part in a session: identity key, role, display name."""
+
+    key: str
+    role: str
+    display_name: str
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, auth: Mapping[str, Any], cookies: Mapping[str, str]) -> Identity:
+        """The identity behind a connection's auth payload and cookies.
+
+        Raises SignalingError (link_invalid, link_expired, link_revoked,
+        session_closed, not_authenticated, forbidden) when it cannot be used.
+        """
+        ...
+
+
+class SessionHost(Protocol):
+    async def roster(self, session_id: str) -> Sequence[RosterEntry]:
+        """Everyone invited to the session (participants and the case's mediators)."""
+        ...
+
+    async def consent_version(self, session_id: str) -> str:
+        """The version of the texts a participant must have accepted (e.g. "c3+p2")."""
+        ...
+
+    async def has_consent(self, session_id: str, key: str, version: str) -> bool:
+        """Whether ``key`` gave every required consent for ``version``, not withdrawn."""
+        ...
+
+    async def withdraw_consent(self, session_id: str, key: str, user_agent: str) -> None:
+        """Write the withdrawal entries in the consent log."""
+        ...
+
+    async def audit(self, events: Sequence[AuditEvent]) -> None:
+        """Append the domain's audit events to the tamper-evident log."""
+        ...
+
+    async def revoke_link(self, session_id: str, key: str) -> None:
+        """A removed participant's link stops working until it is re-issued."""
+        ...
+
+    async def end_session(self, session_id: str) -> None:
+        """Every link of the session stops working for it."""
+        ...
