@@ -1,0 +1,59 @@
+"""Small grammatical repairs around a replaced name, so that the text still reads.
+
+French: "d'Élodie" becomes "de Partie A" (no elision before a consonant);
+"qu'Élodie" becomes "que Partie A"; "de" + "le médiateur" becomes "du
+médiateur", "à" + "le médiateur" becomes "au médiateur". Both languages: a
+label that starts in lower case ("le médiateur", "the mediator") takes a
+capital at the start of a sentence. Each repair widens the span to the
+left (to take in the elided or contracted word) and returns the new start
+and replacement; the original text is never modified otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from records.anonymise.model import Language
+
+_ELIDED = re.compile(r"(?<![\w])(?P<word>[dD]|[jJ]usqu|[lL]orsqu|[pP]uisqu|[qQ]u)['’]$")
+_DE_A = re.compile(r"(?<![\w])(?P<word>de|De|à|À)\s+$")
+_SENTENCE_END = re.compile(r"(?:^|[.!?:]\s+|\n\s*|[«\"“(]\s*)$")
+_VOWELS = "aeiouyhàâäéèêëîïôöùûüœAEIOUYHÀÂÄÉÈÊËÎÏÔÖÙÛÜŒ"
+_CONTRACTIONS = {
+    ("de", "le "): "du ",
+    ("de", "les "): "des ",
+    ("à", "le "): "au ",
+    ("à", "les "): "aux ",
+}
+
+
+def adjust(text: str, start: int, replacement: str, language: Language) -> tuple[int, str]:
+    """The (possibly earlier) start and the replacement fitted to what precedes ``start``."""
+    head = text[max(0, start - 20) : start]
+    if language == "fr" and replacement:
+        elided = _ELIDED.search(head)
+        if elided and replacement[0] not in _VOWELS:
+            word = elided.group("word")
+            start -= len(elided.group())
+            full = "de" if word in "dD" else word + "ue"
+            if word[0].isupper():
+                full = full[0].upper() + full[1:]
+            head = text[max(0, start - 20) : start]
+            return _contract(text, start, f"{full} {replacement}", head, language)
+        contracted = _DE_A.search(head)
+        if contracted:
+            word = contracted.group("word")
+            for (prep, article), merged in _CONTRACTIONS.items():
+                if word.lower() == prep and replacement.startswith(article):
+                    new_start = start - len(contracted.group())
+                    merged_cap = merged.capitalize() if word[0].isupper() else merged
+                    return new_start, merged_cap + replacement[len(article) :]
+    return _contract(text, start, replacement, head, language)
+
+
+def _contract(
+    text: str, start: int, replacement: str, head: str, language: Language
+) -> tuple[int, str]:
+    if replacement and replacement[0].islower() and _SENTENCE_END.search(head):
+        replacement = replacement[0].upper() + replacement[1:]
+    return start, replacement

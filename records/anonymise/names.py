@@ -1,0 +1,258 @@
+"""Recogniser of the names known to a case (people and organisations) and their variants.
+
+Matching runs on the folded text (see :mod:`records.anonymise.folding`), so
+case and accents never matter for *finding* a variant. For a person
+"Maître Jean-Pierre de la Fontaine" the variants are: the full name; the
+surname alone ("de la Fontaine", "Fontaine"); the given name alone, with or
+without its hyphen ("Jean-Pierre", "Jean Pierre", "Jeanpierre"); the
+surname first ("FONTAINE Jean-Pierre", "Fontaine, Jean-Pierre"); initials
+("J.-P. Fontaine", "JP Fontaine", "Fontaine J.-P.", "J.-P.F."); each part of
+a hyphenated surname; any of them after a title (M., Mme, Mlle, Me, Maître,
+Dr, Mr, Mrs, Ms...), which is replaced with the name. A hyphenated given
+name is never split ("Jean" alone is someone else); given names separated by
+spaces may be used alone by their first one ("Marie" for "Marie Claire
+Dubois"). A match may not be glued by a hyphen to another word, so
+"Saint-Martin" is not "Martin". Possessives need nothing special: "Martin's"
+becomes "Party A's", "d'Élodie" becomes "de Partie A" (see
+:mod:`records.anonymise.grammar`).
+
+The common-word rule. A name part that is also a common word ("Martin",
+"Rose", "Blanc", "Pierre", "Marchand", see :data:`lexicon.COMMON_WORDS`) is
+replaced only in a name-like context, and a distinctive one everywhere:
+
+1. after a title ("M. blanc", "madame rose") - always a name;
+2. a single word: replaced if it is not a common word, whatever its case
+   ("girard"); if it is, only when capitalised or in capitals ("Rose est
+   venue", not "une rose"). A capitalised common word at the start of a
+   sentence is replaced too: a missed name is worse than an odd placeholder;
+3. several name parts together ("pierre blanc", "j. martin"): replaced if
+   any part is capitalised or not a common word;
+4. initials alone ("J.M.") only in capitals.
+
+Words are never split or joined inside a single-word name, so "le blanc"
+is not "Leblanc" and "bonne foi" is not "Bonnefoy". Organisations: the full
+name, the name without its legal form ("Les Tilleuls" for "SCI Les
+Tilleuls"), without its leading article ("Tilleuls"), with the legal form
+before or after; because organisation names are made of common words, the
+first significant word must be capitalised unless a legal form is next to it.
+When two people share a surname, the surname alone cannot tell them apart:
+it gets the neutral person placeholder instead of either label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from records.anonymise.folding import fold, fold_words, is_capitalised
+from records.anonymise.known import KnownNames, KnownOrganisation, KnownPerson
+from records.anonymise.lexicon import (
+    ABBREVIATED_TITLES,
+    FULL_TITLES,
+    LEGAL_FORMS,
+    ORG_FILLERS,
+    PARTICLES,
+    TITLES,
+    is_common,
+)
+from records.anonymise.model import Candidate, Kind, Language, placeholder
+
+PRIORITY_ORGANISATION = 20
+PRIORITY_PERSON = 10
+
+_JOIN = r"(?:\s*-\s*|\s+|'\s*|)"
+_SPACE = r"\s+"
+_WORD = re.compile(r"[^\W\d_]+")
+_TITLE_ALT = "|".join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))
+_BEFORE = r"(?<![\w@.-])"
+_AFTER = r"(?![\w@]|-\w|\.\w)"
+
+
+def _flex(text: str) -> str:
+    """Regex for a folded multi-part name: parts joined by hyphen, space, apostrophe or nothing."""
+    parts = fold_words(text.replace(".", "")).split()
+    return _JOIN.join(re.escape(p) for p in parts)
+
+
+def _initials(words: Iterable[str], dotted: bool) -> str:
+    dot = r"\." if dotted else r"\.?"
+    return r"\s*-?\s*".join(re.escape(w[0]) + dot for w in words)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPerson:
+    given: tuple[str, ...]
+    surname: tuple[str, ...]
+
+
+def parse_person(name: str) -> ParsedPerson:
+    """Split a known name into given names and surname; titles are dropped."""
+    tokens = name.split()
+    while len(tokens) > 1 and fold_words(tokens[0]).replace(" ", "") in TITLES:
+        tokens.pop(0)
+    upper = [t for t in tokens if len(_letters(t)) >= 2 and _letters(t).isupper()]
+    if upper and len(upper) < len(tokens):
+        return ParsedPerson(tuple(t for t in tokens if t not in upper), tuple(upper))
+    start = len(tokens) - 1
+    while start > 1 and fold_words(tokens[start - 1]) in PARTICLES:
+        start -= 1
+    return ParsedPerson(tuple(tokens[:start]), tuple(tokens[start:]))
+
+
+def _letters(token: str) -> str:
+    return "".join(c for c in token if c.isalpha())
+
+
+def _person_alternatives(person: KnownPerson) -> list[str]:
+    parsed = parse_person(person.name)
+    surname = " ".join(parsed.surname)
+    s_full = _flex(surname)
+    surname_words = fold_words(surname).split()
+    s_alone = [s_full]
+    if "-" in surname:
+        s_alone += [_flex(p) for p in surname.split("-") if len(_letters(p)) >= 2]
+    if len(parsed.surname) > 1 and parsed.surname[0].islower():
+        s_alone.append(_flex(parsed.surname[-1]))
+    alts: list[str] = []
+    if parsed.given:
+        given_words = fold_words(" ".join(parsed.given)).split()
+        g_forms = [_flex(" ".join(parsed.given))]
+        if len(parsed.given) > 1:
+            g_forms.append(_flex(parsed.given[0]))
+        g_initials = _initials(given_words, dotted=False)
+        g_initials_dotted = _initials(given_words, dotted=True)
+        alts += [g + _SPACE + s_full for g in g_forms]
+        alts.append(g_initials + _SPACE + s_full)
+        alts += [s_full + r",?\s+" + g for g in g_forms]
+        alts.append(s_full + _SPACE + g_initials_dotted)
+        alts.append(_initials([*given_words, surname_words[-1]], dotted=True))
+        alts += s_alone
+        alts += g_forms
+    else:
+        alts += s_alone
+    alts += [_flex(alias) for alias in person.aliases]
+    return alts
+
+
+def _org_alternatives(org: KnownOrganisation) -> list[str]:
+    tokens = org.name.split()
+    folded = [fold_words(t.replace(".", "")) for t in tokens]
+    while len(tokens) > 1 and folded[0] in LEGAL_FORMS:
+        tokens, folded = tokens[1:], folded[1:]
+    while len(tokens) > 1 and folded[-1] in LEGAL_FORMS:
+        tokens, folded = tokens[:-1], folded[:-1]
+    core = " ".join(tokens)
+    alts = [_flex(core)]
+    while len(tokens) > 1 and folded[0] in ORG_FILLERS:
+        tokens, folded = tokens[1:], folded[1:]
+    alts.append(_flex(" ".join(tokens)))
+    alts += [_flex(alias) for alias in org.aliases]
+    return alts
+
+
+def _legal_form_regex() -> str:
+    forms = sorted(LEGAL_FORMS, key=len, reverse=True)
+    return "|".join(
+        r"\.?".join(re.escape(c) for c in f) + r"\.?" if len(f) <= 5 else re.escape(f)
+        for f in forms
+    )
+
+
+@lru_cache(maxsize=256)
+def _person_regex(person: KnownPerson) -> re.Pattern[str]:
+    alts = "|".join(dict.fromkeys(_person_alternatives(person)))
+    return re.compile(rf"{_BEFORE}(?P<title>(?:{_TITLE_ALT})\.?\s+)?(?P<name>{alts}){_AFTER}")
+
+
+@lru_cache(maxsize=256)
+def _org_regex(org: KnownOrganisation) -> re.Pattern[str]:
+    alts = "|".join(dict.fromkeys(_org_alternatives(org)))
+    forms = _legal_form_regex()
+    return re.compile(
+        rf"{_BEFORE}(?P<lf1>(?:{forms})\s+)?(?P<name>{alts})(?P<lf2>\s+(?:{forms}))?{_AFTER}"
+    )
+
+
+def _title_counts(original_title: str) -> bool:
+    word = fold_words(original_title).replace(" ", "")
+    if word in FULL_TITLES:
+        return True
+    return word in ABBREVIATED_TITLES and is_capitalised(original_title)
+
+
+def accept_person(original_name: str) -> bool:
+    """The common-word rule for a matched name without a title (see the module doc)."""
+    words = _WORD.findall(original_name)
+    long_words = [w for w in words if len(w) >= 2]
+    if not long_words:
+        return bool(words) and all(w.isupper() for w in words)
+    if any(not is_common(fold(w)) for w in long_words):
+        return True
+    return any(is_capitalised(w) for w in long_words)
+
+
+def _accept_org(original_name: str, has_legal_form: bool) -> bool:
+    if has_legal_form:
+        return True
+    for word in _WORD.findall(original_name):
+        if fold(word) not in ORG_FILLERS:
+            return is_capitalised(word)
+    return False
+
+
+def find_people(text: str, language: Language, names: KnownNames, folded: str) -> list[Candidate]:
+    by_span: dict[tuple[int, int], set[str]] = {}
+    for person in names.people:
+        for match in _person_regex(person).finditer(folded):
+            start, end = match.span()
+            name_start = match.start("name")
+            title = match.group("title")
+            if title is not None and _title_counts(text[start:name_start]):
+                pass
+            elif accept_person(text[name_start:end]):
+                start = name_start
+            else:
+                continue
+            by_span.setdefault((start, end), set()).add(person.label)
+    neutral = placeholder(Kind.PERSON, language)
+    return [
+        Candidate(
+            start,
+            end,
+            Kind.PERSON,
+            next(iter(labels)) if len(labels) == 1 else neutral,
+            PRIORITY_PERSON,
+        )
+        for (start, end), labels in by_span.items()
+    ]
+
+
+def find_organisations(
+    text: str, language: Language, names: KnownNames, folded: str
+) -> list[Candidate]:
+    found: list[Candidate] = []
+    for org in names.organisations:
+        for match in _org_regex(org).finditer(folded):
+            has_form = match.group("lf1") is not None or match.group("lf2") is not None
+            if _accept_org(text[match.start("name") : match.end("name")], has_form):
+                found.append(
+                    Candidate(
+                        match.start(),
+                        match.end(),
+                        Kind.ORGANISATION,
+                        org.label,
+                        PRIORITY_ORGANISATION,
+                    )
+                )
+    return found
+
+
+def find_names(text: str, language: Language, names: KnownNames) -> list[Candidate]:
+    """Every variant of every known person and organisation name in ``text``."""
+    folded = fold(text)
+    return [
+        *find_organisations(text, language, names, folded),
+        *find_people(text, language, names, folded),
+    ]
