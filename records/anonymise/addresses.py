@@ -74,9 +74,7 @@ def find_addresses(text: str, language: Language) -> list[Candidate]:
         end = _strip_trailing_particles(text, match.start(), match.end())
         found.append(Candidate(match.start(), end, Kind.ADDRESS, label, PRIORITY_ADDRESS))
     for match in _EN_ADDRESS.finditer(text):
-        found.append(
-            Candidate(match.start(), match.end(), Kind.ADDRESS, label, PRIORITY_ADDRESS)
-        )
+        found.append(Candidate(match.start(), match.end(), Kind.ADDRESS, label, PRIORITY_ADDRESS))
     return found
 
 
@@ -90,7 +88,5 @@ def find_postcodes(text: str, language: Language) -> list[Candidate]:
         start, end = match.span("code")
         found.append(Candidate(start, end, Kind.POSTCODE, label, PRIORITY_POSTCODE))
     for match in _UK_POSTCODE_ALONE.finditer(text):
-        found.append(
-            Candidate(match.start(), match.end(), Kind.POSTCODE, label, PRIORITY_POSTCODE)
-        )
+        found.append(Candidate(match.start(), match.end(), Kind.POSTCODE, label, PRIORITY_POSTCODE))
     return found

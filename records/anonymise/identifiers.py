@@ -28,7 +28,9 @@ _NIR = re.compile(
 _MONEY_AFTER = r"(?!\s?(?:€|\$|£|euros?\b|EUR\b|GBP\b|USD\b|k€|M€|francs?\b))"
 _NUM_BEFORE = r"(?<![\w.,€$£])(?<!\d[ .])"
 _SIRET = re.compile(
-    _NUM_BEFORE + r"\d{3}([ .]?)\d{3}\1\d{3}[ .]?(?:\d{5}|\d{3} \d{2})(?![\w]|[ .,]\d)" + _MONEY_AFTER
+    _NUM_BEFORE
+    + r"\d{3}([ .]?)\d{3}\1\d{3}[ .]?(?:\d{5}|\d{3} \d{2})(?![\w]|[ .,]\d)"
+    + _MONEY_AFTER
 )
 _SIREN = re.compile(_NUM_BEFORE + r"\d{3}([ .]?)\d{3}\1\d{3}(?![\w]|[ .,]\d)" + _MONEY_AFTER)
 
@@ -38,7 +40,9 @@ _PLATE_SIV = re.compile(
 )
 _PLATE_FNI = re.compile(r"(?<![\w-])\d{1,4} [A-Z]{2,3} (?:\d\d|2[AB]|97[1-6])(?![\w-])")
 _PLATE_UK = re.compile(r"(?<![\w-])[A-Z]{2}\d\d ?[A-Z]{3}(?![\w-])")
-_NOT_PLATE_LETTERS = frozenset({"EUR", "GBP", "USD", "CHF", "TTC", "HT", "KM", "CV", "KG", "AM", "PM"})
+_NOT_PLATE_LETTERS = frozenset(
+    {"EUR", "GBP", "USD", "CHF", "TTC", "HT", "KM", "CV", "KG", "AM", "PM"}
+)
 
 
 def find_ibans(text: str, language: Language) -> list[Candidate]:

@@ -56,10 +56,11 @@ class KnownNames:
             raise ValueError("the names file must hold a JSON object")
         unknown = set(data) - {"people", "organisations"}
         if unknown:
-            raise ValueError(f"unknown key(s) in names file: {', '.join(sorted(map(str, unknown)))}")
+            raise ValueError(
+                f"unknown key(s) in names file: {', '.join(sorted(map(str, unknown)))}"
+            )
         people = tuple(
-            KnownPerson(*_entry("people", i, item))
-            for i, item in enumerate(_list(data, "people"))
+            KnownPerson(*_entry("people", i, item)) for i, item in enumerate(_list(data, "people"))
         )
         organisations = tuple(
             KnownOrganisation(*_entry("organisations", i, item))
@@ -70,8 +71,7 @@ class KnownNames:
     def to_dict(self) -> dict[str, Any]:
         return {
             "people": [
-                {"name": p.name, "label": p.label, "aliases": list(p.aliases)}
-                for p in self.people
+                {"name": p.name, "label": p.label, "aliases": list(p.aliases)} for p in self.people
             ],
             "organisations": [
                 {"name": o.name, "label": o.label, "aliases": list(o.aliases)}

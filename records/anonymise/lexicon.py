@@ -71,7 +71,7 @@ COMMON_WORDS = frozenset(
         "rich", "sharp", "strong", "short", "little", "frank", "earnest", "sterling", "dean",
         "chase", "drew", "guy", "jack", "sandy", "penny", "pearl", "ruby", "amber", "iris",
         "lily", "daisy", "ivy", "holly", "heather", "robin", "jay", "gray", "grey", "price",
-        "cash", "law", "page", "porter", "walker", "turner", "cooper", "archer", "gardener",
+        "cash", "law", "porter", "walker", "turner", "cooper", "archer", "gardener",
         "rice", "bush", "rivers", "banks", "waters", "story", "noble", "sweet", "love",
         "hand", "head", "moore", "wells", "brook", "marsh", "north", "south", "west", "east",
         "august", "dawn", "patience", "harmony", "destiny", "honor", "honour", "major",
