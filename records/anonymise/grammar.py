@@ -2,7 +2,8 @@
 
 French: "d'Élodie" becomes "de Partie A" (no elision before a consonant);
 "qu'Élodie" becomes "que Partie A"; "de" + "le médiateur" becomes "du
-médiateur", "à" + "le médiateur" becomes "au médiateur". Both languages: a
+médiateur", "à" + "le médiateur" becomes "au médiateur"; an article before a
+label that has its own ("le Dr Caron" for "l'experte") is dropped. Both languages: a
 label that starts in lower case ("le médiateur", "the mediator") takes a
 capital at the start of a sentence. Each repair widens the span to the
 left (to take in the elided or contracted word) and returns the new start
@@ -17,6 +18,8 @@ from records.anonymise.model import Language
 
 _ELIDED = re.compile(r"(?<![\w])(?P<word>[dD]|[jJ]usqu|[lL]orsqu|[pP]uisqu|[qQ]u)['’]$")
 _DE_A = re.compile(r"(?<![\w])(?P<word>de|De|à|À)\s+$")
+_ARTICLE_BEFORE = re.compile(r"(?<![\w])(?:le|la|les|Le|La|Les|the|The)\s+$")
+_ARTICLE_LABEL = re.compile(r"^(?:le|la|les|l'|l’|the)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?:^|[.!?:]\s+|\n\s*|[«\"“(]\s*)$")
 _VOWELS = "aeiouyhàâäéèêëîïôöùûüœAEIOUYHÀÂÄÉÈÊËÎÏÔÖÙÛÜŒ"
 _CONTRACTIONS = {
@@ -54,6 +57,10 @@ def adjust(text: str, start: int, replacement: str, language: Language) -> tuple
 def _contract(
     text: str, start: int, replacement: str, head: str, language: Language
 ) -> tuple[int, str]:
+    article = _ARTICLE_BEFORE.search(head)
+    if article and _ARTICLE_LABEL.match(replacement):
+        start -= len(article.group())
+        head = text[max(0, start - 20) : start]
     if replacement and replacement[0].islower() and _SENTENCE_END.search(head):
         replacement = replacement[0].upper() + replacement[1:]
     return start, replacement

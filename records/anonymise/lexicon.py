@@ -40,7 +40,9 @@ ORG_FILLERS = frozenset(
 LEGAL_FORMS = frozenset(
     {"sci", "sarl", "sas", "sasu", "sa", "eurl", "snc", "scp", "selarl", "selas", "gie", "scm",
      "scop", "sem", "ei", "eirl", "ltd", "llc", "llp", "inc", "plc", "gmbh", "bv", "nv", "spa",
-     "srl", "association", "societe", "company", "co", "corp", "limited", "cabinet"}
+     "srl", "association", "societe", "company", "co", "corp", "limited", "cabinet", "syndic",
+     "agence", "groupe", "entreprise", "etablissements", "ets", "garage", "boulangerie",
+     "restaurant", "hotel", "pharmacie", "clinique", "institut", "group", "holding"}
 )  # fmt: skip
 
 COMMON_WORDS = frozenset(
@@ -62,7 +64,7 @@ COMMON_WORDS = frozenset(
         "cordier", "tailleur", "potier", "barbier", "messager",
         "loyal", "gentil", "doux", "salle", "tour", "porte", "mur", "champ",
         "verger", "jardin", "foret", "marais", "baron", "comte", "duc", "prince", "pape",
-        "bouvier", "vacher", "chasseur", "pecheur", "sergent", "soldat", "capitaine",
+        "bouvier", "vacher", "bonnet", "chapeau", "mouchoir", "boucher", "leveque", "comte", "chasseur", "pecheur", "sergent", "soldat", "capitaine",
         # English
         "mark", "bill", "will", "hope", "grace", "joy", "faith", "may", "june", "april",
         "summer", "brown", "white", "black", "green", "young", "king", "cook", "baker",
