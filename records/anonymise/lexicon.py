@@ -64,7 +64,8 @@ COMMON_WORDS = frozenset(
         "cordier", "tailleur", "potier", "barbier", "messager",
         "loyal", "gentil", "doux", "salle", "tour", "porte", "mur", "champ",
         "verger", "jardin", "foret", "marais", "baron", "comte", "duc", "prince", "pape",
-        "bouvier", "vacher", "bonnet", "chapeau", "mouchoir", "leveque", "chasseur", "pecheur", "sergent", "soldat", "capitaine",
+        "bouvier", "vacher", "bonnet", "chapeau", "mouchoir", "leveque", "chasseur",
+        "pecheur", "sergent", "soldat", "capitaine",
         # English
         "mark", "bill", "will", "hope", "grace", "joy", "faith", "may", "june", "april",
         "summer", "brown", "white", "black", "green", "young", "king", "cook", "baker",
@@ -77,7 +78,8 @@ COMMON_WORDS = frozenset(
         "rice", "bush", "rivers", "banks", "waters", "story", "noble", "sweet", "love",
         "hand", "head", "moore", "wells", "brook", "marsh", "north", "south", "west", "east",
         "august", "dawn", "patience", "harmony", "destiny", "honor", "honour", "major",
-        "bishop", "pope", "frost", "hale", "snow", "rain", "lord", "knight", "steward", "butler", "chamberlain", "sergeant",
+        "bishop", "pope", "frost", "hale", "snow", "rain", "knight", "steward", "butler",
+        "chamberlain", "sergeant",
     }
 )  # fmt: skip
 
