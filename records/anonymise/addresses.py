@@ -25,6 +25,12 @@ _FR_WAYS = (
 )
 _CAP = r"[A-ZÀ-ÖØ-Ý]"
 _NAME_WORD = rf"(?:{_CAP}[\w'’-]*|\d{{1,2}}(?:er)?(?=\s+{_CAP}))"
+# "rue du 8 Mai 1945", "place du 11 Novembre 1918": a date in the name of the way.
+_DATED_WAY = re.compile(
+    r"(?i:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)"
+    r"$"
+)
+_WAY_YEAR = re.compile(r"\s+(?:1[89]|20)\d\d(?!\w)")
 _PARTICLE = r"(?:de|du|des|la|le|les|aux|au|en|sur|sous|lès|lez)"
 _ELIDED = r"(?:[dlDL]['’])"
 _TOWN = (
@@ -72,6 +78,9 @@ def find_addresses(text: str, language: Language) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _FR_ADDRESS.finditer(text):
         end = _strip_trailing_particles(text, match.start(), match.end())
+        year = _WAY_YEAR.match(text, end)
+        if year and _DATED_WAY.search(text, match.start(), end):
+            end = year.end()
         found.append(Candidate(match.start(), end, Kind.ADDRESS, label, PRIORITY_ADDRESS))
     for match in _EN_ADDRESS.finditer(text):
         found.append(Candidate(match.start(), match.end(), Kind.ADDRESS, label, PRIORITY_ADDRESS))
