@@ -38,11 +38,15 @@ def adjust(text: str, start: int, replacement: str, language: Language) -> tuple
         if elided and replacement[0] not in _VOWELS:
             word = elided.group("word")
             start -= len(elided.group())
-            full = "de" if word in "dD" else word + "ue"
+            full = "de" if word in "dD" else word + "e"
+            combined = f"{full} {replacement}"
+            for (prep, article), merged in _CONTRACTIONS.items():
+                if full == prep and replacement.startswith(article):
+                    combined = merged + replacement[len(article) :]
             if word[0].isupper():
-                full = full[0].upper() + full[1:]
+                combined = combined[0].upper() + combined[1:]
             head = text[max(0, start - 20) : start]
-            return _contract(text, start, f"{full} {replacement}", head, language)
+            return _contract(text, start, combined, head, language)
         contracted = _DE_A.search(head)
         if contracted:
             word = contracted.group("word")

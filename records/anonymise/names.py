@@ -42,7 +42,7 @@ it gets the neutral person placeholder instead of either label.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -202,10 +202,18 @@ def _accept_org(original_name: str, has_legal_form: bool) -> bool:
     return False
 
 
+def _overlapping(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+    """Every match, including those starting inside an earlier one ("Martin, Paul Martin")."""
+    pos = 0
+    while (match := pattern.search(folded, pos)) is not None:
+        yield match
+        pos = match.start() + 1
+
+
 def find_people(text: str, language: Language, names: KnownNames, folded: str) -> list[Candidate]:
     by_span: dict[tuple[int, int], set[str]] = {}
     for person in names.people:
-        for match in _person_regex(person).finditer(folded):
+        for match in _overlapping(_person_regex(person), folded):
             start, end = match.span()
             name_start = match.start("name")
             title = match.group("title")
@@ -234,7 +242,7 @@ def find_organisations(
 ) -> list[Candidate]:
     found: list[Candidate] = []
     for org in names.organisations:
-        for match in _org_regex(org).finditer(folded):
+        for match in _overlapping(_org_regex(org), folded):
             has_form = match.group("lf1") is not None or match.group("lf2") is not None
             if _accept_org(text[match.start("name") : match.end("name")], has_form):
                 found.append(
