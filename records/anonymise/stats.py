@@ -78,6 +78,11 @@ def value_of(record: CaseRecord, dimension: str) -> str:
     raise ValueError(f"unknown dimension {dimension!r}; expected one of {DIMENSIONS}")
 
 
+def _check_dimension(dimension: str) -> None:
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; expected one of {DIMENSIONS}")
+
+
 def _check_k(k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k must be a positive integer, not {k!r}")
@@ -128,8 +133,9 @@ class CountTable:
 
 
 def count_table(records: Sequence[CaseRecord], dimension: str, k: int = DEFAULT_K) -> CountTable:
-    counts = Counter(value_of(r, dimension) for r in records)
+    _check_dimension(dimension)
     _check_k(k)
+    counts = Counter(value_of(r, dimension) for r in records)
     if len(records) < k:
         return CountTable(dimension, k, None, {}, tuple(sorted(counts)), True)
     published, merged = merge_rare(counts, k)
@@ -205,6 +211,8 @@ def cross_table(
     records: Sequence[CaseRecord], rows_dimension: str, columns_dimension: str, k: int = DEFAULT_K
 ) -> CrossTable:
     _check_k(k)
+    _check_dimension(rows_dimension)
+    _check_dimension(columns_dimension)
     if rows_dimension == columns_dimension:
         raise ValueError("a cross-table needs two different dimensions")
     row_values, row_merged = _recode(records, rows_dimension, k)

@@ -47,7 +47,9 @@ def score(cases: list[Case]) -> dict[Kind, Tally]:
             tally = tallies[gold.kind]
             tally.gold += 1
             same_kind = [
-                r for r in spans if r.kind is gold.kind and r.start < gold.end and gold.start < r.end
+                r
+                for r in spans
+                if r.kind is gold.kind and r.start < gold.end and gold.start < r.end
             ]
             if same_kind and _covered(gold, case.text, spans):
                 tally.found += 1

@@ -75,7 +75,9 @@ def test_french_grammar_around_labels(text: str, expected: str) -> None:
 
 
 def test_english_possessive_and_titles() -> None:
-    names = KnownNames((KnownPerson("Sarah Martin", "Party A"), KnownPerson("Tom Hale", "the mediator")))
+    names = KnownNames(
+        (KnownPerson("Sarah Martin", "Party A"), KnownPerson("Tom Hale", "the mediator"))
+    )
     result = anonymise("Mrs Martin's lawyer met Mr Hale. Tom Hale agreed.", "en", names)
     assert result.text == "Party A's lawyer met the mediator. The mediator agreed."
 
@@ -136,7 +138,9 @@ def test_common_word_rule(text: str, expected: str) -> None:
 
 
 def test_shared_surname_gets_the_neutral_placeholder() -> None:
-    names = KnownNames((KnownPerson("Jeanne Martin", "Partie A"), KnownPerson("Paul Martin", "Partie B")))
+    names = KnownNames(
+        (KnownPerson("Jeanne Martin", "Partie A"), KnownPerson("Paul Martin", "Partie B"))
+    )
     result = anonymise("Jeanne Martin, Paul Martin : les Martin.", "fr", names)
     assert result.text == "Partie A, Partie B : les [PERSONNE]."
 

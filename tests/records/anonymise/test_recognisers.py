@@ -100,7 +100,9 @@ def test_not_phones(text: str) -> None:
 
 
 def test_ips() -> None:
-    text = "depuis 192.168.1.10, 2001:db8::1 et fe80::1ff:fe23:4567:890a ; pas 999.1.1.1 ni 12:30:00"
+    text = (
+        "depuis 192.168.1.10, 2001:db8::1 et fe80::1ff:fe23:4567:890a ; pas 999.1.1.1 ni 12:30:00"
+    )
     assert spans(find_ips(text, "fr"), text) == [
         "192.168.1.10",
         "2001:db8::1",
