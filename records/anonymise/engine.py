@@ -14,6 +14,7 @@ from records.anonymise.addresses import find_addresses, find_postcodes
 from records.anonymise.contact import find_emails, find_ips, find_phones, find_urls
 from records.anonymise.dates import find_dates
 from records.anonymise.grammar import adjust
+from records.anonymise.handles import find_handles
 from records.anonymise.identifiers import (
     find_ibans,
     find_nirs,
@@ -58,6 +59,7 @@ def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
     for recogniser in RECOGNISERS:
         found.extend(recogniser(text, language))
     found.extend(find_names(text, language, names))
+    found.extend(find_handles(text, language, names))
     return found
 
 

@@ -64,10 +64,12 @@ PRIORITY_PERSON = 10
 
 _JOIN = r"(?:\s*-\s*|\s+|'\s*|)"
 _SPACE = r"\s+"
+# Between given name and surname: a space, or the dot or underscore of a user name.
+_FULL_SEP = r"(?:\s+|[._])"
 _WORD = re.compile(r"[^\W\d_]+")
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))
-_BEFORE = r"(?<![\w@.-])"
-_AFTER = r"(?![\w@]|-\w|\.\w)"
+_BEFORE = r"(?<![\w-])"
+_AFTER = r"(?!\w|-\w)"
 
 
 def _flex(text: str) -> str:
@@ -123,9 +125,9 @@ def _person_alternatives(person: KnownPerson) -> list[str]:
             g_forms.append(_flex(parsed.given[0]))
         g_initials = _initials(given_words, dotted=False)
         g_initials_dotted = _initials(given_words, dotted=True)
-        alts += [g + _SPACE + s_full for g in g_forms]
+        alts += [g + _FULL_SEP + s_full for g in g_forms]
         alts.append(g_initials + _SPACE + s_full)
-        alts += [s_full + r",?\s+" + g for g in g_forms]
+        alts += [s_full + r"(?:,?\s+|[._])" + g for g in g_forms]
         alts.append(s_full + _SPACE + g_initials_dotted)
         alts.append(_initials([*given_words, surname_words[-1]], dotted=True))
         alts += s_alone
@@ -163,7 +165,9 @@ def _legal_form_regex() -> str:
 @lru_cache(maxsize=256)
 def _person_regex(person: KnownPerson) -> re.Pattern[str]:
     alts = "|".join(dict.fromkeys(_person_alternatives(person)))
-    return re.compile(rf"{_BEFORE}(?P<title>(?:{_TITLE_ALT})\.?\s+)?(?P<name>{alts}){_AFTER}")
+    return re.compile(
+        rf"{_BEFORE}(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?(?P<name>{alts}){_AFTER}"
+    )
 
 
 @lru_cache(maxsize=256)

@@ -188,3 +188,25 @@ def test_known_names_from_dict() -> None:
 def test_known_names_rejects_bad_input(data: object) -> None:
     with pytest.raises(ValueError):
         KnownNames.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("identifiant jeanne.martin ici", "identifiant Partie A ici"),
+        ("martin.jeanne a écrit", "Partie A a écrit"),
+        ("M.Martin est venue", "Partie A est venue"),
+        ("pseudo @jmartin", "pseudo Partie A"),
+        ("pseudo @martin", "pseudo Partie A"),
+        ("compte jeanne_martin84", "compte Partie A"),
+        ("compte pgirard75", "compte Conseil de la partie A"),
+        ("page @lestilleuls_officiel", "page Société X"),
+        ("fichier martin.pdf", "fichier Partie A"),
+        (
+            "@rosegarden, le_martinet, v2.0, fontainebleau_77",
+            "@rosegarden, le_martinet, v2.0, fontainebleau_77",
+        ),
+    ],
+)
+def test_handles_and_user_names(text: str, expected: str) -> None:
+    assert fr(text) == expected
