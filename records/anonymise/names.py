@@ -166,7 +166,7 @@ def _legal_form_regex() -> str:
 def _person_regex(person: KnownPerson) -> re.Pattern[str]:
     alts = "|".join(dict.fromkeys(_person_alternatives(person)))
     return re.compile(
-        rf"{_BEFORE}(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?(?P<name>{alts}){_AFTER}"
+        rf"{_BEFORE}(?<!\.)(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?(?P<name>{alts}){_AFTER}"
     )
 
 
