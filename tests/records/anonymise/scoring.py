@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from records.anonymise.engine import anonymise
 from records.anonymise.model import Kind, Replacement
-from tests.records.anonymise.corpus import Case, Gold
+
+from .corpus import Case, Gold
 
 NAME_KINDS = frozenset({Kind.PERSON, Kind.ORGANISATION})
 

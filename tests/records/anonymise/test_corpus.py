@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from records.anonymise.model import Kind
-from tests.records.anonymise.corpus import Case, load_cases, parse_annotated
-from tests.records.anonymise.scoring import NAME_KINDS, score, table
+
+from .corpus import Case, load_cases, parse_annotated
+from .scoring import NAME_KINDS, score, table
 
 NAME_RECALL = 1.0
 IDENTIFIER_RECALL = 0.98
