@@ -5,7 +5,9 @@ An address is a street number followed by a type of way ("rue", "avenue",
 "Lane"...) and the name of the way; a postcode and town that follow it are
 part of the address. A French postcode on its own counts only in an address
 context: five digits followed by a capitalised town or CEDEX, or after "code
-postal"/"CP". British postcodes are distinctive enough to stand alone.
+postal"/"CP". After an address cue ("habite au", "domicilié", "demeurant",
+"sis", "adresse :") the name of the way may be in lower case. British
+postcodes are distinctive enough to stand alone.
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ _FR_ADDRESS = re.compile(
     rf"(?:,?\s+{_FR_POSTCODE}\s+{_TOWN})?"
 )
 
+# After an address cue ("habite au", "domicilié", "demeurant", "sis", "adresse :") the
+# name of the way may be written in lower case ("au 5 rue de la paix").
+_FR_CUED_ADDRESS = re.compile(
+    r"(?i:\b(?:habite|habitant|domicilié|domiciliée|demeurant|sis|sise|situé|située|adresse)"
+    r"(?:\s+(?:au|à|:))?\s*:?\s+)"
+    rf"(?P<address>\d{{1,4}}(?:\s?(?:bis|ter)\b)?,?\s+(?i:{_FR_WAYS})(?![\w])"
+    r"(?:\s+(?:(?:de|du|des|la|le|les|aux|au)\s+)*(?:[dl]['’])?[^\W\d_][\w'’-]*)+?"
+    rf"(?=[\s,.;)]|$)(?:,?\s+{_FR_POSTCODE}\s+{_TOWN})?)"
+)
+
 _UK_POSTCODE = r"(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})"
 _EN_WAYS = (
     "Street|St\\.?|Road|Rd\\.?|Avenue|Ave\\.?|Lane|Ln\\.?|Drive|Close|Court|Crescent|Terrace"
@@ -82,6 +94,12 @@ def find_addresses(text: str, language: Language) -> list[Candidate]:
         if year and _DATED_WAY.search(text, match.start(), end):
             end = year.end()
         found.append(Candidate(match.start(), end, Kind.ADDRESS, label, PRIORITY_ADDRESS))
+    capitalised = [(c.start, c.end) for c in found]
+    for match in _FR_CUED_ADDRESS.finditer(text):
+        start, end = match.span("address")
+        end = _strip_trailing_particles(text, start, end)
+        if not any(a < end and start < b for a, b in capitalised):
+            found.append(Candidate(start, end, Kind.ADDRESS, label, PRIORITY_ADDRESS))
     for match in _EN_ADDRESS.finditer(text):
         found.append(Candidate(match.start(), match.end(), Kind.ADDRESS, label, PRIORITY_ADDRESS))
     return found

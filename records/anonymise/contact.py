@@ -46,6 +46,8 @@ _PHONE_INTL = re.compile(
 _PHONE_UK = re.compile(r"(?<![\w+.,/-])0\d{2,4} ?\d{3,4} ?\d{3,4}(?![\w]|[.,/-]\d)")
 _PHONE_US = re.compile(r"(?<![\w+])\(\d{3}\)\s?\d{3}[ .-]\d{4}(?![\w]|[.,/-]\d)")
 
+_MONEY_AFTER = re.compile(r"\s?(?:€|\$|£|euros?\b|EUR\b|GBP\b|USD\b)", re.IGNORECASE)
+
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(?![\w:])")
 
@@ -86,7 +88,7 @@ def find_phones(text: str, language: Language) -> list[Candidate]:
             while text[end - 1] in " .-(":
                 end -= 1
             digits = _digits(text[match.start() : end])
-            if 9 <= digits <= 15:
+            if 9 <= digits <= 15 and not _MONEY_AFTER.match(text, end):
                 found.append(Candidate(match.start(), end, Kind.PHONE, label, PRIORITY_PHONE))
     return found
 

@@ -66,13 +66,15 @@ def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
 def resolve(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Non-overlapping candidates, longest first then by priority, in text order."""
     ordered = sorted(candidates, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    if not ordered:
+        return []
+    occupied = bytearray(max(c.end for c in ordered))
     taken: list[Candidate] = []
-    occupied: list[tuple[int, int]] = []
     for candidate in ordered:
-        if any(candidate.start < end and start < candidate.end for start, end in occupied):
+        if any(occupied[candidate.start : candidate.end]):
             continue
         taken.append(candidate)
-        occupied.append((candidate.start, candidate.end))
+        occupied[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
     return sorted(taken, key=lambda c: c.start)
 
 

@@ -35,9 +35,21 @@ def fold_char(char: str) -> str:
     return lowered[0] if lowered else base
 
 
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table filled on first sight of each character."""
+
+    def __missing__(self, codepoint: int) -> str:
+        folded = fold_char(chr(codepoint))
+        self[codepoint] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Fold ``text`` character by character; ``len(fold(t)) == len(t)``."""
-    return "".join(fold_char(c) for c in text)
+    return text.translate(_TABLE)
 
 
 def fold_words(text: str) -> str:

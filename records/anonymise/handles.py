@@ -30,7 +30,10 @@ from records.anonymise.names import parse_person
 
 PRIORITY_HANDLE = 15
 
-_TOKEN = re.compile(r"(?<![\w@.+-])@?[^\W_][\w.+-]*[^\W_](?![\w@]|[.+-]\w)")
+_TOKEN = re.compile(
+    r"(?<![\w@.+-])(?=@|[\w.+-]*?[_\d]|[\w+-]*?[^\W\d_]\.[^\W\d_])"
+    r"@?[^\W_][\w.+-]*[^\W_](?![\w@]|[.+-]\w)"
+)
 _NOT_LETTER = re.compile(r"[^a-z]")
 _SEGMENT = re.compile(r"[\W\d_]+")
 

@@ -67,7 +67,10 @@ def test_decoys_are_in_the_corpus_and_left_alone(cases: list[Case], decoy: str) 
 def test_recall_and_precision(cases: list[Case], capsys: pytest.CaptureFixture[str]) -> None:
     tallies = score(cases)
     with capsys.disabled():
-        print("\n" + table(tallies))
+        for language in ("fr", "en"):
+            subset = [c for c in cases if c.language == language]
+            print(f"\n{language}: {len(subset)} cases\n" + table(score(subset)))
+        print(f"\nall: {len(cases)} cases\n" + table(tallies))
     problems: list[str] = []
     for kind, tally in tallies.items():
         floor = NAME_RECALL if kind in NAME_KINDS else IDENTIFIER_RECALL

@@ -93,6 +93,7 @@ def test_english_national_phones(phone: str) -> None:
         "06 12 34 5",
         "01 2345 6784",
         "le 12/03/2024",
+        "+1 234 567 890 euros",
     ],
 )
 def test_not_phones(text: str) -> None:
@@ -209,8 +210,25 @@ def test_english_addresses(address: str) -> None:
     assert spans(find_addresses(text, "en"), text) == [address]
 
 
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("il habite au 5 rue de la paix depuis", "5 rue de la paix"),
+        ("domiciliée 12 avenue des fleurs, 69003 Lyon.", "12 avenue des fleurs, 69003 Lyon"),
+        ("adresse : 3 impasse du moulin", "3 impasse du moulin"),
+    ],
+)
+def test_lower_case_addresses_after_a_cue(text: str, address: str) -> None:
+    assert spans(find_addresses(text, "fr"), text) == [address]
+
+
 def test_not_addresses() -> None:
-    for text in ["la rue des Lilas est calme", "3 rues plus loin", "12 places de parking"]:
+    for text in [
+        "la rue des Lilas est calme",
+        "3 rues plus loin",
+        "12 places de parking",
+        "il y a 1 place de parking",
+    ]:
         assert find_addresses(text, "fr") == [], text
 
 
