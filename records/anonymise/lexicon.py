@@ -30,6 +30,12 @@ PARTICLES = frozenset(
      "della", "dos", "das", "ter", "ten", "mac", "ben", "el", "al", "st", "saint", "sainte"}
 )  # fmt: skip
 
+# First parts of place names glued to a name by a hyphen ("Saint-Martin", "Mont-Blanc").
+PLACE_PREFIXES = frozenset(
+    {"saint", "sainte", "st", "ste", "san", "santa", "mont", "pont", "port", "val", "bourg",
+     "fort", "villa", "ville", "champ", "bois", "puy", "notre", "dame"}
+)  # fmt: skip
+
 # Articles and link words that do not make an organisation name distinctive.
 ORG_FILLERS = frozenset(
     {"le", "la", "les", "l", "de", "du", "des", "d", "et", "the", "of", "and", "a", "au", "aux",

@@ -12,7 +12,11 @@ Dr, Mr, Mrs, Ms...), which is replaced with the name. A hyphenated given
 name is never split ("Jean" alone is someone else); given names separated by
 spaces may be used alone by their first one ("Marie" for "Marie Claire
 Dubois"). A match may not be glued by a hyphen to another word, so
-"Saint-Martin" is not "Martin". Possessives need nothing special: "Martin's"
+"Saint-Martin" is not "Martin", except a capitalised compound surname
+("Mme Martin-Dupont", "Dupont-Martin"), replaced whole unless its first part
+is a place prefix (Saint, Sainte, Mont...). User names and handles holding
+a name ("@jmartin") are found by :mod:`records.anonymise.handles`.
+Possessives need nothing special: "Martin's"
 becomes "Party A's", "d'Élodie" becomes "de Partie A" (see
 :mod:`records.anonymise.grammar`).
 
@@ -54,6 +58,7 @@ from records.anonymise.lexicon import (
     LEGAL_FORMS,
     ORG_FILLERS,
     PARTICLES,
+    PLACE_PREFIXES,
     TITLES,
     is_common,
 )
@@ -171,6 +176,32 @@ def _person_regex(person: KnownPerson) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=256)
+def _compound_regex(person: KnownPerson) -> re.Pattern[str]:
+    """The surname glued by a hyphen to another name: "Mme Martin-Dupont", "Dupont-Martin"."""
+    parsed = parse_person(person.name)
+    given = ""
+    if parsed.given:
+        forms = "|".join({_flex(" ".join(parsed.given)), _flex(parsed.given[0])})
+        given = rf"(?:(?:{forms})\s+)?"
+    s_full = _flex(" ".join(parsed.surname))
+    return re.compile(
+        rf"{_BEFORE}(?<!\.)(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?"
+        rf"(?P<name>{given}(?:(?P<pre>[^\W\d_]{{2,}})-)?(?P<surname>{s_full})"
+        rf"(?:-(?P<post>[^\W\d_]{{2,}}))?){_AFTER}"
+    )
+
+
+def _accept_compound(text: str, match: re.Match[str]) -> bool:
+    """A compound surname counts if every part is capitalised and it is not a place name."""
+    if match.group("pre") is None and match.group("post") is None:
+        return False
+    parts = ["surname"] + [g for g in ("pre", "post") if match.group(g) is not None]
+    if not all(is_capitalised(text[match.start(g) : match.end(g)]) for g in parts):
+        return False
+    return match.group("pre") not in PLACE_PREFIXES
+
+
+@lru_cache(maxsize=256)
 def _org_regex(org: KnownOrganisation) -> re.Pattern[str]:
     alts = "|".join(dict.fromkeys(_org_alternatives(org)))
     forms = _legal_form_regex()
@@ -228,6 +259,9 @@ def find_people(text: str, language: Language, names: KnownNames, folded: str) -
             else:
                 continue
             by_span.setdefault((start, end), set()).add(person.label)
+        for match in _overlapping(_compound_regex(person), folded):
+            if _accept_compound(text, match):
+                by_span.setdefault(match.span(), set()).add(person.label)
     neutral = placeholder(Kind.PERSON, language)
     return [
         Candidate(

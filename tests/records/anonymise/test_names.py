@@ -210,3 +210,20 @@ def test_known_names_rejects_bad_input(data: object) -> None:
 )
 def test_handles_and_user_names(text: str, expected: str) -> None:
     assert fr(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mme Martin-Dupont est venue.", "Partie A est venue."),
+        ("Jeanne Dupont-Martin aussi.", "Partie A aussi."),
+        ("MME MARTIN-DUPONT", "Partie A"),
+        ("la rue Saint-Martin", "la rue Saint-Martin"),
+        ("le martin-pêcheur", "le martin-pêcheur"),
+        ("au Mont-Blanc", "au Mont-Blanc"),
+        ("Jean-Pierre Durand", "Jean-Pierre Durand"),
+    ],
+)
+def test_compound_surnames(text: str, expected: str) -> None:
+    names = KnownNames((KnownPerson("Jeanne Martin", "Partie A"), KnownPerson("Pierre Blanc", "B")))
+    assert anonymise(text, "fr", names).text == expected
