@@ -18,8 +18,8 @@ PRIORITY_SIRET = 70
 PRIORITY_SIREN = 65
 PRIORITY_PLATE = 40
 
-_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}(?![\w])")
-_IBAN_GROUP = re.compile(r" ?[A-Z0-9]{1,4}$")
+_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}(?![\w])", re.IGNORECASE)
+_IBAN_GROUP = re.compile(r" ?[A-Z0-9]{1,4}$", re.IGNORECASE)
 
 _NIR = re.compile(
     r"(?<![\w.,])[12378] ?\d\d ?\d\d ?(?:\d\d|2[AB]) ?(?:\d ?){5}\d ?\d\d(?![\w]|[.,]\d)"

@@ -118,6 +118,8 @@ def test_version_numbers_and_phone_dots_are_not_ips() -> None:
 def test_ibans_with_trailing_word_and_checksum() -> None:
     text = "IBAN FR92 5260 1815 9083 0166 1318 609 ABCD puis FR92 5260 1815 9083 0166 1318 608."
     assert spans(find_ibans(text, "fr"), text) == ["FR92 5260 1815 9083 0166 1318 609"]
+    lower = "iban fr92 5260 1815 9083 0166 1318 609 pour le loyer"
+    assert spans(find_ibans(lower, "fr"), lower) == ["fr92 5260 1815 9083 0166 1318 609"]
     compact = "iban GB49NWBK98682828807290"
     assert spans(find_ibans(compact, "en"), compact) == ["GB49NWBK98682828807290"]
 
