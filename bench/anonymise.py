@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from records.anonymise import KnownNames, KnownOrganisation, KnownPerson, anonymise  # noqa: E402
 from records.anonymise.checksums import luhn_valid, nir_key  # noqa: E402
-from records.anonymise.names import _org_regex, _person_regex  # noqa: E402
+from records.anonymise.names import _person_regex  # noqa: E402
+from records.anonymise.organisations import _org_regex  # noqa: E402
 
 GIVEN = ["Jeanne", "Paul", "Élodie", "Jean-Pierre", "Marie-Claire", "Karim", "Rose", "Hugo",
          "Nadia", "Olivier", "Sophie", "Thomas", "Fatima", "Luc", "Chloé", "Mehdi"]  # fmt: skip

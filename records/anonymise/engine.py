@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from records.anonymise.addresses import find_addresses, find_postcodes
 from records.anonymise.contact import find_emails, find_ips, find_phones, find_urls
 from records.anonymise.dates import find_dates
+from records.anonymise.folding import fold
 from records.anonymise.grammar import adjust
 from records.anonymise.handles import find_handles
 from records.anonymise.identifiers import (
@@ -31,7 +32,8 @@ from records.anonymise.model import (
     Replacement,
     check_language,
 )
-from records.anonymise.names import find_names
+from records.anonymise.names import find_people
+from records.anonymise.organisations import find_organisations
 
 Recogniser = Callable[[str, Language], list[Candidate]]
 
@@ -58,7 +60,9 @@ def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
     found: list[Candidate] = []
     for recogniser in RECOGNISERS:
         found.extend(recogniser(text, language))
-    found.extend(find_names(text, language, names))
+    folded = fold(text)
+    found.extend(find_organisations(text, language, names, folded))
+    found.extend(find_people(text, language, names, folded))
     found.extend(find_handles(text, language, names))
     return found
 

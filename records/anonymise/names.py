@@ -1,4 +1,4 @@
-"""Recogniser of the names known to a case (people and organisations) and their variants.
+"""Recogniser of the names of the people known to a case, and their variants.
 
 Matching runs on the folded text (see :mod:`records.anonymise.folding`), so
 case and accents never matter for *finding* a variant. For a person
@@ -34,13 +34,11 @@ replaced only in a name-like context, and a distinctive one everywhere:
 4. initials alone ("J.M.") only in capitals.
 
 Words are never split or joined inside a single-word name, so "le blanc"
-is not "Leblanc" and "bonne foi" is not "Bonnefoy". Organisations: the full
-name, the name without its legal form ("Les Tilleuls" for "SCI Les
-Tilleuls"), without its leading article ("Tilleuls"), with the legal form
-before or after; because organisation names are made of common words, the
-first significant word must be capitalised unless a legal form is next to it.
-When two people share a surname, the surname alone cannot tell them apart:
-it gets the neutral person placeholder instead of either label.
+is not "Leblanc" and "bonne foi" is not "Bonnefoy". When two people share
+a surname, the surname alone cannot tell them apart: it gets the label of
+the one whose known name has a title of the same gender as the one in the
+text ("Mme Martin" for "Mme Jeanne Martin"), otherwise the neutral person
+placeholder. Organisations are in :mod:`records.anonymise.organisations`.
 """
 
 from __future__ import annotations
@@ -51,12 +49,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from records.anonymise.folding import fold, fold_words, is_capitalised
-from records.anonymise.known import KnownNames, KnownOrganisation, KnownPerson
+from records.anonymise.known import KnownNames, KnownPerson
 from records.anonymise.lexicon import (
     ABBREVIATED_TITLES,
     FULL_TITLES,
-    LEGAL_FORMS,
-    ORG_FILLERS,
     PARTICLES,
     PLACE_PREFIXES,
     TITLES,
@@ -64,7 +60,6 @@ from records.anonymise.lexicon import (
 )
 from records.anonymise.model import Candidate, Kind, Language, placeholder
 
-PRIORITY_ORGANISATION = 20
 PRIORITY_PERSON = 10
 
 _JOIN = r"(?:\s*-\s*|\s+|'\s*|)"
@@ -73,11 +68,11 @@ _SPACE = r"\s+"
 _FULL_SEP = r"(?:\s+|[._])"
 _WORD = re.compile(r"[^\W\d_]+")
 _TITLE_ALT = "|".join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))
-_BEFORE = r"(?<![\w-])"
-_AFTER = r"(?!\w|-\w)"
+BEFORE = r"(?<![\w-])"
+AFTER = r"(?!\w|-\w)"
 
 
-def _flex(text: str) -> str:
+def flex(text: str) -> str:
     """Regex for a folded multi-part name: parts joined by hyphen, space, apostrophe or nothing."""
     parts = fold_words(text.replace(".", "")).split()
     return _JOIN.join(re.escape(p) for p in parts)
@@ -115,19 +110,19 @@ def _letters(token: str) -> str:
 def _person_alternatives(person: KnownPerson) -> list[str]:
     parsed = parse_person(person.name)
     surname = " ".join(parsed.surname)
-    s_full = _flex(surname)
+    s_full = flex(surname)
     surname_words = fold_words(surname).split()
     s_alone = [s_full]
     if "-" in surname:
-        s_alone += [_flex(p) for p in surname.split("-") if len(_letters(p)) >= 2]
+        s_alone += [flex(p) for p in surname.split("-") if len(_letters(p)) >= 2]
     if len(parsed.surname) > 1 and parsed.surname[0].islower():
-        s_alone.append(_flex(parsed.surname[-1]))
+        s_alone.append(flex(parsed.surname[-1]))
     alts: list[str] = []
     if parsed.given:
         given_words = fold_words(" ".join(parsed.given)).split()
-        g_forms = [_flex(" ".join(parsed.given))]
+        g_forms = [flex(" ".join(parsed.given))]
         if len(parsed.given) > 1:
-            g_forms.append(_flex(parsed.given[0]))
+            g_forms.append(flex(parsed.given[0]))
         g_initials = _initials(given_words, dotted=False)
         g_initials_dotted = _initials(given_words, dotted=True)
         alts += [g + _FULL_SEP + s_full for g in g_forms]
@@ -139,39 +134,15 @@ def _person_alternatives(person: KnownPerson) -> list[str]:
         alts += g_forms
     else:
         alts += s_alone
-    alts += [_flex(alias) for alias in person.aliases]
+    alts += [flex(alias) for alias in person.aliases]
     return alts
-
-
-def _org_alternatives(org: KnownOrganisation) -> list[str]:
-    tokens = org.name.split()
-    folded = [fold_words(t.replace(".", "")) for t in tokens]
-    while len(tokens) > 1 and folded[0] in LEGAL_FORMS:
-        tokens, folded = tokens[1:], folded[1:]
-    while len(tokens) > 1 and folded[-1] in LEGAL_FORMS:
-        tokens, folded = tokens[:-1], folded[:-1]
-    core = " ".join(tokens)
-    alts = [_flex(core)]
-    while len(tokens) > 1 and folded[0] in ORG_FILLERS:
-        tokens, folded = tokens[1:], folded[1:]
-    alts.append(_flex(" ".join(tokens)))
-    alts += [_flex(alias) for alias in org.aliases]
-    return alts
-
-
-def _legal_form_regex() -> str:
-    forms = sorted(LEGAL_FORMS, key=len, reverse=True)
-    return "|".join(
-        r"\.?".join(re.escape(c) for c in f) + r"\.?" if len(f) <= 5 else re.escape(f)
-        for f in forms
-    )
 
 
 @lru_cache(maxsize=256)
 def _person_regex(person: KnownPerson) -> re.Pattern[str]:
     alts = "|".join(dict.fromkeys(_person_alternatives(person)))
     return re.compile(
-        rf"{_BEFORE}(?<!\.)(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?(?P<name>{alts}){_AFTER}"
+        rf"{BEFORE}(?<!\.)(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?(?P<name>{alts}){AFTER}"
     )
 
 
@@ -181,13 +152,13 @@ def _compound_regex(person: KnownPerson) -> re.Pattern[str]:
     parsed = parse_person(person.name)
     given = ""
     if parsed.given:
-        forms = "|".join({_flex(" ".join(parsed.given)), _flex(parsed.given[0])})
+        forms = "|".join({flex(" ".join(parsed.given)), flex(parsed.given[0])})
         given = rf"(?:(?:{forms})\s+)?"
-    s_full = _flex(" ".join(parsed.surname))
+    s_full = flex(" ".join(parsed.surname))
     return re.compile(
-        rf"{_BEFORE}(?<!\.)(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?"
+        rf"{BEFORE}(?<!\.)(?P<title>(?:{_TITLE_ALT})(?:\.\s*|\s+))?"
         rf"(?P<name>{given}(?:(?P<pre>[^\W\d_]{{2,}})-)?(?P<surname>{s_full})"
-        rf"(?:-(?P<post>[^\W\d_]{{2,}}))?){_AFTER}"
+        rf"(?:-(?P<post>[^\W\d_]{{2,}}))?){AFTER}"
     )
 
 
@@ -199,15 +170,6 @@ def _accept_compound(text: str, match: re.Match[str]) -> bool:
     if not all(is_capitalised(text[match.start(g) : match.end(g)]) for g in parts):
         return False
     return match.group("pre") not in PLACE_PREFIXES
-
-
-@lru_cache(maxsize=256)
-def _org_regex(org: KnownOrganisation) -> re.Pattern[str]:
-    alts = "|".join(dict.fromkeys(_org_alternatives(org)))
-    forms = _legal_form_regex()
-    return re.compile(
-        rf"{_BEFORE}(?P<lf1>(?:{forms})\s+)?(?P<name>{alts})(?P<lf2>\s+(?:{forms}))?{_AFTER}"
-    )
 
 
 def _title_counts(original_title: str) -> bool:
@@ -228,16 +190,7 @@ def accept_person(original_name: str) -> bool:
     return any(is_capitalised(w) for w in long_words)
 
 
-def _accept_org(original_name: str, has_legal_form: bool) -> bool:
-    if has_legal_form:
-        return True
-    for word in _WORD.findall(original_name):
-        if fold(word) not in ORG_FILLERS:
-            return is_capitalised(word)
-    return False
-
-
-def _overlapping(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
+def overlapping(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str]]:
     """Every match, including those starting inside an earlier one ("Martin, Paul Martin")."""
     pos = 0
     while (match := pattern.search(folded, pos)) is not None:
@@ -245,60 +198,53 @@ def _overlapping(pattern: re.Pattern[str], folded: str) -> Iterator[re.Match[str
         pos = match.start() + 1
 
 
+_FEMININE = frozenset({"mme", "mmes", "madame", "mlle", "mademoiselle", "mrs", "ms", "miss"})
+_MASCULINE = frozenset({"m", "monsieur", "mr", "mister", "sir"})
+
+
+def _gender(title: str | None) -> str | None:
+    word = fold_words(title or "").replace(" ", "")
+    if word in _FEMININE:
+        return "f"
+    if word in _MASCULINE:
+        return "m"
+    return None
+
+
+def _known_gender(person: KnownPerson) -> str | None:
+    first = person.name.split()[0] if person.name.split() else ""
+    return _gender(first)
+
+
 def find_people(text: str, language: Language, names: KnownNames, folded: str) -> list[Candidate]:
-    by_span: dict[tuple[int, int], set[str]] = {}
+    """People's names; a span matching several people is told apart by the gender of its
+    title when the known names carry one ("Mme Jeanne Martin"), else gets the neutral label."""
+    by_span: dict[tuple[int, int], set[KnownPerson]] = {}
+    titles: dict[tuple[int, int], str | None] = {}
     for person in names.people:
-        for match in _overlapping(_person_regex(person), folded):
+        for match in overlapping(_person_regex(person), folded):
             start, end = match.span()
             name_start = match.start("name")
             title = match.group("title")
             if title is not None and _title_counts(text[start:name_start]):
-                pass
+                titles[(start, end)] = _gender(title)
             elif accept_person(text[name_start:end]):
                 start = name_start
             else:
                 continue
-            by_span.setdefault((start, end), set()).add(person.label)
-        for match in _overlapping(_compound_regex(person), folded):
+            by_span.setdefault((start, end), set()).add(person)
+        for match in overlapping(_compound_regex(person), folded):
             if _accept_compound(text, match):
-                by_span.setdefault(match.span(), set()).add(person.label)
+                by_span.setdefault(match.span(), set()).add(person)
+                titles[match.span()] = _gender(match.group("title"))
     neutral = placeholder(Kind.PERSON, language)
-    return [
-        Candidate(
-            start,
-            end,
-            Kind.PERSON,
-            next(iter(labels)) if len(labels) == 1 else neutral,
-            PRIORITY_PERSON,
-        )
-        for (start, end), labels in by_span.items()
-    ]
-
-
-def find_organisations(
-    text: str, language: Language, names: KnownNames, folded: str
-) -> list[Candidate]:
     found: list[Candidate] = []
-    for org in names.organisations:
-        for match in _overlapping(_org_regex(org), folded):
-            has_form = match.group("lf1") is not None or match.group("lf2") is not None
-            if _accept_org(text[match.start("name") : match.end("name")], has_form):
-                found.append(
-                    Candidate(
-                        match.start(),
-                        match.end(),
-                        Kind.ORGANISATION,
-                        org.label,
-                        PRIORITY_ORGANISATION,
-                    )
-                )
+    for span, people in by_span.items():
+        labels = {p.label for p in people}
+        gender = titles.get(span)
+        if len(labels) > 1 and gender is not None:
+            same = {p.label for p in people if _known_gender(p) == gender}
+            labels = same if len(same) == 1 else labels
+        label = next(iter(labels)) if len(labels) == 1 else neutral
+        found.append(Candidate(span[0], span[1], Kind.PERSON, label, PRIORITY_PERSON))
     return found
-
-
-def find_names(text: str, language: Language, names: KnownNames) -> list[Candidate]:
-    """Every variant of every known person and organisation name in ``text``."""
-    folded = fold(text)
-    return [
-        *find_organisations(text, language, names, folded),
-        *find_people(text, language, names, folded),
-    ]

@@ -227,3 +227,11 @@ def test_handles_and_user_names(text: str, expected: str) -> None:
 def test_compound_surnames(text: str, expected: str) -> None:
     names = KnownNames((KnownPerson("Jeanne Martin", "Partie A"), KnownPerson("Pierre Blanc", "B")))
     assert anonymise(text, "fr", names).text == expected
+
+
+def test_shared_surname_told_apart_by_title_gender() -> None:
+    names = KnownNames(
+        (KnownPerson("Mme Jeanne Martin", "Partie A"), KnownPerson("M. Paul Martin", "Partie B"))
+    )
+    result = anonymise("Mme Martin et M. Martin ; les Martin ; Madame Martin.", "fr", names)
+    assert result.text == "Partie A et Partie B ; les [PERSONNE] ; Partie A."
