@@ -1,7 +1,8 @@
 """Small grammatical repairs around a replaced name, so that the text still reads.
 
 French: "d'Élodie" becomes "de Partie A" (no elision before a consonant);
-"qu'Élodie" becomes "que Partie A"; "de" + "le médiateur" becomes "du
+"qu'Élodie" becomes "que Partie A", and the other way round "de Marc"
+becomes "d'Intervenant" when the label starts with a vowel; "de" + "le médiateur" becomes "du
 médiateur", "à" + "le médiateur" becomes "au médiateur"; an article before a
 label that has its own ("le Dr Caron" for "l'experte") is dropped. Both languages: a
 label that starts in lower case ("le médiateur", "the mediator") takes a
@@ -18,6 +19,7 @@ from records.anonymise.model import Language
 
 _ELIDED = re.compile(r"(?<![\w])(?P<word>[dD]|[jJ]usqu|[lL]orsqu|[pP]uisqu|[qQ]u)['’]$")
 _DE_A = re.compile(r"(?<![\w])(?P<word>de|De|à|À)\s+$")
+_TO_ELIDE = re.compile(r"(?<![\w])(?P<word>[dD]e|[qQ]ue|[jJ]usque|[lL]orsque|[pP]uisque)\s+$")
 _ARTICLE_BEFORE = re.compile(r"(?<![\w])(?:le|la|les|Le|La|Les|the|The)\s+$")
 _ARTICLE_LABEL = re.compile(r"^(?:le|la|les|l'|l’|the)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?:^|[.!?:]\s+|\n\s*|[«\"“(]\s*)$")
@@ -47,6 +49,10 @@ def adjust(text: str, start: int, replacement: str, language: Language) -> tuple
                 combined = combined[0].upper() + combined[1:]
             head = text[max(0, start - 20) : start]
             return _contract(text, start, combined, head, language)
+        to_elide = _TO_ELIDE.search(head)
+        if to_elide and replacement[0] in _VOWELS and replacement[0] not in "hH":
+            word = to_elide.group("word")
+            return start - len(to_elide.group()), f"{word[:-1]}'{replacement}"
         contracted = _DE_A.search(head)
         if contracted:
             word = contracted.group("word")

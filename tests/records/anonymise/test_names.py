@@ -235,3 +235,14 @@ def test_shared_surname_told_apart_by_title_gender() -> None:
     )
     result = anonymise("Mme Martin et M. Martin ; les Martin ; Madame Martin.", "fr", names)
     assert result.text == "Partie A et Partie B ; les [PERSONNE] ; Partie A."
+
+
+def test_elision_before_a_label_starting_with_a_vowel() -> None:
+    names = KnownNames(
+        (KnownPerson("Marc Durand", "Intervenant"),),
+        (KnownOrganisation("Boulangerie Durand SARL", "Entreprise X"),),
+    )
+    result = anonymise("Le dossier de Marc. Il dit que Marc a raison.", "fr", names)
+    assert result.text == "Le dossier d'Intervenant. Il dit qu'Intervenant a raison."
+    result = anonymise("De Marc, rien.", "fr", names)
+    assert result.text == "D'Intervenant, rien."
