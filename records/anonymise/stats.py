@@ -125,10 +125,10 @@ class CountTable:
         }
 
     def csv_rows(self) -> list[list[str]]:
-        rows = [[self.dimension, "", value, str(n), ""] for value, n in self.counts.items()]
-        rows += [[self.dimension, "", v, "", "merged_into_other"] for v in self.merged_into_other]
+        rows = [[self.dimension, value, "", str(n), ""] for value, n in self.counts.items()]
+        rows += [[self.dimension, v, "", "", "merged_into_other"] for v in self.merged_into_other]
         if self.suppressed:
-            rows.append([self.dimension, "", "*", "", "suppressed_total_below_k"])
+            rows.append([self.dimension, "*", "", "", "suppressed_total_below_k"])
         return rows
 
 
