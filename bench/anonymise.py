@@ -1,0 +1,185 @@
+"""Benchmark of free-text anonymisation: 1,000 generated case summaries of ~2,000 characters.
+
+Prints the time per case (median, p95, mean) and the peak memory, and writes
+them to bench/results/anonymise.json. Run from the repository root:
+
+    .venv/bin/python bench/anonymise.py [--cases 1000] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from records.anonymise import KnownNames, KnownOrganisation, KnownPerson, anonymise  # noqa: E402
+from records.anonymise.checksums import luhn_valid, nir_key  # noqa: E402
+from records.anonymise.names import _person_regex  # noqa: E402
+from records.anonymise.organisations import _org_regex  # noqa: E402
+
+GIVEN = ["Jeanne", "Paul", "Élodie", "Jean-Pierre", "Marie-Claire", "Karim", "Rose", "Hugo",
+         "Nadia", "Olivier", "Sophie", "Thomas", "Fatima", "Luc", "Chloé", "Mehdi"]  # fmt: skip
+SURNAMES = ["Martin", "Girard", "Blanc", "Marchand", "Leblanc", "Bonnefoy", "Dubois", "Haddad",
+            "Roussel", "Fontaine", "Lambert", "Petit", "Garnier", "Nguyen", "Le Goff"]  # fmt: skip
+ORGS = ["SCI Les Tilleuls", "SARL Menuiserie du Port", "Garage Central Auto", "EURL Jardins Verts"]
+TOWNS = [("69003", "Lyon"), ("13005", "Marseille"), ("44300", "Nantes"), ("75011", "Paris")]
+SENTENCES = [
+    "{a} et {b} se sont rencontrés en séance plénière le {date}.",
+    "{a_title} explique que la situation dure depuis des mois et pèse sur toute la famille.",
+    "{b_first} répond qu'il a toujours été de bonne foi et qu'il souhaite trouver une solution.",
+    "Le conseil de {a_first}, {counsel}, rappelle que l'accord sera homologué (RG 24/0{n4}).",
+    "La {org} réclame {amount} euros au titre des loyers impayés.",
+    "Coordonnées communiquées : {email}, {phone}.",
+    "{a_short} habite au {street}, {postcode} {town}.",
+    "Le virement sera fait sur le compte {iban}.",
+    "Le numéro de sécurité sociale {nir} a été retiré du dossier.",
+    "L'entreprise est immatriculée sous le SIRET {siret}.",
+    "Le véhicule {plate} est stationné devant le garage.",
+    "La médiatrice a rappelé le cadre : confidentialité, volontariat, neutralité, impartialité.",
+    "Les parties conviennent de se revoir après avoir consulté leurs conseils respectifs.",
+    "Une rose blanche avait été déposée sur le mur en pierre du jardin.",
+]
+
+
+def _luhn_complete(prefix: str) -> str:
+    return next(prefix + d for d in "0123456789" if luhn_valid(prefix + d))
+
+
+def _iban(rnd: random.Random) -> str:
+    bban = "".join(rnd.choice("0123456789") for _ in range(23))
+    check = 98 - int(bban + "152700") % 97
+    raw = f"FR{check:02d}{bban}"
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def _nir(rnd: random.Random) -> str:
+    body = f"{rnd.choice('12')}{rnd.randint(40, 99):02d}{rnd.randint(1, 12):02d}"
+    body += f"{rnd.randint(1, 95):02d}{rnd.randint(1, 999):03d}{rnd.randint(1, 999):03d}"
+    body = body.replace("20", "21", 1) if body[5:7] == "20" else body
+    key = nir_key(body)
+    return f"{body[0]} {body[1:3]} {body[3:5]} {body[5:7]} {body[7:10]} {body[10:13]} {key:02d}"
+
+
+def _siret(rnd: random.Random) -> str:
+    siren = _luhn_complete("".join(rnd.choice("0123456789") for _ in range(8)))
+    for est in range(10, 100):
+        candidate = siren + f"000{est}"[:4]
+        for digit in "0123456789":
+            if luhn_valid(candidate + digit):
+                s = candidate + digit
+                return f"{s[:3]} {s[3:6]} {s[6:9]} {s[9:]}"
+    raise AssertionError("unreachable")
+
+
+def generate_case(rnd: random.Random) -> tuple[str, KnownNames]:
+    a_given, b_given = rnd.sample(GIVEN, 2)
+    a_sur, b_sur, c_sur = rnd.sample(SURNAMES, 3)
+    org = rnd.choice(ORGS)
+    names = KnownNames(
+        (
+            KnownPerson(f"{a_given} {a_sur}", "Partie A"),
+            KnownPerson(f"{b_given} {b_sur}", "Partie B"),
+            KnownPerson(f"Maître Paul {c_sur}", "Conseil de la partie A"),
+        ),
+        (KnownOrganisation(org, "Société X"),),
+    )
+    postcode, town = rnd.choice(TOWNS)
+    fields = {
+        "a": f"{a_given} {a_sur}",
+        "b": f"M. {b_given} {b_sur}",
+        "a_title": f"Mme {a_sur}",
+        "a_first": a_given,
+        "b_first": b_given,
+        "a_short": f"{a_given[0]}. {a_sur}",
+        "counsel": f"Me {c_sur}",
+        "org": org,
+        "date": f"{rnd.randint(1, 28)} mars {rnd.randint(2020, 2025)}",
+        "n4": rnd.randint(1000, 9999),
+        "amount": f"{rnd.randint(1, 99)} {rnd.randint(100, 999)}",
+        "email": f"{a_given.lower()}.{a_sur.lower().replace(' ', '')}@exemple.fr",
+        "phone": "06 " + " ".join(f"{rnd.randint(0, 99):02d}" for _ in range(4)),
+        "street": f"{rnd.randint(1, 120)} rue des {rnd.choice(['Lilas', 'Tilleuls', 'Acacias'])}",
+        "postcode": postcode,
+        "town": town,
+        "iban": _iban(rnd),
+        "nir": _nir(rnd),
+        "siret": _siret(rnd),
+        "plate": f"{rnd.choice('ABCDEFGH')}{rnd.choice('KLMNPR')}-{rnd.randint(100, 999)}-"
+        f"{rnd.choice('STVWXYZ')}{rnd.choice('ABCDEF')}",
+    }
+    parts: list[str] = []
+    while sum(len(p) + 1 for p in parts) < 2000:
+        parts.append(rnd.choice(SENTENCES).format(**fields))
+    return " ".join(parts)[:2100], names
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "anonymise.json"))
+    args = parser.parse_args()
+    rnd = random.Random(args.seed)
+    cases = [generate_case(rnd) for _ in range(args.cases)]
+    anonymise(*cases[0][:1], "fr", cases[0][1])  # warm the regex caches
+
+    timings: list[float] = []
+    replacements = 0
+    for text, names in cases:
+        started = time.perf_counter()
+        result = anonymise(text, "fr", names)
+        timings.append(time.perf_counter() - started)
+        replacements += len(result.replacements)
+
+    # cold: the per-person regular expressions compiled anew for every case, as for a
+    # server that anonymises each case once
+    cold: list[float] = []
+    for text, names in cases[:200]:
+        _person_regex.cache_clear()
+        _org_regex.cache_clear()
+        started = time.perf_counter()
+        anonymise(text, "fr", names)
+        cold.append(time.perf_counter() - started)
+
+    tracemalloc.start()
+    for text, names in cases[:200]:
+        anonymise(text, "fr", names)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    ordered = sorted(timings)
+    figures = {
+        "cases": len(cases),
+        "mean_chars": round(statistics.mean(len(t) for t, _ in cases)),
+        "replacements_per_case": round(replacements / len(cases), 1),
+        "ms_per_case_mean": round(1000 * statistics.mean(timings), 3),
+        "ms_per_case_median": round(1000 * statistics.median(timings), 3),
+        "ms_per_case_p95": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 3),
+        "total_seconds": round(sum(timings), 3),
+        "ms_per_case_cold_mean_200_cases": round(1000 * statistics.mean(cold), 3),
+        "tracemalloc_peak_kib_200_cases": round(peak / 1024, 1),
+        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    for key, value in figures.items():
+        print(f"{key:>32}: {value}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

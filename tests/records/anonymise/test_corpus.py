@@ -1,0 +1,97 @@
+"""Recall and precision of the anonymiser on the annotated corpus of case summaries."""
+
+from __future__ import annotations
+
+import pytest
+
+from records.anonymise.model import Kind
+
+from .corpus import Case, load_cases, parse_annotated
+from .scoring import NAME_KINDS, score, table
+
+NAME_RECALL = 1.0
+IDENTIFIER_RECALL = 0.98
+MIN_PRECISION = 0.95
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[Case]:
+    return load_cases()
+
+
+def test_corpus_size_and_shape(cases: list[Case]) -> None:
+    french = [c for c in cases if c.language == "fr"]
+    english = [c for c in cases if c.language == "en"]
+    assert len(french) >= 40
+    assert len(english) >= 20
+    assert len({c.case_id for c in cases}) == len(cases)
+    for case in cases:
+        assert 600 <= len(case.text) <= 2000, (case.case_id, len(case.text))
+        assert case.names.people, case.case_id
+        for gold in case.gold:
+            assert case.text[gold.start : gold.end] == gold.surface
+
+
+def test_corpus_covers_every_kind(cases: list[Case]) -> None:
+    seen = {g.kind for c in cases for g in c.gold}
+    assert seen >= set(Kind) - {Kind.MANUAL}
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        "FR76 1234 5678 9012 3456 7890 123",  # IBAN with a wrong check
+        "1 85 07 33 264 414 99",  # NIR with a wrong key
+        "1 56 03 2B 240 225 14",  # Corsican NIR with a wrong key
+        "205 617 483 00017",  # SIRET failing Luhn
+        "834 782 451",  # SIREN failing Luhn
+        "GB33 BUKB 2020 1555 5555 56",
+        "27 840 euros HT",
+        "12 345 euros",
+        "RG 23/04512",
+        "2 450 000 euros",
+        "bonne foi",
+        "Le blanc laissé",  # a party is called Leblanc
+        "le blanc",  # a party is called Blanc
+    ],
+)
+def test_decoys_are_in_the_corpus_and_left_alone(cases: list[Case], decoy: str) -> None:
+    from records.anonymise.engine import anonymise
+
+    holders = [c for c in cases if decoy in c.text]
+    assert holders, f"no case contains {decoy!r}"
+    for case in holders:
+        assert decoy in anonymise(case.text, case.language, case.names).text
+
+
+def test_recall_and_precision(cases: list[Case], capsys: pytest.CaptureFixture[str]) -> None:
+    tallies = score(cases)
+    with capsys.disabled():
+        for language in ("fr", "en"):
+            subset = [c for c in cases if c.language == language]
+            print(f"\n{language}: {len(subset)} cases\n" + table(score(subset)))
+        print(f"\nall: {len(cases)} cases\n" + table(tallies))
+    problems: list[str] = []
+    for kind, tally in tallies.items():
+        floor = NAME_RECALL if kind in NAME_KINDS else IDENTIFIER_RECALL
+        if tally.recall < floor:
+            problems.append(f"{kind.value} recall {tally.recall:.1%}: {tally.misses}")
+        if tally.precision < MIN_PRECISION:
+            problems.append(
+                f"{kind.value} precision {tally.precision:.1%}: {tally.false_positives}"
+            )
+    assert not problems, "\n".join(problems)
+    gold = sum(t.gold for k, t in tallies.items() if k not in NAME_KINDS)
+    found = sum(t.found for k, t in tallies.items() if k not in NAME_KINDS)
+    assert found / gold >= IDENTIFIER_RECALL
+
+
+def test_annotation_syntax() -> None:
+    text, gold = parse_annotated("Mme [[PERSON|Martin]] : [[EMAIL|a@b.fr]].")
+    assert text == "Mme Martin : a@b.fr."
+    assert [(g.kind, text[g.start : g.end]) for g in gold] == [
+        (Kind.PERSON, "Martin"),
+        (Kind.EMAIL, "a@b.fr"),
+    ]
+    with pytest.raises(ValueError):
+        parse_annotated("[[PERSON|Martin")
