@@ -47,6 +47,8 @@ from .sdp_inspect import FORWARDED_CODECS, assign_labels, parse_candidate, parse
 
 logger = logging.getLogger(__name__)
 
+IDLE_STREAM = "idle"
+
 OfferCallback = Callable[[str, str], Awaitable[None]]
 
 CLOCK_RATES: Mapping[str, int] = {"video": 90_000, "audio": 48_000}
@@ -496,7 +498,7 @@ class Relay:
             ):
                 return
             participant.negotiation_needed = False
-            for slot in participant.slots:
+            for position, slot in enumerate(participant.slots):
                 if slot.transceiver is None:
                     self._create_transceiver(participant, slot)
                 source = slot.source
@@ -505,6 +507,9 @@ class Relay:
                     hooks.set_msid(transceiver.sender, source.owner.pid, source.label)
                     transceiver.direction = "sendonly"
                 else:
+                    # An idle slot names nobody: a subscriber must not learn whose
+                    # stream stopped (e.g. who went into a private meeting).
+                    hooks.set_msid(transceiver.sender, IDLE_STREAM, f"{slot.kind}-{position}")
                     transceiver.direction = "inactive"
                 slot.offered_source = source
             offer = await pc.createOffer()

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+MEDIATOR_EMAIL = "claire@example.org"
+MEDIATOR_PASSWORD = "un mot de passe solide"
 CHROMIUM = os.environ.get("PALABRE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -111,11 +113,14 @@ async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[
     from records.db import Database, sqlite_url
     from records.scheduling import ScheduleStore
     from server.links import LinkService, LinkSigner
+    from server.passwords import hash_password
     from server.signing import load_or_create_signing_key
 
     db = Database(sqlite_url(server.var_dir))
     try:
-        mediator = await AccountStore(db).create_mediator("med@example.org", "Médiatrice", "h")
+        mediator = await AccountStore(db).create_mediator(
+            MEDIATOR_EMAIL, "Claire Médiatrice", hash_password(MEDIATOR_PASSWORD)
+        )
         case = await CaseStore(db).create_case(
             mediator.id,
             NewCase(

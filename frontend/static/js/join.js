@@ -1,6 +1,7 @@
 // A party's join page: who and what the session is about, or why the link cannot be used.
 import { api } from './api.js';
 import { h, mount } from './dom.js';
+import { showConsent, showDeclined } from './consent.js';
 import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 
 const main = document.getElementById('main');
@@ -39,7 +40,10 @@ function showJoinInfo(info) {
         h('p', {}, h('strong', {}, t('join.noRecordingTitle'))),
         h('p', {}, t('join.noRecording'))),
       h('p', {}, t('join.nextSteps')),
-      h('p', {}, h('a', { class: 'button primary', id: 'enter-room', href: `/room${location.hash}` }, t('join.enter'))),
+      h('p', {}, h('button', { type: 'button', class: 'primary', id: 'continue', onclick: () => {
+        state.step = 'consent';
+        render();
+      } }, t('join.continue'))),
       h('p', { class: 'muted' }, t('join.contact', { email: info.contact_email })),
     ),
   );
@@ -61,8 +65,20 @@ function showLinkError({ code, contact }) {
 }
 
 function render() {
-  if (state.info) showJoinInfo(state.info);
-  else showLinkError(state.error);
+  if (!state.info) return showLinkError(state.error);
+  if (state.step === 'consent') {
+    return showConsent(main, tokenFromLocation(), state.info, {
+      onDone: (consented) => {
+        if (consented) location.assign(`/room${location.hash}`);
+        else {
+          state.step = 'declined';
+          render();
+        }
+      },
+    });
+  }
+  if (state.step === 'declined') return showDeclined(main);
+  return showJoinInfo(state.info);
 }
 
 wireLanguageSwitch();

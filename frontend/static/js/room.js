@@ -1,25 +1,26 @@
-// The session room: connect, join, publish camera and microphone, show everyone.
+// The session room: connect, check devices, wait in the lobby, then see and hear the others.
 import { io } from '/vendor/socket.io.esm.min.js';
+import { openMedia, deviceCheck } from './devices.js';
 import { h, mount } from './dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
+import { MediatorPanel } from './panel.js';
 import { RelayConnection } from './rtc.js';
 import { TileGrid } from './tiles.js';
 
+const stage = document.getElementById('stage');
 const main = document.getElementById('main');
 const statusEl = document.getElementById('connection');
-const grid = new TileGrid(document.getElementById('tiles'));
+const banner = document.getElementById('banner');
 const controls = document.getElementById('controls');
+const panelEl = document.getElementById('panel');
+const toast = document.getElementById('toast');
+const grid = new TileGrid(document.getElementById('tiles'));
 
 const state = {
-  socket: null,
-  relay: null,
-  self: null,
-  members: new Map(), // key -> member view
-  local: null, // MediaStream from camera + microphone
-  screen: null, // { stream, sender }
-  audio: true,
-  video: true,
-  phase: 'connecting',
+  socket: null, relay: null, hello: null, self: null, roster: {},
+  local: null, screen: null, audio: true, video: true,
+  phase: 'connecting', view: null, panel: null, entered: false, finished: false,
+  received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
 function credentials() {
@@ -30,93 +31,137 @@ function credentials() {
   return null;
 }
 
-function keyOfStream(streamId) {
-  return streamId.slice(streamId.indexOf('.') + 1);
-}
+const nameOf = (key) => state.roster[key]?.display_name || '…';
+const roleOf = (key) => state.roster[key]?.role || 'party';
+const isMediator = () => ['mediator', 'co_mediator'].includes(state.self?.role);
 
-function setPhase(phase, detail = '') {
+function setPhase(phase) {
   state.phase = phase;
   statusEl.dataset.state = phase;
-  statusEl.textContent = t(`room.state.${phase}`) + (detail ? ` — ${detail}` : '');
+  statusEl.textContent = t(`room.state.${phase}`);
+}
+
+function notify(text) {
+  toast.textContent = text;
+  toast.hidden = false;
+  clearTimeout(notify.timer);
+  notify.timer = setTimeout(() => (toast.hidden = true), 6000);
+}
+
+function showPage(id, titleKey, bodyKey) {
+  state.finished = true;
+  hangUp(true);
+  stage.hidden = true;
+  controls.hidden = true;
+  panelEl.hidden = true;
+  mount(main, h('section', { class: 'card narrow', id }, h('h1', {}, t(titleKey)), h('p', {}, t(bodyKey))));
 }
 
 function showProblem(code) {
   const key = `room.error.${code}`;
-  const text = t(key) === key ? t('room.error.generic') : t(key);
+  state.finished = true;
+  hangUp(true);
+  stage.hidden = true;
+  controls.hidden = true;
+  panelEl.hidden = true;
   mount(main, h('section', { class: 'card narrow error-page', id: 'room-error', dataset: { code } },
-    h('h1', {}, t('room.error.title')), h('p', {}, text)));
+    h('h1', {}, t('room.error.title')), h('p', {}, t(key) === key ? t('room.error.generic') : t(key))));
 }
 
-async function startLocalMedia() {
-  try {
-    state.local = await navigator.mediaDevices.getUserMedia({
-      audio: true,
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } },
-    });
-  } catch {
-    state.local = new MediaStream();
-    state.audio = false;
-    state.video = false;
-  }
-}
+// --- tiles -------------------------------------------------------------------------
 
-function memberTile(member) {
-  grid.ensure(member.key, { name: member.display_name, self: member.key === state.self?.key });
-  grid.setState(member.key, { audio: member.audio, video: member.video });
+function keyOfStream(streamId) {
+  return streamId.slice(streamId.indexOf('.') + 1);
 }
 
 function onTrack(event) {
   const stream = event.streams[0];
   if (!stream) return;
   const key = keyOfStream(stream.id);
-  const member = state.members.get(key);
-  const label = event.track.id;
-  const tileId = label === 'screen' ? `${key}#screen` : key;
-  grid.ensure(tileId, { name: member ? member.display_name : '…', screen: label === 'screen' });
+  const screen = event.track.id === 'screen';
+  const tileId = screen ? `${key}#screen` : key;
+  grid.ensure(tileId, { name: nameOf(key), screen });
   grid.attach(tileId, event.track);
-  event.track.addEventListener('ended', () => label === 'screen' && grid.remove(tileId));
   stream.addEventListener('removetrack', () => {
-    if (label === 'screen' && stream.getVideoTracks().length === 0) grid.remove(tileId);
+    if (screen && stream.getVideoTracks().length === 0) grid.remove(tileId);
   });
 }
 
-function removeMember(key) {
-  state.members.delete(key);
-  for (const id of grid.ids()) if (id === key || id.startsWith(`${key}#`)) grid.remove(id);
+function applyView(view) {
+  state.view = view;
+  const keep = new Set([state.self.key, `${state.self.key}#screen`]);
+  for (const member of view.members) {
+    keep.add(member.key);
+    if (member.screen) keep.add(`${member.key}#screen`);
+    grid.ensure(member.key, { name: member.display_name });
+    grid.setState(member.key, { audio: member.audio, video: member.video, reconnecting: member.reconnecting });
+  }
+  for (const id of grid.ids()) if (!keep.has(id)) grid.remove(id);
+  if (view.on_hold) {
+    banner.textContent = t('room.onHold');
+    banner.hidden = false;
+  } else if (view.kind === 'private') {
+    banner.textContent = t('room.inPrivate');
+    banner.hidden = false;
+  } else banner.hidden = true;
+  banner.dataset.kind = view.on_hold ? 'hold' : view.kind;
 }
 
-async function publishMedia() {
+// --- media -------------------------------------------------------------------------
+
+async function startRelay() {
+  if (state.relay || !state.hello) return;
+  state.relay = new RelayConnection(state.socket, state.hello.ice_servers, {
+    onTrack,
+    onState: (pc) => setPhase(pc === 'connected' ? 'connected' : pc === 'failed' ? 'failed' : 'connecting'),
+  });
   for (const track of state.local.getTracks()) {
     state.relay.addTrack(track, state.local, track.kind === 'audio' ? 'microphone' : 'camera');
   }
-  grid.ensure(state.self.key, { name: state.self.display_name, self: true });
-  if (state.local.getVideoTracks().length) grid.attach(state.self.key, state.local.getVideoTracks()[0]);
+  if (state.screen) state.screen.sender = state.relay.addTrack(state.screen.track, state.screen.stream, 'screen');
   await state.relay.negotiate();
   await sendMediaState();
+}
+
+function hangUp(everything = false) {
+  if (state.relay) state.relay.close();
+  state.relay = null;
+  if (everything) {
+    if (state.local) for (const track of state.local.getTracks()) track.stop();
+    if (state.screen) state.screen.track.stop();
+  }
 }
 
 function sendMediaState() {
   grid.setState(state.self.key, { audio: state.audio, video: state.video });
   renderControls();
-  return state.socket.emitWithAck('media:state', {
-    audio: state.audio, video: state.video, screen: Boolean(state.screen),
-  });
+  if (!state.relay) return Promise.resolve();
+  return state.socket.emitWithAck('media:state', { audio: state.audio, video: state.video, screen: Boolean(state.screen) });
 }
 
-function toggleMicrophone() {
-  state.audio = !state.audio;
-  for (const track of state.local.getAudioTracks()) track.enabled = state.audio;
-  sendMediaState();
+function setTrackEnabled(kind, enabled) {
+  for (const track of kind === 'audio' ? state.local.getAudioTracks() : state.local.getVideoTracks()) track.enabled = enabled;
 }
 
-function toggleCamera() {
-  state.video = !state.video;
-  for (const track of state.local.getVideoTracks()) track.enabled = state.video;
-  sendMediaState();
+async function toggle(kind) {
+  const on = !(kind === 'audio' ? state.audio : state.video);
+  if (kind === 'audio') state.audio = on;
+  else state.video = on;
+  setTrackEnabled(kind, on);
+  if (on) await state.socket.emitWithAck('media:reopen', { audio: state.audio, video: state.video });
+  await sendMediaState();
 }
 
 async function toggleScreenShare() {
-  if (state.screen) return stopScreenShare();
+  if (state.screen) {
+    const { track, sender } = state.screen;
+    state.screen = null;
+    if (sender && state.relay) state.relay.removeSender(sender);
+    track.stop();
+    grid.remove(`${state.self.key}#screen`);
+    if (state.relay) await state.relay.negotiate();
+    return sendMediaState();
+  }
   let stream;
   try {
     stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
@@ -124,110 +169,148 @@ async function toggleScreenShare() {
     return;
   }
   const [track] = stream.getVideoTracks();
-  const sender = state.relay.addTrack(track, stream, 'screen');
-  state.screen = { stream, sender };
-  track.addEventListener('ended', () => stopScreenShare());
+  state.screen = { stream, track, sender: state.relay ? state.relay.addTrack(track, stream, 'screen') : null };
+  track.addEventListener('ended', () => state.screen && state.screen.track === track && toggleScreenShare());
   grid.ensure(`${state.self.key}#screen`, { name: state.self.display_name, screen: true, self: true });
   grid.attach(`${state.self.key}#screen`, track);
-  await state.relay.negotiate();
-  sendMediaState();
+  if (state.relay) await state.relay.negotiate();
+  return sendMediaState();
 }
 
-async function stopScreenShare() {
-  if (!state.screen) return;
-  const { stream, sender } = state.screen;
-  state.screen = null;
-  state.relay.removeSender(sender);
-  for (const track of stream.getTracks()) track.stop();
-  grid.remove(`${state.self.key}#screen`);
-  await state.relay.negotiate();
-  sendMediaState();
-}
-
-async function leaveRoom() {
+async function leave() {
   await state.socket.emitWithAck('room:leave', {}).catch(() => {});
   state.socket.disconnect();
-  hangUp();
-  mount(main, h('section', { class: 'card narrow', id: 'left' },
-    h('h1', {}, t('room.leftTitle')), h('p', {}, t('room.leftBody'))));
+  showPage('left', 'room.leftTitle', 'room.leftBody');
 }
 
-function hangUp() {
-  if (state.relay) state.relay.close();
-  state.relay = null;
-  if (state.local) for (const track of state.local.getTracks()) track.stop();
-  if (state.screen) for (const track of state.screen.stream.getTracks()) track.stop();
+async function withdrawConsent() {
+  if (!confirm(t('room.withdrawConfirm'))) return;
+  await state.socket.emitWithAck('consent:withdraw', {});
+  state.socket.disconnect();
+  showPage('withdrawn', 'room.withdrawnTitle', 'room.withdrawnBody');
 }
 
 function renderControls() {
-  const button = (id, key, pressed, onclick, warnWhenOff = true) => h('button', {
-    type: 'button', id, class: `control${pressed || !warnWhenOff ? '' : ' off'}${pressed ? ' on' : ''}`,
-    'aria-pressed': String(pressed), onclick,
+  if (!state.self) return;
+  const button = (id, key, on, onclick, warn = true) => h('button', {
+    type: 'button', id, class: `control${on ? ' on' : warn ? ' off' : ''}`, 'aria-pressed': String(on), onclick,
   }, t(key));
   mount(controls,
-    button('toggle-mic', state.audio ? 'room.micOn' : 'room.micOff', state.audio, toggleMicrophone),
-    button('toggle-camera', state.video ? 'room.cameraOn' : 'room.cameraOff', state.video, toggleCamera),
+    button('toggle-mic', state.audio ? 'room.micOn' : 'room.micOff', state.audio, () => toggle('audio')),
+    button('toggle-camera', state.video ? 'room.cameraOn' : 'room.cameraOff', state.video, () => toggle('video')),
     navigator.mediaDevices.getDisplayMedia
       ? button('toggle-screen', state.screen ? 'room.stopShare' : 'room.share', Boolean(state.screen), toggleScreenShare, false)
       : null,
-    h('button', { type: 'button', id: 'leave', class: 'control leave', onclick: leaveRoom }, t('room.leave')),
-  );
+    isMediator() ? null : h('button', { type: 'button', id: 'withdraw', class: 'control', onclick: withdrawConsent }, t('room.withdraw')),
+    h('button', { type: 'button', id: 'leave', class: 'control leave', onclick: leave }, t('room.leave')));
 }
 
-function wireSocket(socket) {
-  socket.on('connect_error', (error) => {
-    const code = (error && error.data && error.data.code) || 'network';
-    if (code !== 'network') {
-      socket.disconnect();
-      hangUp();
-      showProblem(code);
-    } else setPhase('reconnecting');
-  });
-  socket.on('disconnect', () => state.phase !== 'left' && setPhase('reconnecting'));
-  socket.on('room:member', (member) => {
-    state.members.set(member.key, member);
-    memberTile(member);
-  });
-  socket.on('room:left', ({ key }) => removeMember(key));
-  socket.on('session:replaced', () => {
-    state.phase = 'left';
-    hangUp();
-    showProblem('replaced');
-  });
-}
+// --- flow ----------------------------------------------------------------------------
 
-async function joinRoom() {
-  const ack = await state.socket.emitWithAck('room:join', {});
+async function knock() {
+  const ack = await state.socket.emitWithAck('lobby:knock', {});
   if (!ack.ok) return showProblem(ack.error.code);
-  state.self = ack.self;
-  for (const member of ack.members) {
-    state.members.set(member.key, member);
-    memberTile(member);
-  }
-  state.relay = new RelayConnection(state.socket, ack.ice_servers, {
-    onTrack,
-    onState: (pcState) => setPhase(pcState === 'connected' ? 'connected' : pcState === 'failed' ? 'failed' : 'connecting'),
-  });
-  await publishMedia();
+  if (ack.state === 'waiting') showLobby();
 }
 
-async function enterRoom() {
+function showLobby() {
+  stage.hidden = true;
+  mount(main, h('section', { class: 'card narrow', id: 'lobby' },
+    h('h1', {}, t('lobby.title')), h('p', {}, t('lobby.body')), h('p', { class: 'muted' }, t('room.noRecording'))));
+}
+
+function enterRoom() {
+  if (state.entered) return;
+  state.entered = true;
+  main.replaceChildren();
+  stage.hidden = false;
+  controls.hidden = false;
+  grid.ensure(state.self.key, { name: state.self.display_name, self: true });
+  const video = state.local.getVideoTracks()[0];
+  if (video) grid.attach(state.self.key, video);
+  renderControls();
+}
+
+function wire(socket) {
+  socket.onAny((event, payload) => state.received.push([event, JSON.stringify(payload ?? null)]));
+  socket.on('connect_error', (error) => {
+    const code = error && error.data && error.data.code;
+    if (code) showProblem(code);
+    else setPhase('reconnecting');
+  });
+  socket.on('disconnect', () => {
+    if (state.finished) return;
+    hangUp();
+    setPhase('reconnecting');
+  });
+  socket.on('session:hello', async (hello) => {
+    state.hello = hello;
+    state.self = hello.self;
+    state.roster = hello.roster;
+    if (!hello.consented && !isMediator()) {
+      location.assign(`/join${location.hash}`);
+      return;
+    }
+    if (!state.local) {
+      setPhase('checking');
+      state.local = await deviceCheck(main, { enterLabelKey: isMediator() ? 'devices.enterMediator' : 'devices.enter' });
+      state.audio = state.local.getAudioTracks().length > 0;
+      state.video = state.local.getVideoTracks().length > 0;
+    }
+    if (isMediator() && !state.panel) {
+      state.panel = new MediatorPanel(panelEl, {
+        call: (event, payload) => state.socket.emitWithAck(event, payload),
+        nameOf, roleOf, notify,
+      });
+      state.panel.selfKey = state.self.key;
+      state.panel.render();
+    }
+    if (hello.state === 'admitted') enterRoom();
+    else await knock();
+  });
+  socket.on('lobby:state', (message) => {
+    if (message.state === 'admitted') enterRoom();
+    if (message.state === 'declined') showPage('declined', 'lobby.declinedTitle', 'lobby.declinedBody');
+  });
+  socket.on('room:view', async (view) => {
+    enterRoom();
+    applyView(view);
+    await startRelay();
+  });
+  socket.on('lobby:waiting', ({ waiting }) => state.panel && state.panel.setWaiting(waiting));
+  socket.on('room:overview', ({ rooms }) => state.panel && state.panel.setRooms(rooms));
+  socket.on('lobby:consent_withdrawn', ({ participant_id: key }) => notify(t('panel.consentWithdrawn', { name: nameOf(key) })));
+  socket.on('lobby:consent_declined', ({ key }) => notify(t('panel.consentDeclined', { name: nameOf(key) })));
+  socket.on('media:stop', async ({ kind }) => {
+    if (kind === 'audio') state.audio = false;
+    else state.video = false;
+    setTrackEnabled(kind, false);
+    notify(t(kind === 'audio' ? 'room.mutedByMediator' : 'room.cameraStoppedByMediator'));
+    await sendMediaState();
+  });
+  socket.on('session:ended', () => showPage('ended', 'room.endedTitle', 'room.endedBody'));
+  socket.on('session:kicked', ({ reason }) => {
+    if (reason === 'session_closed') return showPage('ended', 'room.endedTitle', 'room.endedBody');
+    showProblem(reason === 'replaced_by_new_connection' ? 'replaced' : reason);
+  });
+}
+
+function start() {
   const auth = credentials();
   if (!auth) return showProblem('link_invalid');
   setPhase('connecting');
-  await startLocalMedia();
-  renderControls();
-  const socket = io('/session', { auth, transports: ['websocket'], reconnection: false });
+  const socket = io('/session', { auth, transports: ['websocket'], reconnectionDelayMax: 3000 });
   state.socket = socket;
-  wireSocket(socket);
-  socket.on('connect', () => joinRoom().catch(() => showProblem('generic')));
+  wire(socket);
 }
 
 wireLanguageSwitch();
 onLanguageChange(() => {
   setPhase(state.phase);
   renderControls();
-  for (const member of state.members.values()) memberTile(member);
+  if (state.panel) state.panel.render();
+  if (state.view) applyView(state.view);
 });
-enterRoom();
+start();
 window.palabreRoom = state; // for diagnostics and browser tests
+export { openMedia };

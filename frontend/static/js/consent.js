@@ -1,0 +1,63 @@
+// The consent step of the join page: both texts, one explicit choice per purpose, typed name.
+import { api } from './api.js';
+import { h, mount } from './dom.js';
+import { language, t } from './i18n.js';
+
+function noticeBlock(id, titleKey, notice, checkboxKey, onChange) {
+  const box = h('input', { type: 'checkbox', id: `${id}-ok`, name: id, onchange: onChange });
+  return h('section', { class: 'notice-text', id },
+    h('h2', {}, t(titleKey)),
+    h('p', { class: 'muted' }, t('consent.version', { version: notice.version })),
+    h('div', { class: 'notice-body', tabindex: 0 }, notice.body),
+    h('label', { class: 'check', for: `${id}-ok` }, box, ' ', t(checkboxKey)));
+}
+
+export async function showConsent(main, token, info, { onDone }) {
+  const notices = await api('GET', `/api/notices?lang=${language()}`);
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const name = h('input', { id: 'typed-name', name: 'typed_name', maxlength: 120, autocomplete: 'name' });
+  const accept = h('button', { type: 'button', class: 'primary', id: 'consent-accept', disabled: true }, t('consent.accept'));
+  const decline = h('button', { type: 'button', class: 'secondary', id: 'consent-decline' }, t('consent.decline'));
+  const refresh = () => {
+    const ticked = document.getElementById('confidentiality-ok')?.checked && document.getElementById('privacy-ok')?.checked;
+    accept.disabled = !(ticked && name.value.trim().length >= 2);
+  };
+  name.addEventListener('input', refresh);
+  mount(main, h('div', { class: 'card consent', id: 'consent-step' },
+    h('p', { class: 'eyebrow' }, t('consent.step')),
+    h('h1', {}, t('consent.title')),
+    h('p', {}, t('consent.intro')),
+    noticeBlock('confidentiality', 'consent.confidentialityTitle', notices.confidentiality, 'consent.confidentialityCheck', refresh),
+    noticeBlock('privacy', 'consent.privacyTitle', notices.privacy, 'consent.privacyCheck', refresh),
+    h('div', { class: 'field' }, h('label', { for: 'typed-name' }, t('consent.typeName', { name: info.participant_name })), name),
+    error,
+    h('div', { class: 'actions' }, accept, decline),
+    h('p', { class: 'muted' }, t('consent.withdrawHint'))));
+
+  const send = async (given) => {
+    error.hidden = true;
+    const decision = given ? 'given' : 'declined';
+    try {
+      const result = await api('POST', '/api/join/consent', {
+        token,
+        language: language(),
+        shown: { confidentiality: notices.confidentiality.version, privacy: notices.privacy.version },
+        decisions: { mediation: decision, privacy: decision },
+        typed_name: name.value.trim(),
+      });
+      onDone(result.consented);
+    } catch (err) {
+      error.textContent = err.code === 'conflict' ? t('consent.changed') : t('error.generic');
+      error.hidden = false;
+    }
+  };
+  accept.addEventListener('click', () => send(true));
+  decline.addEventListener('click', () => {
+    if (confirm(t('consent.declineConfirm'))) send(false);
+  });
+}
+
+export function showDeclined(main) {
+  mount(main, h('section', { class: 'card narrow', id: 'declined' },
+    h('h1', {}, t('consent.declinedTitle')), h('p', {}, t('consent.declinedBody'))));
+}

@@ -1,0 +1,108 @@
+"""What people do in the pages, step by step, for the browser tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import MEDIATOR_EMAIL, MEDIATOR_PASSWORD, LiveServer
+
+STATS = """
+async () => {
+  const room = window.palabreRoom;
+  if (!room || !room.relay) return null;
+  const report = await room.relay.pc.getStats();
+  const out = { video: {}, audio: {} };
+  report.forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    if (s.kind === 'video') out.video[s.mid || s.id] = s.framesDecoded || 0;
+    if (s.kind === 'audio') out.audio[s.mid || s.id] = s.packetsReceived || 0;
+  });
+  return out;
+}
+"""
+
+
+async def new_page(browser: Browser, *, phone: bool = False) -> tuple[BrowserContext, Page]:
+    size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
+    context = await browser.new_context(locale="fr-FR", viewport=size)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    setattr(page, "errors", errors)  # noqa: B010 - read back by the tests
+    return context, page
+
+
+async def party_reaches_lobby(page: Page, server: LiveServer, token: str, name: str) -> None:
+    """Join page, consent (both purposes, typed name), device check, waiting room."""
+    await page.goto(f"{server.url}/join#{token}")
+    await page.click("#continue")
+    accept = page.locator("#consent-accept")
+    await expect(accept).to_be_disabled()
+    await page.check("#confidentiality-ok")
+    await page.check("#privacy-ok")
+    await expect(accept).to_be_disabled()  # the name is still missing
+    await page.fill("#typed-name", name)
+    await accept.click()
+    await expect(page.locator("#device-check")).to_be_visible(timeout=15000)
+    await page.click("#enter")
+    await expect(page.locator("#lobby")).to_be_visible()
+
+
+async def mediator_opens_room(page: Page, server: LiveServer, session_id: str) -> None:
+    await page.goto(f"{server.url}/login")
+    await page.fill("input[name=email]", MEDIATOR_EMAIL)
+    await page.fill("input[name=password]", MEDIATOR_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("h1")).to_have_text("Mes dossiers")
+    await page.goto(f"{server.url}/room?session={session_id}")
+    await expect(page.locator("#device-check")).to_be_visible(timeout=15000)
+    await page.click("#enter")
+    await expect(page.locator("#panel")).to_be_visible()
+
+
+async def admit(mediator: Page, party: Page, name: str) -> None:
+    row = mediator.locator("#waiting li", has_text=name)
+    await expect(row).to_be_visible(timeout=10000)
+    await row.locator(".admit").click()
+    await expect(party.locator("#stage")).to_be_visible(timeout=10000)
+
+
+async def inbound(page: Page) -> dict[str, dict[str, int]]:
+    stats: dict[str, dict[str, int]] | None = await page.evaluate(STATS)
+    return stats or {"video": {}, "audio": {}}
+
+
+async def wait_for_flowing(page: Page, videos: int, audios: int, within: float = 25) -> None:
+    """Until ``videos`` remote videos decode frames and ``audios`` audio tracks get packets."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    before: dict[str, dict[str, int]] = {"video": {}, "audio": {}}
+    while True:
+        now = await inbound(page)
+        rising_v = [k for k, v in now["video"].items() if v > before["video"].get(k, 0) > 0]
+        rising_a = [k for k, v in now["audio"].items() if v > before["audio"].get(k, 0) > 0]
+        if len(rising_v) >= videos and len(rising_a) >= audios:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"media not flowing on {page.url[:50]}: {now}")
+        before = now
+        await asyncio.sleep(1.0)
+
+
+async def rising(page: Page, seconds: float = 2.5) -> tuple[int, int]:
+    """How many remote video frames and audio packets arrive in ``seconds``."""
+    first = await inbound(page)
+    await asyncio.sleep(seconds)
+    second = await inbound(page)
+    frames = sum(v - first["video"].get(k, 0) for k, v in second["video"].items())
+    packets = sum(v - first["audio"].get(k, 0) for k, v in second["audio"].items())
+    return frames, packets
+
+
+async def received(page: Page) -> list[Any]:
+    result: list[Any] = await page.evaluate("window.palabreRoom.received")
+    return result

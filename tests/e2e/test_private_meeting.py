@@ -1,0 +1,104 @@
+"""A mediator takes party A aside: party B neither sees nor hears anything of it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from playwright.async_api import Browser, expect
+
+from records.consent import ConsentLog
+from records.db import Database, sqlite_url
+from records.keys import FileKeyProvider
+from records.notices import NoticeTexts
+from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
+from tests.e2e.flows import (
+    admit,
+    mediator_opens_room,
+    new_page,
+    party_reaches_lobby,
+    received,
+    rising,
+    wait_for_flowing,
+)
+
+pytestmark = pytest.mark.browser
+
+
+async def test_private_meeting_is_private(live_server: LiveServer, browser: Browser) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin", "Bruno Petit"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser)
+    _, bruno = await new_page(browser)
+    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await expect(claire.locator("#waiting-count")).to_have_text("1")
+    await claire.screenshot(path=str(ARTIFACTS / "caucus-1-lobby.png"))
+    await admit(claire, alice, "Alice Martin")
+    await party_reaches_lobby(bruno, live_server, tokens["Bruno Petit"], "Bruno Petit")
+    await admit(claire, bruno, "Bruno Petit")
+    for page in (claire, alice, bruno):
+        await wait_for_flowing(page, videos=2, audios=2)
+
+    # The mediator opens a private meeting with Alice.
+    seen_before = len(await received(bruno))
+    await claire.locator("#panel .person", has_text="Alice Martin").locator("input").check()
+    await claire.click("#open-caucus")
+    await expect(alice.locator("#banner")).to_have_attribute("data-kind", "private")
+    await expect(bruno.locator("#banner")).to_have_attribute("data-kind", "hold")
+    await expect(bruno.locator(".tile")).to_have_count(1)  # only himself
+    await expect(alice.locator(".tile")).to_have_count(2)  # herself and the mediator
+    await wait_for_flowing(alice, videos=1, audios=1)
+    frames, packets = await rising(bruno)
+    assert (frames, packets) == (0, 0), "Bruno receives media during the private meeting"
+    await claire.screenshot(path=str(ARTIFACTS / "caucus-2-mediator.png"))
+    await bruno.screenshot(path=str(ARTIFACTS / "caucus-3-waiting-party.png"))
+    during = (await received(bruno))[seen_before:]
+    events = {event for event, _ in during}
+    assert events <= {"room:view", "room:members", "rtc:offer"}, events
+    alice_key = await alice.evaluate("window.palabreRoom.self.key")
+    private_room = await alice.evaluate("window.palabreRoom.view.room_id")
+    assert private_room != "plenary"
+    leaks = [p for _, p in during if alice_key in p or private_room in p or "Alice" in p]
+    assert leaks == []
+
+    # Back to the plenary: everyone sees and hears everyone again.
+    await claire.click("#return-all")
+    for page in (claire, alice, bruno):
+        await expect(page.locator(".tile")).to_have_count(3, timeout=10000)
+        await wait_for_flowing(page, videos=2, audios=2)
+    for page in (claire, alice, bruno):
+        assert getattr(page, "errors", []) == []
+
+    # The consent records of this run match what was shown.
+    db = Database(sqlite_url(live_server.var_dir))
+    try:
+        notices = NoticeTexts(db)
+        shown = {
+            "mediation": await notices.current("confidentiality", "fr"),
+            "privacy": await notices.current("privacy", "fr"),
+        }
+        log = ConsentLog(db, FileKeyProvider(live_server.var_dir / "keys.json", must_exist=True))
+        for name, participant in zip(
+            ["Alice Martin", "Bruno Petit"], await participants(db, session_id), strict=True
+        ):
+            entries = await log.current(session_id, participant)
+            assert set(entries) == {"mediation", "privacy"}
+            for purpose, entry in entries.items():
+                text = shown[purpose]
+                assert entry.decision == "given"
+                assert entry.text_version == text.version
+                assert entry.text_sha256 == hashlib.sha256(text.body.encode()).hexdigest()
+                assert entry.language == "fr" and entry.typed_name == name
+                assert entry.mechanism["form"] == "join-page"
+                assert "Chrome" in entry.mechanism["user_agent"]
+        assert (await log.verify()).ok
+    finally:
+        await db.close()
+
+
+async def participants(db: Database, session_id: str) -> list[str]:
+    from records.scheduling import ScheduleStore
+
+    roster = await ScheduleStore(db).get_roster(session_id)
+    return [pid for pid, _, _ in roster.participants]
