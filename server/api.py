@@ -137,6 +137,7 @@ class Api:
                 "responses": {
                     "400": {"description": "invalid request", "content": error},
                     "404": {"description": "not found", "content": error},
+                    "default": {"description": "any other refusal", "content": error},
                 },
             }
             if r.body is not None:
@@ -151,11 +152,14 @@ class Api:
             if r.auth:
                 op["security"] = [{"cookie": []}]
                 op["responses"]["401"] = {"description": "not signed in", "content": error}
-            if r.response is not None:
-                content = {r.produces: {"schema": ref(r.response)}}
+            if r.status == 204:
+                op["responses"]["204"] = {"description": "done"}
             else:
-                content = {r.produces: {"schema": {"type": "string"}}}
-            op["responses"][str(r.status)] = {"description": "success", "content": content}
+                if r.response is not None:
+                    content = {r.produces: {"schema": ref(r.response)}}
+                else:
+                    content = {r.produces: {"schema": {"type": "string"}}}
+                op["responses"][str(r.status)] = {"description": "success", "content": content}
             paths.setdefault(r.path, {})[r.method.lower()] = op
         return {
             "openapi": "3.1.0",
