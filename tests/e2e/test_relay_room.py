@@ -52,5 +52,14 @@ async def test_three_participants_see_and_hear_each_other(
         await expect(page.locator(".tile")).to_have_count(3, timeout=15000)
         await wait_for_flowing(page, videos=2, audios=2)
     await bruno.screenshot(path=str(ARTIFACTS / "room-phone.png"))
+
+    # Alice reloads her page: she is back in the same room within 10 s, not re-admitted.
+    alice = parties["Alice Martin"]
+    await alice.reload()
+    await expect(alice.locator("#stage")).to_be_visible(timeout=10000)
+    await expect(alice.locator("#lobby")).to_have_count(0)
+    await expect(alice.locator(".tile")).to_have_count(3, timeout=10000)
+    await wait_for_flowing(alice, videos=2, audios=2)
+    await wait_for_flowing(claire, videos=2, audios=2)
     for page in [claire, parties["Alice Martin"], bruno]:
         assert getattr(page, "errors", []) == []

@@ -19,7 +19,8 @@ const grid = new TileGrid(document.getElementById('tiles'));
 const state = {
   socket: null, relay: null, hello: null, self: null, roster: {},
   local: null, screen: null, audio: true, video: true,
-  phase: 'connecting', view: null, panel: null, entered: false, finished: false,
+  phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
+  pendingView: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
@@ -231,6 +232,24 @@ function enterRoom() {
   renderControls();
 }
 
+async function showView(view) {
+  enterRoom();
+  applyView(view);
+  await startRelay();
+}
+
+async function prepareMedia(hello) {
+  if (hello.state === 'admitted') {
+    // Back after a reload or a dropped connection: straight into the room.
+    state.local = await openMedia();
+  } else {
+    setPhase('checking');
+    state.local = await deviceCheck(main, { enterLabelKey: isMediator() ? 'devices.enterMediator' : 'devices.enter' });
+  }
+  state.audio = state.local.getAudioTracks().length > 0;
+  state.video = state.local.getVideoTracks().length > 0;
+}
+
 function wire(socket) {
   socket.onAny((event, payload) => state.received.push([event, JSON.stringify(payload ?? null)]));
   socket.on('connect_error', (error) => {
@@ -251,12 +270,8 @@ function wire(socket) {
       location.assign(`/join${location.hash}`);
       return;
     }
-    if (!state.local) {
-      setPhase('checking');
-      state.local = await deviceCheck(main, { enterLabelKey: isMediator() ? 'devices.enterMediator' : 'devices.enter' });
-      state.audio = state.local.getAudioTracks().length > 0;
-      state.video = state.local.getVideoTracks().length > 0;
-    }
+    if (!state.mediaReady) state.mediaReady = prepareMedia(hello);
+    await state.mediaReady;
     if (isMediator() && !state.panel) {
       state.panel = new MediatorPanel(panelEl, {
         call: (event, payload) => state.socket.emitWithAck(event, payload),
@@ -265,17 +280,25 @@ function wire(socket) {
       state.panel.selfKey = state.self.key;
       state.panel.render();
     }
-    if (hello.state === 'admitted') enterRoom();
-    else await knock();
+    if (hello.state === 'admitted') {
+      enterRoom();
+      if (state.pendingView) await showView(state.pendingView);
+      state.pendingView = null;
+    } else await knock();
   });
-  socket.on('lobby:state', (message) => {
+  socket.on('lobby:state', async (message) => {
+    if (!state.mediaReady) return; // before session:hello, which carries the same state
+    await state.mediaReady;
     if (message.state === 'admitted') enterRoom();
     if (message.state === 'declined') showPage('declined', 'lobby.declinedTitle', 'lobby.declinedBody');
   });
   socket.on('room:view', async (view) => {
-    enterRoom();
-    applyView(view);
-    await startRelay();
+    if (!state.mediaReady) {
+      state.pendingView = view; // arrived before session:hello; applied once media is ready
+      return;
+    }
+    await state.mediaReady;
+    await showView(view);
   });
   socket.on('lobby:waiting', ({ waiting }) => state.panel && state.panel.setWaiting(waiting));
   socket.on('room:overview', ({ rooms }) => state.panel && state.panel.setRooms(rooms));
@@ -313,4 +336,3 @@ onLanguageChange(() => {
 });
 start();
 window.palabreRoom = state; // for diagnostics and browser tests
-export { openMedia };
