@@ -464,6 +464,7 @@ class Relay:
         slot.source = None
         slot.active = False
         slot.waiting_keyframe = False
+        slot.history.clear()  # NACKs never reach packets of a former source
 
     def _refresh_slot(self, slot: _Slot) -> None:
         transceiver = slot.transceiver
