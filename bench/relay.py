@@ -34,8 +34,10 @@ import contextlib
 import fractions
 import json
 import math
+import os
 import platform
 import random
+import socket
 import statistics
 import sys
 import time
@@ -166,6 +168,24 @@ class ReplayTrack(MediaStreamTrack):
 # --- clients ----------------------------------------------------------------------------
 
 
+CLIENT_RCVBUF = 4 * 1024 * 1024
+
+
+def widen_socket_buffers(pc: RTCPeerConnection) -> None:
+    """Give a bench client's UDP sockets a 4 MB receive buffer.
+
+    All subscribers share this one Python process (real ones would be separate
+    machines): when the machine is busy, a short stall of this process would
+    otherwise overflow aioice's 256 KB buffers and count as relay loss.
+    """
+    for transceiver in pc.getTransceivers()[:1]:
+        connection = transceiver.receiver.transport.transport._connection
+        for protocol in connection._protocols:
+            sock = protocol.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+
+
 def new_pc() -> RTCPeerConnection:
     # max-bundle: with aiortc's default ("balanced"), a second video m-line in a
     # remote offer can end up on a transport that bundling then discards
@@ -181,6 +201,8 @@ class Publisher:
         self.pc.addTrack(ReplayTrack("video", media.video))
         self.pc.addTrack(ReplayTrack("audio", media.audio))
         self.sent: dict[bytes, float] = {}
+        self.counting = False
+        self.sent_count: dict[str, int] = {"video": 0, "audio": 0}
 
     async def connect(self, relay: Any) -> None:
         await relay.join(self.pid, "bench")
@@ -191,10 +213,18 @@ class Publisher:
         transport = self.pc.getSenders()[0].transport
         send = transport._send_rtp
         sent = self.sent
+        kinds = {
+            codec.payloadType: t.kind for t in self.pc.getTransceivers() for codec in t._codecs
+        }
+        counts = self.sent_count
 
         async def timed_send(data: bytes) -> None:
             if not is_rtcp(data):
                 sent[data[-KEY_SIZE:]] = time.monotonic()
+                if self.counting:
+                    kind = kinds.get(data[1] & 0x7F)
+                    if kind is not None:
+                        counts[kind] += 1
             await send(data)
 
         transport._send_rtp = timed_send
@@ -247,6 +277,7 @@ class Subscriber:
                 await self.pc.setLocalDescription(await self.pc.createOffer())
             answer = await relay.handle_offer(self.pid, self.pc.localDescription.sdp)
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+            widen_socket_buffers(self.pc)
 
     async def on_offer(self, sdp: str) -> None:
         async with self.lock:
@@ -343,6 +374,9 @@ async def run_step(
             stream.reset()
         for sub in subscribers.values():
             sub.measure_latency = True
+        for publisher in publishers.values():
+            publisher.sent_count.update(video=0, audio=0)
+            publisher.counting = True
         before = await relay.call("stats", reset=True)
         client_before = process_cpu_seconds()
         started = time.monotonic()
@@ -350,6 +384,8 @@ async def run_step(
         after = await relay.call("stats")
         elapsed = time.monotonic() - started
         client_after = process_cpu_seconds()
+        for publisher in publishers.values():
+            publisher.counting = False
         for sub in subscribers.values():
             sub.measure_latency = False
 
@@ -376,6 +412,24 @@ async def run_step(
             result[f"{media_kind}_packets_expected"] = expected
             result[f"{media_kind}_packets_received"] = received
             result[f"{media_kind}_loss"] = 1 - received / expected if expected else 1.0
+            # cross-check: what publishers sent in the window, times subscribers
+            published = sum(p.sent_count[media_kind] for p in publishers.values())
+            result[f"{media_kind}_packets_published"] = published
+            result[f"{media_kind}_delivery_ratio"] = (
+                received / (published * n_subscribers) if published else 0.0
+            )
+            if kind == "palabre":
+                forwarded = sum(
+                    f["packets_sent"] for f in after["forwarded"] if f["kind"] == media_kind
+                ) - sum(f["packets_sent"] for f in before["forwarded"] if f["kind"] == media_kind)
+                # ~1.0: the relay kept up; a lower delivery ratio is then the clients'
+                result[f"{media_kind}_relay_forward_ratio"] = (
+                    forwarded / (published * n_subscribers) if published else 0.0
+                )
+            # loss counts gaps and what did not arrive within the window (backlog)
+            result[f"{media_kind}_loss"] = max(
+                result[f"{media_kind}_loss"], 1 - result[f"{media_kind}_delivery_ratio"]
+            )
             if kind == "palabre":
                 latencies = [x for s in chosen for x in s.latencies]
                 result[f"{media_kind}_latency_ms"] = latency_summary(latencies)
@@ -523,15 +577,16 @@ async def bench(quick: bool) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
 
     def show(step: dict[str, Any]) -> None:
-        lat_v = step.get("video_latency_ms", {}).get("median")
-        lat_a = step.get("audio_latency_ms", {}).get("median")
+        lat_v = "{median}/{p95}".format(**step["video_latency_ms"])
+        lat_a = "{median}/{p95}".format(**step["audio_latency_ms"])
         print(
             f"{step['relay']:>8} {step['publishers']}x{step['subscribers']:<3} "
             f"streams={step['video_streams']:<3} "
             f"cpu/stream/s={step['cpu_s_per_video_stream_s'] * 1000:7.3f} ms "
             f"relay cpu={step['relay_cpu_fraction_of_one_core'] * 100:5.1f}% "
             f"loss v={step['video_loss'] * 100:5.2f}% a={step['audio_loss'] * 100:5.2f}% "
-            f"latency median v={lat_v} ms a={lat_a} ms "
+            f"relay fwd={step.get('video_relay_forward_ratio', 0) * 100:5.1f}% "
+            f"latency median/p95 v={lat_v} ms a={lat_a} ms "
             f"(clients cpu={step['client_process_cpu_fraction_of_one_core'] * 100:3.0f}%)",
             flush=True,
         )
@@ -541,16 +596,11 @@ async def bench(quick: bool) -> dict[str, Any]:
     same_load = await run_step("palabre", 2, 2, media, warmup, window)
     show(same_load)
 
+    # publishers x subscribers; stops at the first step with >=1% loss
     ladder = (
         [(4, 5), (4, 10), (4, 15), (4, 20)]
         if quick
-        else [
-            (4, 5),
-            (4, 10),
-            (4, 15),
-            (4, 20),
-            (4, 25),
-        ]
+        else [(4, 5), (4, 10), (4, 15), (4, 20), (4, 25), (5, 30), (5, 40), (6, 40)]
     )
     capacity = 0
     for n_pub, n_sub in ladder:
@@ -570,6 +620,16 @@ async def bench(quick: bool) -> dict[str, Any]:
         "palabre_cpu_s_per_video_stream_s_largest_step": best["cpu_s_per_video_stream_s"],
         "baseline_cpu_s_per_video_stream_s": baseline["cpu_s_per_video_stream_s"],
         "palabre_max_streams_under_1pct_loss": capacity,
+        "palabre_latency_by_step_ms": {
+            str(step["video_streams"]): {
+                "video_median": step["video_latency_ms"]["median"],
+                "video_p95": step["video_latency_ms"]["p95"],
+                "audio_median": step["audio_latency_ms"]["median"],
+                "audio_p95": step["audio_latency_ms"]["p95"],
+                "clients_cpu": step["client_process_cpu_fraction_of_one_core"],
+            }
+            for step in [same_load, *steps]
+        },
         "capacity_ladder_exhausted": capacity == ladder[-1][0] * ladder[-1][1],
         "targets": {
             "cpu_ratio_ge_10": ratio >= 10,
@@ -582,6 +642,7 @@ async def bench(quick: bool) -> dict[str, Any]:
     }
     print(json.dumps(summary, indent=2))
     return {
+        "load_average_at_end": list(os.getloadavg()),
         "machine": {"cpus": _cpu_count(), "python": platform.python_version()},
         "media": {
             "video": f"VP8 {WIDTH}x{HEIGHT} {FPS} fps",
@@ -603,8 +664,6 @@ def _median(step: dict[str, Any], kind: str) -> float | None:
 
 
 def _cpu_count() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 

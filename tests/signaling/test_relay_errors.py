@@ -12,6 +12,7 @@ from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from records.errors import ErrorCode
 from signaling.relay import (
+    BadCandidateError,
     BadLabelError,
     GlareError,
     MalformedSdpError,
@@ -76,6 +77,14 @@ async def test_bad_offers_are_refused_and_others_keep_flowing(
 
     with pytest.raises(BadLabelError):
         await relay.handle_offer("mallory", good, labels={"0": "microphone"})
+    for candidate in (
+        {"candidate": "candidate:garbage", "sdpMid": "0"},
+        {"candidate": "candidate:1 1 udp 1 127.0.0.1 notaport typ host", "sdpMid": "0"},
+        {"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"},
+    ):
+        with pytest.raises(BadCandidateError) as bad_candidate:
+            await relay.add_candidate("mallory", candidate)
+        assert bad_candidate.value.code == ErrorCode.BAD_REQUEST
     with pytest.raises(UnknownParticipantError) as unknown:
         await relay.handle_offer("nobody", good)
     assert unknown.value.code == ErrorCode.NOT_JOINED
