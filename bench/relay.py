@@ -394,6 +394,7 @@ async def run_step(
         )
         video_streams = n_publishers * n_subscribers
         result["window_s"] = round(elapsed, 3)
+        result["load_average_1m_after_window"] = round(os.getloadavg()[0], 2)
         result["relay_cpu_s"] = round(cpu, 3)
         result["relay_cpu_fraction_of_one_core"] = round(cpu / elapsed, 3)
         result["cpu_s_per_video_stream_s"] = cpu / (video_streams * elapsed)
@@ -426,10 +427,12 @@ async def run_step(
                 result[f"{media_kind}_relay_forward_ratio"] = (
                     forwarded / (published * n_subscribers) if published else 0.0
                 )
-            # loss counts gaps and what did not arrive within the window (backlog)
-            result[f"{media_kind}_loss"] = max(
-                result[f"{media_kind}_loss"], 1 - result[f"{media_kind}_delivery_ratio"]
-            )
+                # loss counts gaps and what did not arrive within the window
+                # (backlog). Not for the baseline: re-encoding changes the
+                # packet count, so only its sequence gaps mean loss.
+                result[f"{media_kind}_loss"] = max(
+                    result[f"{media_kind}_loss"], 1 - result[f"{media_kind}_delivery_ratio"]
+                )
             if kind == "palabre":
                 latencies = [x for s in chosen for x in s.latencies]
                 result[f"{media_kind}_latency_ms"] = latency_summary(latencies)
@@ -602,13 +605,25 @@ async def bench(quick: bool) -> dict[str, Any]:
         if quick
         else [(4, 5), (4, 10), (4, 15), (4, 20), (4, 25), (5, 30), (5, 40), (6, 40)]
     )
+
+    def passed(step: dict[str, Any]) -> bool:
+        return bool(
+            step["setup_complete"] and step["video_loss"] < 0.01 and step["audio_loss"] < 0.01
+        )
+
     capacity = 0
     for n_pub, n_sub in ladder:
         step = await run_step("palabre", n_pub, n_sub, media, warmup, window)
         steps.append(step)
         show(step)
-        ok = step["setup_complete"] and step["video_loss"] < 0.01 and step["audio_loss"] < 0.01
-        if not ok:
+        if not passed(step) and not quick:
+            # the machine is shared: one retry, so that a neighbour's burst
+            # does not decide the figure (both attempts are kept in the JSON)
+            step = await run_step("palabre", n_pub, n_sub, media, warmup, window)
+            step["retry"] = True
+            steps.append(step)
+            show(step)
+        if not passed(step):
             break
         capacity = step["video_streams"]
 
