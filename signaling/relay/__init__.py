@@ -71,7 +71,8 @@ forwarded as a PLI to the publisher (at most one per 300 ms per track).
 
 Forwarding keeps the payload untouched (compatible with end-to-end
 encryption) and rewrites SSRC, payload type, sequence number and timestamp
-per subscriber; NACKs from subscribers are answered from a 256-packet history.
+per subscriber; padding-only probe packets are dropped without leaving a
+sequence gap; NACKs from subscribers are answered from a 256-packet history.
 Only aiortc internals listed in :mod:`signaling.relay.aiortc_hooks` are used.
 
 Known limits: VP8 and Opus only; no data channels (an ``application``
