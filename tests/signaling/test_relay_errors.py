@@ -141,3 +141,24 @@ async def test_glare_relay_is_impolite() -> None:
         await bob.close()
         await relay.close()
     assert relay.peer_connection_count == 0
+
+
+async def test_ids_and_joining_are_checked(relay: Relay) -> None:
+    await relay.join("alice", "plenary")
+    with pytest.raises(RelayError) as twice:
+        await relay.join("alice", "plenary")
+    assert twice.value.code == ErrorCode.CONFLICT
+    for bad in ("", "has space", "x" * 65, "évé"):
+        with pytest.raises(RelayError) as invalid:
+            await relay.join(bad, "plenary")
+        assert invalid.value.code == ErrorCode.VALIDATION
+    with pytest.raises(RelayError):
+        await relay.set_room("alice", "no room")
+    with pytest.raises(UnknownParticipantError):
+        await relay.leave("bob")
+    await relay.leave("alice")
+    assert relay.peer_connection_count == 0
+    await relay.close()
+    with pytest.raises(RelayError) as closed:
+        await relay.join("carol", "plenary")
+    assert closed.value.code == ErrorCode.SESSION_CLOSED
