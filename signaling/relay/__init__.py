@@ -71,8 +71,17 @@ forwarded as a PLI to the publisher (at most one per 300 ms per track).
 
 Forwarding keeps the payload untouched (compatible with end-to-end
 encryption) and rewrites SSRC, payload type, sequence number and timestamp
-per subscriber; NACKs from subscribers are answered from a 256-packet history.
+per subscriber; padding-only probe packets are dropped without leaving a
+sequence gap; NACKs from subscribers are answered from a 256-packet history.
 Only aiortc internals listed in :mod:`signaling.relay.aiortc_hooks` are used.
+
+Known limits: VP8 and Opus only; no data channels (an ``application``
+section is refused); no simulcast or per-subscriber bitrate adaptation (the
+relay tells publishers a fixed REMB of ``RelayConfig.max_video_bitrate``); the
+relay does not NACK publishers (their RTX packets are dropped); aiortc routes
+RTCP feedback by its media-source field, so an RFC 5104 FIR (target SSRC only
+in the FCI) is not seen — browsers send PLI for VP8. aiortc starts one idle
+decoder thread per published track (it never receives work).
 """
 
 from __future__ import annotations

@@ -120,10 +120,6 @@ def intercept_rtp(receiver: Any, handler: RtpHandler) -> None:
     receiver._handle_rtp_packet = handle_rtp_packet
 
 
-def is_intercepted(receiver: Any) -> bool:
-    return "_handle_rtp_packet" in vars(receiver)
-
-
 async def send_pli(receiver: Any, media_ssrc: int) -> None:
     """Ask the publisher for a key frame (RTCP PLI, RFC 4585 6.3.1)."""
     await receiver._send_rtcp_pli(media_ssrc)
@@ -135,10 +131,6 @@ async def send_remb(receiver: Any, sender_ssrc: int, bitrate: int, media_ssrcs: 
         fmt=RTCP_PSFB_APP, ssrc=sender_ssrc, media_ssrc=0, fci=pack_remb_fci(bitrate, media_ssrcs)
     )
     await receiver._send_rtcp(packet)
-
-
-def receiver_enabled(receiver: Any) -> bool:
-    return bool(receiver._enabled)
 
 
 # --- send side ----------------------------------------------------------------
@@ -190,10 +182,6 @@ def serialize(sender: Any, packet: RtpPacket) -> bytes:
 async def send_rtp_bytes(sender: Any, data: bytes) -> None:
     """SRTP-protect and send; raises ConnectionError when not connected."""
     await sender.transport._send_rtp(data)
-
-
-def transport_connected(sender: Any) -> bool:
-    return bool(sender.transport.state == "connected")
 
 
 def record_sent(sender: Any, ntp_time: int, rtp_timestamp: int, payload_size: int) -> None:

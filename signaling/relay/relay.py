@@ -473,6 +473,7 @@ class Relay:
         slot.source = None
         slot.active = False
         slot.waiting_keyframe = False
+        slot.history.clear()  # NACKs never reach packets of a former source
 
     def _refresh_slot(self, slot: _Slot) -> None:
         transceiver = slot.transceiver
@@ -566,9 +567,15 @@ class Relay:
 
     async def _forward(self, published: _Published, packet: RtpPacket) -> int | None:
         clock_rate = published.clock_rates.get(packet.payload_type)
+        if clock_rate is None:
+            return None  # RTX (the relay never NACKs), unknown payload type
         payload = packet.payload
-        if clock_rate is None or not payload:
-            return None  # RTX, padding, unknown payload type
+        if not payload:  # padding only (a bandwidth probe): not worth forwarding
+            if published.ssrc == packet.ssrc:
+                for slot in published.outputs.values():
+                    if slot.active and not slot.waiting_keyframe:
+                        slot.rewriter.skip(packet.sequence_number)
+            return clock_rate
         if published.ssrc != packet.ssrc:
             if published.ssrc is not None:
                 for slot in published.outputs.values():

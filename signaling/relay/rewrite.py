@@ -86,6 +86,17 @@ class StreamRewriter:
         """Start a new segment: the next packet continues the outgoing numbering."""
         self.needs_rebase = True
 
+    def skip(self, seq: int) -> None:
+        """Drop a packet without leaving a hole: later packets move down by one.
+
+        Used for padding-only packets (bandwidth probes), so that subscribers
+        see a contiguous sequence and do not NACK what will never come.
+        """
+        if self.needs_rebase or self.last_time is None:
+            return
+        if seq_newer((seq + self.seq_offset) % SEQ_MOD, self.last_seq):
+            self.seq_offset = (self.seq_offset - 1) % SEQ_MOD
+
     def rewrite(self, seq: int, ts: int, now: float) -> tuple[int, int] | None:
         """Return the outgoing (sequence number, timestamp), or None to drop."""
         if self.needs_rebase:

@@ -11,8 +11,8 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.contrib.media import MediaBlackhole
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription
 
 from signaling.relay import RelayClosedError, UnknownParticipantError
@@ -33,7 +33,11 @@ class Client:
 
     def __init__(self, pid: str, publish: bool = True) -> None:
         self.pid = pid
-        self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        # max-bundle like browsers: with aiortc's "balanced" default, a second
+        # video m-line in a relay offer can land on a transport bundling discards
+        self.pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[], bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+        )
         self.publish = publish
         self.relay: RelayLike | None = None
         self.msid_by_mid: dict[str, tuple[str, str]] = {}
@@ -43,7 +47,6 @@ class Client:
         self._negotiation = asyncio.Lock()
         self.offers_handled = 0
         self.pc.on("track", self._on_track)
-        self._sinks: list[MediaBlackhole] = []
 
     async def connect(self, relay: RelayLike, room: str) -> None:
         self.relay = relay

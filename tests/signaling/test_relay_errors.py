@@ -12,6 +12,7 @@ from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from records.errors import ErrorCode
 from signaling.relay import (
+    BadCandidateError,
     BadLabelError,
     GlareError,
     MalformedSdpError,
@@ -76,6 +77,14 @@ async def test_bad_offers_are_refused_and_others_keep_flowing(
 
     with pytest.raises(BadLabelError):
         await relay.handle_offer("mallory", good, labels={"0": "microphone"})
+    for candidate in (
+        {"candidate": "candidate:garbage", "sdpMid": "0"},
+        {"candidate": "candidate:1 1 udp 1 127.0.0.1 notaport typ host", "sdpMid": "0"},
+        {"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"},
+    ):
+        with pytest.raises(BadCandidateError) as bad_candidate:
+            await relay.add_candidate("mallory", candidate)
+        assert bad_candidate.value.code == ErrorCode.BAD_REQUEST
     with pytest.raises(UnknownParticipantError) as unknown:
         await relay.handle_offer("nobody", good)
     assert unknown.value.code == ErrorCode.NOT_JOINED
@@ -132,3 +141,24 @@ async def test_glare_relay_is_impolite() -> None:
         await bob.close()
         await relay.close()
     assert relay.peer_connection_count == 0
+
+
+async def test_ids_and_joining_are_checked(relay: Relay) -> None:
+    await relay.join("alice", "plenary")
+    with pytest.raises(RelayError) as twice:
+        await relay.join("alice", "plenary")
+    assert twice.value.code == ErrorCode.CONFLICT
+    for bad in ("", "has space", "x" * 65, "évé"):
+        with pytest.raises(RelayError) as invalid:
+            await relay.join(bad, "plenary")
+        assert invalid.value.code == ErrorCode.VALIDATION
+    with pytest.raises(RelayError):
+        await relay.set_room("alice", "no room")
+    with pytest.raises(UnknownParticipantError):
+        await relay.leave("bob")
+    await relay.leave("alice")
+    assert relay.peer_connection_count == 0
+    await relay.close()
+    with pytest.raises(RelayError) as closed:
+        await relay.join("carol", "plenary")
+    assert closed.value.code == ErrorCode.SESSION_CLOSED

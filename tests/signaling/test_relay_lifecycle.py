@@ -13,19 +13,25 @@ from signaling.relay import Relay, RelayConfig
 from .clients import LOOPBACK, Client, Harness, wait_for
 
 
+def decoder_threads() -> int:
+    """aiortc starts one decoder thread per started receiver (relay and clients)."""
+    return sum(1 for t in threading.enumerate() if t.name.endswith("-decoder"))
+
+
 def other_tasks() -> set[asyncio.Task[object]]:
     return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
 
 
 async def test_leave_drops_forwarding_and_everything_is_released(harness: Harness) -> None:
     tasks_before = other_tasks()
-    threads_before = threading.active_count()
+    decoders_before = decoder_threads()
     relay = Relay(RelayConfig(host_addresses=LOOPBACK), harness.on_offer)
     alice, bob, carol = (harness.add(Client(pid)) for pid in ("alice", "bob", "carol"))
     for client in (alice, bob, carol):
         await client.connect(relay, "plenary")
     assert await wait_for(lambda: alice.count("bob", "camera") > 3, within=15)
     assert relay.peer_connection_count == 3
+    assert decoder_threads() > decoders_before  # idle in the relay, busy in clients
 
     await relay.leave("bob")
     assert all("bob" not in (s.publisher_id, s.subscriber_id) for s in relay.forwarded_streams())
@@ -48,7 +54,7 @@ async def test_leave_drops_forwarding_and_everything_is_released(harness: Harnes
     assert await wait_for(lambda: not (other_tasks() - tasks_before), within=10), (
         other_tasks() - tasks_before
     )
-    assert await wait_for(lambda: threading.active_count() <= threads_before + 4, within=5)
+    assert await wait_for(lambda: decoder_threads() <= decoders_before, within=5)
     assert not harness.errors
 
 

@@ -52,6 +52,16 @@ def test_rewriter_continues_numbering_across_sources() -> None:
     assert rewriter.last_seq == 105
 
 
+def test_rewriter_skips_padding_without_a_hole() -> None:
+    rewriter = StreamRewriter(clock_rate=90_000, last_seq=10, last_ts=0)
+    assert rewriter.rewrite(100, 0, now=1.0) == (11, 1)
+    rewriter.skip(101)  # padding probe dropped
+    rewriter.skip(102)
+    assert rewriter.rewrite(103, 3000, now=1.03) == (12, 3001)
+    rewriter.skip(90)  # an old sequence number changes nothing
+    assert rewriter.rewrite(104, 3000, now=1.03) == (13, 3001)
+
+
 def section(mid: str, kind: str, track: str | None = None, sends: bool = True) -> MediaSection:
     return MediaSection(
         index=int(mid),
