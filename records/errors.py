@@ -50,19 +50,27 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal_error"
 
 
-class RecordsError(Exception):
-    """Root of the records package's errors; ``code`` is client-visible."""
+class CodedError(Exception):
+    """An error with a client-visible code: the root of every package's errors.
+
+    Each transport turns it into a response in exactly one place (the REST
+    error middleware, the Socket.IO namespace's error ack).
+    """
 
     code: ErrorCode = ErrorCode.INTERNAL
 
-    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
+    def __init__(self, message: str, code: ErrorCode | str | None = None) -> None:
         super().__init__(message)
         if code is not None:
-            self.code = code
+            self.code = ErrorCode(code)
 
     @property
     def message(self) -> str:
         return str(self)
+
+
+class RecordsError(CodedError):
+    """Root of the records package's errors."""
 
 
 class NotFound(RecordsError):

@@ -13,33 +13,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from records.errors import ErrorCode
+from records.errors import CodedError, ErrorCode
 
 if TYPE_CHECKING:
     from sessions.events import AuditEvent
 
-# Codes not (yet) in ErrorCode.
-INVALID_STATE = "invalid_state"
-PARTICIPANT_REMOVED = "participant_removed"
-PARTICIPANT_DECLINED = "participant_declined"
-NOTHING_TO_UNDO = "nothing_to_undo"
-NOTHING_TO_REDO = "nothing_to_redo"
-BOARD_FULL = "board_full"
+# Codes of the session domain (members of the shared ErrorCode).
+INVALID_STATE = ErrorCode.INVALID_STATE
+PARTICIPANT_REMOVED = ErrorCode.PARTICIPANT_REMOVED
+PARTICIPANT_DECLINED = ErrorCode.PARTICIPANT_DECLINED
+NOTHING_TO_UNDO = ErrorCode.NOTHING_TO_UNDO
+NOTHING_TO_REDO = ErrorCode.NOTHING_TO_REDO
+BOARD_FULL = ErrorCode.BOARD_FULL
 
 
-class SessionError(Exception):
-    """Root of the session domain's errors; ``code`` is client-visible."""
+class SessionError(CodedError):
+    """Root of the session domain's errors."""
 
-    code: str = ErrorCode.BAD_REQUEST
-
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self)
+    code = ErrorCode.BAD_REQUEST
 
 
 class Forbidden(SessionError):

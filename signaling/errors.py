@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from records.errors import ErrorCode
+from records.errors import CodedError, ErrorCode
 
 
-class SignalingError(Exception):
+class SignalingError(CodedError):
     """A refusal the client is told about with a code."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code)

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from records.errors import ErrorCode
-from sessions.errors import Forbidden, SessionError
+from sessions.errors import Forbidden
 from sessions.events import AuditEvent, utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
@@ -63,14 +63,6 @@ class _Live:
     relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
     views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
     ended: bool = False
-
-
-def _error(exc: SessionError) -> SignalingError:
-    try:
-        code = ErrorCode(exc.code)
-    except ValueError:
-        code = ErrorCode.FORBIDDEN if isinstance(exc, Forbidden) else ErrorCode.BAD_REQUEST
-    return SignalingError(code, str(exc))
 
 
 class LiveHub:
@@ -237,9 +229,7 @@ class LiveHub:
             except Forbidden as exc:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
-                raise _error(exc) from None
-            except SessionError as exc:
-                raise _error(exc) from None
+                raise
             if outcome.audit:
                 await self._host.audit(outcome.audit)
             for note in outcome.notifications:

@@ -28,8 +28,7 @@ from typing import Any
 
 import socketio
 
-from records.errors import ErrorCode
-from sessions.errors import SessionError
+from records.errors import CodedError, ErrorCode
 from sessions.service import LiveSession
 from signaling.errors import SignalingError
 from signaling.identity import Identity
@@ -73,21 +72,10 @@ def _cookies(environ: Mapping[str, Any]) -> dict[str, str]:
     return {name: morsel.value for name, morsel in jar.items()}
 
 
-def _session_code(exc: SessionError) -> ErrorCode:
-    try:
-        return ErrorCode(exc.code)
-    except ValueError:
-        return ErrorCode.BAD_REQUEST
-
-
 def _error_ack(exc: Exception) -> Ack | None:
-    if isinstance(exc, SignalingError):
+    """The one place where an error becomes an error ack (None: not for the client)."""
+    if isinstance(exc, CodedError) and exc.code is not ErrorCode.INTERNAL:
         return fail(exc.code, exc.message)
-    if isinstance(exc, SessionError):
-        return fail(_session_code(exc), str(exc))
-    code = getattr(exc, "code", None)
-    if isinstance(code, ErrorCode):  # the relay's errors carry a shared code
-        return fail(code, str(exc))
     return None
 
 

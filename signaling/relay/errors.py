@@ -7,22 +7,11 @@ without translating anything.
 
 from __future__ import annotations
 
-from records.errors import ErrorCode
+from records.errors import CodedError, ErrorCode
 
 
-class RelayError(Exception):
+class RelayError(CodedError):
     """Root of the relay's errors; ``code`` is safe to show to the client."""
-
-    code: ErrorCode = ErrorCode.INTERNAL
-
-    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-
-    @property
-    def message(self) -> str:
-        return str(self)
 
 
 class MalformedSdpError(RelayError):

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from records.errors import ErrorCode
+from records.errors import CodedError, ErrorCode
 
 
-class FakeRelayError(Exception):
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+class FakeRelayError(CodedError):
+    """Like the real relay's errors: a client-visible code."""
 
 
 class FakeRelay:
@@ -29,7 +27,7 @@ class FakeRelay:
     ) -> str:
         self.calls.append(("offer", participant_id))
         if not sdp.startswith("v=0"):
-            raise FakeRelayError(ErrorCode.BAD_SDP, "malformed SDP")
+            raise FakeRelayError("malformed SDP", ErrorCode.BAD_SDP)
         return "v=0\r\nanswer-for-" + participant_id
 
     async def handle_answer(self, participant_id: str, sdp: str) -> None:
