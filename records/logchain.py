@@ -12,7 +12,7 @@ itself is recorded in the audit log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +68,26 @@ class LogChain:
         if head is None:
             raise RecordsError(f"log head {self.name!r} is missing: run the migrations")
         return head
+
+    async def append_many(
+        self, s: AsyncSession, entries: Sequence[tuple[Mapping[str, Any], dict[str, Any]]]
+    ) -> list[Appended]:
+        """Append several entries under one lock of the head (one INSERT)."""
+        if not entries:
+            return []
+        head = await self._lock_head(s)
+        anchor: ChainHead | Entry | None = ChainHead(head.seq, head.mac) if head.seq else None
+        rows, done = [], []
+        for fields, row in entries:
+            entry = next_entry(self._hmac_key, anchor, fields, start_seq=head.first_seq)
+            assert entry.prev_mac is not None
+            rows.append({**row, "seq": entry.seq, "mac": entry.mac, "prev_mac": entry.prev_mac})
+            done.append(Appended(entry.seq, entry.mac, entry.prev_mac))
+            anchor = entry
+        await s.execute(self.table.insert(), rows)
+        head.seq, head.mac = done[-1].seq, done[-1].mac
+        await s.flush()
+        return done
 
     async def append(
         self, s: AsyncSession, fields: Mapping[str, Any], row: dict[str, Any]
