@@ -109,6 +109,10 @@ class CaseFile:
     def keystore(self) -> KeyStore:
         return self._keystore
 
+    @property
+    def audit(self) -> AuditLog:
+        return self._audit
+
     def _ad(self, case_id: str, item_id: str, kind: str, version: int) -> AssociatedData:
         return AssociatedData(self._org, case_id, item_id, kind, version)
 

@@ -83,3 +83,30 @@ async def test_new_routes_are_in_the_openapi_document(anne: Api) -> None:
     assert "put" in paths["/api/cases/{case_id}/notes/{note_id}"]
     assert "get" in paths["/api/cases/{case_id}/audit"]
     assert "post" in paths["/api/cases/{case_id}/participants/{participant_id}/erase"]
+
+
+async def test_legal_hold_keeps_items_on_erasure_and_close(
+    anne: Api, bob: Api, server: TestServer
+) -> None:
+    case = await create_case(anne)
+    jeanne = case["participants"][0]["id"]
+    records = server.app[SERVICES].records
+    doc = await records.casefile.put_item(
+        case["id"], "document", b"pdf", actor="t", via="t", provided_by=jeanne,  # type: ignore[arg-type]
+    )  # fmt: skip
+    hold = f"/api/cases/{case['id']}/legal-hold"
+    assert (await bob.post(hold, {"on": True})).status == 404
+    assert (await anne.post(hold, {"on": "yes"})).status == 400
+    assert (await anne.post(hold, {"on": True})).status == 204
+    erased = await anne.post(f"/api/cases/{case['id']}/participants/{jeanne}/erase")
+    report = await erased.json()
+    assert report["kept"][0]["why"] == "the case is under legal hold"
+    assert (await records.casefile.get_item(doc.id, actor="t", via="t")).content == b"pdf"
+    assert (await bob.post(f"/api/cases/{case['id']}/close")).status == 404
+    assert (await anne.post(f"/api/cases/{case['id']}/close")).status == 204
+    body = await (await anne.get(f"/api/cases/{case['id']}")).json()
+    assert body["status"] == "closed"
+    trail = await (await anne.get(f"/api/cases/{case['id']}/audit")).json()
+    assert {"case.close", "case.legal_hold", "subject.erase"} <= {
+        e["action"] for e in trail["entries"]
+    }
