@@ -11,6 +11,7 @@ itself is recorded in the audit log.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ class LogChain:
             if head is None:
                 raise RecordsError(f"log head {self.name!r} is missing")
             first_seq, first_prev = head.first_seq, head.first_prev
-            expected = ChainHead(head.seq, head.mac) if head.seq >= head.first_seq else None
+            expected = ChainHead(head.seq, head.mac)
         seq_col = self.table.c.seq
         start_seq, start_prev, checked = first_seq, first_prev, 0
         after = first_seq - 1
@@ -143,23 +144,23 @@ class LogChain:
                 last = report.head
                 start_seq, start_prev = last.seq + 1, last.mac
                 after = rows[-1].seq
-        if expected is not None:
-            end = last.seq if last is not None else first_seq - 1
-            if end < expected.seq:
-                return VerifyReport(
-                    False, checked, Problem.TRUNCATED, end + 1, checked,
-                    f"chain ends at seq {end}, head row at {expected.seq}",
-                )  # fmt: skip
-            if end > expected.seq:
-                return VerifyReport(
-                    False, checked, Problem.INSERTED, expected.seq + 1, checked,
-                    f"entries after the head row (seq {expected.seq})",
-                )  # fmt: skip
-            if last is not None and last.mac != expected.mac:
-                return VerifyReport(
-                    False, checked, Problem.EDITED, expected.seq, checked - 1,
-                    "last entry differs from the head row",
-                )  # fmt: skip
+        # the head row is the anchor: the chain must end exactly there
+        end = last.seq if last is not None else first_seq - 1
+        if end < expected.seq:
+            return VerifyReport(
+                False, checked, Problem.TRUNCATED, end + 1, checked,
+                f"chain ends at seq {end}, head row at {expected.seq}",
+            )  # fmt: skip
+        if end > expected.seq:
+            return VerifyReport(
+                False, checked, Problem.INSERTED, expected.seq + 1, checked,
+                f"entries after the head row (seq {expected.seq})",
+            )  # fmt: skip
+        if last is not None and not hmac.compare_digest(last.mac, expected.mac):
+            return VerifyReport(
+                False, checked, Problem.EDITED, expected.seq, checked - 1,
+                "last entry differs from the head row",
+            )  # fmt: skip
         return VerifyReport(True, checked, head=last)
 
     async def purge_before(self, s: AsyncSession, at_cutoff: str) -> PurgeResult:
