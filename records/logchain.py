@@ -11,6 +11,8 @@ itself is recorded in the audit log.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -28,7 +30,7 @@ from records.models import LogHeadRow
 
 logger = logging.getLogger(__name__)
 
-VERIFY_BATCH = 5000
+VERIFY_BATCH = 10_000
 FieldsOf = Callable[[Row[Any]], dict[str, Any]]
 
 
@@ -118,32 +120,38 @@ class LogChain:
         after = first_seq - 1
         last: ChainHead | None = None
         async with db.engine.connect() as conn:
-            while True:
-                rows = (
-                    await conn.execute(
-                        select(self.table)
-                        .where(seq_col > after)
-                        .order_by(seq_col)
-                        .limit(VERIFY_BATCH)
+
+            async def fetch(after: int) -> Sequence[Row[Any]]:
+                query = select(self.table).where(seq_col > after).order_by(seq_col)
+                return (await conn.execute(query.limit(VERIFY_BATCH))).all()
+
+            # fetch the next batch while this one is verified
+            pending = asyncio.ensure_future(fetch(after))
+            try:
+                while True:
+                    rows = await pending
+                    if not rows:
+                        break
+                    pending = asyncio.ensure_future(fetch(rows[-1].seq))
+                    entries = [Entry(self._fields_of(r), r.mac, r.prev_mac) for r in rows]
+                    report = verify_chain(
+                        self._hmac_key, entries, start_seq=start_seq, start_prev=start_prev
                     )
-                ).all()
-                if not rows:
-                    break
-                entries = [Entry(self._fields_of(r), r.mac, r.prev_mac) for r in rows]
-                report = verify_chain(
-                    self._hmac_key, entries, start_seq=start_seq, start_prev=start_prev
-                )
-                if not report.ok:
-                    pos = None if report.position is None else report.position + checked
-                    return VerifyReport(
-                        False, checked + report.count, report.problem, report.seq, pos,
-                        report.detail,
-                    )  # fmt: skip
-                checked += report.count
-                assert report.head is not None
-                last = report.head
-                start_seq, start_prev = last.seq + 1, last.mac
-                after = rows[-1].seq
+                    if not report.ok:
+                        pos = None if report.position is None else report.position + checked
+                        return VerifyReport(
+                            False, checked + report.count, report.problem, report.seq, pos,
+                            report.detail,
+                        )  # fmt: skip
+                    checked += report.count
+                    assert report.head is not None
+                    last = report.head
+                    start_seq, start_prev = last.seq + 1, last.mac
+            finally:
+                if not pending.done():
+                    pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
         # the head row is the anchor: the chain must end exactly there
         end = last.seq if last is not None else first_seq - 1
         if end < expected.seq:
