@@ -48,6 +48,19 @@ class AuditEntry:
     mac: str
 
 
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One entry to append (see ``AuditLog.append_many_in``)."""
+
+    actor: str
+    action: str
+    case_id: str | None
+    session_id: str | None
+    subject: str | None
+    detail: Detail
+    via: str
+
+
 def _fields(r: Row[Any] | AuditLogRow) -> dict[str, Any]:
     return {
         "seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "case_id": r.case_id,
@@ -108,30 +121,52 @@ class AuditLog:
         via: str,
     ) -> AuditEntry:
         """Append inside the caller's transaction (commits or rolls back with it)."""
-        _check("actor", actor, 80, True)
-        _check("action", action, 64, True)
-        _check("case_id", case_id, 32)
-        _check("session_id", session_id, 32)
-        _check("subject", subject, 80)
-        _check("via", via, 120, True)
-        detail = dict(detail or {})
-        for k, v in detail.items():
-            if not isinstance(k, str) or not (v is None or isinstance(v, str | int | bool)):
-                raise Invalid("audit detail values must be str, int, bool or None")
-            if isinstance(v, str) and len(v) > 200:
-                raise Invalid("audit detail strings are at most 200 characters")
-        at = utc_iso(self._clock())
-        row = {
-            "at": at, "actor": actor, "action": action, "case_id": case_id,
-            "session_id": session_id, "subject": subject,
-            "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False), "via": via,
-        }  # fmt: skip
-        fields = {**row, "detail": detail}
-        done = await self.chain.append(s, fields, row)
-        return AuditEntry(
-            done.seq, datetime.fromisoformat(at), actor, action, case_id, session_id, subject,
-            detail, via, done.mac,
-        )  # fmt: skip
+        return (
+            await self.append_many_in(
+                s, [AuditRecord(actor, action, case_id, session_id, subject, detail or {}, via)]
+            )
+        )[0]
+
+    async def append_many_in(self, s: AsyncSession, records: list[AuditRecord]) -> list[AuditEntry]:
+        """Several entries under one lock of the chain head, in the caller's transaction."""
+        prepared: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        kept: list[tuple[str, Detail]] = []
+        for r in records:
+            _check("actor", r.actor, 80, True)
+            _check("action", r.action, 64, True)
+            _check("case_id", r.case_id, 32)
+            _check("session_id", r.session_id, 32)
+            _check("subject", r.subject, 80)
+            _check("via", r.via, 120, True)
+            detail = dict(r.detail)
+            for k, v in detail.items():
+                if not isinstance(k, str) or not (v is None or isinstance(v, str | int | bool)):
+                    raise Invalid("audit detail values must be str, int, bool or None")
+                if isinstance(v, str) and len(v) > 200:
+                    raise Invalid("audit detail strings are at most 200 characters")
+            row = {
+                "at": utc_iso(self._clock()), "actor": r.actor, "action": r.action,
+                "case_id": r.case_id, "session_id": r.session_id, "subject": r.subject,
+                "detail": json.dumps(detail, sort_keys=True, ensure_ascii=False), "via": r.via,
+            }  # fmt: skip
+            prepared.append(({**row, "detail": detail}, row))
+            kept.append((str(row["at"]), detail))
+        done = await self.chain.append_many(s, prepared)
+        return [
+            AuditEntry(
+                d.seq,
+                datetime.fromisoformat(at),
+                r.actor,
+                r.action,
+                r.case_id,
+                r.session_id,
+                r.subject,
+                detail,
+                r.via,
+                d.mac,
+            )
+            for d, r, (at, detail) in zip(done, records, kept, strict=True)
+        ]
 
     async def for_case(
         self, case_id: str, limit: int = 100, before_seq: int | None = None

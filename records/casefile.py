@@ -26,7 +26,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records.audit import AuditLog
+from records.audit import AuditLog, AuditRecord
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database
 from records.errors import CryptoError, Invalid, NotFound
@@ -109,6 +109,10 @@ class CaseFile:
     def keystore(self) -> KeyStore:
         return self._keystore
 
+    @property
+    def audit(self) -> AuditLog:
+        return self._audit
+
     def _ad(self, case_id: str, item_id: str, kind: str, version: int) -> AssociatedData:
         return AssociatedData(self._org, case_id, item_id, kind, version)
 
@@ -154,8 +158,14 @@ class CaseFile:
         session_id: str | None = None,
         provided_by: str | None = None,
         item_id: str | None = None,
+        key_cache: dict[str, tuple[str, bytes]] | None = None,
+        pending_audit: list[AuditRecord] | None = None,
     ) -> ItemInfo:
-        """``put_item`` inside the caller's transaction."""
+        """``put_item`` inside the caller's transaction.
+
+        With ``pending_audit`` the audit record is collected there for the caller
+        to append in the same transaction (``put_items``) instead of at once.
+        """
         if await s.get(CaseRow, case_id) is None:
             raise NotFound("no such case")
         now = self._clock()
@@ -172,9 +182,13 @@ class CaseFile:
             item = found
             item.current_version += 1
             item.updated_at = now
-        key_id, data_key = await self._keystore.get_or_create(
-            self._keys, case_id, self._scope(kind, item.provided_by)
-        )
+        scope = self._scope(kind, item.provided_by)
+        cached = key_cache.get(scope) if key_cache is not None else None
+        if cached is None:
+            cached = await self._keystore.get_or_create(self._keys, case_id, scope)
+            if key_cache is not None:
+                key_cache[scope] = cached
+        key_id, data_key = cached
         ad = self._ad(case_id, item.id, kind.value, item.current_version)
         ver = CaseItemVersionRow(
             item_id=item.id, version=item.current_version, key_id=key_id, size=len(content),
@@ -182,15 +196,54 @@ class CaseFile:
         )  # fmt: skip
         await s.flush()
         s.add(ver)
-        await self._audit.append_in(
-            s, actor=actor, action="item.write", case_id=case_id, session_id=session_id,
-            subject=item.provided_by and f"participant:{item.provided_by}",
-            detail={"item": item.id, "kind": kind.value, "version": ver.version,
-                    "size": len(content)},
-            via=via,
+        record = AuditRecord(
+            actor, "item.write", case_id, session_id,
+            item.provided_by and f"participant:{item.provided_by}",
+            {"item": item.id, "kind": kind.value, "version": ver.version, "size": len(content)},
+            via,
         )  # fmt: skip
+        if pending_audit is not None:
+            pending_audit.append(record)
+            return _info(item, ver)
+        await self._audit.append_many_in(s, [record])
         await s.flush()
         return _info(item, ver)
+
+    async def put_items(
+        self,
+        case_id: str,
+        items: list[tuple[ItemKind, bytes, str | None]],
+        *,
+        actor: str,
+        via: str,
+        session_id: str | None = None,
+    ) -> list[ItemInfo]:
+        """Store many new items ``(kind, content, provided_by)`` in one transaction.
+
+        For what a session leaves at its end (chat kept by choice, exports);
+        every item still gets its own audit entry.
+        """
+        cache: dict[str, tuple[str, bytes]] = {}
+        pending: list[AuditRecord] = []
+        async with self._db.transaction() as s:
+            infos = [
+                await self.put_item_in(
+                    s,
+                    case_id,
+                    ItemKind(kind),
+                    content,
+                    actor=actor,
+                    via=via,
+                    session_id=session_id,
+                    provided_by=provided_by,
+                    key_cache=cache,
+                    pending_audit=pending,
+                )
+                for kind, content, provided_by in items
+            ]
+            await s.flush()
+            await self._audit.append_many_in(s, pending)
+            return infos
 
     async def delete_item(self, item_id: str, *, actor: str, via: str) -> None:
         """Delete every version (SQLite overwrites them: ``secure_delete``)."""
@@ -244,10 +297,10 @@ class CaseFile:
         async with self._db.transaction() as s:
             pairs = await self._latest(s, case_id, kinds, provided_by)
             out = []
+            cache: dict[str, bytes] = {}
             for item, ver in pairs:
-                out.append(
-                    Item(_info(item, ver), await self._open(item, ver, actor=actor, via=via))
-                )
+                content = await self._open(item, ver, actor=actor, via=via, cache=cache)
+                out.append(Item(_info(item, ver), content))
             await self._audit_read(s, pairs, actor, via, session_id)
             return out
 
@@ -286,10 +339,20 @@ class CaseFile:
         return [(r[0], r[1]) for r in await s.execute(q)]
 
     async def _open(
-        self, item: CaseItemRow, ver: CaseItemVersionRow, *, actor: str, via: str
+        self,
+        item: CaseItemRow,
+        ver: CaseItemVersionRow,
+        *,
+        actor: str,
+        via: str,
+        cache: dict[str, bytes] | None = None,
     ) -> bytes:
         try:
-            data_key = await self._keystore.get_key(self._keys, ver.key_id)
+            data_key = cache.get(ver.key_id) if cache is not None else None
+            if data_key is None:
+                data_key = await self._keystore.get_key(self._keys, ver.key_id)
+                if cache is not None:
+                    cache[ver.key_id] = data_key
             return decrypt(data_key, ver.ciphertext, self._ad(item.case_id, item.id, item.kind,
                                                               ver.version))  # fmt: skip
         except CryptoError as exc:
@@ -308,13 +371,21 @@ class CaseFile:
         via: str,
         session_id: str | None,
     ) -> None:
-        for item, ver in pairs:
-            await self._audit.append_in(
-                s, actor=actor, action="item.read", case_id=item.case_id, session_id=session_id,
-                subject=item.provided_by and f"participant:{item.provided_by}",
-                detail={"item": item.id, "kind": item.kind, "version": ver.version},
-                via=via,
-            )  # fmt: skip
+        await self._audit.append_many_in(
+            s,
+            [
+                AuditRecord(
+                    actor,
+                    "item.read",
+                    item.case_id,
+                    session_id,
+                    item.provided_by and f"participant:{item.provided_by}",
+                    {"item": item.id, "kind": item.kind, "version": ver.version},
+                    via,
+                )
+                for item, ver in pairs
+            ],
+        )
 
     # ---------------------------------------------------------------- erasure
 

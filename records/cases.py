@@ -18,6 +18,7 @@ from records.models import (
     MediatorRow,
     ParticipantRow,
     SessionRow,
+    utcnow,
 )
 
 
@@ -181,6 +182,32 @@ class CaseStore:
         async with self._db.transaction() as s:
             row = await require_case_mediator(s, case_id, mediator_id)
             return await self._load(s, row, description)
+
+    async def close_case(self, case_id: str, mediator_id: str, *, via: str = "api") -> None:
+        """Close the case: its retention period starts now (idempotent)."""
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            if row.closed_at is not None:
+                return
+            row.status, row.closed_at = "closed", utcnow()
+            if self._casefile is not None:
+                await self._casefile.audit.append_in(
+                    s, actor=f"mediator:{mediator_id}", action="case.close", case_id=case_id,
+                    via=via,
+                )  # fmt: skip
+
+    async def set_legal_hold(
+        self, case_id: str, mediator_id: str, on: bool, *, via: str = "api"
+    ) -> None:
+        """A legal hold suspends purge and erasure of the case file."""
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            row.legal_hold = on
+            if self._casefile is not None:
+                await self._casefile.audit.append_in(
+                    s, actor=f"mediator:{mediator_id}", action="case.legal_hold", case_id=case_id,
+                    detail={"on": on}, via=via,
+                )  # fmt: skip
 
     async def require_mediator(self, case_id: str, mediator_id: str) -> None:
         """``NotFound`` unless the case exists and this mediator is one of its mediators."""

@@ -33,7 +33,6 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     delete,
-    distinct,
     insert,
     select,
     update,
@@ -188,7 +187,7 @@ class KeyStore:
 
     async def get_kek_ids_in_use(self) -> set[str]:
         async with self.db.transaction() as s:
-            return set(await s.scalars(select(distinct(DataKeyRow.kek_id))))
+            return set(await s.scalars(select(DataKeyRow.kek_id).distinct()))
 
     async def _find(self, case_id: str, scope: str) -> DataKeyRow | None:
         async with self.db.transaction() as s:

@@ -11,8 +11,11 @@ itself is recorded in the audit log.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +30,7 @@ from records.models import LogHeadRow
 
 logger = logging.getLogger(__name__)
 
-VERIFY_BATCH = 5000
+VERIFY_BATCH = 10_000
 FieldsOf = Callable[[Row[Any]], dict[str, Any]]
 
 
@@ -69,6 +72,26 @@ class LogChain:
             raise RecordsError(f"log head {self.name!r} is missing: run the migrations")
         return head
 
+    async def append_many(
+        self, s: AsyncSession, entries: Sequence[tuple[Mapping[str, Any], dict[str, Any]]]
+    ) -> list[Appended]:
+        """Append several entries under one lock of the head (one INSERT)."""
+        if not entries:
+            return []
+        head = await self._lock_head(s)
+        anchor: ChainHead | Entry | None = ChainHead(head.seq, head.mac) if head.seq else None
+        rows, done = [], []
+        for fields, row in entries:
+            entry = next_entry(self._hmac_key, anchor, fields, start_seq=head.first_seq)
+            assert entry.prev_mac is not None
+            rows.append({**row, "seq": entry.seq, "mac": entry.mac, "prev_mac": entry.prev_mac})
+            done.append(Appended(entry.seq, entry.mac, entry.prev_mac))
+            anchor = entry
+        await s.execute(self.table.insert(), rows)
+        head.seq, head.mac = done[-1].seq, done[-1].mac
+        await s.flush()
+        return done
+
     async def append(
         self, s: AsyncSession, fields: Mapping[str, Any], row: dict[str, Any]
     ) -> Appended:
@@ -91,55 +114,61 @@ class LogChain:
             if head is None:
                 raise RecordsError(f"log head {self.name!r} is missing")
             first_seq, first_prev = head.first_seq, head.first_prev
-            expected = ChainHead(head.seq, head.mac) if head.seq >= head.first_seq else None
+            expected = ChainHead(head.seq, head.mac)
         seq_col = self.table.c.seq
         start_seq, start_prev, checked = first_seq, first_prev, 0
         after = first_seq - 1
         last: ChainHead | None = None
         async with db.engine.connect() as conn:
-            while True:
-                rows = (
-                    await conn.execute(
-                        select(self.table)
-                        .where(seq_col > after)
-                        .order_by(seq_col)
-                        .limit(VERIFY_BATCH)
+
+            async def fetch(after: int) -> Sequence[Row[Any]]:
+                query = select(self.table).where(seq_col > after).order_by(seq_col)
+                return (await conn.execute(query.limit(VERIFY_BATCH))).all()
+
+            # fetch the next batch while this one is verified
+            pending = asyncio.ensure_future(fetch(after))
+            try:
+                while True:
+                    rows = await pending
+                    if not rows:
+                        break
+                    pending = asyncio.ensure_future(fetch(rows[-1].seq))
+                    entries = [Entry(self._fields_of(r), r.mac, r.prev_mac) for r in rows]
+                    report = verify_chain(
+                        self._hmac_key, entries, start_seq=start_seq, start_prev=start_prev
                     )
-                ).all()
-                if not rows:
-                    break
-                entries = [Entry(self._fields_of(r), r.mac, r.prev_mac) for r in rows]
-                report = verify_chain(
-                    self._hmac_key, entries, start_seq=start_seq, start_prev=start_prev
-                )
-                if not report.ok:
-                    pos = None if report.position is None else report.position + checked
-                    return VerifyReport(
-                        False, checked + report.count, report.problem, report.seq, pos,
-                        report.detail,
-                    )  # fmt: skip
-                checked += report.count
-                assert report.head is not None
-                last = report.head
-                start_seq, start_prev = last.seq + 1, last.mac
-                after = rows[-1].seq
-        if expected is not None:
-            end = last.seq if last is not None else first_seq - 1
-            if end < expected.seq:
-                return VerifyReport(
-                    False, checked, Problem.TRUNCATED, end + 1, checked,
-                    f"chain ends at seq {end}, head row at {expected.seq}",
-                )  # fmt: skip
-            if end > expected.seq:
-                return VerifyReport(
-                    False, checked, Problem.INSERTED, expected.seq + 1, checked,
-                    f"entries after the head row (seq {expected.seq})",
-                )  # fmt: skip
-            if last is not None and last.mac != expected.mac:
-                return VerifyReport(
-                    False, checked, Problem.EDITED, expected.seq, checked - 1,
-                    "last entry differs from the head row",
-                )  # fmt: skip
+                    if not report.ok:
+                        pos = None if report.position is None else report.position + checked
+                        return VerifyReport(
+                            False, checked + report.count, report.problem, report.seq, pos,
+                            report.detail,
+                        )  # fmt: skip
+                    checked += report.count
+                    assert report.head is not None
+                    last = report.head
+                    start_seq, start_prev = last.seq + 1, last.mac
+            finally:
+                if not pending.done():
+                    pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
+        # the head row is the anchor: the chain must end exactly there
+        end = last.seq if last is not None else first_seq - 1
+        if end < expected.seq:
+            return VerifyReport(
+                False, checked, Problem.TRUNCATED, end + 1, checked,
+                f"chain ends at seq {end}, head row at {expected.seq}",
+            )  # fmt: skip
+        if end > expected.seq:
+            return VerifyReport(
+                False, checked, Problem.INSERTED, expected.seq + 1, checked,
+                f"entries after the head row (seq {expected.seq})",
+            )  # fmt: skip
+        if last is not None and not hmac.compare_digest(last.mac, expected.mac):
+            return VerifyReport(
+                False, checked, Problem.EDITED, expected.seq, checked - 1,
+                "last entry differs from the head row",
+            )  # fmt: skip
         return VerifyReport(True, checked, head=last)
 
     async def purge_before(self, s: AsyncSession, at_cutoff: str) -> PurgeResult:

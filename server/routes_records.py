@@ -191,6 +191,26 @@ async def erase_participant(request: web.Request) -> web.Response:
     return reply(ErasureOut.model_validate(report))
 
 
+class LegalHoldIn(Strict):
+    on: bool
+
+
+async def close_case(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    await services(request).cases.close_case(
+        request.match_info["case_id"], me.id, via=_via(request)
+    )
+    return web.Response(status=204)
+
+
+async def legal_hold(request: web.Request, body: LegalHoldIn) -> web.Response:
+    me = await require_mediator(request)
+    await services(request).cases.set_legal_hold(
+        request.match_info["case_id"], me.id, body.on, via=_via(request)
+    )
+    return web.Response(status=204)
+
+
 class SubjectExportOut(Out):
     """Versioned export (format ``palabre-subject-export``); see records.subjects."""
 
@@ -214,6 +234,11 @@ def register_routes(api: Api) -> None:
             response=NoteOut)  # fmt: skip
     api.add("DELETE", f"{base}/notes/{{note_id}}", delete_note, summary="Delete a private note",
             tag=tag, status=204)  # fmt: skip
+    api.add("POST", f"{base}/close", close_case,
+            summary="Close a case (its retention period starts)", tag=tag, status=204)  # fmt: skip
+    api.add("POST", f"{base}/legal-hold", legal_hold,
+            summary="Set or lift a legal hold (suspends purge and erasure)", tag=tag,
+            body=LegalHoldIn, status=204)  # fmt: skip
     api.add("GET", f"{base}/audit", case_audit,
             summary="Audit trail of a case, newest first (?limit=&before=)", tag=tag,
             response=AuditListOut)  # fmt: skip

@@ -69,6 +69,14 @@ async def test_mediator_to_party_link(live_server: LiveServer, browser: Browser)
     await expect(page.locator("h1")).to_have_text("2026-042 — Lefèvre / Garnier — succession")
     await expect(page.locator("#people li")).to_have_count(2)
 
+    # A private note (shown as text, never as HTML) and the case's audit trail.
+    await page.fill("#note-form textarea[name=body]", "<b>Tension</b> sur la maison.")
+    await page.click("#note-form button[type=submit]")
+    await expect(page.locator("#notes .note-body")).to_have_text("<b>Tension</b> sur la maison.")
+    await expect(page.locator("#notes b")).to_have_count(0)
+    await expect(page.locator("#audit-trail tbody tr").first).to_be_visible()
+    await expect(page.locator("#people .export-json")).to_have_count(2)
+
     # Schedule a session.
     await page.fill("input[name=date]", "2030-06-18")
     await page.fill("input[name=time]", "09:30")

@@ -7,10 +7,11 @@ from sqlalchemy import select, update
 
 from records.casefile import ItemKind
 from records.db import Database
-from records.errors import CryptoError, NotFound, Shredded
+from records.errors import Conflict, CryptoError, NotFound, Shredded
 from records.keystore import CASE_SCOPE, participant_scope
 from records.models import CaseItemVersionRow, CaseRow
 from records.service import Records, open_records
+from records.vault import rewrap_all
 from tests.factories import make_case, make_mediator
 
 
@@ -146,3 +147,22 @@ async def test_a_shredded_key_is_a_clear_error(db: Database, records: Records) -
     await records.keystore.shred(case.id)
     with pytest.raises(Shredded, match="erased"):
         await records.casefile.get_item(item.id, actor="t", via="t")
+
+
+async def test_rotation_rewraps_keys_without_touching_ciphertexts(
+    db: Database, records: Records
+) -> None:
+    anne = await make_mediator(db)
+    case = await make_case(db, anne, store=records.cases)
+    async with db.transaction() as s:
+        before = list(await s.scalars(select(CaseItemVersionRow.ciphertext)))
+    old = records.keys.current_kek_id
+    records.keys.rotate()
+    with pytest.raises(Conflict, match="still wraps"):
+        records.keys.retire(old, await records.keystore.get_kek_ids_in_use())
+    assert await rewrap_all(records.keys, records.keystore) == 1
+    records.keys.retire(old, await records.keystore.get_kek_ids_in_use())
+    assert old not in records.keys.kek_ids()
+    async with db.transaction() as s:
+        assert list(await s.scalars(select(CaseItemVersionRow.ciphertext))) == before
+    assert (await records.cases.get_case(case.id, anne.id)).description

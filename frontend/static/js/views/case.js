@@ -29,8 +29,7 @@ export async function showCase(main, caseId) {
     ),
     h('section', { class: 'card' },
       h('h2', {}, t('cases.participants')),
-      h('ul', { class: 'people', id: 'people' }, kase.participants.map((p) =>
-        h('li', {}, h('strong', {}, p.display_name), ` — ${t(`role.${p.role}`)}`, p.email ? ` — ${p.email}` : ''))),
+      h('ul', { class: 'people', id: 'people' }, kase.participants.map((p) => participantItem(kase, p, () => showCase(main, caseId)))),
     ),
     h('section', { class: 'card' },
       h('h2', {}, t('sessions.title')),
@@ -40,6 +39,101 @@ export async function showCase(main, caseId) {
   );
   if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
   else mount(sessionsBox, sessions.map((s) => sessionBlock(s)));
+  main.append(notesSection(caseId), auditSection(kase));
+}
+
+function participantItem(kase, p, refresh) {
+  const base = `/api/cases/${kase.id}/participants/${p.id}`;
+  const report = h('div', { class: 'erasure-report', role: 'status' });
+  const erase = async () => {
+    if (!confirm(t('rights.eraseConfirm', { name: p.display_name }))) return;
+    try {
+      const result = await api('POST', `${base}/erase`);
+      mount(report,
+        h('p', {}, t('rights.erased')), h('ul', {}, result.erased.map((e) => h('li', {}, e))),
+        h('p', {}, t('rights.kept')), h('ul', {}, result.kept.map((k) => h('li', {}, `${k.what} — ${k.why}`))),
+        h('button', { type: 'button', class: 'secondary', onclick: refresh }, t('rights.done')));
+    } catch (err) {
+      mount(report, h('p', { class: 'error' }, t('error.generic')));
+    }
+  };
+  return h('li', { dataset: { participantId: p.id } },
+    h('strong', {}, p.display_name), ` — ${t(`role.${p.role}`)}`, p.email ? ` — ${p.email}` : '',
+    h('span', { class: 'rights' }, ' ',
+      h('a', { class: 'button secondary export-json', href: `${base}/export?format=json`, download: '' }, t('rights.exportJson')), ' ',
+      h('a', { class: 'button secondary export-html', href: `${base}/export?format=html`, download: '' }, t('rights.exportHtml')), ' ',
+      h('button', { type: 'button', class: 'link danger erase-subject', onclick: erase }, t('rights.erase'))),
+    report);
+}
+
+function notesSection(caseId) {
+  const list = h('div', { id: 'notes' });
+  const error = errorBox();
+  const textarea = h('textarea', { name: 'body', rows: 4, maxlength: 20000, required: true });
+  const refresh = async () => {
+    const { notes } = await api('GET', `/api/cases/${caseId}/notes`);
+    if (notes.length === 0) mount(list, h('p', { class: 'empty' }, t('notes.empty')));
+    else mount(list, notes.map((n) => h('article', { class: 'note', dataset: { noteId: n.id } },
+      h('p', { class: 'confidential note-body' }, n.body),
+      h('p', { class: 'muted' }, `${formatDateTime(n.updated_at)} · v${n.version} `,
+        h('button', { type: 'button', class: 'link danger', onclick: async () => {
+          if (!confirm(t('notes.deleteConfirm'))) return;
+          await api('DELETE', `/api/cases/${caseId}/notes/${n.id}`);
+          refresh();
+        } }, t('common.remove'))))));
+  };
+  const form = h('form', { class: 'inline-form', id: 'note-form', onsubmit: async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    try {
+      await api('POST', `/api/cases/${caseId}/notes`, { body: textarea.value });
+      textarea.value = '';
+      refresh();
+    } catch (err) {
+      showError(error, err);
+    }
+  } },
+  field('notes.new', textarea, 'notes.hint'), error,
+  h('button', { type: 'submit', class: 'primary' }, t('notes.add')));
+  refresh();
+  return h('section', { class: 'card', id: 'private-notes' }, h('h2', {}, t('notes.title')), list, form);
+}
+
+function actorName(kase, actor) {
+  const [kind, id] = actor.split(':');
+  if (kind === 'mediator') {
+    const m = kase.mediators.find((x) => x.id === id);
+    return m ? m.display_name : t('audit.mediator');
+  }
+  if (kind === 'participant') {
+    const p = kase.participants.find((x) => x.id === id);
+    return p ? p.display_name : t('audit.participant');
+  }
+  return t('audit.system');
+}
+
+function auditSection(kase) {
+  const body = h('tbody');
+  const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('audit.more'));
+  let before = null;
+  const load = async () => {
+    const query = before ? `?limit=50&before=${before}` : '?limit=50';
+    const page = await api('GET', `/api/cases/${kase.id}/audit${query}`);
+    body.append(...page.entries.map((e) => h('tr', {},
+      h('td', {}, formatDateTime(e.at)), h('td', {}, actorName(kase, e.actor)),
+      h('td', {}, t(`audit.action.${e.action}`) === `audit.action.${e.action}` ? e.action : t(`audit.action.${e.action}`)),
+      h('td', { class: 'muted' }, e.via))));
+    before = page.next_before;
+    more.hidden = !before;
+  };
+  more.addEventListener('click', load);
+  load();
+  return h('section', { class: 'card', id: 'audit-trail' },
+    h('h2', {}, t('audit.title')), h('p', { class: 'hint' }, t('audit.hint')),
+    h('table', { class: 'list audit' },
+      h('thead', {}, h('tr', {}, ['audit.when', 'audit.who', 'audit.what', 'audit.via'].map((k) => h('th', {}, t(k))))),
+      body),
+    more);
 }
 
 function scheduleForm(caseId, done) {
