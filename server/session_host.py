@@ -30,6 +30,17 @@ def mediator_key(mediator_id: str) -> str:
     return MEDIATOR_PREFIX + mediator_id
 
 
+def audit_actor(key: str | None) -> str:
+    """The records convention for who did something: ``mediator:<id>``, ``participant:<id>``."""
+    if key is None:
+        return "system"
+    if key.startswith(MEDIATOR_PREFIX):
+        return "mediator:" + key.removeprefix(MEDIATOR_PREFIX)
+    if key.startswith(PARTICIPANT_PREFIX):
+        return "participant:" + key.removeprefix(PARTICIPANT_PREFIX)
+    return key
+
+
 def participant_id_of(key: str) -> str | None:
     return key.removeprefix(PARTICIPANT_PREFIX) if key.startswith(PARTICIPANT_PREFIX) else None
 
@@ -110,11 +121,11 @@ class CaseFileHost:
         for event in events:
             case_id = self._case_of.get(event.session_id)
             await self._audit.append(
-                actor=event.actor or "system",
+                actor=audit_actor(event.actor),
                 action=event.kind,
                 case_id=case_id,
                 session_id=event.session_id,
-                subject=event.subject,
+                subject=audit_actor(event.subject) if event.subject else None,
                 detail={k: str(v)[:200] for k, v in event.details.items()},
                 via="socket",
             )
