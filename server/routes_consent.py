@@ -16,7 +16,7 @@ from pydantic import Field, StringConstraints
 from records.errors import ErrorCode
 from records.notices import NoticeText
 from server.api import Api, Out, Strict, reply
-from server.context import services
+from server.context import require_mediator, services
 from server.errors import ApiError
 from server.links import MAX_TOKEN_LENGTH
 from server.realtime import NAMESPACE_KEY
@@ -61,6 +61,12 @@ class ConsentIn(Strict):
 
 class ConsentOut(Out):
     consented: bool
+
+
+class PublishIn(Strict):
+    kind: Literal["confidentiality", "privacy"]
+    language: Language
+    body: Annotated[str, StringConstraints(min_length=20, max_length=100_000)]
 
 
 def _notice(n: NoticeText) -> NoticeOut:
@@ -126,10 +132,35 @@ async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
     return reply(ConsentOut(consented=giving), 201)
 
 
+async def publish_notice(request: web.Request, body: PublishIn) -> web.Response:
+    """A new version of a text; earlier versions stay, and consent must be given again."""
+    me = await require_mediator(request)
+    svc = services(request)
+    notice = await svc.records.notices.publish(
+        body.kind, body.language, body.body, published_by=f"mediator:{me.id}"
+    )
+    await svc.records.audit.append(
+        actor=f"mediator:{me.id}",
+        action="notice.publish",
+        case_id=None,
+        session_id=None,
+        subject=f"{notice.kind}:{notice.language}",
+        detail={"version": notice.version, "sha256": notice.sha256},
+        via="api:POST /api/notices",
+    )
+    logger.info("notice %s/%s version %d published", notice.kind, notice.language, notice.version)
+    return reply(_notice(notice), 201)
+
+
 def register_routes(api: Api) -> None:
     api.add(
         "GET", "/api/notices", get_notices, summary="Current confidentiality and privacy texts",
         tag="consent", response=NoticesOut, auth=False,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/notices", publish_notice,
+        summary="Publish a new version of a confidentiality or privacy text", tag="consent",
+        body=PublishIn, response=NoticeOut, status=201,
     )  # fmt: skip
     api.add(
         "POST", "/api/join/consent", record_consent,

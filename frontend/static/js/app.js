@@ -5,6 +5,7 @@ import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 import { showCase } from './views/case.js';
 import { showCaseList, showNewCase } from './views/cases.js';
 import { showLogin, showSetup } from './views/auth.js';
+import { showNotices } from './views/notices.js';
 
 const main = document.getElementById('main');
 const userBox = document.getElementById('user');
@@ -30,6 +31,7 @@ function renderUser() {
   }
   mount(
     userBox,
+    h('a', { href: '/notices', 'data-nav': true, class: 'top-link', id: 'notices-link' }, t('notices.title')),
     h('span', { class: 'user-name' }, me.display_name),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: signOut }, t('auth.signOut')),
   );
@@ -68,6 +70,7 @@ async function route() {
   }
   if (path === '/' || path === '/cases') return showCaseList(main);
   if (path === '/cases/new') return showNewCase(main);
+  if (path === '/notices') return showNotices(main);
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);
   if (match) return showCase(main, match[1]);
   mount(main, h('p', { class: 'notice' }, t('common.notFound')));

@@ -266,4 +266,12 @@ export default {
   'audit.action.permission.refused': "Action refused",
   'audit.action.connection.replaced': "Connection replaced (other tab)",
   'audit.action.consent.declined': "Declined consent",
+  'notices.title': "Information texts",
+  'notices.intro': "The confidentiality undertaking and the privacy notice participants read before entering. Each publication creates a new version; earlier versions are kept, and participants will have to consent again.",
+  'notices.confidentiality': "Confidentiality undertaking",
+  'notices.privacy': "Privacy notice",
+  'notices.current': "Version in force: {version} ({lang})",
+  'notices.published': "Version {version} published.",
+  'notices.publish': "Publish a new version",
+  'notices.publishConfirm': "Publish this new version? Participants will have to consent again.",
 };

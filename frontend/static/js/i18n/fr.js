@@ -266,4 +266,12 @@ export default {
   'audit.action.permission.refused': "Action refusée",
   'audit.action.connection.replaced': "Connexion remplacée (autre onglet)",
   'audit.action.consent.declined': "A refusé de consentir",
+  'notices.title': "Textes d’information",
+  'notices.intro': "L’engagement de confidentialité et la notice de protection des données que lisent les participants avant d’entrer. Chaque publication crée une nouvelle version ; les versions précédentes sont conservées, et les participants devront consentir à nouveau.",
+  'notices.confidentiality': "Engagement de confidentialité",
+  'notices.privacy': "Notice de protection des données",
+  'notices.current': "Version en vigueur : {version} ({lang})",
+  'notices.published': "Version {version} publiée.",
+  'notices.publish': "Publier une nouvelle version",
+  'notices.publishConfirm': "Publier cette nouvelle version ? Les participants devront consentir à nouveau.",
 };
