@@ -57,6 +57,7 @@ class JoinInfo:
     mediator_names: list[str]
     lead_mediator_email: str
     session: ScheduledSession
+    observer_names: list[str]  # parties are asked to agree to their presence
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,14 @@ class ScheduleStore:
                 )
             ).all()
             lead_email = next((m.email for m in meds if m.role == "lead"), "")
+            observers = await s.scalars(
+                select(ParticipantRow.display_name)
+                .where(
+                    ParticipantRow.case_id == case.id,
+                    ParticipantRow.role == ParticipantRole.OBSERVER.value,
+                )
+                .order_by(ParticipantRow.position)
+            )
             return JoinInfo(
                 link=_link(link),
                 participant_name=part.display_name,
@@ -269,6 +278,7 @@ class ScheduleStore:
                 mediator_names=[m.display_name for m in meds],
                 lead_mediator_email=lead_email,
                 session=_session(session),
+                observer_names=list(observers),
             )
 
     async def _own_session(self, s: AsyncSession, session_id: str, mediator_id: str) -> SessionRow:

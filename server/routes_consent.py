@@ -20,7 +20,7 @@ from server.context import require_mediator, services
 from server.errors import ApiError
 from server.links import MAX_TOKEN_LENGTH
 from server.realtime import NAMESPACE_KEY
-from server.session_host import PURPOSES, participant_key
+from server.session_host import OBSERVER_PURPOSE, PURPOSES, participant_key
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,9 @@ class ShownVersions(Strict):
 class Decisions(Strict):
     mediation: Decision
     privacy: Decision
+    observer: Decision | None = Field(
+        default=None, description="Presence of the case's observers; asked when there are any"
+    )
 
 
 class ConsentIn(Strict):
@@ -103,6 +106,9 @@ async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
     ):
         raise ApiError(409, ErrorCode.CONFLICT, "the texts were updated: please read them again")
     giving = body.decisions.mediation == "given" and body.decisions.privacy == "given"
+    asks_observer = bool(info.observer_names) and info.link.role.value == "party"
+    if asks_observer and giving and body.decisions.observer is None:
+        raise ApiError(400, ErrorCode.VALIDATION, "decisions.observer: say whether you agree")
     if giving and len(body.typed_name) < 2:
         raise ApiError(400, ErrorCode.VALIDATION, "typed_name: type your name to confirm")
     mechanism = {
@@ -121,6 +127,19 @@ async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
             text_sha256=text.sha256,
             language=body.language,
             mechanism=mechanism,
+            typed_name=body.typed_name or None,
+        )
+    if asks_observer and body.decisions.observer is not None:
+        text = texts["confidentiality"]
+        await svc.records.consent.record(
+            session_id=session_id,
+            participant_id=pid,
+            purpose=OBSERVER_PURPOSE,
+            decision=body.decisions.observer,
+            text_version=text.version,
+            text_sha256=text.sha256,
+            language=body.language,
+            mechanism={**mechanism, "observers": ", ".join(info.observer_names)[:200]},
             typed_name=body.typed_name or None,
         )
     hub = request.app[NAMESPACE_KEY].hub

@@ -30,6 +30,7 @@ class JoinOut(Out):
     timezone: str
     duration_minutes: int
     contact_email: str
+    observers: list[str]
 
 
 class JoinErrorDetail(Out):
@@ -66,6 +67,7 @@ async def resolve_link(request: web.Request, body: JoinIn) -> web.Response:
             timezone=session.timezone,
             duration_minutes=session.duration_minutes,
             contact_email=info.lead_mediator_email,
+            observers=info.observer_names,
         )
     )
 

@@ -19,6 +19,8 @@ PARTICIPANT_PREFIX = "p-"
 MEDIATOR_PREFIX = "m-"
 # The two things a participant agrees to, each against its own versioned text.
 PURPOSES = {"mediation": "confidentiality", "privacy": "privacy"}
+# Each party's agreement to the presence of the case's observers (trainees, co-mediation).
+OBSERVER_PURPOSE = "observer_presence"
 LANGUAGES = ("fr", "en")
 
 
@@ -95,6 +97,17 @@ class CaseFileHost:
             if entry is None or entry.decision != "given":
                 return False
             if versions.get((kind, entry.language)) != entry.text_version:
+                return False
+        return True
+
+    async def observers_allowed(self, session_id: str) -> bool:
+        """Every party of the session agreed to the presence of observers."""
+        roster = await self._schedule.get_roster(session_id)
+        for pid, _name, role in roster.participants:
+            if role.value != "party":
+                continue
+            entry = (await self._consent.current(session_id, pid)).get(OBSERVER_PURPOSE)
+            if entry is None or entry.decision != "given":
                 return False
         return True
 

@@ -181,6 +181,11 @@ class LiveHub:
         live = self._live.get(identity.session_id)
         return live is not None and live.session.can_publish(identity.key)
 
+    def role_of(self, session_id: str, key: str) -> str | None:
+        live = self._live.get(session_id)
+        entry = None if live is None else live.roster.get(key)
+        return None if entry is None else entry.role
+
     def has_consented(self, identity: Identity) -> bool:
         live = self._live.get(identity.session_id)
         return live is not None and live.session.participant(identity.key).consented

@@ -196,6 +196,13 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_lobby_admit(self, sid: str, data: Any) -> Ack:
         target = parse(KeyRef, data).key
+        identity = self._identity(sid)
+        if self.hub.role_of(identity.session_id, target) == "observer" and not (
+            await self._host.observers_allowed(identity.session_id)
+        ):
+            raise SignalingError(
+                ErrorCode.FORBIDDEN, "an observer needs the agreement of every party"
+            )
         await self._do(sid, lambda s, k: s.admit(k, target))
         return ok()
 

@@ -46,6 +46,10 @@ class SessionHost(Protocol):
         """Whether ``key`` gave every required consent for ``version``, not withdrawn."""
         ...
 
+    async def observers_allowed(self, session_id: str) -> bool:
+        """Whether every party agreed to the presence of observers."""
+        ...
+
     async def withdraw_consent(self, session_id: str, key: str, user_agent: str) -> None:
         """Write the withdrawal entries in the consent log."""
         ...

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import MEDIATOR_EMAIL, MEDIATOR_PASSWORD, LiveServer
+from tests.e2e.conftest import ARTIFACTS, MEDIATOR_EMAIL, MEDIATOR_PASSWORD, LiveServer
 
 STATS = """
 async () => {
@@ -36,7 +36,9 @@ async def new_page(browser: Browser, *, phone: bool = False) -> tuple[BrowserCon
     return context, page
 
 
-async def party_reaches_lobby(page: Page, server: LiveServer, token: str, name: str) -> None:
+async def party_reaches_lobby(
+    page: Page, server: LiveServer, token: str, name: str, shots: str | None = None
+) -> None:
     """Join page, consent (both purposes, typed name), device check, waiting room."""
     await page.goto(f"{server.url}/join#{token}")
     await page.click("#continue")
@@ -46,8 +48,13 @@ async def party_reaches_lobby(page: Page, server: LiveServer, token: str, name: 
     await page.check("#privacy-ok")
     await expect(accept).to_be_disabled()  # the name is still missing
     await page.fill("#typed-name", name)
+    if shots:
+        await page.screenshot(path=str(ARTIFACTS / f"{shots}-consent.png"), full_page=True)
     await accept.click()
     await expect(page.locator("#device-check")).to_be_visible(timeout=15000)
+    await expect(page.locator("#enter")).to_be_enabled()
+    if shots:
+        await page.screenshot(path=str(ARTIFACTS / f"{shots}-devices.png"))
     await page.click("#enter")
     await expect(page.locator("#lobby")).to_be_visible()
 

@@ -31,7 +31,9 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
     await mediator_opens_room(claire, live_server, session_id)
     _, alice = await new_page(browser)
     _, bruno = await new_page(browser)
-    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await party_reaches_lobby(
+        alice, live_server, tokens["Alice Martin"], "Alice Martin", shots="party"
+    )
     await expect(claire.locator("#waiting-count")).to_have_text("1")
     await claire.screenshot(path=str(ARTIFACTS / "caucus-1-lobby.png"))
     await admit(claire, alice, "Alice Martin")

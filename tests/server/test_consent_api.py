@@ -122,3 +122,26 @@ async def test_only_mediators_publish_texts(new_client: Any) -> None:
         "/api/notices", {"kind": "privacy", "language": "fr", "body": "x" * 40}
     )
     assert response.status == 401
+
+
+async def test_parties_are_asked_about_the_cases_observers(
+    server: TestServer, anne: Api, new_client: Any, link: dict[str, Any]
+) -> None:
+    response = await anne.post(
+        f"/api/cases/{link['case']['id']}/participants",
+        {"display_name": "Stagiaire Dubois", "role": "observer"},
+    )
+    assert response.status == 201
+    party: Api = await new_client()
+    info = await (await party.post("/api/join", {"token": link["token"]})).json()
+    assert info["observers"] == ["Stagiaire Dubois"]
+    shown = await texts(party)
+    body = consent_body(link["token"], shown)
+    assert (await party.post("/api/join/consent", body)).status == 400  # must answer
+    body["decisions"]["observer"] = "declined"
+    assert (await party.post("/api/join/consent", body)).status == 201
+    pid = link["case"]["participants"][0]["id"]
+    entries = await server.app[SERVICES].records.consent.current(link["session"]["id"], pid)
+    assert entries["observer_presence"].decision == "declined"
+    assert entries["observer_presence"].mechanism["observers"] == "Stagiaire Dubois"
+    assert entries["mediation"].decision == "given"  # declining an observer is not leaving

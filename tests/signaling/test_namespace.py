@@ -148,11 +148,16 @@ async def until(predicate: Callable[[], bool], within: float = 3.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def consent(world: World, name: str, decision: str = "given") -> None:
+async def consent(
+    world: World, name: str, decision: str = "given", *, observer: bool = True
+) -> None:
     """What the join page records: both purposes against the current French texts."""
     records = world.svc.records
     pid = next(p.id for p in world.case.participants if p.display_name == name)
-    for purpose, kind in (("mediation", "confidentiality"), ("privacy", "privacy")):
+    purposes = [("mediation", "confidentiality"), ("privacy", "privacy")]
+    if observer:
+        purposes.append(("observer_presence", "confidentiality"))
+    for purpose, kind in purposes:
         text = await records.notices.current(kind, "fr")  # type: ignore[arg-type]
         await records.consent.record(
             session_id=world.session.id,
@@ -314,6 +319,20 @@ async def test_removed_participant_cannot_come_back(
     await until(lambda: not marc.sio.connected)
     code = await clients().refused(world, {"token": world.tokens["Marc Durand"]})
     assert code == "link_revoked"
+
+
+async def test_an_observer_needs_every_partys_agreement(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne = await mediator(world, clients)
+    await admitted(world, clients, anne, "Jeanne Dupont")
+    await consent(world, "Marc Durand", observer=False)
+    await enter(world, clients, "Olivia Observer")
+    olivia = key(world, "Olivia Observer")
+    ack = await anne.call("lobby:admit", {"key": olivia})
+    assert ack["error"]["code"] == "forbidden"
+    await consent(world, "Marc Durand")  # Marc now agrees too
+    assert (await anne.call("lobby:admit", {"key": olivia}))["ok"]
 
 
 async def test_mediator_mutes_a_participant(world: World, clients: Callable[[], Client]) -> None:

@@ -18,10 +18,19 @@ export async function showConsent(main, token, info, { onDone }) {
   const name = h('input', { id: 'typed-name', name: 'typed_name', maxlength: 120, autocomplete: 'name' });
   const accept = h('button', { type: 'button', class: 'primary', id: 'consent-accept', disabled: true }, t('consent.accept'));
   const decline = h('button', { type: 'button', class: 'secondary', id: 'consent-decline' }, t('consent.decline'));
+  const asksObserver = info.role === 'party' && info.observers.length > 0;
+  const observerChoice = () => document.querySelector('input[name=observer]:checked')?.value;
   const refresh = () => {
     const ticked = document.getElementById('confidentiality-ok')?.checked && document.getElementById('privacy-ok')?.checked;
-    accept.disabled = !(ticked && name.value.trim().length >= 2);
+    accept.disabled = !(ticked && name.value.trim().length >= 2 && (!asksObserver || observerChoice()));
   };
+  const observerBlock = asksObserver
+    ? h('fieldset', { class: 'notice-text', id: 'observer' },
+      h('legend', {}, t('consent.observerTitle')),
+      h('p', {}, t('consent.observerBody', { names: info.observers.join(', ') })),
+      h('label', { class: 'check' }, h('input', { type: 'radio', name: 'observer', value: 'given', id: 'observer-yes', onchange: refresh }), ' ', t('consent.observerYes')),
+      h('label', { class: 'check' }, h('input', { type: 'radio', name: 'observer', value: 'declined', id: 'observer-no', onchange: refresh }), ' ', t('consent.observerNo')))
+    : null;
   name.addEventListener('input', refresh);
   mount(main, h('div', { class: 'card consent', id: 'consent-step' },
     h('p', { class: 'eyebrow' }, t('consent.step')),
@@ -29,6 +38,7 @@ export async function showConsent(main, token, info, { onDone }) {
     h('p', {}, t('consent.intro')),
     noticeBlock('confidentiality', 'consent.confidentialityTitle', notices.confidentiality, 'consent.confidentialityCheck', refresh),
     noticeBlock('privacy', 'consent.privacyTitle', notices.privacy, 'consent.privacyCheck', refresh),
+    observerBlock,
     h('div', { class: 'field' }, h('label', { for: 'typed-name' }, t('consent.typeName', { name: info.participant_name })), name),
     error,
     h('div', { class: 'actions' }, accept, decline),
@@ -42,7 +52,7 @@ export async function showConsent(main, token, info, { onDone }) {
         token,
         language: language(),
         shown: { confidentiality: notices.confidentiality.version, privacy: notices.privacy.version },
-        decisions: { mediation: decision, privacy: decision },
+        decisions: { mediation: decision, privacy: decision, ...(asksObserver && given ? { observer: observerChoice() } : {}) },
         typed_name: name.value.trim(),
       });
       onDone(result.consented);

@@ -274,4 +274,9 @@ export default {
   'notices.published': "Version {version} published.",
   'notices.publish': "Publish a new version",
   'notices.publishConfirm': "Publish this new version? Participants will have to consent again.",
+  'consent.observerTitle': "Presence of an observer",
+  'consent.observerBody': "The mediator proposes that {names} attend the session as an observer (a trainee mediator or co-mediation), bound by the same confidentiality. Their presence is possible only if every party agrees; your answer does not change your own participation.",
+  'consent.observerYes': "I agree to their presence",
+  'consent.observerNo': "I do not agree to their presence",
+  'room.error.forbidden_observer': "An observer may enter only with every party’s agreement.",
 };
