@@ -6,6 +6,8 @@ their sign-in cookie and the session id (``auth: {session_id}``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -100,6 +102,19 @@ def aiortc_relay(config: Config) -> RelayFactory:
     return lambda on_offer: Relay(relay_config(config), on_offer)
 
 
+async def _close_redis_manager(manager: Any) -> None:
+    """python-socketio's Redis manager has no close(): stop its listener and connections."""
+    listener = getattr(manager, "thread", None)
+    if isinstance(listener, asyncio.Task):
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+    for name in ("pubsub", "redis"):
+        connection = getattr(manager, name, None)
+        if connection is not None:
+            await connection.aclose()
+
+
 def attach_realtime(
     app: web.Application,
     config: Config,
@@ -126,6 +141,9 @@ def attach_realtime(
     async def close_relay(_app: web.Application) -> None:
         await namespace.hub.close()
         await namespace.relay.close()
+        await sio.shutdown()
+        if manager is not None:
+            await _close_redis_manager(manager)
 
     app.on_shutdown.append(close_relay)
     return sio, namespace
