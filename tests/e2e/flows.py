@@ -25,9 +25,27 @@ async () => {
 """
 
 
+# Headless Chromium has no screen to capture: a moving canvas stands in for one.
+FAKE_SCREEN = """
+navigator.mediaDevices.getDisplayMedia = async () => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 360;
+  const g = canvas.getContext('2d');
+  let n = 0;
+  setInterval(() => {
+    g.fillStyle = `hsl(${(n++ * 7) % 360}, 60%, 50%)`;
+    g.fillRect(0, 0, 640, 360);
+  }, 66);
+  return canvas.captureStream(15);
+};
+"""
+
+
 async def new_page(browser: Browser, *, phone: bool = False) -> tuple[BrowserContext, Page]:
     size = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 800}
     context = await browser.new_context(locale="fr-FR", viewport=size)
+    await context.add_init_script(FAKE_SCREEN)
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -34,6 +34,16 @@ async def test_three_participants_see_and_hear_each_other(
         await wait_for_flowing(page, videos=2, audios=2)
     await claire.screenshot(path=str(ARTIFACTS / "room-mediator.png"))
 
+    # The mediator shares a screen: both parties decode it as a third video, then it stops.
+    await claire.click("#toggle-screen")
+    for page in parties.values():
+        await expect(page.locator(".tile.screen")).to_have_count(1, timeout=10000)
+        await wait_for_flowing(page, videos=3, audios=2)
+    await parties["Alice Martin"].screenshot(path=str(ARTIFACTS / "room-screen-share.png"))
+    await claire.click("#toggle-screen")
+    for page in parties.values():
+        await expect(page.locator(".tile.screen")).to_have_count(0, timeout=10000)
+
     # Bruno leaves: the others lose his tile within 5 s.
     bruno = parties["Bruno Petit"]
     await bruno.click("#leave")

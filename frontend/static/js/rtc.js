@@ -30,9 +30,11 @@ export class RelayConnection {
     return run;
   }
 
+  // Each published track gets its own send-only m-line: pc.addTrack() would recycle
+  // one of the receiving transceivers the relay created, mixing two streams on one m-line.
   addTrack(track, stream, label) {
     this.labels.set(track, label);
-    return this.pc.addTrack(track, stream);
+    return this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }).sender;
   }
 
   removeSender(sender) {
