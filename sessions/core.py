@@ -78,6 +78,10 @@ class SessionCore:
         audio = frozenset() if pid in self._held["audio"] else self.rooms.audible_to(pid)
         return MediaAudience(video, audio)
 
+    def held(self, pid: str) -> frozenset[str]:
+        """The kinds ("audio", "video") a mediator stopped for ``pid``, until ``pid`` reopens."""
+        return frozenset(kind for kind, pids in self._held.items() if pid in pids)
+
     def audible_to(self, pid: str) -> frozenset[str]:
         """Who hears ``pid`` (the relay forwards ``pid``'s audio to them)."""
         return self.audience(pid).audio

@@ -61,6 +61,7 @@ class _Live:
     sids: dict[str, str] = field(default_factory=dict)  # key -> current connection
     media: dict[str, Media] = field(default_factory=dict)
     relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
+    paused: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> kinds stopped
     views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
     ended: bool = False
 
@@ -292,6 +293,19 @@ class LiveHub:
                 assert want is not None
                 await self._relay.set_room(pid, want)
                 live.relay_rooms[key] = want
+        await self._sync_paused(live)
+
+    async def _sync_paused(self, live: _Live) -> None:
+        """A mediator's mute or camera stop holds at the relay until the person reopens it."""
+        for key in sorted(live.relay_rooms):
+            held = live.session.held(key)
+            if held != live.paused.get(key, frozenset()):
+                pid = f"{live.session.session_id}.{key}"
+                for kind in ("audio", "video"):
+                    await self._relay.set_paused(pid, kind, kind in held)
+                live.paused[key] = held
+        for key in [k for k in live.paused if k not in live.relay_rooms]:
+            del live.paused[key]
 
     def _member(self, live: _Live, key: str) -> dict[str, Any]:
         entry = live.roster[key]

@@ -103,6 +103,7 @@ class _Published:
         self.last_pli = -1e9
         self.last_remb = -1e9
         self.packets_in = 0
+        self.paused = False  # a mediator stopped this kind: nothing is forwarded
 
     @property
     def key(self) -> tuple[str, str]:
@@ -149,6 +150,7 @@ class _Participant:
     labels: dict[str, str] = field(default_factory=dict)
     slots: list[_Slot] = field(default_factory=list)
     extmap: dict[str, int] = field(default_factory=dict)  # header extension ids the client uses
+    paused_kinds: set[str] = field(default_factory=set)  # stopped by a mediator
 
 
 class Relay:
@@ -286,6 +288,21 @@ class Relay:
         except Exception as exc:
             raise BadCandidateError("ICE candidate rejected") from exc
 
+    async def set_paused(self, participant_id: str, kind: str, paused: bool) -> None:
+        """Stop (or resume) forwarding a publisher's audio or video, whatever its page does."""
+        if kind not in ("audio", "video"):
+            raise RelayError(f"unknown kind {kind!r}", ErrorCode.VALIDATION)
+        participant = self._get(participant_id)
+        if paused:
+            participant.paused_kinds.add(kind)
+        else:
+            participant.paused_kinds.discard(kind)
+        for published in participant.published.values():
+            if published.kind == kind and published.paused != paused:
+                published.paused = paused
+                if not paused and kind == "video":
+                    self._request_keyframe(published, force=True)
+
     async def set_room(self, participant_id: str, room_id: str) -> None:
         """Move a participant; forwarding across rooms stops before this returns."""
         _check_id(room_id, "room id")
@@ -397,6 +414,7 @@ class Relay:
             published = participant.published.get(mid)
             if published is None:
                 published = _Published(participant, mid, section.kind, labels[mid], transceiver)
+                published.paused = section.kind in participant.paused_kinds
                 participant.published[mid] = published
                 hooks.intercept_rtp(transceiver.receiver, self._packet_handler(published))
                 logger.info(
@@ -583,7 +601,7 @@ class Relay:
                     slot.waiting_keyframe = published.kind == "video"
             published.ssrc = packet.ssrc
         published.packets_in += 1
-        if not published.outputs:
+        if not published.outputs or published.paused:
             return clock_rate
         is_video = published.kind == "video"
         keyframe = is_video and vp8_keyframe_start(payload)

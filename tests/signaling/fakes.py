@@ -17,6 +17,7 @@ class FakeRelay:
         self.calls: list[tuple[str, str]] = []
         self.on_offer: Callable[[str, str], Awaitable[None]] | None = None
         self.closed = False
+        self.paused: dict[tuple[str, str], bool] = {}
 
     async def join(self, participant_id: str, room_id: str) -> None:
         self.calls.append(("join", participant_id))
@@ -40,6 +41,9 @@ class FakeRelay:
 
     async def set_room(self, participant_id: str, room_id: str) -> None:
         self.rooms[participant_id] = room_id
+
+    async def set_paused(self, participant_id: str, kind: str, paused: bool) -> None:
+        self.paused[(participant_id, kind)] = paused
 
     async def leave(self, participant_id: str) -> None:
         self.calls.append(("leave", participant_id))

@@ -341,7 +341,10 @@ async def test_mediator_mutes_a_participant(world: World, clients: Callable[[], 
     assert (await anne.call("participant:mute", {"key": key(world, "Jeanne Dupont")}))["ok"]
     await until(lambda: bool(jeanne.seen("media:stop")))
     assert jeanne.seen("media:stop")[0]["kind"] == "audio"
+    rid = f"{world.session.id}.{key(world, 'Jeanne Dupont')}"
+    assert world.relay.paused[(rid, "audio")] is True  # held at the relay, whatever her page does
     assert (await jeanne.call("media:reopen", {"audio": True, "video": True}))["ok"]
+    assert world.relay.paused[(rid, "audio")] is False
 
 
 async def test_withdrawing_consent_leaves_the_room(

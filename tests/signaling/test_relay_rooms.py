@@ -72,3 +72,23 @@ async def test_moving_to_caucus_stops_and_restarts_forwarding(
         within=10,
     )
     assert not harness.errors
+
+
+async def test_a_paused_publisher_is_not_forwarded_until_resumed(
+    relay: Relay, harness: Harness
+) -> None:
+    alice, bob = (harness.add(Client(pid)) for pid in ("alice", "bob"))
+    for client in (alice, bob):
+        await client.connect(relay, "plenary")
+    assert await wait_for(lambda: bob.count("alice", "microphone") > 3, within=15)
+
+    await relay.set_paused("alice", "audio", True)  # the mediator muted her
+    await asyncio.sleep(0.5)
+    quiet_from = time.monotonic()
+    await asyncio.sleep(1.0)
+    assert bob.count("alice", "microphone", since=quiet_from) == 0
+    assert bob.count("alice", "camera", since=quiet_from) > 5  # video still flows
+
+    await relay.set_paused("alice", "audio", False)
+    back = time.monotonic()
+    assert await wait_for(lambda: bob.count("alice", "microphone", since=back) > 3, within=5)
