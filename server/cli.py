@@ -311,6 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # aioice and aiortc log ICE candidates (IP addresses) at INFO, aiosqlite SQL parameters
+    # at DEBUG: personal data stays out of the logs.
+    for noisy in ("aioice", "aiortc", "aiosqlite"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)

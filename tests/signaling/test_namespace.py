@@ -463,3 +463,20 @@ async def test_relay_offers_reach_only_their_participant(
     await until(lambda: bool(jeanne.seen("rtc:offer")))
     await asyncio.sleep(0.1)
     assert marc.seen("rtc:offer") == []
+
+
+async def test_logs_carry_ids_never_names_or_contents(
+    world: World, clients: Callable[[], Client], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")  # as `palabre serve` runs, with our own packages at DEBUG
+    for package in ("server", "signaling", "sessions", "records"):
+        caplog.set_level("DEBUG", logger=package)
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")], "label": "Aparté"})
+    await jeanne.call("rtc:offer", {"sdp": SDP})
+    await anne.call("caucus:return_all", {})
+    text = caplog.text
+    assert "session" in text  # the flow did log
+    for secret in ("Jeanne", "Dupont", "jeanne@example.org", "Anne", "Aparté", "v=0"):
+        assert secret not in text, secret
