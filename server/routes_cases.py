@@ -78,45 +78,18 @@ class CaseOut(CaseSummaryOut):
 
 
 def participant_out(p: Participant) -> ParticipantOut:
-    return ParticipantOut(id=p.id, display_name=p.display_name, email=p.email, role=p.role)
+    return ParticipantOut.model_validate(p, from_attributes=True)
 
 
 def case_out(c: Case) -> CaseOut:
-    return CaseOut(
-        id=c.id,
-        reference=c.reference,
-        title=c.title,
-        public_title=c.public_title,
-        mediation_type=c.mediation_type,
-        status=c.status,
-        created_at=c.created_at,
-        description=c.description,
-        participants=[participant_out(p) for p in c.participants],
-        mediators=[
-            MediatorOut(id=m.id, display_name=m.display_name, email=m.email, role=m.role)
-            for m in c.mediators
-        ],
-    )
+    return CaseOut.model_validate(c, from_attributes=True)
 
 
 async def list_cases(request: web.Request) -> web.Response:
     me = await require_mediator(request)
     cases = await services(request).cases.list_cases(me.id)
-    return reply(
-        CaseListOut(
-            cases=[
-                CaseSummaryOut(
-                    id=c.id,
-                    reference=c.reference,
-                    title=c.title,
-                    mediation_type=c.mediation_type,
-                    status=c.status,
-                    created_at=c.created_at,
-                )
-                for c in cases
-            ]
-        )
-    )
+    summaries = [CaseSummaryOut.model_validate(c, from_attributes=True) for c in cases]
+    return reply(CaseListOut(cases=summaries))
 
 
 async def create_case(request: web.Request, body: CaseIn) -> web.Response:
