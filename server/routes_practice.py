@@ -241,7 +241,14 @@ def _people(case: Case) -> list[NamedPerson]:
 
 
 async def _reviewed(request: web.Request) -> tuple[Case, CaseOutcome, AnonymisedText, str]:
-    case, me = await _case_and_me(request)
+    me = await require_mediator(request)
+    return await _reviewed_case(request, request.match_info["case_id"], me.id)
+
+
+async def _reviewed_case(
+    request: web.Request, case_id: str, me: str
+) -> tuple[Case, CaseOutcome, AnonymisedText, str]:
+    case = await services(request).cases.get_case(case_id, me, via=_via(request))
     outcomes = services(request).records.outcomes
     outcome = await outcomes.get_outcome(case.id, me)
     text = await outcomes.get_summary(case.id, me, via=_via(request))
@@ -333,6 +340,59 @@ async def export_summary(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
+def _filters(request: web.Request) -> tuple[int | None, MediationType | None]:
+    year = _int_query(request, "year", None, 2000, 2100)
+    raw_type = request.query.get("type") or None
+    try:
+        return year, MediationType(raw_type) if raw_type else None
+    except ValueError:
+        raise ApiError(400, ErrorCode.VALIDATION, "unknown type of mediation") from None
+
+
+async def export_summaries(request: web.Request) -> web.Response:
+    """Every confirmed anonymised summary of my closed cases (?year=&type=), for a report."""
+    me = await require_mediator(request)
+    fmt = request.query.get("format", "json")
+    if fmt not in {"json", "csv"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or csv")
+    year, mediation_type = _filters(request)
+    records = services(request).records
+    closed = await records.outcomes.list_closed(me.id, year=year, mediation_type=mediation_type)
+    now = records.clock()
+    docs = []
+    skipped = 0
+    for item in closed:
+        if item.confirmed_at is None:
+            skipped += 1
+            continue
+        case, outcome, result, _ = await _reviewed_case(request, item.case_id, me.id)
+        docs.append(_document(outcome, result, now))
+        await records.audit.append(
+            actor=f"mediator:{me.id}", action="summary.export", case_id=case.id,
+            session_id=None, subject=None, via=_via(request),
+            detail={"format": fmt, "version": 1, "bulk": True,
+                    "replacements": len(result.replacements)},
+        )  # fmt: skip
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "csv":
+        headers["Content-Disposition"] = 'attachment; filename="palabre-summaries.csv"'
+        return web.Response(
+            text=summary_csv(docs), content_type="text/csv", charset="utf-8", headers=headers
+        )
+    headers["Content-Disposition"] = 'attachment; filename="palabre-summaries.json"'
+    body = {
+        "format": "palabre-case-summaries", "version": 1,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "filters": {"year": year, "type": mediation_type.value if mediation_type else None},
+        "skipped_unconfirmed": skipped, "summaries": docs,
+    }  # fmt: skip
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False, indent=2),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
 async def list_places(request: web.Request) -> web.Response:
     await require_mediator(request)
     return reply(
@@ -349,13 +409,9 @@ async def practice_stats(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "json")
     if fmt not in {"json", "csv"}:
         raise ApiError(400, ErrorCode.VALIDATION, "format must be json or csv")
-    year = _int_query(request, "year", None, 2000, 2100)
+    year, mediation_type = _filters(request)
     k = _int_query(request, "k", DEFAULT_K, MIN_K, MAX_K)
-    raw_type = request.query.get("type") or None
-    try:
-        mediation_type = MediationType(raw_type) if raw_type else None
-    except ValueError:
-        raise ApiError(400, ErrorCode.VALIDATION, "unknown type of mediation") from None
+    raw_type = mediation_type.value if mediation_type else None
     svc = services(request)
     outcomes = svc.records.outcomes
     everything = await outcomes.list_closed(me.id)
@@ -403,6 +459,9 @@ def register_routes(api: Api) -> None:
     api.add("GET", f"{base}/summary/export", export_summary, tag=tag,
             summary="Export the confirmed anonymised summary (?format=json|csv|html); audited",
             response=None)  # fmt: skip
+    api.add("GET", "/api/practice/summaries", export_summaries, tag=tag, response=None,
+            summary="Every confirmed anonymised summary of my closed cases "
+            "(?year=&type=&format=json|csv); each one audited")  # fmt: skip
     api.add("GET", "/api/practice/places", list_places, tag=tag, response=PlacesOut,
             summary="French départements and their regions")  # fmt: skip
     api.add("GET", "/api/practice/stats", practice_stats, tag=tag, response=StatsOut,

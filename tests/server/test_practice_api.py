@@ -159,3 +159,36 @@ async def test_court_report_says_only_whether_an_agreement_was_reached(anne: Api
     html = await (await anne.get(f"/api/cases/{case['id']}/court-report")).text()
     assert "RG 25/777" in html and "sont parvenues à un accord" in html
     assert "ne sont pas" not in html and "Médiatrice" not in html
+
+
+async def test_openapi_describes_the_practice_routes(anne: Api) -> None:
+    doc = await (await anne.get("/api/openapi.json")).json()
+    for path in (
+        "/api/cases/{case_id}/closing", "/api/cases/{case_id}/court-report",
+        "/api/cases/{case_id}/summary/review", "/api/cases/{case_id}/summary/export",
+        "/api/practice/stats", "/api/practice/places",
+    ):  # fmt: skip
+        assert path in doc["paths"], path
+    assert "ClosingIn" in doc["components"]["schemas"]
+
+
+async def test_bulk_export_of_confirmed_summaries(anne: Api, bob: Api) -> None:
+    first = await create_case(anne)
+    second = await create_case(anne, reference="2026-032", mediation_type="family")
+    await close(anne, first["id"])
+    await close(anne, second["id"])
+    url = f"/api/cases/{first['id']}/summary/review"
+    assert (await put(anne, url, {"edits": [], "confirm": True})).status == 200
+    body = json.loads(await (await anne.get("/api/practice/summaries")).text())
+    assert body["format"] == "palabre-case-summaries" and body["skipped_unconfirmed"] == 1
+    assert len(body["summaries"]) == 1
+    assert "Jeanne" not in json.dumps(body, ensure_ascii=False)
+    rows = list(
+        csv.reader(io.StringIO(await (await anne.get("/api/practice/summaries?format=csv")).text()))
+    )
+    assert len(rows) == 2
+    empty = json.loads(await (await bob.get("/api/practice/summaries")).text())
+    assert empty["summaries"] == [] and empty["skipped_unconfirmed"] == 0
+    audit = await (await anne.get(f"/api/cases/{first['id']}/audit?limit=200")).json()
+    bulk = [e for e in audit["entries"] if e["action"] == "summary.export"]
+    assert len(bulk) == 2 and all(e["detail"]["bulk"] for e in bulk)

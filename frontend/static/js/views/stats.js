@@ -59,15 +59,17 @@ function countTable(table) {
       k: table.k, values: table.merged_into_other.map((v) => valueLabel(table.dimension, v)).join(', '),
     })));
   }
+  const share = (n) => (table.total ? `${Math.round((100 * n) / table.total)} %` : '');
   const rows = Object.entries(table.counts).map(([value, n]) =>
-    h('tr', {}, h('td', {}, valueLabel(table.dimension, value)), h('td', { class: 'num' }, String(n))));
+    h('tr', {}, h('td', {}, valueLabel(table.dimension, value)), h('td', { class: 'num' }, String(n)),
+      h('td', { class: 'num muted' }, share(n))));
   return h('section', { class: 'card stat', dataset: { dimension: table.dimension } },
     h('h2', {}, t(`dimension.${table.dimension}`)),
     rows.length ? h('div', { class: 'stat-body' },
       h('table', { class: 'list counts' },
-        h('thead', {}, h('tr', {}, h('th', {}, t('stats.value')), h('th', { class: 'num' }, t('stats.cases')))),
+        h('thead', {}, h('tr', {}, h('th', {}, t('stats.value')), h('th', { class: 'num' }, t('stats.cases')), h('th', { class: 'num' }, t('stats.share')))),
         h('tbody', {}, rows),
-        table.total !== null ? h('tfoot', {}, h('tr', {}, h('th', {}, t('stats.total')), h('th', { class: 'num' }, String(table.total)))) : null),
+        table.total !== null ? h('tfoot', {}, h('tr', {}, h('th', {}, t('stats.total')), h('th', { class: 'num' }, String(table.total)), h('th', { class: 'num' }, '100 %'))) : null),
       barChart(table.dimension, table.counts)) : null,
     notes);
 }
@@ -116,6 +118,10 @@ export async function showStats(main, params = new URLSearchParams(location.sear
   exportQuery.set('download', '1');
   const csvQuery = new URLSearchParams(exportQuery);
   csvQuery.set('format', 'csv');
+  const summariesQuery = new URLSearchParams(query);
+  summariesQuery.delete('k');
+  const summariesCsv = new URLSearchParams(summariesQuery);
+  summariesCsv.set('format', 'csv');
   mount(main,
     h('p', {}, h('a', { href: '/cases', 'data-nav': true }, `← ${t('cases.title')}`)),
     h('div', { class: 'page-head' }, h('h1', {}, t('stats.title'))),
@@ -125,7 +131,10 @@ export async function showStats(main, params = new URLSearchParams(location.sear
       data.cases === null ? t('stats.tooFew', { k: data.k }) : t('stats.count', { n: data.cases })),
     h('p', { class: 'exports' },
       h('a', { class: 'button secondary', id: 'stats-csv', href: `/api/practice/stats?${csvQuery}`, download: 'palabre-statistics.csv' }, t('stats.exportCsv')), ' ',
-      h('a', { class: 'button secondary', id: 'stats-json', href: `/api/practice/stats?${exportQuery}`, download: 'palabre-statistics.json' }, t('stats.exportJson'))),
+      h('a', { class: 'button secondary', id: 'stats-json', href: `/api/practice/stats?${exportQuery}`, download: 'palabre-statistics.json' }, t('stats.exportJson')), ' ',
+      h('a', { class: 'button secondary', id: 'summaries-json', href: `/api/practice/summaries?${summariesQuery}`, download: 'palabre-summaries.json' }, t('stats.summariesJson')), ' ',
+      h('a', { class: 'button secondary', id: 'summaries-csv', href: `/api/practice/summaries?${summariesCsv}`, download: 'palabre-summaries.csv' }, t('stats.summariesCsv'))),
+    h('p', { class: 'hint' }, t('stats.summariesHint')),
     h('div', { class: 'stats-grid', id: 'stats' }, data.tables.map(countTable)),
     data.cross_tables.map(crossTable),
   );
