@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import extract, select
 
 from records.anonymise.geography import departement
-from records.anonymise.stats import CaseRecord
+from records.anonymise.stats import OTHER, CaseRecord
 from records.casefile import CaseFile, ItemKind
 from records.cases import MediationType, require_case_mediator
 from records.db import Database
@@ -28,6 +28,7 @@ from records.errors import Invalid, NotFound
 from records.models import CaseMediatorRow, CaseOutcomeRow, CaseRow, SessionRow, utcnow
 
 MAX_EDITS = 500
+OTHER_TYPE = "other_type"  # how the mediation type "other" is counted in statistics
 
 
 class Outcome(StrEnum):
@@ -100,8 +101,10 @@ class CaseOutcome:
         return max(0, (self.closed_at - self.opened_at).days)
 
     def record(self) -> CaseRecord:
+        # the type "other" would be confused with the statistics' merged "other" bucket
+        kind = self.mediation_type.value
         return CaseRecord(
-            mediation_type=self.mediation_type.value,
+            mediation_type=OTHER_TYPE if kind == OTHER else kind,
             outcome=self.outcome.value,
             referral=self.referral.value,
             sessions=len(self.session_minutes),

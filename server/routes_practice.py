@@ -37,6 +37,8 @@ from server.context import require_mediator, services
 from server.errors import ApiError
 from server.routes_records import _int_query, _via
 
+# the printable pages carry their own inline style and no script at all
+PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 STATS_FORMAT = "palabre-practice-stats"
 STATS_VERSION = 1
 MIN_K = 2
@@ -221,7 +223,7 @@ async def court_report(request: web.Request) -> web.Response:
         actor=f"mediator:{me.id}", action="court_report.export", case_id=case_id,
         session_id=None, subject=None, detail={"format": fmt}, via=_via(request),
     )  # fmt: skip
-    headers = {"Cache-Control": "no-store"}
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": PRINT_CSP}
     if fmt == "text":
         headers["Content-Disposition"] = 'attachment; filename="rapport-juge.txt"'
         return web.Response(
@@ -331,6 +333,7 @@ async def export_summary(request: web.Request) -> web.Response:
         )
     if fmt == "html":
         headers["Content-Disposition"] = f'inline; filename="{name}"'
+        headers["Content-Security-Policy"] = PRINT_CSP
         return web.Response(
             text=summary_html(doc), content_type="text/html", charset="utf-8", headers=headers
         )

@@ -130,14 +130,22 @@ async def test_close_review_export_statistics(live_server: LiveServer, browser: 
     assert "Jeanne" not in json.dumps(doc, ensure_ascii=False)
 
     # Statistics: enough closed cases for figures, then the page with its charts.
-    await page.evaluate(SEED_CASES, 6)
+    await page.evaluate(SEED_CASES, 9)
     await page.click("text=← Mes dossiers")
     await page.click("#statistics")
     await expect(page.locator("h1")).to_have_text("Statistiques")
-    await expect(page.locator("#stats-count")).to_contain_text("7 dossier")
+    await expect(page.locator("#stats-count")).to_contain_text("10 dossier")
     outcome = page.locator('.stat[data-dimension="outcome"]')
-    await expect(outcome.locator("svg.chart rect.bar").first).to_be_visible()
-    await expect(page.locator('.stat[data-dimension="region"] .note.merged')).to_be_visible()
+    await expect(outcome.locator(".note.merged")).to_be_visible()  # 6, 3 and 1: all merged
+    await expect(outcome.locator("svg.chart rect.bar")).to_have_count(1)
+    region = page.locator('.stat[data-dimension="region"]')
+    await page.fill("input[name=k]", "3")
+    await page.click("#stats-filter button[type=submit]")
+    await expect(page).to_have_url(f"{live_server.url}/statistics?k=3")
+    await expect(region.locator("svg.chart rect.bar")).to_have_count(2)
+    await expect(region.locator(".note.merged")).to_have_count(0)
+    await expect(outcome.locator("svg.chart rect.bar")).to_have_count(2)
+    await expect(outcome.locator(".note.merged")).to_contain_text("Accord partiel")
     await shot(page, "3-statistics")
     assert errors == []
     await context.close()

@@ -118,7 +118,10 @@ async def test_review_edit_confirm_and_export(anne: Api, bob: Api) -> None:
     csv_text = await (await anne.get(f"/api/cases/{case['id']}/summary/export?format=csv")).text()
     rows = list(csv.reader(io.StringIO(csv_text)))
     assert rows[0][0] == "format_version" and rows[1][2] == "partial_agreement"
-    html = await (await anne.get(f"/api/cases/{case['id']}/summary/export?format=html")).text()
+    page = await anne.get(f"/api/cases/{case['id']}/summary/export?format=html")
+    assert "script-src" not in page.headers["Content-Security-Policy"]
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    html = await page.text()
     assert "<mark" not in html and "Partie A" in html and "Jeanne" not in html
 
     audit = await (await anne.get(f"/api/cases/{case['id']}/audit?limit=200")).json()

@@ -93,3 +93,23 @@ async def test_filters_and_bounds(server: TestServer, anne: Api, bob: Api) -> No
     few = await (await anne.get("/api/practice/stats?k=50")).json()
     assert few["cases"] is None
     assert all(t["suppressed"] for t in few["tables"])
+
+
+async def test_the_type_other_is_not_the_merged_bucket(server: TestServer, anne: Api) -> None:
+    svc = server.app[SERVICES]
+    mediator = (await svc.accounts.get_mediators_by_email(["anne@example.org"]))["anne@example.org"]
+    plan = [MediationType.OTHER] * 5 + [MediationType.FAMILY] * 5 + [MediationType.CONSUMER] * 2
+    plan += [MediationType.WORKPLACE] * 3
+    for i, kind in enumerate(plan):
+        case = await svc.cases.create_case(
+            mediator.id,
+            NewCase(f"O-{i}", "t", "t", kind, "", [], []),
+        )
+        closing = Closing(
+            Outcome.NO_AGREEMENT, Referral.VOLUNTARY, (PartyKind.COMPANY,), "75", (60,), "fr", ""
+        )
+        await svc.records.outcomes.close_case(case.id, mediator.id, closing, via="test")
+    data = await (await anne.get("/api/practice/stats")).json()
+    table = next(t for t in data["tables"] if t["dimension"] == "mediation_type")
+    assert table["counts"] == {"family": 5, "other": 5, "other_type": 5}
+    assert sum(table["counts"].values()) == table["total"] == 15

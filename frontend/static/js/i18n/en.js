@@ -327,4 +327,5 @@ export default {
   "stats.summariesJson": "Confirmed summaries (JSON)",
   "stats.summariesCsv": "Confirmed summaries (CSV)",
   "stats.summariesHint": "The anonymised summaries you have reviewed and confirmed, for the same year and type; each export is logged.",
+  "type.other_type": "Other type",
 };

@@ -327,4 +327,5 @@ export default {
   "stats.summariesJson": "Résumés confirmés (JSON)",
   "stats.summariesCsv": "Résumés confirmés (CSV)",
   "stats.summariesHint": "Les résumés anonymisés que vous avez relus et confirmés, pour la même année et le même type ; chaque export est journalisé.",
+  "type.other_type": "Autre type",
 };
