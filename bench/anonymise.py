@@ -4,19 +4,33 @@ Prints the time per case (median, p95, mean) and the peak memory, and writes
 them to bench/results/anonymise.json. Run from the repository root:
 
     .venv/bin/python bench/anonymise.py [--cases 1000] [--seed 1]
+
+``--export`` anonymises *and exports* every case through the export code of
+the server: role labels from the case's people (``records.summaries.known_names``),
+the review with one manual redaction replayed, the versioned JSON document,
+its CSV row and the printable HTML page (bench/results/anonymise-export.json).
+``--export --api`` goes through the real HTTP routes instead, on a temporary
+SQLite database with encryption at rest and the audit log: close the case
+(summary stored encrypted), review, confirm, export JSON
+(bench/results/anonymise-export-api.json); its peak memory is the process's
+maximum resident set (no tracing, which would slow the server down).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import logging
 import platform
 import random
 import resource
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +40,16 @@ from records.anonymise import KnownNames, KnownOrganisation, KnownPerson, anonym
 from records.anonymise.checksums import luhn_valid, nir_key  # noqa: E402
 from records.anonymise.names import _person_regex  # noqa: E402
 from records.anonymise.organisations import _org_regex  # noqa: E402
+from records.migrate import upgrade  # noqa: E402
+from records.summaries import (  # noqa: E402
+    Facts,
+    NamedPerson,
+    known_names,
+    review,
+    summary_csv,
+    summary_document,
+    summary_html,
+)
 
 GIVEN = ["Jeanne", "Paul", "Élodie", "Jean-Pierre", "Marie-Claire", "Karim", "Rose", "Hugo",
          "Nadia", "Olivier", "Sophie", "Thomas", "Fatima", "Luc", "Chloé", "Mehdi"]  # fmt: skip
@@ -123,14 +147,166 @@ def generate_case(rnd: random.Random) -> tuple[str, KnownNames]:
     return " ".join(parts)[:2100], names
 
 
+def _people(names: KnownNames) -> list[NamedPerson]:
+    roles = ("party", "party", "counsel")
+    return [NamedPerson(p.name, role) for p, role in zip(names.people, roles, strict=True)]
+
+
+def _timing_figures(timings: list[float]) -> dict[str, float]:
+    ordered = sorted(timings)
+    return {
+        "ms_per_case_mean": round(1000 * statistics.mean(timings), 3),
+        "ms_per_case_median": round(1000 * statistics.median(timings), 3),
+        "ms_per_case_p95": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 3),
+        "total_seconds": round(sum(timings), 3),
+    }
+
+
+def _write(figures: dict[str, object], out: Path) -> None:
+    for key, value in figures.items():
+        print(f"{key:>32}: {value}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {out}")
+
+
+def export_one(text: str, names: KnownNames, now: datetime) -> tuple[int, int]:
+    """Anonymise and export one case as the server does; returns (replacements, bytes)."""
+    known = known_names(_people(names), [o.name for o in names.organisations], "fr")
+    start = text.index("famille") if "famille" in text else 0
+    edits = [{"op": "redact", "start": start, "end": start + 7}] if start else []
+    result = review(text, "fr", known, edits)
+    facts = Facts(
+        mediation_type="family", outcome="partial_agreement", referral="voluntary",
+        party_kinds=("individual", "company"), region="Auvergne-Rhône-Alpes", departement="69",
+        session_minutes=(90, 120), opened=date(2026, 1, 5), closed=date(2026, 4, 2),
+    )  # fmt: skip
+    doc = summary_document(facts, result, now)
+    size = len(json.dumps(doc, ensure_ascii=False)) + len(summary_csv([doc]))
+    size += len(summary_html(doc))
+    return len(result.replacements), size
+
+
+def bench_export(cases: list[tuple[str, KnownNames]], out: Path) -> int:
+    now = datetime.now(UTC)
+    export_one(*cases[0], now)
+    timings: list[float] = []
+    replacements = size = 0
+    for text, names in cases:
+        started = time.perf_counter()
+        n, b = export_one(text, names, now)
+        timings.append(time.perf_counter() - started)
+        replacements += n
+        size += b
+    tracemalloc.start()  # a second pass: tracing slows the code it measures
+    for text, names in cases:
+        export_one(text, names, now)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    figures: dict[str, object] = {
+        "mode": "anonymise + export (JSON, CSV, HTML), pure code path",
+        "cases": len(cases),
+        "mean_chars": round(statistics.mean(len(t) for t, _ in cases)),
+        "replacements_per_case": round(replacements / len(cases), 1),
+        "export_bytes_per_case": round(size / len(cases)),
+        **_timing_figures(timings),
+        "tracemalloc_peak_kib_all_cases": round(peak / 1024, 1),
+        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    _write(figures, out)
+    return 0
+
+
+async def _bench_api(cases: list[tuple[str, KnownNames]], out: Path) -> int:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from server.app import create_app
+    from server.config import load_config
+    from server.context import SERVICES
+    from server.passwords import hash_password
+    from server.security import CSRF_COOKIE, CSRF_HEADER
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = load_config({"PALABRE_VAR_DIR": tmp, "PALABRE_PUBLIC_URL": "http://127.0.0.1"})
+        await asyncio.to_thread(upgrade, config.database_url)
+        app = await create_app(config)
+        await app[SERVICES].accounts.create_mediator(
+            "bench@example.org", "Anne Médiatrice", hash_password("a long bench password")
+        )
+        async with TestServer(app) as server, TestClient(server) as client:
+            await client.get("/healthz")
+            jar = client.session.cookie_jar.filter_cookies(client.make_url("/"))
+            headers = {CSRF_HEADER: jar[CSRF_COOKIE].value}
+            login = {"email": "bench@example.org", "password": "a long bench password"}
+            assert (await client.post("/api/login", json=login, headers=headers)).status == 200
+            timings: list[float] = []
+            closing_timings: list[float] = []
+            for i, (text, names) in enumerate(cases):
+                people = _people(names)
+                body = {
+                    "reference": f"B-{i}", "title": "Bench", "mediation_type": "family",
+                    "participants": [{"display_name": p.name, "role": p.role} for p in people],
+                }  # fmt: skip
+                case = await (await client.post("/api/cases", json=body, headers=headers)).json()
+                base = f"/api/cases/{case['id']}"
+                closing = {
+                    "outcome": "partial_agreement", "referral": "voluntary",
+                    "party_kinds": ["individual", "company"], "departement": "69",
+                    "session_minutes": [90, 120], "summary": text,
+                    "organisations": [o.name for o in names.organisations],
+                }  # fmt: skip
+                started = time.perf_counter()
+                r = await client.put(f"{base}/closing", json=closing, headers=headers)
+                assert r.status == 200, await r.text()
+                closing_timings.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                state = await (await client.get(f"{base}/summary/review")).json()
+                edit = {"op": "redact", "start": 0, "end": 3}
+                r = await client.put(
+                    f"{base}/summary/review", json={"edits": [edit], "confirm": True},
+                    headers=headers,
+                )  # fmt: skip
+                assert r.status == 200, await r.text()
+                r = await client.get(f"{base}/summary/export?format=json")
+                assert r.status == 200, await r.text()
+                doc = await r.json()
+                timings.append(time.perf_counter() - started)
+                assert doc["summary"]["text"] != state["original"]
+    figures: dict[str, object] = {
+        "mode": "HTTP API on SQLite: review + confirm (with one redaction) + JSON export",
+        "cases": len(cases),
+        "mean_chars": round(statistics.mean(len(t) for t, _ in cases)),
+        **_timing_figures(timings),
+        "closing_ms_per_case_mean": round(1000 * statistics.mean(closing_timings), 3),
+        "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    _write(figures, out)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "anonymise.json"))
+    parser.add_argument("--export", action="store_true", help="anonymise and export each case")
+    parser.add_argument("--api", action="store_true", help="with --export: through HTTP routes")
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
     rnd = random.Random(args.seed)
     cases = [generate_case(rnd) for _ in range(args.cases)]
+    results = ROOT / "bench" / "results"
+    if args.export and args.api:
+        logging.disable(logging.INFO)
+        return asyncio.run(
+            _bench_api(cases, Path(args.out or results / "anonymise-export-api.json"))
+        )
+    if args.export:
+        return bench_export(cases, Path(args.out or results / "anonymise-export.json"))
+    args.out = args.out or str(results / "anonymise.json")
     anonymise(*cases[0][:1], "fr", cases[0][1])  # warm the regex caches
 
     timings: list[float] = []

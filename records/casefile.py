@@ -1,7 +1,7 @@
 """The case file: confidential items stored encrypted, every access audited.
 
 Kinds: ``description``, ``private_note``, ``document``, ``whiteboard_export``,
-``chat``, ``agreement``. Each item has versions; each version is AES-256-GCM
+``chat``, ``agreement``, ``closing_summary``. Each item has versions; each version is AES-256-GCM
 under a data key of its case (``records.keystore``), with associated data
 binding organisation, case, item, kind and version, so a ciphertext moved
 anywhere else fails to decrypt. What a participant provided is under that
@@ -47,10 +47,13 @@ class ItemKind(StrEnum):
     WHITEBOARD_EXPORT = "whiteboard_export"
     CHAT = "chat"
     AGREEMENT = "agreement"
+    CLOSING_SUMMARY = "closing_summary"
 
 
 # what the mediators write is under the case key, whoever is named as provider
-MEDIATOR_KINDS = frozenset({ItemKind.DESCRIPTION, ItemKind.PRIVATE_NOTE, ItemKind.AGREEMENT})
+MEDIATOR_KINDS = frozenset(
+    {ItemKind.DESCRIPTION, ItemKind.PRIVATE_NOTE, ItemKind.AGREEMENT, ItemKind.CLOSING_SUMMARY}
+)
 
 
 @dataclass(frozen=True, slots=True)

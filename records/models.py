@@ -235,3 +235,34 @@ class NoticeTextRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     published_by: Mapped[str] = mapped_column(String(120))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ------------------------------------------------------- case outcome (0010)
+
+
+class CaseOutcomeRow(Base):
+    """How a case was closed: the structured part of its summary (no names, no free text).
+
+    The free-text summary is an encrypted case-file item (``summary_item_id``);
+    ``review`` holds the mediator's edits of its anonymised version as offsets
+    and replacement ids only (JSON), never text.
+    """
+
+    __tablename__ = "case_outcomes"
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    outcome: Mapped[str] = mapped_column(String(32))
+    referral: Mapped[str] = mapped_column(String(32))
+    party_kinds: Mapped[str] = mapped_column(String(120))
+    departement: Mapped[str] = mapped_column(String(3))
+    region: Mapped[str] = mapped_column(String(64))
+    session_minutes: Mapped[str] = mapped_column(Text)
+    court_reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str] = mapped_column(String(2))
+    summary_item_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    review: Mapped[str] = mapped_column(Text, default="[]")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by: Mapped[str] = mapped_column(String(32))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -20,6 +20,7 @@ from records.keys import FileKeyProvider, KeyProvider
 from records.keystore import KeyStore, default_keys_url
 from records.models import utcnow
 from records.notices import NoticeTexts
+from records.outcomes import OutcomeStore
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class Records:
     casefile: CaseFile
     cases: CaseStore
     clock: Clock
+    outcomes: OutcomeStore
 
     async def close(self) -> None:
         if self.keys_db is not self.db:
@@ -78,6 +80,7 @@ async def open_records(
         db=db, keys_db=keys_db, keystore=keystore, keys=provider, audit=audit,
         consent=ConsentLog(db, provider, clock=clock), notices=notices, casefile=casefile,
         cases=CaseStore(db, casefile), clock=clock,
+        outcomes=OutcomeStore(db, casefile),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

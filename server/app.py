@@ -18,6 +18,7 @@ from server import (
     routes_cases,
     routes_consent,
     routes_join,
+    routes_practice,
     routes_records,
     routes_sessions,
 )
@@ -49,6 +50,7 @@ def build_api() -> Api:
     api = Api("Palabre", VERSION)
     for module in (
         routes_auth, routes_cases, routes_sessions, routes_join, routes_consent, routes_records,
+        routes_practice,
     ):  # fmt: skip
         module.register_routes(api)
     return api

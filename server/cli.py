@@ -260,6 +260,13 @@ def cmd_records_register(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_records_anonymise_text(args: argparse.Namespace) -> int:
+    """Offline: no configuration, database or key is read."""
+    from records.anonymise.cli import main as anonymise_main
+
+    return anonymise_main(list(args.rest))
+
+
 def _add_records_commands(sub: Any) -> None:
     keys = sub.add_parser("keys", help="encryption keys").add_subparsers(dest="keys", required=True)
     keys.add_parser("rotate", help="new KEK; re-wrap every data key").set_defaults(
@@ -288,6 +295,13 @@ def _add_records_commands(sub: Any) -> None:
     reg = rs.add_parser("register", help="GDPR art. 30 register of processing activities")
     reg.add_argument("--format", choices=["markdown", "json"], default="markdown")
     reg.set_defaults(func=cmd_records_register)
+    anon = rs.add_parser(
+        "anonymise-text",
+        help="anonymise stdin with a case's names (--names-file NAMES.json --lang fr|en)",
+        add_help=False,
+    )
+    anon.add_argument("rest", nargs=argparse.REMAINDER)
+    anon.set_defaults(func=cmd_records_anonymise_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -310,12 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:2] == ["records", "anonymise-text"]:
+        # handed over as is: argparse would take the options for its own
+        return cmd_records_anonymise_text(argparse.Namespace(rest=args_in[2:]))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # aioice and aiortc log ICE candidates (IP addresses) at INFO, aiosqlite SQL parameters
     # at DEBUG: personal data stays out of the logs.
     for noisy in ("aioice", "aiortc", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(args_in)
     try:
         code: int = args.func(args)
     except ConfigError as exc:

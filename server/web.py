@@ -9,7 +9,16 @@ from aiohttp import web
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 # Mediator pages share one shell; parties get the join page.
-MEDIATOR_PAGES = ["/", "/login", "/setup", "/cases", "/cases/new", "/cases/{case_id}", "/notices"]
+MEDIATOR_PAGES = [
+    "/",
+    "/login",
+    "/setup",
+    "/cases",
+    "/cases/new",
+    "/cases/{case_id}",
+    "/statistics",
+    "/notices",
+]
 
 
 def _page(name: str) -> web.Response:

@@ -4,6 +4,7 @@ import { h, mount } from './dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 import { showCase } from './views/case.js';
 import { showCaseList, showNewCase } from './views/cases.js';
+import { showStats } from './views/stats.js';
 import { showLogin, showSetup } from './views/auth.js';
 import { showNotices } from './views/notices.js';
 
@@ -71,6 +72,7 @@ async function route() {
   if (path === '/' || path === '/cases') return showCaseList(main);
   if (path === '/cases/new') return showNewCase(main);
   if (path === '/notices') return showNotices(main);
+  if (path === '/statistics') return showStats(main);
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);
   if (match) return showCase(main, match[1]);
   mount(main, h('p', { class: 'notice' }, t('common.notFound')));

@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { formatDateTime, language, t } from '../i18n.js';
+import { closingSection } from './closing.js';
 import { errorBox, field, showError } from './form.js';
 
 const ZONES = ['Europe/Paris', 'Europe/Brussels', 'Europe/Luxembourg', 'Europe/Zurich',
@@ -36,6 +37,7 @@ export async function showCase(main, caseId) {
       sessionsBox,
       scheduleForm(caseId, () => showCase(main, caseId)),
     ),
+    closingSection(kase),
   );
   if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
   else mount(sessionsBox, sessions.map((s) => sessionBlock(s)));

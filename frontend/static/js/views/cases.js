@@ -17,7 +17,10 @@ export async function showCaseList(main) {
     'div',
     { class: 'page-head' },
     h('h1', {}, t('cases.title')),
-    h('a', { href: '/cases/new', 'data-nav': true, class: 'button primary', id: 'new-case' }, t('cases.new')),
+    h('span', {},
+      h('a', { href: '/statistics', 'data-nav': true, class: 'button secondary', id: 'statistics' }, t('stats.title')),
+      ' ',
+      h('a', { href: '/cases/new', 'data-nav': true, class: 'button primary', id: 'new-case' }, t('cases.new'))),
   );
   if (cases.length === 0) {
     mount(main, header, h('p', { class: 'empty' }, t('cases.empty')));

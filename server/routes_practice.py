@@ -1,0 +1,472 @@
+"""Closing a case, the report to the judge, anonymised summaries and practice statistics.
+
+Only the case's mediators reach a case's closing, review and exports (checked
+in the records layer, which answers "not found" to anyone else); statistics
+cover only the signed-in mediator's own closed cases. Every export is an
+audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import Field, StringConstraints
+
+from records.anonymise.geography import DEPARTEMENTS
+from records.anonymise.model import AnonymisedText, Replacement
+from records.anonymise.stats import DEFAULT_K, practice_report
+from records.cases import Case, MediationType
+from records.errors import ErrorCode, NotFound
+from records.outcomes import CaseOutcome, Closing, Outcome, PartyKind, Referral, check_edits
+from records.summaries import (
+    Facts,
+    NamedPerson,
+    court_report_html,
+    court_report_text,
+    known_names,
+    review,
+    summary_csv,
+    summary_document,
+    summary_html,
+)
+from server.api import Api, Out, Strict, reply
+from server.context import require_mediator, services
+from server.errors import ApiError
+from server.routes_records import _int_query, _via
+
+# the printable pages carry their own inline style and no script at all
+PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+STATS_FORMAT = "palabre-practice-stats"
+STATS_VERSION = 1
+MIN_K = 2
+MAX_K = 100
+Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
+OrgName = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+class ClosingIn(Strict):
+    outcome: Outcome
+    referral: Referral
+    party_kinds: Annotated[list[PartyKind], Field(min_length=1, max_length=4)]
+    departement: Annotated[str, StringConstraints(min_length=2, max_length=3)]
+    session_minutes: Annotated[list[Minutes], Field(max_length=100)]
+    language: Literal["fr", "en"] = "fr"
+    summary: Annotated[str, Field(max_length=20000)] = ""
+    organisations: Annotated[list[OrgName], Field(default_factory=list, max_length=20)]
+    court_reference: (
+        Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)] | None
+    ) = None
+
+
+class OutcomeOut(Out):
+    outcome: Outcome
+    referral: Referral
+    party_kinds: list[PartyKind]
+    departement: str
+    region: str
+    session_minutes: list[int]
+    court_reference: str | None
+    language: str
+    closed_at: datetime
+    judicial: bool
+    confirmed: bool
+
+
+class ClosingOut(Out):
+    closed: bool
+    judicial: bool
+    scheduled_minutes: list[int] = Field(description="Lengths of the case's sessions (pre-fill)")
+    outcome: OutcomeOut | None
+    summary: str
+    organisations: list[str]
+
+
+class ReplacementOut(Out):
+    id: str
+    kind: str
+    source: str
+    original: str
+    replacement: str
+    start: int
+    end: int
+    output_start: int
+    output_end: int
+
+
+class Edit(Strict):
+    op: Literal["redact", "revert", "restore"]
+    start: int | None = None
+    end: int | None = None
+    id: Annotated[str, StringConstraints(max_length=15)] | None = None
+
+
+class ReviewIn(Strict):
+    edits: Annotated[list[Edit], Field(max_length=500)]
+    confirm: bool = False
+
+
+class ReviewOut(Out):
+    language: str
+    original: str
+    text: str
+    replacements: list[ReplacementOut]
+    reverted: list[ReplacementOut]
+    edits: list[dict[str, Any]]
+    confirmed: bool
+
+
+class PlaceOut(Out):
+    code: str
+    name: str
+    region: str
+
+
+class PlacesOut(Out):
+    departements: list[PlaceOut]
+
+
+class StatsOut(Out):
+    """``palabre-practice-stats`` v1; each table says what was merged or suppressed."""
+
+    format: str
+    version: int
+    generated_at: str
+    filters: dict[str, Any]
+    k: int
+    cases: int | None
+    years: list[int]
+    tables: list[dict[str, Any]]
+    cross_tables: list[dict[str, Any]]
+
+
+def _outcome_out(o: CaseOutcome) -> OutcomeOut:
+    return OutcomeOut(
+        outcome=o.outcome, referral=o.referral, party_kinds=list(o.party_kinds),
+        departement=o.departement, region=o.region, session_minutes=list(o.session_minutes),
+        court_reference=o.court_reference, language=o.language, closed_at=o.closed_at,
+        judicial=o.judicial, confirmed=o.confirmed_at is not None,
+    )  # fmt: skip
+
+
+async def _case_and_me(request: web.Request) -> tuple[Case, str]:
+    me = await require_mediator(request)
+    case = await services(request).cases.get_case(
+        request.match_info["case_id"], me.id, via=_via(request)
+    )
+    return case, me.id
+
+
+async def get_closing(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    case_id = request.match_info["case_id"]
+    svc = services(request)
+    outcomes = svc.records.outcomes
+    minutes = await outcomes.session_minutes(case_id, me.id)
+    case = await svc.cases.get_case(case_id, me.id, via=_via(request))
+    judicial = case.mediation_type is MediationType.JUDICIAL
+    try:
+        outcome = await outcomes.get_outcome(case_id, me.id)
+    except NotFound:
+        return reply(ClosingOut(closed=False, judicial=judicial, scheduled_minutes=minutes,
+                                outcome=None, summary="", organisations=[]))  # fmt: skip
+    text = await outcomes.get_summary(case_id, me.id, via=_via(request))
+    return reply(
+        ClosingOut(
+            closed=True, judicial=outcome.judicial, scheduled_minutes=minutes,
+            outcome=_outcome_out(outcome), summary=text.summary,
+            organisations=list(text.organisations),
+        )
+    )  # fmt: skip
+
+
+async def put_closing(request: web.Request, body: ClosingIn) -> web.Response:
+    me = await require_mediator(request)
+    case_id = request.match_info["case_id"]
+    outcomes = services(request).records.outcomes
+    closing = Closing(
+        outcome=body.outcome, referral=body.referral, party_kinds=tuple(body.party_kinds),
+        departement=body.departement, session_minutes=tuple(body.session_minutes),
+        language=body.language, summary=body.summary, organisations=tuple(body.organisations),
+        court_reference=body.court_reference,
+    )  # fmt: skip
+    outcome = await outcomes.close_case(case_id, me.id, closing, via=_via(request))
+    minutes = await outcomes.session_minutes(case_id, me.id)
+    return reply(
+        ClosingOut(
+            closed=True, judicial=outcome.judicial, scheduled_minutes=minutes,
+            outcome=_outcome_out(outcome), summary=body.summary,
+            organisations=list(body.organisations),
+        )
+    )  # fmt: skip
+
+
+async def court_report(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    case_id = request.match_info["case_id"]
+    fmt = request.query.get("format", "html")
+    if fmt not in {"html", "text"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "format must be html or text")
+    lang = request.query.get("lang", "fr")
+    if lang not in {"fr", "en"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "lang must be fr or en")
+    svc = services(request)
+    outcome = await svc.records.outcomes.get_outcome(case_id, me.id)
+    if not outcome.judicial:
+        raise ApiError(409, ErrorCode.CONFLICT, "only a court-ordered mediation has this report")
+    reference = outcome.court_reference or outcome.reference
+    agreement = outcome.outcome.agreement
+    day = svc.records.clock().date()
+    await svc.records.audit.append(
+        actor=f"mediator:{me.id}", action="court_report.export", case_id=case_id,
+        session_id=None, subject=None, detail={"format": fmt}, via=_via(request),
+    )  # fmt: skip
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": PRINT_CSP}
+    if fmt == "text":
+        headers["Content-Disposition"] = 'attachment; filename="rapport-juge.txt"'
+        return web.Response(
+            text=court_report_text(reference, agreement, day, lang), content_type="text/plain",
+            charset="utf-8", headers=headers,
+        )  # fmt: skip
+    return web.Response(
+        text=court_report_html(reference, agreement, day, "en" if lang == "en" else "fr"),
+        content_type="text/html", charset="utf-8", headers=headers,
+    )  # fmt: skip
+
+
+def _people(case: Case) -> list[NamedPerson]:
+    people = [NamedPerson(p.display_name, p.role.value) for p in case.participants]
+    people += [NamedPerson(m.display_name, m.role) for m in case.mediators]
+    return people
+
+
+async def _reviewed(request: web.Request) -> tuple[Case, CaseOutcome, AnonymisedText, str]:
+    me = await require_mediator(request)
+    return await _reviewed_case(request, request.match_info["case_id"], me.id)
+
+
+async def _reviewed_case(
+    request: web.Request, case_id: str, me: str
+) -> tuple[Case, CaseOutcome, AnonymisedText, str]:
+    case = await services(request).cases.get_case(case_id, me, via=_via(request))
+    outcomes = services(request).records.outcomes
+    outcome = await outcomes.get_outcome(case.id, me)
+    text = await outcomes.get_summary(case.id, me, via=_via(request))
+    names = known_names(_people(case), text.organisations, outcome.language)
+    try:
+        result = review(text.summary, outcome.language, names, outcome.edits)
+    except ValueError:  # edits that no longer apply: start the review again
+        result = review(text.summary, outcome.language, names)
+    return case, outcome, result, me
+
+
+def _replacement(r: Replacement) -> ReplacementOut:
+    return ReplacementOut(
+        id=r.id, kind=r.kind.value, source=r.source, original=r.original,
+        replacement=r.replacement, start=r.start, end=r.end, output_start=r.output_start,
+        output_end=r.output_end,
+    )  # fmt: skip
+
+
+def _review_out(result: AnonymisedText, edits: list[dict[str, Any]], confirmed: bool) -> ReviewOut:
+    return ReviewOut(
+        language=result.language, original=result.original, text=result.text,
+        replacements=[_replacement(r) for r in result.replacements],
+        reverted=[_replacement(r) for r in result.reverted], edits=edits, confirmed=confirmed,
+    )  # fmt: skip
+
+
+async def get_review(request: web.Request) -> web.Response:
+    _case, outcome, result, _me = await _reviewed(request)
+    confirmed = outcome.confirmed_at is not None
+    return reply(_review_out(result, list(outcome.edits), confirmed))
+
+
+async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
+    case, me = await _case_and_me(request)
+    outcomes = services(request).records.outcomes
+    outcome = await outcomes.get_outcome(case.id, me)
+    text = await outcomes.get_summary(case.id, me, via=_via(request))
+    edits = [e.model_dump(exclude_none=True) for e in body.edits]
+    check_edits(edits)
+    names = known_names(_people(case), text.organisations, outcome.language)
+    try:
+        result = review(text.summary, outcome.language, names, edits)
+    except (ValueError, KeyError) as exc:
+        raise ApiError(400, ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
+    await outcomes.set_review(case.id, me, edits, confirm=body.confirm)
+    return reply(_review_out(result, edits, body.confirm))
+
+
+def _document(outcome: CaseOutcome, result: AnonymisedText, now: datetime) -> dict[str, Any]:
+    facts = Facts(
+        mediation_type=outcome.mediation_type.value, outcome=outcome.outcome.value,
+        referral=outcome.referral.value,
+        party_kinds=tuple(k.value for k in outcome.party_kinds), region=outcome.region,
+        departement=outcome.departement, session_minutes=outcome.session_minutes,
+        opened=outcome.opened_at, closed=outcome.closed_at,
+    )  # fmt: skip
+    return summary_document(facts, result, now)
+
+
+async def export_summary(request: web.Request) -> web.Response:
+    fmt = request.query.get("format", "json")
+    if fmt not in {"json", "csv", "html"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "format must be json, csv or html")
+    case, outcome, result, me = await _reviewed(request)
+    if outcome.confirmed_at is None:
+        raise ApiError(409, ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
+    records = services(request).records
+    doc = _document(outcome, result, records.clock())
+    await records.audit.append(
+        actor=f"mediator:{me}", action="summary.export", case_id=case.id, session_id=None,
+        subject=None, via=_via(request),
+        detail={"format": fmt, "version": doc["version"], "replacements": len(result.replacements)},
+    )  # fmt: skip
+    name = f"palabre-summary-{case.id}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "csv":
+        return web.Response(
+            text=summary_csv([doc]), content_type="text/csv", charset="utf-8", headers=headers
+        )
+    if fmt == "html":
+        headers["Content-Disposition"] = f'inline; filename="{name}"'
+        headers["Content-Security-Policy"] = PRINT_CSP
+        return web.Response(
+            text=summary_html(doc), content_type="text/html", charset="utf-8", headers=headers
+        )
+    return web.Response(
+        text=json.dumps(doc, ensure_ascii=False, indent=2), content_type="application/json",
+        headers=headers,
+    )  # fmt: skip
+
+
+def _filters(request: web.Request) -> tuple[int | None, MediationType | None]:
+    year = _int_query(request, "year", None, 2000, 2100)
+    raw_type = request.query.get("type") or None
+    try:
+        return year, MediationType(raw_type) if raw_type else None
+    except ValueError:
+        raise ApiError(400, ErrorCode.VALIDATION, "unknown type of mediation") from None
+
+
+async def export_summaries(request: web.Request) -> web.Response:
+    """Every confirmed anonymised summary of my closed cases (?year=&type=), for a report."""
+    me = await require_mediator(request)
+    fmt = request.query.get("format", "json")
+    if fmt not in {"json", "csv"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or csv")
+    year, mediation_type = _filters(request)
+    records = services(request).records
+    closed = await records.outcomes.list_closed(me.id, year=year, mediation_type=mediation_type)
+    now = records.clock()
+    docs = []
+    skipped = 0
+    for item in closed:
+        if item.confirmed_at is None:
+            skipped += 1
+            continue
+        case, outcome, result, _ = await _reviewed_case(request, item.case_id, me.id)
+        docs.append(_document(outcome, result, now))
+        await records.audit.append(
+            actor=f"mediator:{me.id}", action="summary.export", case_id=case.id,
+            session_id=None, subject=None, via=_via(request),
+            detail={"format": fmt, "version": 1, "bulk": True,
+                    "replacements": len(result.replacements)},
+        )  # fmt: skip
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "csv":
+        headers["Content-Disposition"] = 'attachment; filename="palabre-summaries.csv"'
+        return web.Response(
+            text=summary_csv(docs), content_type="text/csv", charset="utf-8", headers=headers
+        )
+    headers["Content-Disposition"] = 'attachment; filename="palabre-summaries.json"'
+    body = {
+        "format": "palabre-case-summaries", "version": 1,
+        "generated_at": now.isoformat(timespec="seconds"),
+        "filters": {"year": year, "type": mediation_type.value if mediation_type else None},
+        "skipped_unconfirmed": skipped, "summaries": docs,
+    }  # fmt: skip
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False, indent=2),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def list_places(request: web.Request) -> web.Response:
+    await require_mediator(request)
+    return reply(
+        PlacesOut(
+            departements=[
+                PlaceOut(code=d.code, name=d.name, region=d.region) for d in DEPARTEMENTS.values()
+            ]
+        )
+    )
+
+
+async def practice_stats(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    fmt = request.query.get("format", "json")
+    if fmt not in {"json", "csv"}:
+        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or csv")
+    year, mediation_type = _filters(request)
+    k = _int_query(request, "k", DEFAULT_K, MIN_K, MAX_K)
+    raw_type = mediation_type.value if mediation_type else None
+    svc = services(request)
+    outcomes = svc.records.outcomes
+    everything = await outcomes.list_closed(me.id)
+    chosen = await outcomes.list_closed(me.id, year=year, mediation_type=mediation_type)
+    report = practice_report([o.record() for o in chosen], k)
+    filters = {"year": year, "type": raw_type}
+    if request.query.get("download") or fmt == "csv":
+        await svc.records.audit.append(
+            actor=f"mediator:{me.id}", action="stats.export", case_id=None, session_id=None,
+            subject=None, via=_via(request), detail={"format": fmt, "k": k, "year": year},
+        )  # fmt: skip
+    if fmt == "csv":
+        return web.Response(
+            text=report.to_csv(), content_type="text/csv", charset="utf-8",
+            headers={"Content-Disposition": 'attachment; filename="palabre-statistics.csv"'},
+        )  # fmt: skip
+    data = report.to_dict()
+    return reply(
+        StatsOut(
+            format=STATS_FORMAT, version=STATS_VERSION,
+            generated_at=svc.records.clock().isoformat(timespec="seconds"), filters=filters, k=k,
+            cases=len(chosen) if len(chosen) >= k or not chosen else None,
+            years=sorted({o.closed_at.year for o in everything}), tables=data["tables"],
+            cross_tables=data["cross_tables"],
+        )
+    )  # fmt: skip
+
+
+def register_routes(api: Api) -> None:
+    tag = "practice"
+    base = "/api/cases/{case_id}"
+    api.add("GET", f"{base}/closing", get_closing, tag=tag, response=ClosingOut,
+            summary="How the case was closed, with the session lengths to pre-fill")  # fmt: skip
+    api.add("PUT", f"{base}/closing", put_closing, tag=tag, body=ClosingIn, response=ClosingOut,
+            summary="Close a case (or correct its closing): outcome, sessions, parties, "
+            "referral, region, summary")  # fmt: skip
+    api.add("GET", f"{base}/court-report", court_report, tag=tag, produces="text/html",
+            summary="Court-ordered mediation: whether an agreement was reached, nothing more "
+            "(?format=html|text&lang=fr|en)")  # fmt: skip
+    api.add("GET", f"{base}/summary/review", get_review, tag=tag, response=ReviewOut,
+            summary="The anonymised summary with every replacement, for review")  # fmt: skip
+    api.add("PUT", f"{base}/summary/review", put_review, tag=tag, body=ReviewIn,
+            response=ReviewOut,
+            summary="Manual redactions and undone replacements; confirm the review")  # fmt: skip
+    api.add("GET", f"{base}/summary/export", export_summary, tag=tag,
+            summary="Export the confirmed anonymised summary (?format=json|csv|html); audited",
+            response=None)  # fmt: skip
+    api.add("GET", "/api/practice/summaries", export_summaries, tag=tag, response=None,
+            summary="Every confirmed anonymised summary of my closed cases "
+            "(?year=&type=&format=json|csv); each one audited")  # fmt: skip
+    api.add("GET", "/api/practice/places", list_places, tag=tag, response=PlacesOut,
+            summary="French départements and their regions")  # fmt: skip
+    api.add("GET", "/api/practice/stats", practice_stats, tag=tag, response=StatsOut,
+            summary="Statistics of my closed cases with k-anonymity "
+            "(?year=&type=&k=&format=json|csv&download=1)")  # fmt: skip

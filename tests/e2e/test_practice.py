@@ -1,0 +1,151 @@
+"""A mediator closes a case, reviews its anonymised summary, exports it, reads the statistics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    MEDIATOR_EMAIL,
+    MEDIATOR_PASSWORD,
+    LiveServer,
+    seed_session,
+)
+
+pytestmark = pytest.mark.browser
+
+SUMMARY = (
+    "Mme Jeanne Martin et M. Paul Lefèvre sont voisins depuis 2015. Jeanne reproche à "
+    "Paul Lefèvre le bruit de sa pompe à chaleur, installée contre le mur de la cuisine. "
+    "M. Lefèvre a proposé de la déplacer; on peut le joindre au 06 12 34 56 78 ou à "
+    "paul.lefevre@example.org. Claire Médiatrice a proposé une seconde séance."
+)
+
+# More closed cases, through the API from the signed-in page, so that the statistics show figures.
+SEED_CASES = """
+async (n) => {
+  const csrf = decodeURIComponent(document.cookie.split('; ')
+    .find((c) => c.startsWith('palabre_csrf=')).split('=')[1]);
+  const call = async (method, path, body) => {
+    const r = await fetch(path, { method, credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  for (let i = 0; i < n; i += 1) {
+    const kase = await call('POST', '/api/cases', { reference: `S-${i}`, title: `Dossier ${i}`,
+      mediation_type: 'neighbourhood', participants: [] });
+    await call('PUT', `/api/cases/${kase.id}/closing`, {
+      outcome: i % 3 ? 'full_agreement' : 'no_agreement', referral: 'voluntary',
+      party_kinds: ['individual'], departement: i % 2 ? '69' : '75', session_minutes: [90] });
+  }
+}
+"""
+
+
+async def shot(page: Page, name: str) -> None:
+    await page.screenshot(path=str(ARTIFACTS / f"practice-{name}.png"), full_page=True)
+
+
+async def select_in_text(page: Page, word: str) -> None:
+    await page.evaluate(
+        """(word) => {
+          for (const seg of document.querySelectorAll('#anonymised-text .seg')) {
+            const node = seg.firstChild;
+            const at = node ? node.textContent.indexOf(word) : -1;
+            if (at < 0) continue;
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const sel = window.getSelection();
+            sel.removeAllRanges();
+            sel.addRange(range);
+            return;
+          }
+          throw new Error('word not found: ' + word);
+        }""",
+        word,
+    )
+
+
+async def test_close_review_export_statistics(live_server: LiveServer, browser: Browser) -> None:
+    await seed_session(live_server, ["Jeanne Martin", "Paul Lefèvre"])
+    context = await browser.new_context(
+        locale="fr-FR", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(f"{live_server.url}/login")
+    await page.fill("input[name=email]", MEDIATOR_EMAIL)
+    await page.fill("input[name=password]", MEDIATOR_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("h1")).to_have_text("Mes dossiers")
+    await page.click("text=E2E")
+
+    # Closing: the session lengths are filled in from the scheduled session.
+    form = page.locator("#closing-form")
+    await expect(form).to_be_visible()
+    await expect(form.locator("input[name=session_minutes]")).to_have_value("120")
+    await form.locator("select[name=outcome]").select_option("partial_agreement")
+    await form.locator("select[name=departement]").select_option("69")
+    await form.locator("textarea[name=summary]").fill(SUMMARY)
+    await shot(page, "1-closing")
+    await page.click("#close-case")
+    await expect(page.locator("#closing-facts")).to_contain_text("Auvergne-Rhône-Alpes")
+
+    # Review: every replacement highlighted with its kind; nothing of the names left.
+    text = page.locator("#anonymised-text")
+    await expect(text.locator("mark").first).to_be_visible()
+    content = await text.inner_text()
+    for name in ("Jeanne", "Martin", "Lefèvre", "Claire", "06 12", "example.org"):
+        assert name not in content
+    assert "Partie A" in content and "Partie B" in content
+    kinds = set(await text.locator("mark").evaluate_all("ms => ms.map(m => m.dataset.kind)"))
+    assert {"PERSON", "PHONE", "EMAIL"} <= kinds
+    await expect(page.locator("#exports")).to_have_count(0)
+
+    # A manual redaction of a word the anonymiser left.
+    await select_in_text(page, "pompe à chaleur")
+    await page.click("#redact")
+    await expect(text.locator("mark.manual")).to_have_count(1)
+    await expect(text).not_to_contain_text("pompe à chaleur")
+    await expect(text.locator("mark.manual")).to_have_attribute("data-kind", "MANUAL")
+    await page.click("#confirm-review")
+    await expect(page.locator("#exports")).to_be_visible()
+    await shot(page, "2-review")
+
+    async with page.expect_download() as info:
+        await page.click("#export-json")
+    download = await info.value
+    path = await download.path()
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["format"] == "palabre-case-summary" and doc["version"] == 1
+    assert doc["case"]["outcome"] == "partial_agreement" and doc["case"]["sessions"] == 1
+    assert "[EXPURGÉ]" in doc["summary"]["text"]
+    assert "Jeanne" not in json.dumps(doc, ensure_ascii=False)
+
+    # Statistics: enough closed cases for figures, then the page with its charts.
+    await page.evaluate(SEED_CASES, 9)
+    await page.click("text=← Mes dossiers")
+    await page.click("#statistics")
+    await expect(page.locator("h1")).to_have_text("Statistiques")
+    await expect(page.locator("#stats-count")).to_contain_text("10 dossier")
+    outcome = page.locator('.stat[data-dimension="outcome"]')
+    await expect(outcome.locator(".note.merged")).to_be_visible()  # 6, 3 and 1: all merged
+    await expect(outcome.locator("svg.chart rect.bar")).to_have_count(1)
+    region = page.locator('.stat[data-dimension="region"]')
+    await page.fill("input[name=k]", "3")
+    await page.click("#stats-filter button[type=submit]")
+    await expect(page).to_have_url(f"{live_server.url}/statistics?k=3")
+    await expect(region.locator("svg.chart rect.bar")).to_have_count(2)
+    await expect(region.locator(".note.merged")).to_have_count(0)
+    await expect(outcome.locator("svg.chart rect.bar")).to_have_count(2)
+    await expect(outcome.locator(".note.merged")).to_contain_text("Accord partiel")
+    await shot(page, "3-statistics")
+    assert errors == []
+    await context.close()
