@@ -1,0 +1,233 @@
+"""Uploaded documents: what a file really is, a safe name for it, and how it is kept.
+
+Pure functions, no I/O:
+
+- :func:`sniff` decides the type from the bytes alone (never from the name or
+  the Content-Type the browser sent): PDF, PNG, JPEG or plain UTF-8 text.
+  Anything else, or a file that only looks like one of those, is refused
+  with a coded :class:`UploadRefused`.
+- :func:`clean_filename` turns whatever name the browser sent into one that is
+  safe to show and to offer as a download name (no directories, no control or
+  bidi characters, no leading dots, at most 120 characters, an extension that
+  matches the detected type).
+- :func:`pack` / :func:`unpack`: a shared document is ONE encrypted case-file
+  item (kind ``document``). Its content is ``MAGIC``, a 4-byte big-endian
+  length, a UTF-8 JSON header (:class:`DocumentMeta`: clean file name, mime
+  type, page count, size, SHA-256 of the file) and then the file's bytes.
+  The metadata is therefore encrypted with the file and destroyed with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+import zlib
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+from records.errors import ErrorCode, RecordsError
+
+MAX_FILENAME_LENGTH = 120
+MAX_PAGES = 10_000
+# Compressed object streams are opened to count their pages, within this budget.
+MAX_INFLATED_BYTES = 32 * 1024 * 1024
+MAGIC = b"PALDOC1\n"
+
+
+class UploadRefused(RecordsError):
+    """A file Palabre will not take; ``code`` says why."""
+
+    code = ErrorCode.UNSUPPORTED_TYPE
+
+
+class Kind(StrEnum):
+    PDF = "pdf"
+    PNG = "png"
+    JPEG = "jpeg"
+    TEXT = "text"
+
+
+MIME = {
+    Kind.PDF: "application/pdf",
+    Kind.PNG: "image/png",
+    Kind.JPEG: "image/jpeg",
+    Kind.TEXT: "text/plain",
+}
+# Extensions a name may keep for each type; the first is the one added otherwise.
+EXTENSIONS = {
+    Kind.PDF: ("pdf",),
+    Kind.PNG: ("png",),
+    Kind.JPEG: ("jpg", "jpeg"),
+    Kind.TEXT: ("txt", "md", "csv"),
+}
+_KNOWN_EXTENSIONS = {ext for exts in EXTENSIONS.values() for ext in exts}
+
+
+@dataclass(frozen=True, slots=True)
+class Sniffed:
+    kind: Kind
+    pages: int | None  # PDFs: a rough count (at least 1); images and text: None
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.kind]
+
+
+def _refuse(code: ErrorCode, message: str) -> UploadRefused:
+    return UploadRefused(message, code)
+
+
+# -- what a file is ---------------------------------------------------------------------
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z0-9_])")
+_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9_])")
+_STREAM = re.compile(rb"stream\r?\n")
+# C0 and C1 controls but tab, line feed, form feed and carriage return
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def sniff(data: bytes) -> Sniffed:
+    """The type of ``data``, from its content only; raises :class:`UploadRefused`."""
+    if not data:
+        raise _refuse(ErrorCode.EMPTY_FILE, "the file is empty")
+    if data.startswith(b"%PDF-"):
+        return Sniffed(Kind.PDF, _pdf_pages(data))
+    if data.startswith(PNG_SIGNATURE):
+        if len(data) < 33 or data[8:16] != b"\x00\x00\x00\rIHDR":
+            raise _refuse(ErrorCode.BROKEN_FILE, "this PNG image is damaged (no IHDR header)")
+        if data[16:20] == b"\x00" * 4 or data[20:24] == b"\x00" * 4:
+            raise _refuse(ErrorCode.BROKEN_FILE, "this PNG image has no width or height")
+        return Sniffed(Kind.PNG, None)
+    if data.startswith(b"\xff\xd8\xff"):
+        if b"\xff\xd9" not in data[-64:]:
+            raise _refuse(ErrorCode.BROKEN_FILE, "this JPEG image is truncated")
+        return Sniffed(Kind.JPEG, None)
+    if _is_plain_text(data):
+        return Sniffed(Kind.TEXT, None)
+    raise _refuse(
+        ErrorCode.UNSUPPORTED_TYPE,
+        "only PDF documents, PNG or JPEG images and plain text files can be shared",
+    )
+
+
+def _pdf_pages(data: bytes) -> int:
+    if b"%%EOF" not in data[-1024:]:
+        raise _refuse(ErrorCode.BROKEN_FILE, "this PDF is incomplete (no end-of-file marker)")
+    pages = len(_PAGE.findall(data))
+    if pages == 0:
+        pages = _pages_in_object_streams(data)
+    if pages == 0:
+        raise _refuse(ErrorCode.BROKEN_FILE, "this PDF has no readable page")
+    return min(pages, MAX_PAGES)
+
+
+def _pages_in_object_streams(data: bytes) -> int:
+    """Pages hidden in compressed object streams (PDF 1.5+), within a size budget."""
+    budget = MAX_INFLATED_BYTES
+    pages = 0
+    for found in _OBJECT_STREAM.finditer(data):
+        start = _STREAM.search(data, found.end())
+        if start is None or budget <= 0:
+            break
+        end = data.find(b"endstream", start.end())
+        if end < 0:
+            continue
+        inflater = zlib.decompressobj()
+        try:
+            plain = inflater.decompress(data[start.end() : end], budget)
+        except zlib.error:
+            continue
+        budget -= len(plain)
+        pages += len(_PAGE.findall(plain))
+    return pages
+
+
+def _is_plain_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _CONTROLS.search(text) is None
+
+
+# -- a safe name ---------------------------------------------------------------------
+
+_UNSAFE_IN_NAME = re.compile(r'[<>:"|?*]')
+_SPACES = re.compile(r"\s+")
+# control, format (bidi overrides, zero-width...), surrogate, private-use, unassigned
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def clean_filename(raw: str, kind: Kind) -> str:
+    """A name safe to display and to offer for download, with an extension for ``kind``."""
+    name = unicodedata.normalize("NFC", raw)
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(
+        " " if c in "\t\n\r\f\v" else c
+        for c in name
+        if c in "\t\n\r\f\v" or unicodedata.category(c) not in _DROPPED_CATEGORIES
+    )
+    name = _UNSAFE_IN_NAME.sub("_", name)
+    name = _SPACES.sub(" ", name).strip().lstrip(". ").rstrip(". ")
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    allowed = EXTENSIONS[kind]
+    if ext.lower() in allowed:
+        ext = ext.lower()
+    elif ext.lower() in _KNOWN_EXTENSIONS:  # claims another type: say what it really is
+        ext = allowed[0]
+    else:  # no extension, or one we do not serve: keep it in the stem
+        stem, ext = name, allowed[0]
+    stem = stem.strip()[: MAX_FILENAME_LENGTH - len(ext) - 1].rstrip(". ")
+    return f"{stem or 'document'}.{ext}"
+
+
+# -- how a document is kept -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMeta:
+    filename: str
+    mime: str
+    pages: int | None
+    size: int
+    sha256: str
+
+
+def describe(data: bytes, raw_name: str) -> tuple[DocumentMeta, Sniffed]:
+    """Sniffs ``data`` and builds its metadata; raises :class:`UploadRefused`."""
+    found = sniff(data)
+    meta = DocumentMeta(
+        filename=clean_filename(raw_name, found.kind),
+        mime=found.mime,
+        pages=found.pages,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    return meta, found
+
+
+def pack(meta: DocumentMeta, data: bytes) -> bytes:
+    header = json.dumps(asdict(meta), ensure_ascii=False, separators=(",", ":")).encode()
+    return MAGIC + len(header).to_bytes(4, "big") + header + data
+
+
+def unpack(blob: bytes) -> tuple[DocumentMeta, bytes]:
+    """The metadata and the file; ``ValueError`` if ``blob`` is not a packed document."""
+    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
+        raise ValueError("not a packed document")
+    start = len(MAGIC) + 4
+    length = int.from_bytes(blob[len(MAGIC) : start], "big")
+    try:
+        fields = json.loads(blob[start : start + length])
+        meta = DocumentMeta(**fields)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("damaged document header") from exc
+    data = blob[start + length :]
+    if len(data) != meta.size or hashlib.sha256(data).hexdigest() != meta.sha256:
+        raise ValueError("document does not match its header")
+    return meta, data
