@@ -54,6 +54,7 @@ class Route:
     status: int
     auth: bool
     produces: str
+    consumes: str | None  # a raw (non-JSON) request body of this type
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -100,10 +101,14 @@ class Api:
         status: int = 200,
         auth: bool = True,
         produces: str = "application/json",
+        consumes: str | None = None,
     ) -> None:
         self.routes.append(
-            Route(method, path, handler, summary, tag, body, response, status, auth, produces)
-        )
+            Route(
+                method, path, handler, summary, tag, body, response, status, auth, produces,
+                consumes,
+            )
+        )  # fmt: skip
 
     def register(self, app: web.Application) -> None:
         for route in self.routes:
@@ -147,6 +152,13 @@ class Api:
                 }
                 op["responses"]["413"] = {"description": "body too large", "content": error}
                 op["responses"]["415"] = {"description": "not JSON", "content": error}
+            if r.consumes is not None:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {r.consumes: {"schema": {"type": "string", "format": "binary"}}},
+                }
+                op["responses"]["413"] = {"description": "body too large", "content": error}
+                op["responses"]["415"] = {"description": "type refused", "content": error}
             if r.method in {"POST", "PUT", "PATCH", "DELETE"}:
                 op["responses"]["403"] = {"description": "CSRF check failed", "content": error}
             if r.auth:

@@ -17,6 +17,7 @@ from server import (
     routes_auth,
     routes_cases,
     routes_consent,
+    routes_documents,
     routes_join,
     routes_practice,
     routes_records,
@@ -30,6 +31,7 @@ from server.errors import error_middleware
 from server.links import LinkService, LinkSigner
 from server.purge import purge_task
 from server.realtime import (
+    AUTHENTICATOR_KEY,
     NAMESPACE_KEY,
     ConnectionAuthenticator,
     aiortc_relay,
@@ -50,7 +52,7 @@ def build_api() -> Api:
     api = Api("Palabre", VERSION)
     for module in (
         routes_auth, routes_cases, routes_sessions, routes_join, routes_consent, routes_records,
-        routes_practice,
+        routes_practice, routes_documents,
     ):  # fmt: skip
         module.register_routes(api)
     return api
@@ -119,6 +121,7 @@ async def create_app(
         app, config, authenticator, host, relay_factory or aiortc_relay(config)
     )
     app[NAMESPACE_KEY] = namespace
+    app[AUTHENTICATOR_KEY] = authenticator
     build_api().register(app)
     pages.register_routes(app)
 

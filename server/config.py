@@ -28,6 +28,7 @@ class HttpConfig:
     tls_key: Path | None = None
     trust_forwarded: bool = False
     max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 25 * 1024 * 1024  # a shared document
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         tls_key=key,
         trust_forwarded=_bool(env, "PALABRE_TRUST_FORWARDED", False),
         max_body_bytes=_int(env, "PALABRE_MAX_BODY_BYTES", 1024 * 1024, 1024, 1 << 30),
+        max_upload_bytes=_int(env, "PALABRE_MAX_UPLOAD_MB", 25, 1, 200) * 1024 * 1024,
     )
     auth = AuthConfig(
         session_hours=_int(env, "PALABRE_SESSION_HOURS", 12, 1, 24 * 30),

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from records.errors import (
+    CodedError,
     Conflict,
     CryptoError,
     ErrorCode,
@@ -60,6 +61,26 @@ _HTTP_CODES = {
 }
 
 
+# Other packages' coded errors (live session, signaling) reaching an HTTP route.
+_CODE_STATUS = {
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.LINK_INVALID: 401,
+    ErrorCode.LINK_EXPIRED: 401,
+    ErrorCode.LINK_REVOKED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.CONSENT_REQUIRED: 403,
+    ErrorCode.NOT_IN_ROOM: 403,
+    ErrorCode.ROOM_LOCKED: 403,
+    ErrorCode.NOT_JOINED: 403,
+    ErrorCode.PARTICIPANT_REMOVED: 403,
+    ErrorCode.PARTICIPANT_DECLINED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.INVALID_STATE: 409,
+    ErrorCode.SESSION_CLOSED: 410,
+}
+
+
 def _records_status(exc: RecordsError) -> int:
     for kind, status in _RECORDS_STATUS:
         if isinstance(exc, kind):
@@ -77,6 +98,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc.status, exc.code, exc.message)
     except RecordsError as exc:
         return error_response(_records_status(exc), exc.code, exc.message)
+    except CodedError as exc:
+        if exc.code is ErrorCode.INTERNAL:
+            logger.exception("unhandled error on %s %s", request.method, request.match_info.route)
+            return error_response(500, ErrorCode.INTERNAL, "internal error")
+        return error_response(_CODE_STATUS.get(exc.code, 400), exc.code, exc.message)
     except web.HTTPException as exc:
         if not is_api or exc.status < 400:
             raise
