@@ -43,8 +43,12 @@ async def room_page(request: web.Request) -> web.Response:
 
 
 # Browser packages from npm (frontend/package-lock.json), served by exact name only.
+PDFJS = FRONTEND / "node_modules/pdfjs-dist/build"
 VENDOR = {
     "socket.io.esm.min.js": FRONTEND / "node_modules/socket.io-client/dist/socket.io.esm.min.js",
+    # PDF.js for the document viewer: the library and its worker (module scripts)
+    "pdfjs/pdf.min.mjs": PDFJS / "pdf.min.mjs",
+    "pdfjs/pdf.worker.min.mjs": PDFJS / "pdf.worker.min.mjs",
 }
 
 
@@ -64,6 +68,6 @@ def register_routes(app: web.Application) -> None:
         app.router.add_get(path, mediator_page)
     app.router.add_get("/join", join_page)
     app.router.add_get("/room", room_page)
-    app.router.add_get("/vendor/{name}", vendor_file)
+    app.router.add_get("/vendor/{name:[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)?}", vendor_file)
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static", FRONTEND / "static", follow_symlinks=False)

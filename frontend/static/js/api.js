@@ -9,7 +9,7 @@ export class ApiError extends Error {
   }
 }
 
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.split('; ').find((c) => c.startsWith('palabre_csrf='));
   return match ? decodeURIComponent(match.slice('palabre_csrf='.length)) : '';
 }

@@ -1,5 +1,8 @@
 // English catalogue.
+import documents from './en/documents.js';
+
 export default {
+  ...documents,
   'brand.tagline': 'Confidential online mediation',
   'brand.footer': 'Palabre — no session is ever recorded, neither sound nor picture.',
   'common.loading': 'Loading…',

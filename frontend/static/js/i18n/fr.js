@@ -1,5 +1,8 @@
 // Catalogue français (langue de référence).
+import documents from './fr/documents.js';
+
 export default {
+  ...documents,
   'brand.tagline': 'Médiation en ligne confidentielle',
   'brand.footer': 'Palabre — aucune séance n’est enregistrée, ni en son ni en image.',
   'common.loading': 'Chargement…',
