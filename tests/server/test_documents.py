@@ -430,3 +430,36 @@ async def test_documents_are_unpacked_as_stored(
         len(pdf),
     )
     assert meta.sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+async def test_erasing_the_party_destroys_what_they_shared(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any]
+) -> None:
+    await plenary(world, clients)
+    status, body = await (await http("Jeanne Dupont")).upload(make_pdf(1), "pièce.pdf")
+    assert status == 201, body
+    viewer = await http("Marc Durand")
+    assert (await viewer.get(body["doc_id"])).status == 200
+    jeanne_id = key(world, "Jeanne Dupont")[2:]
+    shredded = await world.svc.records.casefile.shred_participant(
+        world.case.id, jeanne_id, actor="mediator:test", via="test"
+    )
+    assert shredded == 1
+    gone = await viewer.get(body["doc_id"])  # key destroyed, item dropped
+    assert (gone.status, gone.json()["error"]["code"]) == (404, "not_found")
+    assert await stored_documents(world) == []
+
+
+async def test_pdfjs_is_served_locally_by_exact_name_only(world: World) -> None:
+    async with aiohttp.ClientSession() as session:
+        for name in ("pdf.min.mjs", "pdf.worker.min.mjs"):
+            async with session.get(f"{world.url}/vendor/pdfjs/{name}") as r:
+                assert r.status == 200
+                assert r.headers["Content-Type"].startswith("text/javascript")
+                assert len(await r.read()) > 100_000
+        for path in (
+            "pdfjs/pdf.mjs", "pdfjs/../package.json", "pdfjs%2F..%2F..%2Fpackage.json",
+            "pdfjs/", "pdfjs/a/b", "pdf.min.mjs",
+        ):  # fmt: skip
+            async with session.get(f"{world.url}/vendor/{path}") as r:
+                assert r.status == 404, path
