@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     NOTHING_TO_UNDO = "nothing_to_undo"
     NOTHING_TO_REDO = "nothing_to_redo"
     BOARD_FULL = "board_full"
+    NOT_STORED = "not_stored"
     CRYPTO = "crypto_error"
     CHAIN_BROKEN = "chain_broken"
     KEY_UNAVAILABLE = "key_unavailable"

@@ -30,6 +30,7 @@ from server.errors import error_middleware
 from server.links import LinkService, LinkSigner
 from server.purge import purge_task
 from server.realtime import (
+    AUTHENTICATOR_KEY,
     NAMESPACE_KEY,
     ConnectionAuthenticator,
     aiortc_relay,
@@ -114,11 +115,14 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
-    host = CaseFileHost(schedule, records.consent, records.audit, records.notices)
+    host = CaseFileHost(
+        schedule, records.consent, records.audit, records.notices, records.casefile, records.journal
+    )
     _, namespace = attach_realtime(
         app, config, authenticator, host, relay_factory or aiortc_relay(config)
     )
     app[NAMESPACE_KEY] = namespace
+    app[AUTHENTICATOR_KEY] = authenticator
     build_api().register(app)
     pages.register_routes(app)
 

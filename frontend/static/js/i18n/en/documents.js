@@ -1,0 +1,3 @@
+// en: documents
+export default {
+};

@@ -1,0 +1,3 @@
+// fr: documents
+export default {
+};
