@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     NOTHING_TO_UNDO = "nothing_to_undo"
     NOTHING_TO_REDO = "nothing_to_redo"
     BOARD_FULL = "board_full"
+    NOT_STORED = "not_stored"
     UNSUPPORTED_TYPE = "unsupported_type"
     EMPTY_FILE = "empty_file"
     BROKEN_FILE = "broken_file"

@@ -16,6 +16,7 @@ from records.cases import CaseStore
 from records.consent import ConsentLog
 from records.db import Database
 from records.errors import CryptoError, KeyUnavailable
+from records.journal import BoardJournal
 from records.keys import FileKeyProvider, KeyProvider
 from records.keystore import KeyStore, default_keys_url
 from records.models import utcnow
@@ -38,6 +39,7 @@ class Records:
     cases: CaseStore
     clock: Clock
     outcomes: OutcomeStore
+    journal: BoardJournal
 
     async def close(self) -> None:
         if self.keys_db is not self.db:
@@ -81,6 +83,7 @@ async def open_records(
         consent=ConsentLog(db, provider, clock=clock), notices=notices, casefile=casefile,
         cases=CaseStore(db, casefile), clock=clock,
         outcomes=OutcomeStore(db, casefile),
+        journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -150,4 +150,4 @@ def attach_realtime(
 
 
 NAMESPACE_KEY = web.AppKey("session_namespace", SessionNamespace)
-AUTHENTICATOR_KEY = web.AppKey("authenticator", ConnectionAuthenticator)
+AUTHENTICATOR_KEY = web.AppKey("connection_authenticator", ConnectionAuthenticator)

@@ -87,8 +87,11 @@ async def caller(request: web.Request, session_id: str) -> Identity:
     return identity
 
 
-def _live(request: web.Request, session_id: str) -> LiveSession | None:
-    return request.app[NAMESPACE_KEY].hub.session(session_id)
+def _access(session: LiveSession, key: str, doc_id: str) -> tuple[bool, bool]:
+    """May ``key`` see ``doc_id`` now, and download it?"""
+    if doc_id not in {d.doc_id for d in session.documents_for(key)}:
+        return False, False
+    return True, session.can_download(key, doc_id)
 
 
 # -- upload ----------------------------------------------------------------------------
@@ -135,8 +138,8 @@ async def upload_document(request: web.Request) -> web.Response:
     identity = await caller(request, session_id)
     visibility = _visibility(request)
     raw_name = _raw_filename(request)
-    live = _live(request, session_id)
-    if live is None or live.room_of(identity.key) is None:
+    hub = request.app[NAMESPACE_KEY].hub
+    if await hub.read(identity, lambda s, key: s.room_of(key)) is None:
         raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
     svc = services(request)
     data = await _read_limited(request, svc.config.http.max_upload_bytes)
@@ -156,7 +159,6 @@ async def upload_document(request: web.Request) -> web.Response:
         session_id=session_id,
         provided_by=participant_id_of(identity.key),
     )
-    hub = request.app[NAMESPACE_KEY].hub
     try:
         doc = await hub.call(
             identity,
@@ -184,10 +186,11 @@ async def _serve(request: web.Request, *, attachment: bool) -> web.Response:
     session_id = request.match_info["session_id"]
     doc_id = request.match_info["doc_id"]
     identity = await caller(request, session_id)
-    live = _live(request, session_id)
-    if live is None or doc_id not in {d.doc_id for d in live.documents_for(identity.key)}:
+    hub = request.app[NAMESPACE_KEY].hub
+    visible, allowed = await hub.read(identity, lambda s, key: _access(s, key, doc_id))
+    if not visible:
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such document")
-    if attachment and not live.can_download(identity.key, doc_id):
+    if attachment and not allowed:
         raise ApiError(
             403, ErrorCode.DOWNLOAD_NOT_ALLOWED, "the mediator has not allowed downloading it"
         )

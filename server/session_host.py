@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
 
 from records.audit import AuditLog
-from records.consent import ConsentLog
+from records.casefile import CaseFile, ItemKind
+from records.consent import ConsentLog, Decision
 from records.errors import NotFound
+from records.journal import BoardJournal, JournalEntry
 from records.notices import NoticeTexts
 from records.scheduling import ScheduleStore
 from sessions.events import AuditEvent
-from signaling.ports import RosterEntry
+from signaling.ports import ChatKeepNotice, RosterEntry
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +28,9 @@ PURPOSES = {"mediation": "confidentiality", "privacy": "privacy"}
 # Each party's agreement to the presence of the case's observers (trainees, co-mediation).
 OBSERVER_PURPOSE = "observer_presence"
 LANGUAGES = ("fr", "en")
+# Keeping the chat after the session: every participant's agreement, against this text.
+CHAT_PURPOSE = "chat_retention"
+CHAT_NOTICE_VERSION = 1
 
 
 def participant_key(participant_id: str) -> str:
@@ -47,6 +56,18 @@ def participant_id_of(key: str) -> str | None:
     return key.removeprefix(PARTICIPANT_PREFIX) if key.startswith(PARTICIPANT_PREFIX) else None
 
 
+def _compact(data: Mapping[str, Any]) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chat_notice(language: str) -> ChatKeepNotice:
+    lang = language if language in LANGUAGES else LANGUAGES[0]
+    text = resources.files("records").joinpath(f"texts/{CHAT_PURPOSE}.{lang}.md").read_text()
+    body = text.strip()
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    return ChatKeepNotice(lang, CHAT_NOTICE_VERSION, digest, body)
+
+
 class CaseFileHost:
     def __init__(
         self,
@@ -54,12 +75,23 @@ class CaseFileHost:
         consent: ConsentLog,
         audit: AuditLog,
         notices: NoticeTexts,
+        casefile: CaseFile,
+        journal: BoardJournal,
     ) -> None:
         self._schedule = schedule
         self._consent = consent
         self._audit = audit
         self._notices = notices
+        self._casefile = casefile
+        self._journal = journal
         self._case_of: dict[str, str] = {}
+
+    async def _case(self, session_id: str) -> str:
+        case_id = self._case_of.get(session_id)
+        if case_id is None:
+            case_id = (await self._schedule.get_roster(session_id)).session.case_id
+            self._case_of[session_id] = case_id
+        return case_id
 
     async def roster(self, session_id: str) -> Sequence[RosterEntry]:
         roster = await self._schedule.get_roster(session_id)
@@ -153,3 +185,48 @@ class CaseFileHost:
             await self._schedule.set_status(session_id, "ended")
         except NotFound:
             logger.warning("session %s vanished before it ended", session_id)
+
+    # -- whiteboard and chat ------------------------------------------------------
+
+    async def store_board_ops(
+        self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
+    ) -> None:
+        entries = [JournalEntry(int(op["seq"]), _compact(op)) for op in ops]
+        await self._journal.append(await self._case(session_id), session_id, room_id, entries)
+
+    async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
+        stored = await self._journal.load(await self._case(session_id), session_id, room_id)
+        return [json.loads(entry.content) for entry in stored]
+
+    async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
+        content = _compact({"session_id": session_id, "messages": list(messages)})
+        await self._casefile.put_item(
+            await self._case(session_id), ItemKind.CHAT, content,
+            actor="system", via="socket", session_id=session_id,
+        )  # fmt: skip
+
+    async def chat_keep_notice(self, language: str) -> ChatKeepNotice:
+        return chat_notice(language)
+
+    async def record_chat_agreement(
+        self, session_id: str, key: str, agreed: bool, language: str, user_agent: str
+    ) -> None:
+        pid = participant_id_of(key)
+        if pid is None:
+            return  # the mediator proposes it; their agreement is implied
+        notice = chat_notice(language)
+        before = (await self._consent.current(session_id, pid)).get(CHAT_PURPOSE)
+        refused: Decision = (
+            "withdrawn" if before is not None and before.decision == "given" else "declined"
+        )
+        await self._consent.record(
+            session_id=session_id,
+            participant_id=pid,
+            purpose=CHAT_PURPOSE,
+            decision="given" if agreed else refused,
+            text_version=notice.version,
+            text_sha256=notice.sha256,
+            language=notice.language,
+            mechanism={"form": "room-chat-keep", "user_agent": user_agent[:200]},
+            typed_name=None,
+        )

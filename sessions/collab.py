@@ -96,6 +96,7 @@ class Collaboration(SessionCore):
         self._present(actor)
         self._require(Action.SET_CHAT_RETENTION, actor)
         self.chat_log.set_keep_enabled(enabled)
+        self.chat_log.set_agreement(actor, enabled)  # proposing it is agreeing to it
         eff = self._effects()
         eff.audit("chat.keep", actor=actor, enabled=str(enabled).lower())
         eff.notify("chat:keep", {"enabled": enabled}, self.lobby.admitted())

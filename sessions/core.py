@@ -22,6 +22,7 @@ from sessions.outcome import Effects
 from sessions.permissions import Action, PermissionContext, is_allowed, require
 from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, Move, Rooms
+from sessions.wb_log import LoggedOp
 from sessions.whiteboard import Board
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,10 @@ class SessionCore:
     def board(self, room_id: str) -> Board:
         self.rooms.members(room_id)  # raises NotFound for a closed room
         return self._boards[room_id]
+
+    def restore_board(self, room_id: str, log: Iterable[LoggedOp]) -> None:
+        """Put back a room's board from its stored log (after a restart or a failed write)."""
+        self.board(room_id).restore(log)
 
     def participants_who_took_part(self) -> frozenset[str]:
         return frozenset(self._took_part)

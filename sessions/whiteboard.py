@@ -15,7 +15,7 @@ undone by its author. Parties may erase or move only their own objects.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,34 @@ class Board:
         if seq < 0 or seq > self.seq:
             raise InvalidState(f"unknown sequence number {seq}")
         return self._log[seq:]
+
+    def restore(self, log: Iterable[LoggedOp]) -> None:
+        """Rebuild the board from its stored log (numbered 1, 2, ... without gaps).
+
+        Object ids, state and everyone's undo/redo history come out as they
+        were when the log was written.
+        """
+        self._log, self._objects, self._ids, self._history = [], {}, set(), {}
+        for entry in log:
+            if entry.seq != self.seq + 1:
+                raise InvalidState(f"stored board jumps from {self.seq} to {entry.seq}")
+            self._append(entry)
+            op = entry.op
+            if isinstance(op, Paste):
+                self._ids.update(o.id for o in op.objects)
+            elif not isinstance(op, Clear | Erase | MoveObject | Undo | Redo):
+                self._ids.add(op.id)
+            if isinstance(op, Clear):
+                self._history = {}
+            history = self._history.setdefault(entry.author, _History())
+            if isinstance(op, Undo) and entry.target_seq is not None:
+                history.done.remove(entry.target_seq)
+                history.undone.append(entry.target_seq)
+            elif isinstance(op, Redo) and entry.target_seq is not None:
+                history.undone.remove(entry.target_seq)
+                history.done.append(entry.target_seq)
+            else:
+                self._did(entry.author, entry.seq)
 
     def _append(self, entry: LoggedOp) -> LoggedOp:
         self._log.append(entry)

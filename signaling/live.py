@@ -27,6 +27,7 @@ from sessions.outcome import Outcome
 from sessions.roles import Role
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
+from sessions.wb_log import LoggedOp
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.media import MediaRelay, relay_room
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TICK_SECONDS = 1.0
 DROP_DELAY_SECONDS = 0.2
+BOARD_OP_EVENT = "wb:op"
 
 
 class Emitter(Protocol):
@@ -98,6 +100,8 @@ class LiveHub:
                 session = LiveSession(session_id, version, grace=self._grace)
                 for entry in roster.values():
                     session.register(entry.key, Role(entry.role))
+                stored = await self._host.load_board(session_id, PLENARY)
+                session.restore_board(PLENARY, [LoggedOp.from_wire(op) for op in stored])
                 live = _Live(session, version, roster)
                 self._live[session_id] = live
                 self._ensure_ticker()
@@ -167,10 +171,21 @@ class LiveHub:
     async def call(self, identity: Identity, action: Callable[[LiveSession, str], Outcome[T]]) -> T:
         """Runs a domain action as ``identity`` and applies its outcome."""
         live = await self._get(identity.session_id)
-        if live.sids.get(identity.key) is None:
-            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
+        self.require_connected(identity)
         outcome = await self._run(live, lambda s: action(s, identity.key))
         return outcome.value
+
+    def require_connected(self, identity: Identity) -> None:
+        live = self._live.get(identity.session_id)
+        if live is None or live.sids.get(identity.key) is None:
+            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
+
+    async def read(self, identity: Identity, query: Callable[[LiveSession, str], T]) -> T:
+        """Answers a question about the session as ``identity`` (nothing to apply)."""
+        live = await self._get(identity.session_id)
+        self.require_connected(identity)
+        async with live.lock:
+            return query(live.session, identity.key)
 
     async def set_media(self, identity: Identity, audio: bool, video: bool, screen: bool) -> None:
         live = await self._get(identity.session_id)
@@ -221,9 +236,12 @@ class LiveHub:
 
     async def end(self, identity: Identity) -> None:
         live = await self._get(identity.session_id)
-        await self._run(live, lambda s: s.end(identity.key))
+        outcome = await self._run(live, lambda s: s.end(identity.key))
         live.ended = True
         await self._host.end_session(identity.session_id)
+        kept = outcome.value.retained_chat
+        if kept:
+            await self._host.keep_chat(identity.session_id, [m.to_wire() for m in kept])
 
     # -- applying outcomes -------------------------------------------------------
 
@@ -236,6 +254,7 @@ class LiveHub:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
+            await self._store_board_ops(live, outcome)
             if outcome.audit:
                 await self._host.audit(outcome.audit)
             for note in outcome.notifications:
@@ -257,6 +276,29 @@ class LiveHub:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         return outcome
+
+    async def _store_board_ops(self, live: _Live, outcome: Outcome[Any]) -> None:
+        """A board operation is stored before it is acknowledged or shown to anyone.
+
+        If it cannot be stored, the room's board goes back to what is stored and
+        the caller gets a ``not_stored`` error: no screen ever shows an operation
+        the case file does not have.
+        """
+        by_room: dict[str, list[Any]] = {}
+        for note in outcome.notifications:
+            if note.event == BOARD_OP_EVENT and note.room_id is not None:
+                by_room.setdefault(note.room_id, []).append(note.payload)
+        session_id = live.session.session_id
+        for room_id, ops in by_room.items():
+            try:
+                await self._host.store_board_ops(session_id, room_id, ops)
+            except Exception:
+                logger.exception("session %s: a board operation could not be stored", session_id)
+                stored = await self._host.load_board(session_id, room_id)
+                live.session.restore_board(room_id, [LoggedOp.from_wire(op) for op in stored])
+                raise SignalingError(
+                    ErrorCode.NOT_STORED, "the drawing could not be saved; please try again"
+                ) from None
 
     async def _drop_later(self, sids: list[str]) -> None:
         """Closes kicked connections once the current ack and notices have gone out."""

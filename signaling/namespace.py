@@ -10,6 +10,8 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
   {key}, ``media:reopen`` {audio, video}, ``media:state`` {audio, video, screen}
 * private meetings: ``caucus:open`` {members, label}, ``caucus:close`` {room_id},
   ``caucus:move`` {key, room_id}, ``caucus:return_all`` {}, ``room:plenary_talk`` {allowed}
+* whiteboard, chat, shared documents: ``wb:*``, ``chat:*``, ``doc:*`` (see
+  :mod:`signaling.collab`)
 * WebRTC: ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer), ``rtc:answer``
   {sdp}, ``rtc:candidate`` {candidate}; refused without consent or before admission.
 
@@ -30,6 +32,8 @@ import socketio
 
 from records.errors import CodedError, ErrorCode
 from sessions.service import LiveSession
+from signaling.collab import CollabEvents
+from signaling.collab_protocol import MODELS as COLLAB_MODELS
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live import LiveHub
@@ -79,7 +83,7 @@ def _error_ack(exc: Exception) -> Ack | None:
     return None
 
 
-class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
+class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
         self,
         authenticator: Authenticator,
@@ -154,6 +158,7 @@ class SessionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             ) from None
         hello["ice_servers"] = self._ice_servers
         hello["relay_id"] = relay_id(identity)
+        hello["session_id"] = identity.session_id
         await self.emit("session:hello", hello, to=sid)
         logger.info("session %s: %s connected", identity.session_id, identity.key)
 
@@ -340,5 +345,5 @@ def payload_models() -> list[type[Payload]]:
     """Every event schema (for documentation and fuzzing)."""
     return [
         Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState, KeyRef, Locked, CaucusOpen,
-        CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen,
+        CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen, *COLLAB_MODELS,
     ]  # fmt: skip

@@ -23,6 +23,14 @@ class RosterEntry:
     display_name: str
 
 
+@dataclass(frozen=True)
+class ChatKeepNotice:
+    language: str
+    version: int
+    sha256: str
+    body: str
+
+
 class Authenticator(Protocol):
     async def authenticate(self, auth: Mapping[str, Any], cookies: Mapping[str, str]) -> Identity:
         """The identity behind a connection's auth payload and cookies.
@@ -64,4 +72,31 @@ class SessionHost(Protocol):
 
     async def end_session(self, session_id: str) -> None:
         """Every link of the session stops working for it."""
+        ...
+
+    async def store_board_ops(
+        self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Store a room's board operations (wire form, with ``seq``) before anyone sees them.
+
+        Raises when they could not be stored; nothing is acknowledged then.
+        """
+        ...
+
+    async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
+        """Every stored operation of a room's board, in order."""
+        ...
+
+    async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Keep the session's chat in the case file (only when everyone agreed)."""
+        ...
+
+    async def chat_keep_notice(self, language: str) -> ChatKeepNotice:
+        """The text a participant agrees to when the chat is to be kept."""
+        ...
+
+    async def record_chat_agreement(
+        self, session_id: str, key: str, agreed: bool, language: str, user_agent: str
+    ) -> None:
+        """A consent-log entry for a participant's agreement (or refusal) to keep the chat."""
         ...

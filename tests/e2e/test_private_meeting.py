@@ -51,9 +51,27 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
     await expect(bruno.locator(".tile")).to_have_count(1)  # only himself
     await expect(alice.locator(".tile")).to_have_count(2)  # herself and the mediator
     await wait_for_flowing(alice, videos=1, audios=1)
+    # Alice writes in the private meeting's chat and draws on its board.
+    secret = "Je pourrais céder sur le préavis"
+    await alice.click("#open-chat")
+    await alice.fill("#chat-input", secret)
+    await alice.press("#chat-input", "Enter")
+    await claire.click("#open-chat")
+    await expect(claire.locator(".chat-message .chat-text")).to_have_text([secret])
+    await expect(claire.locator(".chat-room")).to_have_class("chat-room private")
+    stroke = {"type": "stroke", "id": "aside-1", "points": [[1.0, 2.0]], "color": "#000000",
+              "width": 2.0}  # fmt: skip
+    ack = await alice.evaluate(
+        "(op) => window.palabreRoom.socket.emitWithAck('wb:op', { op })", stroke
+    )
+    assert ack["ok"], ack
+    await bruno.click("#open-chat")
+    await expect(bruno.locator(".chat-room")).to_have_class("chat-room plenary")
+    await expect(bruno.locator(".chat-message")).to_have_count(0)
     frames, packets = await rising(bruno)
     assert (frames, packets) == (0, 0), "Bruno receives media during the private meeting"
     await claire.screenshot(path=str(ARTIFACTS / "caucus-2-mediator.png"))
+    await alice.screenshot(path=str(ARTIFACTS / "caucus-2-private-party.png"))
     await bruno.screenshot(path=str(ARTIFACTS / "caucus-3-waiting-party.png"))
     during = (await received(bruno))[seen_before:]
     events = {event for event, _ in during}
@@ -61,8 +79,13 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
     alice_key = await alice.evaluate("window.palabreRoom.self.key")
     private_room = await alice.evaluate("window.palabreRoom.view.room_id")
     assert private_room != "plenary"
-    leaks = [p for _, p in during if alice_key in p or private_room in p or "Alice" in p]
+    leaks = [
+        p for _, p in during
+        if alice_key in p or private_room in p or "Alice" in p or "préavis" in p or "aside" in p
+    ]  # fmt: skip
     assert leaks == []
+    board = await bruno.evaluate("window.palabreRoom.socket.emitWithAck('wb:sync', {})")
+    assert board["snapshot"]["objects"] == []
 
     # Back to the plenary: everyone sees and hears everyone again.
     await claire.click("#return-all")

@@ -27,8 +27,8 @@ from server.security import CSRF_COOKIE, CSRF_HEADER
 from signaling.identity import Identity
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import ELF, PE, ZIP
-from tests.signaling import test_namespace as ns
-from tests.signaling.test_namespace import Client, World, admitted, key, mediator, until
+from tests.signaling import world as ns
+from tests.signaling.world import Client, World, admitted, key, mediator, until
 
 world = ns.world  # the namespace tests' world: a real app, a case, a session, links
 clients = ns.clients

@@ -23,3 +23,6 @@ async def relay(harness: Harness) -> AsyncIterator[Relay]:
     r = Relay(RelayConfig(host_addresses=LOOPBACK), harness.on_offer)
     yield r
     await r.close()
+
+
+from .world import clients, world  # noqa: E402,F401  (fixtures shared by the namespace tests)

@@ -355,7 +355,7 @@ export class DocumentsPanel {
   }
 
   mayShare() {
-    return Boolean(this.room) && !this.room.on_hold && this.ctx.self.role !== 'observer';
+    return Boolean(this.room) && this.ctx.self.role !== 'observer';
   }
 
   visibilityChoices() {

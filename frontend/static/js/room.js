@@ -6,6 +6,7 @@ import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 import { MediatorPanel } from './panel.js';
 import { RelayConnection } from './rtc.js';
 import { TileGrid } from './tiles.js';
+import { Workspace, toolContext } from './workspace.js';
 
 const stage = document.getElementById('stage');
 const main = document.getElementById('main');
@@ -20,7 +21,7 @@ const state = {
   socket: null, relay: null, hello: null, self: null, roster: {},
   local: null, screen: null, audio: true, video: true,
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
-  pendingView: null,
+  pendingView: null, workspace: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
@@ -49,22 +50,24 @@ function notify(text) {
   notify.timer = setTimeout(() => (toast.hidden = true), 6000);
 }
 
-function showPage(id, titleKey, bodyKey) {
+// The session is over for me: media stop, the stage and every tool close.
+function closeStage() {
   state.finished = true;
   hangUp(true);
   stage.hidden = true;
   controls.hidden = true;
   panelEl.hidden = true;
+  if (state.workspace) state.workspace.close();
+}
+
+function showPage(id, titleKey, bodyKey) {
+  closeStage();
   mount(main, h('section', { class: 'card narrow', id }, h('h1', {}, t(titleKey)), h('p', {}, t(bodyKey))));
 }
 
 function showProblem(code) {
   const key = `room.error.${code}`;
-  state.finished = true;
-  hangUp(true);
-  stage.hidden = true;
-  controls.hidden = true;
-  panelEl.hidden = true;
+  closeStage();
   mount(main, h('section', { class: 'card narrow error-page', id: 'room-error', dataset: { code } },
     h('h1', {}, t('room.error.title')), h('p', {}, t(key) === key ? t('room.error.generic') : t(key))));
 }
@@ -90,6 +93,7 @@ function onTrack(event) {
 
 function applyView(view) {
   state.view = view;
+  state.workspace.roomChanged(view);
   const keep = new Set([state.self.key, `${state.self.key}#screen`]);
   for (const member of view.members) {
     keep.add(member.key);
@@ -202,6 +206,7 @@ function renderControls() {
     navigator.mediaDevices.getDisplayMedia
       ? button('toggle-screen', state.screen ? 'room.stopShare' : 'room.share', Boolean(state.screen), toggleScreenShare, false)
       : null,
+    ...state.workspace.buttons(),
     isMediator() ? null : h('button', { type: 'button', id: 'withdraw', class: 'control', onclick: withdrawConsent }, t('room.withdraw')),
     h('button', { type: 'button', id: 'leave', class: 'control leave', onclick: leave }, t('room.leave')));
 }
@@ -226,6 +231,16 @@ function enterRoom() {
   main.replaceChildren();
   stage.hidden = false;
   controls.hidden = false;
+  state.workspace = new Workspace({
+    room: document.querySelector('main.room'),
+    area: document.getElementById('work'),
+    drawer: document.getElementById('chat'),
+    onChange: renderControls,
+    ctx: toolContext(state.socket, {
+      self: state.self, sessionId: state.hello.session_id, credentials: credentials(),
+      nameOf, isMediator, notify,
+    }),
+  });
   grid.ensure(state.self.key, { name: state.self.display_name, self: true });
   const video = state.local.getVideoTracks()[0];
   if (video) grid.attach(state.self.key, video);

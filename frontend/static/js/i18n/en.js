@@ -1,8 +1,11 @@
 // English catalogue.
+import board from './en/board.js';
+import chat from './en/chat.js';
 import documents from './en/documents.js';
+import workspace from './en/workspace.js';
 
+// Each feature of the room keeps its strings in its own file (en/*.js), spread at the end.
 export default {
-  ...documents,
   'brand.tagline': 'Confidential online mediation',
   'brand.footer': 'Palabre — no session is ever recorded, neither sound nor picture.',
   'common.loading': 'Loading…',
@@ -390,4 +393,8 @@ export default {
   "stats.summariesCsv": "Confirmed summaries (CSV)",
   "stats.summariesHint": "The anonymised summaries you have reviewed and confirmed, for the same year and type; each export is logged.",
   "type.other_type": "Other type",
+  ...workspace,
+  ...board,
+  ...documents,
+  ...chat,
 };

@@ -1,8 +1,11 @@
 // Catalogue français (langue de référence).
+import board from './fr/board.js';
+import chat from './fr/chat.js';
 import documents from './fr/documents.js';
+import workspace from './fr/workspace.js';
 
+// Each feature of the room keeps its strings in its own file (fr/*.js), spread at the end.
 export default {
-  ...documents,
   'brand.tagline': 'Médiation en ligne confidentielle',
   'brand.footer': 'Palabre — aucune séance n’est enregistrée, ni en son ni en image.',
   'common.loading': 'Chargement…',
@@ -390,4 +393,8 @@ export default {
   "stats.summariesCsv": "Résumés confirmés (CSV)",
   "stats.summariesHint": "Les résumés anonymisés que vous avez relus et confirmés, pour la même année et le même type ; chaque export est journalisé.",
   "type.other_type": "Autre type",
+  ...workspace,
+  ...board,
+  ...documents,
+  ...chat,
 };

@@ -1,0 +1,180 @@
+// The room's chat: plain text only (every message is a text node), scoped to the room I am in.
+// Not kept after the session unless the mediator proposes it and everyone agrees, each
+// agreement being written to the consent log by the server.
+import { h, mount } from './dom.js';
+import { language, locale, onLanguageChange, t } from './i18n.js';
+
+const MAX_LENGTH = 2000;
+
+export class ChatPanel {
+  constructor(container, ctx) {
+    this.el = container;
+    this.ctx = ctx;
+    this.roomId = null;
+    this.kind = 'plenary';
+    this.messages = [];
+    this.keepEnabled = false;
+    this.agreed = false;
+    this.agreements = new Map(); // mediators: participant key -> agreed
+    this.notice = null;
+    this.visible = false;
+    this.list = h('ol', { class: 'chat-messages', 'aria-live': 'polite' });
+    this.input = h('textarea', {
+      id: 'chat-input', rows: 2, maxlength: MAX_LENGTH, 'aria-label': t('chat.placeholder'),
+      placeholder: t('chat.placeholder'), onkeydown: (e) => this.onKey(e),
+    });
+    this.keepBox = h('div', { class: 'chat-keep' });
+    this.handlers = {
+      'chat:message': (m) => this.received(m),
+      'chat:keep': ({ enabled }) => this.keepChanged(enabled),
+      'chat:keep_agreement': ({ participant_id: key, agreed }) => {
+        this.agreements.set(key, agreed);
+        this.renderKeep();
+      },
+      connect: () => this.roomId && this.load(),
+    };
+    for (const [event, fn] of Object.entries(this.handlers)) ctx.socket.on(event, fn);
+    onLanguageChange(() => this.render());
+    window.palabreChat = this;
+    this.render();
+  }
+
+  roomChanged(view) {
+    this.roomId = view.room_id;
+    this.kind = view.kind;
+    this.messages = [];
+    this.render();
+    this.load();
+  }
+
+  shown(visible) {
+    this.visible = visible;
+    if (visible) {
+      this.scrollDown();
+      this.input.focus();
+    }
+  }
+
+  destroy() {
+    for (const [event, fn] of Object.entries(this.handlers)) this.ctx.socket.off(event, fn);
+  }
+
+  async load() {
+    const roomId = this.roomId;
+    const ack = await this.ctx.request('chat:history', {});
+    if (!ack.ok || roomId !== this.roomId) return;
+    this.messages = ack.messages;
+    this.keepEnabled = ack.keep_enabled;
+    this.agreed = ack.agreed;
+    if (this.keepEnabled) await this.loadNotice();
+    this.render();
+  }
+
+  async loadNotice() {
+    const ack = await this.ctx.request('chat:notice', { language: language() });
+    this.notice = ack.ok ? ack.body : null;
+  }
+
+  received(message) {
+    if (message.room_id !== this.roomId || this.messages.some((m) => m.seq === message.seq)) return;
+    this.messages.push(message);
+    this.list.append(this.item(message));
+    this.scrollDown();
+    if (!this.visible && message.author !== this.ctx.self.key) this.ctx.onUnread();
+  }
+
+  async keepChanged(enabled) {
+    this.keepEnabled = enabled;
+    if (!enabled) this.agreements.clear();
+    if (enabled) await this.loadNotice();
+    this.renderKeep();
+    if (enabled && !this.ctx.isMediator()) {
+      this.ctx.notify(t('chat.keepProposed'));
+      this.ctx.reveal('chat');
+    }
+  }
+
+  onKey(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.send();
+    }
+  }
+
+  async send() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    const ack = await this.ctx.request('chat:send', { text });
+    if (!ack.ok) {
+      this.ctx.notify(ack.error.code === 'forbidden' ? t('chat.notNow') : t('chat.failed'));
+      return;
+    }
+    this.input.value = '';
+    this.received(ack.message);
+  }
+
+  async setKeep(enabled) {
+    const ack = await this.ctx.request('chat:keep', { enabled });
+    if (!ack.ok) this.ctx.notify(t('chat.failed'));
+  }
+
+  async agree(agreed) {
+    const ack = await this.ctx.request('chat:agree', { agreed, language: language() });
+    if (ack.ok) this.agreed = agreed;
+    else this.ctx.notify(t('chat.failed'));
+    this.renderKeep();
+  }
+
+  item(m) {
+    const mine = m.author === this.ctx.self.key;
+    const at = new Date(m.at).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
+    return h('li', { class: `chat-message${mine ? ' mine' : ''}`, dataset: { seq: m.seq } },
+      h('span', { class: 'chat-author' }, mine ? t('chat.me') : this.ctx.nameOf(m.author)),
+      h('time', { datetime: m.at }, at),
+      h('p', { class: 'chat-text' }, m.text));
+  }
+
+  scrollDown() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  renderKeep() {
+    const parts = [];
+    if (!this.keepEnabled) {
+      parts.push(h('p', { class: 'muted' }, t('chat.notKept')));
+    } else {
+      parts.push(h('p', { class: 'chat-keep-title' }, t('chat.keepTitle')));
+      if (this.notice) parts.push(h('p', { class: 'chat-notice' }, this.notice));
+      if (!this.ctx.isMediator()) {
+        parts.push(h('label', { class: 'check' },
+          h('input', { type: 'checkbox', id: 'chat-agree', checked: this.agreed, onchange: (e) => this.agree(e.target.checked) }),
+          t('chat.agree')));
+      } else {
+        const yes = [...this.agreements.values()].filter(Boolean).length;
+        parts.push(h('p', { class: 'muted', id: 'chat-agreements' }, t('chat.agreements', { count: yes })));
+      }
+    }
+    if (this.ctx.isMediator() && this.ctx.self.role === 'mediator') {
+      parts.push(h('label', { class: 'check' },
+        h('input', { type: 'checkbox', id: 'chat-keep', checked: this.keepEnabled, onchange: (e) => this.setKeep(e.target.checked) }),
+        t('chat.keepToggle')));
+    }
+    mount(this.keepBox, ...parts);
+  }
+
+  render() {
+    this.input.placeholder = t('chat.placeholder');
+    mount(this.list, ...this.messages.map((m) => this.item(m)));
+    this.renderKeep();
+    mount(this.el,
+      h('header', { class: 'chat-head' },
+        h('h2', {}, t('workspace.chat')),
+        h('span', { class: `chat-room ${this.kind}` }, t(this.kind === 'private' ? 'chat.private' : 'chat.plenary'))),
+      this.keepBox,
+      this.list,
+      h('form', { class: 'chat-form', onsubmit: (e) => { e.preventDefault(); this.send(); } },
+        this.input,
+        h('button', { type: 'submit', id: 'chat-send' }, t('chat.send'))));
+    this.scrollDown();
+  }
+}

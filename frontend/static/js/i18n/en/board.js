@@ -1,0 +1,3 @@
+// en: board
+export default {
+};

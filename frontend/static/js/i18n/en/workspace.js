@@ -1,0 +1,7 @@
+// en: the room's shared tools (tabs)
+export default {
+  'workspace.board': 'Whiteboard',
+  'workspace.documents': 'Documents',
+  'workspace.chat': 'Chat',
+  'workspace.unread': '{count} unread message(s)',
+};

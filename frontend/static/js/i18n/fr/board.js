@@ -1,0 +1,3 @@
+// fr: board
+export default {
+};

@@ -1,0 +1,7 @@
+// fr: the room's shared tools (tabs)
+export default {
+  'workspace.board': 'Tableau',
+  'workspace.documents': 'Documents',
+  'workspace.chat': 'Discussion',
+  'workspace.unread': '{count} message(s) non lu(s)',
+};

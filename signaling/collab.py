@@ -1,0 +1,164 @@
+"""Whiteboard, chat and shared-document events of the ``/session`` namespace.
+
+Client-to-server, each with an ack ``{"ok": ...}``:
+
+* whiteboard: ``wb:op`` {op} (ack: seq and the logged entry; stored encrypted
+  before anyone sees it), ``wb:sync`` {since?} (ack: a snapshot, or the
+  operations after ``since``), ``wb:copy`` {from_room} (mediators);
+* chat: ``chat:send`` {text}, ``chat:history`` {since?}, ``chat:keep`` {enabled}
+  (mediators), ``chat:notice`` {language} (the text agreed to),
+  ``chat:agree`` {agreed, language} (written to the consent log);
+* documents: ``doc:list`` {}, ``doc:withdraw`` {doc_id}, ``doc:download``
+  {doc_id, allowed} (mediators), ``doc:present`` {doc_id, page, zoom},
+  ``doc:stop`` {}, ``doc:follow`` {following}. Uploading is HTTP
+  (``server/routes_documents.py``).
+
+Every event concerns the sender's current room; the domain addresses every
+notification to that room's members only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sessions.service import LiveSession
+from signaling.collab_protocol import (
+    ChatAgree,
+    ChatHistory,
+    ChatKeep,
+    ChatNotice,
+    ChatSend,
+    DocDownload,
+    DocFollow,
+    DocPresent,
+    DocRef,
+    WbCopy,
+    WbOp,
+    WbSync,
+)
+from signaling.identity import Identity
+from signaling.live import LiveHub
+from signaling.ports import SessionHost
+from signaling.protocol import Ack, Empty, ok, parse
+
+
+class CollabEvents:
+    """Mixed into :class:`signaling.namespace.SessionNamespace`."""
+
+    hub: LiveHub
+    _host: SessionHost
+
+    def _identity(self, sid: str) -> Identity:
+        raise NotImplementedError
+
+    async def _do(self, sid: str, action: Callable[[LiveSession, str], Any]) -> Any:
+        raise NotImplementedError
+
+    # -- whiteboard ----------------------------------------------------------------
+
+    async def on_wb_op(self, sid: str, data: Any) -> Ack:
+        op = parse(WbOp, data).op
+        entry = await self._do(sid, lambda s, k: s.wb_submit(k, op))
+        return ok(seq=entry.seq, entry=entry.to_wire())
+
+    async def on_wb_sync(self, sid: str, data: Any) -> Ack:
+        since = parse(WbSync, data).since
+        sync = await self._do(sid, lambda s, k: s.wb_sync(k, since))
+        return ok(
+            room_id=sync.room_id,
+            snapshot=None if sync.snapshot is None else sync.snapshot.to_wire(),
+            ops=[entry.to_wire() for entry in sync.ops],
+        )
+
+    async def on_wb_copy(self, sid: str, data: Any) -> Ack:
+        source = parse(WbCopy, data).from_room
+        entry = await self._do(sid, lambda s, k: s.copy_board(k, source))
+        return ok(seq=entry.seq)
+
+    # -- chat ------------------------------------------------------------------------
+
+    async def on_chat_send(self, sid: str, data: Any) -> Ack:
+        text = parse(ChatSend, data).text
+        message = await self._do(sid, lambda s, k: s.chat_send(k, text))
+        return ok(message=message.to_wire())
+
+    async def on_chat_history(self, sid: str, data: Any) -> Ack:
+        since = parse(ChatHistory, data).since
+        return ok(
+            **await self.hub.read(
+                self._identity(sid),
+                lambda s, k: {
+                    "messages": [m.to_wire() for m in s.chat_history(k, since)],
+                    "keep_enabled": s.chat_log.keep_enabled,
+                    "agreed": s.chat_log.agreed(k),
+                },
+            )
+        )
+
+    async def on_chat_keep(self, sid: str, data: Any) -> Ack:
+        enabled = parse(ChatKeep, data).enabled
+        await self._do(sid, lambda s, k: s.set_chat_keep(k, enabled))
+        return ok(enabled=enabled)
+
+    async def on_chat_notice(self, sid: str, data: Any) -> Ack:
+        notice = await self._host.chat_keep_notice(parse(ChatNotice, data).language)
+        return ok(
+            language=notice.language, version=notice.version, sha256=notice.sha256,
+            body=notice.body,
+        )  # fmt: skip
+
+    async def on_chat_agree(self, sid: str, data: Any) -> Ack:
+        wanted = parse(ChatAgree, data)
+        identity = self._identity(sid)
+        self.hub.require_connected(identity)
+        await self._host.record_chat_agreement(
+            identity.session_id, identity.key, wanted.agreed, wanted.language, "socket"
+        )
+        kept = await self._do(sid, lambda s, k: s.agree_chat_keep(k, wanted.agreed))
+        return ok(kept=kept)
+
+    # -- shared documents ------------------------------------------------------------
+
+    async def on_doc_list(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        identity = self._identity(sid)
+
+        def listing(s: LiveSession, k: str) -> dict[str, Any]:
+            room = s.room_of(k)
+            shown = None if room is None else s.documents.presentation(room)
+            return {
+                "documents": [d.to_wire() for d in s.documents_for(k)],
+                "presentation": None if shown is None else shown.to_wire(),
+            }
+
+        return ok(**await self.hub.read(identity, listing))
+
+    async def on_doc_withdraw(self, sid: str, data: Any) -> Ack:
+        doc_id = parse(DocRef, data).doc_id
+        await self._do(sid, lambda s, k: s.withdraw_document(k, doc_id))
+        return ok()
+
+    async def on_doc_download(self, sid: str, data: Any) -> Ack:
+        wanted = parse(DocDownload, data)
+        doc = await self._do(
+            sid, lambda s, k: s.set_document_download(k, wanted.doc_id, wanted.allowed)
+        )
+        return ok(document=doc.to_wire())
+
+    async def on_doc_present(self, sid: str, data: Any) -> Ack:
+        wanted = parse(DocPresent, data)
+        shown = await self._do(
+            sid, lambda s, k: s.present(k, wanted.doc_id, wanted.page, wanted.zoom)
+        )
+        return ok(presentation=shown.to_wire())
+
+    async def on_doc_stop(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        await self._do(sid, lambda s, k: s.stop_presenting(k))
+        return ok()
+
+    async def on_doc_follow(self, sid: str, data: Any) -> Ack:
+        following = parse(DocFollow, data).following
+        shown = await self._do(sid, lambda s, k: s.follow(k, following))
+        return ok(presentation=None if shown is None else shown.to_wire())

@@ -1,0 +1,205 @@
+"""A real app on a test server with a case, a session and its links, and Socket.IO clients.
+
+Shared by the namespace tests; the fixtures are re-exported by ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+from aiohttp.test_utils import TestServer
+
+from records.cases import Case, NewParticipant, ParticipantRole
+from records.scheduling import ScheduledSession
+from server.app import create_app
+from server.context import SERVICES, Services
+from tests.factories import make_case, make_session
+from tests.server.conftest import make_config
+from tests.signaling.fakes import FakeRelay
+
+SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"
+
+
+@dataclass
+class World:
+    server: TestServer
+    relay: FakeRelay
+    svc: Services
+    case: Case
+    session: ScheduledSession
+    other_session: ScheduledSession
+    mediator_cookie: str
+    tokens: dict[str, str]  # participant display name -> token
+    url: str
+
+
+@pytest.fixture
+async def world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[World]:
+    relays: list[FakeRelay] = []
+
+    def factory(sink: Callable[[str, str], Any]) -> FakeRelay:
+        relay = FakeRelay()
+        relay.on_offer = sink
+        relays.append(relay)
+        return relay
+
+    app = await create_app(make_config(tmp_path, sqlite_url), relay_factory=factory)
+    async with TestServer(app) as server:
+        svc = app[SERVICES]
+        anne = await svc.accounts.create_mediator("anne@example.org", "Anne", "h")
+        case = await make_case(svc.db, anne)
+        session = await make_session(svc.db, case, anne)
+        other = await make_session(svc.db, case, anne, timedelta(days=5))
+        tokens = {}
+        for p in case.participants:
+            link = await svc.links.issue(session.id, p.id, anne.id)
+            tokens[p.display_name] = svc.links.url_for(link).split("#", 1)[1]
+        observer = await svc.cases.add_participant(
+            case.id, anne.id, NewParticipant("Olivia Observer", ParticipantRole.OBSERVER)
+        )
+        link = await svc.links.issue(session.id, observer.id, anne.id)
+        tokens[observer.display_name] = svc.links.url_for(link).split("#", 1)[1]
+        other_link = await svc.links.issue(other.id, case.participants[0].id, anne.id)
+        case = await svc.cases.get_case(case.id, anne.id)
+        tokens["other-session"] = svc.links.url_for(other_link).split("#", 1)[1]
+        cookie = await svc.accounts.create_auth_session(anne.id, timedelta(hours=1))
+        yield World(
+            server, relays[0], svc, case, session, other, cookie, tokens,
+            str(server.make_url("/")).rstrip("/"),
+        )  # fmt: skip
+
+
+class Client:
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.events: list[tuple[str, Any]] = []
+        self.sio.on("*", self._record, namespace="/session")
+        self.sio.on("connect_error", self._refused, namespace="/session")
+
+    async def _refused(self, data: Any = None) -> None:
+        self.events.append(("connect_error", data))
+
+    async def refused(self, world: World, auth: dict[str, Any], cookie: str | None = None) -> str:
+        """The code of a refused connection."""
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await self.connect(world, auth, cookie)
+        await until(lambda: bool(self.seen("connect_error")))
+        code: str = self.seen("connect_error")[0]["data"]["code"]
+        return code
+
+    async def _record(self, event: str, data: Any = None) -> None:
+        self.events.append((event, data))
+
+    async def connect(self, world: World, auth: dict[str, Any], cookie: str | None = None) -> None:
+        headers = {"Cookie": f"palabre_session={cookie}"} if cookie else {}
+        await self.sio.connect(
+            world.url, namespaces=["/session"], auth=auth, headers=headers,
+            transports=["websocket"], wait_timeout=5,
+        )  # fmt: skip
+
+    @property
+    def hello(self) -> dict[str, Any]:
+        found = self.seen("session:hello")
+        assert found, "no session:hello"
+        result: dict[str, Any] = found[-1]
+        return result
+
+    def view(self) -> dict[str, Any]:
+        views = self.seen("room:view")
+        assert views, "no room:view"
+        result: dict[str, Any] = views[-1]
+        return result
+
+    async def call(self, event: str, data: Any = None) -> dict[str, Any]:
+        result: dict[str, Any] = await self.sio.call(event, data, namespace="/session", timeout=5)
+        return result
+
+    def seen(self, event: str) -> list[Any]:
+        return [d for e, d in self.events if e == event]
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[Callable[[], Client]]:
+    made: list[Client] = []
+
+    def make() -> Client:
+        c = Client()
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        if c.sio.connected:
+            await c.close()
+
+
+async def until(predicate: Callable[[], bool], within: float = 3.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def consent(
+    world: World, name: str, decision: str = "given", *, observer: bool = True
+) -> None:
+    """What the join page records: both purposes against the current French texts."""
+    records = world.svc.records
+    pid = next(p.id for p in world.case.participants if p.display_name == name)
+    purposes = [("mediation", "confidentiality"), ("privacy", "privacy")]
+    if observer:
+        purposes.append(("observer_presence", "confidentiality"))
+    for purpose, kind in purposes:
+        text = await records.notices.current(kind, "fr")  # type: ignore[arg-type]
+        await records.consent.record(
+            session_id=world.session.id,
+            participant_id=pid,
+            purpose=purpose,
+            decision=decision,
+            text_version=text.version,
+            text_sha256=text.sha256,
+            language="fr",
+            mechanism={"form": "test"},
+            typed_name=name,
+        )  # type: ignore[arg-type]
+
+
+async def enter(world: World, make: Callable[[], Client], name: str) -> Client:
+    """A party who consented, connected and knocked (waiting in the lobby)."""
+    await consent(world, name)
+    c = make()
+    await c.connect(world, {"token": world.tokens[name]})
+    await until(lambda: bool(c.seen("session:hello")))
+    ack = await c.call("lobby:knock", {})
+    assert ack == {"ok": True, "state": "waiting"}, ack
+    return c
+
+
+async def mediator(world: World, make: Callable[[], Client]) -> Client:
+    m = make()
+    await m.connect(world, {"session_id": world.session.id}, cookie=world.mediator_cookie)
+    await until(lambda: bool(m.seen("session:hello")))
+    assert (await m.call("lobby:knock", {}))["state"] == "admitted"
+    return m
+
+
+def key(world: World, name: str) -> str:
+    return next(f"p-{p.id}" for p in world.case.participants if p.display_name == name)
+
+
+async def admitted(world: World, make: Callable[[], Client], anne: Client, name: str) -> Client:
+    c = await enter(world, make, name)
+    assert (await anne.call("lobby:admit", {"key": key(world, name)}))["ok"]
+    await until(lambda: any(v.get("room_id") == "plenary" for v in c.seen("room:view")))
+    return c
