@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, LiveServer
-from tests.e2e.flows import new_page
+from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
+from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby
 from tests.pdfgen import make_pdf
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,17 @@ INKED = """
   return inked;
 }
 """
+
+
+async def until_true(page: Page, expression: str, within: float = 10.0) -> None:
+    """Polls ``expression`` with evaluate (wait_for_function's eval is refused by the CSP)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await page.evaluate(expression):
+        if loop.time() > deadline:
+            raise AssertionError(f"not true in time: {expression}")
+        await asyncio.sleep(0.05)
+
 
 OPEN_IN_VIEWER = """
 async ([b64, mime, page]) => {
@@ -55,14 +67,14 @@ async def test_the_viewer_draws_pdf_pages_with_the_local_pdfjs_under_the_csp(
     pdf = base64.b64encode(make_pdf(3)).decode()
     current = await page.evaluate(OPEN_IN_VIEWER, [pdf, "application/pdf", 2])
     assert current == {"doc_id": "d1", "page": 2, "zoom": 1}
-    await page.wait_for_function("window.rendered.some((r) => r.page === 2)")
+    await until_true(page, "window.rendered.some((r) => r.page === 2)")
     assert await page.evaluate(INKED) > 1000
     assert await page.locator("#doc-page").text_content() == "Page 2 sur 3"
     await page.screenshot(path=str(ARTIFACTS / "docs-0-viewer-page2.png"))
     await page.click("#doc-next")
-    await page.wait_for_function("window.rendered.some((r) => r.page === 3)")
+    await until_true(page, "window.rendered.some((r) => r.page === 3)")
     await page.click("#doc-zoom-in")
-    await page.wait_for_function("window.rendered.some((r) => r.zoom === 1.25)")
+    await until_true(page, "window.rendered.some((r) => r.zoom === 1.25)")
     assert await page.evaluate("window.viewer.current") == {"doc_id": "d1", "page": 3, "zoom": 1.25}
     assert await page.locator("#doc-next").is_disabled()
     # PDF.js came from this server only, its worker too
@@ -71,3 +83,88 @@ async def test_the_viewer_draws_pdf_pages_with_the_local_pdfjs_under_the_csp(
     assert all(u.startswith((live_server.url, "blob:", "data:")) for u in requests), requests
     assert violations == []
     assert getattr(page, "errors", []) == []
+
+
+async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser)
+    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await admit(claire, alice, "Alice Martin")
+
+    # The mediator shares a three-page PDF from the documents tool.
+    pdf = make_pdf(3)
+    await claire.click("#open-documents")
+    await claire.set_input_files(
+        "#docs-file", files=[{"name": "Ordre du jour.pdf", "mimeType": "application/pdf",
+                              "buffer": pdf}],
+    )  # fmt: skip
+    row = claire.locator("#docs-list .docs-item", has_text="Ordre du jour.pdf")
+    await expect(row).to_be_visible(timeout=10000)
+    await expect(row.locator(".docs-meta")).to_contain_text("3 pages")
+
+    # The party sees it in her list, without a download button.
+    await alice.click("#open-documents")
+    alice_row = alice.locator("#docs-list .docs-item", has_text="Ordre du jour.pdf")
+    await expect(alice_row).to_be_visible()
+    await expect(alice_row.locator(".docs-download")).to_have_count(0)
+    await expect(alice_row.locator(".docs-withdraw")).to_have_count(0)
+
+    # Present page 1, then turn to page 2: the party's viewer follows.
+    await row.locator(".docs-open").click()
+    await until_true(claire, "window.palabreDocs.rendered?.page === 1")
+    await claire.click("#docs-present")
+    await expect(alice.locator("#docs-presenting")).to_contain_text("Claire Médiatrice")
+    await until_true(alice, "window.palabreDocs.rendered?.page === 1")
+    await claire.click("#doc-next")
+    await until_true(alice, "window.palabreDocs.rendered?.page === 2")
+    docs = await alice.evaluate("window.palabreDocs")
+    assert docs["current"]["page"] == 2 and docs["following"] is True
+    assert await alice.evaluate(INKED) > 1000
+    assert await alice.locator("#doc-next").is_disabled()  # following: the presenter leads
+    await claire.screenshot(path=str(ARTIFACTS / "docs-1-mediator-presents.png"))
+    await alice.screenshot(path=str(ARTIFACTS / "docs-2-party-follows-page2.png"))
+
+    # The party stops following; the mediator goes on to page 3; she stays on page 2.
+    await alice.click("#docs-follow")
+    await expect(alice.locator("#docs-presenting")).to_have_attribute("data-following", "false")
+    await claire.click("#doc-next")
+    await until_true(claire, "window.palabreDocs.rendered?.page === 3")
+    await alice.wait_for_timeout(1000)
+    docs = await alice.evaluate("window.palabreDocs")
+    assert docs["current"]["page"] == 2 and docs["rendered"]["page"] == 2
+    assert docs["following"] is False
+    await alice.screenshot(path=str(ARTIFACTS / "docs-3-party-stopped-following.png"))
+    # ... and catches up when she follows again.
+    await alice.click("#docs-follow")
+    await until_true(alice, "window.palabreDocs.rendered?.page === 3")
+
+    # Download: only once the mediator allows it, and it is the very file.
+    await row.locator(".docs-allow-download").check()
+    download_button = alice_row.locator(".docs-download")
+    await expect(download_button).to_be_visible()
+    async with alice.expect_download() as waiting:
+        await download_button.click()
+    download = await waiting.value
+    assert download.suggested_filename == "Ordre du jour.pdf"
+    saved = await download.path()
+    assert saved is not None and saved.read_bytes() == pdf
+
+    # The party shares a text file from her side (link token + CSRF header).
+    await alice.set_input_files(
+        "#docs-file", files=[{"name": "mes notes.txt", "mimeType": "text/plain",
+                              "buffer": "Proposition : 3 × 400 €".encode()}],
+    )  # fmt: skip
+    await expect(claire.locator("#docs-list .docs-item", has_text="mes notes.txt")).to_be_visible()
+    await (
+        claire.locator("#docs-list .docs-item", has_text="mes notes.txt")
+        .locator(".docs-open")
+        .click()
+    )
+    await expect(claire.locator("#docs-viewer pre")).to_have_text("Proposition : 3 × 400 €")
+    await claire.screenshot(path=str(ARTIFACTS / "docs-4-mediator-reads-party-text.png"))
+    for page in (claire, alice):
+        assert getattr(page, "errors", []) == []

@@ -96,7 +96,10 @@ export class DocumentsPanel {
       if (this.presentation && this.presentation.version > payload.version) return;
       this.presentation = payload;
       this.render();
-      if (this.following && !this.presenting()) this.showPresented(payload);
+      if (this.following && !this.presenting()) {
+        if (this.ctx.reveal) this.ctx.reveal('documents');
+        this.showPresented(payload);
+      }
     } else if (event === 'doc:stopped') {
       if (payload.room_id !== this.room?.room_id) return;
       this.presentation = null;
@@ -454,7 +457,9 @@ export class DocumentsPanel {
       mount(this.viewerActions);
       return;
     }
-    const mayPresent = this.ctx.self.role !== 'observer' && !this.presenting() && !followingSomeone;
+    // someone else presents: only a mediator may take over (the server says so too)
+    const mayPresent = this.ctx.self.role !== 'observer' && !this.presenting() && !followingSomeone
+      && (!this.presentation || this.ctx.isMediator());
     mount(this.viewerActions,
       mayPresent ? h('button', { type: 'button', id: 'docs-present', onclick: () => this.present() }, t('docs.present')) : null,
       h('button', { type: 'button', class: 'link', id: 'docs-close', onclick: () => this.closeViewer() }, t('docs.close')));

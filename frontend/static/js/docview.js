@@ -43,6 +43,8 @@ export class DocViewer {
     this.wanted = 0;
     this.done = 0;
     this.busy = false;
+    this.generation = 0;
+    this.ready = false;
     this.lastWidth = 0;
     this.pageLabel = h('span', { class: 'doc-page', id: 'doc-page', 'aria-live': 'polite' });
     this.zoomLabel = h('span', { class: 'doc-zoom', id: 'doc-zoom' });
@@ -96,11 +98,10 @@ export class DocViewer {
       if (kind === 'pdf') {
         const lib = await loadPdfJs();
         const data = new Uint8Array(await blob.arrayBuffer());
-        const pdf = await lib.getDocument({ data, useWasm: false, enableXfa: false }).promise;
-        if (this.doc?.doc_id !== doc_id) {
-          pdf.destroy();
-          return;
-        }
+        const loading = lib.getDocument({ data, useWasm: false, enableXfa: false });
+        this.loading = loading;
+        const pdf = await loading.promise;
+        if (this.loading !== loading) return; // closed or replaced meanwhile
         this.pdf = pdf;
         this.pages = pdf.numPages;
       } else if (kind === 'image') {
@@ -159,7 +160,8 @@ export class DocViewer {
     if (this.doc && width > 0 && Math.abs(width - this.lastWidth) > 8) this.render();
   }
 
-  // Renders the wanted state; a newer request cancels the one in progress.
+  // Renders the wanted state; a newer request cancels the one in progress. clear() starts a
+  // new generation: a draw left hanging by a destroyed document can never block the next one.
   async render() {
     this.wanted += 1;
     if (this.busy) {
@@ -167,14 +169,16 @@ export class DocViewer {
       return;
     }
     this.busy = true;
+    const generation = this.generation;
     try {
-      while (this.done !== this.wanted && this.doc) {
+      while (generation === this.generation && this.done !== this.wanted && this.doc) {
         const ticket = this.wanted;
         const ok = await this.draw();
+        if (generation !== this.generation) return;
         if (ok || ticket === this.wanted) this.done = ticket;
       }
     } finally {
-      this.busy = false;
+      if (generation === this.generation) this.busy = false;
     }
   }
 
@@ -236,8 +240,11 @@ export class DocViewer {
   }
 
   clear() {
+    this.generation += 1;
+    this.busy = false;
     if (this.task) this.task.cancel();
-    if (this.pdf) this.pdf.destroy();
+    if (this.loading) this.loading.destroy(); // the document and its worker
+    this.loading = null;
     if (this.url) URL.revokeObjectURL(this.url);
     this.ready = false;
     this.pdf = null;
