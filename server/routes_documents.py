@@ -25,6 +25,8 @@ double-submit check, whichever way the caller authenticated.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote, unquote
 
 from aiohttp import web
@@ -39,9 +41,12 @@ from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
 from server.session_host import audit_actor, participant_id_of
 from sessions.documents import SharedDocument, Visibility
 from sessions.service import LiveSession
+from signaling.errors import SignalingError
 from signaling.identity import Identity
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -85,6 +90,18 @@ async def caller(request: web.Request, session_id: str) -> Identity:
     if identity.session_id != session_id:
         raise ApiError(403, ErrorCode.FORBIDDEN, "this link is for another session")
     return identity
+
+
+async def _read(
+    request: web.Request, identity: Identity, query: Callable[[LiveSession, str], T]
+) -> T:
+    """Asks the live session as ``identity``, who must be connected to it."""
+    try:
+        return await request.app[NAMESPACE_KEY].hub.read(identity, query)
+    except SignalingError as exc:
+        if exc.code is ErrorCode.NOT_AUTHENTICATED:  # signed in, but not in the session now
+            raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session first") from None
+        raise
 
 
 def _access(session: LiveSession, key: str, doc_id: str) -> tuple[bool, bool]:
@@ -138,8 +155,7 @@ async def upload_document(request: web.Request) -> web.Response:
     identity = await caller(request, session_id)
     visibility = _visibility(request)
     raw_name = _raw_filename(request)
-    hub = request.app[NAMESPACE_KEY].hub
-    if await hub.read(identity, lambda s, key: s.room_of(key)) is None:
+    if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
         raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
     svc = services(request)
     data = await _read_limited(request, svc.config.http.max_upload_bytes)
@@ -159,6 +175,7 @@ async def upload_document(request: web.Request) -> web.Response:
         session_id=session_id,
         provided_by=participant_id_of(identity.key),
     )
+    hub = request.app[NAMESPACE_KEY].hub
     try:
         doc = await hub.call(
             identity,
@@ -186,8 +203,7 @@ async def _serve(request: web.Request, *, attachment: bool) -> web.Response:
     session_id = request.match_info["session_id"]
     doc_id = request.match_info["doc_id"]
     identity = await caller(request, session_id)
-    hub = request.app[NAMESPACE_KEY].hub
-    visible, allowed = await hub.read(identity, lambda s, key: _access(s, key, doc_id))
+    visible, allowed = await _read(request, identity, lambda s, key: _access(s, key, doc_id))
     if not visible:
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such document")
     if attachment and not allowed:

@@ -11,6 +11,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby
 from tests.pdfgen import make_pdf
+from tests.records.test_uploads import png
 
 pytestmark = pytest.mark.browser
 
@@ -81,6 +82,20 @@ async def test_the_viewer_draws_pdf_pages_with_the_local_pdfjs_under_the_csp(
     assert any(u.endswith("/vendor/pdfjs/pdf.min.mjs") for u in requests)
     assert any(u.endswith("/vendor/pdfjs/pdf.worker.min.mjs") for u in requests)
     assert all(u.startswith((live_server.url, "blob:", "data:")) for u in requests), requests
+    # an image and a text file in the same viewer
+    await page.evaluate("window.viewer.destroy()")
+    current = await page.evaluate(
+        OPEN_IN_VIEWER, [base64.b64encode(png()).decode(), "image/png", 1]
+    )
+    assert current == {"doc_id": "d1", "page": 1, "zoom": 1}
+    await expect(page.locator(".doc-image")).to_be_visible()
+    assert await page.evaluate("document.querySelector('.doc-image').naturalWidth") == 2
+    await page.evaluate("window.viewer.destroy()")
+    text = "<b>pas du HTML</b>\nligne 2"
+    encoded = base64.b64encode(text.encode()).decode()
+    await page.evaluate(OPEN_IN_VIEWER, [encoded, "text/plain; charset=utf-8", 1])
+    await expect(page.locator("pre.doc-text")).to_have_text(text)
+    assert await page.locator("pre.doc-text b").count() == 0
     assert violations == []
     assert getattr(page, "errors", []) == []
 

@@ -359,6 +359,11 @@ async def test_who_may_upload(
     await ns.enter(world, clients, "Marc Durand")
     status, body = await (await http("Marc Durand")).upload(pdf)
     assert (status, body["error"]["code"]) == (403, "not_in_room")
+    # a valid link, but not connected to the session at all
+    absent = await http("Me Paul Girard")
+    status, body = await absent.upload(pdf)
+    assert (status, body["error"]["code"]) == (403, "not_in_room")
+    assert (await absent.get("0" * 24)).status == 403
     # an observer in the room may not share (the parties agreed to observers)
     await ns.consent(world, "Jeanne Dupont")
     observer = await admitted(world, clients, anne, "Olivia Observer")

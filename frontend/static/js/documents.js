@@ -73,7 +73,10 @@ export class DocumentsPanel {
     if (this.viewer.doc && !this.docs.has(this.viewer.doc.doc_id)) this.closeViewer();
     this.presentation = presentation && presentation.room_id === this.room?.room_id ? presentation : null;
     this.render();
-    if (this.presentation && this.following && !this.presenting()) this.showPresented(this.presentation);
+    if (this.presentation && this.following && !this.presenting()) {
+      if (this.ctx.reveal) this.ctx.reveal('documents');
+      this.showPresented(this.presentation);
+    }
   }
 
   on(event, payload) {
