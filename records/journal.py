@@ -14,6 +14,10 @@ rooms drawing at once this turns hundreds of tiny transactions per second
 into a few larger ones, which is what a single-writer database (SQLite)
 needs. Each caller still learns whether its own operations were stored.
 
+After a failed write a room's journal refuses further writes until the room
+is read back with :meth:`BoardJournal.load`: the caller rebuilds the board
+from what was stored, and sequence numbers never have a gap.
+
 Drawing is content, not an access: the journal writes no audit entry per
 operation (the session's audit trail records clearing, copying and exports).
 """
@@ -22,15 +26,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, make_url, select
 
 from records.crypto import AssociatedData, decrypt, encrypt
-from records.db import Database
-from records.errors import CryptoError
+from records.db import Database, is_sqlite
+from records.errors import CryptoError, ErrorCode, RecordsError
 from records.keys import KeyProvider
 from records.keystore import CASE_SCOPE, KeyStore
 from records.models import BoardOpRow, utcnow
@@ -40,6 +47,12 @@ logger = logging.getLogger(__name__)
 KIND = "whiteboard_op"
 KEY_CACHE_SECONDS = 60.0
 MAX_BATCH_ROWS = 2_000
+
+
+class JournalBroken(RecordsError):
+    """A board whose last write failed must be read back before it is written again."""
+
+    code = ErrorCode.NOT_STORED
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +68,61 @@ class _Append:
     room_id: str
     entries: Sequence[JournalEntry]
     done: asyncio.Future[None] = field(repr=False)
+
+    @property
+    def room(self) -> tuple[str, str, str]:
+        return (self.case_id, self.session_id, self.room_id)
+
+
+class _SqliteWriter:
+    """The embedded database's write path: one worker-thread hop per batch.
+
+    Through aiosqlite a transaction costs several event-loop round trips, each
+    queued behind every socket event of a busy server; a plain connection in a
+    worker thread does begin, insert and commit in one hop. Same pragmas as
+    :mod:`records.db`.
+    """
+
+    COLUMNS = ("case_id", "session_id", "room_id", "seq", "key_id", "ciphertext", "created_at")
+    INSERT = (
+        "INSERT INTO board_ops (case_id, session_id, room_id, seq, key_id, ciphertext, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    def __init__(self, url: str) -> None:
+        self._path = make_url(url).database or ""
+        self._conn: sqlite3.Connection | None = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+            for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=5000"):
+                conn.execute(f"PRAGMA {pragma}")
+            self._conn = conn
+        return self._conn
+
+    def insert(self, values: Sequence[dict[str, Any]]) -> None:
+        """Runs in a worker thread; the journal never runs two at once."""
+        conn = self._connection()
+        rows = [tuple(_sqlite_value(v[c]) for c in self.COLUMNS) for v in values]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(self.INSERT, rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):  # as SQLAlchemy stores UTCDateTime in SQLite
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value
 
 
 class BoardJournal:
@@ -73,7 +141,9 @@ class BoardJournal:
         self._queue: list[_Append] = []
         self._writer: asyncio.Task[None] | None = None
         self._key_cache: dict[str, tuple[float, str, bytes]] = {}
+        self._broken: set[tuple[str, str, str]] = set()  # rooms to read back before writing
         self.transactions = 0  # for the benchmark: how many commits the appends took
+        self._sqlite = _SqliteWriter(db.url) if is_sqlite(db.url) else None
 
     def _ad(self, case_id: str, session_id: str, room_id: str, seq: int) -> AssociatedData:
         return AssociatedData(self._org, case_id, f"board:{session_id}:{room_id}", KIND, seq)
@@ -95,6 +165,8 @@ class BoardJournal:
         """Store ``entries`` of one room; returns once they are committed."""
         if not entries:
             return
+        if (case_id, session_id, room_id) in self._broken:
+            raise JournalBroken("an earlier write of this board failed; read it back first")
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append(_Append(case_id, session_id, room_id, entries, done))
         if self._writer is None or self._writer.done():
@@ -107,13 +179,19 @@ class BoardJournal:
             rows = 0
             while self._queue and rows < MAX_BATCH_ROWS:
                 item = self._queue.pop(0)
+                if item.room in self._broken:
+                    item.done.set_exception(JournalBroken("an earlier write of this board failed"))
+                    continue
                 batch.append(item)
                 rows += len(item.entries)
+            if not batch:
+                continue
             try:
                 await self._write(batch)
             except Exception as exc:  # each caller gets the failure of its own write
                 logger.warning("board journal: a write of %d operations failed", rows)
                 for item in batch:
+                    self._broken.add(item.room)
                     if not item.done.done():
                         item.done.set_exception(exc)
                 continue
@@ -139,14 +217,18 @@ class BoardJournal:
                         "created_at": now,
                     }
                 )
-        async with self._db.transaction() as s:
-            await s.execute(insert(BoardOpRow), values)
+        if self._sqlite is not None:
+            await asyncio.to_thread(self._sqlite.insert, values)
+        else:
+            async with self._db.engine.begin() as conn:
+                await conn.execute(insert(BoardOpRow), values)
         self.transactions += 1
 
     # -- reading -----------------------------------------------------------------
 
     async def load(self, case_id: str, session_id: str, room_id: str) -> list[JournalEntry]:
-        """Every stored operation of a room, in order (decrypted)."""
+        """Every stored operation of a room, in order (decrypted); the room may be written again."""
+        self._broken.discard((case_id, session_id, room_id))
         async with self._db.transaction() as s:
             rows = (
                 await s.execute(
@@ -173,6 +255,10 @@ class BoardJournal:
                 raise
             out.append(JournalEntry(seq, content))
         return out
+
+    def close(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
 
     async def drop_case(self, case_id: str) -> int:
         """Remove a case's journal (after its key was destroyed, or at retention)."""

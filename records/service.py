@@ -42,6 +42,7 @@ class Records:
     journal: BoardJournal
 
     async def close(self) -> None:
+        self.journal.close()
         if self.keys_db is not self.db:
             await self.keys_db.close()
 

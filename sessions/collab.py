@@ -9,6 +9,7 @@ explicit, audited act).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sessions.chat import ChatMessage
 from sessions.core import SessionCore
@@ -32,6 +33,11 @@ class BoardSync:
     ops: tuple[LoggedOp, ...]
 
 
+def _in_room(entry: LoggedOp, room_id: str) -> dict[str, Any]:
+    """A board entry as broadcast: it says which room's board it belongs to."""
+    return {**entry.to_wire(), "room_id": room_id}
+
+
 class Collaboration(SessionCore):
     # -- whiteboard --------------------------------------------------------------
 
@@ -51,7 +57,7 @@ class Collaboration(SessionCore):
             )
         if isinstance(op, Clear):
             eff.audit("wb.clear", actor=actor, subject=room_id, seq=str(entry.seq))
-        eff.notify("wb:op", entry.to_wire(), self.rooms.members(room_id), room_id)
+        eff.notify("wb:op", _in_room(entry, room_id), self.rooms.members(room_id), room_id)
         return eff.outcome(entry)
 
     def wb_sync(self, actor: str, since: int | None = None) -> Outcome[BoardSync]:
@@ -74,7 +80,7 @@ class Collaboration(SessionCore):
         eff = self._effects()
         entry = target.paste_from(source, actor)
         eff.audit("wb.copy", actor=actor, subject=to_room, source=from_room, seq=str(entry.seq))
-        eff.notify("wb:op", entry.to_wire(), self.rooms.members(to_room), to_room)
+        eff.notify("wb:op", _in_room(entry, to_room), self.rooms.members(to_room), to_room)
         return eff.outcome(entry)
 
     # -- chat ----------------------------------------------------------------------

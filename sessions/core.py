@@ -107,6 +107,9 @@ class SessionCore:
         self.rooms.members(room_id)  # raises NotFound for a closed room
         return self._boards[room_id]
 
+    def rooms_with_boards(self) -> frozenset[str]:
+        return frozenset(self._boards)
+
     def restore_board(self, room_id: str, log: Iterable[LoggedOp]) -> None:
         """Put back a room's board from its stored log (after a restart or a failed write)."""
         self.board(room_id).restore(log)

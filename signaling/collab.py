@@ -59,7 +59,9 @@ class CollabEvents:
 
     async def on_wb_op(self, sid: str, data: Any) -> Ack:
         op = parse(WbOp, data).op
-        entry = await self._do(sid, lambda s, k: s.wb_submit(k, op))
+        entry = await self.hub.call(
+            self._identity(sid), lambda s, k: s.wb_submit(k, op), content_only=True
+        )
         return ok(seq=entry.seq, entry=entry.to_wire())
 
     async def on_wb_sync(self, sid: str, data: Any) -> Ack:
@@ -73,14 +75,18 @@ class CollabEvents:
 
     async def on_wb_copy(self, sid: str, data: Any) -> Ack:
         source = parse(WbCopy, data).from_room
-        entry = await self._do(sid, lambda s, k: s.copy_board(k, source))
+        entry = await self.hub.call(
+            self._identity(sid), lambda s, k: s.copy_board(k, source), content_only=True
+        )
         return ok(seq=entry.seq)
 
     # -- chat ------------------------------------------------------------------------
 
     async def on_chat_send(self, sid: str, data: Any) -> Ack:
         text = parse(ChatSend, data).text
-        message = await self._do(sid, lambda s, k: s.chat_send(k, text))
+        message = await self.hub.call(
+            self._identity(sid), lambda s, k: s.chat_send(k, text), content_only=True
+        )
         return ok(message=message.to_wire())
 
     async def on_chat_history(self, sid: str, data: Any) -> Ack:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -31,6 +31,7 @@ from sessions.wb_log import LoggedOp
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.media import MediaRelay, relay_room
+from signaling.pipeline import StoredFirst, board_ops
 from signaling.ports import RosterEntry, SessionHost
 
 logger = logging.getLogger(__name__)
@@ -38,11 +39,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TICK_SECONDS = 1.0
 DROP_DELAY_SECONDS = 0.2
-BOARD_OP_EVENT = "wb:op"
 
 
 class Emitter(Protocol):
-    async def emit(self, event: str, data: Any, to: str) -> None: ...
+    async def emit(self, event: str, data: Any, to: str | list[str]) -> None: ...
 
     async def drop(self, sid: str) -> None: ...
 
@@ -59,6 +59,7 @@ class _Live:
     session: LiveSession
     version: str
     roster: dict[str, RosterEntry]
+    pipeline: StoredFirst
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     sids: dict[str, str] = field(default_factory=dict)  # key -> current connection
     media: dict[str, Media] = field(default_factory=dict)
@@ -100,9 +101,8 @@ class LiveHub:
                 session = LiveSession(session_id, version, grace=self._grace)
                 for entry in roster.values():
                     session.register(entry.key, Role(entry.role))
-                stored = await self._host.load_board(session_id, PLENARY)
-                session.restore_board(PLENARY, [LoggedOp.from_wire(op) for op in stored])
-                live = _Live(session, version, roster)
+                await self._load_board(session, PLENARY)
+                live = _Live(session, version, roster, self._pipeline(session_id))
                 self._live[session_id] = live
                 self._ensure_ticker()
             return live
@@ -126,6 +126,8 @@ class LiveHub:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        for live in self._live.values():
+            await live.pipeline.close()
         self._live.clear()
 
     def session(self, session_id: str) -> LiveSession | None:
@@ -168,11 +170,21 @@ class LiveHub:
         del live.sids[identity.key]
         await self._run(live, lambda s: s.disconnect(identity.key, sid))
 
-    async def call(self, identity: Identity, action: Callable[[LiveSession, str], Outcome[T]]) -> T:
-        """Runs a domain action as ``identity`` and applies its outcome."""
+    async def call(
+        self,
+        identity: Identity,
+        action: Callable[[LiveSession, str], Outcome[T]],
+        *,
+        content_only: bool = False,
+    ) -> T:
+        """Runs a domain action as ``identity`` and applies its outcome.
+
+        ``content_only``: the action only adds content (a drawing, a message), so
+        nobody's room, media or view can have changed and they are not recomputed.
+        """
         live = await self._get(identity.session_id)
         self.require_connected(identity)
-        outcome = await self._run(live, lambda s: action(s, identity.key))
+        outcome = await self._run(live, lambda s: action(s, identity.key), content_only)
         return outcome.value
 
     def require_connected(self, identity: Identity) -> None:
@@ -245,8 +257,17 @@ class LiveHub:
 
     # -- applying outcomes -------------------------------------------------------
 
-    async def _run(self, live: _Live, step: Callable[[LiveSession], Outcome[T]]) -> Outcome[T]:
+    async def _run(
+        self, live: _Live, step: Callable[[LiveSession], Outcome[T]], content_only: bool = False
+    ) -> Outcome[T]:
+        """Runs ``step`` under the session's lock and applies its outcome.
+
+        An outcome with board operations is delivered by the session's
+        :class:`~signaling.pipeline.StoredFirst` once they are stored (the call
+        returns then); anything else is delivered at once.
+        """
         drops: list[str] = []
+        delivered: asyncio.Future[Outcome[Any]] | None = None
         async with live.lock:
             try:
                 outcome = step(live.session)
@@ -254,14 +275,10 @@ class LiveHub:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
-            await self._store_board_ops(live, outcome)
-            if outcome.audit:
-                await self._host.audit(outcome.audit)
-            for note in outcome.notifications:
-                for key in sorted(note.recipients):
-                    sid = live.sids.get(key)
-                    if sid is not None:
-                        await self._out.emit(note.event, note.payload, sid)
+            if board_ops(outcome):
+                delivered = live.pipeline.submit(outcome)
+            else:
+                await self._deliver(live, outcome)
             for kick in outcome.kicks:
                 if kick.reason == "removed":
                     await self._host.revoke_link(live.session.session_id, kick.participant_id)
@@ -269,36 +286,50 @@ class LiveHub:
                 drops.append(kick.connection_id)
                 if live.sids.get(kick.participant_id) == kick.connection_id:
                     del live.sids[kick.participant_id]
-            await self._sync_relay(live)
-            await self._send_views(live)
+            if not content_only or outcome.kicks or outcome.room_changes:
+                await self._sync_relay(live)
+                await self._send_views(live)
         if drops:
             task = asyncio.create_task(self._drop_later(drops), name="live-hub-drop")
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+        if delivered is not None:
+            await delivered
         return outcome
 
-    async def _store_board_ops(self, live: _Live, outcome: Outcome[Any]) -> None:
-        """A board operation is stored before it is acknowledged or shown to anyone.
-
-        If it cannot be stored, the room's board goes back to what is stored and
-        the caller gets a ``not_stored`` error: no screen ever shows an operation
-        the case file does not have.
-        """
-        by_room: dict[str, list[Any]] = {}
+    async def _deliver(self, live: _Live, outcome: Outcome[Any]) -> None:
+        """Audit events to the log, notifications to exactly their recipients."""
+        if outcome.audit:
+            await self._host.audit(outcome.audit)
         for note in outcome.notifications:
-            if note.event == BOARD_OP_EVENT and note.room_id is not None:
-                by_room.setdefault(note.room_id, []).append(note.payload)
-        session_id = live.session.session_id
-        for room_id, ops in by_room.items():
-            try:
-                await self._host.store_board_ops(session_id, room_id, ops)
-            except Exception:
-                logger.exception("session %s: a board operation could not be stored", session_id)
-                stored = await self._host.load_board(session_id, room_id)
-                live.session.restore_board(room_id, [LoggedOp.from_wire(op) for op in stored])
-                raise SignalingError(
-                    ErrorCode.NOT_STORED, "the drawing could not be saved; please try again"
-                ) from None
+            # one emit per notification: the packet is encoded once for all its recipients
+            sids = [live.sids[k] for k in sorted(note.recipients) if k in live.sids]
+            if sids:
+                await self._out.emit(note.event, note.payload, sids)
+
+    def _pipeline(self, session_id: str) -> StoredFirst:
+        async def store(room_id: str, ops: Sequence[Mapping[str, Any]]) -> None:
+            await self._host.store_board_ops(session_id, room_id, ops)
+
+        async def deliver(outcome: Outcome[Any]) -> None:
+            live = self._live.get(session_id)
+            if live is not None:
+                await self._deliver(live, outcome)
+
+        async def recover(rooms: set[str]) -> None:
+            live = self._live.get(session_id)
+            if live is None:
+                return
+            async with live.lock:
+                for room_id in sorted(rooms):
+                    if room_id in live.session.rooms_with_boards():
+                        await self._load_board(live.session, room_id)
+
+        return StoredFirst(store, deliver, recover)
+
+    async def _load_board(self, session: LiveSession, room_id: str) -> None:
+        stored = await self._host.load_board(session.session_id, room_id)
+        session.restore_board(room_id, [LoggedOp.from_wire(op) for op in stored])
 
     async def _drop_later(self, sids: list[str]) -> None:
         """Closes kicked connections once the current ack and notices have gone out."""

@@ -99,7 +99,8 @@ from .errors import (
     UnknownParticipantError,
     UnsupportedCodecError,
 )
-from .relay import ForwardedStream, OfferCallback, PublishedTrack, Relay
+from .relay import OfferCallback, Relay
+from .state import ForwardedStream, PublishedTrack
 
 __all__ = [
     "AlreadyJoinedError",

@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import (
@@ -44,6 +43,7 @@ from .errors import (
 )
 from .rewrite import StreamRewriter, vp8_keyframe_start
 from .sdp_inspect import FORWARDED_CODECS, assign_labels, parse_candidate, parse_description
+from .state import ForwardedStream, Publication, PublishedTrack, RelayParticipant, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -58,108 +58,13 @@ REMB_INTERVAL = 1.0
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-@dataclass(frozen=True, slots=True)
-class PublishedTrack:
-    """A track a participant publishes (introspection)."""
-
-    publisher_id: str
-    room_id: str
-    kind: str
-    label: str
-    mid: str
-
-
-@dataclass(frozen=True, slots=True)
-class ForwardedStream:
-    """One publisher track forwarded to one subscriber (introspection).
-
-    ``active`` is True once the subscriber's peer connection has negotiated
-    the stream; only active streams carry packets.
-    """
-
-    publisher_id: str
-    subscriber_id: str
-    room_id: str
-    kind: str
-    label: str
-    active: bool
-    packets_sent: int
-
-
-class _Published:
-    def __init__(
-        self, owner: _Participant, mid: str, kind: str, label: str, transceiver: Any
-    ) -> None:
-        self.owner = owner
-        self.mid = mid
-        self.kind = kind
-        self.label = label
-        self.transceiver = transceiver
-        self.receiver = transceiver.receiver
-        self.rtcp_ssrc = hooks.sender_ssrc(transceiver.sender)
-        self.clock_rates: dict[int, int] = {}
-        self.ssrc: int | None = None
-        self.outputs: dict[str, _Slot] = {}
-        self.last_pli = -1e9
-        self.last_remb = -1e9
-        self.packets_in = 0
-        self.paused = False  # a mediator stopped this kind: nothing is forwarded
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.owner.pid, self.mid)
-
-    def update_codecs(self) -> None:
-        self.clock_rates = {
-            codec.payloadType: int(codec.clockRate)
-            for codec in hooks.negotiated_codecs(self.transceiver)
-        }
-
-
-@dataclass(eq=False)
-class _Slot:
-    """An outgoing m-line on a subscriber's connection, reused across sources."""
-
-    subscriber: _Participant
-    kind: str
-    track: hooks.IdleTrack
-    rewriter: StreamRewriter
-    transceiver: Any = None
-    source: _Published | None = None
-    offered_source: _Published | None = None
-    last_source_key: tuple[str, str] | None = None
-    active: bool = False
-    payload_type: int | None = None
-    mid: str | None = None
-    ssrc: int = 0
-    waiting_keyframe: bool = False
-    history: dict[int, bytes] = field(default_factory=dict)
-    packets_out: int = 0
-
-
-@dataclass(eq=False)
-class _Participant:
-    pid: str
-    room: str
-    pc: RTCPeerConnection
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    first_offer_done: bool = False
-    negotiation_needed: bool = False
-    closed: bool = False
-    published: dict[str, _Published] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    slots: list[_Slot] = field(default_factory=list)
-    extmap: dict[str, int] = field(default_factory=dict)  # header extension ids the client uses
-    paused_kinds: set[str] = field(default_factory=set)  # stopped by a mediator
-
-
 class Relay:
     """Palabre's SFU. All methods must be called from one event loop."""
 
     def __init__(self, config: RelayConfig, on_offer: OfferCallback) -> None:
         self._config = config
         self._on_offer = on_offer
-        self._participants: dict[str, _Participant] = {}
+        self._participants: dict[str, RelayParticipant] = {}
         self._pcs: set[RTCPeerConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._maintenance: asyncio.Task[None] | None = None
@@ -175,7 +80,7 @@ class Relay:
         if participant_id in self._participants:
             raise AlreadyJoinedError("participant already joined")
         pc = RTCPeerConnection(self._rtc_configuration())
-        participant = _Participant(pid=participant_id, room=room_id, pc=pc)
+        participant = RelayParticipant(pid=participant_id, room=room_id, pc=pc)
         self._participants[participant_id] = participant
         self._pcs.add(pc)
 
@@ -397,7 +302,7 @@ class Relay:
 
     def _update_publications(
         self,
-        participant: _Participant,
+        participant: RelayParticipant,
         sections: list[Any],
         labels: dict[str, str],
         transceivers: dict[str | None, Any],
@@ -413,7 +318,7 @@ class Relay:
                 continue
             published = participant.published.get(mid)
             if published is None:
-                published = _Published(participant, mid, section.kind, labels[mid], transceiver)
+                published = Publication(participant, mid, section.kind, labels[mid], transceiver)
                 published.paused = section.kind in participant.paused_kinds
                 participant.published[mid] = published
                 hooks.intercept_rtp(transceiver.receiver, self._packet_handler(published))
@@ -423,7 +328,7 @@ class Relay:
             published.update_codecs()
         participant.labels = dict(labels)
 
-    def _unpublish(self, published: _Published) -> None:
+    def _unpublish(self, published: Publication) -> None:
         for slot in list(published.outputs.values()):
             self._unbind(slot)
             slot.subscriber.negotiation_needed = True
@@ -435,10 +340,10 @@ class Relay:
         for participant in list(self._participants.values()):
             self._reconcile(participant)
 
-    def _reconcile(self, subscriber: _Participant) -> None:
+    def _reconcile(self, subscriber: RelayParticipant) -> None:
         """Bind/unbind the subscriber's slots to match its room; unbinding is
         immediate, binding waits for the renegotiation to complete."""
-        desired: dict[tuple[str, str], _Published] = {}
+        desired: dict[tuple[str, str], Publication] = {}
         for other in self._participants.values():
             if other is subscriber or other.room != subscriber.room or other.closed:
                 continue
@@ -466,14 +371,14 @@ class Relay:
             subscriber.negotiation_needed = True
             self._schedule_negotiation(subscriber)
 
-    def _free_slot(self, subscriber: _Participant, published: _Published) -> _Slot:
+    def _free_slot(self, subscriber: RelayParticipant, published: Publication) -> Slot:
         free = [s for s in subscriber.slots if s.source is None and s.kind == published.kind]
         for slot in free:
             if slot.last_source_key == published.key:
                 return slot
         if free:
             return free[0]
-        slot = _Slot(
+        slot = Slot(
             subscriber=subscriber,
             kind=published.kind,
             track=hooks.IdleTrack(published.kind),
@@ -482,7 +387,7 @@ class Relay:
         subscriber.slots.append(slot)
         return slot
 
-    def _unbind(self, slot: _Slot) -> None:
+    def _unbind(self, slot: Slot) -> None:
         source = slot.source
         if source is not None:
             if source.outputs.get(slot.subscriber.pid) is slot:
@@ -493,7 +398,7 @@ class Relay:
         slot.waiting_keyframe = False
         slot.history.clear()  # NACKs never reach packets of a former source
 
-    def _refresh_slot(self, slot: _Slot) -> None:
+    def _refresh_slot(self, slot: Slot) -> None:
         transceiver = slot.transceiver
         if transceiver is None:
             return
@@ -503,10 +408,10 @@ class Relay:
 
     # --- negotiation -------------------------------------------------------------------
 
-    def _schedule_negotiation(self, participant: _Participant) -> None:
+    def _schedule_negotiation(self, participant: RelayParticipant) -> None:
         self._spawn(self._negotiate(participant), f"negotiate-{participant.pid}")
 
-    async def _negotiate(self, participant: _Participant) -> None:
+    async def _negotiate(self, participant: RelayParticipant) -> None:
         async with participant.lock:
             pc = participant.pc
             if (
@@ -545,7 +450,7 @@ class Relay:
         except Exception:
             logger.exception("relay: delivering an offer to %s failed", participant.pid)
 
-    def _create_transceiver(self, participant: _Participant, slot: _Slot) -> None:
+    def _create_transceiver(self, participant: RelayParticipant, slot: Slot) -> None:
         transceiver = participant.pc.addTransceiver(slot.track, direction="sendonly")
         wanted = FORWARDED_CODECS[slot.kind]
         capabilities = RTCRtpSender.getCapabilities(slot.kind).codecs
@@ -576,14 +481,14 @@ class Relay:
     # --- forwarding ---------------------------------------------------------------------
 
     def _packet_handler(
-        self, published: _Published
+        self, published: Publication
     ) -> Callable[[RtpPacket], Coroutine[Any, Any, int | None]]:
         async def handle(packet: RtpPacket) -> int | None:
             return await self._forward(published, packet)
 
         return handle
 
-    async def _forward(self, published: _Published, packet: RtpPacket) -> int | None:
+    async def _forward(self, published: Publication, packet: RtpPacket) -> int | None:
         clock_rate = published.clock_rates.get(packet.payload_type)
         if clock_rate is None:
             return None  # RTX (the relay never NACKs), unknown payload type
@@ -643,7 +548,7 @@ class Relay:
             slot.packets_out += 1
         return clock_rate
 
-    def _request_keyframe(self, published: _Published, force: bool = False) -> None:
+    def _request_keyframe(self, published: Publication, force: bool = False) -> None:
         if published.kind != "video" or published.ssrc is None:
             return
         now = time.monotonic()
@@ -717,7 +622,7 @@ class Relay:
         ]
         return RTCConfiguration(iceServers=servers, bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
-    def _get(self, participant_id: str) -> _Participant:
+    def _get(self, participant_id: str) -> RelayParticipant:
         self._check_open()
         participant = self._participants.get(participant_id)
         if participant is None:

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from records.db import Database
 from records.errors import CryptoError
-from records.journal import JournalEntry
-from records.models import BoardOpRow
+from records.journal import JournalBroken, JournalEntry
+from records.models import BoardOpRow, utcnow
 from records.service import Records
 from tests.factories import make_case, make_mediator
 
@@ -25,8 +25,10 @@ async def test_appends_are_encrypted_ordered_and_read_back(db: Database, records
     loaded = await journal.load(case.id, "s1", "plenary")
     assert [(e.seq, e.content) for e in loaded] == [(1, b'{"secret":"loyer"}'), (2, b"two")]
     async with db.transaction() as s:
-        blobs = list(await s.scalars(select(BoardOpRow.ciphertext)))
-    assert len(blobs) == 3 and all(b"loyer" not in b and b"elsewhere" not in b for b in blobs)
+        rows = list(await s.scalars(select(BoardOpRow)))
+    assert len(rows) == 3
+    assert all(b"loyer" not in r.ciphertext and b"elsewhere" not in r.ciphertext for r in rows)
+    assert all(abs((r.created_at - utcnow()).total_seconds()) < 60 for r in rows)
 
 
 async def test_concurrent_appends_share_transactions(db: Database, records: Records) -> None:
@@ -46,13 +48,21 @@ async def test_concurrent_appends_share_transactions(db: Database, records: Reco
         assert [e.seq for e in await journal.load(case.id, "s1", f"room-{r}")] == list(range(1, 21))
 
 
-async def test_a_failed_write_fails_only_its_callers(db: Database, records: Records) -> None:
+async def test_after_a_failed_write_the_board_must_be_read_back(
+    db: Database, records: Records
+) -> None:
     anne = await make_mediator(db)
     case = await make_case(db, anne, store=records.cases)
     journal = records.journal
     await journal.append(case.id, "s1", "plenary", [JournalEntry(1, b"one")])
+    await journal.append(case.id, "s1", "other", [JournalEntry(1, b"other room")])
     with pytest.raises(Exception):  # noqa: B017 (the database's own integrity error)
         await journal.append(case.id, "s1", "plenary", [JournalEntry(1, b"same seq again")])
+    # no write may land after the failed one until the board was read back: no gaps
+    with pytest.raises(JournalBroken):
+        await journal.append(case.id, "s1", "plenary", [JournalEntry(2, b"two")])
+    await journal.append(case.id, "s1", "other", [JournalEntry(2, b"others go on")])
+    assert [e.content for e in await journal.load(case.id, "s1", "plenary")] == [b"one"]
     await journal.append(case.id, "s1", "plenary", [JournalEntry(2, b"two")])
     assert [e.content for e in await journal.load(case.id, "s1", "plenary")] == [b"one", b"two"]
 

@@ -109,6 +109,27 @@ async def test_concurrent_operations_converge_on_every_screen(
     assert len({json.dumps(sorted(k for k in board_of(p)), sort_keys=True) for p in people}) == 1
 
 
+async def test_a_busy_room_is_stored_in_few_transactions_and_delivered_in_order(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    people = await three(world, clients)
+    journal = world.svc.records.journal
+    before = journal.transactions
+    await asyncio.gather(
+        *(
+            p.call("wb:op", {"op": stroke(f"{n}-{i}")})
+            for i in range(20)
+            for n, p in enumerate(people)
+        )
+    )
+    assert journal.transactions - before < 60  # 60 operations, stored in fewer commits
+    for person in people:
+        await until(lambda p=person: len(p.seen("wb:op")) == 60)  # type: ignore[misc]
+        arrived = [e["seq"] for e in person.seen("wb:op")]
+        assert arrived == list(range(1, 61))  # in order, without gaps, on every screen
+        assert {e["room_id"] for e in person.seen("wb:op")} == {PLENARY}
+
+
 async def test_a_reconnecting_client_catches_up(
     world: World, clients: Callable[[], Client]
 ) -> None:

@@ -1,0 +1,122 @@
+"""Stored first, then shown, in order: the path of drawings and messages out of a live session.
+
+A whiteboard operation must be in the case file before anyone sees it or its
+author gets an ack. Waiting for the database while holding the session's lock
+would serialise a room's drawing on commit latency (one commit per operation);
+instead the hub applies an operation under the lock, starts its write (the
+board journal group-commits writes that overlap), and hands the outcome to
+this pipeline. The pipeline delivers outcomes strictly in the order they were
+submitted, each only once its own writes are committed.
+
+If a write fails, that outcome and every later one whose write failed are
+refused (``not_stored``); before the next delivery the hub puts the affected
+rooms' boards back to what the journal holds, so no screen ever shows an
+operation the case file does not have, and sequence numbers go on from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from records.errors import ErrorCode
+from sessions.outcome import Outcome
+from signaling.errors import SignalingError
+
+logger = logging.getLogger(__name__)
+
+BOARD_OP_EVENT = "wb:op"
+
+Store = Callable[[str, Sequence[Mapping[str, Any]]], Coroutine[Any, Any, None]]  # (room, ops)
+Deliver = Callable[[Outcome[Any]], Awaitable[None]]
+Recover = Callable[[set[str]], Awaitable[None]]  # rooms whose board must be reloaded
+
+
+def board_ops(outcome: Outcome[Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """The board operations an outcome announces, by room, in order."""
+    by_room: dict[str, list[Mapping[str, Any]]] = {}
+    for note in outcome.notifications:
+        if note.event == BOARD_OP_EVENT and note.room_id is not None:
+            by_room.setdefault(note.room_id, []).append(note.payload)
+    return by_room
+
+
+@dataclass
+class _Pending:
+    outcome: Outcome[Any]
+    writes: list[tuple[str, asyncio.Task[None]]]  # (room, write)
+    done: asyncio.Future[Outcome[Any]]
+
+
+class StoredFirst:
+    def __init__(self, store: Store, deliver: Deliver, recover: Recover) -> None:
+        self._store = store
+        self._deliver = deliver
+        self._recover = recover
+        self._queue: deque[_Pending] = deque()
+        self._pump: asyncio.Task[None] | None = None
+
+    def submit(self, outcome: Outcome[Any]) -> asyncio.Future[Outcome[Any]]:
+        """Start storing ``outcome``'s board operations; resolves once it was delivered.
+
+        Call it under the session's lock, right after the domain produced the
+        outcome, so that writes start in sequence-number order.
+        """
+        writes = [
+            (room, asyncio.create_task(self._store(room, ops), name="board-write"))
+            for room, ops in board_ops(outcome).items()
+        ]
+        done: asyncio.Future[Outcome[Any]] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(outcome, writes, done))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._run(), name="stored-first")
+        return done
+
+    async def _run(self) -> None:
+        while self._queue:
+            item = self._queue[0]
+            failed = set()
+            for room, write in item.writes:
+                try:
+                    await write
+                except Exception:
+                    failed.add(room)
+            self._queue.popleft()
+            if failed:
+                await self._fail(item, failed)
+                continue
+            try:
+                await self._deliver(item.outcome)
+            except Exception as exc:  # delivery is best effort; the ack says what happened
+                logger.exception("delivering a stored outcome failed")
+                item.done.set_exception(exc)
+                continue
+            item.done.set_result(item.outcome)
+
+    async def _fail(self, item: _Pending, rooms: set[str]) -> None:
+        logger.warning("a board operation could not be stored; its rooms are reloaded")
+        # Every write started before the reload must be over first, so that the
+        # reload sees exactly what the journal will keep.
+        pending = [write for queued in self._queue for _room, write in queued.writes]
+        await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._recover(rooms)
+        except Exception:
+            logger.exception("reloading a board after a failed write failed")
+        item.done.set_exception(
+            SignalingError(ErrorCode.NOT_STORED, "the drawing could not be saved; please try again")
+        )
+
+    async def close(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+        for item in self._queue:
+            for _room, write in item.writes:
+                write.cancel()
+            if not item.done.done():
+                item.done.cancel()
+        self._queue.clear()
