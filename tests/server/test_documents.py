@@ -22,12 +22,11 @@ from sqlalchemy import select
 from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.uploads import unpack
-from server.realtime import NAMESPACE_KEY
 from server.security import CSRF_COOKIE, CSRF_HEADER
-from signaling.identity import Identity
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import ELF, PE, ZIP
 from tests.signaling import world as ns
+from tests.signaling.test_collab import three
 from tests.signaling.world import Client, World, admitted, key, mediator, until
 
 world = ns.world  # the namespace tests' world: a real app, a case, a session, links
@@ -129,19 +128,10 @@ async def stored_documents(world: World) -> list[tuple[CaseItemRow, list[bytes]]
         return out
 
 
-async def allow_download(world: World, anne: Client, doc_id: str, allowed: bool) -> None:
-    """The mediator's switch (``doc:download`` over Socket.IO), straight through the hub."""
-    me = anne.hello["self"]
-    identity = Identity(world.session.id, me["key"], me["role"], me["display_name"])
-    hub = world.server.app[NAMESPACE_KEY].hub
-    await hub.call(identity, lambda s, k: s.set_document_download(k, doc_id, allowed))
-
-
-async def plenary(world: World, make: Callable[[], Client]) -> tuple[Client, Client, Client]:
-    anne = await mediator(world, make)
-    jeanne = await admitted(world, make, anne, "Jeanne Dupont")
-    marc = await admitted(world, make, anne, "Marc Durand")
-    return anne, jeanne, marc
+async def allow_download(anne: Client, doc_id: str, allowed: bool) -> None:
+    """The mediator's switch, over Socket.IO."""
+    ack = await anne.call("doc:download", {"doc_id": doc_id, "allowed": allowed})
+    assert ack["ok"], ack
 
 
 # -- upload and viewing ------------------------------------------------------------------
@@ -150,7 +140,7 @@ async def plenary(world: World, make: Callable[[], Client]) -> tuple[Client, Cli
 async def test_a_party_shares_a_pdf_with_the_room_encrypted_at_rest(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    anne, jeanne, marc = await plenary(world, clients)
+    anne, jeanne, marc = await three(world, clients)
     pdf = make_pdf(3).replace(b"(Page 1)", f"({SECRET})".encode("latin-1", "replace"))
     party = await http("Jeanne Dupont")
     status, body = await party.upload(pdf, "../../Proposition d’accord\u202e.PDF")
@@ -193,7 +183,7 @@ async def test_a_party_shares_a_pdf_with_the_room_encrypted_at_rest(
 async def test_text_is_served_as_utf8_plain_text_in_a_sandbox(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     party = await http("Jeanne Dupont")
     text = "<script>alert('x')</script>\nÉchéancier : 3 × 400 €\n"
     status, body = await party.upload(
@@ -210,7 +200,7 @@ async def test_text_is_served_as_utf8_plain_text_in_a_sandbox(
 async def test_a_mediator_shares_with_cookie_and_csrf(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    anne, jeanne, _ = await plenary(world, clients)
+    anne, jeanne, _ = await three(world, clients)
     claire = await http()
     status, body = await claire.upload(make_pdf(2), "ordre du jour.pdf")
     assert status == 201, body
@@ -226,7 +216,7 @@ async def test_a_mediator_shares_with_cookie_and_csrf(
 async def test_a_party_with_a_link_token_still_needs_the_csrf_header(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     party = await http("Jeanne Dupont")
     status, error = await party.upload(make_pdf(1), csrf=False)
     assert (status, error["error"]["code"]) == (403, "csrf_failed")
@@ -239,7 +229,7 @@ async def test_a_party_with_a_link_token_still_needs_the_csrf_header(
 async def test_a_document_shared_in_a_private_meeting_stays_there(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    anne, jeanne, marc = await plenary(world, clients)
+    anne, jeanne, marc = await three(world, clients)
     opened = await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]})
     assert opened["ok"], opened
     await until(lambda: jeanne.view()["room_id"] == opened["room_id"])
@@ -267,7 +257,7 @@ async def test_a_document_shared_in_a_private_meeting_stays_there(
 async def test_members_only_visibility_needs_a_private_meeting_and_leaves_nothing_stored(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     party = await http("Jeanne Dupont")
     status, error = await party.upload(make_pdf(1), visibility="private_meeting_members")
     assert (status, error["error"]["code"]) == (400, "validation_error")
@@ -284,7 +274,7 @@ async def test_members_only_visibility_needs_a_private_meeting_and_leaves_nothin
 async def test_download_only_once_the_mediator_allows_it(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    anne, _, marc = await plenary(world, clients)
+    anne, _, marc = await three(world, clients)
     owner = await http("Jeanne Dupont")
     status, body = await owner.upload("Relevé de décisions\n".encode(), "relevé.txt")
     assert status == 201, body
@@ -294,7 +284,7 @@ async def test_download_only_once_the_mediator_allows_it(
     assert refused.status == 403
     assert refused.json()["error"]["code"] == "download_not_allowed"
     assert (await owner.get(doc_id, "download")).status == 200  # the owner always may
-    await allow_download(world, anne, doc_id, True)
+    await allow_download(anne, doc_id, True)
     await until(lambda: any(d["download_allowed"] for d in marc.seen("doc:updated")))
     response = await viewer.get(doc_id, "download")
     assert response.status == 200
@@ -302,7 +292,7 @@ async def test_download_only_once_the_mediator_allows_it(
         "attachment; filename=\"relev_.txt\"; filename*=UTF-8''relev%C3%A9.txt"
     )
     assert response.body == "Relevé de décisions\n".encode()
-    await allow_download(world, anne, doc_id, False)
+    await allow_download(anne, doc_id, False)
     assert (await viewer.get(doc_id, "download")).status == 403
 
 
@@ -312,7 +302,7 @@ async def test_download_only_once_the_mediator_allows_it(
 async def test_what_is_not_a_document_is_refused_by_its_content(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     party = await http("Jeanne Dupont")
     for data, name, status, code in [
         (ELF, "rapport.pdf", 415, "unsupported_type"),
@@ -331,7 +321,7 @@ async def test_what_is_not_a_document_is_refused_by_its_content(
 async def test_oversized_uploads_are_refused_declared_or_streamed(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     party = await http("Jeanne Dupont")
     big = io.BytesIO(b"a" * (25 * MB + 1))
     status, body = await party.upload(big, "long.txt")
@@ -384,7 +374,7 @@ async def test_who_may_upload(
 async def test_bad_requests_are_told_never_a_500(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     party = await http("Jeanne Dupont")
     nobody = Http(world)
     await nobody.prime()
@@ -421,7 +411,7 @@ async def test_documents_are_unpacked_as_stored(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
     """The case file keeps the clean name, type, pages, size and checksum with the bytes."""
-    await plenary(world, clients)
+    await three(world, clients)
     pdf = make_pdf(2)
     status, body = await (await http("Jeanne Dupont")).upload(pdf, "a/b\\c.pdf")
     assert status == 201, body
@@ -440,7 +430,7 @@ async def test_documents_are_unpacked_as_stored(
 async def test_erasing_the_party_destroys_what_they_shared(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    await plenary(world, clients)
+    await three(world, clients)
     status, body = await (await http("Jeanne Dupont")).upload(make_pdf(1), "pièce.pdf")
     assert status == 201, body
     viewer = await http("Marc Durand")
