@@ -106,7 +106,7 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     session_id, tokens = await seed_session(live_server, ["Alice Martin"])
     _, claire = await new_page(browser)
     await mediator_opens_room(claire, live_server, session_id)
-    _, alice = await new_page(browser)
+    _, alice = await new_page(browser, phone=True)  # the party is on her phone
     await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
     await admit(claire, alice, "Alice Martin")
 
@@ -141,7 +141,7 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     assert await alice.evaluate(INKED) > 1000
     assert await alice.locator("#doc-next").is_disabled()  # following: the presenter leads
     await claire.screenshot(path=str(ARTIFACTS / "docs-1-mediator-presents.png"))
-    await alice.screenshot(path=str(ARTIFACTS / "docs-2-party-follows-page2.png"))
+    await alice.screenshot(path=str(ARTIFACTS / "docs-2-party-follows-page2.png"), full_page=True)
 
     # The party stops following; the mediator goes on to page 3; she stays on page 2.
     await alice.click("#docs-follow")
@@ -181,5 +181,24 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     )
     await expect(claire.locator("#docs-viewer pre")).to_have_text("Proposition : 3 × 400 €")
     await claire.screenshot(path=str(ARTIFACTS / "docs-4-mediator-reads-party-text.png"))
+    # presenting it, the mediator took the party along to the text
+    await expect(alice.locator("#docs-viewer pre")).to_have_text("Proposition : 3 × 400 €")
+
+    # The party withdraws her file: it leaves every list and the mediator's viewer.
+    await (
+        alice.locator("#docs-list .docs-item", has_text="mes notes.txt")
+        .locator(".docs-withdraw")
+        .click()
+    )
+    for page in (claire, alice):
+        await expect(page.locator("#docs-list .docs-item")).to_have_count(1)
+    await expect(claire.locator("#docs-viewer")).to_be_hidden()
+    await expect(claire.locator("#docs-presenting")).to_be_hidden()
+    # The mediator stops presenting: the party's banner goes.
+    await claire.locator("#docs-list .docs-open").click()
+    await claire.click("#docs-present")
+    await expect(alice.locator("#docs-presenting")).to_be_visible()
+    await claire.click("#docs-stop")
+    await expect(alice.locator("#docs-presenting")).to_be_hidden()
     for page in (claire, alice):
         assert getattr(page, "errors", []) == []

@@ -228,7 +228,9 @@ export class DocumentsPanel {
       if (this.loadingDoc === shown.doc_id) return;
       this.loadingDoc = shown.doc_id;
       try {
-        await this.openDoc(shown.doc_id, shown.page, shown.zoom);
+        if (await this.openDoc(shown.doc_id, shown.page, shown.zoom)) {
+          this.viewerBox.scrollIntoView({ block: 'nearest' });
+        }
       } finally {
         this.loadingDoc = null;
       }
