@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
-from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby
+from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby, received
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import png
 
@@ -201,4 +201,47 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     await claire.click("#docs-stop")
     await expect(alice.locator("#docs-presenting")).to_be_hidden()
     for page in (claire, alice):
+        assert getattr(page, "errors", []) == []
+
+
+async def test_a_document_shared_in_a_private_meeting_never_reaches_the_other_party(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin", "Bruno Petit"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser)
+    _, bruno = await new_page(browser)
+    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await admit(claire, alice, "Alice Martin")
+    await party_reaches_lobby(bruno, live_server, tokens["Bruno Petit"], "Bruno Petit")
+    await admit(claire, bruno, "Bruno Petit")
+    for page in (claire, alice, bruno):
+        await page.click("#open-documents")
+
+    await claire.locator("#panel .person", has_text="Alice Martin").locator("input").check()
+    await claire.click("#open-caucus")
+    await expect(alice.locator("#banner")).to_have_attribute("data-kind", "private")
+    seen_before = len(await received(bruno))
+    await alice.select_option("#docs-visibility", "private_meeting_members")
+    await alice.set_input_files(
+        "#docs-file", files=[{"name": "ma limite.txt", "mimeType": "text/plain",
+                              "buffer": "Je peux descendre à 8 000 €".encode()}],
+    )  # fmt: skip
+    secret_row = claire.locator("#docs-list .docs-item", has_text="ma limite.txt")
+    await expect(secret_row).to_be_visible()
+    await expect(secret_row.locator(".docs-badge")).to_have_text("aparté")
+    await alice.screenshot(path=str(ARTIFACTS / "docs-5-private-meeting-share.png"))
+
+    # Back in the plenary: Alice and the mediator still have it, Bruno never heard of it.
+    await claire.click("#return-all")
+    await expect(bruno.locator("#banner")).to_be_hidden(timeout=10000)
+    await expect(alice.locator("#docs-list .docs-item", has_text="ma limite.txt")).to_be_visible()
+    await expect(claire.locator("#docs-list .docs-item", has_text="ma limite.txt")).to_be_visible()
+    await expect(bruno.locator("#docs-list .docs-empty")).to_be_visible()
+    during = (await received(bruno))[seen_before:]
+    assert not [event for event, _ in during if event.startswith("doc:")]
+    assert not [p for _, p in during if "limite" in p]
+    await bruno.screenshot(path=str(ARTIFACTS / "docs-6-other-party-sees-nothing.png"))
+    for page in (claire, alice, bruno):
         assert getattr(page, "errors", []) == []

@@ -246,6 +246,7 @@ export class DocumentsPanel {
   closeViewer() {
     this.viewer.clear();
     this.viewerBox.hidden = true;
+    this.renderViewerActions();
     this.expose();
   }
 
@@ -333,8 +334,10 @@ export class DocumentsPanel {
     const viewerEl = h('div', { class: 'doc-viewer' });
     this.viewerBox = h('section', { class: 'docs-viewer', id: 'docs-viewer', hidden: true },
       h('header', { class: 'docs-viewer-head' }, this.viewerTitle, this.viewerActions), viewerEl);
+    this.placeholder = h('p', { class: 'muted docs-placeholder', id: 'docs-placeholder' });
     this.root = h('section', { class: 'docs', id: 'docs' },
-      h('div', { class: 'docs-side' }, this.uploadBox, this.list), h('div', { class: 'docs-main' }, this.presentBar, this.viewerBox));
+      h('div', { class: 'docs-side' }, this.uploadBox, this.list),
+      h('div', { class: 'docs-main' }, this.presentBar, this.viewerBox, this.placeholder));
     mount(this.el, this.root);
     this.viewer = new DocViewer(viewerEl, {
       onNavigate: (page, zoom) => this.navigated(page, zoom),
@@ -455,6 +458,8 @@ export class DocumentsPanel {
 
   renderViewerActions() {
     const doc = this.viewer.doc;
+    this.placeholder.hidden = !this.viewerBox.hidden || this.docs.size === 0;
+    this.placeholder.textContent = t('docs.pick');
     const followingSomeone = Boolean(this.presentation && this.following && !this.presenting()
       && doc && this.presentation.doc_id === doc.doc_id);
     this.viewer.setLocked(followingSomeone);

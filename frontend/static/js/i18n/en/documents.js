@@ -20,6 +20,7 @@ export default {
   'docs.withdrawConfirm': 'Withdraw “{name}”? Nobody will be able to see it any more.',
   'docs.withdrawn': 'The document “{name}” was withdrawn.',
   'docs.allowDownload': 'download allowed',
+  'docs.pick': 'Pick a document in the list to open it.',
   'docs.loading': 'Opening the document…',
   'docs.close': 'Close',
   'docs.prev': 'Previous page',

@@ -20,6 +20,7 @@ export default {
   'docs.withdrawConfirm': 'Retirer « {name} » ? Plus personne ne pourra le consulter.',
   'docs.withdrawn': 'Le document « {name} » a été retiré.',
   'docs.allowDownload': 'téléchargement autorisé',
+  'docs.pick': 'Choisissez un document dans la liste pour l’ouvrir.',
   'docs.loading': 'Ouverture du document…',
   'docs.close': 'Fermer',
   'docs.prev': 'Page précédente',
