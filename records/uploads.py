@@ -84,6 +84,9 @@ def _refuse(code: ErrorCode, message: str) -> UploadRefused:
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z0-9_])")
 _OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9_])")
+_PAGE_TREE = re.compile(rb"/Type\s*/Pages(?![A-Za-z0-9_])")
+_COUNT = re.compile(rb"/Count\s+(\d{1,9})")
+_DICT_WINDOW = 64 * 1024  # how far a page tree node's /Count is looked for
 _STREAM = re.compile(rb"stream\r?\n")
 # C0 and C1 controls but tab, line feed, form feed and carriage return
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
@@ -114,20 +117,39 @@ def sniff(data: bytes) -> Sniffed:
 
 
 def _pdf_pages(data: bytes) -> int:
+    """The page count: the page tree's ``/Count`` (its largest, the root's) when it can be
+    read, else the number of page objects. Page objects must exist, in the file or in its
+    compressed object streams; a count of objects alone overcounts a PDF saved with
+    incremental updates."""
     if b"%%EOF" not in data[-1024:]:
         raise _refuse(ErrorCode.BROKEN_FILE, "this PDF is incomplete (no end-of-file marker)")
-    pages = len(_PAGE.findall(data))
-    if pages == 0:
-        pages = _pages_in_object_streams(data)
-    if pages == 0:
+    parts = [data]
+    if not _PAGE.search(data):
+        parts += _object_streams(data)
+    objects = sum(len(_PAGE.findall(part)) for part in parts)
+    if objects == 0:
         raise _refuse(ErrorCode.BROKEN_FILE, "this PDF has no readable page")
-    return min(pages, MAX_PAGES)
+    tree = max(_tree_count(part) for part in parts)
+    return min(tree or objects, MAX_PAGES)
 
 
-def _pages_in_object_streams(data: bytes) -> int:
-    """Pages hidden in compressed object streams (PDF 1.5+), within a size budget."""
+def _tree_count(data: bytes) -> int:
+    """The largest ``/Count`` of a ``/Type /Pages`` dictionary (0: none found)."""
+    best = 0
+    for found in _PAGE_TREE.finditer(data):
+        start = data.rfind(b"<<", max(0, found.start() - _DICT_WINDOW), found.start())
+        end = data.find(b">>", found.end(), found.end() + _DICT_WINDOW)
+        if start < 0 or end < 0:
+            continue
+        for count in _COUNT.findall(data, start, end):
+            best = max(best, int(count))
+    return best
+
+
+def _object_streams(data: bytes) -> list[bytes]:
+    """The inflated compressed object streams (PDF 1.5+), within a size budget."""
     budget = MAX_INFLATED_BYTES
-    pages = 0
+    out = []
     for found in _OBJECT_STREAM.finditer(data):
         start = _STREAM.search(data, found.end())
         if start is None or budget <= 0:
@@ -141,8 +163,8 @@ def _pages_in_object_streams(data: bytes) -> int:
         except zlib.error:
             continue
         budget -= len(plain)
-        pages += len(_PAGE.findall(plain))
-    return pages
+        out.append(plain)
+    return out
 
 
 def _is_plain_text(data: bytes) -> bool:

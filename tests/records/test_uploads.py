@@ -77,6 +77,22 @@ def test_pages_inside_compressed_object_streams_are_counted() -> None:
     assert sniff(data).pages == 4
 
 
+def test_an_incremental_update_does_not_double_the_pages() -> None:
+    """A PDF saved again (annotations, forms) appends new versions of its page objects."""
+    base = make_pdf(3)
+    update = (
+        b"4 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>\n"
+        b"endobj\n6 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>\nendobj\n"
+        b"trailer\n<< /Size 10 /Root 1 0 R /Prev 0 >>\n%%EOF\n"
+    )
+    assert sniff(base + update).pages == 3
+
+
+def test_the_page_tree_count_is_bounded() -> None:
+    huge = make_pdf(1).replace(b"/Count 1", b"/Count 999999999")
+    assert sniff(huge).pages == 10_000
+
+
 def test_png_jpeg_and_text_are_recognised() -> None:
     assert sniff(png()).kind is Kind.PNG
     assert sniff(JPEG).kind is Kind.JPEG
