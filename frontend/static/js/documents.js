@@ -60,6 +60,7 @@ export class DocumentsPanel {
       this.presentation = null;
     }
     const ack = await this.ctx.request('doc:list', {});
+    if (this.destroyed || this.room.room_id !== view.room_id) return; // moved again meanwhile
     if (!ack.ok) {
       this.render();
       return;
@@ -201,6 +202,7 @@ export class DocumentsPanel {
     try {
       entry = await this.fetchDoc(docId);
     } catch {
+      if (!this.viewer.doc) this.closeViewer();
       this.ctx.notify(t('docs.error.view'));
       return false;
     }
