@@ -202,7 +202,8 @@ export class DocumentsPanel {
     try {
       entry = await this.fetchDoc(docId);
     } catch {
-      if (!this.viewer.doc) this.closeViewer();
+      if (this.viewer.doc) this.viewerTitle.textContent = this.viewer.doc.title;
+      else this.closeViewer();
       this.ctx.notify(t('docs.error.view'));
       return false;
     }
