@@ -26,8 +26,7 @@ from server.security import CSRF_COOKIE, CSRF_HEADER
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import ELF, PE, ZIP
 from tests.signaling import world as ns
-from tests.signaling.test_collab import three
-from tests.signaling.world import Client, World, admitted, key, mediator, until
+from tests.signaling.world import Client, World, admitted, key, mediator, three, until
 
 world = ns.world  # the namespace tests' world: a real app, a case, a session, links
 clients = ns.clients

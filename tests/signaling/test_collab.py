@@ -18,7 +18,15 @@ from sessions.documents import Visibility
 from sessions.rooms import PLENARY
 from sessions.wb_log import BoardObject, LoggedOp, fold
 from signaling.identity import Identity
-from tests.signaling.world import Client, World, admitted, consent, enter, key, mediator, until
+from tests.signaling.world import (
+    Client,
+    World,
+    consent,
+    enter,
+    key,
+    three,
+    until,
+)
 
 
 def stroke(obj_id: str, x: float = 10.0, text_points: int = 3) -> dict[str, Any]:
@@ -56,13 +64,6 @@ def identity_of(world: World, who: str) -> Identity:
     member = presence.get(sid)
     assert member is not None
     return member.identity
-
-
-async def three(world: World, make: Callable[[], Client]) -> tuple[Client, Client, Client]:
-    anne = await mediator(world, make)
-    jeanne = await admitted(world, make, anne, "Jeanne Dupont")
-    marc = await admitted(world, make, anne, "Marc Durand")
-    return anne, jeanne, marc
 
 
 # -- whiteboard ---------------------------------------------------------------------

@@ -203,3 +203,10 @@ async def admitted(world: World, make: Callable[[], Client], anne: Client, name:
     assert (await anne.call("lobby:admit", {"key": key(world, name)}))["ok"]
     await until(lambda: any(v.get("room_id") == "plenary" for v in c.seen("room:view")))
     return c
+
+
+async def three(world: World, make: Callable[[], Client]) -> tuple[Client, Client, Client]:
+    anne = await mediator(world, make)
+    jeanne = await admitted(world, make, anne, "Jeanne Dupont")
+    marc = await admitted(world, make, anne, "Marc Durand")
+    return anne, jeanne, marc
