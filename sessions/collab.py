@@ -14,7 +14,7 @@ from typing import Any
 from sessions.chat import ChatMessage
 from sessions.core import SessionCore
 from sessions.documents import Presentation, SharedDocument, Visibility, can_download, can_see
-from sessions.errors import InvalidPayload, NotFound
+from sessions.errors import InvalidPayload, NotFound, NotInRoom
 from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.roles import Role
@@ -41,9 +41,18 @@ def _in_room(entry: LoggedOp, room_id: str) -> dict[str, Any]:
 class Collaboration(SessionCore):
     # -- whiteboard --------------------------------------------------------------
 
-    def wb_submit(self, actor: str, payload: object) -> Outcome[LoggedOp]:
-        """Validate and apply a client operation on the actor's room's board."""
+    def wb_submit(
+        self, actor: str, payload: object, aimed_at: str | None = None
+    ) -> Outcome[LoggedOp]:
+        """Validate and apply a client operation on the actor's room's board.
+
+        ``aimed_at``: the room whose board the author drew on; if they have
+        been moved since (into or out of a private meeting), the operation is
+        refused rather than drawn on a board they were not looking at.
+        """
         room_id = self._present(actor)
+        if aimed_at is not None and aimed_at != room_id:
+            raise NotInRoom("this drawing was made on another board; it was not added")
         op = parse_op(payload)
         action = Action.CLEAR_BOARD if isinstance(op, Clear) else Action.DRAW
         self._require(action, actor, room_id=room_id)

@@ -2,7 +2,8 @@
 
 Client-to-server, each with an ack ``{"ok": ...}``:
 
-* whiteboard: ``wb:op`` {op} (ack: seq and the logged entry; stored encrypted
+* whiteboard: ``wb:op`` {op, room_id?} (ack: its seq; the logged entry reaches
+  everyone in the room, the author included, as ``wb:op``; stored encrypted
   before anyone sees it), ``wb:sync`` {since?} (ack: a snapshot, or the
   operations after ``since``), ``wb:copy`` {from_room} (mediators);
 * chat: ``chat:send`` {text}, ``chat:history`` {since?}, ``chat:keep`` {enabled}
@@ -58,11 +59,13 @@ class CollabEvents:
     # -- whiteboard ----------------------------------------------------------------
 
     async def on_wb_op(self, sid: str, data: Any) -> Ack:
-        op = parse(WbOp, data).op
+        payload = parse(WbOp, data)
         entry = await self.hub.call(
-            self._identity(sid), lambda s, k: s.wb_submit(k, op), content_only=True
+            self._identity(sid),
+            lambda s, k: s.wb_submit(k, payload.op, payload.room_id),
+            content_only=True,
         )
-        return ok(seq=entry.seq, entry=entry.to_wire())
+        return ok(seq=entry.seq)  # the entry reaches the author too, as wb:op
 
     async def on_wb_sync(self, sid: str, data: Any) -> Ack:
         since = parse(WbSync, data).since

@@ -18,6 +18,7 @@ Language = Literal["fr", "en"]
 
 class WbOp(Payload):
     op: dict[str, Any]
+    room_id: RoomId | None = None  # the board the author drew on: refused if they moved since
 
 
 class WbSync(Payload):

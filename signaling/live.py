@@ -86,6 +86,7 @@ class LiveHub:
         self._creating: dict[str, asyncio.Lock] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._closed = False  # the server is stopping: the relay is being closed too
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -120,6 +121,7 @@ class LiveHub:
                     self._live.pop(session_id, None)
 
     async def close(self) -> None:
+        self._closed = True
         for task in list(self._background):
             task.cancel()
         if self._ticker is not None:
@@ -350,6 +352,8 @@ class LiveHub:
         return relay_room(session_id, room)
 
     async def _sync_relay(self, live: _Live) -> None:
+        if self._closed:
+            return  # a disconnection that was waiting for the lock while the server stopped
         for key in sorted(set(live.roster)):
             pid = f"{live.session.session_id}.{key}"
             want = self._desired_relay_room(live, key)

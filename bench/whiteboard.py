@@ -1,0 +1,737 @@
+"""Benchmark: the whiteboard's path through Palabre against a bare Socket.IO broadcast.
+
+    .venv/bin/python bench/whiteboard.py [--quick] [--rooms N] [--seconds S]
+                                         [--database-url URL] [--skip-closed]
+
+Both servers run in their own process on 127.0.0.1 and see the same load:
+``rooms`` rooms of 8 clients (in Palabre a session with its mediator and seven
+parties admitted to the plenary), each client sending a freehand stroke of 16
+points ``rate`` times a second. Palabre validates each operation, orders it,
+stores it encrypted in the board journal (SQLite by default, or
+``--database-url``), then acknowledges it and sends it to the room; the
+baseline (``--serve-baseline``, a python-socketio ``AsyncServer`` of ~30
+lines) numbers it and broadcasts it to the room at once, storing nothing.
+
+The clients speak Engine.IO 4 / Socket.IO 5 over a raw aiohttp websocket
+(no python-socketio client), so that the load generator costs far less than
+the servers it measures; its own CPU is reported next to theirs.
+
+Figures, for each server over the measuring window (after a warm-up):
+* ack latency: send to its acknowledgement, at the sender;
+* fan-out latency: send to arrival at each of the other 7 clients of the room
+  (one clock: ``time.monotonic`` of this process);
+* throughput: operations acknowledged per second (the target rate is
+  rooms x 8 x rate); deliveries per second;
+* server CPU per operation (``/proc/<pid>/stat``), and its share of a core.
+
+Runs: ``open`` (every client sends on its clock whatever happens: latency
+under the target load) then ``closed`` (every client keeps one operation in
+flight: the most each server can do). Ratios Palabre / baseline are printed
+and written with the figures to ``bench/results/whiteboard.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "whiteboard.json"
+CLIENTS_PER_ROOM = 8
+POINTS = 16
+NAMESPACE = "/session"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+# -- a lean Socket.IO client -------------------------------------------------------------
+
+
+class ConnectRefused(Exception):
+    pass
+
+
+class RawClient:
+    """Engine.IO 4 over websocket, one namespace, events and acks: nothing else."""
+
+    def __init__(self, http: aiohttp.ClientSession, on_event: Callable[[str, Any, float], None]):
+        self._http = http
+        self._on_event = on_event
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._acks: dict[int, asyncio.Future[Any]] = {}
+        self._next_ack = 0
+        self._sending: set[asyncio.Future[None]] = set()
+        self._connected: asyncio.Future[None] | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self.events: list[tuple[str, Any]] = []  # everything but board operations
+
+    async def connect(self, base: str, auth: dict[str, Any], cookie: str | None = None) -> None:
+        url = base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
+        headers = {"Cookie": f"palabre_session={cookie}"} if cookie else {}
+        self._ws = await self._http.ws_connect(url, headers=headers, max_msg_size=0)
+        opened = await self._ws.receive_str()
+        if not opened.startswith("0"):
+            raise ConnectRefused(opened)
+        self._connected = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.create_task(self._read())
+        await self._ws.send_str(f"40{NAMESPACE},{json.dumps(auth)}")
+        await asyncio.wait_for(self._connected, 10)
+
+    async def _read(self) -> None:
+        assert self._ws is not None
+        prefix = f"4{{}}{NAMESPACE},"
+        event_prefix, ack_prefix = prefix.format(2), prefix.format(3)
+        async for msg in self._ws:
+            if msg.type is not aiohttp.WSMsgType.TEXT:
+                continue
+            data: str = msg.data
+            now = time.monotonic()
+            if data.startswith(event_prefix):
+                name, *args = json.loads(data[len(event_prefix) :])
+                self._on_event(name, args[0] if args else None, now)
+                if not name.startswith("wb:"):
+                    self.events.append((name, args[0] if args else None))
+            elif data.startswith(ack_prefix):
+                rest = data[len(ack_prefix) :]
+                cut = rest.index("[")
+                future = self._acks.pop(int(rest[:cut]), None)
+                if future is not None and not future.done():
+                    future.set_result((json.loads(rest[cut:]) or [None])[0])
+            elif data == "2":
+                await self._ws.send_str("3")
+            elif data.startswith(f"40{NAMESPACE},") and self._connected is not None:
+                self._connected.set_result(None)
+            elif data.startswith(f"44{NAMESPACE},") and self._connected is not None:
+                self._connected.set_exception(ConnectRefused(data))
+
+    def emit(self, event: str, payload: Any) -> asyncio.Future[Any]:
+        """Sends ``event`` asking for an ack; the future resolves with the ack's payload."""
+        assert self._ws is not None
+        self._next_ack += 1
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._acks[self._next_ack] = future
+        packet = f"42{NAMESPACE},{self._next_ack}{json.dumps([event, payload])}"
+        sending = asyncio.ensure_future(self._ws.send_str(packet))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+        return future
+
+    async def call(self, event: str, payload: Any) -> Any:
+        return await asyncio.wait_for(self.emit(event, payload), 15)
+
+    def seen(self, event: str) -> list[Any]:
+        return [d for e, d in self.events if e == event]
+
+    async def close(self) -> None:
+        if self._ws is not None:
+            await self._ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+
+
+async def until(predicate: Callable[[], bool], within: float = 20) -> None:
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+# -- the load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What the clients saw during the measuring window."""
+
+    ack_ms: list[float] = field(default_factory=list)
+    fanout_ms: list[float] = field(default_factory=list)
+    sent: int = 0
+    acked: int = 0
+    refused: int = 0
+    delivered: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Member:
+    client: RawClient
+    room: int
+    index: int
+    auth: dict[str, Any]
+    cookie: str | None = None
+
+
+class Load:
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
+        self.members: list[Member] = []
+        self.window: tuple[float, float] = (0.0, 0.0)
+        self.tally = Tally()
+        self.sent_at: dict[str, float] = {}
+
+    def client(self) -> RawClient:
+        return RawClient(self.http, self._received)
+
+    def _in_window(self, t: float) -> bool:
+        return self.window[0] <= t < self.window[1]
+
+    def _received(self, event: str, data: Any, now: float) -> None:
+        if not isinstance(data, dict):
+            return
+        if event == "wb:op":
+            entries = [data]
+        elif event == "wb:ops":  # several operations stored together, sent together
+            entries = data.get("entries", [])
+        else:
+            return
+        for entry in entries:
+            sent_at = self.sent_at.get(_op_key(entry.get("op", {})))
+            if sent_at is not None and self._in_window(sent_at):
+                self.tally.delivered += 1
+                self.tally.fanout_ms.append((now - sent_at) * 1000)
+
+    def _op(self, member: Member, n: int) -> dict[str, Any]:
+        """Draw a stroke, then erase it: boards stay small however long the run."""
+        stroke_id = f"s{member.room}-{member.index}-{(n + 1) // 2}"
+        if n % 2 == 0:
+            return {"type": "erase", "targets": [stroke_id]}
+        y = 20 + 7 * member.index
+        return {
+            "type": "stroke",
+            "id": stroke_id,
+            "points": [[round(10 + 3.5 * i, 1), round(y + i % 5 * 2.5, 1)] for i in range(POINTS)],
+            "color": "#1d4ed8",
+            "width": 3.0,
+        }
+
+    async def _send_one(self, member: Member, n: int) -> None:
+        op = self._op(member, n)
+        sent_at = time.monotonic()
+        self.sent_at[_op_key(op)] = sent_at
+        counted = self._in_window(sent_at)
+        if counted:
+            self.tally.sent += 1
+        try:
+            ack = await asyncio.wait_for(
+                member.client.emit("wb:op", {"room_id": "plenary", "op": op}), 60
+            )
+        except TimeoutError:
+            ack = {"ok": False, "error": {"code": "bench_timeout"}}
+        if not counted:
+            return
+        if isinstance(ack, dict) and ack.get("ok"):
+            self.tally.acked += 1
+            self.tally.ack_ms.append((time.monotonic() - sent_at) * 1000)
+        else:
+            self.tally.refused += 1
+            code = str((ack or {}).get("error", {}).get("code", "?"))
+            self.tally.errors[code] = self.tally.errors.get(code, 0) + 1
+
+    async def open_loop(self, member: Member, rate: float, stop: float) -> None:
+        period = 1 / rate
+        next_at = time.monotonic() + random.random() * period
+        pending: set[asyncio.Task[None]] = set()
+        n = 0
+        while True:
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            if time.monotonic() >= stop:
+                break
+            n += 1
+            task = asyncio.create_task(self._send_one(member, n))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            next_at += period
+        if pending:
+            await asyncio.wait(pending, timeout=60)
+
+    async def closed_loop(self, member: Member, stop: float) -> None:
+        await asyncio.sleep(random.random() * 0.05)
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            await self._send_one(member, n)
+
+    async def run(self, mode: str, rate: float, warmup: float, seconds: float) -> Tally:
+        start = time.monotonic()
+        self.window = (start + warmup, start + warmup + seconds)
+        self.tally = Tally()
+        stop = self.window[1]
+        if mode == "open":
+            runs = [self.open_loop(m, rate, stop) for m in self.members]
+        else:
+            runs = [self.closed_loop(m, stop) for m in self.members]
+        await asyncio.gather(*runs)
+        await asyncio.sleep(0.5)  # the last deliveries of the window
+        return self.tally
+
+    async def close(self) -> None:
+        await asyncio.gather(*(m.client.close() for m in self.members), return_exceptions=True)
+
+
+def _op_key(op: Any) -> str:
+    if not isinstance(op, dict):
+        return ""
+    if op.get("type") == "erase":
+        return "e:" + str(op.get("targets", [""])[0])
+    return str(op.get("id", ""))
+
+
+# -- servers -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def wait_listening(port: int, proc: subprocess.Popen[bytes], within: float = 60) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.2)
+    raise TimeoutError("server did not start")
+
+
+def spawn(
+    cmd: list[str], env: dict[str, str] | None = None, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    if log is None:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env)
+    with log.open("ab") as out:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def serve_baseline(port: int) -> None:
+    """The baseline: number each operation, broadcast it to the room, acknowledge it."""
+    import socketio
+    from aiohttp import web
+
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    app = web.Application()
+    sio.attach(app)
+    rooms: dict[str, str] = {}
+    seqs: dict[str, int] = {}
+
+    @sio.on("connect", namespace=NAMESPACE)  # type: ignore[misc]
+    async def connect(sid: str, environ: Any, auth: Any) -> None:
+        room = str(auth["room"])
+        rooms[sid] = room
+        await sio.enter_room(sid, room, namespace=NAMESPACE)
+
+    @sio.on("wb:op", namespace=NAMESPACE)  # type: ignore[misc]
+    async def wb_op(sid: str, data: Any) -> dict[str, Any]:
+        room = rooms[sid]
+        seqs[room] = seqs.get(room, 0) + 1
+        entry = {"seq": seqs[room], "author": sid, "op": data["op"], "room_id": room}
+        await sio.emit("wb:op", entry, room=room, namespace=NAMESPACE)
+        return {"ok": True, "seq": seqs[room]}
+
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+class Baseline:
+    name = "baseline"
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        cmd = [sys.executable, __file__, "--serve-baseline", str(self.port)]
+        self.proc = spawn(cmd)
+        await wait_listening(self.port, self.proc)
+
+    async def populate(self, load: Load, rooms: int, batch: int) -> None:
+        base = f"http://127.0.0.1:{self.port}"
+        for room in range(rooms):
+            for index in range(CLIENTS_PER_ROOM):
+                member = Member(load.client(), room, index, {"room": f"room-{batch}-{room}"})
+                load.members.append(member)
+        await _connect_all(base, load.members)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+
+
+class Palabre:
+    name = "palabre"
+
+    def __init__(self, database_url: str | None) -> None:
+        self.port = free_port()
+        self.tmp = tempfile.TemporaryDirectory(prefix="palabre-bench-")
+        self.env = {
+            **os.environ,
+            "PALABRE_VAR_DIR": self.tmp.name,
+            "PALABRE_PORT": str(self.port),
+            "PALABRE_LOG_LEVEL": "WARNING",
+        }
+        self.pg_admin: str | None = None
+        if database_url:
+            self.env["PALABRE_DATABASE_URL"] = self._throwaway_pg(database_url)
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.sessions: list[tuple[str, dict[str, str], str]] = []  # session, tokens, cookie
+        self.journal_rows = 0
+        self.log = Path(self.tmp.name) / "server.log"
+
+    def _throwaway_pg(self, url: str) -> str:
+        import asyncpg
+
+        server, _, _ = url.rpartition("/")
+        self.pg_admin = server.replace("+asyncpg", "") + "/postgres"
+        self.pg_name = f"palabre_bench_{secrets.token_hex(4)}"
+
+        async def create() -> None:
+            conn = await asyncpg.connect(self.pg_admin)
+            try:
+                await conn.execute(f'CREATE DATABASE "{self.pg_name}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+        return f"{server}/{self.pg_name}"
+
+    async def seed(self, rooms: int) -> None:
+        """Mediator, cases, sessions, links and consents, written through Palabre's services."""
+        from aiohttp import web
+
+        from records.cases import MediationType, NewCase, NewParticipant, ParticipantRole
+        from records.migrate import upgrade
+        from server.app import create_app
+        from server.config import load_config
+        from server.context import SERVICES
+
+        config = load_config(self.env)
+        await asyncio.to_thread(upgrade, config.database_url)
+        app = await create_app(config)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        try:
+            svc = app[SERVICES]
+            anne = await svc.accounts.create_mediator("bench@example.org", "Anne Bench", "x")
+            cookie = await svc.accounts.create_auth_session(anne.id, timedelta(hours=2))
+            for room in range(rooms):
+                new = NewCase(
+                    reference=f"BENCH-{room:03d}",
+                    title=f"Banc d'essai {room}",
+                    public_title="Banc d'essai",
+                    mediation_type=MediationType.NEIGHBOURHOOD,
+                    description="",
+                    participants=[
+                        NewParticipant(f"Partie {room}-{i}", ParticipantRole.PARTY, None)
+                        for i in range(1, CLIENTS_PER_ROOM)
+                    ],
+                    co_mediator_ids=[],
+                )
+                case = await svc.cases.create_case(anne.id, new)
+                session = await svc.schedule.schedule_session(
+                    case.id, anne.id, datetime.now(UTC) + timedelta(hours=1), "Europe/Paris", 90
+                )
+                tokens = {}
+                for p in case.participants:
+                    link = await svc.links.issue(session.id, p.id, anne.id)
+                    tokens[f"p-{p.id}"] = svc.links.url_for(link).split("#", 1)[1]
+                    for purpose, kind in (("mediation", "confidentiality"), ("privacy", "privacy")):
+                        text = await svc.records.notices.current(kind, "fr")
+                        await svc.records.consent.record(
+                            session_id=session.id, participant_id=p.id, purpose=purpose,
+                            decision="given", text_version=text.version,
+                            text_sha256=text.sha256, language="fr",
+                            mechanism={"form": "bench"}, typed_name=p.display_name,
+                        )  # fmt: skip
+                self.sessions.append((session.id, tokens, cookie))
+        finally:
+            await runner.cleanup()
+
+    async def start(self) -> None:
+        cmd = [sys.executable, "-m", "server.cli", "serve", "--no-migrate"]
+        self.proc = spawn(cmd, env=self.env, log=self.log)
+        await wait_listening(self.port, self.proc)
+
+    def errors(self) -> list[str]:
+        """The server's ERROR lines and tracebacks (it logs no contents)."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if " ERROR " in line or line.startswith("Traceback")]
+
+    async def populate(self, load: Load, rooms: int, batch: int) -> None:
+        """Connects and admits everyone of sessions never used before (fresh boards)."""
+        base = f"http://127.0.0.1:{self.port}"
+        sessions = self.sessions[batch * rooms : (batch + 1) * rooms]
+        for room, (session_id, tokens, cookie) in enumerate(sessions):
+            m = Member(load.client(), room, 0, {"session_id": session_id}, cookie)
+            load.members.append(m)
+            for index, token in enumerate(tokens.values(), start=1):
+                load.members.append(Member(load.client(), room, index, {"token": token}))
+        await _connect_all(base, load.members)
+        by_room: dict[int, list[Member]] = {}
+        for member in load.members:
+            by_room.setdefault(member.room, []).append(member)
+
+        async def admit(members: list[Member]) -> None:
+            mediator, *parties = members
+            assert (await mediator.client.call("lobby:knock", {}))["state"] == "admitted"
+            for party, key in zip(parties, sessions[mediator.room][1], strict=True):
+                ack = await party.client.call("lobby:knock", {})
+                assert ack.get("state") == "waiting", ack
+                ack = await mediator.client.call("lobby:admit", {"key": key})
+                assert ack.get("ok"), ack
+            for party in parties:
+                await until(
+                    lambda p=party: any(  # type: ignore[misc]
+                        isinstance(v, dict) and v.get("room_id") == "plenary"
+                        for v in p.client.seen("room:view")
+                    )
+                )
+
+        await asyncio.gather(*(admit(members) for members in by_room.values()))
+
+    def count_rows(self) -> int:
+        import sqlalchemy
+
+        url = self.env.get("PALABRE_DATABASE_URL")
+        if url is None:
+            import sqlite3
+
+            with contextlib.closing(sqlite3.connect(Path(self.tmp.name) / "palabre.db")) as conn:
+                return int(conn.execute("SELECT count(*) FROM board_ops").fetchone()[0])
+        engine = sqlalchemy.create_engine(url.replace("+asyncpg", "+psycopg"))
+        try:
+            with engine.connect() as conn:
+                return int(conn.execute(sqlalchemy.text("SELECT count(*) FROM board_ops")).scalar())
+        finally:
+            engine.dispose()
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc)
+        if self.pg_admin is not None:
+            import asyncpg
+
+            async def drop() -> None:
+                conn = await asyncpg.connect(self.pg_admin)
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+                finally:
+                    await conn.close()
+
+            asyncio.run(drop())
+        self.tmp.cleanup()
+
+
+async def _connect_all(base: str, members: list[Member]) -> None:
+    gate = asyncio.Semaphore(20)
+
+    async def one(m: Member) -> None:
+        async with gate:
+            await m.client.connect(base, m.auth, m.cookie)
+
+    await asyncio.gather(*(one(m) for m in members))
+
+
+# -- running and reporting ----------------------------------------------------------------------
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def summary(tally: Tally, seconds: float, cpu: float, client_cpu: float) -> dict[str, Any]:
+    return {
+        "sent": tally.sent,
+        "acked": tally.acked,
+        "refused": tally.refused,
+        "errors": tally.errors,
+        "ops_per_s": round(tally.acked / seconds, 1),
+        "deliveries_per_s": round(tally.delivered / seconds, 1),
+        "ack_ms": {"p50": pct(tally.ack_ms, 0.5), "p99": pct(tally.ack_ms, 0.99)},
+        "fanout_ms": {"p50": pct(tally.fanout_ms, 0.5), "p99": pct(tally.fanout_ms, 0.99)},
+        "server_cpu_share": round(cpu / seconds, 2),
+        "server_cpu_ms_per_op": round(1000 * cpu / tally.acked, 3) if tally.acked else None,
+        "client_cpu_share": round(client_cpu / seconds, 2),
+    }
+
+
+async def measure(server: Any, args: argparse.Namespace, mode: str, batch: int) -> dict[str, Any]:
+    async with aiohttp.ClientSession() as http:
+        load = Load(http)
+        await server.populate(load, args.rooms, batch)
+        try:
+            proc = server.proc
+            cpu0, mine0 = cpu_seconds(proc.pid), time.process_time()
+            started = time.monotonic()
+            profiler = None
+            if args.profile:
+                profiler = start_profiler(args, proc.pid, f"{server.name}-{mode}")
+            tally = await load.run(mode, args.rate, args.warmup, args.seconds)
+            if profiler is not None:
+                await asyncio.to_thread(profiler.wait)
+            # CPU over the whole run, warm-up included, spread over the ops of the window
+            elapsed = time.monotonic() - started
+            cpu = (cpu_seconds(proc.pid) - cpu0) * args.seconds / elapsed
+            mine = (time.process_time() - mine0) * args.seconds / elapsed
+        finally:
+            await load.close()
+    result = summary(tally, args.seconds, cpu, mine)
+    result["mode"] = mode
+    return result
+
+
+def start_profiler(args: argparse.Namespace, pid: int, name: str) -> subprocess.Popen[bytes]:
+    """py-spy (``pip install py-spy``, not a dependency) sampling the server during a run."""
+    out = Path(args.profile) / f"{name}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(spy), "record", "--pid", str(pid), "--format", "raw", "-r", "200", "-o", str(out)]
+    return subprocess.Popen(
+        [*cmd, "-d", str(int(args.warmup + args.seconds))],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def show(name: str, r: dict[str, Any]) -> None:
+    print(
+        f"  {name:<9} {r['ops_per_s']:>8.1f} ops/s  ack p50/p99 {r['ack_ms']['p50']}/"
+        f"{r['ack_ms']['p99']} ms  fan-out p50/p99 {r['fanout_ms']['p50']}/"
+        f"{r['fanout_ms']['p99']} ms  server {r['server_cpu_share']:.2f} core, "
+        f"{r['server_cpu_ms_per_op']} ms/op  (client {r['client_cpu_share']:.2f} core)"
+        + (f"  refused {r['refused']} {r['errors']}" if r["refused"] else "")
+    )
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    modes = ["open"] if args.skip_closed else ["open", "closed"]
+    target = args.rooms * CLIENTS_PER_ROOM * args.rate
+    print(
+        f"whiteboard: {args.rooms} rooms x {CLIENTS_PER_ROOM} clients, {args.rate:g} ops/s each "
+        f"(target {target:g} ops/s), {args.seconds:g} s measured after {args.warmup:g} s"
+    )
+    palabre = Palabre(args.database_url)
+    baseline = Baseline()
+    runs: dict[str, dict[str, Any]] = {}
+    try:
+        await palabre.seed(args.rooms * len(modes))
+        await palabre.start()
+        await baseline.start()
+        for batch, mode in enumerate(modes):
+            print(f"{mode} loop:")
+            for server in (baseline, palabre):
+                result = await measure(server, args, mode, batch)
+                runs[f"{mode}/{server.name}"] = result
+                show(server.name, result)
+        palabre.journal_rows = palabre.count_rows()
+        stop(palabre.proc)  # type: ignore[arg-type]
+        server_errors = palabre.errors()
+    finally:
+        palabre.stop()
+        baseline.stop()
+    open_p, open_b = runs["open/palabre"], runs["open/baseline"]
+    checks = {
+        "fanout_p99_ms": open_p["fanout_ms"]["p99"],
+        "fanout_p99_under_50ms": (open_p["fanout_ms"]["p99"] or 1e9) < 50,
+        "open_throughput_ratio": ratio(open_p["ops_per_s"], open_b["ops_per_s"]),
+        "journal_rows": palabre.journal_rows,
+        "server_errors": len(server_errors),
+    }
+    if "closed/palabre" in runs:
+        closed_p, closed_b = runs["closed/palabre"], runs["closed/baseline"]
+        checks["closed_throughput_ratio"] = ratio(closed_p["ops_per_s"], closed_b["ops_per_s"])
+        checks["closed_cpu_per_op_ratio"] = ratio(
+            closed_p["server_cpu_ms_per_op"], closed_b["server_cpu_ms_per_op"]
+        )
+    checks["throughput_at_least_70pct"] = all(
+        (v or 0) >= 0.7 for k, v in checks.items() if k.endswith("throughput_ratio")
+    )
+    print("palabre / baseline:", json.dumps(checks))
+    for line in server_errors[:10]:
+        print("  server:", line)
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "database": "postgresql" if args.database_url else "sqlite",
+        "load": {
+            "rooms": args.rooms,
+            "clients_per_room": CLIENTS_PER_ROOM,
+            "rate_per_client": args.rate,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
+            "points_per_stroke": POINTS,
+        },
+        "runs": runs,
+        "checks": checks,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 rooms, 8 s: a smoke run")
+    parser.add_argument("--rooms", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=10.0, help="operations per second per client")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--database-url", help="PostgreSQL (postgresql+asyncpg://host/anydb)")
+    parser.add_argument("--skip-closed", action="store_true")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy profiles of both servers here")
+    parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_baseline:
+        serve_baseline(args.serve_baseline)
+        return
+    if args.quick:
+        args.rooms, args.seconds, args.warmup = 10, 8.0, 2.0
+    results = asyncio.run(bench(args))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
