@@ -80,8 +80,13 @@ class _SqliteWriter:
     Through aiosqlite a transaction costs several event-loop round trips, each
     queued behind every socket event of a busy server; a plain connection in a
     worker thread does begin, insert and commit in one hop. Same pragmas as
-    :mod:`records.db`.
+    :mod:`records.db`, except that this connection never checkpoints the
+    write-ahead log itself: SQLite would do it inside whichever commit crosses
+    1,000 pages, making that commit (and every drawing waiting for it) take a
+    hundred times longer. :meth:`checkpoint` does it on the side instead.
     """
+
+    CHECKPOINT_EVERY_ROWS = 2_000
 
     COLUMNS = ("case_id", "session_id", "room_id", "seq", "key_id", "ciphertext", "created_at")
     INSERT = (
@@ -92,14 +97,31 @@ class _SqliteWriter:
     def __init__(self, url: str) -> None:
         self._path = make_url(url).database or ""
         self._conn: sqlite3.Connection | None = None
+        self._rows_since_checkpoint = 0
+
+    def _connect(self, *pragmas: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=5000", *pragmas):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-            for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=5000"):
-                conn.execute(f"PRAGMA {pragma}")
-            self._conn = conn
+            self._conn = self._connect("wal_autocheckpoint=0")
         return self._conn
+
+    @property
+    def checkpoint_due(self) -> bool:
+        return self._rows_since_checkpoint >= self.CHECKPOINT_EVERY_ROWS
+
+    def checkpoint(self) -> None:
+        """Copies the log back into the database without blocking writers (worker thread)."""
+        self._rows_since_checkpoint = 0
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
 
     def insert(self, values: Sequence[dict[str, Any]]) -> None:
         """Runs in a worker thread; the journal never runs two at once."""
@@ -112,6 +134,7 @@ class _SqliteWriter:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        self._rows_since_checkpoint += len(rows)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -144,6 +167,7 @@ class BoardJournal:
         self._broken: set[tuple[str, str, str]] = set()  # rooms to read back before writing
         self.transactions = 0  # for the benchmark: how many commits the appends took
         self._sqlite = _SqliteWriter(db.url) if is_sqlite(db.url) else None
+        self._checkpoint: asyncio.Task[None] | None = None
 
     def _ad(self, case_id: str, session_id: str, room_id: str, seq: int) -> AssociatedData:
         return AssociatedData(self._org, case_id, f"board:{session_id}:{room_id}", KIND, seq)
@@ -219,10 +243,21 @@ class BoardJournal:
                 )
         if self._sqlite is not None:
             await asyncio.to_thread(self._sqlite.insert, values)
+            if self._sqlite.checkpoint_due and self._checkpoint is None:
+                self._checkpoint = asyncio.create_task(self._checkpoint_aside())
         else:
             async with self._db.engine.begin() as conn:
                 await conn.execute(insert(BoardOpRow), values)
         self.transactions += 1
+
+    async def _checkpoint_aside(self) -> None:
+        assert self._sqlite is not None
+        try:
+            await asyncio.to_thread(self._sqlite.checkpoint)
+        except sqlite3.Error:
+            logger.warning("board journal: checkpointing the write-ahead log failed")
+        finally:
+            self._checkpoint = None
 
     # -- reading -----------------------------------------------------------------
 

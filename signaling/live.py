@@ -31,7 +31,7 @@ from sessions.wb_log import LoggedOp
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.media import MediaRelay, relay_room
-from signaling.pipeline import StoredFirst, board_ops
+from signaling.pipeline import StoredFirst, board_ops, messages
 from signaling.ports import RosterEntry, SessionHost
 
 logger = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ class LiveHub:
             if board_ops(outcome):
                 delivered = live.pipeline.submit(outcome)
             else:
-                await self._deliver(live, outcome)
+                await self._deliver(live, [outcome])
             for kick in outcome.kicks:
                 if kick.reason == "removed":
                     await self._host.revoke_link(live.session.session_id, kick.participant_id)
@@ -299,24 +299,25 @@ class LiveHub:
             await delivered
         return outcome
 
-    async def _deliver(self, live: _Live, outcome: Outcome[Any]) -> None:
-        """Audit events to the log, notifications to exactly their recipients."""
-        if outcome.audit:
-            await self._host.audit(outcome.audit)
-        for note in outcome.notifications:
-            # one emit per notification: the packet is encoded once for all its recipients
-            sids = [live.sids[k] for k in sorted(note.recipients) if k in live.sids]
+    async def _deliver(self, live: _Live, outcomes: Sequence[Outcome[Any]]) -> None:
+        """Audit events to the log, notifications to exactly their recipients, in order."""
+        audit = [event for outcome in outcomes for event in outcome.audit]
+        if audit:
+            await self._host.audit(audit)
+        for message in messages(outcomes):
+            # one emit per message: the packet is encoded once for all its recipients
+            sids = [live.sids[k] for k in sorted(message.recipients) if k in live.sids]
             if sids:
-                await self._out.emit(note.event, note.payload, sids)
+                await self._out.emit(message.event, message.payload, sids)
 
     def _pipeline(self, session_id: str) -> StoredFirst:
         async def store(room_id: str, ops: Sequence[Mapping[str, Any]]) -> None:
             await self._host.store_board_ops(session_id, room_id, ops)
 
-        async def deliver(outcome: Outcome[Any]) -> None:
+        async def deliver(outcomes: Sequence[Outcome[Any]]) -> None:
             live = self._live.get(session_id)
             if live is not None:
-                await self._deliver(live, outcome)
+                await self._deliver(live, outcomes)
 
         async def recover(rooms: set[str]) -> None:
             live = self._live.get(session_id)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
 from records.db import Database
 from records.errors import CryptoError
-from records.journal import JournalBroken, JournalEntry
+from records.journal import JournalBroken, JournalEntry, _SqliteWriter
 from records.models import BoardOpRow, utcnow
-from records.service import Records
+from records.service import Records, open_records
 from tests.factories import make_case, make_mediator
 
 
@@ -87,3 +88,38 @@ async def test_dropping_a_case_removes_its_journal(db: Database, records: Record
     assert await records.journal.drop_case(case.id) == 1
     assert await records.journal.load(case.id, "s1", "plenary") == []
     assert len(await records.journal.load(other.id, "s2", "plenary")) == 1
+
+
+async def test_the_embedded_journal_checkpoints_its_log_aside_not_inside_a_commit(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_SqliteWriter, "CHECKPOINT_EVERY_ROWS", 10)
+    checkpoints: list[int] = []
+    original = _SqliteWriter.checkpoint
+
+    def counted(writer: _SqliteWriter) -> None:
+        checkpoints.append(1)
+        original(writer)
+
+    monkeypatch.setattr(_SqliteWriter, "checkpoint", counted)
+    db = Database(sqlite_url)
+    records = await open_records(db, tmp_path / "var" / "keys.json")
+    try:
+        anne = await make_mediator(db)
+        case = await make_case(db, anne, store=records.cases)
+        journal = records.journal
+        for seq in range(1, 26):
+            await journal.append(case.id, "s1", "plenary", [JournalEntry(seq, b"op")])
+        for _ in range(100):
+            if journal._checkpoint is None and checkpoints:
+                break
+            await asyncio.sleep(0.01)
+        assert len(checkpoints) >= 2  # every ~10 rows, beside the commits
+        writer = journal._sqlite
+        assert writer is not None
+        autocheckpoint = writer._connection().execute("PRAGMA wal_autocheckpoint").fetchone()
+        assert autocheckpoint == (0,)  # commits never checkpoint themselves
+        assert len(await journal.load(case.id, "s1", "plenary")) == 25
+    finally:
+        await records.close()
+        await db.close()

@@ -129,6 +129,8 @@ async def test_a_busy_room_is_stored_in_few_transactions_and_delivered_in_order(
         arrived = [e["seq"] for e in person.seen("wb:op")]
         assert arrived == list(range(1, 61))  # in order, without gaps, on every screen
         assert {e["room_id"] for e in person.seen("wb:op")} == {PLENARY}
+        # what one commit stored went out as one message (wb:ops), not one per operation
+        assert person.batches and max(person.batches) > 1
 
 
 async def test_a_reconnecting_client_catches_up(

@@ -80,6 +80,7 @@ class Client:
     def __init__(self) -> None:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.events: list[tuple[str, Any]] = []
+        self.batches: list[int] = []  # sizes of the wb:ops messages received
         self.sio.on("*", self._record, namespace="/session")
         self.sio.on("connect_error", self._refused, namespace="/session")
 
@@ -95,7 +96,11 @@ class Client:
         return code
 
     async def _record(self, event: str, data: Any = None) -> None:
-        self.events.append((event, data))
+        if event == "wb:ops":  # operations stored together arrive together: one entry each here
+            self.events.extend(("wb:op", entry) for entry in data["entries"])
+            self.batches.append(len(data["entries"]))
+        else:
+            self.events.append((event, data))
 
     async def connect(self, world: World, auth: dict[str, Any], cookie: str | None = None) -> None:
         headers = {"Cookie": f"palabre_session={cookie}"} if cookie else {}
