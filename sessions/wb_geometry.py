@@ -100,8 +100,10 @@ def smooth(points: list[Point]) -> tuple[Point, list[Segment]]:
     return points[0], segments
 
 
-def flatten(start: Point, segments: list[Segment], steps: int = 8) -> list[Point]:
-    """The smoothed stroke as a polyline (for raster drawing)."""
+def flatten(start: Point, segments: list[Segment], scale: float = 1.0) -> list[Point]:
+    """The smoothed stroke as a polyline for raster drawing at ``scale`` pixels per unit.
+
+    Each curve gets about one vertex per 3 pixels of its length (1 to 8)."""
     out = [start]
     here = start
     for seg in segments:
@@ -109,6 +111,8 @@ def flatten(start: Point, segments: list[Segment], steps: int = 8) -> list[Point
             out.append(seg.end)
         else:
             (cx, cy), (ex, ey) = seg.control, seg.end
+            length = math.hypot(cx - here[0], cy - here[1]) + math.hypot(ex - cx, ey - cy)
+            steps = max(1, min(8, math.ceil(length * scale / 3)))
             for i in range(1, steps + 1):
                 t = i / steps
                 u = 1 - t

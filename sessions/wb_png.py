@@ -113,10 +113,26 @@ class _Canvas:
         self.draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
 
     def polyline(self, points: list[Point], width: float, fill: str) -> None:
-        pixels = [self.px(p) for p in points]
-        self.draw.line(pixels, fill=fill, width=self.width(width), joint="curve")
-        for end in (points[0], points[-1]):  # round caps
-            self.dot(end, width, fill)
+        """Round caps and joins: a dot on every vertex of a line wide enough to need it.
+
+        Pillow draws each piece of a wide line as its own polygon, which leaves
+        slivers between pieces; the dots fill them (and round the ends).
+        """
+        size = self.width(width)
+        spacing = max(1.0, size / 3)  # closer vertices change nothing visible
+        pixels = [self.px(points[0])]
+        for p in points[1:]:
+            x, y = self.px(p)
+            last = pixels[-1]
+            if abs(x - last[0]) + abs(y - last[1]) >= spacing:
+                pixels.append((x, y))
+        end = self.px(points[-1])
+        if pixels[-1] != end:
+            pixels.append(end)
+        self.draw.line(pixels, fill=fill, width=size)
+        r = width * self.k / 2
+        for x, y in pixels if size >= 3 else (pixels[0], pixels[-1]):
+            self.draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
 
     def box(
         self,
@@ -155,7 +171,7 @@ def _draw(canvas: _Canvas, obj: BoardObject) -> None:
             canvas.dot(points[0], s.width, color(s.color))
         else:
             start, segments = smooth(points)
-            canvas.polyline(flatten(start, segments), s.width, color(s.color))
+            canvas.polyline(flatten(start, segments, canvas.k), s.width, color(s.color))
     elif isinstance(s, Line | Arrow):
         start, end = moved(obj, s.start), moved(obj, s.end)
         head = arrow_head(start, end, s.width) if isinstance(s, Arrow) else None
