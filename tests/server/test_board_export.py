@@ -410,3 +410,18 @@ async def test_exports_are_under_the_case_key_and_purged_like_documents(
     counts = await purge(world.svc.records, DEFAULT_POLICIES, later)
     assert counts["documents"] == 2
     assert await exports_stored(world) == []
+
+
+async def test_after_the_session_exports_stay_in_the_case_file(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any]
+) -> None:
+    anne, jeanne, _ = await three(world, clients)
+    await draw(jeanne, text("t1", SECRET))
+    mediator_http = await http()
+    body = (await mediator_http.export("plenary")).json()
+    assert (await anne.call("session:end", {}))["ok"]
+    for f in body["files"]:
+        got = await mediator_http.download(f["file_id"])
+        assert got.status == 200 and len(got.body) == f["size"]
+    late = await mediator_http.export("plenary")
+    assert (late.status, late.code) == (410, "session_closed")
