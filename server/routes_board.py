@@ -32,7 +32,7 @@ from aiohttp import web
 from pydantic import StringConstraints
 
 from records.audit import AuditRecord
-from records.casefile import ItemKind
+from records.casefile import MAX_ITEM_BYTES, ItemKind
 from records.errors import ErrorCode, NotFound
 from records.models import utcnow
 from server.api import Api, Out, Strict, reply
@@ -57,6 +57,7 @@ MIME = {"svg": "image/svg+xml", "png": "image/png"}
 NAME_PREFIX = {RoomKind.PLENARY: "tableau-pleniere", RoomKind.PRIVATE: "tableau-reunion-privee"}
 # An exported drawing opened on its own: no script, no fetch, nothing active.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+MAX_EXPORT_BYTES = MAX_ITEM_BYTES - 4096  # room for the header stored with the file
 
 
 class ExportIn(Strict):
@@ -142,7 +143,7 @@ async def mediator_of(request: web.Request, session_id: str) -> str:
 
 def _board_of(session: LiveSession, room_id: str) -> tuple[RoomKind, BoardSnapshot]:
     if not session.rooms.exists(room_id):
-        raise NotFound(f"no room {room_id} in this session")
+        raise NotFound("no such room in this session")
     return session.rooms.view(room_id).kind, session.board(room_id).snapshot()
 
 
@@ -171,6 +172,8 @@ async def export_board(request: web.Request, body: ExportIn) -> web.Response:
     kind, snapshot = await _snapshot(request, identity, body.room_id)
     svg = await asyncio.to_thread(render_svg, snapshot.objects)
     png = await asyncio.to_thread(render_png, snapshot.objects)
+    if max(len(svg), len(png)) > MAX_EXPORT_BYTES:
+        raise ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, "this board is too large to export")
     svc = services(request)
     session = (await svc.schedule.get_roster(session_id)).session
     now = utcnow()

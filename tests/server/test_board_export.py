@@ -25,6 +25,7 @@ from sqlalchemy import select
 from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.retention import DEFAULT_POLICIES, purge
+from server import routes_board
 from server.realtime import NAMESPACE_KEY
 from server.routes_board import SVG_CSP, unpack
 from server.security import CSRF_COOKIE, CSRF_HEADER
@@ -425,3 +426,14 @@ async def test_after_the_session_exports_stay_in_the_case_file(
         assert got.status == 200 and len(got.body) == f["size"]
     late = await mediator_http.export("plenary")
     assert (late.status, late.code) == (410, "session_closed")
+
+
+async def test_a_board_too_large_for_the_case_file_is_refused(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any], monkeypatch: Any
+) -> None:
+    anne = await mediator(world, clients)
+    await draw(anne, text("t1", "Une ligne"))
+    monkeypatch.setattr(routes_board, "MAX_EXPORT_BYTES", 200)
+    got = await (await http()).export("plenary")
+    assert (got.status, got.code) == (413, "payload_too_large")
+    assert await exports_stored(world) == []
