@@ -15,6 +15,7 @@ from records.scheduling import ScheduleStore
 from records.service import open_records
 from server import (
     routes_auth,
+    routes_board,
     routes_cases,
     routes_consent,
     routes_documents,
@@ -52,7 +53,7 @@ def build_api() -> Api:
     api = Api("Palabre", VERSION)
     for module in (
         routes_auth, routes_cases, routes_sessions, routes_join, routes_consent, routes_records,
-        routes_practice, routes_documents,
+        routes_practice, routes_documents, routes_board,
     ):  # fmt: skip
         module.register_routes(api)
     return api
