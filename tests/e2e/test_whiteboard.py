@@ -1,0 +1,154 @@
+"""The shared whiteboard in real Chromium: drawing with the mouse, what the others see,
+undo, a reload, a private meeting's board, copying it to the plenary, the export button."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
+from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby, received
+
+pytestmark = pytest.mark.browser
+
+# How many pixels of the board's canvas are neither white nor the grid's dots.
+INKED = """
+() => {
+  const canvas = document.querySelector('#board-canvas');
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] < 150 || data[i + 1] < 150 || data[i + 2] < 150) inked += 1;
+  }
+  return inked;
+}
+"""
+
+
+async def until_true(page: Page, expression: str, within: float = 10.0) -> None:
+    """Polls ``expression`` with evaluate (wait_for_function's eval is refused by the CSP)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await page.evaluate(expression):
+        if loop.time() > deadline:
+            state = await page.evaluate("JSON.stringify(window.palabreBoard)")
+            raise AssertionError(f"not true in time: {expression}\n{state}")
+        await asyncio.sleep(0.05)
+
+
+async def board(page: Page) -> dict[str, Any]:
+    state: dict[str, Any] = await page.evaluate("window.palabreBoard")
+    return state
+
+
+def shapes(state: dict[str, Any]) -> list[str]:
+    return [o["shape"]["type"] for o in state["objects"].values()]
+
+
+async def drag(page: Page, points: list[tuple[float, float]]) -> None:
+    """Presses the mouse at the first point (relative to the canvas) and moves through the rest."""
+    box = await page.locator("#board-canvas").bounding_box()
+    assert box is not None
+    x0, y0 = box["x"], box["y"]
+    await page.mouse.move(x0 + points[0][0], y0 + points[0][1])
+    await page.mouse.down()
+    for x, y in points[1:]:
+        await page.mouse.move(x0 + x, y0 + y, steps=4)
+    await page.mouse.up()
+
+
+async def open_board(page: Page) -> None:
+    await page.click("#open-board")
+    await expect(page.locator("#board-canvas")).to_be_visible()
+    await until_true(page, "window.palabreBoard && window.palabreBoard.room_id !== null")
+
+
+async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_private(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin", "Bruno Petit"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser, phone=True)
+    _, bruno = await new_page(browser)
+    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await admit(claire, alice, "Alice Martin")
+    await party_reaches_lobby(bruno, live_server, tokens["Bruno Petit"], "Bruno Petit")
+    await admit(claire, bruno, "Bruno Petit")
+    for page in (claire, alice, bruno):
+        await open_board(page)
+
+    # The mediator draws a freehand stroke (pen, the default tool) and a rectangle.
+    wave = [(120 + 8 * i, 150 + (25 if i % 2 else -25)) for i in range(40)]
+    await drag(claire, wave)
+    await claire.click("#board-tool-rect")
+    await expect(claire.locator("#board-tool-rect")).to_have_attribute("aria-pressed", "true")
+    await claire.click("#board-color-red")
+    await drag(claire, [(500, 250), (560, 280), (700, 360)])
+    for page in (claire, alice, bruno):
+        await until_true(page, "Object.keys(window.palabreBoard.objects).length === 2")
+    state = await board(alice)
+    assert shapes(state) == ["stroke", "rect"]
+    stroke, rect = state["objects"].values()
+    assert 3 <= len(stroke["shape"]["points"]) < 80  # smoothed input, decimated
+    assert rect["shape"]["color"] == "#c62828" and rect["shape"]["w"] > 100
+    assert state["pending"] == 0
+    await bruno.wait_for_timeout(200)  # a frame to draw
+    assert await bruno.evaluate(INKED) > 300  # really drawn on the other screen
+
+    # Alice (on a phone) draws, then undoes her own stroke: gone everywhere, the rest stays.
+    await drag(alice, [(60, 120), (120, 160), (200, 140)])
+    for page in (claire, bruno):
+        await until_true(page, "Object.keys(window.palabreBoard.objects).length === 3")
+    await alice.screenshot(path=str(ARTIFACTS / "board-1-party-phone.png"))
+    await claire.screenshot(path=str(ARTIFACTS / "board-1-mediator-desktop.png"))
+    await alice.click("#board-undo")
+    for page in (claire, alice, bruno):
+        await until_true(page, "Object.keys(window.palabreBoard.objects).length === 2")
+    assert await board(bruno) == {**await board(claire), "tool": "pen", "scale": 1}
+
+    # Bruno's page after a reload gets the whole board.
+    await bruno.reload()
+    await expect(bruno.locator("#stage")).to_be_visible(timeout=15000)
+    await open_board(bruno)
+    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 2")
+    assert (await board(bruno))["objects"] == (await board(claire))["objects"]
+
+    # A private meeting with Alice: its board is a new, empty one, and Bruno sees none of it.
+    seen_before = len(await received(bruno))
+    await claire.locator("#panel .person", has_text="Alice Martin").locator("input").check()
+    await claire.click("#open-caucus")
+    await expect(alice.locator("#banner")).to_have_attribute("data-kind", "private")
+    await until_true(alice, "window.palabreBoard.room_id !== 'plenary'")
+    await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 0")
+    await alice.click("#board-tool-sticky")
+    box = await alice.locator("#board-canvas").bounding_box()
+    assert box is not None
+    await alice.mouse.click(box["x"] + 40, box["y"] + 60)
+    await alice.locator("#board-textbox").fill("Je pourrais céder sur le préavis")
+    await alice.keyboard.press("Enter")
+    has_sticky = "Object.values(window.palabreBoard.objects).some((o) => o.shape.type === 'sticky')"
+    await until_true(claire, has_sticky)
+    await alice.screenshot(path=str(ARTIFACTS / "board-2-private-party-phone.png"))
+    await claire.screenshot(path=str(ARTIFACTS / "board-2-private-mediator-desktop.png"))
+    await bruno.wait_for_timeout(300)
+    assert shapes(await board(bruno)) == ["stroke", "rect"]
+    during = (await received(bruno))[seen_before:]
+    assert not [p for event, p in during if event.startswith("wb:") or "préavis" in p]
+
+    # The mediator copies the private board to the plenary: Bruno sees the note there.
+    await claire.click("#board-copy")
+    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    copied = [o for o in (await board(bruno))["objects"].values() if o["shape"]["type"] == "sticky"]
+    assert copied[0]["author"] == await claire.evaluate("window.palabreRoom.self.key")
+
+    # Export: the mediator's menu answers with a toast (exported, or why not).
+    await claire.click("#board-export")
+    await claire.click("#board-export-now")
+    await expect(claire.locator("#toast")).to_be_visible()
+    await bruno.screenshot(path=str(ARTIFACTS / "board-3-plenary-desktop.png"))
+    for page in (claire, alice, bruno):
+        assert getattr(page, "errors", []) == []
