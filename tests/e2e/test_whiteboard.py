@@ -110,6 +110,33 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
         await until_true(page, "Object.keys(window.palabreBoard.objects).length === 2")
     assert await board(bruno) == {**await board(claire), "tool": "pen", "scale": 1}
 
+    # The mediator moves the rectangle (one move on release) and erases a stroke of her own.
+    await claire.click("#board-tool-select")
+    await drag(claire, [(602, 252), (640, 300), (702, 352)])
+    rect_id = rect["id"]
+    moved = f"((o) => o.dx > 50 && o.dx === o.dy)(window.palabreBoard.objects['{rect_id}'])"
+    for page in (claire, bruno):
+        await until_true(page, moved)
+    await claire.keyboard.press("l")  # shortcut: the line tool
+    await expect(claire.locator("#board-tool-line")).to_have_attribute("aria-pressed", "true")
+    await drag(claire, [(150, 420), (400, 420)])
+    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    await claire.click("#board-tool-eraser")
+    await drag(claire, [(300, 400), (300, 440)])
+    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 2")
+    assert shapes(await board(bruno)) == ["stroke", "rect"]
+
+    # Alice's connection drops while the mediator draws: she catches up when it comes back.
+    await alice.evaluate("window.palabreRoom.socket.io.engine.close()")
+    await drag(claire, [(300, 400), (300, 440)])  # the eraser on nothing: nothing sent
+    await claire.keyboard.press("Control+z")  # the line comes back
+    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 3", 20)
+    await claire.keyboard.press("Control+z")  # the rectangle goes back where it was
+    await claire.keyboard.press("Control+z")  # and the line goes again
+    await until_true(alice, f"window.palabreBoard.objects['{rect_id}'].dx === 0")
+    await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 2")
+
     # Bruno's page after a reload gets the whole board.
     await bruno.reload()
     await expect(bruno.locator("#stage")).to_be_visible(timeout=15000)

@@ -38,9 +38,10 @@ export class BoardCanvas {
     this.draw();
   }
 
-  // The starting view: the board's origin near the top left, a 1000-unit wide area visible.
+  // The starting view: the board's origin near the top left, about 1000 units across (a
+  // phone sees half of that, legibly).
   home() {
-    this.setView(Math.min(1, Math.max(0.3, this.size.w / 1000)), { x: 16, y: 16 });
+    this.setView(Math.min(1, Math.max(0.5, this.size.w / 1000)), { x: 16, y: 16 });
   }
 
   setView(scale, offset) {
