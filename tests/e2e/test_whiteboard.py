@@ -127,10 +127,12 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     assert shapes(await board(bruno)) == ["stroke", "rect"]
 
     # Alice's connection drops while the mediator draws: she catches up when it comes back.
-    await alice.evaluate("window.palabreRoom.socket.io.engine.close()")
+    await alice.evaluate("window.palabreRoom.socket.disconnect()")
     await drag(claire, [(300, 400), (300, 440)])  # the eraser on nothing: nothing sent
     await claire.keyboard.press("Control+z")  # the line comes back
     await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    assert len((await board(alice))["objects"]) == 2  # missed while away
+    await alice.evaluate("window.palabreRoom.socket.connect()")
     await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 3", 20)
     await claire.keyboard.press("Control+z")  # the rectangle goes back where it was
     await claire.keyboard.press("Control+z")  # and the line goes again
@@ -179,3 +181,71 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await bruno.screenshot(path=str(ARTIFACTS / "board-3-plenary-desktop.png"))
     for page in (claire, alice, bruno):
         assert getattr(page, "errors", []) == []
+
+
+async def test_zoom_text_language_and_the_export_menu(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, _ = await seed_session(live_server, ["Alice Martin"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    await open_board(claire)
+    assert not await claire.locator("#board-copy").count()  # only in a private meeting
+
+    # Text with the keyboard shortcut, then the view: buttons, wheel, fit.
+    await claire.keyboard.press("t")
+    await expect(claire.locator("#board-tool-text")).to_have_attribute("aria-pressed", "true")
+    box = await claire.locator("#board-canvas").bounding_box()
+    assert box is not None
+    await claire.mouse.click(box["x"] + 300, box["y"] + 200)
+    await claire.locator("#board-textbox").fill("Points d’accord")
+    await claire.keyboard.press("Enter")
+    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
+    text = next(iter((await board(claire))["objects"].values()))["shape"]
+    assert text["text"] == "Points d’accord" and text["size"] == 24
+    await claire.click("#board-zoom-in")
+    assert (await board(claire))["scale"] > 1
+    await claire.mouse.move(box["x"] + 100, box["y"] + 100)
+    await claire.mouse.wheel(0, 400)
+    assert (await board(claire))["scale"] < 1
+    await claire.click("#board-fit")
+    assert (await board(claire))["scale"] == 2  # a small board is shown at most twice as large
+    await expect(claire.locator("#board-zoom")).to_have_text("200 %")
+
+    # The labels follow the language.
+    assert await claire.locator("#board-tool-pen").get_attribute("aria-label") == "Crayon (P)"
+    await claire.click("button[data-lang=en]")
+    assert await claire.locator("#board-tool-pen").get_attribute("aria-label") == "Pen (P)"
+    await claire.click("button[data-lang=fr]")
+
+    # The export contract: POST {room_id} with the CSRF header, 201 with the files, then
+    # each file downloads from its own address.
+    posted: list[dict[str, Any]] = []
+
+    async def exported(route: Any) -> None:
+        posted.append({"body": route.request.post_data_json, "headers": route.request.headers})
+        files = [
+            {"format": "svg", "file_id": "f-svg", "name": "tableau.svg", "size": 2048},
+            {"format": "png", "file_id": "f-png", "name": "tableau.png", "size": 40960},
+        ]
+        await route.fulfill(status=201, json={"seq": 1, "files": files})
+
+    async def file(route: Any) -> None:
+        await route.fulfill(body="<svg xmlns='http://www.w3.org/2000/svg'/>",
+                            content_type="image/svg+xml")  # fmt: skip
+
+    await claire.route("**/board/export", exported)
+    await claire.route("**/board/exports/f-svg", file)
+    await claire.click("#board-export")
+    await expect(claire.locator("#board-export-menu")).to_be_visible()
+    await claire.click("#board-export-now")
+    await expect(claire.locator("#toast")).to_have_text("Exporté dans le dossier")
+    assert posted[0]["body"] == {"room_id": "plenary"}
+    assert posted[0]["headers"].get("x-csrf-token")
+    downloads = claire.locator(".board-download")
+    await expect(downloads).to_have_text(["Télécharger SVG (2 Ko)", "Télécharger PNG (40 Ko)"])
+    await claire.screenshot(path=str(ARTIFACTS / "board-4-export-menu.png"))
+    async with claire.expect_download() as download:
+        await downloads.first.click()
+    assert (await download.value).suggested_filename == "tableau.svg"
+    assert getattr(claire, "errors", []) == []

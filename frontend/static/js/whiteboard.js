@@ -64,7 +64,10 @@ export class Whiteboard {
       objects: () => this.tools.transform(this.model.visible()),
       overlay: (g, scale) => this.tools.overlay(g, scale),
       selected: () => this.selectedId,
-      onView: () => this.renderZoom(),
+      onView: () => {
+        this.renderZoom();
+        this.expose();
+      },
     });
     this.tools = new ToolHandler(this.canvasEl, {
       canvas: this.canvas,

@@ -11,6 +11,7 @@ export class BoardSync {
     this.onError = onError;
     this.model = new BoardModel(ctx.self.key);
     this.syncing = null;
+    this.early = []; // entries that arrived while the first sync of a room was on its way
     this.stale = false; // the connection dropped: resync on the next room view
     this.handlers = {
       'wb:op': (entry) => this.received(entry),
@@ -26,6 +27,7 @@ export class BoardSync {
 
   enter(roomId) {
     this.model.reset(roomId);
+    this.early = [];
     this.onChange();
     return this.sync();
   }
@@ -49,7 +51,7 @@ export class BoardSync {
           return;
         }
         if (ack.room_id !== roomId) return;
-        if (this.model.loadSync(ack)) break;
+        if (this.model.loadSync(ack) && this.catchUp()) break;
         since = undefined; // the entries did not follow on: take a snapshot
       }
       this.onChange();
@@ -66,9 +68,20 @@ export class BoardSync {
   }
 
   received(entry) {
-    if (!entry || entry.room_id !== this.model.roomId || !this.model.synced) return;
+    if (!entry || entry.room_id !== this.model.roomId) return;
+    if (!this.model.synced) {
+      this.early.push(entry);
+      return;
+    }
     if (this.model.receive(entry) === 'gap') this.sync();
     this.onChange();
+  }
+
+  // The entries that came while the first sync was on its way; false on a gap.
+  catchUp() {
+    const early = this.early.sort((a, b) => a.seq - b.seq);
+    this.early = [];
+    return early.every((entry) => this.model.receive(entry) !== 'gap');
   }
 
   // Optimistic: shown at once, settled by the server's entry, withdrawn on an error ack.
