@@ -80,7 +80,11 @@ export class ToolHandler {
     e.preventDefault();
     this.el.focus({ preventScroll: true });
     this.pointers.set(e.pointerId, [e.clientX, e.clientY]);
-    this.el.setPointerCapture(e.pointerId);
+    try {
+      this.el.setPointerCapture(e.pointerId);
+    } catch {
+      // a pointer the browser no longer tracks: its moves still reach the canvas
+    }
     if (this.pointers.size === 2) {
       this.action = null; // a second finger: the gesture is a pinch, not a drawing
       this.startPinch();
@@ -97,7 +101,7 @@ export class ToolHandler {
     } else if (tool === 'select') {
       this.startSelect(e, p);
     } else if (tool === 'eraser') {
-      this.action = { kind: 'eraser', id: e.pointerId, targets: new Set() };
+      this.action = { kind: 'eraser', id: e.pointerId, targets: new Set(), last: p };
       this.erase(p);
     } else if (tool === 'text' || tool === 'sticky') {
       this.action = { kind: 'place', id: e.pointerId, tool, start: p };
@@ -145,7 +149,7 @@ export class ToolHandler {
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
     const points = (events.length ? events : [e]).map((c) => this.view.toBoard(c.clientX, c.clientY));
     const p = points[points.length - 1];
-    if (a.kind === 'eraser') points.forEach((q) => this.erase(q));
+    if (a.kind === 'eraser') points.forEach((q) => this.eraseTo(q));
     else if (a.kind === 'drag') {
       a.dx = clamp(p[0] - a.start[0], -LIMIT - a.box.x, LIMIT - a.box.x - a.box.w);
       a.dy = clamp(p[1] - a.start[1], -LIMIT - a.box.y, LIMIT - a.box.y - a.box.h);
@@ -225,6 +229,15 @@ export class ToolHandler {
       if (hits(obj, p, tolerance)) return obj;
     }
     return null;
+  }
+
+  // Everything along the way from the last position, however fast the pointer went.
+  eraseTo(p) {
+    const a = this.action;
+    const [x, y] = a.last;
+    const steps = Math.min(200, Math.ceil(Math.hypot(p[0] - x, p[1] - y) / (4 / this.view.scale)));
+    for (let i = 1; i <= steps; i++) this.erase([x + ((p[0] - x) * i) / steps, y + ((p[1] - y) * i) / steps]);
+    a.last = p;
   }
 
   erase(p) {
