@@ -248,4 +248,13 @@ async def test_zoom_text_language_and_the_export_menu(
     async with claire.expect_download() as download:
         await downloads.first.click()
     assert (await download.value).suggested_filename == "tableau.svg"
+
+    # Clearing the board (confirmed), undone, redone with the keyboard.
+    await claire.click("#board-clear")
+    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 0")
+    await claire.locator("#board-canvas").focus()
+    await claire.keyboard.press("Control+z")
+    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
+    await claire.keyboard.press("Control+Shift+z")
+    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 0")
     assert getattr(claire, "errors", []) == []
