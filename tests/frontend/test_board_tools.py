@@ -160,7 +160,19 @@ async def test_the_eraser_sends_one_erase_and_a_drag_one_move(page: Page) -> Non
     await gesture(page, [(100, 200), (300, 200)])
     first, second = [op["id"] for op in await ops(page)]
     await tool(page, "select")
-    await gesture(page, [(200, 100), (250, 130), (260, 150)])
+    # shown moving while dragged, sent once released
+    shown = await page.evaluate(
+        """(id) => {
+        pointer('pointerdown', 1, 200, 100);
+        pointer('pointermove', 1, 250, 130);
+        const dragged = window.harness.wb.canvas.objects().find((o) => o.id === id);
+        pointer('pointermove', 1, 260, 150);
+        pointer('pointerup', 1, 260, 150);
+        return [dragged.dx, dragged.dy];
+    }""",
+        first,
+    )
+    assert shown[0] > 0 and shown[1] > 0
     move = (await ops(page))[-1]
     scale = await page.evaluate("window.palabreBoard.scale")
     assert move["type"] == "move" and move["target"] == first

@@ -46,7 +46,7 @@ export class ToolHandler {
     if (!a) return objects;
     if (a.kind === 'eraser') return objects.filter((o) => !a.targets.has(o.id));
     if (a.kind === 'drag' && (a.dx || a.dy)) {
-      return objects.map((o) => (o.id === a.id ? { ...o, dx: o.dx + a.dx, dy: o.dy + a.dy } : o));
+      return objects.map((o) => (o.id === a.obj.id ? { ...o, dx: o.dx + a.dx, dy: o.dy + a.dy } : o));
     }
     return objects;
   }
