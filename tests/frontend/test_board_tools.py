@@ -183,6 +183,13 @@ async def test_the_eraser_sends_one_erase_and_a_drag_one_move(page: Page) -> Non
     erase = (await ops(page))[-1]
     assert erase == {"type": "erase", "targets": [first, second]}
     assert len(await ops(page)) == 4 and await objects(page) == {}
+    # inside an outlined rectangle: the select tool takes the rectangle
+    await tool(page, "rect")
+    await gesture(page, [(100, 100), (400, 300)])
+    await tool(page, "select")
+    await gesture(page, [(250, 200), (270, 210)])
+    rect, move = (await ops(page))[-2:]
+    assert move["type"] == "move" and move["target"] == rect["id"]
 
 
 async def test_coordinates_stay_inside_the_board(page: Page) -> None:

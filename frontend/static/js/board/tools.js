@@ -112,7 +112,7 @@ export class ToolHandler {
   }
 
   startSelect(e, p) {
-    const hit = this.topmost(p, false);
+    const hit = this.topmost(p, false) || this.within(p);
     this.board.select(hit ? hit.id : null);
     if (hit && this.board.mayEdit(hit) && !this.board.readOnly()) {
       this.action = { kind: 'drag', id: e.pointerId, obj: hit, start: p, dx: 0, dy: 0, box: bounds(hit) };
@@ -164,9 +164,10 @@ export class ToolHandler {
       const minStep = 1.5 / this.view.scale;
       for (const q of points) {
         const last = a.raw[a.raw.length - 1];
-        if (Math.hypot(q[0] - last[0], q[1] - last[1]) >= minStep) a.raw.push(q);
+        if (Math.hypot(q[0] - last[0], q[1] - last[1]) < minStep) continue;
+        a.raw.push(q);
+        s.points.push(point(q));
       }
-      s.points = a.raw.map(point);
     } else if (a.tool === 'line' || a.tool === 'arrow') {
       s.end = p;
     } else {
@@ -211,8 +212,8 @@ export class ToolHandler {
       else if ((s.type === 'line' || s.type === 'arrow') && Math.hypot(s.end[0] - s.start[0], s.end[1] - s.start[1]) < tiny) return;
       else if ((s.type === 'rect' || s.type === 'ellipse') && (s.w < tiny || s.h < tiny)) return;
       if (s.w !== undefined) {
-        s.w = coord(s.w);
-        s.h = coord(s.h);
+        s.w = Math.round(s.w * 10) / 10;
+        s.h = Math.round(s.h * 10) / 10;
       }
       this.board.send({ ...s, id: randomId() });
     }
@@ -238,6 +239,17 @@ export class ToolHandler {
     const steps = Math.min(200, Math.ceil(Math.hypot(p[0] - x, p[1] - y) / (4 / this.view.scale)));
     for (let i = 1; i <= steps; i++) this.erase([x + ((p[0] - x) * i) / steps, y + ((p[1] - y) * i) / steps]);
     a.last = p;
+  }
+
+  // The smallest object whose box holds p (clicking inside an outlined shape selects it).
+  within(p) {
+    let best = null;
+    for (const obj of this.board.visible()) {
+      const box = bounds(obj);
+      if (p[0] < box.x || p[0] > box.x + box.w || p[1] < box.y || p[1] > box.y + box.h) continue;
+      if (!best || box.w * box.h < best.area) best = { obj, area: box.w * box.h };
+    }
+    return best ? best.obj : null;
   }
 
   erase(p) {
