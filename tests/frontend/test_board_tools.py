@@ -243,3 +243,25 @@ async def test_other_rooms_are_ignored_and_a_gap_asks_for_what_was_missed(page: 
     await page.evaluate("window.harness.handlers['room:view']({ room_id: 'plenary' })")
     syncs = await page.evaluate("window.harness.sent.filter(([e]) => e === 'wb:sync')")
     assert syncs[-1] == ["wb:sync", {"since": 1}] and len(syncs) == 3
+
+
+async def test_every_drawing_tool_makes_an_operation_the_server_accepts(page: Page) -> None:
+    for n, name in enumerate(["pen", "line", "arrow", "rect", "ellipse"]):
+        await tool(page, name)
+        await page.click(f"#board-color-{['ink', 'red', 'blue', 'green', 'orange'][n]}")
+        await gesture(page, [(50, 50 + 40 * n), (120, 80 + 40 * n), (200, 70 + 40 * n)])
+    for name, words in (("text", "Calendrier\nde paiement"), ("sticky", "À revoir")):
+        await tool(page, name)
+        await gesture(page, [(500, 300), (500, 300)])
+        await page.locator("#board-textbox").fill(words)
+        await page.locator("#board-textbox").press("Enter")
+    sent = await ops(page)
+    assert [op["type"] for op in sent] == [
+        "stroke", "line", "arrow", "rect", "ellipse", "text", "sticky",
+    ]  # fmt: skip
+    for op in sent:
+        parse_op(op)
+    assert (
+        sent[5]["text"] == "Calendrier\nde paiement" and sent[6]["color"] == "#ffe0b2"
+    )  # orange, as a note
+    assert len(await objects(page)) == 7

@@ -249,6 +249,7 @@ export class Whiteboard {
     }));
     this.canvasEl.dataset.tool = this.tool;
     this.canvasEl.setAttribute('aria-label', t('board.canvas'));
+    this.canvasEl.title = t('board.canvasHelp');
     this.toolbar.setAttribute('aria-label', t('board.toolbar'));
   }
 

@@ -2,6 +2,7 @@
 export default {
   'board.toolbar': 'Board tools',
   'board.canvas': 'Shared whiteboard',
+  'board.canvasHelp': 'Wheel or two fingers: zoom. Space + drag, middle button or the hand tool: move around. Delete: erase the selection. Escape: deselect.',
   'board.tools': 'Tools',
   'board.tool.select': 'Select and move',
   'board.tool.hand': 'Move around the board',

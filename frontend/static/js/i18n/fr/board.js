@@ -2,6 +2,7 @@
 export default {
   'board.toolbar': 'Outils du tableau',
   'board.canvas': 'Tableau partagé',
+  'board.canvasHelp': 'Molette ou deux doigts : zoom. Espace + glisser, bouton du milieu ou outil main : se déplacer. Suppr : effacer la sélection. Échap : désélectionner.',
   'board.tools': 'Outils',
   'board.tool.select': 'Sélectionner et déplacer',
   'board.tool.hand': 'Se déplacer dans le tableau',
