@@ -18,6 +18,18 @@ export async function ensureCsrf() {
   if (!csrfToken()) await fetch('/healthz', { credentials: 'same-origin' });
 }
 
+// Headers for the session's own routes (documents, board exports): a party's link token as a
+// bearer, the mediator's session cookie travels by itself; writes add the CSRF header.
+export async function sessionHeaders(credentials, { write = false } = {}) {
+  const headers = {};
+  if (credentials?.token) headers.Authorization = `Bearer ${credentials.token}`;
+  if (write) {
+    await ensureCsrf();
+    headers['X-CSRF-Token'] = csrfToken();
+  }
+  return headers;
+}
+
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin' };

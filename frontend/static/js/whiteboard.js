@@ -1,12 +1,265 @@
-// Placeholder until the whiteboard tool lands (same interface as every workspace tool).
+// The shared whiteboard of the room I am in: a toolbar above a canvas. The pieces live in
+// board/: model (the mirror of the server's log), sync (socket traffic), canvas (view and
+// drawing), tools (pointers), toolbar, textbox and export; this module assembles them.
+import { h, mount } from './dom.js';
+import { onLanguageChange, t } from './i18n.js';
+import { BoardCanvas } from './board/canvas.js';
+import { downloadExport, exportBoard } from './board/export.js';
+import { coord } from './board/shapes.js';
+import { BoardSync } from './board/sync.js';
+import { openTextBox } from './board/textbox.js';
+import { COLORS, KEYS, renderToolbar, STICKY_COLORS, WIDTHS } from './board/toolbar.js';
+import { randomId, ToolHandler } from './board/tools.js';
+
+const FONT_SIZES = { 2: 18, 4: 24, 8: 36, 16: 56 };
+
+function errorText(code) {
+  const key = `board.error.${code}`;
+  const text = t(key);
+  return text === key ? t('board.error.generic') : text;
+}
+
 export class Whiteboard {
-  constructor(container) {
+  constructor(container, ctx) {
     this.el = container;
+    this.ctx = ctx;
+    this.room = null; // { room_id, kind }
+    this.tool = this.readOnly() ? 'hand' : 'pen';
+    this.color = COLORS[0][1];
+    this.width = WIDTHS[1];
+    this.selectedId = null;
+    this.exportOpen = false;
+    this.exports = null;
+    this.visible = false;
+    this.sync = new BoardSync(ctx, {
+      onChange: () => this.changed(),
+      onError: (code) => ctx.notify(errorText(code)),
+    });
+    this.build();
+    this.onKey = (e) => this.key(e);
+    this.onKeyUp = (e) => {
+      if (e.key === ' ') this.tools.space = false;
+    };
+    document.addEventListener('keydown', this.onKey);
+    document.addEventListener('keyup', this.onKeyUp);
+    onLanguageChange(() => this.renderToolbar());
+    this.expose();
   }
 
-  roomChanged() {}
+  get model() {
+    return this.sync.model;
+  }
 
-  shown() {}
+  readOnly() {
+    return this.ctx.self.role === 'observer';
+  }
 
-  destroy() {}
+  build() {
+    this.toolbar = h('div', { class: 'board-toolbar', id: 'board-toolbar', role: 'toolbar', 'aria-label': t('board.toolbar') });
+    this.canvasEl = h('canvas', { id: 'board-canvas', class: 'board-canvas', tabindex: '0', 'aria-label': t('board.canvas'), role: 'img' });
+    this.stage = h('div', { class: 'board-stage' }, this.canvasEl);
+    this.root = h('section', { class: 'board', id: 'board-root' }, this.toolbar, this.stage);
+    mount(this.el, this.root);
+    this.canvas = new BoardCanvas(this.canvasEl, {
+      objects: () => this.tools.transform(this.model.visible()),
+      overlay: (g, scale) => this.tools.overlay(g, scale),
+      selected: () => this.selectedId,
+      onView: () => {
+        this.renderZoom();
+        this.expose();
+      },
+    });
+    this.tools = new ToolHandler(this.canvasEl, {
+      canvas: this.canvas,
+      tool: () => this.tool,
+      style: () => ({ color: this.color, width: this.width }),
+      visible: () => this.model.visible(),
+      mayEdit: (obj) => obj.author === this.ctx.self.key || this.ctx.isMediator(),
+      send: (op) => this.send(op),
+      select: (id) => {
+        this.selectedId = id;
+      },
+      editText: (kind, p) => this.editText(kind, p),
+      readOnly: () => this.readOnly(),
+    });
+    this.renderToolbar();
+  }
+
+  // -- the workspace's interface ------------------------------------------------------------
+
+  async roomChanged(view) {
+    if (this.room?.room_id === view.room_id) return;
+    this.room = { room_id: view.room_id, kind: view.kind };
+    this.selectedId = null;
+    this.exports = null;
+    this.exportOpen = false;
+    this.tools.cancel();
+    if (this.closeText) this.closeText();
+    this.renderToolbar();
+    await this.sync.enter(view.room_id);
+  }
+
+  shown(visible) {
+    this.visible = visible;
+    if (visible) this.canvas.resize();
+    else if (this.closeText) this.closeText();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    document.removeEventListener('keydown', this.onKey);
+    document.removeEventListener('keyup', this.onKeyUp);
+    this.sync.destroy();
+    this.tools.destroy();
+    this.canvas.destroy();
+    mount(this.el);
+  }
+
+  // -- actions ------------------------------------------------------------------------------
+
+  send(op) {
+    if (this.readOnly()) return null;
+    return this.sync.send(op);
+  }
+
+  changed() {
+    if (this.selectedId && !this.model.get(this.selectedId)) this.selectedId = null;
+    this.canvas.invalidate();
+    this.expose();
+  }
+
+  setTool(name) {
+    this.tool = name;
+    if (name !== 'select') this.selectedId = null;
+    this.canvasEl.dataset.tool = name;
+    this.renderToolbar();
+    this.canvas.invalidate();
+  }
+
+  editText(kind, p) {
+    if (this.closeText) this.closeText();
+    const color = kind === 'sticky' ? STICKY_COLORS[this.color] : this.color;
+    const size = FONT_SIZES[this.width] || 24;
+    this.closeText = openTextBox(this.stage, {
+      kind, color, size, screen: this.canvas.toScreen(p), scale: this.canvas.scale,
+      onDone: (text) => {
+        this.closeText = null;
+        if (!text) return;
+        const [x, y] = [coord(p[0]), coord(p[1])];
+        const id = randomId();
+        if (kind === 'sticky') this.send({ type: 'sticky', id, x, y, text, color });
+        else this.send({ type: 'text', id, x, y, text, color, size });
+      },
+    });
+  }
+
+  eraseSelected() {
+    const obj = this.selectedId && this.model.get(this.selectedId);
+    if (!obj || obj.pending || !(obj.author === this.ctx.self.key || this.ctx.isMediator())) return;
+    this.selectedId = null;
+    this.send({ type: 'erase', targets: [obj.id] });
+  }
+
+  clear() {
+    if (!confirm(t('board.clearConfirm'))) return;
+    this.send({ type: 'clear' });
+  }
+
+  async copy() {
+    const ack = await this.sync.copyToPlenary();
+    if (ack.ok) this.ctx.notify(t('board.copied'));
+  }
+
+  async exportNow() {
+    const result = await exportBoard(this.ctx, this.room?.room_id);
+    if (!result.ok) {
+      this.ctx.notify(t('board.exportFailed', { code: result.code }));
+      return;
+    }
+    this.exports = result;
+    this.exportOpen = true;
+    this.ctx.notify(t('board.exported'));
+    this.renderToolbar();
+  }
+
+  async download(file) {
+    const result = await downloadExport(this.ctx, file);
+    if (!result.ok) this.ctx.notify(t('board.exportFailed', { code: result.code }));
+  }
+
+  key(e) {
+    if (!this.visible || this.destroyed) return;
+    const target = e.target;
+    if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
+    const k = e.key.toLowerCase();
+    const mod = e.ctrlKey || e.metaKey;
+    if (mod && k === 'z' && !e.shiftKey) this.send({ type: 'undo' });
+    else if (mod && (k === 'y' || (k === 'z' && e.shiftKey))) this.send({ type: 'redo' });
+    else if (mod || e.altKey) return;
+    else if (e.key === ' ') {
+      if (target instanceof HTMLButtonElement) return;
+      this.tools.space = true;
+    } else if (e.key === 'Delete' || e.key === 'Backspace') this.eraseSelected();
+    else if (e.key === '+' || e.key === '=') this.canvas.zoomAt(1.25);
+    else if (e.key === '-') this.canvas.zoomAt(0.8);
+    else if (e.key === '0') this.canvas.fit();
+    else if (e.key === 'Escape') {
+      this.selectedId = null;
+      this.tools.cancel();
+    } else {
+      const tool = Object.keys(KEYS).find((name) => KEYS[name].toLowerCase() === k);
+      if (!tool || (this.readOnly() && !['select', 'hand'].includes(tool))) return;
+      this.setTool(tool);
+    }
+    e.preventDefault();
+  }
+
+  // -- DOM ------------------------------------------------------------------------------------
+
+  renderToolbar() {
+    if (this.destroyed) return;
+    const state = {
+      tool: this.tool, color: this.color, width: this.width, scale: this.canvas.scale,
+      readOnly: this.readOnly(), mediator: this.ctx.isMediator(), privateRoom: this.room?.kind === 'private',
+      exportOpen: this.exportOpen, exports: this.exports,
+    };
+    mount(this.toolbar, renderToolbar(state, {
+      tool: (name) => this.setTool(name),
+      color: (value) => {
+        this.color = value;
+        this.renderToolbar();
+      },
+      width: (value) => {
+        this.width = value;
+        this.renderToolbar();
+      },
+      undo: () => this.send({ type: 'undo' }),
+      redo: () => this.send({ type: 'redo' }),
+      zoomIn: () => this.canvas.zoomAt(1.25),
+      zoomOut: () => this.canvas.zoomAt(0.8),
+      fit: () => this.canvas.fit(),
+      clear: () => this.clear(),
+      copy: () => this.copy(),
+      toggleExport: () => {
+        this.exportOpen = !this.exportOpen;
+        this.renderToolbar();
+      },
+      exportNow: () => this.exportNow(),
+      download: (file) => this.download(file),
+    }));
+    this.canvasEl.dataset.tool = this.tool;
+    this.canvasEl.setAttribute('aria-label', t('board.canvas'));
+    this.canvasEl.title = t('board.canvasHelp');
+    this.toolbar.setAttribute('aria-label', t('board.toolbar'));
+  }
+
+  renderZoom() {
+    const zoom = this.toolbar.querySelector('#board-zoom');
+    if (zoom) zoom.textContent = `${Math.round(this.canvas.scale * 100)} %`;
+  }
+
+  // For diagnostics and browser tests: the server's state as this screen mirrors it.
+  expose() {
+    window.palabreBoard = { ...this.model.state(), tool: this.tool, scale: this.canvas?.scale };
+  }
 }
