@@ -28,6 +28,7 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -161,7 +162,7 @@ class BoardJournal:
         self._keystore = keystore
         self._keys = keys
         self._org = organisation_id
-        self._queue: list[_Append] = []
+        self._queue: deque[_Append] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._key_cache: dict[str, tuple[float, str, bytes]] = {}
         self._broken: set[tuple[str, str, str]] = set()  # rooms to read back before writing
@@ -187,22 +188,34 @@ class BoardJournal:
         self, case_id: str, session_id: str, room_id: str, entries: Sequence[JournalEntry]
     ) -> None:
         """Store ``entries`` of one room; returns once they are committed."""
-        if not entries:
-            return
-        if (case_id, session_id, room_id) in self._broken:
-            raise JournalBroken("an earlier write of this board failed; read it back first")
+        await asyncio.shield(self.submit(case_id, session_id, room_id, entries))
+
+    def submit(
+        self, case_id: str, session_id: str, room_id: str, entries: Sequence[JournalEntry]
+    ) -> asyncio.Future[None]:
+        """Queue ``entries`` of one room for the next commit; the future resolves once stored.
+
+        Submissions are stored in the order they are made.
+        """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Append(case_id, session_id, room_id, entries, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain(), name="board-journal")
-        await asyncio.shield(done)
+        if not entries:
+            done.set_result(None)
+        elif (case_id, session_id, room_id) in self._broken:
+            done.set_exception(
+                JournalBroken("an earlier write of this board failed; read it back first")
+            )
+        else:
+            self._queue.append(_Append(case_id, session_id, room_id, entries, done))
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.create_task(self._drain(), name="board-journal")
+        return done
 
     async def _drain(self) -> None:
         while self._queue:
             batch: list[_Append] = []
             rows = 0
             while self._queue and rows < MAX_BATCH_ROWS:
-                item = self._queue.pop(0)
+                item = self._queue.popleft()
                 if item.room in self._broken:
                     item.done.set_exception(JournalBroken("an earlier write of this board failed"))
                     continue

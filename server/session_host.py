@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -188,11 +189,18 @@ class CaseFileHost:
 
     # -- whiteboard and chat ------------------------------------------------------
 
-    async def store_board_ops(
+    def store_board_ops(
         self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
-    ) -> None:
+    ) -> Awaitable[None]:
         entries = [JournalEntry(int(op["seq"]), _compact(op)) for op in ops]
-        await self._journal.append(await self._case(session_id), session_id, room_id, entries)
+        case_id = self._case_of.get(session_id)
+        if case_id is not None:  # the usual case: queued for the next commit right away
+            return self._journal.submit(case_id, session_id, room_id, entries)
+
+        async def after_lookup() -> None:
+            await self._journal.append(await self._case(session_id), session_id, room_id, entries)
+
+        return asyncio.ensure_future(after_lookup())
 
     async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
         stored = await self._journal.load(await self._case(session_id), session_id, room_id)

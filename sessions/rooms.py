@@ -139,7 +139,7 @@ class Rooms:
         room = self._room(room_id)
         if room.kind is RoomKind.PRIVATE:
             return True
-        return self._plenary_talk or bool(self.mediators_in(room_id))
+        return self._plenary_talk or any(is_mediator(self._roles[p]) for p in room.members)
 
     def visible_to(self, pid: str) -> frozenset[str]:
         """Who sees ``pid``'s video: the other members of their room."""

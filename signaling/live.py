@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
@@ -311,8 +311,8 @@ class LiveHub:
                 await self._out.emit(message.event, message.payload, sids)
 
     def _pipeline(self, session_id: str) -> StoredFirst:
-        async def store(room_id: str, ops: Sequence[Mapping[str, Any]]) -> None:
-            await self._host.store_board_ops(session_id, room_id, ops)
+        def store(room_id: str, ops: Sequence[Mapping[str, Any]]) -> Awaitable[None]:
+            return self._host.store_board_ops(session_id, room_id, ops)
 
         async def deliver(outcomes: Sequence[Outcome[Any]]) -> None:
             live = self._live.get(session_id)

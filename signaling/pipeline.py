@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -42,7 +42,7 @@ BOARD_OP_EVENT = "wb:op"
 BOARD_OPS_EVENT = "wb:ops"
 MAX_DELIVERY = 256  # outcomes delivered together at most
 
-Store = Callable[[str, Sequence[Mapping[str, Any]]], Coroutine[Any, Any, None]]  # (room, ops)
+Store = Callable[[str, Sequence[Mapping[str, Any]]], Awaitable[None]]  # (room, ops): started
 Deliver = Callable[[Sequence[Outcome[Any]]], Awaitable[None]]  # in order
 Recover = Callable[[set[str]], Awaitable[None]]  # rooms whose board must be reloaded
 
@@ -89,7 +89,7 @@ def messages(outcomes: Sequence[Outcome[Any]]) -> list[Message]:
 @dataclass
 class _Pending:
     outcome: Outcome[Any]
-    writes: list[tuple[str, asyncio.Task[None]]]  # (room, write)
+    writes: Sequence[tuple[str, asyncio.Future[None]]]  # (room, write)
     done: asyncio.Future[Outcome[Any]]
 
 
@@ -122,8 +122,8 @@ class StoredFirst:
         Call it under the session's lock, right after the domain produced the
         outcome, so that writes start in sequence-number order.
         """
-        writes = [
-            (room, asyncio.create_task(self._store(room, ops), name="board-write"))
+        writes: list[tuple[str, asyncio.Future[None]]] = [
+            (room, asyncio.ensure_future(self._store(room, ops)))
             for room, ops in board_ops(outcome).items()
         ]
         done: asyncio.Future[Outcome[Any]] = asyncio.get_running_loop().create_future()

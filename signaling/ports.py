@@ -6,7 +6,7 @@ on a connection) and a SessionHost (the case file behind a live session).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -74,12 +74,14 @@ class SessionHost(Protocol):
         """Every link of the session stops working for it."""
         ...
 
-    async def store_board_ops(
+    def store_board_ops(
         self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
-    ) -> None:
-        """Store a room's board operations (wire form, with ``seq``) before anyone sees them.
+    ) -> Awaitable[None]:
+        """Start storing a room's board operations (wire form, with ``seq``).
 
-        Raises when they could not be stored; nothing is acknowledged then.
+        Called in sequence-number order; the awaitable (a future, or a task
+        when the host must first look something up) completes once they are
+        stored and raises when they could not be; nothing is shown then.
         """
         ...
 

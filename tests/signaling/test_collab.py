@@ -201,7 +201,7 @@ async def test_an_operation_that_cannot_be_stored_is_refused_and_shown_to_nobody
     async def broken(*_args: Any, **_kwargs: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(world.svc.records.journal, "append", broken)
+    monkeypatch.setattr(world.svc.records.journal, "_write", broken)  # the database refuses
     ack = await jeanne.call("wb:op", {"op": stroke("lost")})
     assert ack["ok"] is False and ack["error"]["code"] == "not_stored"
     monkeypatch.undo()
