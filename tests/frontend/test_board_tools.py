@@ -55,7 +55,9 @@ async () => {
         return { ok: false, error: { code, message: code } };
       }
       seq += 1;
-      return { ok: true, seq, entry: { seq, author: 'p-me', op: payload.op } };
+      // as the server does: the room's copy of the entry reaches its author before the ack
+      handlers['wb:op']({ seq, author: 'p-me', op: payload.op, room_id: payload.room_id });
+      return { ok: true, seq };
     },
   };
   const host = document.getElementById('host');
@@ -66,7 +68,7 @@ async () => {
   const wb = new Whiteboard(host, ctx);
   wb.shown(true);
   await wb.roomChanged({ room_id: 'plenary', kind: 'plenary' });
-  window.harness = { wb, sent, notes, handlers };
+  window.harness = { wb, sent, notes, handlers, serverSeq: (n) => { seq = n; } };
   window.ops = () => sent.filter(([event]) => event === 'wb:op').map(([, p]) => p.op);
   window.pointer = (type, id, x, y) => {
     const canvas = document.getElementById('board-canvas');
@@ -243,6 +245,23 @@ async def test_other_rooms_are_ignored_and_a_gap_asks_for_what_was_missed(page: 
     await page.evaluate("window.harness.handlers['room:view']({ room_id: 'plenary' })")
     syncs = await page.evaluate("window.harness.sent.filter(([e]) => e === 'wb:sync')")
     assert syncs[-1] == ["wb:sync", {"since": 1}] and len(syncs) == 3
+
+
+async def test_operations_stored_together_arrive_together_and_mine_name_their_room(
+    page: Page,
+) -> None:
+    second = {**ENTRY, "op": {**ENTRY["op"], "id": "y"}, "seq": 2, "room_id": "plenary"}
+    batch = {"room_id": "plenary", "entries": [{**ENTRY, "seq": 1, "room_id": "plenary"}, second]}
+    await page.evaluate("(b) => window.harness.handlers['wb:ops'](b)", batch)
+    await page.evaluate("window.harness.serverSeq(2)")
+    assert sorted(await objects(page)) == ["x", "y"]
+    syncs = await page.evaluate("window.harness.sent.filter(([e]) => e === 'wb:sync')")
+    assert len(syncs) == 1  # the first one only: nothing was missed
+    await tool(page, "pen")
+    await gesture(page, [(50, 50), (120, 80)])
+    sent = await page.evaluate("window.harness.sent.filter(([e]) => e === 'wb:op')")
+    assert sent[-1][1]["room_id"] == "plenary"
+    assert len(await objects(page)) == 3  # my stroke, settled by its entry
 
 
 async def test_every_drawing_tool_makes_an_operation_the_server_accepts(page: Page) -> None:

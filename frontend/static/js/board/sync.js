@@ -1,6 +1,8 @@
-// The board's traffic with the server: wb:op (sending with an ack, receiving the room's
-// entries), wb:sync (on entering a room, after a gap in the sequence, after a reconnect) and
-// wb:copy. Entries for another room than the one shown are ignored.
+// The board's traffic with the server: wb:op (sending with an ack; receiving the room's
+// entries, one per wb:op, or several stored together as one wb:ops {room_id, entries}),
+// wb:sync (on entering a room, after a gap in the sequence, after a reconnect) and wb:copy.
+// Entries for another room than the one shown are ignored. Our own operations come back
+// like everyone else's, before their ack: the ack only says whether they were taken.
 import { BoardModel } from './model.js';
 
 export class BoardSync {
@@ -14,7 +16,8 @@ export class BoardSync {
     this.early = []; // entries that arrived while the first sync of a room was on its way
     this.stale = false; // the connection dropped: resync on the next room view
     this.handlers = {
-      'wb:op': (entry) => this.received(entry),
+      'wb:op': (entry) => this.received([entry]),
+      'wb:ops': (batch) => this.received(batch?.entries ?? []),
       disconnect: () => {
         this.stale = true;
       },
@@ -67,13 +70,14 @@ export class BoardSync {
     }
   }
 
-  received(entry) {
-    if (!entry || entry.room_id !== this.model.roomId) return;
+  received(entries) {
+    const mine = entries.filter((entry) => entry && entry.room_id === this.model.roomId);
+    if (!mine.length) return;
     if (!this.model.synced) {
-      this.early.push(entry);
+      this.early.push(...mine);
       return;
     }
-    if (this.model.receive(entry) === 'gap') this.sync();
+    if (mine.some((entry) => this.model.receive(entry) === 'gap')) this.sync();
     this.onChange();
   }
 
@@ -90,12 +94,11 @@ export class BoardSync {
     const optimistic = !['undo', 'redo', 'clear'].includes(op.type);
     const token = optimistic ? this.model.addPending(op) : null;
     this.onChange();
-    const ack = await this.ctx.request('wb:op', { op });
+    // room_id: if I was moved meanwhile, the server refuses it rather than draw it elsewhere
+    const ack = await this.ctx.request('wb:op', { op, room_id: roomId });
     if (roomId !== this.model.roomId) return ack;
     if (token !== null) this.model.dropPending(token);
-    if (ack.ok) {
-      if (this.model.synced && this.model.receive(ack.entry) === 'gap') this.sync();
-    } else this.onError(ack.error?.code);
+    if (!ack.ok) this.onError(ack.error?.code);
     this.onChange();
     return ack;
   }
