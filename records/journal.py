@@ -92,8 +92,9 @@ class _SqliteWriter:
     COLUMNS = ("case_id", "session_id", "room_id", "seq", "key_id", "ciphertext", "created_at")
     INSERT = (
         "INSERT INTO board_ops (case_id, session_id, room_id, seq, key_id, ciphertext, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " VALUES "
     )
+    ROWS_PER_STATEMENT = 400  # 2,800 bound values, far below SQLite's limit
 
     def __init__(self, url: str) -> None:
         self._path = make_url(url).database or ""
@@ -125,12 +126,23 @@ class _SqliteWriter:
             conn.close()
 
     def insert(self, values: Sequence[dict[str, Any]]) -> None:
-        """Runs in a worker thread; the journal never runs two at once."""
+        """Runs in a worker thread; the journal never runs two at once.
+
+        Many rows per statement, not ``executemany``: the sqlite3 module lets
+        go of the GIL around every statement it steps, and a worker thread
+        that needs the GIL back thousands of times per batch waits behind a
+        busy event loop each time (up to the 5 ms switch interval): a batch of
+        2,000 rows could take seconds. A few statements per batch do not.
+        """
         conn = self._connection()
         rows = [tuple(_sqlite_value(v[c]) for c in self.COLUMNS) for v in values]
+        one = "(" + ", ".join("?" * len(self.COLUMNS)) + ")"
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(self.INSERT, rows)
+            for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
+                chunk = rows[start : start + self.ROWS_PER_STATEMENT]
+                params = [value for row in chunk for value in row]
+                conn.execute(self.INSERT + ", ".join([one] * len(chunk)), params)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -239,8 +251,10 @@ class BoardJournal:
     async def _write(self, batch: Sequence[_Append]) -> None:
         now = utcnow()
         values = []
+        cases = sorted({item.case_id for item in batch})  # looked up together, not one by one
+        keys = dict(zip(cases, await asyncio.gather(*map(self._case_key, cases)), strict=True))
         for item in batch:
-            key_id, key = await self._case_key(item.case_id)
+            key_id, key = keys[item.case_id]
             for entry in item.entries:
                 ad = self._ad(item.case_id, item.session_id, item.room_id, entry.seq)
                 values.append(
@@ -275,8 +289,13 @@ class BoardJournal:
     # -- reading -----------------------------------------------------------------
 
     async def load(self, case_id: str, session_id: str, room_id: str) -> list[JournalEntry]:
-        """Every stored operation of a room, in order (decrypted); the room may be written again."""
+        """Every stored operation of a room, in order (decrypted); the room may be written again.
+
+        The case's key is fetched now even for an empty board, so that the
+        first drawing of a session does not wait for it.
+        """
         self._broken.discard((case_id, session_id, room_id))
+        await self._case_key(case_id)
         async with self._db.transaction() as s:
             rows = (
                 await s.execute(
