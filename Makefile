@@ -50,6 +50,7 @@ test: install chromium lint types
 bench: install
 	$(PY) bench/relay.py
 	$(PY) bench/records.py
+	$(PY) bench/whiteboard.py
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
