@@ -131,3 +131,37 @@ async def rising(page: Page, seconds: float = 2.5) -> tuple[int, int]:
 async def received(page: Page) -> list[Any]:
     result: list[Any] = await page.evaluate("window.palabreRoom.received")
     return result
+
+
+async def until_true(
+    page: Page, expression: str, within: float = 10.0, explain: str | None = None
+) -> None:
+    """Polls ``expression`` with evaluate (wait_for_function's eval is refused by the CSP).
+
+    ``explain``: an expression whose value is added to the failure message.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await page.evaluate(expression):
+        if loop.time() > deadline:
+            state = "" if explain is None else f"\n{await page.evaluate(explain)}"
+            raise AssertionError(f"not true in time: {expression}{state}")
+        await asyncio.sleep(0.05)
+
+
+async def inked(page: Page, selector: str, below: int) -> int:
+    """How many pixels of a canvas have a channel darker than ``below`` (-1: no canvas)."""
+    script = """
+    ([selector, below]) => {
+      const canvas = document.querySelector(selector);
+      if (!canvas) return -1;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let inked = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i] < below || data[i + 1] < below || data[i + 2] < below) inked += 1;
+      }
+      return inked;
+    }
+    """
+    count: int = await page.evaluate(script, [selector, below])
+    return count

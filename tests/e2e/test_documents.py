@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
-from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby, received
+from tests.e2e.flows import (
+    admit,
+    inked,
+    mediator_opens_room,
+    new_page,
+    party_reaches_lobby,
+    received,
+    until_true,
+)
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import png
 
 pytestmark = pytest.mark.browser
-
-# How many pixels of the viewer's canvas are not white (the page was really drawn).
-INKED = """
-() => {
-  const canvas = document.querySelector('#doc-canvas');
-  if (!canvas) return -1;
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) inked += 1;
-  }
-  return inked;
-}
-"""
-
-
-async def until_true(page: Page, expression: str, within: float = 10.0) -> None:
-    """Polls ``expression`` with evaluate (wait_for_function's eval is refused by the CSP)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await page.evaluate(expression):
-        if loop.time() > deadline:
-            raise AssertionError(f"not true in time: {expression}")
-        await asyncio.sleep(0.05)
 
 
 OPEN_IN_VIEWER = """
@@ -69,7 +52,7 @@ async def test_the_viewer_draws_pdf_pages_with_the_local_pdfjs_under_the_csp(
     current = await page.evaluate(OPEN_IN_VIEWER, [pdf, "application/pdf", 2])
     assert current == {"doc_id": "d1", "page": 2, "zoom": 1}
     await until_true(page, "window.rendered.some((r) => r.page === 2)")
-    assert await page.evaluate(INKED) > 1000
+    assert await inked(page, "#doc-canvas", 240) > 1000
     assert await page.locator("#doc-page").text_content() == "Page 2 sur 3"
     await page.screenshot(path=str(ARTIFACTS / "docs-0-viewer-page2.png"))
     await page.click("#doc-next")
@@ -138,7 +121,7 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     await until_true(alice, "window.palabreDocs.rendered?.page === 2")
     docs = await alice.evaluate("window.palabreDocs")
     assert docs["current"]["page"] == 2 and docs["following"] is True
-    assert await alice.evaluate(INKED) > 1000
+    assert await inked(alice, "#doc-canvas", 240) > 1000
     assert await alice.locator("#doc-next").is_disabled()  # following: the presenter leads
     await claire.screenshot(path=str(ARTIFACTS / "docs-1-mediator-presents.png"))
     await alice.screenshot(path=str(ARTIFACTS / "docs-2-party-follows-page2.png"), full_page=True)

@@ -3,40 +3,28 @@ undo, a reload, a private meeting's board, copying it to the plenary, the export
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
-from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby, received
+from tests.e2e.flows import (
+    admit,
+    inked,
+    mediator_opens_room,
+    new_page,
+    party_reaches_lobby,
+    received,
+)
+from tests.e2e.flows import until_true as _until_true
 
 pytestmark = pytest.mark.browser
 
-# How many pixels of the board's canvas are neither white nor the grid's dots.
-INKED = """
-() => {
-  const canvas = document.querySelector('#board-canvas');
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let inked = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i] < 150 || data[i + 1] < 150 || data[i + 2] < 150) inked += 1;
-  }
-  return inked;
-}
-"""
-
 
 async def until_true(page: Page, expression: str, within: float = 10.0) -> None:
-    """Polls ``expression`` with evaluate (wait_for_function's eval is refused by the CSP)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not await page.evaluate(expression):
-        if loop.time() > deadline:
-            state = await page.evaluate("JSON.stringify(window.palabreBoard)")
-            raise AssertionError(f"not true in time: {expression}\n{state}")
-        await asyncio.sleep(0.05)
+    """Polls ``expression``; a failure shows the board's state."""
+    await _until_true(page, expression, within, "JSON.stringify(window.palabreBoard)")
 
 
 async def board(page: Page) -> dict[str, Any]:
@@ -97,7 +85,7 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     assert rect["shape"]["color"] == "#c62828" and rect["shape"]["w"] > 100
     assert state["pending"] == 0
     await bruno.wait_for_timeout(200)  # a frame to draw
-    assert await bruno.evaluate(INKED) > 300  # really drawn on the other screen
+    assert await inked(bruno, "#board-canvas", 150) > 300  # really drawn on the other screen
 
     # Alice (on a phone) draws, then undoes her own stroke: gone everywhere, the rest stays.
     await drag(alice, [(60, 120), (120, 160), (200, 140)])
