@@ -107,16 +107,16 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
         await until_true(page, moved)
     await claire.keyboard.press("l")  # shortcut: the line tool
     await expect(claire.locator("#board-tool-line")).to_have_attribute("aria-pressed", "true")
-    await drag(claire, [(150, 420), (400, 420)])
+    await drag(claire, [(150, 300), (400, 300)])
     await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
     await claire.click("#board-tool-eraser")
-    await drag(claire, [(300, 400), (300, 440)])
+    await drag(claire, [(300, 280), (300, 320)])
     await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 2")
     assert shapes(await board(bruno)) == ["stroke", "rect"]
 
     # Alice's connection drops while the mediator draws: she catches up when it comes back.
     await alice.evaluate("window.palabreRoom.socket.disconnect()")
-    await drag(claire, [(300, 400), (300, 440)])  # the eraser on nothing: nothing sent
+    await drag(claire, [(700, 100), (700, 140)])  # the eraser on nothing: nothing sent
     await claire.keyboard.press("Control+z")  # the line comes back
     await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
     assert len((await board(alice))["objects"]) == 2  # missed while away

@@ -2,7 +2,7 @@
 // The bytes go over HTTP (/api/sessions/<id>/documents); the rest is the live session's,
 // over Socket.IO: doc:list, doc:withdraw, doc:download, doc:present, doc:stop, doc:follow,
 // and the events doc:shared, doc:withdrawn, doc:updated, doc:page, doc:stopped, room:entered.
-import { csrfToken, ensureCsrf } from './api.js';
+import { sessionHeaders } from './api.js';
 import { DocViewer } from './docview.js';
 import { h, mount } from './dom.js';
 import { onLanguageChange, t } from './i18n.js';
@@ -123,11 +123,6 @@ export class DocumentsPanel {
 
   // -- HTTP: bytes in and out --------------------------------------------------------------
 
-  authHeaders() {
-    const token = this.ctx.credentials?.token;
-    return token ? { Authorization: `Bearer ${token}` } : {};
-  }
-
   url(docId, what) {
     const base = `/api/sessions/${encodeURIComponent(this.ctx.sessionId)}/documents`;
     return docId ? `${base}/${encodeURIComponent(docId)}/${what}` : base;
@@ -136,7 +131,7 @@ export class DocumentsPanel {
   async upload(file) {
     if (!file || this.uploading) return;
     const visibility = this.visibility.value || 'room';
-    await ensureCsrf();
+    const headers = await sessionHeaders(this.ctx.credentials, { write: true });
     this.uploading = { name: file.name, percent: 0 };
     this.render();
     const result = await new Promise((resolve) => {
@@ -144,8 +139,7 @@ export class DocumentsPanel {
       xhr.open('POST', `${this.url()}?visibility=${encodeURIComponent(visibility)}`);
       xhr.withCredentials = true;
       xhr.responseType = 'json';
-      for (const [name, value] of Object.entries(this.authHeaders())) xhr.setRequestHeader(name, value);
-      xhr.setRequestHeader('X-CSRF-Token', csrfToken());
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
       xhr.setRequestHeader('X-Filename', encodeURIComponent(file.name));
       xhr.upload.onprogress = (e) => {
         if (!e.lengthComputable || !this.uploading) return;
@@ -169,7 +163,7 @@ export class DocumentsPanel {
   async fetchDoc(docId) {
     const cached = this.blobs.get(docId);
     if (cached) return cached;
-    const response = await fetch(this.url(docId, 'content'), { headers: this.authHeaders(), credentials: 'same-origin' });
+    const response = await fetch(this.url(docId, 'content'), { headers: await sessionHeaders(this.ctx.credentials), credentials: 'same-origin' });
     if (!response.ok) throw new Error(String(response.status));
     const entry = { blob: await response.blob(), mime: response.headers.get('Content-Type') || '' };
     if (this.docs.has(docId)) this.blobs.set(docId, entry);
@@ -177,7 +171,7 @@ export class DocumentsPanel {
   }
 
   async download(doc) {
-    const response = await fetch(this.url(doc.doc_id, 'download'), { headers: this.authHeaders(), credentials: 'same-origin' });
+    const response = await fetch(this.url(doc.doc_id, 'download'), { headers: await sessionHeaders(this.ctx.credentials), credentials: 'same-origin' });
     if (!response.ok) {
       const body = await response.json().catch(() => null);
       this.ctx.notify(errorText(body?.error?.code || 'generic'));
