@@ -9,12 +9,13 @@ parties admitted to the plenary), each client sending a freehand stroke of 16
 points ``rate`` times a second. Palabre validates each operation, orders it,
 stores it encrypted in the board journal (SQLite by default, or
 ``--database-url``), then acknowledges it and sends it to the room; the
-baseline (``--serve-baseline``, a python-socketio ``AsyncServer`` of ~30
+baseline (``bench/processes.py``, a python-socketio ``AsyncServer`` of ~30
 lines) numbers it and broadcasts it to the room at once, storing nothing.
 
 The clients speak Engine.IO 4 / Socket.IO 5 over a raw aiohttp websocket
-(no python-socketio client), so that the load generator costs far less than
-the servers it measures; its own CPU is reported next to theirs.
+(``bench/lean_socketio.py``, no python-socketio client), so that the load
+generator costs far less than the servers it measures; its own CPU is
+reported next to theirs.
 
 Figures, for each server over the measuring window (after a warm-up):
 * ack latency: send to its acknowledgement, at the sender;
@@ -41,12 +42,10 @@ import os
 import platform
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,105 +57,12 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
+from bench.lean_socketio import RawClient, until  # noqa: E402
+from bench.processes import cpu_seconds, free_port, spawn, stop, wait_listening  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "whiteboard.json"
 CLIENTS_PER_ROOM = 8
 POINTS = 16
-NAMESPACE = "/session"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-# -- a lean Socket.IO client -------------------------------------------------------------
-
-
-class ConnectRefused(Exception):
-    pass
-
-
-class RawClient:
-    """Engine.IO 4 over websocket, one namespace, events and acks: nothing else."""
-
-    def __init__(self, http: aiohttp.ClientSession, on_event: Callable[[str, Any, float], None]):
-        self._http = http
-        self._on_event = on_event
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._acks: dict[int, asyncio.Future[Any]] = {}
-        self._next_ack = 0
-        self._sending: set[asyncio.Future[None]] = set()
-        self._connected: asyncio.Future[None] | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self.events: list[tuple[str, Any]] = []  # everything but board operations
-
-    async def connect(self, base: str, auth: dict[str, Any], cookie: str | None = None) -> None:
-        url = base.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-        headers = {"Cookie": f"palabre_session={cookie}"} if cookie else {}
-        self._ws = await self._http.ws_connect(url, headers=headers, max_msg_size=0)
-        opened = await self._ws.receive_str()
-        if not opened.startswith("0"):
-            raise ConnectRefused(opened)
-        self._connected = asyncio.get_running_loop().create_future()
-        self._reader = asyncio.create_task(self._read())
-        await self._ws.send_str(f"40{NAMESPACE},{json.dumps(auth)}")
-        await asyncio.wait_for(self._connected, 10)
-
-    async def _read(self) -> None:
-        assert self._ws is not None
-        prefix = f"4{{}}{NAMESPACE},"
-        event_prefix, ack_prefix = prefix.format(2), prefix.format(3)
-        async for msg in self._ws:
-            if msg.type is not aiohttp.WSMsgType.TEXT:
-                continue
-            data: str = msg.data
-            now = time.monotonic()
-            if data.startswith(event_prefix):
-                name, *args = json.loads(data[len(event_prefix) :])
-                self._on_event(name, args[0] if args else None, now)
-                if not name.startswith("wb:"):
-                    self.events.append((name, args[0] if args else None))
-            elif data.startswith(ack_prefix):
-                rest = data[len(ack_prefix) :]
-                cut = rest.index("[")
-                future = self._acks.pop(int(rest[:cut]), None)
-                if future is not None and not future.done():
-                    future.set_result((json.loads(rest[cut:]) or [None])[0])
-            elif data == "2":
-                await self._ws.send_str("3")
-            elif data.startswith(f"40{NAMESPACE},") and self._connected is not None:
-                self._connected.set_result(None)
-            elif data.startswith(f"44{NAMESPACE},") and self._connected is not None:
-                self._connected.set_exception(ConnectRefused(data))
-
-    def emit(self, event: str, payload: Any) -> asyncio.Future[Any]:
-        """Sends ``event`` asking for an ack; the future resolves with the ack's payload."""
-        assert self._ws is not None
-        self._next_ack += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._acks[self._next_ack] = future
-        packet = f"42{NAMESPACE},{self._next_ack}{json.dumps([event, payload])}"
-        sending = asyncio.ensure_future(self._ws.send_str(packet))
-        self._sending.add(sending)
-        sending.add_done_callback(self._sending.discard)
-        return future
-
-    async def call(self, event: str, payload: Any) -> Any:
-        return await asyncio.wait_for(self.emit(event, payload), 15)
-
-    def seen(self, event: str) -> list[Any]:
-        return [d for e, d in self.events if e == event]
-
-    async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
-        if self._reader is not None:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._reader
-
-
-async def until(predicate: Callable[[], bool], within: float = 20) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 # -- the load --------------------------------------------------------------------------------
@@ -306,77 +212,6 @@ def _op_key(op: Any) -> str:
 # -- servers -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-async def wait_listening(port: int, proc: subprocess.Popen[bytes], within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.2)
-    raise TimeoutError("server did not start")
-
-
-def spawn(
-    cmd: list[str], env: dict[str, str] | None = None, log: Path | None = None
-) -> subprocess.Popen[bytes]:
-    if log is None:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env)
-    with log.open("ab") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=out)
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def serve_baseline(port: int) -> None:
-    """The baseline: number each operation, broadcast it to the room, acknowledge it."""
-    import socketio
-    from aiohttp import web
-
-    sio = socketio.AsyncServer(async_mode="aiohttp")
-    app = web.Application()
-    sio.attach(app)
-    rooms: dict[str, str] = {}
-    seqs: dict[str, int] = {}
-
-    @sio.on("connect", namespace=NAMESPACE)  # type: ignore[misc]
-    async def connect(sid: str, environ: Any, auth: Any) -> None:
-        room = str(auth["room"])
-        rooms[sid] = room
-        await sio.enter_room(sid, room, namespace=NAMESPACE)
-
-    @sio.on("wb:op", namespace=NAMESPACE)  # type: ignore[misc]
-    async def wb_op(sid: str, data: Any) -> dict[str, Any]:
-        room = rooms[sid]
-        seqs[room] = seqs.get(room, 0) + 1
-        entry = {"seq": seqs[room], "author": sid, "op": data["op"], "room_id": room}
-        await sio.emit("wb:op", entry, room=room, namespace=NAMESPACE)
-        return {"ok": True, "seq": seqs[room]}
-
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
 class Baseline:
     name = "baseline"
 
@@ -385,7 +220,12 @@ class Baseline:
         self.proc: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
-        cmd = [sys.executable, __file__, "--serve-baseline", str(self.port)]
+        cmd = [
+            sys.executable,
+            str(ROOT / "bench" / "processes.py"),
+            "--serve-baseline",
+            str(self.port),
+        ]
         self.proc = spawn(cmd)
         await wait_listening(self.port, self.proc)
 
@@ -732,11 +572,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL (postgresql+asyncpg://host/anydb)")
     parser.add_argument("--skip-closed", action="store_true")
     parser.add_argument("--profile", metavar="DIR", help="py-spy profiles of both servers here")
-    parser.add_argument("--serve-baseline", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_baseline:
-        serve_baseline(args.serve_baseline)
-        return
     if args.quick:
         args.rooms, args.seconds, args.warmup = 10, 8.0, 2.0
     results = asyncio.run(bench(args))

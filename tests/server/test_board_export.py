@@ -13,12 +13,10 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -28,9 +26,9 @@ from records.retention import DEFAULT_POLICIES, purge
 from server import routes_board
 from server.realtime import NAMESPACE_KEY
 from server.routes_board import SVG_CSP, unpack
-from server.security import CSRF_COOKIE, CSRF_HEADER
 from sessions.wb_png import render_png
 from sessions.wb_svg import render_svg
+from tests.server.browserlike import BrowserHttp, Got
 from tests.signaling import world as ns
 from tests.signaling.world import Client, World, admitted, key, mediator, three, until
 
@@ -49,46 +47,8 @@ def sqlite_url(db_url: str) -> str:
     return db_url
 
 
-@dataclass
-class Got:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def code(self) -> str:
-        code: str = self.json()["error"]["code"]
-        return code
-
-
-class Http:
-    """A browser-like client: the CSRF cookie echoed in the header, a cookie or a link token."""
-
-    def __init__(self, world: World, *, token: str | None = None, cookie: str | None = None):
-        self.world = world
-        self.token = token
-        cookies = {"palabre_session": cookie} if cookie else {}
-        self.session = aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True), cookies=cookies
-        )
-        self.csrf = ""
-
-    async def prime(self) -> Http:
-        async with self.session.get(self.world.url + "/healthz"):
-            pass
-        for c in self.session.cookie_jar:
-            if c.key == CSRF_COOKIE:
-                self.csrf = c.value
-        return self
-
-    def headers(self, csrf: bool = True) -> dict[str, str]:
-        out = {CSRF_HEADER: self.csrf} if csrf else {}
-        if self.token is not None:
-            out["Authorization"] = f"Bearer {self.token}"
-        return out
+class Http(BrowserHttp):
+    """Exports a room's board and downloads the files."""
 
     def base(self, session_id: str | None = None) -> str:
         return f"{self.world.url}/api/sessions/{session_id or self.world.session.id}/board"
@@ -106,9 +66,6 @@ class Http:
         url = f"{self.base()}/exports/{file_id}"
         async with self.session.get(url, headers=self.headers(csrf=False)) as r:
             return Got(r.status, dict(r.headers), await r.read())
-
-    async def close(self) -> None:
-        await self.session.close()
 
 
 @pytest.fixture

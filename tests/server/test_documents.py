@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -22,9 +20,9 @@ from sqlalchemy import select
 from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.uploads import unpack
-from server.security import CSRF_COOKIE, CSRF_HEADER
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import ELF, PE, ZIP
+from tests.server.browserlike import BrowserHttp, Got
 from tests.signaling import world as ns
 from tests.signaling.world import Client, World, admitted, key, mediator, three, until
 
@@ -35,40 +33,8 @@ SECRET = "Le montant proposé est de 12 345 euros (confidentiel)"
 MB = 1024 * 1024
 
 
-@dataclass
-class Got:
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class Http:
-    """A browser-like HTTP client: a CSRF cookie echoed in the header, and credentials."""
-
-    def __init__(self, world: World, *, token: str | None = None, cookie: str | None = None):
-        self.world = world
-        self.token = token
-        cookies = {"palabre_session": cookie} if cookie else {}
-        jar = aiohttp.CookieJar(unsafe=True)
-        self.session = aiohttp.ClientSession(cookie_jar=jar, cookies=cookies)
-        self.csrf = ""
-
-    async def prime(self) -> Http:
-        async with self.session.get(self.world.url + "/healthz"):
-            pass
-        for c in self.session.cookie_jar:
-            if c.key == CSRF_COOKIE:
-                self.csrf = c.value
-        return self
-
-    def headers(self, csrf: bool = True, **extra: str) -> dict[str, str]:
-        out = {CSRF_HEADER: self.csrf} if csrf else {}
-        if self.token is not None:
-            out["Authorization"] = f"Bearer {self.token}"
-        return {**out, **extra}
+class Http(BrowserHttp):
+    """Uploads and fetches shared documents."""
 
     async def upload(
         self,
@@ -91,9 +57,6 @@ class Http:
         url = f"{self.world.url}/api/sessions/{self.world.session.id}/documents/{doc_id}/{what}"
         async with self.session.get(url, headers=self.headers(csrf=False)) as r:
             return Got(r.status, r.headers, await r.read())
-
-    async def close(self) -> None:
-        await self.session.close()
 
 
 @pytest.fixture
