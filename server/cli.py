@@ -26,6 +26,7 @@ from records.subjects import erase_subject, export_html, export_subject
 from records.vault import rewrap_all
 from server.app import create_app, new_setup_code
 from server.config import Config, ConfigError, load_config
+from server.heap import keep_heap
 from server.passwords import check_policy, hash_password
 
 logger = logging.getLogger("palabre")
@@ -43,6 +44,12 @@ async def _count_mediators(config: Config) -> int:
         return await AccountStore(db).count_mediators()
     finally:
         await db.close()
+
+
+async def _serving_app(config: Config, setup_code: str | None) -> web.Application:
+    app = await create_app(config, setup_code=setup_code)
+    app.cleanup_ctx.append(keep_heap())  # the serving process only: it lives long
+    return app
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -63,7 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         banner.append(f"First run: open {url}/setup and enter the one-time code {setup_code}")
     print("\n".join(banner), flush=True)
     web.run_app(
-        create_app(config, setup_code=setup_code),
+        _serving_app(config, setup_code),
         host=config.http.host,
         port=config.http.port,
         ssl_context=ssl_context,

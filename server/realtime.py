@@ -22,7 +22,9 @@ from server.config import Config
 from server.context import SESSION_COOKIE
 from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
 from server.session_host import CaseFileHost, mediator_key, participant_key
+from signaling import codec
 from signaling.errors import SignalingError
+from signaling.fanout import LocalManager, RedisManager
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
 from signaling.relay import IceServer as RelayIceServer
@@ -123,10 +125,11 @@ def attach_realtime(
     relay_factory: RelayFactory,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
-    manager = socketio.AsyncRedisManager(config.redis_url) if config.redis_url else None
+    manager = RedisManager(config.redis_url) if config.redis_url else LocalManager()
     sio = socketio.AsyncServer(
         async_mode="aiohttp",
         client_manager=manager,
+        json=codec,
         cors_allowed_origins=[config.http.public_url.rstrip("/")],
         max_http_buffer_size=256 * 1024,
         logger=False,
@@ -142,7 +145,7 @@ def attach_realtime(
         await namespace.hub.close()
         await namespace.relay.close()
         await sio.shutdown()
-        if manager is not None:
+        if isinstance(manager, RedisManager):
             await _close_redis_manager(manager)
 
     app.on_shutdown.append(close_relay)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 from collections.abc import Awaitable, Mapping, Sequence
 from importlib import resources
@@ -18,6 +17,7 @@ from records.journal import BoardJournal, JournalEntry
 from records.notices import NoticeTexts
 from records.scheduling import ScheduleStore
 from sessions.events import AuditEvent
+from signaling import codec
 from signaling.ports import ChatKeepNotice, RosterEntry
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def participant_id_of(key: str) -> str | None:
 
 
 def _compact(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    return codec.dumpb(data)
 
 
 def chat_notice(language: str) -> ChatKeepNotice:
@@ -204,7 +204,7 @@ class CaseFileHost:
 
     async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
         stored = await self._journal.load(await self._case(session_id), session_id, room_id)
-        return [json.loads(entry.content) for entry in stored]
+        return [codec.loads(entry.content) for entry in stored]
 
     async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
         content = _compact({"session_id": session_id, "messages": list(messages)})

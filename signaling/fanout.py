@@ -1,0 +1,71 @@
+"""Socket.IO client managers that hand a message to its recipients without a task each.
+
+python-socketio's ``AsyncManager.emit`` encodes a packet once, then starts one
+task per recipient to queue it on that recipient's connection, and waits for
+them all. Queueing on an Engine.IO connection never waits (its queue is
+unbounded), so those tasks cost an event-loop round trip and a few objects per
+recipient for nothing: a whiteboard operation goes to every member of a room.
+Here the packet is queued on each connection in turn; a connection that has
+just closed is skipped, as python-socketio's tasks would have failed alone.
+
+Messages with an ack callback (one packet per recipient) go through
+python-socketio unchanged. With Redis (several processes), each process
+delivers what it receives from Redis the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from engineio.exceptions import EngineIOError
+from socketio import packet
+
+
+class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
+    """One process: every connection is here; a packet is queued on each in turn."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if callback is not None:
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
+                to=to, **kwargs,
+            )  # fmt: skip
+            return
+        if namespace not in self.rooms:
+            return
+        args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        encoded = self.server.packet_class(
+            packet.EVENT, namespace=namespace, data=[event, *args]
+        ).encode()
+        parts = encoded if isinstance(encoded, list) else [encoded]
+        eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
+        for sid, eio_sid in list(self.get_participants(namespace, to or room)):
+            if sid in skip:
+                continue
+            for eio_pkt in eio_packets:
+                try:
+                    await self.server._send_eio_packet(eio_sid, eio_pkt)
+                except EngineIOError:  # closed meanwhile: the others still get it
+                    break
+
+
+class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[misc]
+    """Several processes: messages go through Redis, each delivers to its own connections.
+
+    Publishing is python-socketio's; what each process receives from Redis is
+    delivered by :class:`LocalManager` (it comes after the pub/sub manager in
+    the method resolution order, before ``AsyncManager``).
+    """
