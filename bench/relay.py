@@ -62,6 +62,7 @@ from aiortc.rtcconfiguration import RTCBundlePolicy  # noqa: E402
 from aiortc.rtp import RtpPacket, is_rtcp  # noqa: E402
 from aiortc.sdp import SessionDescription  # noqa: E402
 
+from bench.figures import percentile  # noqa: E402
 from signaling.relay import aiortc_hooks as hooks  # noqa: E402
 from signaling.relay.standalone import (  # noqa: E402
     RelayProcess,
@@ -314,13 +315,6 @@ class Subscriber:
 
 
 # --- one load step ---------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def run_step(

@@ -47,9 +47,7 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
             return
         args = list(data) if isinstance(data, tuple) else [] if data is None else [data]
         skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
-        encoded = self.server.packet_class(
-            packet.EVENT, namespace=namespace, data=[event, *args]
-        ).encode()
+        encoded = self._encode(namespace, [event, *args])
         parts = encoded if isinstance(encoded, list) else [encoded]
         eio_packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
         for sid, eio_sid in list(self.get_participants(namespace, to or room)):
@@ -60,6 +58,20 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
                     await self.server._send_eio_packet(eio_sid, eio_pkt)
                 except EngineIOError:  # closed meanwhile: the others still get it
                     break
+
+
+    def _encode(self, namespace: str, data: list[Any]) -> Any:
+        """The packet's text, without python-socketio's walk through the data looking for bytes.
+
+        That walk visits every point of every stroke of a batch; the JSON
+        encoder refuses bytes anyway (``TypeError``), and only then does the
+        message go out as a binary packet, as python-socketio would send it.
+        """
+        make = self.server.packet_class
+        try:
+            return make(packet.EVENT, namespace=namespace, data=data, binary=False).encode()
+        except TypeError:
+            return make(packet.EVENT, namespace=namespace, data=data).encode()
 
 
 class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[misc]

@@ -95,3 +95,13 @@ async def test_messages_with_an_ack_callback_go_through_python_socketio() -> Non
     sid = await sio.manager.connect("eio-anne", NS)
     await sio.emit("ask", {"q": 1}, to=sid, namespace=NS, callback=lambda *a: None)
     assert sent == [("eio-anne", '2/session,1["ask",{"q":1}]')]
+
+
+async def test_bytes_still_go_out_as_a_binary_packet_with_its_attachment() -> None:
+    recorder = Recorder()
+    sio, sids = await server_with(["anne"], recorder)
+    await sio.emit("doc:chunk", {"n": 1, "data": b"\x00\x01"}, to=sids["anne"], namespace=NS)
+    assert recorder.sent == [
+        ("eio-anne", '51-/session,["doc:chunk",{"n":1,"data":{"_placeholder":true,"num":0}}]'),
+        ("eio-anne", b"\x00\x01"),
+    ]
