@@ -185,13 +185,18 @@ class BoardJournal:
     def _ad(self, case_id: str, session_id: str, room_id: str, seq: int) -> AssociatedData:
         return AssociatedData(self._org, case_id, f"board:{session_id}:{room_id}", KIND, seq)
 
-    async def _case_key(self, case_id: str) -> tuple[str, bytes]:
+    def _cached_key(self, case_id: str) -> tuple[str, bytes] | None:
         cached = self._key_cache.get(case_id)
-        now = time.monotonic()
-        if cached is not None and now - cached[0] < KEY_CACHE_SECONDS:
+        if cached is not None and time.monotonic() - cached[0] < KEY_CACHE_SECONDS:
             return cached[1], cached[2]
+        return None
+
+    async def _case_key(self, case_id: str) -> tuple[str, bytes]:
+        cached = self._cached_key(case_id)
+        if cached is not None:
+            return cached
         key_id, key = await self._keystore.get_or_create(self._keys, case_id, CASE_SCOPE)
-        self._key_cache[case_id] = (now, key_id, key)
+        self._key_cache[case_id] = (time.monotonic(), key_id, key)
         return key_id, key
 
     # -- writing -----------------------------------------------------------------
@@ -251,8 +256,12 @@ class BoardJournal:
     async def _write(self, batch: Sequence[_Append]) -> None:
         now = utcnow()
         values = []
-        cases = sorted({item.case_id for item in batch})  # looked up together, not one by one
-        keys = dict(zip(cases, await asyncio.gather(*map(self._case_key, cases)), strict=True))
+        cases = sorted({item.case_id for item in batch})
+        keys = {case: known for case in cases if (known := self._cached_key(case)) is not None}
+        missing = [case for case in cases if case not in keys]
+        if missing:  # looked up together, not one by one; cached ones need no task
+            fetched = await asyncio.gather(*map(self._case_key, missing))
+            keys.update(zip(missing, fetched, strict=True))
         for item in batch:
             key_id, key = keys[item.case_id]
             for entry in item.entries:

@@ -59,7 +59,6 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
                 except EngineIOError:  # closed meanwhile: the others still get it
                     break
 
-
     def _encode(self, namespace: str, data: list[Any]) -> Any:
         """The packet's text, without python-socketio's walk through the data looking for bytes.
 
