@@ -12,13 +12,25 @@ always agree (tested). Wire forms round-trip through ``to_wire``/``from_wire``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from sessions.errors import InvalidPayload
-from sessions.wb_ops import Clear, ClientOp, Erase, MoveObject, Redo, Shape, Undo, parse_op
+from sessions.wb_ops import (
+    Clear,
+    ClientOp,
+    EditText,
+    Erase,
+    MoveObject,
+    Redo,
+    Shape,
+    Sticky,
+    Text,
+    Undo,
+    parse_op,
+)
 
 Z_STRIDE = 10_000  # z = seq * Z_STRIDE + index within a paste
 
@@ -49,7 +61,7 @@ class BoardObject:
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> BoardObject:
         shape = parse_op(data["shape"])
-        if isinstance(shape, Erase | MoveObject | Undo | Redo | Clear):
+        if isinstance(shape, Erase | MoveObject | EditText | Undo | Redo | Clear):
             raise InvalidPayload("an object's shape must be a drawing")
         return cls(
             str(data["id"]),
@@ -150,6 +162,12 @@ def apply(objects: dict[str, BoardObject], entry: LoggedOp) -> None:
         if moved is not None:
             objects[op.target] = BoardObject(
                 moved.id, moved.author, moved.shape, moved.z, moved.dx + op.dx, moved.dy + op.dy
+            )
+    elif isinstance(op, EditText):
+        edited = objects.get(op.target)
+        if edited is not None and isinstance(edited.shape, Text | Sticky):
+            objects[op.target] = replace(
+                edited, shape=edited.shape.model_copy(update={"text": op.text})
             )
     elif isinstance(op, Clear):
         objects.clear()

@@ -155,6 +155,14 @@ class MoveObject(_Op):
     dy: Delta
 
 
+class EditText(_Op):
+    """New words for a text or a sticky note already on the board (the sticky's bound applies)."""
+
+    type: Literal["edit_text"]
+    target: ObjectId
+    text: LongText
+
+
 class Undo(_Op):
     type: Literal["undo"]
 
@@ -168,7 +176,7 @@ class Clear(_Op):
 
 
 Shape = Stroke | Line | Arrow | Rect | Ellipse | Text | Sticky
-Edit = Erase | MoveObject | Undo | Redo | Clear
+Edit = Erase | MoveObject | EditText | Undo | Redo | Clear
 ClientOp = Annotated[Shape | Edit, Field(discriminator="type")]
 _ADAPTER: TypeAdapter[ClientOp] = TypeAdapter(ClientOp)
 

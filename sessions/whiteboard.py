@@ -25,6 +25,7 @@ from sessions.errors import (
     NOTHING_TO_UNDO,
     Conflict,
     Forbidden,
+    InvalidPayload,
     InvalidState,
     NotFound,
 )
@@ -38,7 +39,18 @@ from sessions.wb_log import (
     ordered,
     replay,
 )
-from sessions.wb_ops import Clear, ClientOp, Erase, MoveObject, Redo, Undo
+from sessions.wb_ops import (
+    MAX_STICKY_TEXT,
+    Clear,
+    ClientOp,
+    EditText,
+    Erase,
+    MoveObject,
+    Redo,
+    Sticky,
+    Text,
+    Undo,
+)
 
 MAX_OBJECTS = 5_000  # must stay below Z_STRIDE
 MAX_OPS = 50_000
@@ -112,7 +124,7 @@ class Board:
             op = entry.op
             if isinstance(op, Paste):
                 self._ids.update(o.id for o in op.objects)
-            elif not isinstance(op, Clear | Erase | MoveObject | Undo | Redo):
+            elif not isinstance(op, Clear | Erase | MoveObject | EditText | Undo | Redo):
                 self._ids.add(op.id)
             if isinstance(op, Clear):
                 self._history = {}
@@ -137,12 +149,20 @@ class Board:
         if len(self._objects) + new_objects > self._max_objects:
             raise Conflict("too many objects on the board", BOARD_FULL)
 
-    def _owned(self, target: str, author: str, may_edit_others: bool) -> None:
+    def _owned(self, target: str, author: str, may_edit_others: bool) -> BoardObject:
         obj = self._objects.get(target)
         if obj is None:
             raise NotFound(f"no object {target} on the board")
         if obj.author != author and not may_edit_others:
             raise Forbidden("only a mediator may change someone else's drawing")
+        return obj
+
+    def _check_edit(self, op: EditText, author: str, may_edit_others: bool) -> None:
+        shape = self._owned(op.target, author, may_edit_others).shape
+        if not isinstance(shape, Text | Sticky):
+            raise InvalidPayload("only a text or a sticky note can be edited")
+        if isinstance(shape, Sticky) and len(op.text) > MAX_STICKY_TEXT:
+            raise InvalidPayload(f"a sticky note holds at most {MAX_STICKY_TEXT} characters")
 
     def _did(self, author: str, seq: int) -> None:
         history = self._history.setdefault(author, _History())
@@ -172,6 +192,9 @@ class Board:
         elif isinstance(op, MoveObject):
             self._check_room(0)
             self._owned(op.target, author, may_edit_others)
+        elif isinstance(op, EditText):
+            self._check_room(0)
+            self._check_edit(op, author, may_edit_others)
         else:
             if op.id in self._ids:
                 raise Conflict(f"object id {op.id} already used")

@@ -149,6 +149,16 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await alice.keyboard.press("Enter")
     has_sticky = "Object.values(window.palabreBoard.objects).some((o) => o.shape.type === 'sticky')"
     await until_true(claire, has_sticky)
+    # Words to change: the sticky tool on the note opens it with its words.
+    await alice.mouse.click(box["x"] + 60, box["y"] + 80)
+    editing = alice.locator("#board-textbox")
+    await expect(editing).to_have_value("Je pourrais céder sur le préavis")
+    await editing.fill("Je pourrais céder sur le préavis, pas sur le loyer")
+    await alice.screenshot(path=str(ARTIFACTS / "board-2a-editing-note-phone.png"))
+    await alice.keyboard.press("Enter")
+    edited = "o.shape.text === 'Je pourrais céder sur le préavis, pas sur le loyer'"
+    await until_true(claire, f"Object.values(window.palabreBoard.objects).some((o) => {edited})")
+    assert len((await board(claire))["objects"]) == 1
     await alice.screenshot(path=str(ARTIFACTS / "board-2-private-party-phone.png"))
     await claire.screenshot(path=str(ARTIFACTS / "board-2-private-mediator-desktop.png"))
     await bruno.wait_for_timeout(300)

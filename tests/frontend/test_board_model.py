@@ -90,6 +90,7 @@ def busy_board() -> Board:
     board.submit("p-a", op(move("a1", 0.1, 0.2)))
     board.submit("p-a", op(move("a1", 0.2, -7.0)))
     board.submit("p-b", op(text))
+    board.submit("p-b", op({"type": "edit_text", "target": "t1", "text": "Calendrier\nrévisé"}))
     board.submit("p-a", op({"type": "undo"}))  # the second move
     board.submit("p-a", op({"type": "undo"}))  # the first move
     board.submit("p-a", op({"type": "redo"}))
@@ -105,6 +106,10 @@ def busy_board() -> Board:
     erase = {"type": "erase", "targets": ["a1", pasted[1]]}
     board.submit("m-claire", op(erase), may_edit_others=True)
     board.submit("m-claire", op({"type": "undo"}))
+    note = next(k for k in pasted if board.objects()[k].shape.type == "sticky")
+    board.submit("m-claire", op({"type": "edit_text", "target": note, "text": "9 500 €"}))
+    board.submit("p-b", op({"type": "edit_text", "target": "t1", "text": "Échéancier"}))
+    board.submit("p-b", op({"type": "undo"}))  # back to "Calendrier / révisé"
     return board
 
 
@@ -195,3 +200,33 @@ async def test_a_pending_operation_shows_at_once_and_settles_on_its_entry(page: 
     assert result == {
         "before": [["mine", True]], "after": [["mine", False]], "pending": 0, "dropped": False,
     }  # fmt: skip
+
+
+EDITING = """
+async ({ snapshot, edit, entry }) => {
+  const { BoardModel } = await import('/static/js/board/model.js');
+  const model = new BoardModel('p-a');
+  model.loadSync({ snapshot, ops: [] });
+  const words = () => model.visible().map((o) => o.shape.text);
+  model.addPending(edit);
+  const before = words();
+  model.receive(entry);
+  return { before, after: words(), pending: model.pending.length };
+}
+"""
+
+
+async def test_new_words_show_at_once_and_settle_on_the_entry_even_when_cleaned(
+    page: Page,
+) -> None:
+    board = Board("plenary")
+    board.submit("p-a", op({"type": "text", "id": "t1", "x": 0.0, "y": 0.0, "text": "Avant",
+                            "color": "#1565c0", "size": 24.0}))  # fmt: skip
+    snapshot = json.loads(json.dumps(board.snapshot().to_wire()))
+    typed = {"type": "edit_text", "target": "t1", "text": "Apr\u0007ès"}  # a control character
+    entry = board.submit("p-a", op(typed))
+    assert entry.to_wire()["op"]["text"] == "Après"  # cleaned by the server
+    result = await page.evaluate(
+        EDITING, {"snapshot": snapshot, "edit": typed, "entry": entry.to_wire()}
+    )
+    assert result == {"before": ["Apr\u0007ès"], "after": ["Après"], "pending": 0}

@@ -284,3 +284,67 @@ async def test_every_drawing_tool_makes_an_operation_the_server_accepts(page: Pa
         sent[5]["text"] == "Calendrier\nde paiement" and sent[6]["color"] == "#ffe0b2"
     )  # orange, as a note
     assert len(await objects(page)) == 7
+
+
+AT = """([x, y]) => {
+  const r = document.getElementById('board-canvas').getBoundingClientRect();
+  return window.harness.wb.canvas.toBoard(r.left + x, r.top + y);
+}"""
+
+OTHERS_TEXT = """([x, y]) => {
+  const { seq } = window.palabreBoard;
+  const op = { type: 'text', id: 'theirs', x, y, text: 'Leur texte', color: '#1565c0', size: 24 };
+  window.harness.handlers['wb:op']({ seq: seq + 1, author: 'p-other', op, room_id: 'plenary' });
+  window.harness.serverSeq(seq + 1);
+}"""
+
+DOUBLE_CLICK = """([x, y]) => {
+  const canvas = document.getElementById('board-canvas');
+  const r = canvas.getBoundingClientRect();
+  canvas.dispatchEvent(new MouseEvent('dblclick', {
+    clientX: r.left + x, clientY: r.top + y, bubbles: true, cancelable: true }));
+}"""
+
+
+async def test_a_note_or_a_text_gets_new_words_from_its_tool_or_a_double_click(
+    page: Page,
+) -> None:
+    box = page.locator("#board-textbox")
+    await tool(page, "sticky")
+    await gesture(page, [(300, 300), (300, 300)])
+    await box.fill("8 000 €")
+    await box.press("Enter")
+    note = (await ops(page))[-1]["id"]
+    # the sticky tool on the note: its words, ready to be changed, the note itself hidden
+    await gesture(page, [(310, 310), (310, 310)])
+    assert await box.input_value() == "8 000 €"
+    shown = await page.evaluate("window.harness.wb.canvas.objects().map((o) => o.id)")
+    assert note not in shown
+    await box.fill("9 500 €\nà confirmer")
+    await box.press("Enter")
+    edit = (await ops(page))[-1]
+    assert edit == {"type": "edit_text", "target": note, "text": "9 500 €\nà confirmer"}
+    parse_op(edit)
+    assert (await objects(page))[note]["shape"]["text"] == "9 500 €\nà confirmer"
+    # the select tool: a double click; unchanged words or Escape send nothing
+    await tool(page, "select")
+    await page.evaluate(DOUBLE_CLICK, [310, 310])
+    assert await box.input_value() == "9 500 €\nà confirmer"
+    await box.press("Enter")
+    await page.evaluate(DOUBLE_CLICK, [310, 310])
+    await box.fill("abandonné")
+    await box.press("Escape")
+    assert len(await ops(page)) == 2
+    # someone else's text: a party's text tool makes a new text beside it instead
+    where = await page.evaluate(AT, [150, 450])
+    await page.evaluate(OTHERS_TEXT, where)
+    await page.evaluate(DOUBLE_CLICK, [155, 455])  # still the select tool: nothing to edit
+    assert await box.count() == 0
+    await tool(page, "text")
+    await gesture(page, [(160, 460), (160, 460)])
+    assert await box.input_value() == ""
+    await box.fill("Le mien")
+    await box.press("Enter")
+    made = (await ops(page))[-1]
+    assert made["type"] == "text" and made["text"] == "Le mien"
+    assert (await objects(page))["theirs"]["shape"]["text"] == "Leur texte"

@@ -12,13 +12,14 @@ from sessions.errors import (
     NOTHING_TO_UNDO,
     Conflict,
     Forbidden,
+    InvalidPayload,
     InvalidState,
     NotFound,
     SessionError,
 )
 from sessions.rooms import PLENARY
 from sessions.wb_log import BoardObject, LoggedOp, fold, ordered, replay
-from sessions.wb_ops import parse_op
+from sessions.wb_ops import MAX_STICKY_TEXT, MAX_TEXT, parse_op
 from sessions.whiteboard import Board
 
 RED = "#ff0000"
@@ -69,6 +70,62 @@ def test_move_and_erase() -> None:
     assert board.objects() == {}
     with pytest.raises(NotFound):
         put(board, "alice", {"type": "move", "target": "a", "dx": 1, "dy": 1})
+
+
+def words(oid: str, kind: str = "text", text: str = "Calendrier") -> dict[str, Any]:
+    if kind == "sticky":
+        return {"type": "sticky", "id": oid, "x": 4, "y": 4, "text": text, "color": "#fff59d"}
+    return {"type": "text", "id": oid, "x": 4, "y": 4, "text": text, "color": RED, "size": 24}
+
+
+def edit_text(target: str, text: str) -> dict[str, Any]:
+    return {"type": "edit_text", "target": target, "text": text}
+
+
+def test_a_text_and_a_sticky_note_get_new_words_in_place_and_the_change_can_be_undone() -> None:
+    board = Board("plenary")
+    put(board, "alice", words("t1"))
+    put(board, "alice", words("n1", "sticky", "8 000 €"))
+    put(board, "alice", {"type": "move", "target": "t1", "dx": 30, "dy": 5})
+    before = board.objects()["t1"]
+    put(board, "alice", edit_text("t1", "Calendrier de paiement\nen 3 fois"))
+    put(board, "alice", edit_text("n1", "9 500 €"))
+    after = board.objects()["t1"]
+    assert after.shape.text == "Calendrier de paiement\nen 3 fois"  # type: ignore[union-attr]
+    assert (after.z, after.dx, after.dy, after.author) == (before.z, 30, 5, "alice")
+    assert board.objects()["n1"].shape.text == "9 500 €"  # type: ignore[union-attr]
+    put(board, "alice", {"type": "undo"})  # the note's words
+    assert board.objects()["n1"].shape.text == "8 000 €"  # type: ignore[union-attr]
+    put(board, "alice", {"type": "undo"})
+    assert board.objects()["t1"] == before
+    put(board, "alice", {"type": "redo"})
+    assert board.objects()["t1"] == after
+    assert fold(board.log) == replay(board.log) == board.objects()
+
+
+def test_only_words_are_edited_within_bounds_by_whoever_may() -> None:
+    board = Board("plenary")
+    put(board, "alice", words("t1"))
+    put(board, "alice", words("n1", "sticky"))
+    put(board, "alice", rect("r1"))
+    with pytest.raises(InvalidPayload, match="text or a sticky"):
+        put(board, "alice", edit_text("r1", "a rectangle has no words"))
+    with pytest.raises(Forbidden):
+        put(board, "bob", edit_text("t1", "pas à moi"))
+    put(board, "mediator", edit_text("t1", "corrigé"), may_edit_others=True)
+    with pytest.raises(NotFound):
+        put(board, "alice", edit_text("gone", "?"))
+    with pytest.raises(InvalidPayload, match="sticky note holds"):
+        put(board, "alice", edit_text("n1", "x" * (MAX_STICKY_TEXT + 1)))
+    put(board, "alice", edit_text("n1", "x" * MAX_STICKY_TEXT))
+    with pytest.raises(InvalidPayload):
+        parse_op(edit_text("t1", "x" * (MAX_TEXT + 1)))
+    with pytest.raises(InvalidPayload):
+        parse_op(edit_text("t1", "   "))
+    assert board.seq == 5  # the refusals left no trace
+    restored = Board("plenary")
+    restored.restore(LoggedOp.from_wire(json.loads(json.dumps(e.to_wire()))) for e in board.log)
+    assert restored.objects() == board.objects()
 
 
 def test_parties_edit_only_their_own_objects() -> None:
@@ -209,11 +266,15 @@ class Replica:
         self.seq = entry.seq
 
 
+KINDS = (
+    *("stroke", "rect", "text", "sticky", "arrow"),
+    *("erase", "move", "edit_text", "undo", "redo", "clear"),
+)
+
+
 def random_op(rng: random.Random, board: Board, author: str, counter: list[int]) -> dict[str, Any]:
     existing = list(board.objects())
-    kind = rng.choice(
-        ["stroke", "rect", "text", "sticky", "arrow", "erase", "move", "undo", "redo", "clear"]
-    )
+    kind = rng.choice(KINDS)
     counter[0] += 1
     oid = f"{author}-{counter[0]}"
     xy = [rng.uniform(-100, 100), rng.uniform(-100, 100)]
@@ -236,8 +297,10 @@ def random_op(rng: random.Random, board: Board, author: str, counter: list[int])
         return {"type": "sticky", "id": oid, "x": 1, "y": 1, "text": "note", "color": "#ffff00"}
     if kind == "arrow":
         return {"type": "arrow", "id": oid, "start": xy, "end": [0, 0], "color": RED, "width": 1}
-    if kind in ("erase", "move") and existing:
+    if kind in ("erase", "move", "edit_text") and existing:
         target = rng.choice(existing)
+        if kind == "edit_text":  # refused unless the target is a text or a sticky note
+            return {"type": "edit_text", "target": target, "text": f"e{counter[0]}"}
         if kind == "erase":
             return {"type": "erase", "targets": [target]}
         return {

@@ -163,26 +163,32 @@ async def test_operations_are_stored_encrypted_before_the_ack_and_survive_a_rest
     text = {"type": "text", "id": "t1", "x": 0.0, "y": 0.0, "text": words, "color": "#000000",
             "size": 16.0}  # fmt: skip
     assert (await jeanne.call("wb:op", {"op": text}))["ok"]
+    edited = "Loyer impayé depuis avril"
+    assert (await jeanne.call("wb:op", {"op": {"type": "edit_text", "target": "t1",
+                                               "text": edited}}))["ok"]  # fmt: skip
     async with world.svc.db.transaction() as s:
         rows = (await s.execute(select(BoardOpRow))).scalars().all()
-    assert [(r.session_id, r.room_id, r.seq) for r in rows] == [(world.session.id, PLENARY, 1)]
-    assert words.encode() not in rows[0].ciphertext
+    assert [(r.session_id, r.room_id, r.seq) for r in rows] == [
+        (world.session.id, PLENARY, 1), (world.session.id, PLENARY, 2),
+    ]  # fmt: skip
+    assert all(b"Loyer" not in r.ciphertext for r in rows)
     assert (await anne.call("wb:op", {"op": {"type": "undo"}}))["error"]["code"] == (
         "nothing_to_undo"
     )
     # The process forgets the session (as after a restart): the board comes back.
     hub = world.server.app[NAMESPACE_KEY].hub
     live = hub._live.pop(world.session.id)
-    assert live.session.board(PLENARY).seq == 1
+    assert live.session.board(PLENARY).seq == 2
     marc = clients()
     await marc.connect(world, {"token": world.tokens["Marc Durand"]})
     await until(lambda: bool(marc.seen("session:hello")))
     restored = hub.session(world.session.id)
     assert restored is not None
     snapshot = restored.board(PLENARY).snapshot()
-    assert [o.shape.model_dump()["text"] for o in snapshot.objects] == [words]
-    # Jeanne's undo history came back with the board.
-    assert restored.board(PLENARY).submit(key(world, "Jeanne Dupont"), _undo()).target_seq == 1
+    assert [o.shape.model_dump()["text"] for o in snapshot.objects] == [edited]
+    # Jeanne's undo history came back with the board: her edit is the first to go.
+    assert restored.board(PLENARY).submit(key(world, "Jeanne Dupont"), _undo()).target_seq == 2
+    assert restored.board(PLENARY).objects()["t1"].shape.model_dump()["text"] == words
 
 
 def _undo() -> Any:
@@ -246,6 +252,12 @@ async def test_parties_cannot_change_each_others_drawings_or_clear(
     move = {"type": "move", "target": "j", "dx": 1.0, "dy": 1.0}
     assert (await marc.call("wb:op", {"op": move}))["error"]["code"] == "forbidden"
     assert (await marc.call("wb:op", {"op": {"type": "clear"}}))["error"]["code"] == "forbidden"
+    words = {"type": "text", "id": "jt", "x": 0.0, "y": 0.0, "text": "Proposition",
+             "color": "#000000", "size": 16.0}  # fmt: skip
+    assert (await jeanne.call("wb:op", {"op": words}))["ok"]
+    edit = {"type": "edit_text", "target": "jt", "text": "Contre-proposition"}
+    assert (await marc.call("wb:op", {"op": edit}))["error"]["code"] == "forbidden"
+    assert (await anne.call("wb:op", {"op": edit}))["ok"]  # the mediator may correct it
     assert (await anne.call("wb:op", {"op": move}))["ok"]  # the mediator may
     assert (await anne.call("wb:op", {"op": {"type": "clear"}}))["ok"]
     assert await synced(jeanne) == {}

@@ -61,7 +61,8 @@ export class Whiteboard {
     this.root = h('section', { class: 'board', id: 'board-root' }, this.toolbar, this.stage);
     mount(this.el, this.root);
     this.canvas = new BoardCanvas(this.canvasEl, {
-      objects: () => this.tools.transform(this.model.visible()),
+      // the text being edited is shown by its text box only
+      objects: () => this.tools.transform(this.model.visible()).filter((o) => o.id !== this.editingId),
       overlay: (g, scale) => this.tools.overlay(g, scale),
       selected: () => this.selectedId,
       onView: () => {
@@ -79,7 +80,7 @@ export class Whiteboard {
       select: (id) => {
         this.selectedId = id;
       },
-      editText: (kind, p) => this.editText(kind, p),
+      editText: (kind, p, existing) => this.editText(kind, p, existing),
       readOnly: () => this.readOnly(),
     });
     this.renderToolbar();
@@ -136,15 +137,26 @@ export class Whiteboard {
     this.canvas.invalidate();
   }
 
-  editText(kind, p) {
+  // A new text or sticky note at p, or new words for an existing one.
+  editText(kind, p, existing = null) {
     if (this.closeText) this.closeText();
-    const color = kind === 'sticky' ? STICKY_COLORS[this.color] : this.color;
-    const size = FONT_SIZES[this.width] || 24;
+    const shape = existing ? existing.shape : null;
+    const color = shape ? shape.color : kind === 'sticky' ? STICKY_COLORS[this.color] : this.color;
+    const size = shape ? shape.size : FONT_SIZES[this.width] || 24;
+    const at = shape ? [shape.x + existing.dx, shape.y + existing.dy] : p;
+    this.editingId = existing ? existing.id : null;
+    this.canvas.invalidate();
     this.closeText = openTextBox(this.stage, {
-      kind, color, size, screen: this.canvas.toScreen(p), scale: this.canvas.scale,
+      kind, color, size, screen: this.canvas.toScreen(at), scale: this.canvas.scale, text: shape ? shape.text : '',
       onDone: (text) => {
         this.closeText = null;
+        this.editingId = null;
+        this.canvas.invalidate();
         if (!text) return;
+        if (existing) {
+          if (text !== shape.text) this.send({ type: 'edit_text', target: existing.id, text });
+          return;
+        }
         const [x, y] = [coord(p[0]), coord(p[1])];
         const id = randomId();
         if (kind === 'sticky') this.send({ type: 'sticky', id, x, y, text, color });

@@ -4,10 +4,16 @@
 // operations are an overlay shown at once and dropped when the server's entry arrives.
 
 export const Z_STRIDE = 10000;
-const EDITS = new Set(['erase', 'move', 'undo', 'redo', 'clear', 'paste']);
+const EDITS = new Set(['erase', 'move', 'edit_text', 'undo', 'redo', 'clear', 'paste']);
+const WORDS = new Set(['text', 'sticky']); // the shapes whose text can be edited
 
 export function isShape(op) {
   return !EDITS.has(op.type);
+}
+
+// Whether an object is a text or a sticky note (their words can be edited).
+export function hasWords(obj) {
+  return WORDS.has(obj.shape.type);
 }
 
 // One entry applied to a Map id -> wire BoardObject, in place (wb_log.apply).
@@ -20,6 +26,9 @@ export function applyEntry(objects, entry) {
   } else if (op.type === 'move') {
     const moved = objects.get(op.target);
     if (moved) objects.set(op.target, { ...moved, dx: moved.dx + op.dx, dy: moved.dy + op.dy });
+  } else if (op.type === 'edit_text') {
+    const edited = objects.get(op.target);
+    if (edited && WORDS.has(edited.shape.type)) objects.set(op.target, { ...edited, shape: { ...edited.shape, text: op.text } });
   } else if (op.type === 'clear') {
     objects.clear();
   } else if (op.type === 'undo' || op.type === 'redo') {
@@ -42,6 +51,7 @@ function sameOp(a, b) {
   if (isShape(a)) return a.id === b.id;
   if (a.type === 'move') return a.target === b.target && a.dx === b.dx && a.dy === b.dy;
   if (a.type === 'erase') return a.targets.join() === b.targets.join();
+  if (a.type === 'edit_text') return a.target === b.target; // the server may have cleaned the text
   return true;
 }
 
@@ -109,7 +119,7 @@ export class BoardModel {
     for (const { op } of this.pending) {
       if (isShape(op)) {
         if (!shown.has(op.id)) shown.set(op.id, { id: op.id, author: this.self, shape: op, z: z++, dx: 0, dy: 0, pending: true });
-      } else if (op.type === 'erase' || op.type === 'move') {
+      } else if (op.type === 'erase' || op.type === 'move' || op.type === 'edit_text') {
         applyEntry(shown, { op, author: this.self, seq: this.seq + 1 });
       }
     }

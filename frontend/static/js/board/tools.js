@@ -3,6 +3,7 @@
 // everything it went over; select drags an object live and sends one move on release.
 // Two fingers, the hand tool, the middle button or a held space bar pan; wheel and pinch zoom.
 import { smoothPath } from './draw.js';
+import { hasWords } from './model.js';
 import { bounds, clamp, coord, hits, LIMIT, point, strokePoints } from './shapes.js';
 
 export const TOOLS = ['select', 'hand', 'pen', 'line', 'arrow', 'rect', 'ellipse', 'text', 'sticky', 'eraser'];
@@ -15,7 +16,7 @@ export function randomId() {
 
 export class ToolHandler {
   // board: { canvas, tool(), style(), visible(), mayEdit(obj), send(op), select(id), selected(),
-  //          editText(kind, point), readOnly() }
+  //          editText(kind, point, existing?), readOnly() }
   constructor(canvasEl, board) {
     this.el = canvasEl;
     this.board = board;
@@ -30,6 +31,7 @@ export class ToolHandler {
       pointercancel: (e) => this.up(e, false),
       wheel: (e) => this.wheel(e),
       contextmenu: (e) => e.preventDefault(),
+      dblclick: (e) => this.doubleClick(e),
     };
     for (const [name, fn] of Object.entries(this.listeners)) this.el.addEventListener(name, fn, { passive: false });
   }
@@ -104,7 +106,9 @@ export class ToolHandler {
       this.action = { kind: 'eraser', id: e.pointerId, targets: new Set(), last: p };
       this.erase(p);
     } else if (tool === 'text' || tool === 'sticky') {
-      this.action = { kind: 'place', id: e.pointerId, tool, start: p };
+      // on a text (or note) of one's own: edit its words; elsewhere: a new one
+      const words = this.editable(p, tool);
+      this.action = { kind: 'place', id: e.pointerId, tool, start: p, words };
     } else {
       this.startShape(e, tool, p);
     }
@@ -205,7 +209,7 @@ export class ToolHandler {
     } else if (a.kind === 'drag' && Math.hypot(a.dx, a.dy) > 0.5 / this.view.scale) {
       this.board.send({ type: 'move', target: a.obj.id, dx: coord(a.dx), dy: coord(a.dy) });
     } else if (a.kind === 'place') {
-      this.board.editText(a.tool, a.start);
+      this.board.editText(a.tool, a.start, a.words);
     } else if (a.kind === 'shape') {
       const s = a.shape;
       if (s.type === 'stroke') s.points = strokePoints(a.raw, 0.5 / this.view.scale);
@@ -230,6 +234,24 @@ export class ToolHandler {
       if (hits(obj, p, tolerance)) return obj;
     }
     return null;
+  }
+
+  // The text or sticky note under p whose words this person may change (of one kind, if given).
+  editable(p, kind = null) {
+    if (this.board.readOnly()) return null;
+    const hit = this.topmost(p, true) || this.within(p);
+    if (!hit || hit.pending || !hasWords(hit) || !this.board.mayEdit(hit)) return null;
+    return kind === null || hit.shape.type === kind ? hit : null;
+  }
+
+  doubleClick(e) {
+    if (this.board.tool() !== 'select') return;
+    const words = this.editable(this.view.toBoard(e.clientX, e.clientY));
+    if (words) {
+      e.preventDefault();
+      this.action = null;
+      this.board.editText(words.shape.type, null, words);
+    }
   }
 
   // Everything along the way from the last position, however fast the pointer went.
