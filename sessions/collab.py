@@ -31,6 +31,7 @@ class BoardSync:
     room_id: str
     snapshot: BoardSnapshot | None
     ops: tuple[LoggedOp, ...]
+    history: tuple[int, int] = (0, 0)  # the asker's undo and redo steps, after ``ops``
 
 
 def _in_room(entry: LoggedOp, room_id: str) -> dict[str, Any]:
@@ -76,9 +77,9 @@ class Collaboration(SessionCore):
         room_id = self._present(actor)
         board = self._boards[room_id]
         if since is not None and 0 <= since <= board.seq:
-            sync = BoardSync(room_id, None, tuple(board.ops_since(since)))
+            sync = BoardSync(room_id, None, tuple(board.ops_since(since)), board.history(actor))
         else:
-            sync = BoardSync(room_id, board.snapshot(), ())
+            sync = BoardSync(room_id, board.snapshot(), (), board.history(actor))
         return self._effects().outcome(sync)
 
     def copy_board(self, actor: str, from_room: str, to_room: str = PLENARY) -> Outcome[LoggedOp]:

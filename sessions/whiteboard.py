@@ -164,6 +164,11 @@ class Board:
         if isinstance(shape, Sticky) and len(op.text) > MAX_STICKY_TEXT:
             raise InvalidPayload(f"a sticky note holds at most {MAX_STICKY_TEXT} characters")
 
+    def history(self, author: str) -> tuple[int, int]:
+        """How many steps ``author`` may undo, and redo, now."""
+        history = self._history.get(author)
+        return (0, 0) if history is None else (len(history.done), len(history.undone))
+
     def _did(self, author: str, seq: int) -> None:
         history = self._history.setdefault(author, _History())
         history.done.append(seq)

@@ -5,7 +5,8 @@ Client-to-server, each with an ack ``{"ok": ...}``:
 * whiteboard: ``wb:op`` {op, room_id?} (ack: its seq; the logged entry reaches
   everyone in the room, the author included, as ``wb:op``; stored encrypted
   before anyone sees it), ``wb:sync`` {since?} (ack: a snapshot, or the
-  operations after ``since``), ``wb:copy`` {from_room} (mediators);
+  operations after ``since``, and ``history`` {undo, redo}: how many steps the
+  asker may undo and redo once those are applied), ``wb:copy`` {from_room} (mediators);
 * chat: ``chat:send`` {text}, ``chat:history`` {since?}, ``chat:keep`` {enabled}
   (mediators), ``chat:notice`` {language} (the text agreed to),
   ``chat:agree`` {agreed, language} (written to the consent log);
@@ -74,6 +75,7 @@ class CollabEvents:
             room_id=sync.room_id,
             snapshot=None if sync.snapshot is None else sync.snapshot.to_wire(),
             ops=[entry.to_wire() for entry in sync.ops],
+            history={"undo": sync.history[0], "redo": sync.history[1]},
         )
 
     async def on_wb_copy(self, sid: str, data: Any) -> Ack:

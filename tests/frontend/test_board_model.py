@@ -28,9 +28,9 @@ STATIC = Path(__file__).resolve().parents[2] / "frontend" / "static"
 ORIGIN = "http://board.test"
 
 FOLD = """
-async ({ start, entries }) => {
+async ({ start, entries, self }) => {
   const { BoardModel } = await import('/static/js/board/model.js');
-  const model = new BoardModel('nobody');
+  const model = new BoardModel(self || 'nobody');
   model.loadSync({ snapshot: start, ops: [] });
   const results = entries.map((e) => model.receive(e));
   return { results, state: model.state() };
@@ -118,9 +118,11 @@ def wire(objects: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps({o.id: o.to_wire() for o in ordered(objects)}))
 
 
-async def js_fold(page: Page, entries: list[LoggedOp], start: Any = None) -> dict[str, Any]:
+async def js_fold(
+    page: Page, entries: list[LoggedOp], start: Any = None, self: str = "nobody"
+) -> dict[str, Any]:
     snapshot = start or {"seq": 0, "objects": []}
-    payload = {"start": snapshot, "entries": [e.to_wire() for e in entries]}
+    payload = {"start": snapshot, "entries": [e.to_wire() for e in entries], "self": self}
     result: dict[str, Any] = await page.evaluate(FOLD, json.loads(json.dumps(payload)))
     return result
 
@@ -176,6 +178,9 @@ async def test_random_logs_agree(page: Page) -> None:
                 refused += 1  # nothing to undo, an undone object moved...: refused, fine
         result = await js_fold(page, list(board.log))
         assert result["state"]["objects"] == wire(board.objects()), round_
+        for who in ("p-a", "p-b"):  # the undo and redo buttons follow the server's history
+            mine = (await js_fold(page, list(board.log), self=who))["state"]["history"]
+            assert (mine["undo"], mine["redo"]) == board.history(who), (round_, who)
         assert board.seq + refused == 60
 
 

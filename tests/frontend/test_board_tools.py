@@ -215,8 +215,9 @@ async def test_a_refused_operation_is_taken_back_and_explained(page: Page) -> No
     assert await page.evaluate("window.palabreBoard.pending") == 0
     notes = await page.evaluate("window.harness.notes")
     assert notes == ["Vous ne pouvez pas faire cela sur ce tableau."]
-    await page.click("#board-undo")
-    await page.evaluate("window.failNext = 'nothing_to_undo'")
+    assert await page.locator("#board-undo").is_disabled()  # the refused stroke is no step
+    await gesture(page, [(100, 100), (200, 150)])
+    await page.evaluate("window.failNext = 'nothing_to_undo'")  # the server knows better
     await page.click("#board-undo")
     assert (await page.evaluate("window.harness.notes"))[-1] == "Rien à annuler."
 
@@ -348,3 +349,29 @@ async def test_a_note_or_a_text_gets_new_words_from_its_tool_or_a_double_click(
     made = (await ops(page))[-1]
     assert made["type"] == "text" and made["text"] == "Le mien"
     assert (await objects(page))["theirs"]["shape"]["text"] == "Leur texte"
+
+
+async def test_undo_and_redo_are_greyed_out_when_there_is_nothing_to_take_back(
+    page: Page,
+) -> None:
+    async def enabled() -> list[bool]:
+        return [await page.locator(f"#board-{k}").is_enabled() for k in ("undo", "redo")]
+
+    assert await enabled() == [False, False]
+    await page.keyboard.press("Control+z")  # nothing to undo: nothing sent
+    assert await ops(page) == []
+    await gesture(page, [(100, 100), (200, 150)])
+    assert await enabled() == [True, False]
+    await page.click("#board-undo")
+    assert (await ops(page))[-1] == {"type": "undo"}
+    assert await enabled() == [False, True]
+    await page.click("#board-redo")
+    assert await enabled() == [True, False]
+    # a mediator's clear forgets everyone's history
+    await page.evaluate("""() => {
+      const { seq } = window.palabreBoard;
+      window.harness.handlers['wb:op']({ seq: seq + 1, author: 'm-claire', op: { type: 'clear' },
+                                         room_id: 'plenary' });
+      window.harness.serverSeq(seq + 1);
+    }""")
+    assert await enabled() == [False, False]

@@ -181,6 +181,24 @@ def test_undo_redo_are_per_author() -> None:
     assert set(board.objects()) == {"a1", "a2", "b1", "b2"}
 
 
+def test_the_history_says_how_many_steps_each_author_may_undo_and_redo() -> None:
+    board = Board("plenary")
+    assert board.history("alice") == (0, 0)
+    put(board, "alice", rect("a"))
+    put(board, "alice", rect("b"))
+    put(board, "bob", rect("c"))
+    assert board.history("alice") == (2, 0) and board.history("bob") == (1, 0)
+    put(board, "alice", {"type": "undo"})
+    assert board.history("alice") == (1, 1)
+    put(board, "alice", {"type": "redo"})
+    put(board, "alice", {"type": "undo"})
+    put(board, "alice", rect("d"))  # a new step: nothing left to redo
+    assert board.history("alice") == (2, 0)
+    put(board, "med", {"type": "clear"}, may_clear=True)  # forgets everyone's history...
+    assert board.history("alice") == (0, 0) and board.history("bob") == (0, 0)
+    assert board.history("med") == (1, 0)  # ...but its own clear can be undone
+
+
 def test_new_op_empties_redo_stack() -> None:
     board = Board("plenary")
     put(board, "alice", rect("a1"))

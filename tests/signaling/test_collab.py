@@ -150,6 +150,9 @@ async def test_a_reconnecting_client_catches_up(
     await until(lambda: any(v.get("room_id") == PLENARY for v in again.seen("room:view")))
     ack = await again.call("wb:sync", {"since": last})
     assert [e["seq"] for e in ack["ops"]] == [4, 5, 6, 7] and ack["snapshot"] is None
+    assert ack["history"] == {"undo": 0, "redo": 0}  # Marc drew nothing
+    mine = await anne.call("wb:sync", {})
+    assert mine["history"] == {"undo": 4, "redo": 0}
     caught_up = fold([LoggedOp.from_wire(e) for e in ack["ops"]], before)
     assert caught_up == await synced(again) == await synced(anne)
     assert len(caught_up) == 7

@@ -123,8 +123,17 @@ export class Whiteboard {
     return this.sync.send(op);
   }
 
+  // Undo or redo, when there is a step to take (the buttons are greyed out otherwise).
+  step(kind) {
+    if (this.model.history[kind] > 0) this.send({ type: kind });
+  }
+
   changed() {
     if (this.selectedId && !this.model.get(this.selectedId)) this.selectedId = null;
+    for (const kind of ['undo', 'redo']) {
+      const btn = this.toolbar?.querySelector(`#board-${kind}`);
+      if (btn) btn.disabled = !this.model.history[kind];
+    }
     this.canvas.invalidate();
     this.expose();
   }
@@ -205,8 +214,8 @@ export class Whiteboard {
     if (target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))) return;
     const k = e.key.toLowerCase();
     const mod = e.ctrlKey || e.metaKey;
-    if (mod && k === 'z' && !e.shiftKey) this.send({ type: 'undo' });
-    else if (mod && (k === 'y' || (k === 'z' && e.shiftKey))) this.send({ type: 'redo' });
+    if (mod && k === 'z' && !e.shiftKey) this.step('undo');
+    else if (mod && (k === 'y' || (k === 'z' && e.shiftKey))) this.step('redo');
     else if (mod || e.altKey) return;
     else if (e.key === ' ') {
       if (target instanceof HTMLButtonElement) return;
@@ -233,7 +242,7 @@ export class Whiteboard {
     const state = {
       tool: this.tool, color: this.color, width: this.width, scale: this.canvas.scale,
       readOnly: this.readOnly(), mediator: this.ctx.isMediator(), privateRoom: this.room?.kind === 'private',
-      exportOpen: this.exportOpen, exports: this.exports,
+      exportOpen: this.exportOpen, exports: this.exports, history: this.model.history,
     };
     mount(this.toolbar, renderToolbar(state, {
       tool: (name) => this.setTool(name),
@@ -245,8 +254,8 @@ export class Whiteboard {
         this.width = value;
         this.renderToolbar();
       },
-      undo: () => this.send({ type: 'undo' }),
-      redo: () => this.send({ type: 'redo' }),
+      undo: () => this.step('undo'),
+      redo: () => this.step('redo'),
       zoomIn: () => this.canvas.zoomAt(1.25),
       zoomOut: () => this.canvas.zoomAt(0.8),
       fit: () => this.canvas.fit(),

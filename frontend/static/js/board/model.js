@@ -2,6 +2,8 @@
 // server's entries applied in sequence order exactly like wb_log.apply. A gap in the
 // sequence numbers means an entry was missed: the caller resyncs with wb:sync. Pending local
 // operations are an overlay shown at once and dropped when the server's entry arrives.
+// history counts the steps I may undo and redo, as the server does (sessions/whiteboard.py):
+// given by wb:sync, then followed entry by entry.
 
 export const Z_STRIDE = 10000;
 const EDITS = new Set(['erase', 'move', 'edit_text', 'undo', 'redo', 'clear', 'paste']);
@@ -68,33 +70,58 @@ export class BoardModel {
     this.objects = new Map();
     this.pending = []; // [{ token, op }]
     this.nextToken = 1;
+    this.history = { undo: 0, redo: 0 };
   }
 
   // A wb:sync answer: a snapshot (replaces everything) and/or the entries after our seq.
   // Returns false if the entries do not follow on (the caller asks for a snapshot).
-  loadSync({ snapshot, ops }) {
+  loadSync({ snapshot, ops, history }) {
     if (snapshot) {
       this.objects = new Map(snapshot.objects.map((o) => [o.id, o]));
       this.seq = snapshot.seq;
     }
     for (const entry of ops || []) {
-      if (this.receive(entry) === 'gap') return false;
+      if (this.receive(entry, false) === 'gap') return false;
     }
+    // the server's counts already include the entries above
+    this.history = { undo: history?.undo ?? 0, redo: history?.redo ?? 0 };
     this.synced = true;
     return true;
   }
 
   // One server entry: 'applied', 'old' (already had it) or 'gap' (missed some before it).
-  receive(entry) {
+  receive(entry, followHistory = true) {
     if (entry.seq <= this.seq) return 'old';
     if (entry.seq !== this.seq + 1) return 'gap';
     applyEntry(this.objects, entry);
     this.seq = entry.seq;
+    if (followHistory) this.follow(entry);
     if (entry.author === this.self) {
       const index = this.pending.findIndex((p) => sameOp(p.op, entry.op));
       if (index >= 0) this.pending.splice(index, 1);
     }
     return 'applied';
+  }
+
+  // My undo and redo steps after an entry: a clear (anyone's) forgets everyone's history;
+  // my undo moves a step to redo and back; anything else I do is a new step and ends redo.
+  follow(entry) {
+    const h = this.history;
+    if (entry.op.type === 'clear') {
+      h.undo = 0;
+      h.redo = 0;
+    }
+    if (entry.author !== this.self) return;
+    if (entry.op.type === 'undo') {
+      h.undo = Math.max(0, h.undo - 1);
+      h.redo += 1;
+    } else if (entry.op.type === 'redo') {
+      h.redo = Math.max(0, h.redo - 1);
+      h.undo += 1;
+    } else {
+      h.undo += 1;
+      h.redo = 0;
+    }
   }
 
   // -- optimistic overlay -------------------------------------------------------------
@@ -134,6 +161,6 @@ export class BoardModel {
   state() {
     const objects = {};
     for (const obj of [...this.objects.values()].sort(byDrawingOrder)) objects[obj.id] = obj;
-    return { room_id: this.roomId, seq: this.seq, objects, pending: this.pending.length };
+    return { room_id: this.roomId, seq: this.seq, objects, pending: this.pending.length, history: { ...this.history } };
   }
 }

@@ -55,7 +55,8 @@ function button(id, name, label, onclick, extra = {}) {
   return h('button', { type: 'button', id, class: 'board-btn', 'aria-label': label, title: label, onclick, ...extra }, icon(name));
 }
 
-// state: { tool, color, width, scale, readOnly, mediator, privateRoom, exportOpen, exports }
+// state: { tool, color, width, scale, readOnly, mediator, privateRoom, exportOpen, exports,
+//          history: { undo, redo } }
 // on: { tool, color, width, undo, redo, zoomIn, zoomOut, fit, clear, copy, toggleExport,
 //       exportNow, download }
 export function renderToolbar(state, on) {
@@ -87,8 +88,8 @@ export function renderToolbar(state, on) {
         }, dot);
       })));
     groups.push(h('div', { class: 'board-group', role: 'group', 'aria-label': t('board.history') },
-      button('board-undo', 'undo', `${t('board.undo')} (Ctrl+Z)`, on.undo),
-      button('board-redo', 'redo', `${t('board.redo')} (${t('board.redoKeys')})`, on.redo)));
+      button('board-undo', 'undo', `${t('board.undo')} (Ctrl+Z)`, on.undo, { disabled: !state.history?.undo }),
+      button('board-redo', 'redo', `${t('board.redo')} (${t('board.redoKeys')})`, on.redo, { disabled: !state.history?.redo })));
   }
   groups.push(h('div', { class: 'board-group', role: 'group', 'aria-label': t('board.view') },
     button('board-zoom-out', 'zoomOut', `${t('board.zoomOut')} (-)`, on.zoomOut),
