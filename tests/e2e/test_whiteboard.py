@@ -150,7 +150,8 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await alice.keyboard.press("Enter")
     has_sticky = "Object.values(window.palabreBoard.objects).some((o) => o.shape.type === 'sticky')"
     await until_true(claire, has_sticky)
-    # Words to change: the sticky tool on the note opens it with its words.
+    # Words to change: the sticky tool on the note (stored: no longer pending) opens its words.
+    await until_true(alice, f"window.palabreBoard.pending === 0 && {has_sticky}")
     await alice.mouse.click(box["x"] + 60, box["y"] + 80)
     editing = alice.locator("#board-textbox")
     await expect(editing).to_have_value("Je pourrais céder sur le préavis")
