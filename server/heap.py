@@ -28,7 +28,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
@@ -88,7 +88,9 @@ async def _sweep_forever(keeper: HeapKeeper, every: float) -> None:
         )
 
 
-def keep_heap(sweep_seconds: float = SWEEP_SECONDS) -> Any:
+def keep_heap(
+    sweep_seconds: float = SWEEP_SECONDS,
+) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp cleanup context applying the policy while the application serves."""
 
     async def context(_app: web.Application) -> AsyncIterator[None]:

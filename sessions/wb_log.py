@@ -21,6 +21,7 @@ from sessions.errors import InvalidPayload
 from sessions.wb_ops import (
     Clear,
     ClientOp,
+    Edit,
     EditText,
     Erase,
     MoveObject,
@@ -61,7 +62,7 @@ class BoardObject:
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> BoardObject:
         shape = parse_op(data["shape"])
-        if isinstance(shape, Erase | MoveObject | EditText | Undo | Redo | Clear):
+        if isinstance(shape, Edit):
             raise InvalidPayload("an object's shape must be a drawing")
         return cls(
             str(data["id"]),

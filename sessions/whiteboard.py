@@ -43,6 +43,7 @@ from sessions.wb_ops import (
     MAX_STICKY_TEXT,
     Clear,
     ClientOp,
+    Edit,
     EditText,
     Erase,
     MoveObject,
@@ -124,7 +125,7 @@ class Board:
             op = entry.op
             if isinstance(op, Paste):
                 self._ids.update(o.id for o in op.objects)
-            elif not isinstance(op, Clear | Erase | MoveObject | EditText | Undo | Redo):
+            elif not isinstance(op, Edit):
                 self._ids.add(op.id)
             if isinstance(op, Clear):
                 self._history = {}
