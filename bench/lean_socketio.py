@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import orjson
 
 NAMESPACE = "/session"
 
@@ -46,7 +46,7 @@ class RawClient:
             raise ConnectRefused(opened)
         self._connected = asyncio.get_running_loop().create_future()
         self._reader = asyncio.create_task(self._read())
-        await self._ws.send_str(f"40{NAMESPACE},{json.dumps(auth)}")
+        await self._ws.send_str(f"40{NAMESPACE},{orjson.dumps(auth).decode()}")
         await asyncio.wait_for(self._connected, 10)
 
     async def _read(self) -> None:
@@ -59,7 +59,7 @@ class RawClient:
             data: str = msg.data
             now = time.monotonic()
             if data.startswith(event_prefix):
-                name, *args = json.loads(data[len(event_prefix) :])
+                name, *args = orjson.loads(data[len(event_prefix) :])
                 self._on_event(name, args[0] if args else None, now)
                 if not name.startswith("wb:"):
                     self.events.append((name, args[0] if args else None))
@@ -68,7 +68,7 @@ class RawClient:
                 cut = rest.index("[")
                 future = self._acks.pop(int(rest[:cut]), None)
                 if future is not None and not future.done():
-                    future.set_result((json.loads(rest[cut:]) or [None])[0])
+                    future.set_result((orjson.loads(rest[cut:]) or [None])[0])
             elif data == "2":
                 await self._ws.send_str("3")
             elif data.startswith(f"40{NAMESPACE},") and self._connected is not None:
@@ -82,7 +82,7 @@ class RawClient:
         self._next_ack += 1
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._acks[self._next_ack] = future
-        packet = f"42{NAMESPACE},{self._next_ack}{json.dumps([event, payload])}"
+        packet = f"42{NAMESPACE},{self._next_ack}{orjson.dumps([event, payload]).decode()}"
         sending = asyncio.ensure_future(self._ws.send_str(packet))
         self._sending.add(sending)
         sending.add_done_callback(self._sending.discard)

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TextIO
 
+import uvloop
 from aiohttp import web
 
 from records.accounts import AccountStore
@@ -76,6 +77,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl_context=ssl_context,
         access_log_format=ACCESS_LOG_FORMAT,
         print=None,
+        # libuv's loop: the same coroutines for about a quarter less CPU per board operation
+        # and per relayed packet (bench/whiteboard.py), on the serving process only
+        loop=uvloop.new_event_loop(),
     )
     return 0
 
