@@ -120,7 +120,8 @@ class CaseFile:
         return AssociatedData(self._org, case_id, item_id, kind, version)
 
     @staticmethod
-    def _scope(kind: ItemKind, provided_by: str | None) -> str:
+    def key_scope(kind: ItemKind, provided_by: str | None) -> str:
+        """Whose key an item is under: a party's own for what they provided, else the case's."""
         if kind in MEDIATOR_KINDS or provided_by is None:
             return CASE_SCOPE
         return participant_scope(provided_by)
@@ -185,7 +186,7 @@ class CaseFile:
             item = found
             item.current_version += 1
             item.updated_at = now
-        scope = self._scope(kind, item.provided_by)
+        scope = self.key_scope(kind, item.provided_by)
         cached = key_cache.get(scope) if key_cache is not None else None
         if cached is None:
             cached = await self._keystore.get_or_create(self._keys, case_id, scope)

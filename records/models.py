@@ -285,3 +285,24 @@ class BoardOpRow(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ------------------------------------------------------------ shared documents (0012)
+
+
+class SharedDocumentRow(Base):
+    """How a case-file document is shared in a live session, encrypted like the document.
+
+    Deleting the document (withdrawal by erasure, retention) deletes this row.
+    """
+
+    __tablename__ = "shared_documents"
+
+    doc_id: Mapped[str] = mapped_column(
+        ForeignKey("case_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    session_id: Mapped[str] = mapped_column(String(32), index=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

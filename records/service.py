@@ -22,6 +22,7 @@ from records.keystore import KeyStore, default_keys_url
 from records.models import utcnow
 from records.notices import NoticeTexts
 from records.outcomes import OutcomeStore
+from records.shares import DocumentShares
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Records:
     clock: Clock
     outcomes: OutcomeStore
     journal: BoardJournal
+    shares: DocumentShares
 
     async def close(self) -> None:
         self.journal.close()
@@ -85,6 +87,7 @@ async def open_records(
         cases=CaseStore(db, casefile), clock=clock,
         outcomes=OutcomeStore(db, casefile),
         journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
+        shares=DocumentShares(db, keystore, provider, organisation_id=organisation_id),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -117,9 +117,7 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
-    host = CaseFileHost(
-        schedule, records.consent, records.audit, records.notices, records.casefile, records.journal
-    )
+    host = CaseFileHost(schedule, records)
     _, namespace = attach_realtime(
         app, config, authenticator, host, relay_factory or aiortc_relay(config)
     )

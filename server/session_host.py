@@ -1,4 +1,5 @@
-"""The case file behind a live session, as signaling's SessionHost: roster, consent, audit."""
+"""The case file behind a live session, as signaling's SessionHost: roster, consent, audit,
+the boards' journal, the shared documents' state and the kept chat."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from collections.abc import Awaitable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
-from records.audit import AuditLog
-from records.casefile import CaseFile, ItemKind
-from records.consent import ConsentLog, Decision
+from records.casefile import ItemKind
+from records.consent import Decision
 from records.errors import NotFound
-from records.journal import BoardJournal, JournalEntry
-from records.notices import NoticeTexts
+from records.journal import JournalEntry
 from records.scheduling import ScheduleStore
+from records.service import Records
 from sessions.events import AuditEvent
 from signaling import codec
 from signaling.ports import ChatKeepNotice, RosterEntry
@@ -70,21 +70,14 @@ def chat_notice(language: str) -> ChatKeepNotice:
 
 
 class CaseFileHost:
-    def __init__(
-        self,
-        schedule: ScheduleStore,
-        consent: ConsentLog,
-        audit: AuditLog,
-        notices: NoticeTexts,
-        casefile: CaseFile,
-        journal: BoardJournal,
-    ) -> None:
+    def __init__(self, schedule: ScheduleStore, records: Records) -> None:
         self._schedule = schedule
-        self._consent = consent
-        self._audit = audit
-        self._notices = notices
-        self._casefile = casefile
-        self._journal = journal
+        self._consent = records.consent
+        self._audit = records.audit
+        self._notices = records.notices
+        self._casefile = records.casefile
+        self._journal = records.journal
+        self._shares = records.shares
         self._case_of: dict[str, str] = {}
 
     async def _case(self, session_id: str) -> str:
@@ -205,6 +198,12 @@ class CaseFileHost:
     async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
         stored = await self._journal.load(await self._case(session_id), session_id, room_id)
         return [codec.loads(entry.content) for entry in stored]
+
+    async def save_documents(self, session_id: str, documents: Sequence[Mapping[str, Any]]) -> None:
+        await self._shares.save(await self._case(session_id), session_id, documents)
+
+    async def load_documents(self, session_id: str) -> Sequence[Mapping[str, Any]]:
+        return await self._shares.load(await self._case(session_id), session_id)
 
     async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
         content = _compact({"session_id": session_id, "messages": list(messages)})

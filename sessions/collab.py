@@ -162,6 +162,7 @@ class Collaboration(SessionCore):
             pages=pages,
         )
         eff = self._effects()
+        eff.documents_changed = True
         eff.audit("doc.share", actor=actor, subject=doc_id, room=room_id, visibility=visibility)
         viewers = self.documents.viewers(doc, self._placed_roles())
         eff.notify("doc:shared", doc.to_wire(), viewers, room_id)
@@ -176,6 +177,7 @@ class Collaboration(SessionCore):
         viewers = self.documents.viewers(doc, self._placed_roles())
         self.documents.unshare(doc_id)
         eff = self._effects()
+        eff.documents_changed = True
         eff.audit("doc.withdraw", actor=actor, subject=doc_id)
         eff.notify("doc:withdrawn", {"doc_id": doc_id}, viewers, doc.room_id)
         return eff.outcome(None)
@@ -188,6 +190,7 @@ class Collaboration(SessionCore):
         self._visible_doc(actor, doc_id)
         doc = self.documents.set_download(doc_id, allowed)
         eff = self._effects()
+        eff.documents_changed = True
         eff.audit("doc.download", actor=actor, subject=doc_id, allowed=str(allowed).lower())
         viewers = self.documents.viewers(doc, self._placed_roles())
         eff.notify("doc:updated", doc.to_wire(), viewers, doc.room_id)

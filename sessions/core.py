@@ -8,14 +8,15 @@ with the situation's context, presence checks, and the effects of room moves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sessions.chat import ChatLog
-from sessions.documents import Documents
-from sessions.errors import Forbidden, NotJoined, SessionClosed
+from sessions.documents import Documents, SharedDocument
+from sessions.errors import Forbidden, InvalidPayload, NotJoined, SessionClosed
 from sessions.events import AuditEvent, Clock, utc_now
 from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
 from sessions.outcome import Effects
@@ -113,6 +114,20 @@ class SessionCore:
     def restore_board(self, room_id: str, log: Iterable[LoggedOp]) -> None:
         """Put back a room's board from its stored log (after a restart or a failed write)."""
         self.board(room_id).restore(log)
+
+    def restore_documents(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Share again the documents stored before the live session was let go.
+
+        Returns how many stored records were unreadable and left out.
+        """
+        docs, unreadable = [], 0
+        for record in records:
+            try:
+                docs.append(SharedDocument.from_record(record))
+            except InvalidPayload:
+                unreadable += 1
+        self.documents.restore(docs)
+        return unreadable
 
     def participants_who_took_part(self) -> frozenset[str]:
         return frozenset(self._took_part)

@@ -1,6 +1,8 @@
 """Shared documents in a live session: who may see them, and "follow me".
 
-Only metadata lives here (the file itself is in the encrypted case file).
+Only metadata lives here (the file itself is in the encrypted case file);
+every change is stored (``Outcome.documents_changed``) so that a session
+picked up again after a break or a restart shares the same documents.
 Visibility:
 
 - ``room``: whoever is currently in the room it was shared in;
@@ -63,6 +65,33 @@ class SharedDocument:
             "download_allowed": self.download_allowed,
             "pages": self.pages,
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """What is stored to share it again after the live session was let go:
+        the wire form and who was in the private meeting it was shared in."""
+        return {**self.to_wire(), "audience": sorted(self.audience)}
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> SharedDocument:
+        """Reads back :meth:`to_record`; raises ``InvalidPayload`` on anything else."""
+        try:
+            doc = cls(
+                doc_id=str(record["doc_id"]),
+                owner=str(record["owner"]),
+                title=str(record["title"]),
+                visibility=Visibility(record["visibility"]),
+                room_id=str(record["room_id"]),
+                audience=frozenset(str(p) for p in record.get("audience", ())),
+                download_allowed=record.get("download_allowed") is True,
+                pages=record.get("pages"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidPayload(f"not a shared document's record: {exc}") from None
+        if not DOC_ID.fullmatch(doc.doc_id) or not (
+            doc.pages is None or (type(doc.pages) is int and 1 <= doc.pages <= MAX_PAGE)
+        ):
+            raise InvalidPayload("not a shared document's record")
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +182,12 @@ class Documents:
         doc = SharedDocument(doc_id, owner, clean, visibility, room_id, audience, False, pages)
         self._docs[doc_id] = doc
         return doc
+
+    def restore(self, docs: Iterable[SharedDocument]) -> None:
+        """Put back what was shared before the live session was let go (nothing is shown)."""
+        for doc in docs:
+            if len(self._docs) < MAX_DOCUMENTS:
+                self._docs.setdefault(doc.doc_id, doc)
 
     def unshare(self, doc_id: str) -> SharedDocument:
         doc = self.get(doc_id)

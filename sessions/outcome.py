@@ -3,7 +3,8 @@
 An :class:`Outcome` carries the call's value and everything the transport must
 do with it: audit events to write, notifications to emit (each to an explicit
 set of participants), connections to close, Socket.IO room memberships to
-update, and whether media forwarding must be recomputed.
+update, whether media forwarding must be recomputed and whether the shared
+documents' state must be stored again.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Outcome(Generic[T]):
     kicks: tuple[Kick, ...] = ()
     room_changes: tuple[RoomChange, ...] = ()
     media_changed: bool = False  # recompute who sees/hears whom
+    documents_changed: bool = False  # store the shared documents' state again
 
     def for_participant(self, pid: str) -> list[Notification]:
         """Notifications addressed to ``pid`` (handy for tests and fakes)."""
@@ -46,6 +48,7 @@ class Effects:
         self._kicks: list[Kick] = []
         self._changes: list[RoomChange] = []
         self.media_changed = False
+        self.documents_changed = False
 
     def audit(
         self,
@@ -89,4 +92,5 @@ class Effects:
             kicks=tuple(self._kicks),
             room_changes=tuple(self._changes),
             media_changed=self.media_changed,
+            documents_changed=self.documents_changed,
         )

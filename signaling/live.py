@@ -103,6 +103,7 @@ class LiveHub:
                 for entry in roster.values():
                     session.register(entry.key, Role(entry.role))
                 await self._load_board(session, PLENARY)
+                await self._load_documents(session)
                 live = _Live(session, version, roster, self._pipeline(session_id))
                 self._live[session_id] = live
                 self._ensure_ticker()
@@ -277,6 +278,8 @@ class LiveHub:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
+            if outcome.documents_changed:
+                await self._save_documents(live.session)
             if board_ops(outcome):
                 delivered = live.pipeline.submit(outcome)
             else:
@@ -333,6 +336,26 @@ class LiveHub:
     async def _load_board(self, session: LiveSession, room_id: str) -> None:
         stored = await self._host.load_board(session.session_id, room_id)
         session.restore_board(room_id, [LoggedOp.from_wire(op) for op in stored])
+
+    async def _load_documents(self, session: LiveSession) -> None:
+        unreadable = session.restore_documents(await self._host.load_documents(session.session_id))
+        if unreadable:
+            logger.warning(
+                "session %s: %d stored shared documents unreadable", session.session_id, unreadable
+            )
+
+    async def _save_documents(self, session: LiveSession) -> None:
+        """Stores the documents' sharing state before the change is shown. A failure
+        is logged: the change stands for the session in memory, and the next change
+        stores the whole state again."""
+        records = [doc.to_record() for doc in session.documents.all()]
+        try:
+            await self._host.save_documents(session.session_id, records)
+        except Exception as exc:  # the database may fail in any way
+            logger.warning(
+                "session %s: shared documents' state not stored (%s)",
+                session.session_id, type(exc).__name__,
+            )  # fmt: skip
 
     async def _drop_later(self, sids: list[str]) -> None:
         """Closes kicked connections once the current ack and notices have gone out."""

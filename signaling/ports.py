@@ -89,6 +89,15 @@ class SessionHost(Protocol):
         """Every stored operation of a room's board, in order."""
         ...
 
+    async def save_documents(self, session_id: str, documents: Sequence[Mapping[str, Any]]) -> None:
+        """Store how the session's documents are shared now (each one's record, with
+        ``doc_id``), replacing what was stored: the state outlives the live session."""
+        ...
+
+    async def load_documents(self, session_id: str) -> Sequence[Mapping[str, Any]]:
+        """The records stored by :meth:`save_documents` whose documents still exist."""
+        ...
+
     async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
         """Keep the session's chat in the case file (only when everyone agreed)."""
         ...

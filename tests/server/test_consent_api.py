@@ -56,10 +56,7 @@ async def test_consent_is_recorded_per_purpose_with_text_version(
     assert entries["mediation"].text_sha256 == shown["confidentiality"]["sha256"]
     assert entries["privacy"].text_version == shown["privacy"]["version"]
     assert entries["mediation"].mechanism == {"form": "join-page", "user_agent": "TestBrowser/1.0"}
-    host = CaseFileHost(
-        svc.schedule, svc.records.consent, svc.records.audit, svc.records.notices,
-        svc.records.casefile, svc.records.journal,
-    )  # fmt: skip
+    host = CaseFileHost(svc.schedule, svc.records)
     version = await host.consent_version(link["session"]["id"])
     assert await host.has_consent(link["session"]["id"], f"p-{pid}", version)
 
@@ -111,10 +108,7 @@ async def test_publishing_a_new_version_asks_everyone_to_consent_again(
     assert published["version"] == shown["privacy"]["version"] + 1
     assert (await texts(party))["privacy"]["body"] == new_body
     svc = server.app[SERVICES]
-    host = CaseFileHost(
-        svc.schedule, svc.records.consent, svc.records.audit, svc.records.notices,
-        svc.records.casefile, svc.records.journal,
-    )  # fmt: skip
+    host = CaseFileHost(svc.schedule, svc.records)
     pid = link["case"]["participants"][0]["id"]
     version = await host.consent_version(link["session"]["id"])
     assert not await host.has_consent(link["session"]["id"], f"p-{pid}", version)

@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import select
 
 from records.casefile import ItemKind
-from records.models import CaseItemRow, CaseItemVersionRow
+from records.models import CaseItemRow, CaseItemVersionRow, SharedDocumentRow
 from records.uploads import unpack
+from server.realtime import NAMESPACE_KEY
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import ELF, PE, ZIP
 from tests.server.browserlike import BrowserHttp, Got
@@ -405,6 +406,87 @@ async def test_erasing_the_party_destroys_what_they_shared(
     gone = await viewer.get(body["doc_id"])  # key destroyed, item dropped
     assert (gone.status, gone.json()["error"]["code"]) == (404, "not_found")
     assert await stored_documents(world) == []
+
+
+# -- after a break -------------------------------------------------------------------------------
+
+
+async def test_shared_documents_are_on_the_table_again_after_a_break(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    owner = await http("Jeanne Dupont")
+    status, shared = await owner.upload("Relevé de décisions\n".encode(), "relevé.txt")
+    assert status == 201, shared
+    await allow_download(anne, shared["doc_id"], True)
+    status, notes = await (await http()).upload(b"Piste: echeancier", "pistes.txt", "mediators")
+    assert status == 201, notes
+    opened = await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]})
+    await until(lambda: jeanne.view()["room_id"] == opened["room_id"])
+    status, private = await owner.upload(b"Je peux accepter 8000", "limite.txt",
+                                         "private_meeting_members")  # fmt: skip
+    assert status == 201, private
+    status, withdrawn = await owner.upload(b"Brouillon", "brouillon.txt")
+    assert status == 201, withdrawn
+    assert (await jeanne.call("doc:withdraw", {"doc_id": withdrawn["doc_id"]}))["ok"]
+    assert (await anne.call("caucus:return_all", {}))["ok"]
+    await until(lambda: jeanne.view()["room_id"] == "plenary")
+    before = {name: (await c.call("doc:list", {}))["documents"]
+              for name, c in (("anne", anne), ("jeanne", jeanne), ("marc", marc))}  # fmt: skip
+    # stored like the documents themselves: nothing readable at rest
+    async with world.svc.db.transaction() as s:
+        rows = list(await s.scalars(select(SharedDocumentRow)))
+    assert sorted(r.doc_id for r in rows) == sorted(d["doc_id"] for d in (shared, notes, private))
+    for row in rows:
+        assert b"relev" not in row.ciphertext and b"limite" not in row.ciphertext
+    # Everyone leaves for lunch; the server lets the session go (as after a restart).
+    for c in (anne, jeanne, marc):
+        await c.close()
+    hub = world.server.app[NAMESPACE_KEY].hub
+    hub._live.pop(world.session.id, None)
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    marc = await admitted(world, clients, anne, "Marc Durand")
+    after = {name: (await c.call("doc:list", {}))["documents"]
+             for name, c in (("anne", anne), ("jeanne", jeanne), ("marc", marc))}  # fmt: skip
+    assert after == before
+    titles = {d["title"] for d in (await jeanne.call("doc:list", {}))["documents"]}
+    assert titles == {"relevé.txt", "limite.txt"}  # her private meeting's document follows her
+    assert {d["title"] for d in (await marc.call("doc:list", {}))["documents"]} == {"relevé.txt"}
+    viewer = await http("Marc Durand")
+    assert (await viewer.get(shared["doc_id"], "download")).status == 200  # the leave stands
+    assert (await viewer.get(private["doc_id"])).status == 404
+    assert (await viewer.get(notes["doc_id"])).status == 404
+    # erasing Jeanne takes her documents off the table for good
+    await world.svc.records.casefile.shred_participant(
+        world.case.id, key(world, "Jeanne Dupont")[2:], actor="mediator:test", via="test"
+    )
+    for c in (anne, jeanne, marc):
+        await c.close()
+    hub._live.pop(world.session.id, None)
+    anne = await mediator(world, clients)
+    assert [d["title"] for d in (await anne.call("doc:list", {}))["documents"]] == ["pistes.txt"]
+
+
+async def test_when_the_sharing_state_cannot_be_stored_the_document_is_still_shared(
+    world: World,
+    clients: Callable[[], Client],
+    http: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, _, marc = await three(world, clients)
+    host = world.server.app[NAMESPACE_KEY].hub._host
+
+    async def broken(session_id: str, documents: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(host, "save_documents", broken)
+    status, body = await (await http("Jeanne Dupont")).upload(b"Proposition", "offre.txt")
+    assert status == 201, body
+    await until(lambda: any(d["doc_id"] == body["doc_id"] for d in marc.seen("doc:shared")))
+    [warning] = [r for r in caplog.records if "not stored" in r.getMessage()]
+    assert "OSError" in warning.getMessage() and "offre" not in warning.getMessage()
 
 
 async def test_pdfjs_is_served_locally_by_exact_name_only(world: World) -> None:

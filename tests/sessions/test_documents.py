@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sessions.documents import (
+    MAX_DOCUMENTS,
     MAX_ZOOM,
     Documents,
     SharedDocument,
@@ -206,3 +207,50 @@ def test_room_closed_drops_presentation() -> None:
     docs.present(CAUCUS, "alice", "d", 1, 1.0, {"alice": Role.PARTY})
     docs.room_closed(CAUCUS)
     assert docs.presentation(CAUCUS) is None
+
+
+def test_a_record_gives_back_the_same_document_and_its_audience() -> None:
+    docs = Documents()
+    shared = share(docs, "d1", Visibility.MEMBERS, room=CAUCUS, members=frozenset({"b", "m"}))
+    allowed = docs.set_download("d1", True)
+    record = allowed.to_record()
+    assert record["audience"] == ["b", "m"]
+    assert SharedDocument.from_record(record) == allowed != shared
+    restored = Documents()
+    restored.restore([SharedDocument.from_record(record)])
+    assert restored.visible("b", Role.PARTY, PLENARY) == [allowed]  # still hers, out of it
+    assert restored.visible("c", Role.PARTY, CAUCUS) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"doc_id": "../etc"},
+        {"visibility": "everyone"},
+        {"pages": 0},
+        {"pages": "3"},
+        {"pages": True},
+        {"audience": 3},
+        {},  # no room
+    ],
+)
+def test_a_damaged_record_is_refused(damage: dict[str, object]) -> None:
+    record = share(Documents(), "d1", Visibility.ROOM, pages=2).to_record()
+    if not damage:
+        del record["room_id"]
+    record.update(damage)
+    with pytest.raises(InvalidPayload):
+        SharedDocument.from_record(record)
+
+
+def test_restoring_keeps_what_is_shown_and_the_session_limit() -> None:
+    docs = Documents()
+    live = share(docs, "d1", Visibility.ROOM)
+    stale = SharedDocument("d1", "bob", "old", Visibility.ROOM, PLENARY, frozenset())
+    many = [
+        SharedDocument(f"x{i}", "bob", "t", Visibility.ROOM, PLENARY, frozenset())
+        for i in range(MAX_DOCUMENTS + 5)
+    ]
+    docs.restore([stale, *many])
+    assert docs.get("d1") == live
+    assert len(docs.all()) == MAX_DOCUMENTS

@@ -1,0 +1,116 @@
+"""How a session's documents are shared, kept while the session is not in memory.
+
+A live session lives in memory while someone is connected. When everyone has
+left (a lunch break, a dropped network, a restart of the server) it is let
+go; when it is picked up again its documents must be on the table as they
+were: same visibility, same private-meeting audience, same download leave.
+
+Each shared document has one row, its state (the domain's record of it:
+title, owner, room, audience...) encrypted with AES-256-GCM under the same
+data key as the document itself, so that erasing a party's key makes their
+documents' titles unreadable too. The row references the case-file item:
+deleting the document (erasure, retention) deletes the row with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from records.casefile import CaseFile, ItemKind
+from records.crypto import AssociatedData, decrypt, encrypt
+from records.db import Database
+from records.errors import CryptoError
+from records.keys import KeyProvider
+from records.keystore import KeyStore
+from records.models import CaseItemRow, SharedDocumentRow, utcnow
+
+logger = logging.getLogger(__name__)
+
+KIND = "document_share"
+
+
+class DocumentShares:
+    def __init__(
+        self,
+        db: Database,
+        keystore: KeyStore,
+        keys: KeyProvider,
+        *,
+        organisation_id: str = "palabre",
+    ) -> None:
+        self._db = db
+        self._keystore = keystore
+        self._keys = keys
+        self._org = organisation_id
+
+    def _ad(self, case_id: str, session_id: str, doc_id: str) -> AssociatedData:
+        return AssociatedData(self._org, case_id, f"share:{session_id}:{doc_id}", KIND, 1)
+
+    async def save(self, case_id: str, session_id: str, shares: Sequence[Mapping[str, Any]]) -> int:
+        """Make the stored state of ``session_id`` exactly ``shares`` (records with a
+        ``doc_id``). Only documents of this case uploaded in this session are kept
+        (one that was erased meanwhile is left out). Returns how many rows are stored."""
+        wanted = {str(r["doc_id"]): r for r in shares}
+        async with self._db.transaction() as s:
+            items = (
+                await s.execute(
+                    select(CaseItemRow.id, CaseItemRow.provided_by).where(
+                        CaseItemRow.id.in_(list(wanted)),
+                        CaseItemRow.case_id == case_id,
+                        CaseItemRow.session_id == session_id,
+                        CaseItemRow.kind == ItemKind.DOCUMENT.value,
+                    )
+                )
+            ).all()
+            await s.execute(
+                delete(SharedDocumentRow).where(SharedDocumentRow.session_id == session_id)
+            )
+            now = utcnow()
+            for item_id, provided_by in items:
+                scope = CaseFile.key_scope(ItemKind.DOCUMENT, provided_by)
+                key_id, key = await self._keystore.get_or_create(self._keys, case_id, scope)
+                content = json.dumps(dict(wanted[item_id]), ensure_ascii=False).encode()
+                s.add(
+                    SharedDocumentRow(
+                        doc_id=item_id, case_id=case_id, session_id=session_id, key_id=key_id,
+                        ciphertext=encrypt(key, content, self._ad(case_id, session_id, item_id)),
+                        updated_at=now,
+                    )
+                )  # fmt: skip
+        return len(items)
+
+    async def load(self, case_id: str, session_id: str) -> list[dict[str, Any]]:
+        """The stored records of ``session_id``, oldest share first; a row whose key
+        was destroyed (the party's erasure) is left out."""
+        async with self._db.transaction() as s:
+            rows = (
+                await s.execute(
+                    select(
+                        SharedDocumentRow.doc_id,
+                        SharedDocumentRow.key_id,
+                        SharedDocumentRow.ciphertext,
+                    )
+                    .join(CaseItemRow, CaseItemRow.id == SharedDocumentRow.doc_id)
+                    .where(
+                        SharedDocumentRow.case_id == case_id,
+                        SharedDocumentRow.session_id == session_id,
+                    )
+                    .order_by(CaseItemRow.created_at, CaseItemRow.id)
+                )
+            ).all()
+        out = []
+        for doc_id, key_id, ciphertext in rows:
+            try:
+                key = await self._keystore.get_key(self._keys, key_id)
+                record = json.loads(decrypt(key, ciphertext, self._ad(case_id, session_id, doc_id)))
+            except (CryptoError, ValueError):  # a destroyed key is a CryptoError (Shredded)
+                logger.warning("shared documents: a stored share of a session is unreadable")
+                continue
+            if isinstance(record, dict):
+                out.append(record)
+        return out
