@@ -62,6 +62,13 @@ async def test_three_participants_see_and_hear_each_other(
         await expect(page.locator(".tile")).to_have_count(3, timeout=15000)
         await wait_for_flowing(page, videos=2, audios=2)
     await bruno.screenshot(path=str(ARTIFACTS / "room-phone.png"))
+    # On the phone the control bar keeps to two rows of short labels, full names for
+    # screen readers: the tiles keep the screen.
+    bar = await bruno.locator("#controls").bounding_box()
+    assert bar is not None and bar["height"] < 110, bar
+    await expect(bruno.locator("#toggle-mic")).to_have_text("Micro", use_inner_text=True)
+    await expect(bruno.locator("#toggle-mic")).to_have_accessible_name("Couper le micro")
+    await expect(bruno.locator("#withdraw")).to_have_accessible_name("Retirer mon consentement")
 
     # Alice reloads her page: she is back in the same room within 10 s, not re-admitted.
     alice = parties["Alice Martin"]

@@ -1,5 +1,6 @@
 // The session room: connect, check devices, wait in the lobby, then see and hear the others.
 import { io } from '/vendor/socket.io.esm.min.js';
+import { controlButton } from './controls.js';
 import { openMedia, deviceCheck } from './devices.js';
 import { h, mount } from './dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
@@ -197,18 +198,24 @@ async function withdrawConsent() {
 
 function renderControls() {
   if (!state.self) return;
-  const button = (id, key, on, onclick, warn = true) => h('button', {
-    type: 'button', id, class: `control${on ? ' on' : warn ? ' off' : ''}`, 'aria-pressed': String(on), onclick,
-  }, t(key));
+  // a switch that is off (microphone, camera) is red; screen sharing is green while on
+  const toggleButton = (id, key, shortKey, on, onclick, offWarns = true) => controlButton({
+    id, label: t(key), short: t(shortKey), onclick, pressed: on, cls: on ? 'on' : offWarns ? 'off' : '',
+  });
   mount(controls,
-    button('toggle-mic', state.audio ? 'room.micOn' : 'room.micOff', state.audio, () => toggle('audio')),
-    button('toggle-camera', state.video ? 'room.cameraOn' : 'room.cameraOff', state.video, () => toggle('video')),
+    toggleButton('toggle-mic', state.audio ? 'room.micOn' : 'room.micOff', 'room.micShort', state.audio,
+      () => toggle('audio')),
+    toggleButton('toggle-camera', state.video ? 'room.cameraOn' : 'room.cameraOff', 'room.cameraShort', state.video,
+      () => toggle('video')),
     navigator.mediaDevices.getDisplayMedia
-      ? button('toggle-screen', state.screen ? 'room.stopShare' : 'room.share', Boolean(state.screen), toggleScreenShare, false)
+      ? toggleButton('toggle-screen', state.screen ? 'room.stopShare' : 'room.share', 'room.shareShort',
+        Boolean(state.screen), toggleScreenShare, false)
       : null,
     ...state.workspace.buttons(),
-    isMediator() ? null : h('button', { type: 'button', id: 'withdraw', class: 'control', onclick: withdrawConsent }, t('room.withdraw')),
-    h('button', { type: 'button', id: 'leave', class: 'control leave', onclick: leave }, t('room.leave')));
+    isMediator() ? null : controlButton({
+      id: 'withdraw', label: t('room.withdraw'), short: t('room.withdrawShort'), onclick: withdrawConsent,
+    }),
+    controlButton({ id: 'leave', label: t('room.leave'), short: t('room.leave'), onclick: leave, cls: 'leave' }));
 }
 
 // --- flow ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // shrink to a strip), the chat opens as a side drawer. Each tool lives in its own module and
 // implements roomChanged(view), shown(visible) and destroy(); this module only arranges them.
 import { ChatPanel } from './chat.js';
+import { controlButton } from './controls.js';
 import { DocumentsPanel } from './documents.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -96,10 +97,10 @@ export class Workspace {
 
   // The control-bar buttons, rebuilt by the room with the other controls.
   buttons() {
-    const button = (name, key, on, extra = null) => h('button', {
-      type: 'button', id: `open-${name}`, class: `control tool-toggle${on ? ' active' : ''}`,
-      'aria-pressed': String(on), onclick: () => this.toggle(name),
-    }, t(key), extra);
+    const button = (name, key, on, extra = null) => controlButton({
+      id: `open-${name}`, label: t(key), short: t(`${key}Short`), onclick: () => this.toggle(name),
+      pressed: on, cls: `tool-toggle${on ? ' active' : ''}`, extra,
+    });
     const badge = this.unread > 0
       ? h('span', { class: 'unread', 'aria-label': t('workspace.unread', { count: this.unread }) }, String(this.unread))
       : null;

@@ -3,5 +3,8 @@ export default {
   'workspace.board': 'Whiteboard',
   'workspace.documents': 'Documents',
   'workspace.chat': 'Chat',
+  'workspace.boardShort': 'Board',
+  'workspace.documentsShort': 'Docs',
+  'workspace.chatShort': 'Chat',
   'workspace.unread': '{count} unread message(s)',
 };

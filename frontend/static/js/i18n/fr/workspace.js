@@ -3,5 +3,8 @@ export default {
   'workspace.board': 'Tableau',
   'workspace.documents': 'Documents',
   'workspace.chat': 'Discussion',
+  'workspace.boardShort': 'Tableau',
+  'workspace.documentsShort': 'Docs',
+  'workspace.chatShort': 'Discussion',
   'workspace.unread': '{count} message(s) non lu(s)',
 };
