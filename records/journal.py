@@ -305,6 +305,9 @@ class BoardJournal:
         """
         self._broken.discard((case_id, session_id, room_id))
         await self._case_key(case_id)
+        return await self._read(case_id, session_id, room_id)
+
+    async def _read(self, case_id: str, session_id: str, room_id: str) -> list[JournalEntry]:
         async with self._db.transaction() as s:
             rows = (
                 await s.execute(
@@ -330,6 +333,24 @@ class BoardJournal:
                 logger.error("board journal: operation %d of a board does not decrypt", seq)
                 raise
             out.append(JournalEntry(seq, content))
+        return out
+
+    async def load_case(self, case_id: str) -> list[tuple[str, str, JournalEntry]]:
+        """Every stored operation of a case's boards as (session, room, entry), in order
+        (a data-subject export looks in them for what a person drew)."""
+        async with self._db.transaction() as s:
+            rooms = (
+                await s.execute(
+                    select(BoardOpRow.session_id, BoardOpRow.room_id)
+                    .where(BoardOpRow.case_id == case_id)
+                    .distinct()
+                    .order_by(BoardOpRow.session_id, BoardOpRow.room_id)
+                )
+            ).all()
+        out = []
+        for session_id, room_id in rooms:
+            for entry in await self._read(case_id, session_id, room_id):
+                out.append((session_id, room_id, entry))
         return out
 
     def close(self) -> None:

@@ -25,6 +25,23 @@ from records.models import (
     utcnow,
 )
 
+# How a live session names each person: by key, in its roster, its events and the
+# authors of its board operations.
+PARTICIPANT_PREFIX = "p-"
+MEDIATOR_PREFIX = "m-"
+
+
+def participant_key(participant_id: str) -> str:
+    return PARTICIPANT_PREFIX + participant_id
+
+
+def mediator_key(mediator_id: str) -> str:
+    return MEDIATOR_PREFIX + mediator_id
+
+
+def participant_id_of(key: str) -> str | None:
+    return key.removeprefix(PARTICIPANT_PREFIX) if key.startswith(PARTICIPANT_PREFIX) else None
+
 
 @dataclass(frozen=True)
 class ScheduledSession:

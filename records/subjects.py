@@ -1,17 +1,20 @@
 """Data-subject rights: access/portability export and erasure on request.
 
-The export holds what the person provided (documents, chat, whiteboard
-exports they authored), their participant record, their invitations and
-their consent history; never other parties' statements, the mediator's
+The export holds what the person provided (documents, kept chat), what they
+drew and wrote on the sessions' whiteboards (their own operations, from the
+board journal), their participant record, their invitations and their
+consent history; never other parties' statements, the mediator's
 description, private notes or the agreement (GDPR art. 15(4), 20(4)).
 Erasure destroys the key of what they provided, removes their contact data
-and links, and keeps — saying why — what a legal hold or obligation needs.
+and links, and keeps — saying why — what a legal hold or obligation needs,
+and what stays part of the sessions' joint boards.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import json
 import logging
 from typing import Any
 
@@ -21,6 +24,7 @@ from records.casefile import MEDIATOR_KINDS, ItemKind
 from records.chain import utc_iso
 from records.errors import NotFound
 from records.models import CaseRow, InviteLinkRow, ParticipantRow, SessionRow
+from records.scheduling import participant_key
 from records.service import Records
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ async def export_subject(
             )
         ).all()
     consents = await records.consent.history(participant_id)
+    drawn = await _drawn(records, case.id, participant_id)
     doc: dict[str, Any] = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -84,6 +89,7 @@ async def export_subject(
             _item(i.info.kind, i.info.id, i.info.version, i.info.created_at, i.content)
             for i in items
         ],
+        "whiteboard": drawn,
         "consents": [
             {
                 "at": utc_iso(c.at),
@@ -104,9 +110,28 @@ async def export_subject(
     await records.audit.append(
         actor=actor, action="subject.export", case_id=case.id, session_id=None,
         subject=f"participant:{participant_id}",
-        detail={"items": len(items), "consents": len(consents)}, via=via,
+        detail={"items": len(items), "consents": len(consents), "board_ops": len(drawn)},
+        via=via,
     )  # fmt: skip
     return doc
+
+
+async def _drawn(records: Records, case_id: str, participant_id: str) -> list[dict[str, Any]]:
+    """The person's own operations on the case's boards (what they drew, wrote, moved, erased)."""
+    author = participant_key(participant_id)
+    out = []
+    for session_id, room_id, entry in await records.journal.load_case(case_id):
+        try:
+            logged = json.loads(entry.content)
+        except ValueError:
+            logger.warning("board journal: an operation of a case is not JSON")
+            continue
+        if isinstance(logged, dict) and logged.get("author") == author:
+            out.append(
+                {"session_id": session_id, "room_id": room_id, "seq": entry.seq,
+                 "op": logged.get("op")}
+            )  # fmt: skip
+    return out
 
 
 def _item(kind: str, item_id: str, version: int, at: Any, content: bytes) -> dict[str, Any]:
@@ -143,6 +168,14 @@ def export_html(doc: dict[str, Any]) -> str:
         f"<td>{e(', '.join(f'{k}={v}' for k, v in c['mechanism'].items()))}</td></tr>"
         for c in doc["consents"]
     )
+    drawn = (
+        "".join(
+            f"<li>{e(d['session_id'])} / {e(d['room_id'])} #{e(d['seq'])}: "
+            f"<pre>{e(json.dumps(d['op'], ensure_ascii=False))}</pre></li>"
+            for d in doc["whiteboard"]
+        )
+        or "<li>—</li>"
+    )
     invitations = (
         "".join(
             f"<li>{e(i['session_starts_at'])} (issued {e(i['issued_at'])})</li>"
@@ -161,6 +194,7 @@ def export_html(doc: dict[str, Any]) -> str:
         f"<h2>You</h2><table>{''.join(rows)}</table>"
         f"<h2>Invitations</h2><ul>{invitations}</ul>"
         f"<h2>What you provided</h2><ul>{provided}</ul>"
+        f"<h2>What you drew and wrote on the whiteboards</h2><ul>{drawn}</ul>"
         "<h2>Consent history</h2><table><tr><th>time (UTC)</th><th>purpose</th>"
         "<th>decision</th><th>text version / SHA-256</th><th>language</th><th>how</th></tr>"
         f"{consents}</table><p>Not included: {e(doc['excluded'])}.</p></body></html>"
@@ -181,6 +215,10 @@ async def erase_subject(
                 "retention period"},
         {"what": "a pseudonymous participant record (id and role)",
          "why": "the logs above refer to it; name and contact details are removed"},
+        {"what": "what the person drew or wrote on the sessions' shared whiteboards",
+         "why": "it is part of the joint boards of the sessions, kept encrypted under the "
+                "case's key with the case file and deleted with it at the end of its "
+                "retention period; it names the person only by their pseudonymous id"},
     ]  # fmt: skip
     erased: list[str] = []
     if case.legal_hold:

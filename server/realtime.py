@@ -17,11 +17,11 @@ from aiohttp import web
 
 from records.accounts import AccountStore
 from records.errors import ErrorCode, NotFound
-from records.scheduling import ScheduleStore
+from records.scheduling import ScheduleStore, mediator_key, participant_key
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
-from server.session_host import CaseFileHost, mediator_key, participant_key
+from server.session_host import CaseFileHost
 from signaling import codec
 from signaling.errors import SignalingError
 from signaling.fanout import LocalManager, RedisManager

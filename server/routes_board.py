@@ -35,12 +35,13 @@ from records.audit import AuditRecord
 from records.casefile import MAX_ITEM_BYTES, ItemKind
 from records.errors import ErrorCode, NotFound
 from records.models import utcnow
+from records.scheduling import mediator_key
 from server.api import Api, Out, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
 from server.routes_documents import caller
-from server.session_host import audit_actor, mediator_key
+from server.session_host import audit_actor
 from sessions.roles import Role, is_mediator
 from sessions.rooms import RoomKind
 from sessions.service import LiveSession

@@ -15,12 +15,13 @@ from pydantic import Field, StringConstraints
 
 from records.errors import ErrorCode
 from records.notices import NoticeText
+from records.scheduling import participant_key
 from server.api import Api, Out, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.links import MAX_TOKEN_LENGTH
 from server.realtime import NAMESPACE_KEY
-from server.session_host import OBSERVER_PURPOSE, PURPOSES, participant_key
+from server.session_host import OBSERVER_PURPOSE, PURPOSES
 
 logger = logging.getLogger(__name__)
 

@@ -33,12 +33,13 @@ from aiohttp import web
 
 from records.casefile import ItemKind
 from records.errors import ErrorCode
+from records.scheduling import participant_id_of
 from records.uploads import DocumentMeta, UploadRefused, describe, pack, unpack
 from server.api import Api, Out, reply
 from server.context import services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
-from server.session_host import audit_actor, participant_id_of
+from server.session_host import audit_actor
 from sessions.documents import SharedDocument, Visibility
 from sessions.service import LiveSession
 from signaling.errors import SignalingError

@@ -219,6 +219,7 @@ class SubjectExportOut(Out):
     generated_at: str
     participant: dict[str, Any]
     provided: list[dict[str, Any]]
+    whiteboard: list[dict[str, Any]]
     consents: list[dict[str, Any]]
 
 

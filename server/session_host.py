@@ -14,7 +14,14 @@ from records.casefile import ItemKind
 from records.consent import Decision
 from records.errors import NotFound
 from records.journal import JournalEntry
-from records.scheduling import ScheduleStore
+from records.scheduling import (
+    MEDIATOR_PREFIX,
+    PARTICIPANT_PREFIX,
+    ScheduleStore,
+    mediator_key,
+    participant_id_of,
+    participant_key,
+)
 from records.service import Records
 from sessions.events import AuditEvent
 from signaling import codec
@@ -22,8 +29,6 @@ from signaling.ports import ChatKeepNotice, RosterEntry
 
 logger = logging.getLogger(__name__)
 
-PARTICIPANT_PREFIX = "p-"
-MEDIATOR_PREFIX = "m-"
 # The two things a participant agrees to, each against its own versioned text.
 PURPOSES = {"mediation": "confidentiality", "privacy": "privacy"}
 # Each party's agreement to the presence of the case's observers (trainees, co-mediation).
@@ -32,14 +37,6 @@ LANGUAGES = ("fr", "en")
 # Keeping the chat after the session: every participant's agreement, against this text.
 CHAT_PURPOSE = "chat_retention"
 CHAT_NOTICE_VERSION = 1
-
-
-def participant_key(participant_id: str) -> str:
-    return PARTICIPANT_PREFIX + participant_id
-
-
-def mediator_key(mediator_id: str) -> str:
-    return MEDIATOR_PREFIX + mediator_id
 
 
 def audit_actor(key: str | None) -> str:
@@ -51,10 +48,6 @@ def audit_actor(key: str | None) -> str:
     if key.startswith(PARTICIPANT_PREFIX):
         return "participant:" + key.removeprefix(PARTICIPANT_PREFIX)
     return key
-
-
-def participant_id_of(key: str) -> str | None:
-    return key.removeprefix(PARTICIPANT_PREFIX) if key.startswith(PARTICIPANT_PREFIX) else None
 
 
 def _compact(data: Mapping[str, Any]) -> bytes:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from records.casefile import ItemKind
 from records.db import Database
 from records.errors import NotFound
+from records.journal import JournalEntry
 from records.models import ParticipantRow
 from records.service import Records
 from records.subjects import erase_subject, export_html, export_subject
@@ -63,3 +65,34 @@ async def test_erasure_shreds_and_keeps_consent_proof(db: Database, records: Rec
     assert len(await records.consent.history(jeanne)) == 1
     assert (await records.cases.get_case(case.id, anne.id)).description  # the case file stays
     assert (await records.audit.verify()).ok
+
+
+async def test_export_holds_what_the_person_drew_and_erasure_says_it_stays(
+    db: Database, records: Records
+) -> None:
+    anne = await make_mediator(db)
+    case = await make_case(db, anne, store=records.cases)
+    jeanne, marc = case.participants[0].id, case.participants[1].id
+
+    def logged(seq: int, author: str, text: str) -> JournalEntry:
+        op = {"type": "text", "id": f"t{seq}", "x": 0, "y": 0, "text": text}
+        return JournalEntry(seq, json.dumps({"seq": seq, "author": author, "op": op}).encode())
+
+    journal = records.journal
+    await journal.append(case.id, "s1", "plenary", [
+        logged(1, f"p-{jeanne}", "<i>Mon mur</i>"), logged(2, f"p-{marc}", "Sa haie"),
+        logged(3, f"m-{anne.id}", "Piste"),
+    ])  # fmt: skip
+    await journal.append(case.id, "s1", "caucus-1", [logged(1, f"p-{jeanne}", "Mon plafond")])
+    doc = await export_subject(records, jeanne, actor="cli", via="cli")
+    assert [(d["room_id"], d["seq"], d["op"]["text"]) for d in doc["whiteboard"]] == [
+        ("caucus-1", 1, "Mon plafond"), ("plenary", 1, "<i>Mon mur</i>"),
+    ]  # fmt: skip
+    assert "Sa haie" not in str(doc) and "Piste" not in str(doc)
+    page = export_html(doc)
+    assert "&lt;i&gt;Mon mur&lt;/i&gt;" in page and "<i>Mon mur" not in page
+    entries = await records.audit.for_case(case.id, 50)
+    [export] = [e for e in entries if e.action == "subject.export"]
+    assert export.detail["board_ops"] == 2
+    report = await erase_subject(records, jeanne, actor="cli", via="cli")
+    assert any("whiteboards" in k["what"] for k in report["kept"])
