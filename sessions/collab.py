@@ -20,7 +20,7 @@ from sessions.permissions import Action
 from sessions.roles import Role
 from sessions.rooms import PLENARY
 from sessions.wb_log import LoggedOp
-from sessions.wb_ops import Clear, EditText, Erase, MoveObject, parse_op
+from sessions.wb_ops import Clear, EditText, Erase, MoveObject, Recolor, parse_op
 from sessions.whiteboard import BoardSnapshot
 
 
@@ -63,7 +63,7 @@ class Collaboration(SessionCore):
                 actor,
                 op,
                 # only these touch existing objects (someone else's, perhaps)
-                may_edit_others=isinstance(op, Erase | MoveObject | EditText)
+                may_edit_others=isinstance(op, Erase | MoveObject | EditText | Recolor)
                 and self._allowed(Action.EDIT_OTHERS_DRAWINGS, actor, room_id),
                 may_clear=True,
             )

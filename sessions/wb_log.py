@@ -25,6 +25,7 @@ from sessions.wb_ops import (
     EditText,
     Erase,
     MoveObject,
+    Recolor,
     Redo,
     Shape,
     Sticky,
@@ -169,6 +170,12 @@ def apply(objects: dict[str, BoardObject], entry: LoggedOp) -> None:
         if edited is not None and isinstance(edited.shape, Text | Sticky):
             objects[op.target] = replace(
                 edited, shape=edited.shape.model_copy(update={"text": op.text})
+            )
+    elif isinstance(op, Recolor):
+        recolored = objects.get(op.target)
+        if recolored is not None:
+            objects[op.target] = replace(
+                recolored, shape=recolored.shape.model_copy(update={"color": op.color})
             )
     elif isinstance(op, Clear):
         objects.clear()

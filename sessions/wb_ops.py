@@ -163,6 +163,14 @@ class EditText(_Op):
     text: LongText
 
 
+class Recolor(_Op):
+    """Another colour for a drawing already on the board (any shape: all have one)."""
+
+    type: Literal["recolor"]
+    target: ObjectId
+    color: Color
+
+
 class Undo(_Op):
     type: Literal["undo"]
 
@@ -176,7 +184,7 @@ class Clear(_Op):
 
 
 Shape = Stroke | Line | Arrow | Rect | Ellipse | Text | Sticky
-Edit = Erase | MoveObject | EditText | Undo | Redo | Clear
+Edit = Erase | MoveObject | EditText | Recolor | Undo | Redo | Clear
 ClientOp = Annotated[Shape | Edit, Field(discriminator="type")]
 _ADAPTER: TypeAdapter[ClientOp] = TypeAdapter(ClientOp)
 

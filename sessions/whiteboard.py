@@ -47,6 +47,7 @@ from sessions.wb_ops import (
     EditText,
     Erase,
     MoveObject,
+    Recolor,
     Redo,
     Sticky,
     Text,
@@ -195,7 +196,7 @@ class Board:
             self._check_room(0)
             for target in op.targets:
                 self._owned(target, author, may_edit_others)
-        elif isinstance(op, MoveObject):
+        elif isinstance(op, MoveObject | Recolor):
             self._check_room(0)
             self._owned(op.target, author, may_edit_others)
         elif isinstance(op, EditText):

@@ -203,6 +203,16 @@ async def test_zoom_text_language_and_the_export_menu(
     await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
     text = next(iter((await board(claire))["objects"].values()))["shape"]
     assert text["text"] == "Points d’accord" and text["size"] == 24
+    # Selected, it takes the colour picked, settled by the stored entry.
+    await claire.keyboard.press("v")
+    await claire.mouse.click(box["x"] + 310, box["y"] + 210)
+    await claire.click("#board-color-green")
+    await until_true(
+        claire,
+        "Object.values(window.palabreBoard.objects)[0].shape.color === '#2e7d32'"
+        " && window.palabreBoard.pending === 0",
+    )
+    await claire.keyboard.press("t")
     await claire.click("#board-zoom-in")
     assert (await board(claire))["scale"] > 1
     await claire.mouse.move(box["x"] + 100, box["y"] + 100)

@@ -110,6 +110,11 @@ def busy_board() -> Board:
     board.submit("m-claire", op({"type": "edit_text", "target": note, "text": "9 500 €"}))
     board.submit("p-b", op({"type": "edit_text", "target": "t1", "text": "Échéancier"}))
     board.submit("p-b", op({"type": "undo"}))  # back to "Calendrier / révisé"
+    board.submit("p-b", op({"type": "recolor", "target": "e1", "color": "#1565c0"}))
+    board.submit("p-b", op({"type": "recolor", "target": "t1", "color": "#c62828"}))
+    board.submit("p-b", op({"type": "undo"}))  # the text keeps its blue
+    board.submit("m-claire", op({"type": "recolor", "target": note, "color": "#bbdefb"}),
+                 may_edit_others=True)  # fmt: skip
     return board
 
 
@@ -169,7 +174,11 @@ async def test_random_logs_agree(page: Page) -> None:
                     board.submit(who, op({"type": rng.choice(["undo", "redo"])}))
                 elif mine[who] and roll < 0.45:
                     board.submit(who, op({"type": "erase", "targets": [mine[who].pop()]}))
-                elif roll < 0.48:
+                elif mine[who] and roll < 0.52:
+                    color = rng.choice(["#c62828", "#1565c0", "#2E7D32"])
+                    target = rng.choice(mine[who])
+                    board.submit(who, op({"type": "recolor", "target": target, "color": color}))
+                elif roll < 0.55:
                     board.submit(who, op({"type": "clear"}), may_clear=True)
                 else:
                     mine[who].append(f"{who}-{round_}-{i}")
@@ -235,3 +244,29 @@ async def test_new_words_show_at_once_and_settle_on_the_entry_even_when_cleaned(
         EDITING, {"snapshot": snapshot, "edit": typed, "entry": entry.to_wire()}
     )
     assert result == {"before": ["Apr\u0007ès"], "after": ["Après"], "pending": 0}
+
+
+RECOLORING = """
+async ({ snapshot, recolor, entry }) => {
+  const { BoardModel } = await import('/static/js/board/model.js');
+  const model = new BoardModel('p-a');
+  model.loadSync({ snapshot, ops: [] });
+  const colors = () => model.visible().map((o) => o.shape.color);
+  model.addPending(recolor);
+  const before = colors();
+  model.receive(entry);
+  return { before, after: colors(), pending: model.pending.length };
+}
+"""
+
+
+async def test_a_new_colour_shows_at_once_and_settles_on_its_entry(page: Page) -> None:
+    board = Board("plenary")
+    board.submit("p-a", op(box("rect", "r1", "#c62828")))
+    snapshot = json.loads(json.dumps(board.snapshot().to_wire()))
+    recolor = {"type": "recolor", "target": "r1", "color": "#1565C0"}
+    entry = board.submit("p-a", op(recolor))
+    result = await page.evaluate(
+        RECOLORING, {"snapshot": snapshot, "recolor": recolor, "entry": entry.to_wire()}
+    )
+    assert result == {"before": ["#1565C0"], "after": ["#1565C0"], "pending": 0}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ PAGE = """<!doctype html><html lang="fr"><head>
 
 # A Whiteboard on a fake context: acks as the server gives them, every request recorded.
 SETUP = """
-async () => {
+async (role) => {
   const { Whiteboard } = await import('/static/js/whiteboard.js');
   const handlers = {};
   const sent = [];
@@ -40,7 +41,7 @@ async () => {
   window.failNext = null;
   const ctx = {
     socket: { on: (event, fn) => { handlers[event] = fn; }, off: () => {} },
-    self: { key: 'p-me', role: 'party' }, sessionId: 's1', credentials: { token: 'tok' },
+    self: { key: 'p-me', role: role || 'party' }, sessionId: 's1', credentials: { token: 'tok' },
     nameOf: () => 'X', isMediator: () => false, notify: (text) => notes.push(text),
     async request(event, payload) {
       sent.push([event, JSON.parse(JSON.stringify(payload))]);
@@ -98,18 +99,24 @@ async def _serve(route: Route) -> None:
         await route.fulfill(body=PAGE, content_type="text/html")
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:  # noqa: F811
-    context = await browser.new_context(locale="fr-FR", viewport={"width": 900, "height": 700})
+@asynccontextmanager
+async def board_page(chromium: Browser, role: str = "party") -> AsyncIterator[Page]:
+    context = await chromium.new_context(locale="fr-FR", viewport={"width": 900, "height": 700})
     page = await context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     await page.route(f"{ORIGIN}/**", _serve)
     await page.goto(f"{ORIGIN}/")
-    await page.evaluate(SETUP)
+    await page.evaluate(SETUP, role)
     yield page
     assert errors == []
     await context.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:  # noqa: F811
+    async with board_page(browser) as page:
+        yield page
 
 
 async def ops(page: Page) -> list[dict[str, Any]]:
@@ -375,3 +382,70 @@ async def test_undo_and_redo_are_greyed_out_when_there_is_nothing_to_take_back(
       window.harness.serverSeq(seq + 1);
     }""")
     assert await enabled() == [False, False]
+
+
+async def test_a_colour_picked_with_a_drawing_selected_repaints_it(page: Page) -> None:
+    await tool(page, "sticky")
+    await gesture(page, [(300, 300), (300, 300)])
+    await page.locator("#board-textbox").fill("8 000 €")
+    await page.locator("#board-textbox").press("Enter")
+    await tool(page, "rect")
+    await gesture(page, [(100, 100), (200, 180)])
+    note, rect = [op["id"] for op in await ops(page)]
+    await tool(page, "select")
+    await gesture(page, [(100, 140), (100, 140)])  # on the rectangle's edge: selected
+    await page.click("#board-color-blue")
+    assert (await ops(page))[-1] == {"type": "recolor", "target": rect, "color": "#1565c0"}
+    assert (await objects(page))[rect]["shape"]["color"] == "#1565c0"
+    await page.click("#board-color-blue")  # the colour it has: nothing sent
+    await gesture(page, [(310, 310), (310, 310)])
+    await page.click("#board-color-green")  # a note takes the matching pastel
+    recolor = (await ops(page))[-1]
+    assert recolor == {"type": "recolor", "target": note, "color": "#c8e6c9"}
+    parse_op(recolor)
+    # someone else's drawing: a party's colour click repaints nothing
+    where = await page.evaluate(AT, [550, 450])
+    await page.evaluate(OTHERS_TEXT, where)
+    await gesture(page, [(560, 455), (560, 455)])
+    await page.click("#board-color-red")
+    assert len(await ops(page)) == 4
+    assert (await objects(page))["theirs"]["shape"]["color"] == "#1565c0"
+    # with a drawing tool, a colour is only the next drawing's colour
+    await tool(page, "pen")
+    await page.click("#board-color-purple")
+    assert len(await ops(page)) == 4
+
+
+async def test_an_observer_looks_pans_and_zooms_but_changes_nothing(
+    browser: Browser,  # noqa: F811
+) -> None:
+    async with board_page(browser, "observer") as page:
+        tools = await page.locator("#board-toolbar button[id^=board-tool-]").evaluate_all(
+            "(buttons) => buttons.map((b) => b.id)"
+        )
+        assert tools == ["board-tool-select", "board-tool-hand"]
+        for hidden in ("#board-color-red", "#board-width-4", "#board-undo", "#board-clear"):
+            assert await page.locator(hidden).count() == 0
+        assert await page.locator("#board-zoom-in").is_visible()
+        assert await page.evaluate("window.palabreBoard.tool") == "hand"
+        # someone's text arrives; the observer sees it, drags the view, zooms, keys
+        where = await page.evaluate(AT, [300, 300])
+        await page.evaluate(OTHERS_TEXT, where)
+        before = await page.evaluate("({ ...window.harness.wb.canvas.offset })")
+        await gesture(page, [(300, 300), (400, 350), (450, 380)])
+        after = await page.evaluate("({ ...window.harness.wb.canvas.offset })")
+        assert (after["x"] - before["x"], after["y"] - before["y"]) == (150, 80)
+        scale = await page.evaluate("window.palabreBoard.scale")
+        await page.click("#board-zoom-in")
+        assert await page.evaluate("window.palabreBoard.scale") == pytest.approx(scale * 1.25)
+        await page.locator("#board-canvas").focus()
+        for key in ("p", "e", "t", "Control+z", "Delete"):
+            await page.keyboard.press(key)
+        assert await page.evaluate("window.palabreBoard.tool") == "hand"
+        await tool(page, "select")
+        await page.evaluate(DOUBLE_CLICK, [305, 305])  # no text box for its words
+        assert await page.locator("#board-textbox").count() == 0
+        await page.keyboard.press("Delete")
+        await gesture(page, [(305, 305), (400, 400)])  # selecting does not move it
+        assert await ops(page) == []
+        assert list(await objects(page)) == ["theirs"]

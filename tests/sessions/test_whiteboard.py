@@ -103,6 +103,40 @@ def test_a_text_and_a_sticky_note_get_new_words_in_place_and_the_change_can_be_u
     assert fold(board.log) == replay(board.log) == board.objects()
 
 
+PALETTE = ("#1565c0", "#2e7d32", "#FFCDD2")
+
+
+def recolor(target: str, color: str) -> dict[str, Any]:
+    return {"type": "recolor", "target": target, "color": color}
+
+
+def test_any_drawing_takes_another_colour_undoably_by_whoever_may() -> None:
+    board = Board("plenary")
+    put(board, "alice", words("n1", "sticky"))
+    put(board, "alice", rect("r1"))
+    put(board, "alice", {"type": "move", "target": "r1", "dx": 3, "dy": 4})
+    before = board.objects()["r1"]
+    put(board, "alice", recolor("r1", "#2e7d32"))
+    put(board, "alice", recolor("n1", "#bbdefb"))
+    after = board.objects()["r1"]
+    assert after.shape.color == "#2e7d32" and after.shape.model_dump()["x"] == 0
+    assert (after.z, after.dx, after.dy) == (before.z, 3, 4)
+    assert board.objects()["n1"].shape.color == "#bbdefb"
+    with pytest.raises(Forbidden):
+        put(board, "bob", recolor("r1", "#c62828"))
+    put(board, "mediator", recolor("r1", "#c62828"), may_edit_others=True)
+    with pytest.raises(NotFound):
+        put(board, "alice", recolor("gone", "#c62828"))
+    for bad in ("red", "#12345", "#12345g", 7):
+        with pytest.raises(InvalidPayload):
+            parse_op(recolor("r1", bad))  # type: ignore[arg-type]
+    put(board, "mediator", {"type": "undo"})
+    put(board, "alice", {"type": "undo"})  # the note's colour
+    put(board, "alice", {"type": "undo"})  # the rectangle's
+    assert board.objects()["r1"] == before
+    assert fold(board.log) == replay(board.log) == board.objects()
+
+
 def test_only_words_are_edited_within_bounds_by_whoever_may() -> None:
     board = Board("plenary")
     put(board, "alice", words("t1"))
@@ -286,7 +320,7 @@ class Replica:
 
 KINDS = (
     *("stroke", "rect", "text", "sticky", "arrow"),
-    *("erase", "move", "edit_text", "undo", "redo", "clear"),
+    *("erase", "move", "edit_text", "recolor", "undo", "redo", "clear"),
 )
 
 
@@ -315,10 +349,12 @@ def random_op(rng: random.Random, board: Board, author: str, counter: list[int])
         return {"type": "sticky", "id": oid, "x": 1, "y": 1, "text": "note", "color": "#ffff00"}
     if kind == "arrow":
         return {"type": "arrow", "id": oid, "start": xy, "end": [0, 0], "color": RED, "width": 1}
-    if kind in ("erase", "move", "edit_text") and existing:
+    if kind in ("erase", "move", "edit_text", "recolor") and existing:
         target = rng.choice(existing)
         if kind == "edit_text":  # refused unless the target is a text or a sticky note
             return {"type": "edit_text", "target": target, "text": f"e{counter[0]}"}
+        if kind == "recolor":
+            return {"type": "recolor", "target": target, "color": rng.choice(PALETTE)}
         if kind == "erase":
             return {"type": "erase", "targets": [target]}
         return {

@@ -261,6 +261,10 @@ async def test_parties_cannot_change_each_others_drawings_or_clear(
     edit = {"type": "edit_text", "target": "jt", "text": "Contre-proposition"}
     assert (await marc.call("wb:op", {"op": edit}))["error"]["code"] == "forbidden"
     assert (await anne.call("wb:op", {"op": edit}))["ok"]  # the mediator may correct it
+    paint = {"type": "recolor", "target": "j", "color": "#c62828"}
+    assert (await marc.call("wb:op", {"op": paint}))["error"]["code"] == "forbidden"
+    assert (await anne.call("wb:op", {"op": paint}))["ok"]
+    assert (await synced(jeanne))["j"].shape.color == "#c62828"
     assert (await anne.call("wb:op", {"op": move}))["ok"]  # the mediator may
     assert (await anne.call("wb:op", {"op": {"type": "clear"}}))["ok"]
     assert await synced(jeanne) == {}

@@ -128,6 +128,18 @@ export class Whiteboard {
     if (this.model.history[kind] > 0) this.send({ type: kind });
   }
 
+  // A colour picked while a drawing of mine (or, for a mediator, anyone's) is selected
+  // paints it: a sticky note takes the matching pastel, like a new one would.
+  recolorSelected() {
+    if (this.tool !== 'select' || !this.selectedId) return;
+    const obj = this.model.get(this.selectedId);
+    if (!obj || !(obj.author === this.ctx.self.key || this.ctx.isMediator())) return;
+    const color = obj.shape.type === 'sticky' ? STICKY_COLORS[this.color] : this.color;
+    if (color && color.toLowerCase() !== obj.shape.color.toLowerCase()) {
+      this.send({ type: 'recolor', target: obj.id, color });
+    }
+  }
+
   changed() {
     if (this.selectedId && !this.model.get(this.selectedId)) this.selectedId = null;
     for (const kind of ['undo', 'redo']) {
@@ -248,6 +260,7 @@ export class Whiteboard {
       tool: (name) => this.setTool(name),
       color: (value) => {
         this.color = value;
+        this.recolorSelected();
         this.renderToolbar();
       },
       width: (value) => {

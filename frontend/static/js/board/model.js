@@ -6,7 +6,7 @@
 // given by wb:sync, then followed entry by entry.
 
 export const Z_STRIDE = 10000;
-const EDITS = new Set(['erase', 'move', 'edit_text', 'undo', 'redo', 'clear', 'paste']);
+const EDITS = new Set(['erase', 'move', 'edit_text', 'recolor', 'undo', 'redo', 'clear', 'paste']);
 const WORDS = new Set(['text', 'sticky']); // the shapes whose text can be edited
 
 export function isShape(op) {
@@ -31,6 +31,9 @@ export function applyEntry(objects, entry) {
   } else if (op.type === 'edit_text') {
     const edited = objects.get(op.target);
     if (edited && WORDS.has(edited.shape.type)) objects.set(op.target, { ...edited, shape: { ...edited.shape, text: op.text } });
+  } else if (op.type === 'recolor') {
+    const recolored = objects.get(op.target);
+    if (recolored) objects.set(op.target, { ...recolored, shape: { ...recolored.shape, color: op.color } });
   } else if (op.type === 'clear') {
     objects.clear();
   } else if (op.type === 'undo' || op.type === 'redo') {
@@ -54,6 +57,7 @@ function sameOp(a, b) {
   if (a.type === 'move') return a.target === b.target && a.dx === b.dx && a.dy === b.dy;
   if (a.type === 'erase') return a.targets.join() === b.targets.join();
   if (a.type === 'edit_text') return a.target === b.target; // the server may have cleaned the text
+  if (a.type === 'recolor') return a.target === b.target && a.color.toLowerCase() === b.color.toLowerCase();
   return true;
 }
 
@@ -146,7 +150,7 @@ export class BoardModel {
     for (const { op } of this.pending) {
       if (isShape(op)) {
         if (!shown.has(op.id)) shown.set(op.id, { id: op.id, author: this.self, shape: op, z: z++, dx: 0, dy: 0, pending: true });
-      } else if (op.type === 'erase' || op.type === 'move' || op.type === 'edit_text') {
+      } else if (['erase', 'move', 'edit_text', 'recolor'].includes(op.type)) {
         applyEntry(shown, { op, author: this.self, seq: this.seq + 1 });
       }
     }

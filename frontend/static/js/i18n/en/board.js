@@ -4,7 +4,7 @@ export default {
   'board.canvas': 'Shared whiteboard',
   'board.canvasHelp': 'Wheel or two fingers: zoom. Space + drag, middle button or the hand tool: move around. Delete: erase the selection. Escape: deselect.',
   'board.tools': 'Tools',
-  'board.tool.select': 'Select and move (double-click a text or a note to edit it)',
+  'board.tool.select': 'Select and move (a colour repaints the selection; double-click a text or a note to edit it)',
   'board.tool.hand': 'Move around the board',
   'board.tool.pen': 'Pen',
   'board.tool.line': 'Line',

@@ -4,7 +4,7 @@ export default {
   'board.canvas': 'Tableau partagé',
   'board.canvasHelp': 'Molette ou deux doigts : zoom. Espace + glisser, bouton du milieu ou outil main : se déplacer. Suppr : effacer la sélection. Échap : désélectionner.',
   'board.tools': 'Outils',
-  'board.tool.select': 'Sélectionner et déplacer (double-clic sur un texte ou une note : le modifier)',
+  'board.tool.select': 'Sélectionner et déplacer (une couleur repeint la sélection ; double-clic sur un texte ou une note : le modifier)',
   'board.tool.hand': 'Se déplacer dans le tableau',
   'board.tool.pen': 'Crayon',
   'board.tool.line': 'Ligne',
