@@ -22,7 +22,6 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.rtcconfiguration import RTCBundlePolicy
-from aiortc.rtp import RtpPacket
 from aiortc.sdp import candidate_from_sdp
 
 from records.errors import ErrorCode
@@ -41,7 +40,8 @@ from .errors import (
     UnknownParticipantError,
     UnsupportedCodecError,
 )
-from .rewrite import StreamRewriter, vp8_keyframe_start
+from .forward import packet_handler, resend
+from .rewrite import StreamRewriter
 from .sdp_inspect import FORWARDED_CODECS, assign_labels, parse_candidate, parse_description
 from .state import ForwardedStream, Publication, PublishedTrack, RelayParticipant, Slot
 
@@ -52,7 +52,6 @@ IDLE_STREAM = "idle"
 OfferCallback = Callable[[str, str], Awaitable[None]]
 
 CLOCK_RATES: Mapping[str, int] = {"video": 90_000, "audio": 48_000}
-HISTORY_SIZE = 256
 KEYFRAME_RETRY = 1.0
 REMB_INTERVAL = 1.0
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -321,7 +320,7 @@ class Relay:
                 published = Publication(participant, mid, section.kind, labels[mid], transceiver)
                 published.paused = section.kind in participant.paused_kinds
                 participant.published[mid] = published
-                hooks.intercept_rtp(transceiver.receiver, self._packet_handler(published))
+                hooks.intercept_rtp(transceiver.receiver, packet_handler(published))
                 logger.info(
                     "relay: %s publishes %s (%s)", participant.pid, published.label, section.kind
                 )
@@ -468,85 +467,11 @@ class Relay:
                 self._request_keyframe(source)
 
         async def on_nack(sequence_number: int) -> None:
-            data = slot.history.get(sequence_number % HISTORY_SIZE)
-            if data is None or int.from_bytes(data[2:4], "big") != sequence_number:
-                return
-            try:
-                await hooks.send_rtp_bytes(sender, data)
-            except ConnectionError:
-                pass
+            await resend(slot, sequence_number)
 
         hooks.take_over_sender(sender, on_keyframe_request, on_nack)
 
-    # --- forwarding ---------------------------------------------------------------------
-
-    def _packet_handler(
-        self, published: Publication
-    ) -> Callable[[RtpPacket], Coroutine[Any, Any, int | None]]:
-        async def handle(packet: RtpPacket) -> int | None:
-            return await self._forward(published, packet)
-
-        return handle
-
-    async def _forward(self, published: Publication, packet: RtpPacket) -> int | None:
-        clock_rate = published.clock_rates.get(packet.payload_type)
-        if clock_rate is None:
-            return None  # RTX (the relay never NACKs), unknown payload type
-        payload = packet.payload
-        if not payload:  # padding only (a bandwidth probe): not worth forwarding
-            if published.ssrc == packet.ssrc:
-                for slot in published.outputs.values():
-                    if slot.active and not slot.waiting_keyframe:
-                        slot.rewriter.skip(packet.sequence_number)
-            return clock_rate
-        if published.ssrc != packet.ssrc:
-            if published.ssrc is not None:
-                for slot in published.outputs.values():
-                    slot.rewriter.rebase()
-                    slot.waiting_keyframe = published.kind == "video"
-            published.ssrc = packet.ssrc
-        published.packets_in += 1
-        if not published.outputs or published.paused:
-            return clock_rate
-        is_video = published.kind == "video"
-        keyframe = is_video and vp8_keyframe_start(payload)
-        now = time.monotonic()
-        ntp = hooks.ntp_now()
-        send_time = hooks.abs_send_time(ntp)
-        audio_level = packet.extensions.audio_level
-        for slot in list(published.outputs.values()):
-            if not slot.active or slot.payload_type is None:
-                continue
-            if slot.waiting_keyframe:
-                if not keyframe:
-                    continue
-                slot.waiting_keyframe = False
-                slot.rewriter.rebase()
-            mapped = slot.rewriter.rewrite(packet.sequence_number, packet.timestamp, now)
-            if mapped is None:
-                continue
-            out = RtpPacket(
-                payload_type=slot.payload_type,
-                marker=packet.marker,
-                sequence_number=mapped[0],
-                timestamp=mapped[1],
-                ssrc=slot.ssrc,
-                payload=payload,
-            )
-            out.extensions.mid = slot.mid
-            out.extensions.abs_send_time = send_time
-            out.extensions.audio_level = audio_level
-            sender = slot.transceiver.sender
-            data = hooks.serialize(sender, out)
-            if is_video:
-                slot.history[mapped[0] % HISTORY_SIZE] = data
-            try:
-                await hooks.send_rtp_bytes(sender, data)
-            except ConnectionError:
-                continue
-            hooks.record_sent(sender, ntp, mapped[1], len(payload))
-            slot.packets_out += 1
-        return clock_rate
+    # --- key frames -------------------------------------------------------------------------
 
     def _request_keyframe(self, published: Publication, force: bool = False) -> None:
         if published.kind != "video" or published.ssrc is None:

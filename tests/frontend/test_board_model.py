@@ -217,15 +217,15 @@ async def test_a_pending_operation_shows_at_once_and_settles_on_its_entry(page: 
 
 
 EDITING = """
-async ({ snapshot, edit, entry }) => {
+async ({ snapshot, edit, entry, field }) => {
   const { BoardModel } = await import('/static/js/board/model.js');
   const model = new BoardModel('p-a');
   model.loadSync({ snapshot, ops: [] });
-  const words = () => model.visible().map((o) => o.shape.text);
+  const shown = () => model.visible().map((o) => o.shape[field]);
   model.addPending(edit);
-  const before = words();
+  const before = shown();
   model.receive(entry);
-  return { before, after: words(), pending: model.pending.length };
+  return { before, after: shown(), pending: model.pending.length };
 }
 """
 
@@ -241,23 +241,9 @@ async def test_new_words_show_at_once_and_settle_on_the_entry_even_when_cleaned(
     entry = board.submit("p-a", op(typed))
     assert entry.to_wire()["op"]["text"] == "Après"  # cleaned by the server
     result = await page.evaluate(
-        EDITING, {"snapshot": snapshot, "edit": typed, "entry": entry.to_wire()}
+        EDITING, {"snapshot": snapshot, "edit": typed, "entry": entry.to_wire(), "field": "text"}
     )
     assert result == {"before": ["Apr\u0007ès"], "after": ["Après"], "pending": 0}
-
-
-RECOLORING = """
-async ({ snapshot, recolor, entry }) => {
-  const { BoardModel } = await import('/static/js/board/model.js');
-  const model = new BoardModel('p-a');
-  model.loadSync({ snapshot, ops: [] });
-  const colors = () => model.visible().map((o) => o.shape.color);
-  model.addPending(recolor);
-  const before = colors();
-  model.receive(entry);
-  return { before, after: colors(), pending: model.pending.length };
-}
-"""
 
 
 async def test_a_new_colour_shows_at_once_and_settles_on_its_entry(page: Page) -> None:
@@ -267,6 +253,6 @@ async def test_a_new_colour_shows_at_once_and_settles_on_its_entry(page: Page) -
     recolor = {"type": "recolor", "target": "r1", "color": "#1565C0"}
     entry = board.submit("p-a", op(recolor))
     result = await page.evaluate(
-        RECOLORING, {"snapshot": snapshot, "recolor": recolor, "entry": entry.to_wire()}
+        EDITING, {"snapshot": snapshot, "edit": recolor, "entry": entry.to_wire(), "field": "color"}
     )
     assert result == {"before": ["#1565C0"], "after": ["#1565C0"], "pending": 0}
