@@ -14,7 +14,7 @@ from typing import Any
 from sessions.chat import ChatMessage
 from sessions.core import SessionCore
 from sessions.documents import Presentation, SharedDocument, Visibility, can_download, can_see
-from sessions.errors import InvalidPayload, NotFound, NotInRoom
+from sessions.errors import Forbidden, InvalidPayload, NotFound, NotInRoom
 from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.roles import Role
@@ -166,6 +166,37 @@ class Collaboration(SessionCore):
         eff.audit("doc.share", actor=actor, subject=doc_id, room=room_id, visibility=visibility)
         viewers = self.documents.viewers(doc, self._placed_roles())
         eff.notify("doc:shared", doc.to_wire(), viewers, room_id)
+        return eff.outcome(doc)
+
+    def reshare_document(
+        self, actor: str, doc_id: str, visibility: Visibility = Visibility.ROOM
+    ) -> Outcome[SharedDocument]:
+        """The owner shares one of their documents again in the room they are in now
+        (one shared in a private meeting, into the plenary; or to another audience)."""
+        room_id = self._present(actor)
+        self._require(Action.SHARE_DOCUMENT, actor, room_id=room_id)
+        before = self._visible_doc(actor, doc_id)
+        if before.owner != actor:
+            raise Forbidden("only its owner may share a document again")
+        placed = self._placed_roles()
+        had = self.documents.viewers(before, placed)
+        eff = self._effects()
+        for shown_in in self.documents.presented_in(doc_id):
+            self.documents.stop_presenting(shown_in)
+            eff.notify("doc:stopped", {"room_id": shown_in}, self.rooms.members(shown_in), shown_in)
+        doc = self.documents.reshare(
+            doc_id,
+            visibility,
+            room_id=room_id,
+            room_is_private=self.rooms.is_private(room_id),
+            room_members=self.rooms.members(room_id),
+        )
+        has = self.documents.viewers(doc, placed)
+        eff.documents_changed = True
+        eff.audit("doc.reshare", actor=actor, subject=doc_id, room=room_id, visibility=visibility)
+        eff.notify("doc:withdrawn", {"doc_id": doc_id}, had - has, before.room_id)
+        eff.notify("doc:shared", doc.to_wire(), has - had, room_id)
+        eff.notify("doc:updated", doc.to_wire(), has & had, room_id)
         return eff.outcome(doc)
 
     def withdraw_document(self, actor: str, doc_id: str) -> Outcome[None]:

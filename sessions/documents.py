@@ -114,6 +114,19 @@ class Presentation:
         }
 
 
+def _audience(
+    visibility: Visibility, room_is_private: bool, room_members: Iterable[str]
+) -> frozenset[str]:
+    """Who a document shared in a room with ``visibility`` is kept for, wherever they go."""
+    if visibility is Visibility.MEMBERS and not room_is_private:
+        raise InvalidPayload("member-only visibility needs a private meeting")
+    # In a private meeting, "mediators" means the mediators who are there.
+    keep = visibility is Visibility.MEMBERS or (
+        visibility is Visibility.MEDIATORS and room_is_private
+    )
+    return frozenset(room_members) if keep else frozenset()
+
+
 def can_see(doc: SharedDocument, pid: str, role: Role, room_id: str | None) -> bool:
     if doc.owner == pid:
         return True
@@ -164,8 +177,7 @@ class Documents:
             raise Conflict(f"document {doc_id} already shared")
         if len(self._docs) >= MAX_DOCUMENTS:
             raise Conflict("too many documents in this session")
-        if visibility is Visibility.MEMBERS and not room_is_private:
-            raise InvalidPayload("member-only visibility needs a private meeting")
+        audience = _audience(visibility, room_is_private, room_members)
         if pages is not None and not 1 <= pages <= MAX_PAGE:
             raise InvalidPayload("page count out of range")
         try:
@@ -174,11 +186,6 @@ class Documents:
             raise InvalidPayload(str(exc)) from None
         if not clean:
             raise InvalidPayload("empty title")
-        # In a private meeting, "mediators" means the mediators who are there.
-        keep = visibility is Visibility.MEMBERS or (
-            visibility is Visibility.MEDIATORS and room_is_private
-        )
-        audience = frozenset(room_members) if keep else frozenset()
         doc = SharedDocument(doc_id, owner, clean, visibility, room_id, audience, False, pages)
         self._docs[doc_id] = doc
         return doc
@@ -188,6 +195,26 @@ class Documents:
         for doc in docs:
             if len(self._docs) < MAX_DOCUMENTS:
                 self._docs.setdefault(doc.doc_id, doc)
+
+    def reshare(
+        self,
+        doc_id: str,
+        visibility: Visibility,
+        *,
+        room_id: str,
+        room_is_private: bool,
+        room_members: Iterable[str],
+    ) -> SharedDocument:
+        """Share a document again where its owner is now: another room, another audience.
+        It stops being presented anywhere (who sees it has changed)."""
+        audience = _audience(visibility, room_is_private, room_members)
+        doc = replace(self.get(doc_id), visibility=visibility, room_id=room_id, audience=audience)
+        self._docs[doc_id] = doc
+        return doc
+
+    def presented_in(self, doc_id: str) -> list[str]:
+        """The rooms where ``doc_id`` is being presented."""
+        return sorted(r for r, shown in self._presentations.items() if shown.doc_id == doc_id)
 
     def unshare(self, doc_id: str) -> SharedDocument:
         doc = self.get(doc_id)

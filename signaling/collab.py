@@ -10,8 +10,9 @@ Client-to-server, each with an ack ``{"ok": ...}``:
 * chat: ``chat:send`` {text}, ``chat:history`` {since?}, ``chat:keep`` {enabled}
   (mediators), ``chat:notice`` {language} (the text agreed to),
   ``chat:agree`` {agreed, language} (written to the consent log);
-* documents: ``doc:list`` {}, ``doc:withdraw`` {doc_id}, ``doc:download``
-  {doc_id, allowed} (mediators), ``doc:present`` {doc_id, page, zoom},
+* documents: ``doc:list`` {}, ``doc:withdraw`` {doc_id}, ``doc:reshare``
+  {doc_id, visibility} (its owner: shared again in their current room),
+  ``doc:download`` {doc_id, allowed} (mediators), ``doc:present`` {doc_id, page, zoom},
   ``doc:stop`` {}, ``doc:follow`` {following}. Uploading is HTTP
   (``server/routes_documents.py``).
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sessions.documents import Visibility
 from sessions.service import LiveSession
 from signaling.collab_protocol import (
     ChatAgree,
@@ -35,6 +37,7 @@ from signaling.collab_protocol import (
     DocFollow,
     DocPresent,
     DocRef,
+    DocReshare,
     WbCopy,
     WbOp,
     WbSync,
@@ -149,6 +152,12 @@ class CollabEvents:
         doc_id = parse(DocRef, data).doc_id
         await self._do(sid, lambda s, k: s.withdraw_document(k, doc_id))
         return ok()
+
+    async def on_doc_reshare(self, sid: str, data: Any) -> Ack:
+        wanted = parse(DocReshare, data)
+        visibility = Visibility(wanted.visibility)
+        doc = await self._do(sid, lambda s, k: s.reshare_document(k, wanted.doc_id, visibility))
+        return ok(document=doc.to_wire())
 
     async def on_doc_download(self, sid: str, data: Any) -> Ack:
         wanted = parse(DocDownload, data)

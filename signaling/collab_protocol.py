@@ -54,6 +54,11 @@ class DocRef(Payload):
     doc_id: DocId
 
 
+class DocReshare(Payload):
+    doc_id: DocId
+    visibility: Literal["room", "private_meeting_members", "mediators"] = "room"
+
+
 class DocDownload(Payload):
     doc_id: DocId
     allowed: bool
@@ -71,5 +76,5 @@ class DocFollow(Payload):
 
 MODELS: list[type[Payload]] = [
     WbOp, WbSync, WbCopy, ChatSend, ChatHistory, ChatKeep, ChatNotice, ChatAgree, DocRef,
-    DocDownload, DocPresent, DocFollow,
+    DocReshare, DocDownload, DocPresent, DocFollow,
 ]  # fmt: skip

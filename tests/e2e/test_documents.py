@@ -226,5 +226,14 @@ async def test_a_document_shared_in_a_private_meeting_never_reaches_the_other_pa
     assert not [event for event, _ in during if event.startswith("doc:")]
     assert not [p for _, p in during if "limite" in p]
     await bruno.screenshot(path=str(ARTIFACTS / "docs-6-other-party-sees-nothing.png"))
+
+    # Alice decides to show it to everyone: shared here, in the plenary, Bruno sees it.
+    await alice.select_option("#docs-visibility", "room")
+    mine = alice.locator("#docs-list .docs-item", has_text="ma limite.txt")
+    await mine.locator(".docs-share-here").click()
+    await expect(bruno.locator("#docs-list .docs-item", has_text="ma limite.txt")).to_be_visible()
+    await expect(mine.locator(".docs-badge")).to_have_count(0)
+    await expect(mine.locator(".docs-share-here")).to_have_count(0)
+    await alice.screenshot(path=str(ARTIFACTS / "docs-7-shared-here.png"))
     for page in (claire, alice, bruno):
         assert getattr(page, "errors", []) == []

@@ -217,6 +217,50 @@ async def test_a_document_shared_in_a_private_meeting_stays_there(
     assert (await party.get(doc_id)).status == 200
 
 
+async def test_its_owner_shares_a_private_meeting_document_in_the_plenary_later(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    opened = await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]})
+    await until(lambda: jeanne.view()["room_id"] == opened["room_id"])
+    owner = await http("Jeanne Dupont")
+    status, body = await owner.upload(b"Je peux accepter 8000", "limite.txt",
+                                      "private_meeting_members")  # fmt: skip
+    assert status == 201, body
+    doc_id = body["doc_id"]
+    again = {"doc_id": doc_id, "visibility": "room"}
+    # in the private meeting, the mediator is not its owner
+    assert (await anne.call("doc:reshare", again))["error"]["code"] == "forbidden"
+    assert (await anne.call("caucus:return_all", {}))["ok"]
+    await until(lambda: jeanne.view()["room_id"] == "plenary")
+    # Marc cannot see it: for him it does not exist
+    assert (await marc.call("doc:reshare", again))["error"]["code"] == "not_found"
+    viewer = await http("Marc Durand")
+    assert (await viewer.get(doc_id)).status == 404
+    bad = await jeanne.call("doc:reshare", {"doc_id": doc_id, "visibility": "everyone"})
+    assert bad["error"]["code"] == "validation_error"
+    members_only = {"doc_id": doc_id, "visibility": "private_meeting_members"}
+    assert (await jeanne.call("doc:reshare", members_only))["error"]["code"] == (
+        "validation_error"
+    )  # not in a private meeting now
+    shared = await jeanne.call("doc:reshare", again)
+    assert shared["ok"], shared
+    assert (shared["document"]["room_id"], shared["document"]["visibility"]) == ("plenary", "room")
+    await until(lambda: any(d["doc_id"] == doc_id for d in marc.seen("doc:shared")))
+    assert (await viewer.get(doc_id)).status == 200
+    listed = await marc.call("doc:list", {})
+    assert [d["title"] for d in listed["documents"]] == ["limite.txt"]
+    entries = list(reversed(await world.svc.records.audit.for_case(world.case.id, 500)))
+    assert "doc.reshare" in [e.action for e in entries]
+    # the new sharing is what comes back after a break
+    for c in (anne, jeanne, marc):
+        await c.close()
+    world.server.app[NAMESPACE_KEY].hub._live.pop(world.session.id, None)
+    anne = await mediator(world, clients)
+    marc = await admitted(world, clients, anne, "Marc Durand")
+    assert [d["doc_id"] for d in (await marc.call("doc:list", {}))["documents"]] == [doc_id]
+
+
 async def test_members_only_visibility_needs_a_private_meeting_and_leaves_nothing_stored(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:

@@ -206,3 +206,36 @@ class TestDocuments:
         live.share_document("med", "d", "Notes", Visibility.MEDIATORS)
         with pytest.raises(Forbidden):
             live.present("med", "d", 1)
+
+
+class TestSharingAgain:
+    def test_a_private_meeting_document_shared_again_in_the_plenary(
+        self, live: LiveSession
+    ) -> None:
+        live.open_private_meeting("med", {"alice"})
+        live.share_document("alice", "d", "Ma limite", Visibility.MEMBERS, pages=2)
+        with pytest.raises(Forbidden):
+            live.reshare_document("med", "d")  # only its owner
+        live.return_all_to_plenary("med")
+        assert [d.doc_id for d in live.documents_for("bob")] == []
+        out = live.reshare_document("alice", "d")
+        doc = out.value
+        assert (doc.room_id, doc.visibility, doc.audience) == (PLENARY, Visibility.ROOM, set())
+        assert out.documents_changed and out.audit[0].kind == "doc.reshare"
+        by_event = {n.event: n for n in out.notifications}
+        assert "bob" in by_event["doc:shared"].recipients
+        assert {"alice", "med"} <= by_event["doc:updated"].recipients
+        assert "doc:withdrawn" not in by_event  # nobody who saw it loses it
+        assert [d.doc_id for d in live.documents_for("bob")] == ["d"]
+        # presented, then back to mediators only: Bob is told it is gone, the page stops
+        live.present("alice", "d", 2)
+        out = live.reshare_document("alice", "d", Visibility.MEDIATORS)
+        by_event = {n.event: n for n in out.notifications}
+        assert "bob" in by_event["doc:withdrawn"].recipients
+        assert by_event["doc:stopped"].room_id == PLENARY
+        assert live.documents.presentation(PLENARY) is None
+        assert live.documents_for("bob") == []
+        with pytest.raises(InvalidPayload):
+            live.reshare_document("alice", "d", Visibility.MEMBERS)  # not in a private meeting
+        with pytest.raises(NotFound):
+            live.reshare_document("bob", "d")

@@ -52,7 +52,7 @@ def random_action(
     if live.participant(actor).state is not State.ADMITTED and rng.random() < 0.8:
         choice = 10  # mostly: get back in
     else:
-        choice = rng.randrange(14)
+        choice = rng.randrange(15)
     if choice == 0:
         members = set(rng.sample(PIDS, rng.randint(1, 3)))
         return live.open_private_meeting(actor, members, join=rng.random() < 0.7)
@@ -101,6 +101,11 @@ def random_action(
         return live.tick()
     if choice == 13:
         return live.connect(actor, f"c-{actor}-{n}")
+    if choice == 14:
+        mine = [d for d in live.documents_for(actor) if d.owner == actor]
+        if mine:
+            visibility = rng.choice(list(Visibility))
+            return live.reshare_document(actor, rng.choice(mine).doc_id, visibility)
     return live.return_all_to_plenary(actor)
 
 

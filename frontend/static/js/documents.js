@@ -1,6 +1,6 @@
 // Shared documents of the room: list, upload, viewer, "follow me" and the download rule.
 // The bytes go over HTTP (/api/sessions/<id>/documents); the rest is the live session's,
-// over Socket.IO: doc:list, doc:withdraw, doc:download, doc:present, doc:stop, doc:follow,
+// over Socket.IO: doc:list, doc:withdraw, doc:reshare, doc:download, doc:present, doc:stop, doc:follow,
 // and the events doc:shared, doc:withdrawn, doc:updated, doc:page, doc:stopped, room:entered.
 import { sessionHeaders } from './api.js';
 import { DocViewer } from './docview.js';
@@ -299,6 +299,19 @@ export class DocumentsPanel {
     if (!ack.ok) this.ctx.notify(errorText(ack.error?.code));
   }
 
+  // One of my documents shared in another room (a private meeting): shown here too now,
+  // to the audience chosen beside the share button.
+  async shareHere(doc) {
+    const ack = await this.ctx.request('doc:reshare', { doc_id: doc.doc_id, visibility: this.visibility.value });
+    if (!ack.ok) {
+      this.ctx.notify(errorText(ack.error?.code));
+      return;
+    }
+    this.docs.set(doc.doc_id, ack.document);
+    this.render();
+    this.ctx.notify(t('docs.sharedHere', { name: doc.title }));
+  }
+
   async allowDownload(doc, allowed) {
     const ack = await this.ctx.request('doc:download', { doc_id: doc.doc_id, allowed });
     if (!ack.ok) {
@@ -425,6 +438,9 @@ export class DocumentsPanel {
       h('span', { class: 'muted docs-meta' }, meta),
       h('span', { class: 'docs-actions' },
         doc.download_allowed || mine ? h('button', { type: 'button', class: 'link docs-download', onclick: () => this.download(doc) }, t('docs.download')) : null,
+        mine && doc.room_id !== this.room?.room_id && this.mayShare()
+          ? h('button', { type: 'button', class: 'link docs-share-here', onclick: () => this.shareHere(doc) }, t('docs.shareHere'))
+          : null,
         mine || mediator ? h('button', { type: 'button', class: 'link danger docs-withdraw', onclick: () => this.withdraw(doc) }, t('docs.withdraw')) : null,
         toggle));
   }

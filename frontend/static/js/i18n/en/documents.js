@@ -17,6 +17,8 @@ export default {
   'docs.pages': '{n} pages',
   'docs.download': 'Download',
   'docs.withdraw': 'Withdraw',
+  'docs.shareHere': 'Share here',
+  'docs.sharedHere': '“{name}” is now shared in this room.',
   'docs.withdrawConfirm': 'Withdraw “{name}”? Nobody will be able to see it any more.',
   'docs.withdrawn': 'The document “{name}” was withdrawn.',
   'docs.allowDownload': 'download allowed',

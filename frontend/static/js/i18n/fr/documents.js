@@ -17,6 +17,8 @@ export default {
   'docs.pages': '{n} pages',
   'docs.download': 'Télécharger',
   'docs.withdraw': 'Retirer',
+  'docs.shareHere': 'Partager ici',
+  'docs.sharedHere': '« {name} » est maintenant partagé dans cette salle.',
   'docs.withdrawConfirm': 'Retirer « {name} » ? Plus personne ne pourra le consulter.',
   'docs.withdrawn': 'Le document « {name} » a été retiré.',
   'docs.allowDownload': 'téléchargement autorisé',
