@@ -67,22 +67,28 @@ class DocumentShares:
                     )
                 )
             ).all()
-            await s.execute(
-                delete(SharedDocumentRow).where(SharedDocumentRow.session_id == session_id)
-            )
+            # keys first (one per owner), so that the writes come last and stay short
+            keys: dict[str, tuple[str, bytes]] = {}
             now = utcnow()
+            rows = []
             for item_id, provided_by in items:
                 scope = CaseFile.key_scope(ItemKind.DOCUMENT, provided_by)
-                key_id, key = await self._keystore.get_or_create(self._keys, case_id, scope)
+                if scope not in keys:
+                    keys[scope] = await self._keystore.get_or_create(self._keys, case_id, scope)
+                key_id, key = keys[scope]
                 content = json.dumps(dict(wanted[item_id]), ensure_ascii=False).encode()
-                s.add(
+                rows.append(
                     SharedDocumentRow(
                         doc_id=item_id, case_id=case_id, session_id=session_id, key_id=key_id,
                         ciphertext=encrypt(key, content, self._ad(case_id, session_id, item_id)),
                         updated_at=now,
                     )
                 )  # fmt: skip
-        return len(items)
+            await s.execute(
+                delete(SharedDocumentRow).where(SharedDocumentRow.session_id == session_id)
+            )
+            s.add_all(rows)
+        return len(rows)
 
     async def load(self, case_id: str, session_id: str) -> list[dict[str, Any]]:
         """The stored records of ``session_id``, oldest share first; a row whose key
