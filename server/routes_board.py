@@ -3,11 +3,9 @@
 - ``POST /api/sessions/{session_id}/board/export`` with ``{"room_id": ...}``:
   the board of that room of the live session (the plenary or a private
   meeting) is read through the live hub (a snapshot taken under the session's
-  lock, nothing more), drawn as SVG and PNG off the event loop, and both files
-  are stored encrypted in the case file under the case key (kind
-  ``whiteboard_export``: kept and purged like shared documents, destroyed with
-  the case), with an audit entry that says what was exported, never what it
-  shows. Answers 201 ``{"seq", "files": [{"format", "file_id", "name", "size"}]}``.
+  lock, nothing more), drawn as SVG and PNG and stored encrypted in the case
+  file (:mod:`server.board_exports`). Answers 201
+  ``{"seq", "files": [{"format", "file_id", "name", "size"}]}``.
 - ``GET /api/sessions/{session_id}/board/exports/{file_id}``: the stored file
   as an attachment.
 
@@ -19,24 +17,17 @@ connected to the live session (403 ``not_in_room`` otherwise).
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import logging
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import StringConstraints
 
-from records.audit import AuditRecord
-from records.casefile import MAX_ITEM_BYTES, ItemKind
+from records.casefile import ItemKind
 from records.errors import ErrorCode, NotFound
-from records.models import utcnow
 from records.scheduling import mediator_key
 from server.api import Api, Out, Strict, reply
+from server.board_exports import MIME, BoardTooLarge, store_board, unpack
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
@@ -45,20 +36,14 @@ from server.session_host import audit_actor
 from sessions.roles import Role, is_mediator
 from sessions.rooms import RoomKind
 from sessions.service import LiveSession
-from sessions.wb_png import render_png
-from sessions.wb_svg import render_svg
 from sessions.whiteboard import BoardSnapshot
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 
 logger = logging.getLogger(__name__)
 
-MAGIC = b"PALABRE-BOARD-EXPORT\x01"
-MIME = {"svg": "image/svg+xml", "png": "image/png"}
-NAME_PREFIX = {RoomKind.PLENARY: "tableau-pleniere", RoomKind.PRIVATE: "tableau-reunion-privee"}
 # An exported drawing opened on its own: no script, no fetch, nothing active.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-MAX_EXPORT_BYTES = MAX_ITEM_BYTES - 4096  # room for the header stored with the file
 
 
 class ExportIn(Strict):
@@ -75,54 +60,6 @@ class ExportFileOut(Out):
 class ExportOut(Out):
     seq: int
     files: list[ExportFileOut]
-
-
-@dataclass(frozen=True, slots=True)
-class ExportMeta:
-    """What the case file keeps with an exported file (encrypted with it)."""
-
-    name: str
-    format: str
-    mime: str
-    room_id: str
-    room_kind: str
-    seq: int
-    created_at: str
-    size: int
-    sha256: str
-
-
-def pack(meta: ExportMeta, data: bytes) -> bytes:
-    header = json.dumps(asdict(meta), ensure_ascii=False, separators=(",", ":")).encode()
-    return MAGIC + len(header).to_bytes(4, "big") + header + data
-
-
-def unpack(blob: bytes) -> tuple[ExportMeta, bytes]:
-    """The metadata and the file; ``ValueError`` if ``blob`` is not a packed export."""
-    start = len(MAGIC) + 4
-    if not blob.startswith(MAGIC) or len(blob) < start:
-        raise ValueError("not a board export")
-    length = int.from_bytes(blob[len(MAGIC) : start], "big")
-    try:
-        meta = ExportMeta(**json.loads(blob[start : start + length]))
-    except (ValueError, TypeError) as exc:
-        raise ValueError("damaged board export header") from exc
-    data = blob[start + length :]
-    if len(data) != meta.size or hashlib.sha256(data).hexdigest() != meta.sha256:
-        raise ValueError("board export does not match its header")
-    return meta, data
-
-
-def export_name(kind: RoomKind, at: datetime, fmt: str) -> str:
-    """``tableau-pleniere-2026-12-02-1305.svg``, ``tableau-reunion-privee-...``."""
-    return f"{NAME_PREFIX[kind]}-{at:%Y-%m-%d-%H%M}.{fmt}"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 # -- who is asking -----------------------------------------------------------------------
@@ -171,59 +108,21 @@ async def export_board(request: web.Request, body: ExportIn) -> web.Response:
     auth = {"session_id": session_id}
     identity = await request.app[AUTHENTICATOR_KEY].authenticate(auth, dict(request.cookies))
     kind, snapshot = await _snapshot(request, identity, body.room_id)
-    svg = await asyncio.to_thread(render_svg, snapshot.objects)
-    png = await asyncio.to_thread(render_png, snapshot.objects)
-    if max(len(svg), len(png)) > MAX_EXPORT_BYTES:
-        raise ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, "this board is too large to export")
     svc = services(request)
     session = (await svc.schedule.get_roster(session_id)).session
-    now = utcnow()
-    local = now.astimezone(_zone(session.timezone))
-    metas = [
-        ExportMeta(
-            name=export_name(kind, local, fmt),
-            format=fmt,
-            mime=MIME[fmt],
-            room_id=body.room_id,
-            room_kind=kind.value,
-            seq=snapshot.seq,
-            created_at=now.isoformat(),
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
-        for fmt, data in (("svg", svg), ("png", png))
-    ]
-    actor = audit_actor(identity.key)
-    casefile = svc.records.casefile
-    async with svc.db.transaction() as s:
-        keys: dict[str, tuple[str, bytes]] = {}
-        pending: list[AuditRecord] = []
-        infos = []
-        for meta, data in zip(metas, (svg, png), strict=True):
-            info = await casefile.put_item_in(
-                s, session.case_id, ItemKind.WHITEBOARD_EXPORT, pack(meta, data), actor=actor,
-                via="http", session_id=session_id, key_cache=keys, pending_audit=pending,
-            )  # fmt: skip
-            infos.append(info)
-        detail: dict[str, Any] = {
-            "room": kind.value,
-            "room_id": body.room_id,
-            "seq": snapshot.seq,
-            "objects": len(snapshot.objects),
-            "items": ",".join(i.id for i in infos),
-        }
-        pending.append(
-            AuditRecord(actor, "board.export", session.case_id, session_id, None, detail, "http")
-        )
-        await s.flush()
-        await svc.records.audit.append_many_in(s, pending)
+    try:
+        stored = await store_board(
+            svc.records, session, body.room_id, kind, snapshot,
+            actor=audit_actor(identity.key), via="http",
+        )  # fmt: skip
+    except BoardTooLarge as exc:
+        raise ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, str(exc)) from None
     logger.info(
         "session %s: %s exported the %s board (seq %d, %d objects)",
         session_id, identity.key, kind.value, snapshot.seq, len(snapshot.objects),
     )  # fmt: skip
     files = [
-        ExportFileOut(format=m.format, file_id=i.id, name=m.name, size=m.size)
-        for m, i in zip(metas, infos, strict=True)
+        ExportFileOut(format=m.format, file_id=i.id, name=m.name, size=m.size) for m, i in stored
     ]
     return reply(ExportOut(seq=snapshot.seq, files=files), 201)
 

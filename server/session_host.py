@@ -23,7 +23,10 @@ from records.scheduling import (
     participant_key,
 )
 from records.service import Records
+from server.board_exports import store_board
 from sessions.events import AuditEvent
+from sessions.rooms import PLENARY, RoomKind
+from sessions.whiteboard import BoardSnapshot
 from signaling import codec
 from signaling.ports import ChatKeepNotice, RosterEntry
 
@@ -71,6 +74,7 @@ class CaseFileHost:
         self._casefile = records.casefile
         self._journal = records.journal
         self._shares = records.shares
+        self._records = records
         self._case_of: dict[str, str] = {}
 
     async def _case(self, session_id: str) -> str:
@@ -197,6 +201,14 @@ class CaseFileHost:
 
     async def load_documents(self, session_id: str) -> Sequence[Mapping[str, Any]]:
         return await self._shares.load(await self._case(session_id), session_id)
+
+    async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
+        session = (await self._schedule.get_roster(session_id)).session
+        await store_board(
+            self._records, session, PLENARY, RoomKind.PLENARY, board,
+            actor=audit_actor(ended_by), via="socket", why="board.keep",
+        )  # fmt: skip
+        logger.info("session %s: the plenary board kept at the end (seq %d)", session_id, board.seq)
 
     async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
         content = _compact({"session_id": session_id, "messages": list(messages)})

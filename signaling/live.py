@@ -254,6 +254,15 @@ class LiveHub:
         outcome = await self._run(live, lambda s: s.end(identity.key))
         live.ended = True
         await self._host.end_session(identity.session_id)
+        board = outcome.value.plenary_board
+        if board.objects:
+            try:
+                await self._host.keep_board(identity.session_id, board, identity.key)
+            except Exception as exc:  # the session is over either way; the journal keeps it
+                logger.warning(
+                    "session %s: the plenary board was not kept at the end (%s)",
+                    identity.session_id, type(exc).__name__,
+                )  # fmt: skip
         kept = outcome.value.retained_chat
         if kept:
             await self._host.keep_chat(identity.session_id, [m.to_wire() for m in kept])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sessions.events import AuditEvent
+from sessions.whiteboard import BoardSnapshot
 from signaling.identity import Identity
 
 
@@ -96,6 +97,11 @@ class SessionHost(Protocol):
 
     async def load_documents(self, session_id: str) -> Sequence[Mapping[str, Any]]:
         """The records stored by :meth:`save_documents` whose documents still exist."""
+        ...
+
+    async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
+        """At the end of the session: the plenary board, drawn as SVG and PNG, into the
+        case file (what was drawn for everyone is kept even if nobody exported it)."""
         ...
 
     async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:

@@ -23,9 +23,10 @@ from sqlalchemy import select
 from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.retention import DEFAULT_POLICIES, purge
-from server import routes_board
+from server import board_exports
+from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY
-from server.routes_board import SVG_CSP, unpack
+from server.routes_board import SVG_CSP
 from sessions.wb_png import render_png
 from sessions.wb_svg import render_svg
 from tests.server.browserlike import BrowserHttp, Got
@@ -385,12 +386,48 @@ async def test_after_the_session_exports_stay_in_the_case_file(
     assert (late.status, late.code) == (410, "session_closed")
 
 
+async def test_at_the_end_the_plenary_board_is_kept_without_anyone_exporting_it(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any]
+) -> None:
+    anne, jeanne, _ = await three(world, clients)
+    await draw(jeanne, text("t1", SECRET))
+    opened = await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]})
+    await until(lambda: jeanne.view()["room_id"] == opened["room_id"])
+    await draw(jeanne, text("p1", PRIVATE))  # on the private meeting's board
+    assert (await anne.call("session:end", {}))["ok"]
+    stored = await exports_stored(world)
+    assert len(stored) == 2  # the plenary's, as SVG and PNG; not the private meeting's
+    mediator_http = await http()
+    formats = []
+    for item, ciphertexts in stored:
+        assert item.session_id == world.session.id and item.provided_by is None
+        assert all(SECRET.encode() not in blob for blob in ciphertexts)
+        got = await mediator_http.download(item.id)
+        assert got.status == 200
+        formats.append(got.headers["Content-Type"])
+        if got.headers["Content-Type"] == "image/svg+xml":
+            assert SECRET in svg_text(got.body) and PRIVATE not in svg_text(got.body)
+        match = NAME.match(got.headers["Content-Disposition"].split('"')[1])
+        assert match is not None and match[1] == "pleniere"
+    assert sorted(formats) == ["image/png", "image/svg+xml"]
+    [kept] = [e for e in await audit_entries(world) if e.action == "board.keep"]
+    assert kept.actor.startswith("mediator:") and kept.detail["room"] == "plenary"
+
+
+async def test_an_empty_plenary_board_leaves_nothing_at_the_end(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne = await mediator(world, clients)
+    assert (await anne.call("session:end", {}))["ok"]
+    assert await exports_stored(world) == []
+
+
 async def test_a_board_too_large_for_the_case_file_is_refused(
     world: World, clients: Callable[[], Client], http: Callable[..., Any], monkeypatch: Any
 ) -> None:
     anne = await mediator(world, clients)
     await draw(anne, text("t1", "Une ligne"))
-    monkeypatch.setattr(routes_board, "MAX_EXPORT_BYTES", 200)
+    monkeypatch.setattr(board_exports, "MAX_EXPORT_BYTES", 200)
     got = await (await http()).export("plenary")
     assert (got.status, got.code) == (413, "payload_too_large")
     assert await exports_stored(world) == []
