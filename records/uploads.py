@@ -20,7 +20,6 @@ Pure functions, no I/O:
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
 import zlib
@@ -28,6 +27,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 from records.errors import ErrorCode, RecordsError
+from records.packing import pack_file, unpack_file
 
 MAX_FILENAME_LENGTH = 120
 MAX_PAGES = 10_000
@@ -234,22 +234,13 @@ def describe(data: bytes, raw_name: str) -> tuple[DocumentMeta, Sniffed]:
 
 
 def pack(meta: DocumentMeta, data: bytes) -> bytes:
-    header = json.dumps(asdict(meta), ensure_ascii=False, separators=(",", ":")).encode()
-    return MAGIC + len(header).to_bytes(4, "big") + header + data
+    return pack_file(MAGIC, asdict(meta), data)
 
 
 def unpack(blob: bytes) -> tuple[DocumentMeta, bytes]:
     """The metadata and the file; ``ValueError`` if ``blob`` is not a packed document."""
-    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 4:
-        raise ValueError("not a packed document")
-    start = len(MAGIC) + 4
-    length = int.from_bytes(blob[len(MAGIC) : start], "big")
+    fields, data = unpack_file(MAGIC, blob, "document")
     try:
-        fields = json.loads(blob[start : start + length])
-        meta = DocumentMeta(**fields)
-    except (ValueError, TypeError) as exc:
+        return DocumentMeta(**fields), data
+    except TypeError as exc:
         raise ValueError("damaged document header") from exc
-    data = blob[start + length :]
-    if len(data) != meta.size or hashlib.sha256(data).hexdigest() != meta.sha256:
-        raise ValueError("document does not match its header")
-    return meta, data

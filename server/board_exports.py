@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from records.audit import AuditRecord
 from records.casefile import MAX_ITEM_BYTES, ItemInfo, ItemKind
 from records.models import utcnow
+from records.packing import pack_file, unpack_file
 from records.scheduling import ScheduledSession
 from records.service import Records
 from sessions.rooms import RoomKind
@@ -55,24 +55,16 @@ class ExportMeta:
 
 
 def pack(meta: ExportMeta, data: bytes) -> bytes:
-    header = json.dumps(asdict(meta), ensure_ascii=False, separators=(",", ":")).encode()
-    return MAGIC + len(header).to_bytes(4, "big") + header + data
+    return pack_file(MAGIC, asdict(meta), data)
 
 
 def unpack(blob: bytes) -> tuple[ExportMeta, bytes]:
     """The metadata and the file; ``ValueError`` if ``blob`` is not a packed export."""
-    start = len(MAGIC) + 4
-    if not blob.startswith(MAGIC) or len(blob) < start:
-        raise ValueError("not a board export")
-    length = int.from_bytes(blob[len(MAGIC) : start], "big")
+    fields, data = unpack_file(MAGIC, blob, "board export")
     try:
-        meta = ExportMeta(**json.loads(blob[start : start + length]))
-    except (ValueError, TypeError) as exc:
+        return ExportMeta(**fields), data
+    except TypeError as exc:
         raise ValueError("damaged board export header") from exc
-    data = blob[start + length :]
-    if len(data) != meta.size or hashlib.sha256(data).hexdigest() != meta.sha256:
-        raise ValueError("board export does not match its header")
-    return meta, data
 
 
 def export_name(kind: RoomKind, at: datetime, fmt: str) -> str:
