@@ -195,7 +195,8 @@ async def upload_document(request: web.Request) -> web.Response:
 # -- reading -----------------------------------------------------------------------------
 
 
-def _disposition(kind: str, filename: str) -> str:
+def content_disposition(kind: str, filename: str) -> str:
+    """``inline`` or ``attachment`` with the file's name, plain ASCII and UTF-8 (RFC 6266)."""
     ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
@@ -226,7 +227,7 @@ async def _serve(request: web.Request, *, attachment: bool) -> web.Response:
         body=data,
         headers={
             "Content-Type": content_type,
-            "Content-Disposition": _disposition(
+            "Content-Disposition": content_disposition(
                 "attachment" if attachment else "inline", meta.filename
             ),
             "X-Content-Type-Options": "nosniff",

@@ -1,4 +1,5 @@
-"""Case-file routes: private notes, audit trail, data-subject export and erasure.
+"""Case-file routes: private notes, the files (shared documents, board exports),
+audit trail, data-subject export and erasure.
 
 Only the case's mediators reach any of these (checked here, on the server);
 every read and write of an item is audited by the records layer itself.
@@ -7,6 +8,7 @@ every read and write of an item is audited by the records layer itself.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,9 +19,14 @@ from records.audit import AuditEntry
 from records.casefile import Item, ItemKind
 from records.errors import ErrorCode
 from records.subjects import erase_subject, export_html, export_subject
+from records.uploads import unpack as unpack_document
 from server.api import Api, Out, Strict, reply
+from server.board_exports import unpack as unpack_export
 from server.context import require_mediator, services
 from server.errors import ApiError
+from server.routes_documents import CONTENT_CSP, content_disposition
+
+logger = logging.getLogger(__name__)
 
 NoteBody = Annotated[str, Field(min_length=1, max_length=20000)]
 
@@ -39,6 +46,18 @@ class NoteOut(Out):
 
 class NoteListOut(Out):
     notes: list[NoteOut]
+
+
+class CaseFileOut(Out):
+    id: str
+    kind: str  # "document" or "whiteboard_export"
+    session_id: str | None
+    created_at: datetime
+    size: int
+
+
+class CaseFileListOut(Out):
+    files: list[CaseFileOut]
 
 
 class AuditEntryOut(Out):
@@ -96,6 +115,63 @@ async def list_notes(request: web.Request) -> web.Response:
         case_id, kinds={ItemKind.PRIVATE_NOTE}, actor=actor, via=_via(request)
     )
     return reply(NoteListOut(notes=[_note(i) for i in items]))
+
+
+# -- files: what was shared and drawn in the sessions, kept after them -------------------
+
+FILE_KINDS = {ItemKind.DOCUMENT, ItemKind.WHITEBOARD_EXPORT}
+
+
+async def list_files(request: web.Request) -> web.Response:
+    """Metadata only, newest first: nothing is decrypted, so nothing is read."""
+    case_id, _ = await _mediator_of(request)
+    infos = await services(request).records.casefile.list_items(case_id, kinds=FILE_KINDS)
+    ordered = sorted(infos, key=lambda i: (i.created_at, i.id), reverse=True)
+    files = [
+        CaseFileOut(
+            id=i.id,
+            kind=i.kind.value,
+            session_id=i.session_id,
+            created_at=i.created_at,
+            size=i.size,
+        )
+        for i in ordered
+    ]
+    return reply(CaseFileListOut(files=files))
+
+
+async def download_file(request: web.Request) -> web.Response:
+    """A shared document or a board export, as the attachment it was (the read is audited)."""
+    case_id, actor = await _mediator_of(request)
+    casefile = services(request).records.casefile
+    file_id = request.match_info["file_id"]
+    infos = await casefile.list_items(case_id, kinds=FILE_KINDS)
+    info = next((i for i in infos if i.id == file_id), None)
+    if info is None:
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such file in this case file")
+    item = await casefile.get_item(
+        file_id, actor=actor, via=_via(request), session_id=info.session_id, case_id=case_id
+    )
+    try:
+        if info.kind is ItemKind.DOCUMENT:
+            document, data = unpack_document(item.content)
+            name, mime = document.filename, document.mime
+        else:
+            export, data = unpack_export(item.content)
+            name, mime = export.name, export.mime
+    except ValueError:
+        logger.error("case %s: file %s is damaged in the case file", case_id, file_id)
+        raise ApiError(500, ErrorCode.INTERNAL, "this file is damaged") from None
+    return web.Response(
+        body=data,
+        headers={
+            "Content-Type": "text/plain; charset=utf-8" if mime == "text/plain" else mime,
+            "Content-Disposition": content_disposition("attachment", name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": CONTENT_CSP,
+        },
+    )
 
 
 async def create_note(request: web.Request, body: NoteIn) -> web.Response:
@@ -235,6 +311,11 @@ def register_routes(api: Api) -> None:
             response=NoteOut)  # fmt: skip
     api.add("DELETE", f"{base}/notes/{{note_id}}", delete_note, summary="Delete a private note",
             tag=tag, status=204)  # fmt: skip
+    api.add("GET", f"{base}/files", list_files, tag=tag, response=CaseFileListOut,
+            summary="Shared documents and board exports of a case (mediators only)")  # fmt: skip
+    api.add("GET", f"{base}/files/{{file_id}}", download_file, tag=tag,
+            summary="Download a shared document or a board export from the case file",
+            produces="application/octet-stream")  # fmt: skip
     api.add("POST", f"{base}/close", close_case,
             summary="Close a case (its retention period starts)", tag=tag, status=204)  # fmt: skip
     api.add("POST", f"{base}/legal-hold", legal_hold,

@@ -23,6 +23,8 @@ from sqlalchemy import select
 from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.retention import DEFAULT_POLICIES, purge
+from records.uploads import describe
+from records.uploads import pack as pack_document
 from server import board_exports
 from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY
@@ -431,3 +433,55 @@ async def test_a_board_too_large_for_the_case_file_is_refused(
     got = await (await http()).export("plenary")
     assert (got.status, got.code) == (413, "payload_too_large")
     assert await exports_stored(world) == []
+
+
+# -- the case file's files, after the session ------------------------------------------------
+
+
+async def test_after_the_session_the_case_page_lists_and_serves_documents_and_boards(
+    world: World, clients: Callable[[], Client], http: Callable[..., Any]
+) -> None:
+    anne, jeanne, _ = await three(world, clients)
+    await draw(jeanne, text("t1", SECRET))
+    words = "Relevé de décisions\n".encode()
+    meta, _ = describe(words, "relevé.txt")
+    doc = await world.svc.records.casefile.put_item(
+        world.case.id, ItemKind.DOCUMENT, pack_document(meta, words), actor="t", via="t",
+        session_id=world.session.id, provided_by=key(world, "Jeanne Dupont")[2:],
+    )  # fmt: skip
+    assert (await anne.call("session:end", {}))["ok"]  # the plenary board is kept
+    mediator_http = await http()
+    base = f"{world.url}/api/cases/{world.case.id}/files"
+
+    async def get(client: Http, url: str) -> Got:
+        async with client.session.get(url, headers=client.headers(csrf=False)) as r:
+            return Got(r.status, dict(r.headers), await r.read())
+
+    listed = (await get(mediator_http, base)).json()["files"]
+    assert sorted(f["kind"] for f in listed) == ["document", *["whiteboard_export"] * 2]
+    assert all(f["session_id"] == world.session.id for f in listed)
+    assert "relev" not in json.dumps(listed)  # listed without being read
+    before = len(await audit_entries(world))
+    got = await get(mediator_http, f"{base}/{doc.id}")
+    assert got.status == 200 and got.body == words
+    assert got.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert "relev%C3%A9.txt" in got.headers["Content-Disposition"]
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in got.headers["Content-Security-Policy"]
+    board = next(f for f in listed if f["kind"] == "whiteboard_export")
+    got = await get(mediator_http, f"{base}/{board['id']}")
+    assert got.status == 200 and got.headers["Content-Type"] in ("image/svg+xml", "image/png")
+    reads = [e for e in (await audit_entries(world))[before:] if e.action == "item.read"]
+    assert [e.detail["item"] for e in reads] == [doc.id, board["id"]]
+    # nobody else: a party, another case's mediator, an unknown id
+    party = await http("Jeanne Dupont")
+    assert (await get(party, base)).status == 401
+    bob = await world.svc.accounts.create_mediator("bob@example.org", "Bob", "h")
+    other = await http(
+        cookie=await world.svc.accounts.create_auth_session(bob.id, timedelta(hours=1))
+    )
+    for url in (base, f"{base}/{doc.id}"):
+        assert (await get(other, url)).status == 404
+    missing = await get(mediator_http, f"{base}/{'0' * 24}")
+    assert (missing.status, missing.code) == (404, "not_found")

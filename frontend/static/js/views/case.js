@@ -41,7 +41,7 @@ export async function showCase(main, caseId) {
   );
   if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
   else mount(sessionsBox, sessions.map((s) => sessionBlock(s)));
-  main.append(notesSection(caseId), auditSection(kase));
+  main.append(filesSection(caseId, sessions), notesSection(caseId), auditSection(kase));
 }
 
 function participantItem(kase, p, refresh) {
@@ -66,6 +66,28 @@ function participantItem(kase, p, refresh) {
       h('a', { class: 'button secondary export-html', href: `${base}/export?format=html`, download: '' }, t('rights.exportHtml')), ' ',
       h('button', { type: 'button', class: 'link danger erase-subject', onclick: erase }, t('rights.erase'))),
     report);
+}
+
+// What was shared and drawn in the sessions, kept in the case file: listed without being
+// read (no name until downloaded), each download audited by the server.
+function filesSection(caseId, sessions) {
+  const list = h('ul', { class: 'files', id: 'case-files' });
+  const when = new Map(sessions.map((s) => [s.id, formatDateTime(s.starts_at, s.timezone)]));
+  api('GET', `/api/cases/${caseId}/files`).then(({ files }) => {
+    if (files.length === 0) {
+      mount(list, h('li', { class: 'empty' }, t('files.empty')));
+      return;
+    }
+    mount(list, files.map((f) => h('li', { class: 'file', dataset: { fileId: f.id, kind: f.kind } },
+      h('strong', {}, t(`files.kind.${f.kind}`)), ' ',
+      h('span', { class: 'muted' }, [
+        when.has(f.session_id) ? t('files.session', { date: when.get(f.session_id) }) : formatDateTime(f.created_at),
+        t('files.size', { n: Math.max(1, Math.round(f.size / 1024)) }),
+      ].join(' · ')), ' ',
+      h('a', { href: `/api/cases/${caseId}/files/${f.id}`, download: '', class: 'file-download' }, t('files.download')))));
+  }).catch(() => mount(list, h('li', { class: 'error' }, t('error.generic'))));
+  return h('section', { class: 'card', id: 'case-files-section' },
+    h('h2', {}, t('files.title')), h('p', { class: 'hint' }, t('files.hint')), list);
 }
 
 function notesSection(caseId) {
