@@ -267,4 +267,18 @@ async def test_zoom_text_language_and_the_export_menu(
     await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
     await claire.keyboard.press("Control+Shift+z")
     await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 0")
+    await claire.keyboard.press("Control+z")  # the text is back for the end of the session
+    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
+
+    # Ending the session keeps the plenary board in the case file; the case page lists it.
+    await claire.click("#end-session")
+    await claire.goto(f"{live_server.url}/cases")
+    await claire.click("a[href^='/cases/']:text('E2E')")
+    files = claire.locator("#case-files .file")
+    await expect(files).to_have_count(2)
+    await expect(files.first).to_contain_text("Tableau exporté")
+    async with claire.expect_download() as download:
+        await files.locator("a.file-download").first.click()
+    assert (await download.value).suggested_filename.startswith("tableau-pleniere-")
+    await claire.locator("#case-files-section").screenshot(path=str(ARTIFACTS / "case-files.png"))
     assert getattr(claire, "errors", []) == []
