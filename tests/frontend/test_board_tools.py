@@ -410,6 +410,12 @@ async def test_a_colour_picked_with_a_drawing_selected_repaints_it(page: Page) -
     await page.click("#board-color-red")
     assert len(await ops(page)) == 4
     assert (await objects(page))["theirs"]["shape"]["color"] == "#1565c0"
+    # selecting a drawing shows its colour; a note's pastel as its pen colour
+    await gesture(page, [(100, 140), (100, 140)])
+    assert await page.locator("#board-color-blue").get_attribute("aria-pressed") == "true"
+    await gesture(page, [(310, 310), (310, 310)])
+    assert await page.locator("#board-color-green").get_attribute("aria-pressed") == "true"
+    assert len(await ops(page)) == 4  # showing a colour repaints nothing
     # with a drawing tool, a colour is only the next drawing's colour
     await tool(page, "pen")
     await page.click("#board-color-purple")

@@ -79,6 +79,7 @@ export class Whiteboard {
       send: (op) => this.send(op),
       select: (id) => {
         this.selectedId = id;
+        this.showColorOf(id);
       },
       editText: (kind, p, existing) => this.editText(kind, p, existing),
       readOnly: () => this.readOnly(),
@@ -126,6 +127,21 @@ export class Whiteboard {
   // Undo or redo, when there is a step to take (the buttons are greyed out otherwise).
   step(kind) {
     if (this.model.history[kind] > 0) this.send({ type: kind });
+  }
+
+  // The toolbar shows the selected drawing's colour (a note's pastel as its pen colour),
+  // so that picking another one visibly repaints it.
+  showColorOf(id) {
+    const obj = id ? this.model.get(id) : null;
+    if (!obj) return;
+    const color = obj.shape.color.toLowerCase();
+    const pen = obj.shape.type === 'sticky'
+      ? Object.keys(STICKY_COLORS).find((c) => STICKY_COLORS[c].toLowerCase() === color)
+      : COLORS.map(([, c]) => c).find((c) => c.toLowerCase() === color);
+    if (pen && pen !== this.color) {
+      this.color = pen;
+      this.renderToolbar();
+    }
   }
 
   // A colour picked while a drawing of mine (or, for a mediator, anyone's) is selected
