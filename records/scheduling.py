@@ -6,6 +6,7 @@ each token id (jti) so that revocation is checked server-side.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -189,6 +190,19 @@ class ScheduleStore:
                 .values(revoked_at=utcnow())
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def revoked_links(self, jtis: Collection[str]) -> set[str]:
+        """Which of ``jtis`` no longer work: revoked, or unknown (erased with their case)."""
+        wanted = set(jtis)
+        if not wanted:
+            return set()
+        async with self._db.transaction() as s:
+            active = await s.scalars(
+                select(InviteLinkRow.jti).where(
+                    InviteLinkRow.jti.in_(sorted(wanted)), InviteLinkRow.revoked_at.is_(None)
+                )
+            )
+            return wanted - set(active)
 
     async def set_status(self, session_id: str, status: str) -> None:
         """``open`` when the room is in use, ``ended`` when the mediator ends it (final)."""

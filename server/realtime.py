@@ -58,6 +58,8 @@ class ConnectionAuthenticator:
             key=participant_key(info.link.participant_id),
             role=info.link.role.value,
             display_name=info.participant_name,
+            link_id=info.link.jti,
+            expires_at=info.link.expires_at.timestamp(),
         )
 
     async def _mediator(self, session_id: str, cookie: str) -> Identity:

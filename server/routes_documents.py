@@ -6,7 +6,10 @@ download switch, "follow me") is the live session's, over Socket.IO.
 
 - ``POST /api/sessions/{session_id}/documents``: the file is the raw request
   body; ``X-Filename`` (percent-encoded UTF-8) or ``?filename=`` names it;
-  ``?visibility=room|private_meeting_members|mediators`` (default ``room``).
+  ``?visibility=room|private_meeting_members|mediators`` (default ``room``);
+  ``?room_id=`` the room it is uploaded for: if the uploader is moved while it
+  travels (into or out of a private meeting), it is refused, never shared in
+  the room they are in by then.
   The type is decided from the bytes (:mod:`records.uploads`), the file is
   stored encrypted in the case file (a party's upload under that party's
   key, so erasing them destroys it), then shared in the uploader's current
@@ -25,6 +28,7 @@ double-submit check, whichever way the caller authenticated.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote, unquote
@@ -51,6 +55,7 @@ T = TypeVar("T")
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
+ROOM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 MAX_RAW_FILENAME = 2048
 REFUSAL_STATUS = {
     ErrorCode.EMPTY_FILE: 422,
@@ -151,13 +156,25 @@ def document_out(doc: SharedDocument, meta: DocumentMeta) -> DocumentOut:
     return DocumentOut(**doc.to_wire(), filename=meta.filename, mime=meta.mime, size=meta.size)
 
 
+def _room(request: web.Request) -> str | None:
+    """``?room_id=``: the room the document is uploaded for (the page always sends it)."""
+    raw = request.query.get("room_id")
+    if raw is not None and not ROOM_ID.fullmatch(raw):
+        raise ApiError(400, ErrorCode.VALIDATION, "room_id: not a room")
+    return raw
+
+
 async def upload_document(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     identity = await caller(request, session_id)
     visibility = _visibility(request)
     raw_name = _raw_filename(request)
-    if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
+    aimed_at = _room(request)
+    room_id = await _read(request, identity, lambda s, key: s.room_of(key))
+    if room_id is None:
         raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
+    if aimed_at is not None and aimed_at != room_id:
+        raise ApiError(403, ErrorCode.NOT_IN_ROOM, "you are in another room now; not shared")
     svc = services(request)
     data = await _read_limited(request, svc.config.http.max_upload_bytes)
     try:
@@ -180,7 +197,9 @@ async def upload_document(request: web.Request) -> web.Response:
     try:
         doc = await hub.call(
             identity,
-            lambda s, key: s.share_document(key, info.id, meta.filename, visibility, meta.pages),
+            lambda s, key: s.share_document(
+                key, info.id, meta.filename, visibility, meta.pages, aimed_at
+            ),
         )
     except BaseException:
         await casefile.delete_item(info.id, actor=actor, via="http")

@@ -12,11 +12,12 @@ from pydantic import Field
 from records.cases import ParticipantRole
 from records.errors import ErrorCode, NotFound
 from records.models import utcnow
-from records.scheduling import InviteLink, ScheduledSession
+from records.scheduling import InviteLink, ScheduledSession, participant_key
 from server import ics
 from server.api import Api, Out, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
+from server.realtime import NAMESPACE_KEY
 
 
 class SessionIn(Strict):
@@ -134,6 +135,10 @@ async def issue_link(request: web.Request) -> web.Response:
     link = await svc.links.issue(
         request.match_info["session_id"], request.match_info["participant_id"], me.id
     )
+    # the earlier links stopped working: whoever is connected with one leaves now
+    await request.app[NAMESPACE_KEY].hub.link_revoked(
+        link.session_id, participant_key(link.participant_id), None
+    )
     info = await svc.schedule.get_join_info(link.jti)
     return reply(
         LinkOut(
@@ -151,7 +156,12 @@ async def issue_link(request: web.Request) -> web.Response:
 
 async def revoke_link(request: web.Request) -> web.Response:
     me = await require_mediator(request)
-    await services(request).schedule.revoke_link(request.match_info["jti"], me.id)
+    link = await services(request).schedule.revoke_link(request.match_info["jti"], me.id)
+    # stored first; then whoever is connected with it leaves at once (on other nodes,
+    # within the live sessions' next look at the store)
+    await request.app[NAMESPACE_KEY].hub.link_revoked(
+        link.session_id, participant_key(link.participant_id), link.jti
+    )
     return web.Response(status=204)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -170,6 +170,9 @@ class CaseFileHost:
         pid = participant_id_of(key)
         if pid is not None:
             await self._schedule.revoke_participant_links(session_id, pid)
+
+    async def revoked_links(self, session_id: str, link_ids: Collection[str]) -> set[str]:
+        return await self._schedule.revoked_links(link_ids)
 
     async def end_session(self, session_id: str) -> None:
         try:

@@ -14,7 +14,7 @@ from typing import Any
 from sessions.chat import ChatMessage
 from sessions.core import SessionCore
 from sessions.documents import Presentation, SharedDocument, Visibility, can_download, can_see
-from sessions.errors import Forbidden, InvalidPayload, NotFound, NotInRoom
+from sessions.errors import Forbidden, InvalidPayload, NotFound
 from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.roles import Role
@@ -51,9 +51,7 @@ class Collaboration(SessionCore):
         been moved since (into or out of a private meeting), the operation is
         refused rather than drawn on a board they were not looking at.
         """
-        room_id = self._present(actor)
-        if aimed_at is not None and aimed_at != room_id:
-            raise NotInRoom("this drawing was made on another board; it was not added")
+        room_id = self._present_in(actor, aimed_at, "drawing")
         op = parse_op(payload)
         action = Action.CLEAR_BOARD if isinstance(op, Clear) else Action.DRAW
         self._require(action, actor, room_id=room_id)
@@ -97,8 +95,10 @@ class Collaboration(SessionCore):
 
     # -- chat ----------------------------------------------------------------------
 
-    def chat_send(self, actor: str, text: str) -> Outcome[ChatMessage]:
-        room_id = self._present(actor)
+    def chat_send(self, actor: str, text: str, aimed_at: str | None = None) -> Outcome[ChatMessage]:
+        """Post in the actor's room; ``aimed_at``: the room it was typed in (refused if
+        the actor has been moved since, so that nothing reaches another room)."""
+        room_id = self._present_in(actor, aimed_at, "message")
         self._require(Action.CHAT, actor, room_id=room_id)
         message = self.chat_log.post(room_id, actor, text)
         eff = self._effects()
@@ -148,8 +148,11 @@ class Collaboration(SessionCore):
         title: str,
         visibility: Visibility = Visibility.ROOM,
         pages: int | None = None,
+        aimed_at: str | None = None,
     ) -> Outcome[SharedDocument]:
-        room_id = self._present(actor)
+        """Share an uploaded document in the actor's room; ``aimed_at``: the room it was
+        uploaded for (refused if the actor has been moved while it was uploading)."""
+        room_id = self._present_in(actor, aimed_at, "document")
         self._require(Action.SHARE_DOCUMENT, actor, room_id=room_id)
         doc = self.documents.share(
             doc_id,

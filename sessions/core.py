@@ -16,7 +16,7 @@ from typing import Any
 
 from sessions.chat import ChatLog
 from sessions.documents import Documents, SharedDocument
-from sessions.errors import Forbidden, InvalidPayload, NotJoined, SessionClosed
+from sessions.errors import Forbidden, InvalidPayload, NotInRoom, NotJoined, SessionClosed
 from sessions.events import AuditEvent, Clock, utc_now
 from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
 from sessions.outcome import Effects
@@ -115,10 +115,12 @@ class SessionCore:
         """Put back a room's board from its stored log (after a restart or a failed write)."""
         self.board(room_id).restore(log)
 
-    def restore_documents(self, records: Iterable[Mapping[str, Any]]) -> int:
+    def restore_documents(self, records: Iterable[Mapping[str, Any]]) -> tuple[int, bool]:
         """Share again the documents stored before the live session was let go.
 
-        Returns how many stored records were unreadable and left out.
+        Returns how many stored records were unreadable and left out, and whether
+        the documents' state changed (shared in a private meeting that is gone) and
+        must be stored again.
         """
         docs, unreadable = [], 0
         for record in records:
@@ -126,8 +128,8 @@ class SessionCore:
                 docs.append(SharedDocument.from_record(record))
             except InvalidPayload:
                 unreadable += 1
-        self.documents.restore(docs)
-        return unreadable
+        reshaped = self.documents.restore(docs, self.rooms.open_room_ids())
+        return unreadable, reshaped
 
     def participants_who_took_part(self) -> frozenset[str]:
         return frozenset(self._took_part)
@@ -150,6 +152,15 @@ class SessionCore:
         room_id = self.rooms.room_of(pid)
         if self.lobby.get(pid).state is not State.ADMITTED or room_id is None:
             raise NotJoined("participant has not joined the session")
+        return room_id
+
+    def _present_in(self, pid: str, aimed_at: str | None, what: str) -> str:
+        """``pid`` is present; returns their room. ``aimed_at``: the room the client
+        meant (a drawing, a message, an upload is bound to the room it was made in):
+        if ``pid`` has moved since, it is refused rather than shown elsewhere."""
+        room_id = self._present(pid)
+        if aimed_at is not None and aimed_at != room_id:
+            raise NotInRoom(f"this {what} was meant for another room; it was not shared")
         return room_id
 
     def _context(
@@ -280,6 +291,8 @@ class SessionCore:
             self._moved(eff, moves)
         return gone
 
-    def _drop_room(self, room_id: str) -> None:
+    def _drop_room(self, eff: Effects, room_id: str, members: Iterable[str]) -> None:
+        """A private meeting closed; ``members``: who was in it when it closed."""
         self._boards.pop(room_id, None)
-        self.documents.room_closed(room_id)
+        if self.documents.room_closed(room_id, members):
+            eff.documents_changed = True

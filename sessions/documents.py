@@ -5,7 +5,8 @@ every change is stored (``Outcome.documents_changed``) so that a session
 picked up again after a break or a restart shares the same documents.
 Visibility:
 
-- ``room``: whoever is currently in the room it was shared in;
+- ``room``: whoever is currently in the room it was shared in; once a private
+  meeting closes, the members it had (room ids are never reused);
 - ``private_meeting_members``: the members of the private meeting at the time
   of sharing, wherever they are later (shared in a private meeting only);
 - ``mediators``: the mediator and co-mediators (if shared in a private
@@ -120,11 +121,10 @@ def _audience(
     """Who a document shared in a room with ``visibility`` is kept for, wherever they go."""
     if visibility is Visibility.MEMBERS and not room_is_private:
         raise InvalidPayload("member-only visibility needs a private meeting")
-    # In a private meeting, "mediators" means the mediators who are there.
-    keep = visibility is Visibility.MEMBERS or (
-        visibility is Visibility.MEDIATORS and room_is_private
-    )
-    return frozenset(room_members) if keep else frozenset()
+    # In a private meeting, "mediators" means the mediators who are there; and whatever
+    # the visibility, its members are recorded: when the meeting closes, or the session
+    # is let go, a document shared "to the room" stays with them (see ``room_closed``).
+    return frozenset(room_members) if room_is_private else frozenset()
 
 
 def can_see(doc: SharedDocument, pid: str, role: Role, room_id: str | None) -> bool:
@@ -190,11 +190,16 @@ class Documents:
         self._docs[doc_id] = doc
         return doc
 
-    def restore(self, docs: Iterable[SharedDocument]) -> None:
-        """Put back what was shared before the live session was let go (nothing is shown)."""
+    def restore(self, docs: Iterable[SharedDocument], open_rooms: Iterable[str]) -> bool:
+        """Put back what was shared before the live session was let go (nothing is shown).
+        A document shared "to the room" in a private meeting that is no longer open stays
+        with that meeting's members. Returns whether such a document changed."""
         for doc in docs:
             if len(self._docs) < MAX_DOCUMENTS:
                 self._docs.setdefault(doc.doc_id, doc)
+        rooms = set(open_rooms)
+        gone = {d.room_id for d in self._docs.values() if d.room_id not in rooms}
+        return any([self.room_closed(room_id) for room_id in sorted(gone)])
 
     def reshare(
         self,
@@ -297,5 +302,18 @@ class Documents:
         """``pid`` moved room: follows by default there."""
         self._not_following.discard(pid)
 
-    def room_closed(self, room_id: str) -> None:
+    def room_closed(self, room_id: str, members: Iterable[str] = ()) -> bool:
+        """A private meeting closed (or is gone after a break or a restart): what was
+        shared in it "to the room" keeps its audience as explicit members, those who
+        were there when it was shared and when it closed. Nobody else ever sees it, and
+        no later room can inherit it. Returns whether a document changed."""
         self._presentations.pop(room_id, None)
+        changed = False
+        for doc in list(self._docs.values()):
+            if doc.room_id == room_id and doc.visibility is Visibility.ROOM:
+                audience = doc.audience | frozenset(members)
+                self._docs[doc.doc_id] = replace(
+                    doc, visibility=Visibility.MEMBERS, audience=audience
+                )
+                changed = True
+        return changed

@@ -11,9 +11,18 @@ States::
 Mediators and co-mediators skip ``waiting`` (knock admits them) and the room
 lock. Knocking needs consent recorded for the *current* version of the text.
 A participant who drops keeps their place for ``grace`` (10 s by default) and
-comes back without re-admission while the session is open; a second
-connection for the same participant replaces the first, which is kicked.
-After :meth:`Lobby.end` nobody can attach, knock or be admitted.
+comes back without re-admission while the session is open, from the same
+device. An admitted seat is bound to the device that was let in (a random id
+the browser keeps for the link): a connection with the same link from another
+device (a forwarded invitation, a shared mailbox) does not take the seat; it
+waits as a *contender* until a mediator lets it in (the old connection is
+then closed) or not (the contender is closed, the seat stays). Before
+admission a new connection simply replaces the old one, which is kicked.
+A revoked or expired link closes the person's connections and takes them out
+(they may come back through the lobby with a new link); removal and decline
+are final for the session, and the caller revokes the link so that they stay
+so after a break or a restart. After :meth:`Lobby.end` nobody can attach,
+knock or be admitted.
 """
 
 from __future__ import annotations
@@ -45,6 +54,9 @@ KICK_REPLACED = "replaced_by_new_connection"
 KICK_DECLINED = "declined"
 KICK_REMOVED = "removed"
 KICK_SESSION_ENDED = "session_closed"
+KICK_LINK_REVOKED = "link_revoked"
+KICK_LINK_EXPIRED = "link_expired"
+KICK_NOT_LET_IN = "not_let_in"  # another device's request to take the seat was declined
 
 
 class State(StrEnum):
@@ -69,6 +81,9 @@ class _Record:
     consent_version: str | None = None
     connection: str | None = None
     dropped_at_s: float | None = None  # clock timestamp (seconds) of the drop
+    device: str | None = None  # the device the seat is bound to (once admitted)
+    contender: str | None = None  # another device's connection asking for the seat
+    contender_device: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +93,7 @@ class ParticipantView:
     state: State
     consented: bool  # for the current version of the text
     connected: bool
+    contending: bool = False  # another device asks to take this admitted seat
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +101,7 @@ class AttachResult:
     state: State
     resumed: bool  # came back within the grace period, no re-admission needed
     kicked: Kick | None  # the previous connection, replaced by this one
+    contending: bool = False  # another device: waits for a mediator, the seat is not taken
 
 
 class Lobby:
@@ -133,6 +150,7 @@ class Lobby:
             state=r.state,
             consented=r.consent_version == self._consent_version,
             connected=r.connection is not None,
+            contending=r.contender is not None,
         )
 
     def get(self, pid: str) -> ParticipantView:
@@ -143,6 +161,13 @@ class Lobby:
 
     def connection_of(self, pid: str) -> str | None:
         return self._get(pid).connection
+
+    def connections(self) -> dict[str, str]:
+        """The seated connection of everyone connected: pid -> connection."""
+        return {r.pid: r.connection for r in self._records.values() if r.connection is not None}
+
+    def contender_of(self, pid: str) -> str | None:
+        return self._get(pid).contender
 
     def participants(self) -> list[ParticipantView]:
         return [self._view(r) for r in self._records.values()]
@@ -232,30 +257,66 @@ class Lobby:
             return True
         return False
 
-    def attach(self, pid: str, connection_id: str) -> AttachResult:
-        """A connection authenticated as ``pid`` (via their link)."""
+    def attach(self, pid: str, connection_id: str, device: str | None = None) -> AttachResult:
+        """A connection authenticated as ``pid`` (via their link) from ``device``
+        (None: a device that cannot be recognised again, never the same as another)."""
         if not self._open:
             raise SessionClosed("the session has ended")
         record = self._get(pid)
         self._not_final(record)
         self._expire(record)
+        if (
+            record.state is State.ADMITTED
+            and not enters_directly(record.role)
+            and (device is None or device != record.device)
+        ):
+            # Another device wants an admitted seat: it waits for a mediator.
+            kicked = None
+            if record.contender is not None and record.contender != connection_id:
+                kicked = Kick(pid, record.contender, KICK_REPLACED)
+            record.contender = connection_id
+            record.contender_device = device
+            return AttachResult(State.WAITING, resumed=False, kicked=kicked, contending=True)
         kicked = None
         if record.connection is not None and record.connection != connection_id:
             kicked = Kick(pid, record.connection, KICK_REPLACED)
         resumed = record.connection is None and record.dropped_at_s is not None
         resumed = resumed and record.state in PRESENT_STATES
         record.connection = connection_id
+        record.device = device
         record.dropped_at_s = None
         return AttachResult(state=record.state, resumed=resumed, kicked=kicked)
 
     def detach(self, pid: str, connection_id: str) -> bool:
-        """A connection closed; False if it was not the current one (replaced)."""
+        """A connection closed; False if it was not the seated one (replaced, contender)."""
         record = self._records.get(pid)
-        if record is None or record.connection != connection_id:
+        if record is None:
+            return False
+        if record.contender == connection_id:
+            record.contender = record.contender_device = None
+            return False
+        if record.connection != connection_id:
             return False
         record.connection = None
         record.dropped_at_s = self._now() if record.state in PRESENT_STATES else None
         return True
+
+    def _close_all(self, record: _Record, reason: str) -> list[Kick]:
+        """Every connection of ``record`` closes (seat and contender)."""
+        kicks = [Kick(record.pid, c, reason) for c in (record.connection, record.contender) if c]
+        record.connection = record.contender = record.contender_device = None
+        record.dropped_at_s = None
+        return kicks
+
+    def link_ended(self, pid: str, reason: str) -> list[Kick]:
+        """``pid``'s link was revoked, replaced or expired: their connections close and
+        they are out of the session (a new link brings them back through the lobby)."""
+        record = self._get(pid)
+        kicks = self._close_all(record, reason)
+        if record.state in PRESENT_STATES:
+            record.state = State.LEFT
+        record.device = None
+        return kicks
 
     def sweep(self) -> list[str]:
         """Participants whose grace period ran out; they are now ``left``."""
@@ -288,28 +349,41 @@ class Lobby:
             wanted = "/".join(s.value for s in states)
             raise InvalidState(f"participant is {record.state.value}, not {wanted}")
 
-    def admit(self, pid: str) -> None:
+    def admit(self, pid: str) -> Kick | None:
+        """Let ``pid`` in; for another device asking for an admitted seat, that device
+        takes the seat and the old connection is returned, to be closed."""
         if not self._open:
             raise SessionClosed("the session has ended")
         record = self._get(pid)
+        if record.state is State.ADMITTED and record.contender is not None:
+            kicked = Kick(pid, record.connection, KICK_REPLACED) if record.connection else None
+            record.connection, record.device = record.contender, record.contender_device
+            record.contender = record.contender_device = None
+            record.dropped_at_s = None
+            return kicked
         self._require(record, State.WAITING)
         if self._expire(record):
             raise InvalidState("participant left the lobby")
         record.state = State.ADMITTED
+        return None
 
-    def _final(self, record: _Record, state: State, reason: str) -> Kick | None:
-        kick = Kick(record.pid, record.connection, reason) if record.connection else None
+    def _final(self, record: _Record, state: State, reason: str) -> list[Kick]:
+        kicks = self._close_all(record, reason)
         record.state = state
-        record.connection = None
-        record.dropped_at_s = None
-        return kick
+        return kicks
 
-    def decline(self, pid: str) -> Kick | None:
+    def decline(self, pid: str) -> list[Kick]:
+        """Not let in: final for the session (the caller revokes the link). For another
+        device asking for an admitted seat, only that device is turned away."""
         record = self._get(pid)
+        if record.state is State.ADMITTED and record.contender is not None:
+            kick = Kick(pid, record.contender, KICK_NOT_LET_IN)
+            record.contender = record.contender_device = None
+            return [kick]
         self._require(record, State.WAITING)
         return self._final(record, State.DECLINED, KICK_DECLINED)
 
-    def remove(self, pid: str) -> Kick | None:
+    def remove(self, pid: str) -> list[Kick]:
         """Remove for the rest of the session (the caller also revokes the link)."""
         record = self._get(pid)
         self._not_final(record)
@@ -334,10 +408,7 @@ class Lobby:
         self._open = False
         kicks: list[Kick] = []
         for record in self._records.values():
-            if record.connection is not None:
-                kicks.append(Kick(record.pid, record.connection, KICK_SESSION_ENDED))
-            record.connection = None
-            record.dropped_at_s = None
+            kicks.extend(self._close_all(record, KICK_SESSION_ENDED))
             if record.state in PRESENT_STATES:
                 record.state = State.LEFT
         return kicks

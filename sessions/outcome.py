@@ -2,8 +2,8 @@
 
 An :class:`Outcome` carries the call's value and everything the transport must
 do with it: audit events to write, notifications to emit (each to an explicit
-set of participants), connections to close, Socket.IO room memberships to
-update, whether media forwarding must be recomputed and whether the shared
+set of participants), connections to close, links to revoke, Socket.IO room
+memberships to update, whether media forwarding must be recomputed and whether the shared
 documents' state must be stored again.
 """
 
@@ -28,6 +28,7 @@ class Outcome(Generic[T]):
     room_changes: tuple[RoomChange, ...] = ()
     media_changed: bool = False  # recompute who sees/hears whom
     documents_changed: bool = False  # store the shared documents' state again
+    revocations: tuple[str, ...] = ()  # participants whose links the caller revokes (stored)
 
     def for_participant(self, pid: str) -> list[Notification]:
         """Notifications addressed to ``pid`` (handy for tests and fakes)."""
@@ -47,6 +48,7 @@ class Effects:
         self._notifications: list[Notification] = []
         self._kicks: list[Kick] = []
         self._changes: list[RoomChange] = []
+        self._revocations: list[str] = []
         self.media_changed = False
         self.documents_changed = False
 
@@ -80,6 +82,11 @@ class Effects:
         if kick is not None:
             self._kicks.append(kick)
 
+    def revoke(self, pid: str) -> None:
+        """``pid``'s links must stop working for this session, connected or not."""
+        if pid not in self._revocations:
+            self._revocations.append(pid)
+
     def change(self, change: RoomChange) -> None:
         self._changes.append(change)
         self.media_changed = True
@@ -93,4 +100,5 @@ class Effects:
             room_changes=tuple(self._changes),
             media_changed=self.media_changed,
             documents_changed=self.documents_changed,
+            revocations=tuple(self._revocations),
         )

@@ -10,7 +10,8 @@ or move by a mediator does that (the permission matrix guards who may move).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -22,6 +23,13 @@ from sessions.roles import Role, is_mediator
 PLENARY = "plenary"
 MAX_PRIVATE_MEETINGS = 20
 MAX_LABEL_LENGTH = 80
+PRIVATE_PREFIX = "private-"
+
+
+def new_private_room_id() -> str:
+    """A private meeting's id: random, so never reused for the life of the case, across
+    breaks, restarts and nodes (what is stored of a meeting is keyed by it)."""
+    return PRIVATE_PREFIX + secrets.token_hex(8)
 
 
 class RoomKind(StrEnum):
@@ -72,15 +80,22 @@ class Move:
 
 
 class Rooms:
-    def __init__(self, session_id: str, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        session_id: str,
+        *,
+        clock: Clock = utc_now,
+        new_id: Callable[[], str] = new_private_room_id,
+    ) -> None:
         self.session_id = session_id
         self._clock = clock
+        self._new_id = new_id
         self._rooms: dict[str, _Room] = {
             PLENARY: _Room(PLENARY, RoomKind.PLENARY, "plenary", opened_by=None)
         }
         self._where: dict[str, str] = {}
         self._roles: dict[str, Role] = {}
-        self._counter = 0
+        self._opened: set[str] = set()  # every private meeting id this object handed out
         self._plenary_talk = False
 
     # -- queries ---------------------------------------------------------------
@@ -119,6 +134,9 @@ class Rooms:
 
     def rooms(self) -> list[RoomView]:
         return [self.view(room_id) for room_id in self._rooms]
+
+    def open_room_ids(self) -> list[str]:
+        return list(self._rooms)
 
     def private_meetings(self) -> list[str]:
         return [r.room_id for r in self._rooms.values() if r.kind is RoomKind.PRIVATE]
@@ -210,8 +228,10 @@ class Rooms:
             raise InvalidPayload("label too long")
         if len(self.private_meetings()) >= MAX_PRIVATE_MEETINGS:
             raise Conflict("too many private meetings")
-        self._counter += 1
-        room_id = f"private-{self._counter}"
+        room_id = self._new_id()
+        if room_id == PLENARY or room_id in self._opened:
+            raise InvalidState("a private meeting id came up twice")
+        self._opened.add(room_id)
         self._rooms[room_id] = _Room(room_id, RoomKind.PRIVATE, label, opened_by=actor)
         moves = [m for pid in sorted(wanted) if (m := self._move(pid, room_id, actor))]
         return self.view(room_id), moves

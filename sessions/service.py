@@ -47,10 +47,12 @@ class LiveSession(Collaboration):
         return self.lobby.register(pid, role)
 
     def _lobby_changed(self, eff: Effects) -> None:
+        """The mediators' list of who knocks: the waiting, and anyone whose admitted
+        seat another device asks for (``again``: the mediator decides which device)."""
         waiting = [
-            {"participant_id": v.participant_id, "role": v.role.value}
+            {"participant_id": v.participant_id, "role": v.role.value, "again": v.contending}
             for v in self.lobby.participants()
-            if v.state is State.WAITING
+            if v.state is State.WAITING or v.contending
         ]
         eff.notify("lobby:waiting", {"waiting": waiting}, self.admitted_mediators())
 
@@ -58,12 +60,20 @@ class LiveSession(Collaboration):
         state = self.lobby.get(pid).state
         eff.notify("lobby:state", {"state": state.value, **extra}, [pid])
 
-    def connect(self, pid: str, connection_id: str) -> Outcome[AttachResult]:
-        """A connection authenticated as ``pid``; may replace an older one."""
+    def connect(
+        self, pid: str, connection_id: str, device: str | None = None
+    ) -> Outcome[AttachResult]:
+        """A connection authenticated as ``pid`` from ``device``; may replace an older one,
+        or, for an admitted seat and another device, wait for a mediator."""
         with self._audit_refusal(pid, "connect", pid):
-            result = self.lobby.attach(pid, connection_id)
+            result = self.lobby.attach(pid, connection_id, device)
         eff = self._effects()
         eff.kick(result.kicked)
+        if result.contending:
+            eff.audit("lobby.knock_again", actor=pid, subject=pid, reason="another_device")
+            logger.info("session %s: %s knocks again from another device", self.session_id, pid)
+            self._lobby_changed(eff)  # the contender learns its state from the hello
+            return eff.outcome(result)
         if result.kicked is not None:
             eff.audit("connection.replaced", actor=pid, subject=pid)
         if self._reconcile(eff):
@@ -76,10 +86,26 @@ class LiveSession(Collaboration):
 
     def disconnect(self, pid: str, connection_id: str) -> Outcome[bool]:
         """A connection closed; the participant keeps their place for the grace period."""
+        contending = self.lobby.contender_of(pid) == connection_id
         current = self.lobby.detach(pid, connection_id)
         eff = self._effects()
         eff.media_changed = current
+        if contending:
+            self._lobby_changed(eff)
         return eff.outcome(current)
+
+    def link_ended(self, pid: str, reason: str) -> Outcome[None]:
+        """``pid``'s link was revoked, replaced or expired (``reason``, a kick code):
+        every connection with it closes at once and they leave whatever room they are in."""
+        eff = self._effects()
+        for kick in self.lobby.link_ended(pid, reason):
+            eff.kick(kick)
+        eff.audit("lobby.left", subject=pid, reason=reason)
+        logger.info("session %s: %s out (%s)", self.session_id, pid, reason)
+        self._reconcile(eff)
+        self._lobby_changed(eff)
+        eff.media_changed = True
+        return eff.outcome(None)
 
     def tick(self) -> Outcome[list[str]]:
         """Call periodically: participants whose grace period ran out leave."""
@@ -136,32 +162,51 @@ class LiveSession(Collaboration):
     def admit(self, actor: str, pid: str) -> Outcome[None]:
         self._present(actor)
         self._require(Action.ADMIT, actor, target=pid)
-        self.lobby.admit(pid)
+        again = self.lobby.get(pid).contending
         eff = self._effects()
-        eff.audit("lobby.admit", actor=actor, subject=pid)
+        eff.kick(self.lobby.admit(pid))
+        eff.audit(
+            "lobby.admit", actor=actor, subject=pid, **({"device": "another"} if again else {})
+        )
         logger.info("session %s: %s admitted by %s", self.session_id, pid, actor)
         self._place(eff, pid, actor)
         self._lobby_changed(eff)
         self._state(eff, pid, room_id=self.rooms.room_of(pid))
+        if again:
+            eff.media_changed = True  # the seat's media now come from the new device
         return eff.outcome(None)
 
     def decline(self, actor: str, pid: str) -> Outcome[None]:
+        """Not let in: final for this session, so the link is revoked (stored, and so it
+        holds after a break or a restart). For another device asking for an admitted
+        seat, only that device is turned away and the seat stays."""
         self._present(actor)
         self._require(Action.DECLINE, actor, target=pid)
         eff = self._effects()
+        if self.lobby.get(pid).contending:
+            for kick in self.lobby.decline(pid):
+                eff.kick(kick)
+            eff.audit("lobby.decline", actor=actor, subject=pid, device="another")
+            self._lobby_changed(eff)
+            return eff.outcome(None)
         self._state_before_kick(eff, pid, State.DECLINED)
-        eff.kick(self.lobby.decline(pid))
+        for kick in self.lobby.decline(pid):
+            eff.kick(kick)
+        eff.revoke(pid)
         eff.audit("lobby.decline", actor=actor, subject=pid)
         self._lobby_changed(eff)
         return eff.outcome(None)
 
     def remove(self, actor: str, pid: str) -> Outcome[None]:
-        """Remove for the rest of the session; the caller revokes the link."""
+        """Remove for the rest of the session: their link is revoked whether or not they
+        are connected (during their reconnection grace too)."""
         self._present(actor)
         self._require(Action.REMOVE, actor, target=pid)
         eff = self._effects()
         self._state_before_kick(eff, pid, State.REMOVED)
-        eff.kick(self.lobby.remove(pid))
+        for kick in self.lobby.remove(pid):
+            eff.kick(kick)
+        eff.revoke(pid)
         eff.audit("lobby.remove", actor=actor, subject=pid)
         logger.info("session %s: %s removed by %s", self.session_id, pid, actor)
         self._reconcile(eff, actor)
@@ -208,10 +253,13 @@ class LiveSession(Collaboration):
             eff.kick(kick)
         eff.audit("session.end", actor=actor, chat_kept=str(bool(summary.retained_chat)).lower())
         logger.info("session %s: ended by %s", self.session_id, actor)
+        present = {
+            room_id: self.rooms.members(room_id) for room_id in self.rooms.private_meetings()
+        }
         self._reconcile(eff, actor)
-        for room_id in self.rooms.private_meetings():
+        for room_id, members in present.items():
             self.rooms.close_private(actor, room_id)
-            self._drop_room(room_id)
+            self._drop_room(eff, room_id, members)
         return eff.outcome(summary)
 
     # -- media -----------------------------------------------------------------------
@@ -223,6 +271,42 @@ class LiveSession(Collaboration):
         eff = self._effects()
         eff.media_changed = True
         return eff.outcome(self.audience(pid))
+
+    def may_share_screen(self, pid: str) -> bool:
+        """The one rule for screens (the permission matrix, in context): the relay forwards
+        a screen track only while this holds, whatever the page does."""
+        room_id = self.rooms.room_of(pid)
+        return (
+            room_id is not None
+            and self.lobby.can_publish(pid)
+            and self._allowed(Action.SHARE_SCREEN, pid, room_id)
+        )
+
+    def blocked_tracks(self, pid: str) -> frozenset[str]:
+        """What the relay must not forward of ``pid``: the kinds a mediator stopped
+        ("audio", "video"), and "screen" unless they may share a screen now."""
+        return self.held(pid) | (frozenset() if self.may_share_screen(pid) else {"screen"})
+
+    def check_tracks(self, pid: str, labels: Iterable[str]) -> None:
+        """A media negotiation that names its tracks: each must be allowed (a screen needs
+        the screen-sharing permission, refused and audited otherwise)."""
+        self._present(pid)
+        self._require(Action.PUBLISH_MEDIA, pid)
+        if "screen" in set(labels):
+            self._require(Action.SHARE_SCREEN, pid, room_id=self.rooms.room_of(pid))
+
+    def set_media_state(self, pid: str, screen: bool, was_sharing: bool) -> Outcome[frozenset[str]]:
+        """``pid`` tells what they send (shown to the others in their room). Saying
+        "screen" is sharing a screen: it needs the permission, like the track itself.
+        Returns who is told about a new screen share."""
+        room_id = self._present(pid)
+        if screen:
+            self._require(Action.SHARE_SCREEN, pid, room_id=room_id)
+            if not was_sharing:
+                return self.share_screen(pid)
+        eff = self._effects()
+        eff.media_changed = True
+        return eff.outcome(frozenset())
 
     def share_screen(self, pid: str) -> Outcome[frozenset[str]]:
         room_id = self._present(pid)
@@ -298,9 +382,10 @@ class LiveSession(Collaboration):
         """Close a private meeting; its members return to the plenary."""
         self._present(actor)
         self._require(Action.CLOSE_PRIVATE_MEETING, actor, subject=room_id)
+        members = self.rooms.members(room_id)
         moves = self.rooms.close_private(actor, room_id)
-        self._drop_room(room_id)
         eff = self._effects()
+        self._drop_room(eff, room_id, members)
         eff.audit("room.close", actor=actor, subject=room_id)
         self._moved(eff, moves)
         return eff.outcome(None)
@@ -320,10 +405,13 @@ class LiveSession(Collaboration):
         """Close every private meeting: everyone back in the plenary."""
         self._present(actor)
         self._require(Action.CLOSE_PRIVATE_MEETING, actor)
+        present = {
+            room_id: self.rooms.members(room_id) for room_id in self.rooms.private_meetings()
+        }
         closed, moves = self.rooms.return_all(actor)
         eff = self._effects()
         for room_id in closed:
-            self._drop_room(room_id)
+            self._drop_room(eff, room_id, present[room_id])
             eff.audit("room.close", actor=actor, subject=room_id)
         self._moved(eff, moves)
         return eff.outcome(None)

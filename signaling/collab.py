@@ -7,8 +7,9 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   before anyone sees it), ``wb:sync`` {since?} (ack: a snapshot, or the
   operations after ``since``, and ``history`` {undo, redo}: how many steps the
   asker may undo and redo once those are applied), ``wb:copy`` {from_room} (mediators);
-* chat: ``chat:send`` {text}, ``chat:history`` {since?}, ``chat:keep`` {enabled}
-  (mediators), ``chat:notice`` {language} (the text agreed to),
+* chat: ``chat:send`` {text, room_id} (refused if the sender has moved since),
+  ``chat:history`` {since?}, ``chat:keep`` {enabled} (mediators), ``chat:notice``
+  {language} (the text agreed to),
   ``chat:agree`` {agreed, language} (written to the consent log);
 * documents: ``doc:list`` {}, ``doc:withdraw`` {doc_id}, ``doc:reshare``
   {doc_id, visibility} (its owner: shared again in their current room),
@@ -67,6 +68,7 @@ class CollabEvents:
         entry = await self.hub.call(
             self._identity(sid),
             lambda s, k: s.wb_submit(k, payload.op, payload.room_id),
+            connection=sid,
             content_only=True,
         )
         return ok(seq=entry.seq)  # the entry reaches the author too, as wb:op
@@ -84,16 +86,20 @@ class CollabEvents:
     async def on_wb_copy(self, sid: str, data: Any) -> Ack:
         source = parse(WbCopy, data).from_room
         entry = await self.hub.call(
-            self._identity(sid), lambda s, k: s.copy_board(k, source), content_only=True
-        )
+            self._identity(sid), lambda s, k: s.copy_board(k, source), connection=sid,
+            content_only=True,
+        )  # fmt: skip
         return ok(seq=entry.seq)
 
     # -- chat ------------------------------------------------------------------------
 
     async def on_chat_send(self, sid: str, data: Any) -> Ack:
-        text = parse(ChatSend, data).text
+        wanted = parse(ChatSend, data)
         message = await self.hub.call(
-            self._identity(sid), lambda s, k: s.chat_send(k, text), content_only=True
+            self._identity(sid),
+            lambda s, k: s.chat_send(k, wanted.text, wanted.room_id),
+            connection=sid,
+            content_only=True,
         )
         return ok(message=message.to_wire())
 
@@ -107,6 +113,7 @@ class CollabEvents:
                     "keep_enabled": s.chat_log.keep_enabled,
                     "agreed": s.chat_log.agreed(k),
                 },
+                connection=sid,
             )
         )
 
@@ -125,7 +132,7 @@ class CollabEvents:
     async def on_chat_agree(self, sid: str, data: Any) -> Ack:
         wanted = parse(ChatAgree, data)
         identity = self._identity(sid)
-        self.hub.require_connected(identity)
+        self.hub.require_connected(identity, sid)
         await self._host.record_chat_agreement(
             identity.session_id, identity.key, wanted.agreed, wanted.language, "socket"
         )
@@ -146,7 +153,7 @@ class CollabEvents:
                 "presentation": None if shown is None else shown.to_wire(),
             }
 
-        return ok(**await self.hub.read(identity, listing))
+        return ok(**await self.hub.read(identity, listing, connection=sid))
 
     async def on_doc_withdraw(self, sid: str, data: Any) -> Ack:
         doc_id = parse(DocRef, data).doc_id

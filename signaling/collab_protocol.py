@@ -31,6 +31,7 @@ class WbCopy(Payload):
 
 class ChatSend(Payload):
     text: Annotated[str, Field(min_length=1, max_length=8_000)]
+    room_id: RoomId  # the room it was typed in: refused if the sender has moved since
 
 
 class ChatHistory(Payload):

@@ -17,6 +17,11 @@ class Identity:
     key: str
     role: str  # mediator, co_mediator, party, counsel, observer
     display_name: str
+    link_id: str | None = None  # the invite link it came with (None: a signed-in mediator)
+    expires_at: float | None = None  # POSIX time after which the link no longer works
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
     @property
     def is_mediator(self) -> bool:

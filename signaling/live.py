@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TICK_SECONDS = 1.0
 DROP_DELAY_SECONDS = 0.2
+# How often each live session asks the store which of its connections' links were
+# revoked meanwhile (by a mediator on another node, say); on this node a revocation
+# reaches the hub at once through :meth:`LiveHub.link_revoked`.
+REVOCATION_POLL_SECONDS = 5.0
 
 
 class Emitter(Protocol):
@@ -61,7 +65,9 @@ class _Live:
     roster: dict[str, RosterEntry]
     pipeline: StoredFirst
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    sids: dict[str, str] = field(default_factory=dict)  # key -> current connection
+    sids: dict[str, str] = field(default_factory=dict)  # key -> seated connection (the lobby's)
+    conns: dict[str, Identity] = field(default_factory=dict)  # every connection -> who
+    polled_at: float = 0.0  # when revoked links were last asked for
     media: dict[str, Media] = field(default_factory=dict)
     relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
     paused: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> kinds stopped
@@ -118,8 +124,31 @@ class LiveHub:
             await asyncio.sleep(TICK_SECONDS)
             for session_id, live in list(self._live.items()):
                 await self._run(live, lambda s: s.tick())
-                if not live.sids and (live.ended or not live.session.connected()):
+                await self._end_dead_links(live)
+                if not live.conns and (live.ended or not live.session.connected()):
                     self._live.pop(session_id, None)
+
+    async def _end_dead_links(self, live: _Live) -> None:
+        """Connections whose link expired, or was revoked without this node being told,
+        are closed (the store is asked every ``REVOCATION_POLL_SECONDS``)."""
+        now = utc_now().timestamp()
+        dead = {sid: "link_expired" for sid, who in live.conns.items() if who.expired(now)}
+        if now - live.polled_at >= REVOCATION_POLL_SECONDS:
+            live.polled_at = now
+            links = {who.link_id for who in live.conns.values() if who.link_id is not None}
+            try:
+                revoked = await self._host.revoked_links(live.session.session_id, links)
+            except Exception as exc:  # the database may be down: next time
+                logger.warning(
+                    "session %s: revoked links not checked (%s)",
+                    live.session.session_id, type(exc).__name__,
+                )  # fmt: skip
+                revoked = set()
+            for sid, who in live.conns.items():
+                if who.link_id in revoked:
+                    dead.setdefault(sid, "link_revoked")
+        for key, reason in sorted({(live.conns[sid].key, r) for sid, r in dead.items()}):
+            await self._run(live, _link_ended(key, reason))
 
     async def close(self) -> None:
         self._closed = True
@@ -139,25 +168,36 @@ class LiveHub:
 
     # -- calls from the namespace ----------------------------------------------
 
-    async def connect(self, identity: Identity, sid: str) -> dict[str, Any]:
+    async def connect(
+        self, identity: Identity, sid: str, device: str | None = None
+    ) -> dict[str, Any]:
+        """Attaches connection ``sid`` (from ``device``, the browser's id for this link)."""
         live = await self._get(identity.session_id)
         if identity.key not in live.roster:
             raise SignalingError(ErrorCode.FORBIDDEN, "not invited to this session")
+        if identity.expired(utc_now().timestamp()):
+            raise SignalingError(ErrorCode.LINK_EXPIRED, "this link has expired")
         consented = await self._host.has_consent(identity.session_id, identity.key, live.version)
 
         def attach(s: LiveSession) -> Outcome[Any]:
-            outcome = s.connect(identity.key, sid)
+            outcome = s.connect(identity.key, sid, device)
             if consented and not s.participant(identity.key).consented:
                 s.record_consent(identity.key, live.version)
             return outcome
 
-        live.sids[identity.key] = sid
+        live.conns[sid] = identity
         live.media.setdefault(identity.key, Media())
-        outcome = await self._run(live, attach)
+        try:
+            outcome = await self._run(live, attach)
+        except BaseException:
+            live.conns.pop(sid, None)
+            raise
         view = live.session.participant(identity.key)
+        contending = bool(getattr(outcome.value, "contending", False))
         return {
             "self": self._member(live, identity.key),
-            "state": view.state.value,
+            "state": State.WAITING.value if contending else view.state.value,
+            "again": contending,  # another device holds this seat: a mediator decides
             "consented": view.consented,
             "consent_version": live.version,
             "roster": {
@@ -168,9 +208,8 @@ class LiveHub:
 
     async def disconnect(self, identity: Identity, sid: str) -> None:
         live = self._live.get(identity.session_id)
-        if live is None or live.sids.get(identity.key) != sid:
+        if live is None or live.conns.pop(sid, None) is None:
             return
-        del live.sids[identity.key]
         await self._run(live, lambda s: s.disconnect(identity.key, sid))
 
     async def call(
@@ -178,35 +217,102 @@ class LiveHub:
         identity: Identity,
         action: Callable[[LiveSession, str], Outcome[T]],
         *,
+        connection: str | None = None,
         content_only: bool = False,
     ) -> T:
         """Runs a domain action as ``identity`` and applies its outcome.
 
+        ``connection``: the Socket.IO connection it came on, which must hold the seat
+        (not a replaced one, nor another device waiting for the mediator); None for a
+        request over HTTP, whose link must be the seat's.
         ``content_only``: the action only adds content (a drawing, a message), so
         nobody's room, media or view can have changed and they are not recomputed.
         """
         live = await self._get(identity.session_id)
-        self.require_connected(identity)
+        await self._require_seat(live, identity, connection)
         outcome = await self._run(live, lambda s: action(s, identity.key), content_only)
         return outcome.value
 
-    def require_connected(self, identity: Identity) -> None:
-        live = self._live.get(identity.session_id)
-        if live is None or live.sids.get(identity.key) is None:
+    async def _require_seat(self, live: _Live, identity: Identity, connection: str | None) -> None:
+        seat = live.sids.get(identity.key)
+        who = identity if connection is None else live.conns.get(connection, identity)
+        if who.expired(utc_now().timestamp()):
+            await self._run(live, lambda s: s.link_ended(identity.key, "link_expired"))
+            raise SignalingError(ErrorCode.LINK_EXPIRED, "this link has expired")
+        if seat is None:
+            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "not connected to the session")
+        if connection is not None and connection != seat:
+            if connection == live.session.lobby.contender_of(identity.key):
+                raise SignalingError(ErrorCode.NOT_JOINED, "wait for the mediator to let you in")
             raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
+        seated = live.conns.get(seat)
+        if connection is None and (seated is None or seated.link_id != identity.link_id):
+            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "not connected with this link")
 
-    async def read(self, identity: Identity, query: Callable[[LiveSession, str], T]) -> T:
+    def require_connected(self, identity: Identity, connection: str | None = None) -> None:
+        """``identity`` holds the seat (on ``connection``, when given); no I/O."""
+        live = self._live.get(identity.session_id)
+        seat = None if live is None else live.sids.get(identity.key)
+        if seat is None or (connection is not None and connection != seat):
+            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
+        if identity.expired(utc_now().timestamp()):
+            raise SignalingError(ErrorCode.LINK_EXPIRED, "this link has expired")
+
+    async def read(
+        self,
+        identity: Identity,
+        query: Callable[[LiveSession, str], T],
+        *,
+        connection: str | None = None,
+    ) -> T:
         """Answers a question about the session as ``identity`` (nothing to apply)."""
         live = await self._get(identity.session_id)
-        self.require_connected(identity)
+        await self._require_seat(live, identity, connection)
         async with live.lock:
             return query(live.session, identity.key)
 
-    async def set_media(self, identity: Identity, audio: bool, video: bool, screen: bool) -> None:
+    def is_contender(self, identity: Identity, connection: str) -> bool:
+        """``connection`` is another device waiting for a mediator to give it the seat."""
+        live = self._live.get(identity.session_id)
+        return live is not None and connection == live.session.lobby.contender_of(identity.key)
+
+    async def link_revoked(self, session_id: str, key: str, link_id: str | None) -> None:
+        """A link of ``key`` was revoked or replaced (``link_id``; None: all of theirs):
+        every connection that came with it closes now and its holder leaves the room."""
+        live = self._live.get(session_id)
+        if live is None or key not in live.roster:
+            return
+        using = {sid for sid, who in live.conns.items() if who.key == key}
+        if link_id is not None:
+            using = {sid for sid in using if live.conns[sid].link_id == link_id}
+        if using or (link_id is None and live.session.room_of(key) is not None):
+            await self._run(live, lambda s: s.link_ended(key, "link_revoked"))
+
+    async def set_media(
+        self, identity: Identity, connection: str, audio: bool, video: bool, screen: bool
+    ) -> None:
+        """What the participant says they send; a screen goes through the domain's rule."""
         live = await self._get(identity.session_id)
+        await self._require_seat(live, identity, connection)
+        was_sharing = live.media.get(identity.key, Media()).screen
+        await self._run(live, lambda s: s.set_media_state(identity.key, screen, was_sharing), True)
         async with live.lock:
             live.media[identity.key] = Media(audio, video, screen)
             await self._send_views(live)
+
+    async def check_tracks(
+        self, identity: Identity, connection: str, labels: Sequence[str]
+    ) -> None:
+        """A media negotiation may carry only what the domain allows (screen: its rule)."""
+        live = await self._get(identity.session_id)
+        await self._require_seat(live, identity, connection)
+        async with live.lock:
+            try:
+                live.session.check_tracks(identity.key, labels)
+            except Forbidden as exc:
+                if exc.audit is not None:
+                    await self._host.audit([exc.audit])
+                raise
 
     def can_publish(self, identity: Identity) -> bool:
         live = self._live.get(identity.session_id)
@@ -221,9 +327,18 @@ class LiveHub:
         live = self._live.get(identity.session_id)
         return live is not None and live.session.participant(identity.key).consented
 
-    def is_placed(self, identity: Identity) -> bool:
+    def is_placed(self, identity: Identity, connection: str | None = None) -> bool:
         live = self._live.get(identity.session_id)
-        return live is not None and identity.key in live.relay_rooms
+        return (
+            live is not None
+            and identity.key in live.relay_rooms
+            and (connection is None or live.sids.get(identity.key) == connection)
+        )
+
+    def seat_of(self, session_id: str, key: str) -> str | None:
+        """The connection holding ``key``'s seat in ``session_id``, if any (on this node)."""
+        live = self._live.get(session_id)
+        return None if live is None else live.sids.get(key)
 
     def relay_room_of(self, identity: Identity) -> str | None:
         live = self._live.get(identity.session_id)
@@ -287,19 +402,22 @@ class LiveHub:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
+            # the lobby decides which connection holds each seat; this outcome's messages
+            # still reach a seat it just closed (a "session ended", say)
+            addresses = {**live.sids, **live.session.lobby.connections()}
+            live.sids = live.session.lobby.connections()
+            if outcome.revocations:
+                await self._revoke(live.session.session_id, outcome.revocations)
             if outcome.documents_changed:
                 await self._save_documents(live.session)
             if board_ops(outcome):
                 delivered = live.pipeline.submit(outcome)
             else:
-                await self._deliver(live, [outcome])
+                await self._deliver(live, [outcome], addresses)
             for kick in outcome.kicks:
-                if kick.reason == "removed":
-                    await self._host.revoke_link(live.session.session_id, kick.participant_id)
                 await self._out.emit("session:kicked", {"reason": kick.reason}, kick.connection_id)
                 drops.append(kick.connection_id)
-                if live.sids.get(kick.participant_id) == kick.connection_id:
-                    del live.sids[kick.participant_id]
+                live.conns.pop(kick.connection_id, None)  # nothing more on it, from now
             if not content_only or outcome.kicks or outcome.room_changes:
                 await self._sync_relay(live)
                 await self._send_views(live)
@@ -311,14 +429,21 @@ class LiveHub:
             await delivered
         return outcome
 
-    async def _deliver(self, live: _Live, outcomes: Sequence[Outcome[Any]]) -> None:
-        """Audit events to the log, notifications to exactly their recipients, in order."""
+    async def _deliver(
+        self,
+        live: _Live,
+        outcomes: Sequence[Outcome[Any]],
+        addresses: Mapping[str, str] | None = None,
+    ) -> None:
+        """Audit events to the log, notifications to exactly their recipients, in order
+        (``addresses``: each recipient's connection; by default, who holds each seat)."""
         audit = [event for outcome in outcomes for event in outcome.audit]
         if audit:
             await self._host.audit(audit)
+        to = live.sids if addresses is None else addresses
         for message in messages(outcomes):
             # one emit per message: the packet is encoded once for all its recipients
-            sids = [live.sids[k] for k in sorted(message.recipients) if k in live.sids]
+            sids = [to[k] for k in sorted(message.recipients) if k in to]
             if sids:
                 await self._out.emit(message.event, message.payload, sids)
 
@@ -347,7 +472,10 @@ class LiveHub:
         session.restore_board(room_id, [LoggedOp.from_wire(op) for op in stored])
 
     async def _load_documents(self, session: LiveSession) -> None:
-        unreadable = session.restore_documents(await self._host.load_documents(session.session_id))
+        stored = await self._host.load_documents(session.session_id)
+        unreadable, reshaped = session.restore_documents(stored)
+        if reshaped:
+            await self._save_documents(session)
         if unreadable:
             logger.warning(
                 "session %s: %d stored shared documents unreadable", session.session_id, unreadable
@@ -365,6 +493,27 @@ class LiveHub:
                 "session %s: shared documents' state not stored (%s)",
                 session.session_id, type(exc).__name__,
             )  # fmt: skip
+
+    async def _revoke(self, session_id: str, pids: Sequence[str], attempts: int = 60) -> None:
+        """Stores that ``pids``' links no longer work (removed, declined). Their connections
+        are closed by the caller either way; if the database is down, this keeps trying
+        in the background, once a second, so that the link cannot be used again later."""
+        for pid in pids:
+            try:
+                await self._host.revoke_link(session_id, pid)
+            except Exception as exc:  # the database may fail in any way
+                logger.error(
+                    "session %s: revoking %s's link failed (%s); trying again",
+                    session_id, pid, type(exc).__name__,
+                )  # fmt: skip
+                if attempts > 1:
+                    task = asyncio.create_task(self._revoke_later(session_id, pid, attempts - 1))
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
+
+    async def _revoke_later(self, session_id: str, pid: str, attempts: int) -> None:
+        await asyncio.sleep(1.0)
+        await self._revoke(session_id, [pid], attempts)
 
     async def _drop_later(self, sids: list[str]) -> None:
         """Closes kicked connections once the current ack and notices have gone out."""
@@ -406,12 +555,13 @@ class LiveHub:
         await self._sync_paused(live)
 
     async def _sync_paused(self, live: _Live) -> None:
-        """A mediator's mute or camera stop holds at the relay until the person reopens it."""
+        """A mediator's mute or camera stop holds at the relay until the person reopens it,
+        and a screen is forwarded only while the domain allows its publisher to share one."""
         for key in sorted(live.relay_rooms):
-            held = live.session.held(key)
+            held = live.session.blocked_tracks(key)
             if held != live.paused.get(key, frozenset()):
                 pid = f"{live.session.session_id}.{key}"
-                for kind in ("audio", "video"):
+                for kind in ("audio", "video", "screen"):
                     await self._relay.set_paused(pid, kind, kind in held)
                 live.paused[key] = held
         for key in [k for k in live.paused if k not in live.relay_rooms]:
@@ -459,3 +609,7 @@ class LiveHub:
                 await self._out.emit("room:view", view, sid)
             elif view is None:
                 live.views.pop(sid, None)
+
+
+def _link_ended(key: str, reason: str) -> Callable[[LiveSession], Outcome[None]]:
+    return lambda s: s.link_ended(key, reason)

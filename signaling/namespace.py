@@ -24,6 +24,7 @@ notifications (``lobby:state``, ``lobby:waiting``, ``room:overview``,
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -135,12 +136,12 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
     async def _relay_offer(self, participant_id: str, sdp: str) -> None:
         """Called by the relay when a participant's forwarded streams change."""
         session_id, key = split_relay_id(participant_id)
-        sid = self.presence.sid_of(session_id, key)
+        sid = self.hub.seat_of(session_id, key)
         if sid is not None:
             await self.emit("rtc:offer", {"sdp": sdp}, to=sid)
 
     async def _do(self, sid: str, action: Callable[[LiveSession, str], Any]) -> Any:
-        return await self.hub.call(self._identity(sid), action)
+        return await self.hub.call(self._identity(sid), action, connection=sid)
 
     # -- connection ------------------------------------------------------------
 
@@ -150,7 +151,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         try:
             identity = await self._auth.authenticate(auth, _cookies(environ))
             self.presence.attach(identity, sid)
-            hello = await self.hub.connect(identity, sid)
+            hello = await self.hub.connect(identity, sid, _device(auth.get("device")))
         except SignalingError as exc:
             self.presence.detach(sid)
             raise socketio.exceptions.ConnectionRefusedError(
@@ -173,19 +174,17 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_lobby_knock(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
+        if self.hub.is_contender(self._identity(sid), sid):  # asked already, when it connected
+            await self.emit("lobby:state", {"state": "waiting", "again": True}, to=sid)
+            return ok(state="waiting", again=True)
         state = await self._do(sid, lambda s, k: s.knock(k))
         return ok(state=state.value)
 
     async def on_lobby_list(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
-        identity = self._identity(sid)
-        live = self.hub.session(identity.session_id)
-        if live is None:
-            raise SignalingError(ErrorCode.NOT_JOINED, "not in a session")
-        try:
-            views = live.lobby_list(identity.key)
-        except Exception as exc:
-            raise _as_signaling(exc) from None
+        views = await self.hub.read(
+            self._identity(sid), lambda s, k: s.lobby_list(k), connection=sid
+        )
         return ok(
             participants=[
                 {
@@ -194,6 +193,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
                     "state": v.state.value,
                     "consented": v.consented,
                     "connected": v.connected,
+                    "again": v.contending,
                 }
                 for v in views
             ]
@@ -234,6 +234,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
     async def on_consent_withdraw(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
         identity = self._identity(sid)
+        self.hub.require_connected(identity, sid)
         await self._host.withdraw_consent(identity.session_id, identity.key, "socket")
         await self._do(sid, lambda s, k: s.withdraw_consent(k))
         return ok()
@@ -251,7 +252,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             await self._do(sid, lambda s, k: s.mute(k, target))
         else:
             await self._do(sid, lambda s, k: s.stop_camera(k, target))
-        target_sid = self.presence.sid_of(identity.session_id, target)
+        target_sid = self.hub.seat_of(identity.session_id, target)
         if target_sid is not None:
             await self.emit("media:stop", {"kind": kind, "by": identity.key}, to=target_sid)
         return ok()
@@ -270,9 +271,9 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
     async def on_media_state(self, sid: str, data: Any) -> Ack:
         state = parse(MediaState, data)
         identity = self._identity(sid)
-        if not self.hub.is_placed(identity):
+        if not self.hub.is_placed(identity, sid):
             raise SignalingError(ErrorCode.NOT_JOINED, "join the room first")
-        await self.hub.set_media(identity, state.audio, state.video, state.screen)
+        await self.hub.set_media(identity, sid, state.audio, state.video, state.screen)
         return ok()
 
     # -- private meetings -----------------------------------------------------------
@@ -310,13 +311,14 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         identity = self._identity(sid)
         if not self.hub.has_consented(identity):
             raise SignalingError(ErrorCode.CONSENT_REQUIRED, "consent is needed before media")
-        if not self.hub.is_placed(identity) or not self.hub.can_publish(identity):
+        if not self.hub.is_placed(identity, sid) or not self.hub.can_publish(identity):
             raise SignalingError(ErrorCode.NOT_JOINED, "wait to be admitted")
         return identity
 
     async def on_rtc_offer(self, sid: str, data: Any) -> Ack:
         offer = parse(RtcOffer, data)
         identity = self._media_identity(sid)
+        await self.hub.check_tracks(identity, sid, list(offer.labels.values()))
         answer = await self._relay.handle_offer(relay_id(identity), offer.sdp, offer.labels)
         return ok(sdp=answer)
 
@@ -334,11 +336,13 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         return ok()
 
 
-def _as_signaling(exc: Exception) -> SignalingError:
-    ack = _error_ack(exc)
-    if ack is None:
-        return SignalingError(ErrorCode.INTERNAL, "internal error")
-    return SignalingError(ErrorCode(ack["error"]["code"]), ack["error"]["message"])
+DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _device(raw: Any) -> str | None:
+    """The browser's random id for this link (kept in its storage), or None: a client
+    that sends none is never taken for the device an admitted seat is bound to."""
+    return raw if isinstance(raw, str) and DEVICE_ID.fullmatch(raw) else None
 
 
 def payload_models() -> list[type[Payload]]:

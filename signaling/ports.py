@@ -6,7 +6,7 @@ on a connection) and a SessionHost (the case file behind a live session).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -69,6 +69,10 @@ class SessionHost(Protocol):
 
     async def revoke_link(self, session_id: str, key: str) -> None:
         """A removed participant's link stops working until it is re-issued."""
+        ...
+
+    async def revoked_links(self, session_id: str, link_ids: Collection[str]) -> set[str]:
+        """Which of ``link_ids`` (of this session's connections) no longer work."""
         ...
 
     async def end_session(self, session_id: str) -> None:

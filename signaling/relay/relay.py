@@ -193,8 +193,9 @@ class Relay:
             raise BadCandidateError("ICE candidate rejected") from exc
 
     async def set_paused(self, participant_id: str, kind: str, paused: bool) -> None:
-        """Stop (or resume) forwarding a publisher's audio or video, whatever its page does."""
-        if kind not in ("audio", "video"):
+        """Stop (or resume) forwarding a publisher's audio, video (camera and screen) or
+        screen alone, whatever its page does."""
+        if kind not in ("audio", "video", "screen"):
             raise RelayError(f"unknown kind {kind!r}", ErrorCode.VALIDATION)
         participant = self._get(participant_id)
         if paused:
@@ -202,9 +203,10 @@ class Relay:
         else:
             participant.paused_kinds.discard(kind)
         for published in participant.published.values():
-            if published.kind == kind and published.paused != paused:
-                published.paused = paused
-                if not paused and kind == "video":
+            stopped = published.stopped_by(participant.paused_kinds)
+            if published.paused != stopped:
+                published.paused = stopped
+                if not stopped and published.kind == "video":
                     self._request_keyframe(published, force=True)
 
     async def set_room(self, participant_id: str, room_id: str) -> None:
@@ -318,7 +320,7 @@ class Relay:
             published = participant.published.get(mid)
             if published is None:
                 published = Publication(participant, mid, section.kind, labels[mid], transceiver)
-                published.paused = section.kind in participant.paused_kinds
+                published.paused = published.stopped_by(participant.paused_kinds)
                 participant.published[mid] = published
                 hooks.intercept_rtp(transceiver.receiver, packet_handler(published))
                 logger.info(

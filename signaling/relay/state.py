@@ -60,7 +60,11 @@ class Publication:
         self.last_pli = -1e9
         self.last_remb = -1e9
         self.packets_in = 0
-        self.paused = False  # a mediator stopped this kind: nothing is forwarded
+        self.paused = False  # a mediator stopped it, or a screen not allowed: nothing forwarded
+
+    def stopped_by(self, paused: set[str]) -> bool:
+        """Whether ``paused`` (kinds, and "screen") stops this publication."""
+        return self.kind in paused or (self.label == "screen" and "screen" in paused)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -107,4 +111,4 @@ class RelayParticipant:
     labels: dict[str, str] = field(default_factory=dict)
     slots: list[Slot] = field(default_factory=list)
     extmap: dict[str, int] = field(default_factory=dict)  # header extension ids the client uses
-    paused_kinds: set[str] = field(default_factory=set)  # stopped by a mediator
+    paused_kinds: set[str] = field(default_factory=set)  # "audio", "video", "screen": held

@@ -41,9 +41,14 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def device(pid: str) -> str:
+    """The id ``pid``'s browser keeps for their link."""
+    return f"device-of-{pid}"
+
+
 def enter(session: LiveSession, pid: str, *, by: str = "med") -> None:
     """Connect, consent, knock and (for non-mediators) get admitted."""
-    session.connect(pid, f"conn-{pid}")
+    session.connect(pid, f"conn-{pid}", device(pid))
     session.record_consent(pid, VERSION)
     session.knock(pid)
     if session.participant(pid).state.value == "waiting":

@@ -217,7 +217,7 @@ def test_a_record_gives_back_the_same_document_and_its_audience() -> None:
     assert record["audience"] == ["b", "m"]
     assert SharedDocument.from_record(record) == allowed != shared
     restored = Documents()
-    restored.restore([SharedDocument.from_record(record)])
+    restored.restore([SharedDocument.from_record(record)], [PLENARY])
     assert restored.visible("b", Role.PARTY, PLENARY) == [allowed]  # still hers, out of it
     assert restored.visible("c", Role.PARTY, CAUCUS) == []
 
@@ -251,6 +251,34 @@ def test_restoring_keeps_what_is_shown_and_the_session_limit() -> None:
         SharedDocument(f"x{i}", "bob", "t", Visibility.ROOM, PLENARY, frozenset())
         for i in range(MAX_DOCUMENTS + 5)
     ]
-    docs.restore([stale, *many])
+    docs.restore([stale, *many], [PLENARY])
     assert docs.get("d1") == live
     assert len(docs.all()) == MAX_DOCUMENTS
+
+
+def test_a_room_document_of_a_closed_private_meeting_stays_with_its_members() -> None:
+    """Shared "to the room" in a private meeting: after it closes, its members still
+    see it, and nobody in any later room does (a later meeting never inherits it)."""
+    docs = Documents()
+    share(
+        docs, "d", Visibility.ROOM, owner="alice", room=CAUCUS, members=frozenset({"alice", "med"})
+    )
+    assert docs.room_closed(CAUCUS, {"alice", "med", "counsel"})
+    doc = docs.get("d")
+    assert doc.visibility is Visibility.MEMBERS
+    assert doc.audience == {"alice", "med", "counsel"}
+    assert [d.doc_id for d in docs.visible("med", Role.MEDIATOR, PLENARY)] == ["d"]
+    assert docs.visible("bob", Role.PARTY, CAUCUS) == []  # even in a room of that name
+
+
+def test_restored_room_documents_of_a_gone_private_meeting_stay_with_its_members() -> None:
+    docs = Documents()
+    share(
+        docs, "d", Visibility.ROOM, owner="alice", room=CAUCUS, members=frozenset({"alice", "med"})
+    )
+    record = docs.get("d").to_record()
+    again = Documents()
+    assert again.restore([SharedDocument.from_record(record)], [PLENARY])
+    assert again.visible("bob", Role.PARTY, CAUCUS) == []
+    assert [d.doc_id for d in again.visible("med", Role.MEDIATOR, PLENARY)] == ["d"]
+    assert not again.restore([], [PLENARY])  # nothing more to change

@@ -20,6 +20,9 @@ from sessions.errors import (
 )
 from sessions.lobby import (
     KICK_DECLINED,
+    KICK_LINK_EXPIRED,
+    KICK_LINK_REVOKED,
+    KICK_NOT_LET_IN,
     KICK_REMOVED,
     KICK_REPLACED,
     KICK_SESSION_ENDED,
@@ -40,8 +43,12 @@ def lobby(clock: FakeClock) -> Lobby:
     return lobby
 
 
+def device(pid: str) -> str:
+    return f"device-of-{pid}"
+
+
 def waiting(lobby: Lobby, pid: str = "alice") -> None:
-    lobby.attach(pid, f"c-{pid}")
+    lobby.attach(pid, f"c-{pid}", device(pid))
     lobby.record_consent(pid, VERSION)
     assert lobby.knock(pid) is State.WAITING
 
@@ -154,8 +161,8 @@ def test_admit_only_waiting(lobby: Lobby) -> None:
 
 def test_decline_is_final(lobby: Lobby) -> None:
     waiting(lobby)
-    kick = lobby.decline("alice")
-    assert kick is not None and kick.connection_id == "c-alice" and kick.reason == KICK_DECLINED
+    [kick] = lobby.decline("alice")
+    assert kick.connection_id == "c-alice" and kick.reason == KICK_DECLINED
     assert lobby.get("alice").state is State.DECLINED
     with pytest.raises(Forbidden) as info:
         lobby.attach("alice", "c2")
@@ -178,11 +185,10 @@ def test_remove_from_any_stage(lobby: Lobby, stage: str) -> None:
         waiting(lobby)
     elif stage == "admitted":
         admitted(lobby)
-    kick = lobby.remove("alice")
+    kicks = lobby.remove("alice")
     assert lobby.get("alice").state is State.REMOVED
-    assert (kick is None) is (stage == "invited")
-    if kick:
-        assert kick.reason == KICK_REMOVED
+    assert (not kicks) is (stage == "invited")
+    assert all(kick.reason == KICK_REMOVED for kick in kicks)
     with pytest.raises(Forbidden) as info:
         lobby.attach("alice", "again")
     assert info.value.code == PARTICIPANT_REMOVED
@@ -226,7 +232,7 @@ def test_reconnect_within_grace_keeps_admission(lobby: Lobby, clock: FakeClock) 
     assert not lobby.get("alice").connected
     clock.advance(9.9)
     assert lobby.sweep() == []
-    result = lobby.attach("alice", "c-new")
+    result = lobby.attach("alice", "c-new", device("alice"))
     assert result.resumed and result.state is State.ADMITTED and result.kicked is None
     assert lobby.connection_of("alice") == "c-new"
 
@@ -235,14 +241,14 @@ def test_grace_boundary_is_inclusive(lobby: Lobby, clock: FakeClock) -> None:
     admitted(lobby)
     lobby.detach("alice", "c-alice")
     clock.advance(10)
-    assert lobby.attach("alice", "c2").resumed
+    assert lobby.attach("alice", "c2", device("alice")).resumed
 
 
 def test_reconnect_after_grace_needs_admission(lobby: Lobby, clock: FakeClock) -> None:
     admitted(lobby)
     lobby.detach("alice", "c-alice")
     clock.advance(10.1)
-    result = lobby.attach("alice", "c-new")
+    result = lobby.attach("alice", "c-new", device("alice"))
     assert not result.resumed and result.state is State.LEFT
     assert lobby.knock("alice") is State.WAITING
 
@@ -267,7 +273,7 @@ def test_custom_grace(clock: FakeClock) -> None:
     admitted(lobby)
     lobby.detach("alice", "c-alice")
     clock.advance(25)
-    assert lobby.attach("alice", "x").resumed
+    assert lobby.attach("alice", "x", device("alice")).resumed
 
 
 def test_no_resume_after_end(lobby: Lobby) -> None:
@@ -280,7 +286,7 @@ def test_no_resume_after_end(lobby: Lobby) -> None:
 
 def test_second_connection_replaces_first(lobby: Lobby) -> None:
     admitted(lobby)
-    result = lobby.attach("alice", "tab-2")
+    result = lobby.attach("alice", "tab-2", device("alice"))
     assert result.kicked is not None
     assert result.kicked.connection_id == "c-alice"
     assert result.kicked.reason == KICK_REPLACED
@@ -297,7 +303,7 @@ def test_same_connection_attaching_twice_is_harmless(lobby: Lobby) -> None:
 
 def test_second_tab_while_waiting(lobby: Lobby) -> None:
     waiting(lobby)
-    result = lobby.attach("alice", "tab-2")
+    result = lobby.attach("alice", "tab-2", device("alice"))
     assert result.kicked is not None and result.state is State.WAITING
 
 
@@ -335,3 +341,88 @@ def test_participants_listing(lobby: Lobby) -> None:
     assert views["alice"].state is State.WAITING and views["alice"].connected
     assert lobby.role_of("obs") is Role.OBSERVER
     assert lobby.has_consent("alice") and not lobby.has_consent("obs")
+
+
+# -- another device with the same link (a forwarded invitation, a shared mailbox) ----------
+
+
+@pytest.mark.parametrize("device_id", ["someone-else", None])
+def test_another_device_does_not_take_an_admitted_seat(lobby: Lobby, device_id: str | None) -> None:
+    admitted(lobby)
+    result = lobby.attach("alice", "intruder", device_id)
+    assert result.contending and result.state is State.WAITING and result.kicked is None
+    assert lobby.connection_of("alice") == "c-alice"  # the seat stays where it was
+    assert lobby.contender_of("alice") == "intruder"
+    assert lobby.get("alice").contending
+    # the contender closing changes nothing for the seat
+    assert not lobby.detach("alice", "intruder")
+    assert lobby.contender_of("alice") is None and lobby.connection_of("alice") == "c-alice"
+
+
+def test_another_device_waits_even_while_the_seat_is_reconnecting(
+    lobby: Lobby, clock: FakeClock
+) -> None:
+    admitted(lobby)
+    lobby.detach("alice", "c-alice")
+    clock.advance(2)
+    assert lobby.attach("alice", "intruder", "someone-else").contending
+    assert lobby.connection_of("alice") is None
+    # the real device comes back within the grace period: its seat, untouched
+    result = lobby.attach("alice", "c-back", device("alice"))
+    assert result.resumed and not result.contending
+
+
+def test_a_mediator_gives_the_seat_to_the_other_device(lobby: Lobby) -> None:
+    admitted(lobby)
+    lobby.attach("alice", "laptop", "new-laptop")
+    kick = lobby.admit("alice")
+    assert kick is not None and kick.connection_id == "c-alice" and kick.reason == KICK_REPLACED
+    assert lobby.connection_of("alice") == "laptop" and lobby.contender_of("alice") is None
+    # now bound to the new device: the old one would have to ask in turn
+    assert lobby.attach("alice", "old", device("alice")).contending
+    assert not lobby.attach("alice", "laptop-2", "new-laptop").contending
+
+
+def test_declining_the_other_device_keeps_the_seat(lobby: Lobby) -> None:
+    admitted(lobby)
+    lobby.attach("alice", "intruder", "someone-else")
+    [kick] = lobby.decline("alice")
+    assert kick.connection_id == "intruder" and kick.reason == KICK_NOT_LET_IN
+    view = lobby.get("alice")
+    assert view.state is State.ADMITTED and view.connected and not view.contending
+
+
+def test_a_second_contender_replaces_the_first(lobby: Lobby) -> None:
+    admitted(lobby)
+    lobby.attach("alice", "one", "device-one")
+    result = lobby.attach("alice", "two", "device-two")
+    assert result.contending and result.kicked is not None
+    assert result.kicked.connection_id == "one"
+
+
+def test_mediators_are_not_bound_to_a_device(lobby: Lobby) -> None:
+    lobby.attach("med", "cm", None)
+    assert lobby.knock("med") is State.ADMITTED
+    result = lobby.attach("med", "cm-2", None)
+    assert not result.contending and result.kicked is not None
+
+
+def test_before_admission_the_newest_connection_takes_over(lobby: Lobby) -> None:
+    waiting(lobby)
+    result = lobby.attach("alice", "other", "another-device")
+    assert not result.contending and result.kicked is not None
+    assert lobby.get("alice").state is State.WAITING  # still needs a mediator to let in
+
+
+@pytest.mark.parametrize("reason", [KICK_LINK_REVOKED, KICK_LINK_EXPIRED])
+def test_a_link_that_ends_closes_every_connection(lobby: Lobby, reason: str) -> None:
+    admitted(lobby)
+    lobby.attach("alice", "intruder", "someone-else")
+    kicks = lobby.link_ended("alice", reason)
+    assert sorted(k.connection_id for k in kicks) == ["c-alice", "intruder"]
+    assert all(k.reason == reason for k in kicks)
+    view = lobby.get("alice")
+    assert view.state is State.LEFT and not view.connected and not view.contending
+    # with a new link they come back through the lobby, from any device
+    assert not lobby.attach("alice", "c-new", "another").contending
+    assert lobby.knock("alice") is State.WAITING

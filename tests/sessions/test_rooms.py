@@ -156,9 +156,34 @@ def test_channels_are_unique_per_session(rooms: Rooms) -> None:
 
 
 def test_views(rooms: Rooms) -> None:
-    rooms.open_private("med", {"alice"})
-    assert [r.room_id for r in rooms.rooms()] == [PLENARY, "private-1"]
-    assert rooms.is_private("private-1") and not rooms.is_private(PLENARY)
+    room, _ = rooms.open_private("med", {"alice"})
+    assert [r.room_id for r in rooms.rooms()] == [PLENARY, room.room_id]
+    assert rooms.is_private(room.room_id) and not rooms.is_private(PLENARY)
     assert rooms.role_of("alice") is Role.PARTY
     with pytest.raises(NotInRoom):
         rooms.require_room_of("stranger")
+
+
+def test_private_meeting_ids_are_never_reused(clock: FakeClock) -> None:
+    """A live session let go (a break, a restart) and built again hands out new ids:
+    what is stored of an earlier private meeting is keyed by its id."""
+    seen: set[str] = set()
+    for _ in range(3):  # three lives of the same session
+        rooms = Rooms("s1", clock=clock)
+        for pid, role in CAST.items():
+            rooms.place(pid, role)
+        for _ in range(5):
+            room, _moves = rooms.open_private("med", {"alice"})
+            assert room.room_id.startswith("private-") and room.room_id not in seen
+            seen.add(room.room_id)
+            rooms.close_private("med", room.room_id)
+
+
+def test_an_id_that_comes_up_twice_is_refused(clock: FakeClock) -> None:
+    rooms = Rooms("s1", clock=clock, new_id=lambda: "private-same")
+    for pid, role in CAST.items():
+        rooms.place(pid, role)
+    first, _ = rooms.open_private("med", {"alice"})
+    rooms.close_private("med", first.room_id)
+    with pytest.raises(InvalidState):
+        rooms.open_private("med", {"alice"})

@@ -9,7 +9,7 @@ from sessions.errors import ConsentRequired, Forbidden, NotJoined, RoomLocked, S
 from sessions.lobby import KICK_REPLACED, KICK_SESSION_ENDED, State
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
-from tests.sessions.conftest import CAST, VERSION, FakeClock, enter
+from tests.sessions.conftest import CAST, VERSION, FakeClock, device, enter
 
 
 def test_mediator_enters_directly(bare: LiveSession) -> None:
@@ -31,7 +31,9 @@ def test_party_waits_and_mediator_is_told(bare: LiveSession) -> None:
     assert bare.room_of("alice") is None
     lobby_note = [n for n in out.notifications if n.event == "lobby:waiting"]
     assert lobby_note and lobby_note[0].recipients == {"med"}
-    assert lobby_note[0].payload["waiting"] == [{"participant_id": "alice", "role": "party"}]
+    assert lobby_note[0].payload["waiting"] == [
+        {"participant_id": "alice", "role": "party", "again": False}
+    ]
     assert [a.kind for a in out.audit] == ["lobby.knock"]
     assert not bare.can_publish("alice")
     assert bare.audience("alice").audio == frozenset()
@@ -159,7 +161,7 @@ class TestReconnection:
         assert live.disconnect("alice", "conn-alice").value
         clock.advance(9)
         assert live.tick().value == []
-        out = live.connect("alice", "conn-alice-2")
+        out = live.connect("alice", "conn-alice-2", device("alice"))
         assert out.value.resumed and out.value.state is State.ADMITTED
         assert live.room_of("alice") == room
         assert out.for_participant("alice")[0].payload["room_id"] == room
@@ -203,7 +205,7 @@ class TestReconnection:
 
 
 def test_second_tab_replaces_first(live: LiveSession) -> None:
-    out = live.connect("alice", "tab-2")
+    out = live.connect("alice", "tab-2", device("alice"))
     assert [(k.connection_id, k.reason) for k in out.kicks] == [("conn-alice", KICK_REPLACED)]
     assert out.audit[0].kind == "connection.replaced"
     assert live.room_of("alice") == PLENARY
@@ -239,3 +241,52 @@ def test_lobby_list_for_mediators_only(live: LiveSession) -> None:
     assert {v.participant_id for v in live.lobby_list("co")} == set(CAST)
     with pytest.raises(Forbidden):
         live.lobby_list("alice")
+
+
+def test_another_device_knocks_again_and_the_mediator_decides(live: LiveSession) -> None:
+    room = live.open_private_meeting("med", {"alice"}).value.room_id
+    out = live.connect("alice", "forwarded-link", "someone-elses-browser")
+    assert out.value.contending and not out.kicks
+    assert live.room_of("alice") == room  # the seat is untouched
+    assert live.lobby.connection_of("alice") == "conn-alice"
+    [note] = [n for n in out.notifications if n.event == "lobby:waiting"]
+    assert note.recipients == {"med", "co"}
+    assert {"participant_id": "alice", "role": "party", "again": True} in note.payload["waiting"]
+    assert [a.kind for a in out.audit] == ["lobby.knock_again"]
+    # the mediator lets the new device in: the old connection is closed, the room kept
+    admitted = live.admit("med", "alice")
+    assert [(k.connection_id, k.reason) for k in admitted.kicks] == [("conn-alice", KICK_REPLACED)]
+    assert live.lobby.connection_of("alice") == "forwarded-link"
+    assert live.room_of("alice") == room
+
+
+def test_declining_another_device_keeps_the_seat_and_the_link(live: LiveSession) -> None:
+    live.connect("alice", "forwarded-link", "someone-elses-browser")
+    out = live.decline("med", "alice")
+    assert [k.connection_id for k in out.kicks] == ["forwarded-link"]
+    assert out.revocations == ()
+    assert live.participant("alice").state is State.ADMITTED
+
+
+def test_removal_revokes_the_link_even_while_reconnecting(live: LiveSession) -> None:
+    live.disconnect("alice", "conn-alice")  # in her reconnection grace
+    out = live.remove("med", "alice")
+    assert out.revocations == ("alice",) and not out.kicks
+    assert live.room_of("alice") is None
+
+
+def test_declining_revokes_the_link(bare: LiveSession) -> None:
+    enter(bare, "med")
+    bare.connect("alice", "ca", device("alice"))
+    bare.record_consent("alice", VERSION)
+    bare.knock("alice")
+    out = bare.decline("med", "alice")
+    assert out.revocations == ("alice",)
+
+
+def test_a_revoked_link_takes_its_holder_out_at_once(live: LiveSession) -> None:
+    room = live.open_private_meeting("med", {"alice"}).value.room_id
+    out = live.link_ended("alice", "link_revoked")
+    assert [(k.connection_id, k.reason) for k in out.kicks] == [("conn-alice", "link_revoked")]
+    assert live.room_of("alice") is None and "alice" not in live.members(room)
+    assert live.participant("alice").state is State.LEFT

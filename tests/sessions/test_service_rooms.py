@@ -95,8 +95,8 @@ def test_chat_in_private_meeting_only_for_members(live: LiveSession) -> None:
 
 
 def test_plenary_waits_silently_while_mediators_are_away(live: LiveSession) -> None:
-    caucus(live)
-    live.move("co", "co", "private-1")
+    room = caucus(live)
+    live.move("co", "co", room)
     assert not live.rooms.is_live(PLENARY)
     assert live.audible_to("bob") == frozenset()
     with pytest.raises(Forbidden) as info:

@@ -58,10 +58,10 @@ async def synced(client: Client, since: int | None = None) -> dict[str, BoardObj
 
 def identity_of(world: World, who: str) -> Identity:
     """The identity of a connected participant (for domain calls a test makes directly)."""
-    presence = world.server.app[NAMESPACE_KEY].presence
-    sid = presence.sid_of(world.session.id, who)
+    namespace = world.server.app[NAMESPACE_KEY]
+    sid = namespace.hub.seat_of(world.session.id, who)
     assert sid is not None
-    member = presence.get(sid)
+    member = namespace.presence.get(sid)
     assert member is not None
     return member.identity
 
@@ -283,14 +283,14 @@ async def test_nothing_of_a_private_meeting_reaches_anyone_outside(
     await until(lambda: jeanne.view()["room_id"] == room)
     secret = "Je pourrais accepter 8000 euros"
     assert (await jeanne.call("wb:op", {"op": stroke("private")}))["ok"]
-    assert (await jeanne.call("chat:send", {"text": secret}))["ok"]
+    assert (await jeanne.call("chat:send", {"text": secret, "room_id": jeanne.room}))["ok"]
     await world.server.app[NAMESPACE_KEY].hub.call(
         identity_of(world, key(world, "Jeanne Dupont")),
         lambda s, k: s.share_document(k, "doc1", "Proposition", Visibility.MEMBERS, pages=2),
     )
     await until(lambda: bool(anne.seen("chat:message")) and bool(anne.seen("doc:shared")))
     # Marc, waiting in the plenary, got none of it, and cannot fetch it.
-    assert (await marc.call("chat:send", {"text": "bonjour"}))["ok"]
+    assert (await marc.call("chat:send", {"text": "bonjour", "room_id": marc.room}))["ok"]
     await asyncio.sleep(0.1)
     leaked = json.dumps(marc.events)
     for needle in (secret, "private", "doc1", "Proposition", room):
@@ -328,10 +328,10 @@ async def test_an_observer_cannot_chat_while_the_plenary_waits(
     olivia = await enter(world, clients, "Olivia Observer")
     assert (await anne.call("lobby:admit", {"key": key(world, "Olivia Observer")}))["ok"]
     await until(lambda: any(v.get("room_id") == PLENARY for v in olivia.seen("room:view")))
-    assert (await olivia.call("chat:send", {"text": "bonjour"}))["ok"]
+    assert (await olivia.call("chat:send", {"text": "bonjour", "room_id": olivia.room}))["ok"]
     assert (await olivia.call("wb:op", {"op": stroke("o")}))["error"]["code"] == "forbidden"
     assert (await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]}))["ok"]
-    ack = await olivia.call("chat:send", {"text": "et maintenant ?"})
+    ack = await olivia.call("chat:send", {"text": "et maintenant ?", "room_id": olivia.room})
     assert ack["ok"] is False and ack["error"]["code"] == "forbidden", ack
 
 
@@ -343,20 +343,28 @@ async def test_chat_is_text_and_stays_in_its_room(
 ) -> None:
     anne, jeanne, marc = await three(world, clients)
     markup = "<img src=x onerror=alert(1)> & <b>merci</b>"
-    ack = await jeanne.call("chat:send", {"text": markup})
+    ack = await jeanne.call("chat:send", {"text": markup, "room_id": jeanne.room})
     assert ack["ok"] and ack["message"]["text"] == markup  # kept as text, rendered as text
     await until(lambda: bool(marc.seen("chat:message")) and bool(anne.seen("chat:message")))
     assert marc.seen("chat:message")[0]["author"] == key(world, "Jeanne Dupont")
-    for bad in ({"text": ""}, {"text": "x" * 9000}, {"text": 5}, {}):
+    here = jeanne.room
+    for bad in (
+        {"text": "", "room_id": here},
+        {"text": "x" * 9000, "room_id": here},
+        {"text": 5, "room_id": here},
+        {"text": "no room"},
+        {"text": "bad room", "room_id": "<b>"},
+        {},
+    ):
         assert (await jeanne.call("chat:send", bad))["error"]["code"] == "validation_error"
-    assert (await jeanne.call("chat:send", {"text": "   "}))["ok"] is False
+    assert (await jeanne.call("chat:send", {"text": "   ", "room_id": jeanne.room}))["ok"] is False
 
 
 async def test_chat_is_kept_only_when_everyone_agreed(
     world: World, clients: Callable[[], Client]
 ) -> None:
     anne, jeanne, marc = await three(world, clients)
-    assert (await jeanne.call("chat:send", {"text": "première"}))["ok"]
+    assert (await jeanne.call("chat:send", {"text": "première", "room_id": jeanne.room}))["ok"]
     notice = await jeanne.call("chat:notice", {"language": "fr"})
     assert notice["ok"] and "conserver" in notice["body"] and len(notice["sha256"]) == 64
     assert (await jeanne.call("chat:keep", {"enabled": True}))["error"]["code"] == "forbidden"
@@ -381,7 +389,8 @@ async def test_chat_dies_with_the_session_when_someone_refuses(
     world: World, clients: Callable[[], Client]
 ) -> None:
     anne, jeanne, marc = await three(world, clients)
-    assert (await jeanne.call("chat:send", {"text": "à ne pas garder"}))["ok"]
+    ack = await jeanne.call("chat:send", {"text": "à ne pas garder", "room_id": jeanne.room})
+    assert ack["ok"]
     assert (await anne.call("chat:keep", {"enabled": True}))["ok"]
     assert (await jeanne.call("chat:agree", {"agreed": True, "language": "fr"}))["ok"]
     assert (await jeanne.call("chat:agree", {"agreed": False, "language": "fr"}))["ok"]

@@ -63,7 +63,7 @@ async def test_an_emit_on_one_node_reaches_a_client_of_the_other(
         transports=["websocket"], wait_timeout=5,
     )  # fmt: skip
     try:
-        sid = b.app[NAMESPACE_KEY].presence.sid_of(session.id, f"p-{case.participants[0].id}")
+        sid = b.app[NAMESPACE_KEY].hub.seat_of(session.id, f"p-{case.participants[0].id}")
         assert sid is not None
         await a.app[NAMESPACE_KEY].emit("node:ping", {"from": "a"}, to=sid)
         for _ in range(100):

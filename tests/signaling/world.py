@@ -6,6 +6,7 @@ Shared by the namespace tests; the fixtures are re-exported by ``conftest.py``.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -103,6 +104,10 @@ class Client:
             self.events.append((event, data))
 
     async def connect(self, world: World, auth: dict[str, Any], cookie: str | None = None) -> None:
+        """Connects as a browser would: a link's holder sends the id their browser keeps
+        for that link (the same one each time, unless ``auth`` names another device)."""
+        if "token" in auth and "device" not in auth:
+            auth = {**auth, "device": browser_device(auth["token"])}
         headers = {"Cookie": f"palabre_session={cookie}"} if cookie else {}
         await self.sio.connect(
             world.url, namespaces=["/session"], auth=auth, headers=headers,
@@ -121,6 +126,12 @@ class Client:
         assert views, "no room:view"
         result: dict[str, Any] = views[-1]
         return result
+
+    @property
+    def room(self) -> str:
+        """The room this client was last told it is in."""
+        room: str = self.view()["room_id"]
+        return room
 
     async def call(self, event: str, data: Any = None) -> dict[str, Any]:
         result: dict[str, Any] = await self.sio.call(event, data, namespace="/session", timeout=5)
@@ -146,6 +157,11 @@ async def clients() -> AsyncIterator[Callable[[], Client]]:
     for c in made:
         if c.sio.connected:
             await c.close()
+
+
+def browser_device(token: str) -> str:
+    """The id a browser keeps for a link (one browser per link in these tests)."""
+    return hashlib.sha256(str(token).encode()).hexdigest()[:32]
 
 
 async def until(predicate: Callable[[], bool], within: float = 3.0) -> None:

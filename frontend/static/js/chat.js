@@ -40,6 +40,8 @@ export class ChatPanel {
   }
 
   roomChanged(view) {
+    // a draft typed for one room is never sent to another
+    if (this.roomId !== view.room_id) this.input.value = '';
     this.roomId = view.room_id;
     this.kind = view.kind;
     this.messages = [];
@@ -104,8 +106,14 @@ export class ChatPanel {
   async send() {
     const text = this.input.value.trim();
     if (!text) return;
-    const ack = await this.ctx.request('chat:send', { text });
+    const roomId = this.roomId;
+    const ack = await this.ctx.request('chat:send', { text, room_id: roomId });
     if (!ack.ok) {
+      if (ack.error.code === 'not_in_room') {
+        if (this.roomId !== roomId) return; // moved meanwhile: the draft was cleared, nothing sent
+        this.ctx.notify(t('chat.movedAway'));
+        return;
+      }
       this.ctx.notify(ack.error.code === 'forbidden' ? t('chat.notNow') : t('chat.failed'));
       return;
     }

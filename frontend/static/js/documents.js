@@ -38,6 +38,7 @@ export class DocumentsPanel {
     this.blobs = new Map(); // doc_id -> { blob, mime }
     this.opening = null; // the latest doc:page to show, while a document loads
     this.uploading = null; // { name, percent }
+    this.uploadRequest = null; // the XMLHttpRequest sending it
     this.handlers = EVENTS.map((event) => {
       const fn = (payload) => this.on(event, payload);
       ctx.socket.on(event, fn);
@@ -55,6 +56,11 @@ export class DocumentsPanel {
   async roomChanged(view) {
     const moved = this.room?.room_id !== view.room_id;
     this.room = { room_id: view.room_id, kind: view.kind, on_hold: Boolean(view.on_hold) };
+    if (moved && this.uploadRequest) {
+      // a file chosen for one room is never shared in another: stop sending it
+      this.uploadRequest.abort();
+      this.ctx.notify(t('docs.uploadStopped'));
+    }
     if (moved) {
       this.following = true; // the server resets it too when someone changes room
       this.presentation = null;
@@ -134,9 +140,12 @@ export class DocumentsPanel {
     const headers = await sessionHeaders(this.ctx.credentials, { write: true });
     this.uploading = { name: file.name, percent: 0 };
     this.render();
+    const roomId = this.room?.room_id || '';
     const result = await new Promise((resolve) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `${this.url()}?visibility=${encodeURIComponent(visibility)}`);
+      this.uploadRequest = xhr;
+      const query = `visibility=${encodeURIComponent(visibility)}&room_id=${encodeURIComponent(roomId)}`;
+      xhr.open('POST', `${this.url()}?${query}`);
       xhr.withCredentials = true;
       xhr.responseType = 'json';
       for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
@@ -148,9 +157,15 @@ export class DocumentsPanel {
       };
       xhr.onload = () => resolve({ status: xhr.status, body: xhr.response });
       xhr.onerror = () => resolve({ status: 0, body: null });
+      xhr.onabort = () => resolve({ status: -1, body: null });
       xhr.send(file);
     });
+    this.uploadRequest = null;
     this.uploading = null;
+    if (result.status === -1) {
+      this.render(); // stopped because the room changed; the person was told
+      return;
+    }
     if (result.status === 201 && result.body) {
       this.docs.set(result.body.doc_id, result.body);
       this.ctx.notify(t('docs.uploaded', { name: result.body.title }));

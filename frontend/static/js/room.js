@@ -223,13 +223,17 @@ function renderControls() {
 async function knock() {
   const ack = await state.socket.emitWithAck('lobby:knock', {});
   if (!ack.ok) return showProblem(ack.error.code);
-  if (ack.state === 'waiting') showLobby();
+  if (ack.state === 'waiting') showLobby(Boolean(ack.again));
 }
 
-function showLobby() {
+// ``again``: this link is already in use in the session on another device; the mediator
+// decides whether this device takes its place.
+function showLobby(again = false) {
   stage.hidden = true;
-  mount(main, h('section', { class: 'card narrow', id: 'lobby' },
-    h('h1', {}, t('lobby.title')), h('p', {}, t('lobby.body')), h('p', { class: 'muted' }, t('room.noRecording'))));
+  mount(main, h('section', { class: 'card narrow', id: 'lobby', dataset: { again: again ? 'true' : 'false' } },
+    h('h1', {}, t('lobby.title')),
+    h('p', {}, t(again ? 'lobby.againBody' : 'lobby.body')),
+    h('p', { class: 'muted' }, t('room.noRecording'))));
 }
 
 function enterRoom() {
@@ -336,15 +340,34 @@ function wire(socket) {
   socket.on('session:ended', () => showPage('ended', 'room.endedTitle', 'room.endedBody'));
   socket.on('session:kicked', ({ reason }) => {
     if (reason === 'session_closed') return showPage('ended', 'room.endedTitle', 'room.endedBody');
+    if (reason === 'not_let_in') return showPage('declined', 'lobby.declinedTitle', 'lobby.notLetInBody');
     showProblem(reason === 'replaced_by_new_connection' ? 'replaced' : reason);
   });
+}
+
+// The random id this browser keeps: a reload or a second tab is the same device and keeps
+// its seat; the same link opened on another device waits for the mediator to decide.
+function deviceId() {
+  const name = 'palabre.device';
+  let id = null;
+  try {
+    id = localStorage.getItem(name);
+  } catch { /* storage refused: a new id each time, so the mediator is asked again */ }
+  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    try {
+      localStorage.setItem(name, id);
+    } catch { /* as above */ }
+  }
+  return id;
 }
 
 function start() {
   const auth = credentials();
   if (!auth) return showProblem('link_invalid');
   setPhase('connecting');
-  const socket = io('/session', { auth, transports: ['websocket'], reconnectionDelayMax: 3000 });
+  const socketAuth = auth.token ? { ...auth, device: deviceId() } : auth;
+  const socket = io('/session', { auth: socketAuth, transports: ['websocket'], reconnectionDelayMax: 3000 });
   state.socket = socket;
   wire(socket);
 }

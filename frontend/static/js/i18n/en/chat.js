@@ -12,5 +12,6 @@ export default {
   'chat.agreements': 'Agreements received: {count}. The chat is kept only if everyone agrees.',
   'chat.keepToggle': 'Propose to keep the chat after the session',
   'chat.notNow': 'You cannot write here at the moment.',
+  'chat.movedAway': "You changed room: this message was not sent.",
   'chat.failed': 'The message could not be sent. Please try again.',
 };

@@ -10,6 +10,7 @@ export default {
   'docs.hint': 'PDF, PNG or JPEG image, or plain text. You can also drop a file here.',
   'docs.uploading': 'Sending “{name}”…',
   'docs.uploaded': 'Document shared: {name}',
+  'docs.uploadStopped': "You changed room: sending the document was stopped, nothing was shared.",
   'docs.empty': 'No document shared here yet.',
   'docs.by': 'shared by {name}',
   'docs.byMe': 'shared by you',

@@ -12,5 +12,6 @@ export default {
   'chat.agreements': 'Accords reçus : {count}. La discussion n’est conservée que si chacun accepte.',
   'chat.keepToggle': 'Proposer de conserver la discussion après la séance',
   'chat.notNow': 'Vous ne pouvez pas écrire ici pour le moment.',
+  'chat.movedAway': "Vous avez changé de salle : ce message n’a pas été envoyé.",
   'chat.failed': 'Le message n’a pas pu être envoyé. Réessayez.',
 };

@@ -10,6 +10,7 @@ export default {
   'docs.hint': 'PDF, image PNG ou JPEG, ou texte brut. Vous pouvez aussi déposer un fichier ici.',
   'docs.uploading': 'Envoi de « {name} »…',
   'docs.uploaded': 'Document partagé : {name}',
+  'docs.uploadStopped': "Vous avez changé de salle : l’envoi du document a été arrêté, rien n’a été partagé.",
   'docs.empty': 'Aucun document partagé ici pour l’instant.',
   'docs.by': 'partagé par {name}',
   'docs.byMe': 'partagé par vous',
