@@ -15,6 +15,7 @@ from records.service import Records
 from server.config import Config
 from server.errors import ApiError
 from server.links import LinkService
+from server.passwords import PasswordHashing
 from server.throttle import LoginThrottle
 
 SESSION_COOKIE = "palabre_session"
@@ -36,6 +37,7 @@ class Services:
     schedule: ScheduleStore
     links: LinkService
     throttle: LoginThrottle
+    hashing: PasswordHashing
     setup: SetupState
     records: Records
 
