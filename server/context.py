@@ -61,3 +61,16 @@ async def require_mediator(request: web.Request) -> Mediator:
     if mediator is None:
         raise ApiError(401, ErrorCode.NOT_AUTHENTICATED, "please sign in")
     return mediator
+
+
+async def require_admin(request: web.Request) -> Mediator:
+    """The one rule for what changes the whole organisation: administrators only.
+
+    Routes declare it (``api.add(..., admin=True)``); the route registry calls it.
+    """
+    mediator = await require_mediator(request)
+    if not mediator.is_admin:
+        raise ApiError(
+            403, ErrorCode.ADMIN_REQUIRED, "only an organisation administrator may do this"
+        )
+    return mediator

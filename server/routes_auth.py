@@ -43,6 +43,10 @@ class MeOut(Out):
     id: str
     email: str
     display_name: str
+    is_admin: bool = Field(
+        description="An organisation administrator: may publish the legal texts and change "
+        "organisation settings"
+    )
 
 
 class SetupOut(Out):
@@ -50,7 +54,7 @@ class SetupOut(Out):
 
 
 def _me(m: Mediator) -> MeOut:
-    return MeOut(id=m.id, email=m.email, display_name=m.display_name)
+    return MeOut(id=m.id, email=m.email, display_name=m.display_name, is_admin=m.is_admin)
 
 
 async def _sign_in(request: web.Request, mediator: Mediator, status: int = 200) -> web.Response:
