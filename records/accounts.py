@@ -21,6 +21,7 @@ class Mediator:
     email: str
     display_name: str
     created_at: datetime
+    is_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def _token_hash(token: str) -> str:
 
 
 def _mediator(row: MediatorRow) -> Mediator:
-    return Mediator(row.id, row.email, row.display_name, row.created_at)
+    return Mediator(row.id, row.email, row.display_name, row.created_at, bool(row.is_admin))
 
 
 class AccountStore:
@@ -49,12 +50,17 @@ class AccountStore:
         async with self._db.transaction() as s:
             return int(await s.scalar(select(func.count()).select_from(MediatorRow)) or 0)
 
-    async def create_mediator(self, email: str, display_name: str, password_hash: str) -> Mediator:
+    async def create_mediator(
+        self, email: str, display_name: str, password_hash: str, *, admin: bool = False
+    ) -> Mediator:
+        """Creates an account; the first account ever created is an administrator."""
         row = MediatorRow(
             email=normalise_email(email), display_name=display_name, password_hash=password_hash
         )
         try:
             async with self._db.transaction() as s:
+                first = not await s.scalar(select(func.count()).select_from(MediatorRow))
+                row.is_admin = admin or first
                 s.add(row)
         except IntegrityError as exc:
             raise Conflict("an account with this email already exists") from exc
@@ -69,7 +75,10 @@ class AccountStore:
             if count:
                 raise Conflict("setup is already done")
             row = MediatorRow(
-                email=normalise_email(email), display_name=display_name, password_hash=password_hash
+                email=normalise_email(email),
+                display_name=display_name,
+                password_hash=password_hash,
+                is_admin=True,
             )
             s.add(row)
         return _mediator(row)

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     THROTTLED = "throttled"
     CSRF = "csrf_failed"
     FORBIDDEN = "forbidden"
+    ADMIN_REQUIRED = "admin_required"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     LINK_INVALID = "link_invalid"

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from records.errors import ErrorCode
+from server.context import require_admin
 from server.errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
@@ -53,6 +54,7 @@ class Route:
     response: type[Out] | None
     status: int
     auth: bool
+    admin: bool  # changes the whole organisation: administrators only
     produces: str
     consumes: str | None  # a raw (non-JSON) request body of this type
 
@@ -100,13 +102,14 @@ class Api:
         response: type[Out] | None = None,
         status: int = 200,
         auth: bool = True,
+        admin: bool = False,
         produces: str = "application/json",
         consumes: str | None = None,
     ) -> None:
         self.routes.append(
             Route(
-                method, path, handler, summary, tag, body, response, status, auth, produces,
-                consumes,
+                method, path, handler, summary, tag, body, response, status, auth or admin,
+                admin, produces, consumes,
             )
         )  # fmt: skip
 
@@ -164,6 +167,11 @@ class Api:
             if r.auth:
                 op["security"] = [{"cookie": []}]
                 op["responses"]["401"] = {"description": "not signed in", "content": error}
+            if r.admin:
+                op["responses"]["403"] = {
+                    "description": "CSRF check failed, or not an organisation administrator",
+                    "content": error,
+                }
             if r.status == 204:
                 op["responses"]["204"] = {"description": "done"}
             else:
@@ -190,6 +198,8 @@ def _bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
     body_model = route.body
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        if route.admin:
+            await require_admin(request)
         if body_model is None:
             return await route.handler(request)
         return await route.handler(request, await read_body(request, body_model))

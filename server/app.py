@@ -30,6 +30,7 @@ from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
 from server.links import LinkService, LinkSigner
+from server.passwords import PasswordHashing
 from server.purge import purge_task
 from server.realtime import (
     AUTHENTICATOR_KEY,
@@ -103,13 +104,16 @@ async def create_app(
             signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
         ),
         throttle=LoginThrottle(config.auth.login_max_failures, config.auth.login_window_seconds),
+        hashing=PasswordHashing(
+            config.auth.login_max_concurrent, max_waiting=16 * config.auth.login_max_concurrent
+        ),
         setup=SetupState(setup_code),
         records=records,
     )
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
         middlewares=[
-            forwarded_middleware(config.http.trust_forwarded),
+            forwarded_middleware(config.http.trust_forwarded, config.http.trusted_proxy_hops),
             headers_middleware(config.secure_cookies),
             error_middleware,
             csrf_middleware(config.http.public_url, config.secure_cookies),

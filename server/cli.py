@@ -101,11 +101,13 @@ def _read_password(stdin: TextIO) -> str:
     return stdin.readline().rstrip("\r\n")
 
 
-async def _create_mediator(config: Config, email: str, name: str, password_hash: str) -> str:
+async def _create_mediator(
+    config: Config, email: str, name: str, password_hash: str, admin: bool
+) -> tuple[str, bool]:
     db = Database(config.database_url)
     try:
-        mediator = await AccountStore(db).create_mediator(email, name, password_hash)
-        return mediator.id
+        mediator = await AccountStore(db).create_mediator(email, name, password_hash, admin=admin)
+        return mediator.id, mediator.is_admin
     finally:
         await db.close()
 
@@ -130,13 +132,16 @@ def cmd_create_mediator(args: argparse.Namespace) -> int:
     config.var_dir.mkdir(parents=True, exist_ok=True)
     upgrade(config.database_url)
     try:
-        mediator_id = asyncio.run(
-            _create_mediator(config, args.email, args.name.strip(), hash_password(password))
+        mediator_id, admin = asyncio.run(
+            _create_mediator(
+                config, args.email, args.name.strip(), hash_password(password), args.admin
+            )
         )
     except Conflict as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"mediator account created ({mediator_id})")
+    role = ", organisation administrator" if admin else ""
+    print(f"mediator account created ({mediator_id}){role}")
     return 0
 
 
@@ -329,6 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
+    create.add_argument(
+        "--admin",
+        action="store_true",
+        help="an organisation administrator (publishes the legal texts; the first account is one)",
+    )
     create.set_defaults(func=cmd_create_mediator)
     _add_records_commands(sub)
     return parser

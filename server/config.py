@@ -27,6 +27,7 @@ class HttpConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     trust_forwarded: bool = False
+    trusted_proxy_hops: int = 1  # proxies in front of Palabre that append to X-Forwarded-For
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024  # a shared document
 
@@ -36,6 +37,7 @@ class AuthConfig:
     session_hours: int = 12
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    login_max_concurrent: int = 2  # argon2 password checks at once (64 MiB each)
     link_grace_hours: int = 2
 
 
@@ -167,6 +169,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         tls_cert=cert,
         tls_key=key,
         trust_forwarded=_bool(env, "PALABRE_TRUST_FORWARDED", False),
+        trusted_proxy_hops=_int(env, "PALABRE_TRUSTED_PROXY_HOPS", 1, 1, 10),
         max_body_bytes=_int(env, "PALABRE_MAX_BODY_BYTES", 1024 * 1024, 1024, 1 << 30),
         max_upload_bytes=_int(env, "PALABRE_MAX_UPLOAD_MB", 25, 1, 200) * 1024 * 1024,
     )
@@ -174,6 +177,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         session_hours=_int(env, "PALABRE_SESSION_HOURS", 12, 1, 24 * 30),
         login_max_failures=_int(env, "PALABRE_LOGIN_MAX_FAILURES", 5, 1, 1000),
         login_window_seconds=_int(env, "PALABRE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
+        login_max_concurrent=_int(env, "PALABRE_LOGIN_MAX_CONCURRENT", 2, 1, 64),
         link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
     )
     media = MediaConfig(

@@ -15,6 +15,7 @@ from records.service import Records
 from server.config import Config
 from server.errors import ApiError
 from server.links import LinkService
+from server.passwords import PasswordHashing
 from server.throttle import LoginThrottle
 
 SESSION_COOKIE = "palabre_session"
@@ -36,6 +37,7 @@ class Services:
     schedule: ScheduleStore
     links: LinkService
     throttle: LoginThrottle
+    hashing: PasswordHashing
     setup: SetupState
     records: Records
 
@@ -58,4 +60,17 @@ async def require_mediator(request: web.Request) -> Mediator:
     mediator = await current_mediator(request)
     if mediator is None:
         raise ApiError(401, ErrorCode.NOT_AUTHENTICATED, "please sign in")
+    return mediator
+
+
+async def require_admin(request: web.Request) -> Mediator:
+    """The one rule for what changes the whole organisation: administrators only.
+
+    Routes declare it (``api.add(..., admin=True)``); the route registry calls it.
+    """
+    mediator = await require_mediator(request)
+    if not mediator.is_admin:
+        raise ApiError(
+            403, ErrorCode.ADMIN_REQUIRED, "only an organisation administrator may do this"
+        )
     return mediator

@@ -1,8 +1,10 @@
-"""Password hashing (argon2id) and the password policy."""
+"""Password hashing (argon2id), the password policy, and how many hashes run at once."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,9 +37,54 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-async def hash_password_async(password: str) -> str:
-    return await asyncio.to_thread(hash_password, password)
+T = TypeVar("T")
 
 
-async def verify_password_async(password_hash: str | None, password: str) -> bool:
-    return await asyncio.to_thread(verify_password, password_hash, password)
+class HashingBusy(Exception):
+    """Too many password checks are already waiting; the caller should refuse, not queue."""
+
+
+class PasswordHashing:
+    """Runs argon2 in worker threads, at most ``max_concurrent`` at once.
+
+    Each computation takes 64 MiB (the library's memory cost) and a core for
+    tens of milliseconds, so parallel sign-ins are queued here rather than
+    run all together; beyond ``max_waiting`` queued ones, HashingBusy. A slot
+    is held until its thread really ends, even if the caller is cancelled.
+    """
+
+    def __init__(
+        self,
+        max_concurrent: int,
+        max_waiting: int,
+        *,
+        verify: Callable[[str | None, str], bool] = verify_password,
+        hash: Callable[[str], str] = hash_password,
+    ) -> None:
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self._max_waiting = max_waiting
+        self._waiting = 0
+        self._verify = verify
+        self._hash = hash
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return await self._run(self._verify, password_hash, password)
+
+    async def hash(self, password: str) -> str:
+        return await self._run(self._hash, password)
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        if self._waiting >= self._max_waiting:
+            raise HashingBusy
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
+        try:
+            future = asyncio.get_running_loop().run_in_executor(None, fn, *args)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+        return await asyncio.shield(future)

@@ -14,12 +14,8 @@ from records.errors import ErrorCode
 from server.api import Api, Out, Strict, reply
 from server.context import SESSION_COOKIE, current_mediator, require_mediator, services
 from server.errors import ApiError
-from server.passwords import (
-    MAX_LENGTH,
-    check_policy,
-    hash_password_async,
-    verify_password_async,
-)
+from server.passwords import MAX_LENGTH, HashingBusy, check_policy
+from server.throttle import Attempt, TooManyAttempts
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +43,10 @@ class MeOut(Out):
     id: str
     email: str
     display_name: str
+    is_admin: bool = Field(
+        description="An organisation administrator: may publish the legal texts and change "
+        "organisation settings"
+    )
 
 
 class SetupOut(Out):
@@ -54,7 +54,7 @@ class SetupOut(Out):
 
 
 def _me(m: Mediator) -> MeOut:
-    return MeOut(id=m.id, email=m.email, display_name=m.display_name)
+    return MeOut(id=m.id, email=m.email, display_name=m.display_name, is_admin=m.is_admin)
 
 
 async def _sign_in(request: web.Request, mediator: Mediator, status: int = 200) -> web.Response:
@@ -77,22 +77,36 @@ async def get_me(request: web.Request) -> web.Response:
     return reply(_me(await require_mediator(request)))
 
 
+def _begin(request: web.Request, account: str, *, account_wide: bool = True) -> Attempt:
+    """Reserves the attempt before anything is checked (atomic: no await before it counts)."""
+    try:
+        return services(request).throttle.begin(
+            account, request.remote or "unknown", account_wide=account_wide
+        )
+    except TooManyAttempts as exc:
+        raise ApiError(
+            429,
+            ErrorCode.THROTTLED,
+            f"too many failed attempts; try again in {exc.retry_after} seconds",
+        ) from exc
+
+
+_BUSY = "too many sign-ins at once; try again in a few seconds"
+
+
 async def login(request: web.Request, body: LoginIn) -> web.Response:
     svc = services(request)
-    email_key = "email:" + body.email.lower()
-    keys = [email_key, f"ip:{request.remote}"]
-    wait = svc.throttle.retry_after(keys)
-    if wait:
-        raise ApiError(
-            429, ErrorCode.THROTTLED, f"too many failed attempts; try again in {wait} seconds"
-        )
-    creds = await svc.accounts.get_credentials(body.email)
-    ok = await verify_password_async(creds.password_hash if creds else None, body.password)
+    attempt = _begin(request, body.email)
+    try:
+        creds = await svc.accounts.get_credentials(body.email)
+        ok = await svc.hashing.verify(creds.password_hash if creds else None, body.password)
+    except HashingBusy as exc:
+        svc.throttle.release(attempt)
+        raise ApiError(429, ErrorCode.THROTTLED, _BUSY) from exc
     if creds is None or not ok:
-        svc.throttle.fail(keys)
         logger.info("sign-in refused")
         raise ApiError(401, ErrorCode.BAD_CREDENTIALS, "wrong email or password")
-    svc.throttle.succeed([email_key])
+    svc.throttle.succeeded(attempt)
     logger.info("mediator %s signed in", creds.mediator.id)
     return await _sign_in(request, creds.mediator)
 
@@ -117,17 +131,19 @@ async def setup(request: web.Request, body: SetupIn) -> web.Response:
     code = svc.setup.code
     if code is None or await current_mediator(request) is not None:
         raise ApiError(409, ErrorCode.SETUP_DONE, "setup is already done; please sign in")
-    keys = [f"setup:{request.remote}"]
-    if svc.throttle.retry_after(keys):
-        raise ApiError(429, ErrorCode.THROTTLED, "too many wrong codes; try again later")
+    attempt = _begin(request, "setup code", account_wide=False)
     if not hmac.compare_digest(code.encode(), body.code.strip().upper().encode()):
-        svc.throttle.fail(keys)
         raise ApiError(403, ErrorCode.FORBIDDEN, "wrong setup code (printed by `make run`)")
+    svc.throttle.succeeded(attempt)
     reason = check_policy(body.password)
     if reason:
         raise ApiError(400, ErrorCode.VALIDATION, reason)
+    try:
+        password_hash = await svc.hashing.hash(body.password)
+    except HashingBusy as exc:
+        raise ApiError(429, ErrorCode.THROTTLED, _BUSY) from exc
     mediator = await svc.accounts.create_first_mediator(
-        body.email, body.display_name, await hash_password_async(body.password)
+        body.email, body.display_name, password_hash
     )
     svc.setup.code = None
     logger.info("first mediator account created through the setup page")

@@ -153,7 +153,10 @@ async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
 
 
 async def publish_notice(request: web.Request, body: PublishIn) -> web.Response:
-    """A new version of a text; earlier versions stay, and consent must be given again."""
+    """A new version of a text; earlier versions stay, and consent must be given again.
+
+    Administrators only (declared with the route: ``admin=True``).
+    """
     me = await require_mediator(request)
     svc = services(request)
     notice = await svc.records.notices.publish(
@@ -180,7 +183,7 @@ def register_routes(api: Api) -> None:
     api.add(
         "POST", "/api/notices", publish_notice,
         summary="Publish a new version of a confidentiality or privacy text", tag="consent",
-        body=PublishIn, response=NoticeOut, status=201,
+        body=PublishIn, response=NoticeOut, status=201, admin=True,
     )  # fmt: skip
     api.add(
         "POST", "/api/join/consent", record_consent,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
@@ -33,20 +34,45 @@ CSP = "; ".join(
 )
 
 
-def forwarded_middleware(trust: bool) -> Middleware:
-    """Honours X-Forwarded-Proto/Host/For only when Palabre sits behind a trusted proxy."""
+def _values(request: web.Request, name: str) -> list[str]:
+    return [v.strip() for v in ",".join(request.headers.getall(name, [])).split(",")]
+
+
+def forwarded_client(request: web.Request, hops: int) -> str | None:
+    """The client address as the outermost of ``hops`` trusted proxies saw it.
+
+    Each proxy appends the address it received the request from, so the
+    right-most ``hops`` entries are the proxies' own; everything to their left
+    was written by the client and proves nothing. With fewer entries than
+    trusted hops, or not an IP address there: None (keep the peer's address).
+    """
+    values = _values(request, "X-Forwarded-For")
+    if len(values) < hops:
+        return None
+    try:
+        return str(ipaddress.ip_address(values[-hops]))
+    except ValueError:
+        return None
+
+
+def forwarded_middleware(trust: bool, hops: int = 1) -> Middleware:
+    """Honours X-Forwarded-Proto/Host/For only when Palabre sits behind trusted proxies.
+
+    Proto and Host: the right-most value, the one the proxy next to Palabre
+    wrote (a client's own value sits to its left). For: see forwarded_client.
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if trust:
             changes: dict[str, str] = {}
-            proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
+            proto = _values(request, "X-Forwarded-Proto")[-1]
             if proto in {"http", "https"}:
                 changes["scheme"] = proto
-            host = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+            host = _values(request, "X-Forwarded-Host")[-1]
             if host:
                 changes["host"] = host
-            remote = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+            remote = forwarded_client(request, hops)
             if remote:
                 changes["remote"] = remote
             if changes:

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from records.db import Base, Database
 from records.migrate import current_head, upgrade
+from records.models import UTCDateTime
 from tests.conftest import pg_admin, pg_url
 
 
@@ -46,5 +49,65 @@ def test_empty_postgres_upgrades_to_head() -> None:
         version, tables = asyncio.run(_state(pg_url(name)))
         assert version == current_head()
         assert set(Base.metadata.tables) <= tables
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _add_mediators_before_the_admin_role(url: str) -> None:
+    """Two accounts as a database from before 0013 holds them; the later one inserted first."""
+    mediators = sa.table(
+        "mediators",
+        sa.column("id", sa.String(32)),
+        sa.column("email", sa.String(254)),
+        sa.column("display_name", sa.String(120)),
+        sa.column("password_hash", sa.String(200)),
+        sa.column("disabled", sa.Boolean()),
+        sa.column("created_at", UTCDateTime()),
+    )
+    database = Database(url)
+    try:
+        async with database.engine.begin() as conn:
+            for mid, day in (("second", 2), ("first", 1)):
+                await conn.execute(
+                    mediators.insert().values(
+                        id=mid,
+                        email=f"{mid}@example.org",
+                        display_name=mid,
+                        password_hash="x",
+                        disabled=False,
+                        created_at=datetime(2026, 1, day, tzinfo=UTC),
+                    )
+                )
+    finally:
+        await database.close()
+
+
+async def _admins(url: str) -> dict[str, bool]:
+    database = Database(url)
+    try:
+        async with database.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT id, is_admin FROM mediators"))
+            return {row[0]: bool(row[1]) for row in rows}
+    finally:
+        await database.close()
+
+
+def _upgrade_makes_the_first_account_admin(url: str) -> None:
+    upgrade(url, "0012_shared_documents")
+    asyncio.run(_add_mediators_before_the_admin_role(url))
+    upgrade(url)
+    assert asyncio.run(_admins(url)) == {"first": True, "second": False}
+
+
+def test_sqlite_upgrade_makes_the_first_existing_account_admin(tmp_path: Path) -> None:
+    _upgrade_makes_the_first_account_admin(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.usefixtures("pg_template")
+def test_postgres_upgrade_makes_the_first_existing_account_admin() -> None:
+    name = f"palabre_mig_{secrets.token_hex(4)}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _upgrade_makes_the_first_account_admin(pg_url(name))
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

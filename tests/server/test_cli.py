@@ -33,6 +33,18 @@ def test_create_mediator_reads_the_password_from_stdin(tmp_path: Path) -> None:
     assert "a long enough password" not in again.stderr + again.stdout
 
 
+def test_the_first_account_and_those_made_with_admin_are_administrators(tmp_path: Path) -> None:
+    def create(email: str, *extra: str) -> str:
+        args = ["admin", "create-mediator", "--email", email, "--name", "A", *extra]
+        done = run(args, tmp_path, "a long enough password\n")
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "organisation administrator" in create("first@example.org")
+    assert "organisation administrator" not in create("second@example.org")
+    assert "organisation administrator" in create("third@example.org", "--admin")
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [

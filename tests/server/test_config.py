@@ -34,6 +34,8 @@ def test_ice_servers_parse() -> None:
         {"PALABRE_PORT": "eighty"},
         {"PALABRE_PORT": "70000"},
         {"PALABRE_TRUST_FORWARDED": "maybe"},
+        {"PALABRE_TRUSTED_PROXY_HOPS": "0"},
+        {"PALABRE_LOGIN_MAX_CONCURRENT": "0"},
         {"PALABRE_PUBLIC_URL": "ftp://x"},
         {"PALABRE_TLS_CERT": "/nonexistent.pem", "PALABRE_TLS_KEY": "/nonexistent.key"},
         {"PALABRE_ICE_SERVERS": "stun:x"},

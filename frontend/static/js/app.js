@@ -71,7 +71,7 @@ async function route() {
   }
   if (path === '/' || path === '/cases') return showCaseList(main);
   if (path === '/cases/new') return showNewCase(main);
-  if (path === '/notices') return showNotices(main);
+  if (path === '/notices') return showNotices(main, me);
   if (path === '/statistics') return showStats(main);
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);
   if (match) return showCase(main, match[1]);

@@ -295,6 +295,7 @@ export default {
   'notices.published': "Version {version} published.",
   'notices.publish': "Publish a new version",
   'notices.publishConfirm': "Publish this new version? Participants will have to consent again.",
+  'notices.adminOnly': "Only an administrator of the organisation can publish a new version of these texts.",
   'consent.observerTitle': "Presence of an observer",
   'consent.observerBody': "The mediator proposes that {names} attend the session as an observer (a trainee mediator or co-mediation), bound by the same confidentiality. Their presence is possible only if every party agrees; your answer does not change your own participation.",
   'consent.observerYes': "I agree to their presence",

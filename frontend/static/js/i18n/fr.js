@@ -295,6 +295,7 @@ export default {
   'notices.published': "Version {version} publiée.",
   'notices.publish': "Publier une nouvelle version",
   'notices.publishConfirm': "Publier cette nouvelle version ? Les participants devront consentir à nouveau.",
+  'notices.adminOnly': "Seul un administrateur de l’organisation peut publier une nouvelle version de ces textes.",
   'consent.observerTitle': "Présence d’un observateur",
   'consent.observerBody': "Le médiateur propose que {names} assiste à la séance comme observateur (médiateur en formation ou co-médiation), tenu(e) à la même confidentialité. Sa présence n’est possible que si chaque partie l’accepte ; votre réponse ne change rien à votre participation.",
   'consent.observerYes': "J’accepte sa présence",

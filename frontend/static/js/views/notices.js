@@ -1,4 +1,5 @@
-// The organisation's confidentiality undertaking and privacy notice: read, and publish new versions.
+// The organisation's confidentiality undertaking and privacy notice: read them, and (organisation
+// administrators only; the server decides) publish new versions.
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
@@ -26,10 +27,19 @@ function editor(notice) {
     h('h2', {}, `${t(`notices.${notice.kind}`)} — ${notice.language.toUpperCase()}`), status, area, error, publish);
 }
 
-export async function showNotices(main) {
+function reader(notice) {
+  return h('section', { class: 'card', dataset: { kind: notice.kind, lang: notice.language } },
+    h('h2', {}, `${t(`notices.${notice.kind}`)} — ${notice.language.toUpperCase()}`),
+    h('p', { class: 'muted' }, t('notices.current', { version: notice.version, lang: notice.language.toUpperCase() })),
+    h('div', { class: 'notice-body' }, notice.body));
+}
+
+export async function showNotices(main, me) {
   const [fr, en] = await Promise.all([api('GET', '/api/notices?lang=fr'), api('GET', '/api/notices?lang=en')]);
+  const show = me && me.is_admin ? editor : reader;
   mount(main,
     h('div', { class: 'page-head' }, h('h1', {}, t('notices.title'))),
     h('p', {}, t('notices.intro')),
-    editor(fr.confidentiality), editor(en.confidentiality), editor(fr.privacy), editor(en.privacy));
+    me && me.is_admin ? null : h('p', { class: 'notice', id: 'notices-admin-only' }, t('notices.adminOnly')),
+    show(fr.confidentiality), show(en.confidentiality), show(fr.privacy), show(en.privacy));
 }
