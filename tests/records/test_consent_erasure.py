@@ -228,3 +228,32 @@ async def test_a_broken_chain_is_not_signed_again_and_the_report_says_what_stays
     assert clear["what"].startswith("2 consent log") and "does not verify" in clear["why"]
     report_ok = await records.consent.verify()
     assert not report_ok.ok and report_ok.seq == 2  # still shows the tampering
+
+
+def test_migration_0013_marks_the_existing_entries_as_format_1(tmp_path: Path) -> None:
+    import asyncio
+
+    from sqlalchemy import text
+
+    from records.migrate import upgrade
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0012_shared_documents")
+
+    async def go(sql: str) -> Any:
+        database = Database(url)
+        try:
+            async with database.engine.begin() as conn:
+                result = await conn.execute(text(sql))
+                return result.all() if result.returns_rows else []
+        finally:
+            await database.close()
+
+    asyncio.run(go(
+        "INSERT INTO consent_log (seq, at, session_id, participant_id, purpose, decision, "
+        "text_version, text_sha256, language, mechanism, typed_name, mac, prev_mac) VALUES "
+        "(1, 'a', 's', 'p', 'privacy', 'given', 1, 'h', 'fr', '{}', 'X', 'm', 'p')"
+    ))  # fmt: skip
+    upgrade(url)
+    rows = asyncio.run(go("SELECT entry_format, personal, typed_name FROM consent_log"))
+    assert [tuple(r) for r in rows] == [(1, None, "X")]
