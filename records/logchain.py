@@ -15,15 +15,24 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from records.chain import ChainHead, Entry, Problem, VerifyReport, next_entry, verify_chain
+from records.chain import (
+    ChainHead,
+    Entry,
+    Problem,
+    VerifyReport,
+    entry_mac,
+    next_entry,
+    verify_chain,
+)
 from records.db import Database
 from records.errors import RecordsError
 from records.models import LogHeadRow
@@ -32,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 VERIFY_BATCH = 10_000
 FieldsOf = Callable[[Row[Any]], dict[str, Any]]
+# new column values of an entry being rewritten, or None to keep it as it is
+Rewrite = Callable[[Row[Any]], Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,17 @@ class Appended:
     seq: int
     mac: str
     prev_mac: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rechained:
+    """What ``LogChain.rewrite`` did: entries changed, re-MACed, and the heads before and after."""
+
+    changed: int
+    remaced: int
+    from_seq: int
+    old_head: ChainHead
+    new_head: ChainHead
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +128,64 @@ class LogChain:
         await s.flush()
         assert entry.prev_mac is not None
         return Appended(entry.seq, entry.mac, entry.prev_mac)
+
+    async def rewrite(self, s: AsyncSession, from_seq: int, rewrite: Rewrite) -> Rechained:
+        """Change entries from ``from_seq`` on and MAC the chain again from there to the head.
+
+        For a change of what an entry stores (sealing personal data written in
+        clear by an older version). Under the head lock, in the caller's
+        transaction: the segment is verified as stored first, and a chain that
+        does not verify is never signed again (``RecordsError``), so the rewrite
+        cannot launder tampering. Holds the segment in memory.
+        """
+        head = await self._lock_head(s)
+        old_head = ChainHead(head.seq, head.mac)
+        seq_col = self.table.c.seq
+        from_seq = max(from_seq, head.first_seq)
+        if from_seq > head.seq:
+            return Rechained(0, 0, from_seq, old_head, old_head)
+        if from_seq == head.first_seq:
+            prev = head.first_prev
+        else:
+            found = await s.scalar(select(self.table.c.mac).where(seq_col == from_seq - 1))
+            if found is None:
+                raise RecordsError(f"{self.name} log: entry {from_seq - 1} is missing")
+            prev = found
+        rows = (
+            await s.execute(select(self.table).where(seq_col >= from_seq).order_by(seq_col))
+        ).all()
+        report = verify_chain(
+            self._hmac_key,
+            [Entry(self._fields_of(r), r.mac, r.prev_mac) for r in rows],
+            start_seq=from_seq,
+            start_prev=prev,
+            expected_head=old_head,
+        )
+        if not report.ok or report.head is None or report.head.seq != head.seq:
+            raise RecordsError(
+                f"{self.name} log does not verify from seq {from_seq}: {report.detail or 'head'}"
+            )
+        changed = 0
+        for r in rows:
+            values = await rewrite(r)
+            if values:
+                changed += 1
+            merged = {**r._mapping, **(values or {})}
+            fields = self._fields_of(SimpleNamespace(**merged))  # type: ignore[arg-type]
+            mac = entry_mac(self._hmac_key, prev, fields)
+            await s.execute(
+                update(self.table)
+                .where(seq_col == r.seq)
+                .values(**(values or {}), mac=mac, prev_mac=prev)
+            )
+            prev = mac
+        head.mac = prev
+        await s.flush()
+        logger.info(
+            "%s log: %d entries changed, %d MACed again from seq %d",
+            self.name, changed, len(rows), from_seq,
+        )  # fmt: skip
+        return Rechained(changed, len(rows), from_seq, old_head, ChainHead(head.seq, prev))
 
     async def verify(self, db: Database) -> VerifyReport:
         """Verify from the purge checkpoint to the head, in batches (constant memory)."""

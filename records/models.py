@@ -205,10 +205,17 @@ class ConsentLogRow(Base):
     text_version: Mapped[int] = mapped_column(Integer)
     text_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
-    mechanism: Mapped[str] = mapped_column(Text)
+    mechanism: Mapped[str] = mapped_column(Text)  # how, without personal data (format 2)
+    # legacy: the typed name in clear (format 1); always NULL once sealed (0013)
     typed_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     mac: Mapped[str] = mapped_column(String(64))
     prev_mac: Mapped[str] = mapped_column(String(64))
+    # 0013: typed name and personal mechanism fields, AES-GCM under the participant's key;
+    # the chain MACs personal_sha256, so erasure may drop the ciphertext and the key
+    entry_format: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
+    personal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    personal_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    personal_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditLogRow(Base):

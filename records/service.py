@@ -83,7 +83,9 @@ async def open_records(
     notices = NoticeTexts(db)
     records = Records(
         db=db, keys_db=keys_db, keystore=keystore, keys=provider, audit=audit,
-        consent=ConsentLog(db, provider, clock=clock), notices=notices, casefile=casefile,
+        consent=ConsentLog(
+            db, provider, keystore, organisation_id=organisation_id, clock=clock
+        ), notices=notices, casefile=casefile,
         cases=CaseStore(db, casefile), clock=clock,
         outcomes=OutcomeStore(db, casefile),
         journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
@@ -92,4 +94,5 @@ async def open_records(
     if seed:
         await notices.seed_defaults()
         await casefile.encrypt_legacy_descriptions()
+        await records.consent.seal_legacy(audit)
     return records

@@ -22,7 +22,9 @@ from sqlalchemy import delete, select
 
 from records.casefile import MEDIATOR_KINDS, ItemKind
 from records.chain import utc_iso
+from records.consent import Personal
 from records.errors import NotFound
+from records.keystore import checkpoint
 from records.models import CaseRow, InviteLinkRow, ParticipantRow, SessionRow
 from records.scheduling import participant_key
 from records.service import Records
@@ -61,7 +63,7 @@ async def export_subject(
                 .order_by(InviteLinkRow.issued_at)
             )
         ).all()
-    consents = await records.consent.history(participant_id)
+    consents = await records.consent.history(participant_id, decrypt=True)
     drawn = await _drawn(records, case.id, participant_id)
     doc: dict[str, Any] = {
         "format": EXPORT_FORMAT,
@@ -101,6 +103,9 @@ async def export_subject(
                 "language": c.language,
                 "mechanism": c.mechanism,
                 "typed_name": c.typed_name,
+                # "erased": the typed name and the browser string were destroyed with the
+                # person's key; the decision itself is still proven
+                "personal_data": c.personal.value,
             }
             for c in consents
         ],
@@ -162,9 +167,16 @@ def export_html(doc: dict[str, Any]) -> str:
         )
         or "<li>—</li>"
     )
+
+    def typed(c: dict[str, Any]) -> str:
+        if c.get("personal_data") == Personal.ERASED.value:
+            return ERASED_NAME
+        return "—" if c["typed_name"] is None else str(c["typed_name"])
+
     consents = "".join(
         f"<tr><td>{e(c['at'])}</td><td>{e(c['purpose'])}</td><td>{e(c['decision'])}</td>"
         f"<td>{e(c['text_version'])} / {e(c['text_sha256'][:12])}…</td><td>{e(c['language'])}</td>"
+        f"<td>{e(typed(c))}</td>"
         f"<td>{e(', '.join(f'{k}={v}' for k, v in c['mechanism'].items()))}</td></tr>"
         for c in doc["consents"]
     )
@@ -196,9 +208,26 @@ def export_html(doc: dict[str, Any]) -> str:
         f"<h2>What you provided</h2><ul>{provided}</ul>"
         f"<h2>What you drew and wrote on the whiteboards</h2><ul>{drawn}</ul>"
         "<h2>Consent history</h2><table><tr><th>time (UTC)</th><th>purpose</th>"
-        "<th>decision</th><th>text version / SHA-256</th><th>language</th><th>how</th></tr>"
+        "<th>decision</th><th>text version / SHA-256</th><th>language</th><th>typed name</th>"
+        "<th>how</th></tr>"
         f"{consents}</table><p>Not included: {e(doc['excluded'])}.</p></body></html>"
     )
+
+
+CONSENT_KEPT = (
+    "consent log entries, pseudonymous: participant id, session, purpose, decision, version "
+    "and SHA-256 of the text shown, language, form and time"
+)
+CONSENT_WHY = (
+    "legal obligation to prove consent (GDPR art. 7(1)); the name the person typed and their "
+    "browser string were stored encrypted under the person's own key, which is destroyed, and "
+    "the encrypted copy deleted: the entries keep only its SHA-256 digest, so that the log's "
+    "chain still verifies; kept for the consent-log retention period, then purged"
+)
+CONSENT_HELD = (
+    "consent log entries, with the name the person typed and their browser string encrypted "
+    "under the person's own key"
+)
 
 
 async def erase_subject(
@@ -206,10 +235,9 @@ async def erase_subject(
 ) -> dict[str, Any]:
     """Erase this person's data except what must be kept; says what was kept and why."""
     _p, case = await _participant(records, participant_id)
+    # entries from before 0013 (name in clear) are sealed first, if the start did not
+    await records.consent.seal_legacy(records.audit)
     kept: list[dict[str, str]] = [
-        {"what": "consent log entries",
-         "why": "legal obligation to prove consent (GDPR art. 7(1)); kept for the consent-log "
-                "retention period, then purged"},
         {"what": "audit log entries (identifiers only, no content)",
          "why": "security and accountability (GDPR art. 5(2), 32); kept for the audit-log "
                 "retention period"},
@@ -222,13 +250,20 @@ async def erase_subject(
     ]  # fmt: skip
     erased: list[str] = []
     if case.legal_hold:
-        kept.insert(0, {"what": "what the person provided (documents, chat, whiteboard)",
-                        "why": "the case is under legal hold"})  # fmt: skip
+        kept[:0] = [
+            {"what": "what the person provided (documents, chat, whiteboard)",
+             "why": "the case is under legal hold"},
+            {"what": CONSENT_HELD,
+             "why": "legal obligation to prove consent (GDPR art. 7(1)); the case is under "
+                    "legal hold, so the person's key is kept; kept for the consent-log "
+                    "retention period, then purged"},
+        ]  # fmt: skip
     else:
         count = await records.casefile.shred_participant(
             case.id, participant_id, actor=actor, via=via
         )
         erased.append(f"{count} item(s) provided by the person (data key destroyed)")
+        kept.insert(0, {"what": CONSENT_KEPT, "why": CONSENT_WHY})
     async with records.db.transaction() as s:
         row = await s.get(ParticipantRow, participant_id, with_for_update=True)
         assert row is not None
@@ -238,10 +273,25 @@ async def erase_subject(
         row.display_name, row.email, row.erased_at = ERASED_NAME, None, records.clock()
         erased.append("name and email address")
         erased.append(f"{int(getattr(links, 'rowcount', 0) or 0)} personal link(s)")
+        if not case.legal_hold:
+            consent = await records.consent.erase_personal(s, participant_id)
+            erased.append(
+                f"the typed name and browser string of {consent.sealed} consent log "
+                "entr(y/ies) (key destroyed, encrypted copy deleted)"
+            )
+            if consent.clear:
+                kept.insert(1, {
+                    "what": f"{consent.clear} consent log entr(y/ies) written before migration "
+                            "0013 with the typed name and browser string in clear",
+                    "why": "the consent log's chain does not verify, so they were not "
+                           "encrypted (that would sign over the tampering): have the log "
+                           "checked (palabre records verify), then erase again",
+                })  # fmt: skip
         await records.audit.append_in(
             s, actor=actor, action="subject.erase", case_id=case.id,
             subject=f"participant:{participant_id}",
             detail={"legal_hold": case.legal_hold}, via=via,
         )  # fmt: skip
+    await checkpoint(records.db)
     logger.info("erased participant %s of case %s", participant_id, case.id)
     return {"participant_id": participant_id, "erased": erased, "kept": kept}

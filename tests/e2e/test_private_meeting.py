@@ -10,6 +10,7 @@ from playwright.async_api import Browser, expect
 from records.consent import ConsentLog
 from records.db import Database, sqlite_url
 from records.keys import FileKeyProvider
+from records.keystore import KeyStore, default_keys_url
 from records.notices import NoticeTexts
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
@@ -97,17 +98,19 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
 
     # The consent records of this run match what was shown.
     db = Database(sqlite_url(live_server.var_dir))
+    keys_db = Database(default_keys_url(db.url))
     try:
         notices = NoticeTexts(db)
         shown = {
             "mediation": await notices.current("confidentiality", "fr"),
             "privacy": await notices.current("privacy", "fr"),
         }
-        log = ConsentLog(db, FileKeyProvider(live_server.var_dir / "keys.json", must_exist=True))
+        keys = FileKeyProvider(live_server.var_dir / "keys.json", must_exist=True)
+        log = ConsentLog(db, keys, KeyStore(keys_db))
         for name, participant in zip(
             ["Alice Martin", "Bruno Petit"], await participants(db, session_id), strict=True
         ):
-            entries = await log.current(session_id, participant)
+            entries = await log.current(session_id, participant, decrypt=True)
             assert set(entries) == {"mediation", "privacy"}
             for purpose, entry in entries.items():
                 text = shown[purpose]
@@ -119,6 +122,7 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
                 assert "Chrome" in entry.mechanism["user_agent"]
         assert (await log.verify()).ok
     finally:
+        await keys_db.close()
         await db.close()
 
 

@@ -97,7 +97,7 @@ async def test_a_wrong_hmac_key_breaks_verification(
 ) -> None:
     await give(records.consent)
     other = FileKeyProvider(tmp_path / "other-keys.json")
-    report = await ConsentLog(db, other).verify()
+    report = await ConsentLog(db, other, records.keystore).verify()
     assert not report.ok and report.problem is Problem.EDITED
 
 

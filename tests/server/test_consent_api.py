@@ -51,7 +51,7 @@ async def test_consent_is_recorded_per_purpose_with_text_version(
     assert await response.json() == {"consented": True}
     svc = server.app[SERVICES]
     pid = link["case"]["participants"][0]["id"]
-    entries = await svc.records.consent.current(link["session"]["id"], pid)
+    entries = await svc.records.consent.current(link["session"]["id"], pid, decrypt=True)
     assert set(entries) == {"mediation", "privacy"}
     assert entries["mediation"].text_sha256 == shown["confidentiality"]["sha256"]
     assert entries["privacy"].text_version == shown["privacy"]["version"]
@@ -141,7 +141,9 @@ async def test_parties_are_asked_about_the_cases_observers(
     body["decisions"]["observer"] = "declined"
     assert (await party.post("/api/join/consent", body)).status == 201
     pid = link["case"]["participants"][0]["id"]
-    entries = await server.app[SERVICES].records.consent.current(link["session"]["id"], pid)
+    entries = await server.app[SERVICES].records.consent.current(
+        link["session"]["id"], pid, decrypt=True
+    )
     assert entries["observer_presence"].decision == "declined"
     assert entries["observer_presence"].mechanism["observers"] == "Stagiaire Dubois"
     assert entries["mediation"].decision == "given"  # declining an observer is not leaving
