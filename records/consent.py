@@ -352,7 +352,7 @@ class ConsentLog:
     # ---------------------------------------------------------------- legacy
 
     async def seal_legacy(self, audit: AuditLog) -> Rechained | None:
-        """Seal the personal fields of entries written before 0013 and MAC the chain again.
+        """Seal the personal fields of entries written before 0014 and MAC the chain again.
 
         Their MAC covers the typed name in clear, so sealing it changes what the
         chain signs: the whole chain is verified first (a broken chain is left as
@@ -374,7 +374,7 @@ class ConsentLog:
         if not report.ok:
             logger.error(
                 "consent log does not verify (%s at seq %s): its entries from before migration "
-                "0013 keep the typed name and browser in clear until it is repaired",
+                "0014 keep the typed name and browser in clear until it is repaired",
                 report.problem, report.seq,
             )  # fmt: skip
             return None
@@ -418,7 +418,7 @@ class ConsentLog:
 
             done = await self.chain.rewrite(s, first, rewrite)
             await audit.append_in(
-                s, actor="system", action="consent.seal_legacy", via="migration:0013",
+                s, actor="system", action="consent.seal_legacy", via="migration:0014",
                 detail={
                     "entries": done.changed, "remaced": done.remaced, "from_seq": done.from_seq,
                     "head_seq": done.new_head.seq, "old_head_mac": done.old_head.mac,
@@ -426,7 +426,7 @@ class ConsentLog:
                 },
             )  # fmt: skip
         await checkpoint(self._db)
-        logger.info("consent log: %d entries from before 0013 sealed", done.changed)
+        logger.info("consent log: %d entries from before 0014 sealed", done.changed)
         return done
 
     async def verify(self) -> VerifyReport:

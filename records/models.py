@@ -206,11 +206,11 @@ class ConsentLogRow(Base):
     text_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
     mechanism: Mapped[str] = mapped_column(Text)  # how, without personal data (format 2)
-    # legacy: the typed name in clear (format 1); always NULL once sealed (0013)
+    # legacy: the typed name in clear (format 1); always NULL once sealed (0014)
     typed_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     mac: Mapped[str] = mapped_column(String(64))
     prev_mac: Mapped[str] = mapped_column(String(64))
-    # 0013: typed name and personal mechanism fields, AES-GCM under the participant's key;
+    # 0014: typed name and personal mechanism fields, AES-GCM under the participant's key;
     # the chain MACs personal_sha256, so erasure may drop the ciphertext and the key
     entry_format: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     personal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
