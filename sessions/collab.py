@@ -149,8 +149,7 @@ class Collaboration(SessionCore):
         visibility: Visibility = Visibility.ROOM,
         pages: int | None = None,
     ) -> Outcome[SharedDocument]:
-        room_id = self._present(actor)
-        self._require(Action.SHARE_DOCUMENT, actor, room_id=room_id)
+        room_id = self._may_share(actor)
         doc = self.documents.share(
             doc_id,
             actor,
@@ -167,6 +166,16 @@ class Collaboration(SessionCore):
         viewers = self.documents.viewers(doc, self._placed_roles())
         eff.notify("doc:shared", doc.to_wire(), viewers, room_id)
         return eff.outcome(doc)
+
+    def check_share_document(self, actor: str) -> Outcome[str]:
+        """Refuses as :meth:`share_document` would for who ``actor`` is and where (before
+        a file is even received); the room it would be shared in."""
+        return self._effects().outcome(self._may_share(actor))
+
+    def _may_share(self, actor: str) -> str:
+        room_id = self._present(actor)
+        self._require(Action.SHARE_DOCUMENT, actor, room_id=room_id)
+        return room_id
 
     def reshare_document(
         self, actor: str, doc_id: str, visibility: Visibility = Visibility.ROOM
