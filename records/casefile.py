@@ -17,6 +17,7 @@ accounts.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MAX_ITEM_BYTES = 256 * 1024 * 1024
+ENCRYPT_IN_THREAD_BYTES = 256 * 1024  # larger items are (de)crypted in a worker thread
 
 
 class ItemKind(StrEnum):
@@ -194,9 +196,13 @@ class CaseFile:
                 key_cache[scope] = cached
         key_id, data_key = cached
         ad = self._ad(case_id, item.id, kind.value, item.current_version)
+        if len(content) > ENCRYPT_IN_THREAD_BYTES:  # a large file: not in the event loop
+            ciphertext = await asyncio.to_thread(encrypt, data_key, content, ad)
+        else:
+            ciphertext = encrypt(data_key, content, ad)
         ver = CaseItemVersionRow(
             item_id=item.id, version=item.current_version, key_id=key_id, size=len(content),
-            ciphertext=encrypt(data_key, content, ad), created_by=actor, created_at=now,
+            ciphertext=ciphertext, created_by=actor, created_at=now,
         )  # fmt: skip
         await s.flush()
         s.add(ver)
@@ -357,8 +363,10 @@ class CaseFile:
                 data_key = await self._keystore.get_key(self._keys, ver.key_id)
                 if cache is not None:
                     cache[ver.key_id] = data_key
-            return decrypt(data_key, ver.ciphertext, self._ad(item.case_id, item.id, item.kind,
-                                                              ver.version))  # fmt: skip
+            ad = self._ad(item.case_id, item.id, item.kind, ver.version)
+            if len(ver.ciphertext) > ENCRYPT_IN_THREAD_BYTES:
+                return await asyncio.to_thread(decrypt, data_key, ver.ciphertext, ad)
+            return decrypt(data_key, ver.ciphertext, ad)
         except CryptoError as exc:
             logger.warning("case %s item %s: %s", item.case_id, item.id, exc.code)
             await self._audit.append(

@@ -5,7 +5,11 @@ Pure functions, no I/O:
 - :func:`sniff` decides the type from the bytes alone (never from the name or
   the Content-Type the browser sent): PDF, PNG, JPEG or plain UTF-8 text.
   Anything else, or a file that only looks like one of those, is refused
-  with a coded :class:`UploadRefused`.
+  with a coded :class:`UploadRefused`. Images and PDFs come back without
+  their hidden metadata (:mod:`records.images`, :mod:`records.pdfs`); every
+  check is linear in the file's size and bounded by a :class:`Deadline`.
+- :func:`prepare`: all of it for one upload, ready to store (run it in a
+  worker thread: it reads, hashes and copies the whole file).
 - :func:`clean_filename` turns whatever name the browser sent into one that is
   safe to show and to offer as a download name (no directories, no control or
   bidi characters, no leading dots, at most 120 characters, an extension that
@@ -22,24 +26,19 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
-from records.errors import ErrorCode, RecordsError
+from records import images, pdfs
+from records.errors import ErrorCode
+from records.filecheck import Deadline, UploadRefused, refuse
 from records.packing import pack_file, unpack_file
 
+__all__ = ["Deadline", "UploadRefused"]
+
 MAX_FILENAME_LENGTH = 120
-MAX_PAGES = 10_000
-# Compressed object streams are opened to count their pages, within this budget.
-MAX_INFLATED_BYTES = 32 * 1024 * 1024
+MAX_PAGES = pdfs.MAX_PAGES
 MAGIC = b"PALDOC1\n"
-
-
-class UploadRefused(RecordsError):
-    """A file Palabre will not take; ``code`` says why."""
-
-    code = ErrorCode.UNSUPPORTED_TYPE
 
 
 class Kind(StrEnum):
@@ -69,102 +68,50 @@ _KNOWN_EXTENSIONS = {ext for exts in EXTENSIONS.values() for ext in exts}
 class Sniffed:
     kind: Kind
     pages: int | None  # PDFs: a rough count (at least 1); images and text: None
+    content: bytes = field(repr=False)  # the file as kept: without its metadata
+    removed: frozenset[str] = frozenset()  # what metadata was taken out (see METADATA)
 
     @property
     def mime(self) -> str:
         return MIME[self.kind]
 
 
-def _refuse(code: ErrorCode, message: str) -> UploadRefused:
-    return UploadRefused(message, code)
+_refuse = refuse
+
+#: What :func:`sniff` may take out of a file, as named in ``Sniffed.removed``.
+METADATA = frozenset(
+    {"exif", "location", "xmp", "iptc", "text", "comment", "document_info", "trailing_data",
+     "other"}
+)  # fmt: skip
 
 
 # -- what a file is ---------------------------------------------------------------------
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z0-9_])")
-_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9_])")
-_PAGE_TREE = re.compile(rb"/Type\s*/Pages(?![A-Za-z0-9_])")
-_COUNT = re.compile(rb"/Count\s+(\d{1,9})")
-_DICT_WINDOW = 64 * 1024  # how far a page tree node's /Count is looked for
-_STREAM = re.compile(rb"stream\r?\n")
 # C0 and C1 controls but tab, line feed, form feed and carriage return
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
-def sniff(data: bytes) -> Sniffed:
-    """The type of ``data``, from its content only; raises :class:`UploadRefused`."""
+def sniff(data: bytes, deadline: Deadline | None = None) -> Sniffed:
+    """What ``data`` is, from its content only, and the file as it will be kept (images
+    and PDFs without their metadata); raises :class:`UploadRefused`. Linear in the size
+    of ``data``; stops with ``file_too_complex`` once ``deadline`` has passed."""
+    deadline = deadline or Deadline.none()
     if not data:
         raise _refuse(ErrorCode.EMPTY_FILE, "the file is empty")
     if data.startswith(b"%PDF-"):
-        return Sniffed(Kind.PDF, _pdf_pages(data))
-    if data.startswith(PNG_SIGNATURE):
-        if len(data) < 33 or data[8:16] != b"\x00\x00\x00\rIHDR":
-            raise _refuse(ErrorCode.BROKEN_FILE, "this PNG image is damaged (no IHDR header)")
-        if data[16:20] == b"\x00" * 4 or data[20:24] == b"\x00" * 4:
-            raise _refuse(ErrorCode.BROKEN_FILE, "this PNG image has no width or height")
-        return Sniffed(Kind.PNG, None)
+        pages = pdfs.page_count(data, deadline)
+        content, removed = pdfs.strip_metadata(data, deadline)
+        return Sniffed(Kind.PDF, pages, content, removed)
+    if data.startswith(images.PNG_SIGNATURE):
+        return Sniffed(Kind.PNG, None, *images.clean_png(data, deadline))
     if data.startswith(b"\xff\xd8\xff"):
-        if b"\xff\xd9" not in data[-64:]:
-            raise _refuse(ErrorCode.BROKEN_FILE, "this JPEG image is truncated")
-        return Sniffed(Kind.JPEG, None)
+        return Sniffed(Kind.JPEG, None, *images.clean_jpeg(data, deadline))
     if _is_plain_text(data):
-        return Sniffed(Kind.TEXT, None)
+        return Sniffed(Kind.TEXT, None, data, frozenset())
     raise _refuse(
         ErrorCode.UNSUPPORTED_TYPE,
         "only PDF documents, PNG or JPEG images and plain text files can be shared",
     )
-
-
-def _pdf_pages(data: bytes) -> int:
-    """The page count: the page tree's ``/Count`` (its largest, the root's) when it can be
-    read, else the number of page objects. Page objects must exist, in the file or in its
-    compressed object streams; a count of objects alone overcounts a PDF saved with
-    incremental updates."""
-    if b"%%EOF" not in data[-1024:]:
-        raise _refuse(ErrorCode.BROKEN_FILE, "this PDF is incomplete (no end-of-file marker)")
-    parts = [data]
-    if not _PAGE.search(data):
-        parts += _object_streams(data)
-    objects = sum(len(_PAGE.findall(part)) for part in parts)
-    if objects == 0:
-        raise _refuse(ErrorCode.BROKEN_FILE, "this PDF has no readable page")
-    tree = max(_tree_count(part) for part in parts)
-    return min(tree or objects, MAX_PAGES)
-
-
-def _tree_count(data: bytes) -> int:
-    """The largest ``/Count`` of a ``/Type /Pages`` dictionary (0: none found)."""
-    best = 0
-    for found in _PAGE_TREE.finditer(data):
-        start = data.rfind(b"<<", max(0, found.start() - _DICT_WINDOW), found.start())
-        end = data.find(b">>", found.end(), found.end() + _DICT_WINDOW)
-        if start < 0 or end < 0:
-            continue
-        for count in _COUNT.findall(data, start, end):
-            best = max(best, int(count))
-    return best
-
-
-def _object_streams(data: bytes) -> list[bytes]:
-    """The inflated compressed object streams (PDF 1.5+), within a size budget."""
-    budget = MAX_INFLATED_BYTES
-    out = []
-    for found in _OBJECT_STREAM.finditer(data):
-        start = _STREAM.search(data, found.end())
-        if start is None or budget <= 0:
-            break
-        end = data.find(b"endstream", start.end())
-        if end < 0:
-            continue
-        inflater = zlib.decompressobj()
-        try:
-            plain = inflater.decompress(data[start.end() : end], budget)
-        except zlib.error:
-            continue
-        budget -= len(plain)
-        out.append(plain)
-    return out
 
 
 def _is_plain_text(data: bytes) -> bool:
@@ -220,17 +167,27 @@ class DocumentMeta:
     sha256: str
 
 
-def describe(data: bytes, raw_name: str) -> tuple[DocumentMeta, Sniffed]:
-    """Sniffs ``data`` and builds its metadata; raises :class:`UploadRefused`."""
-    found = sniff(data)
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An upload ready to store: its metadata, the packed item, what was taken out."""
+
+    meta: DocumentMeta
+    packed: bytes = field(repr=False)
+    removed: frozenset[str]
+
+
+def prepare(data: bytes, raw_name: str, deadline: Deadline | None = None) -> Prepared:
+    """Sniffs ``data``, takes its metadata out and packs it with its description; raises
+    :class:`UploadRefused`. Slow for large files: run it in a worker thread."""
+    found = sniff(data, deadline)
     meta = DocumentMeta(
         filename=clean_filename(raw_name, found.kind),
         mime=found.mime,
         pages=found.pages,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(found.content),
+        sha256=hashlib.sha256(found.content).hexdigest(),
     )
-    return meta, found
+    return Prepared(meta, pack(meta, found.content), found.removed)
 
 
 def pack(meta: DocumentMeta, data: bytes) -> bytes:

@@ -43,6 +43,7 @@ from server.security import csrf_middleware, forwarded_middleware, headers_middl
 from server.session_host import CaseFileHost
 from server.signing import load_or_create_signing_key
 from server.throttle import LoginThrottle
+from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ async def create_app(
     )
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator
+    app[UPLOAD_DESK_KEY] = UploadDesk()
     build_api().register(app)
     pages.register_routes(app)
 

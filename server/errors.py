@@ -78,6 +78,14 @@ _CODE_STATUS = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.INVALID_STATE: 409,
     ErrorCode.SESSION_CLOSED: 410,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_TYPE: 415,
+    ErrorCode.EMPTY_FILE: 422,
+    ErrorCode.BROKEN_FILE: 422,
+    ErrorCode.FILE_TOO_COMPLEX: 422,
+    ErrorCode.IMAGE_TOO_LARGE: 422,
+    ErrorCode.UPLOAD_IN_PROGRESS: 429,
+    ErrorCode.SERVER_BUSY: 503,
 }
 
 
@@ -85,7 +93,7 @@ def _records_status(exc: RecordsError) -> int:
     for kind, status in _RECORDS_STATUS:
         if isinstance(exc, kind):
             return status
-    return 400
+    return _CODE_STATUS.get(exc.code, 400)
 
 
 @web.middleware

@@ -27,6 +27,7 @@ double-submit check, whichever way the caller authenticated.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -34,16 +35,18 @@ from typing import TypeVar
 from urllib.parse import quote, unquote
 
 from aiohttp import web
+from pydantic import Field
 
 from records.casefile import ItemKind
 from records.errors import ErrorCode
 from records.scheduling import participant_id_of
-from records.uploads import DocumentMeta, UploadRefused, describe, pack, unpack
+from records.uploads import DocumentMeta, prepare, unpack
 from server.api import Api, Out, reply
 from server.context import services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
 from server.session_host import audit_actor
+from server.uploading import UPLOAD_DESK_KEY, receive
 from sessions.documents import SharedDocument, Visibility
 from sessions.service import LiveSession
 from signaling.errors import SignalingError
@@ -53,15 +56,8 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MB = 1024 * 1024
-CHUNK = 64 * 1024
 ROOM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 MAX_RAW_FILENAME = 2048
-REFUSAL_STATUS = {
-    ErrorCode.EMPTY_FILE: 422,
-    ErrorCode.BROKEN_FILE: 422,
-    ErrorCode.UNSUPPORTED_TYPE: 415,
-}
 # What the browser may do with a document opened on its own: nothing active.
 CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
@@ -77,6 +73,9 @@ class DocumentOut(Out):
     filename: str
     mime: str
     size: int
+    # hidden information taken out of the file before it was stored (on upload only):
+    # exif, location, xmp, iptc, text, comment, document_info, trailing_data, other
+    metadata_removed: list[str] = Field(default_factory=list)
 
 
 # -- who is asking -------------------------------------------------------------------
@@ -136,24 +135,13 @@ def _raw_filename(request: web.Request) -> str:
     return unquote(raw, errors="replace")
 
 
-async def _read_limited(request: web.Request, limit: int) -> bytes:
-    """The request body, read in chunks and refused as soon as it passes ``limit``."""
-    too_large = ApiError(
-        413, ErrorCode.PAYLOAD_TOO_LARGE, f"a shared document is at most {limit // MB} MB"
-    )
-    declared = request.content_length
-    if declared is not None and declared > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(CHUNK):
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    return bytes(body)
-
-
-def document_out(doc: SharedDocument, meta: DocumentMeta) -> DocumentOut:
-    return DocumentOut(**doc.to_wire(), filename=meta.filename, mime=meta.mime, size=meta.size)
+def document_out(
+    doc: SharedDocument, meta: DocumentMeta, removed: frozenset[str] = frozenset()
+) -> DocumentOut:
+    return DocumentOut(
+        **doc.to_wire(), filename=meta.filename, mime=meta.mime, size=meta.size,
+        metadata_removed=sorted(removed),
+    )  # fmt: skip
 
 
 def _room(request: web.Request) -> str | None:
@@ -169,46 +157,49 @@ async def upload_document(request: web.Request) -> web.Response:
     identity = await caller(request, session_id)
     visibility = _visibility(request)
     raw_name = _raw_filename(request)
-    aimed_at = _room(request)
-    room_id = await _read(request, identity, lambda s, key: s.room_of(key))
-    if room_id is None:
-        raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
-    if aimed_at is not None and aimed_at != room_id:
-        raise ApiError(403, ErrorCode.NOT_IN_ROOM, "you are in another room now; not shared")
-    svc = services(request)
-    data = await _read_limited(request, svc.config.http.max_upload_bytes)
-    try:
-        meta, _ = describe(data, raw_name)
-    except UploadRefused as exc:
-        raise ApiError(REFUSAL_STATUS.get(exc.code, 400), exc.code, exc.message) from None
-    roster = await svc.schedule.get_roster(session_id)
-    actor = audit_actor(identity.key)
-    casefile = svc.records.casefile
-    info = await casefile.put_item(
-        roster.session.case_id,
-        ItemKind.DOCUMENT,
-        pack(meta, data),
-        actor=actor,
-        via="http",
-        session_id=session_id,
-        provided_by=participant_id_of(identity.key),
-    )
     hub = request.app[NAMESPACE_KEY].hub
-    try:
-        doc = await hub.call(
-            identity,
-            lambda s, key: s.share_document(
-                key, info.id, meta.filename, visibility, meta.pages, aimed_at
-            ),
-        )
-    except BaseException:
-        await casefile.delete_item(info.id, actor=actor, via="http")
-        raise
+    svc = services(request)
+    # who may share, and whether the session and their room allow it: before any byte is read
+    aimed_at = _room(request)
+    if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
+        raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
+    await hub.call(
+        identity, lambda s, key: s.check_share_document(key, aimed_at), content_only=True
+    )
+    desk = request.app[UPLOAD_DESK_KEY]
+    async with desk.slot(session_id, identity.key):
+        with await receive(request, svc.config.http.max_upload_bytes) as body:
+            async with desk.worker():
+                prepared = await desk.check(lambda until: prepare(body.read(), raw_name, until))
+                roster = await svc.schedule.get_roster(session_id)
+                actor = audit_actor(identity.key)
+                casefile = svc.records.casefile
+                info = await casefile.put_item(
+                    roster.session.case_id,
+                    ItemKind.DOCUMENT,
+                    prepared.packed,
+                    actor=actor,
+                    via="http",
+                    session_id=session_id,
+                    provided_by=participant_id_of(identity.key),
+                )
+        meta, removed = prepared.meta, prepared.removed
+        del prepared  # the packed file: no longer needed in memory
+        try:
+            doc = await hub.call(
+                identity,
+                lambda s, key: s.share_document(
+                    key, info.id, meta.filename, visibility, meta.pages, aimed_at
+                ),
+            )
+        except BaseException:
+            await casefile.delete_item(info.id, actor=actor, via="http")
+            raise
     logger.info(
         "session %s: %s shared document %s (%s, %d bytes)",
         session_id, identity.key, info.id, meta.mime, meta.size,
     )  # fmt: skip
-    return reply(document_out(doc, meta), 201)
+    return reply(document_out(doc, meta, removed), 201)
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -237,7 +228,7 @@ async def _serve(request: web.Request, *, attachment: bool) -> web.Response:
     if item.info.kind is not ItemKind.DOCUMENT or item.info.session_id != session_id:
         raise ApiError(404, ErrorCode.NOT_FOUND, "no such document")
     try:
-        meta, data = unpack(item.content)
+        meta, data = await asyncio.to_thread(unpack, item.content)  # hashes the whole file
     except ValueError:
         logger.error("session %s: document %s is damaged in the case file", session_id, doc_id)
         raise ApiError(500, ErrorCode.INTERNAL, "this document is damaged") from None

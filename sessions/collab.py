@@ -152,8 +152,7 @@ class Collaboration(SessionCore):
     ) -> Outcome[SharedDocument]:
         """Share an uploaded document in the actor's room; ``aimed_at``: the room it was
         uploaded for (refused if the actor has been moved while it was uploading)."""
-        room_id = self._present_in(actor, aimed_at, "document")
-        self._require(Action.SHARE_DOCUMENT, actor, room_id=room_id)
+        room_id = self._may_share(actor, aimed_at)
         doc = self.documents.share(
             doc_id,
             actor,
@@ -170,6 +169,16 @@ class Collaboration(SessionCore):
         viewers = self.documents.viewers(doc, self._placed_roles())
         eff.notify("doc:shared", doc.to_wire(), viewers, room_id)
         return eff.outcome(doc)
+
+    def check_share_document(self, actor: str, aimed_at: str | None = None) -> Outcome[str]:
+        """Refuses as :meth:`share_document` would for who ``actor`` is and where (before
+        a file is even received); the room it would be shared in."""
+        return self._effects().outcome(self._may_share(actor, aimed_at))
+
+    def _may_share(self, actor: str, aimed_at: str | None) -> str:
+        room_id = self._present_in(actor, aimed_at, "document")
+        self._require(Action.SHARE_DOCUMENT, actor, room_id=room_id)
+        return room_id
 
     def reshare_document(
         self, actor: str, doc_id: str, visibility: Visibility = Visibility.ROOM

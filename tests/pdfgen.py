@@ -20,11 +20,36 @@ def _page_content(number: int) -> bytes:
     ).encode()
 
 
-def make_pdf(pages: int = 3, *, compressed: bool = False, objstm: bool = False) -> bytes:
-    """A PDF with ``pages`` pages; ``objstm`` hides the page objects in an object stream."""
+def make_pdf(
+    pages: int = 3,
+    *,
+    compressed: bool = False,
+    objstm: bool = False,
+    info: dict[str, str] | None = None,
+    xmp: str | None = None,
+) -> bytes:
+    """A PDF with ``pages`` pages; ``objstm`` hides the page objects in an object stream;
+    ``info``: document properties (``Author``...); ``xmp``: an XMP metadata stream
+    (compressed when ``compressed``)."""
     page_ids = [4 + 2 * i for i in range(pages)]
+    catalog = b"<< /Type /Catalog /Pages 2 0 R >>"
+    extra: dict[int, bytes] = {}
+    last = 4 + 2 * pages
+    if xmp is not None:
+        packet = xmp.encode()
+        if compressed:
+            packet = zlib.compress(packet)
+            head = b"<< /Type /Metadata /Subtype /XML /Filter /FlateDecode /Length %d >>"
+        else:
+            head = b"<< /Type /Metadata /Subtype /XML /Length %d >>"
+        extra[last] = head % len(packet) + b"\nstream\n" + packet + b"\nendstream"
+        catalog = b"<< /Type /Catalog /Pages 2 0 R /Metadata %d 0 R >>" % last
+        last += 1
+    if info is not None:
+        fields = b" ".join(b"/%s (%s)" % (k.encode(), v.encode()) for k, v in info.items())
+        extra[last] = b"<< " + fields + b" >>"
     objects: dict[int, bytes] = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        1: catalog,
         2: (
             b"<< /Type /Pages /Kids ["
             + b" ".join(b"%d 0 R" % p for p in page_ids)
@@ -32,6 +57,7 @@ def make_pdf(pages: int = 3, *, compressed: bool = False, objstm: bool = False) 
         ),
         3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     }
+    objects.update(extra)
     page_objects: dict[int, bytes] = {}
     for i, pid in enumerate(page_ids):
         content = _page_content(i + 1)
@@ -46,13 +72,14 @@ def make_pdf(pages: int = 3, *, compressed: bool = False, objstm: bool = False) 
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
             b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (pid + 1)
         )
+    info_ref = b"" if info is None else b" /Info %d 0 R" % last
     if not objstm:
         objects.update(page_objects)
-        return _write(objects)
-    return _write_with_object_stream(objects, page_objects)
+        return _write(objects, info_ref)
+    return _write_with_object_stream(objects, page_objects, info_ref)
 
 
-def _write(objects: dict[int, bytes]) -> bytes:
+def _write(objects: dict[int, bytes], info_ref: bytes = b"") -> bytes:
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets: dict[int, int] = {}
     for number in sorted(objects):
@@ -63,11 +90,15 @@ def _write(objects: dict[int, bytes]) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % size
     for number in range(1, size):
         out += b"%010d 00000 n \n" % offsets[number]
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size, info_ref, xref,
+    )  # fmt: skip
     return bytes(out)
 
 
-def _write_with_object_stream(objects: dict[int, bytes], hidden: dict[int, bytes]) -> bytes:
+def _write_with_object_stream(
+    objects: dict[int, bytes], hidden: dict[int, bytes], info_ref: bytes = b""
+) -> bytes:
     """PDF 1.5: ``hidden`` objects live in a compressed object stream, with an xref stream."""
     out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
     offsets: dict[int, int] = {}
@@ -103,9 +134,9 @@ def _write_with_object_stream(objects: dict[int, bytes], hidden: dict[int, bytes
             rows += bytes([1]) + offsets[number].to_bytes(4, "big") + b"\x00"
     data = zlib.compress(bytes(rows))
     out += (
-        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 1] /Root 1 0 R /Length %d "
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 1] /Root 1 0 R%s /Length %d "
         b"/Filter /FlateDecode >>\nstream\n"
-        % (xref_number, xref_number + 1, len(data))
+        % (xref_number, xref_number + 1, info_ref, len(data))
         + data
         + b"\nendstream\nendobj\n"
     )
