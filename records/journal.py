@@ -15,8 +15,17 @@ into a few larger ones, which is what a single-writer database (SQLite)
 needs. Each caller still learns whether its own operations were stored.
 
 After a failed write a room's journal refuses further writes until the room
-is read back with :meth:`BoardJournal.load`: the caller rebuilds the board
-from what was stored, and sequence numbers never have a gap.
+is read back *successfully* with :meth:`BoardJournal.load`: the caller
+rebuilds the board from what was stored, and sequence numbers never have a
+gap. The reload first deletes whatever lies beyond what its caller
+acknowledged (a commit whose answer was lost may have stored it anyway), and a
+write that does not follow on from the room's last operation is refused.
+
+A board whose stored sequence is broken anyway (a gap, a row that does not
+decrypt) still loads: the operations up to the break, with the rows after it
+*set aside* (kept, under a negative sequence number, for an investigation or
+a data-subject export, never shown) and an error in the log;
+:meth:`BoardJournal.verify` reports it.
 
 Drawing is content, not an access: the journal writes no audit entry per
 operation (the session's audit trail records clearing, copying and exports).
@@ -34,7 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, make_url, select
+from sqlalchemy import delete, func, insert, make_url, select, update
 
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database, is_sqlite
@@ -48,6 +57,7 @@ logger = logging.getLogger(__name__)
 KIND = "whiteboard_op"
 KEY_CACHE_SECONDS = 60.0
 MAX_BATCH_ROWS = 2_000
+SET_ASIDE_STRIDE = 1_000_000  # a set-aside row: seq = -(n * STRIDE + its original seq)
 
 
 class JournalBroken(RecordsError):
@@ -60,6 +70,26 @@ class JournalBroken(RecordsError):
 class JournalEntry:
     seq: int
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BoardCheck:
+    """What :meth:`BoardJournal.verify` found in one room's stored board."""
+
+    case_id: str
+    session_id: str
+    room_id: str
+    rows: int
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _original_seq(stored_seq: int) -> int:
+    """The sequence number a row was written with (bound into its ciphertext)."""
+    return stored_seq if stored_seq > 0 else (-stored_seq) % SET_ASIDE_STRIDE
 
 
 @dataclass(slots=True)
@@ -178,6 +208,7 @@ class BoardJournal:
         self._writer: asyncio.Task[None] | None = None
         self._key_cache: dict[str, tuple[float, str, bytes]] = {}
         self._broken: set[tuple[str, str, str]] = set()  # rooms to read back before writing
+        self._next: dict[tuple[str, str, str], int] = {}  # loaded rooms: the next seq expected
         self.transactions = 0  # for the benchmark: how many commits the appends took
         self._sqlite = _SqliteWriter(db.url) if is_sqlite(db.url) else None
         self._checkpoint: asyncio.Task[None] | None = None
@@ -215,13 +246,27 @@ class BoardJournal:
         Submissions are stored in the order they are made.
         """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        room = (case_id, session_id, room_id)
+        expected = self._next.get(room)
         if not entries:
             done.set_result(None)
-        elif (case_id, session_id, room_id) in self._broken:
+        elif room in self._broken:
             done.set_exception(
                 JournalBroken("an earlier write of this board failed; read it back first")
             )
+        elif expected is not None and [e.seq for e in entries] != list(
+            range(expected, expected + len(entries))
+        ):
+            self._broken.add(room)
+            self._next.pop(room, None)
+            logger.error(
+                "board journal: session %s: a write does not follow on from operation %d",
+                session_id, expected - 1,
+            )  # fmt: skip
+            done.set_exception(JournalBroken("this write does not follow on; read it back first"))
         else:
+            if expected is not None:
+                self._next[room] = entries[-1].seq + 1
             self._queue.append(_Append(case_id, session_id, room_id, entries, done))
             if self._writer is None or self._writer.done():
                 self._writer = asyncio.create_task(self._drain(), name="board-journal")
@@ -246,6 +291,7 @@ class BoardJournal:
                 logger.warning("board journal: a write of %d operations failed", rows)
                 for item in batch:
                     self._broken.add(item.room)
+                    self._next.pop(item.room, None)
                     if not item.done.done():
                         item.done.set_exception(exc)
                 continue
@@ -297,42 +343,145 @@ class BoardJournal:
 
     # -- reading -----------------------------------------------------------------
 
-    async def load(self, case_id: str, session_id: str, room_id: str) -> list[JournalEntry]:
+    async def load(
+        self, case_id: str, session_id: str, room_id: str, *, keep_through: int | None = None
+    ) -> list[JournalEntry]:
         """Every stored operation of a room, in order (decrypted); the room may be written again.
 
+        ``keep_through``: the last operation the caller acknowledged; stored
+        rows after it are deleted first (after a failed write, a commit whose
+        answer was lost). Only once the read succeeded may the room be
+        written again, from the operation after the last one returned.
         The case's key is fetched now even for an empty board, so that the
         first drawing of a session does not wait for it.
         """
-        self._broken.discard((case_id, session_id, room_id))
+        room = (case_id, session_id, room_id)
         await self._case_key(case_id)
-        return await self._read(case_id, session_id, room_id)
+        if keep_through is not None:
+            async with self._db.transaction() as s:
+                await s.execute(
+                    delete(BoardOpRow).where(*self._where(room), BoardOpRow.seq > keep_through)
+                )
+        entries, tail = await self._read(case_id, session_id, room_id)
+        if tail:
+            await self._set_aside(room, tail[0])
+        self._broken.discard(room)
+        self._next[room] = (entries[-1].seq if entries else 0) + 1
+        return entries
 
-    async def _read(self, case_id: str, session_id: str, room_id: str) -> list[JournalEntry]:
+    @staticmethod
+    def _where(room: tuple[str, str, str]) -> tuple[Any, ...]:
+        case_id, session_id, room_id = room
+        return (
+            BoardOpRow.case_id == case_id,
+            BoardOpRow.session_id == session_id,
+            BoardOpRow.room_id == room_id,
+        )
+
+    async def _rows(self, room: tuple[str, str, str]) -> list[tuple[int, str, bytes]]:
+        """Every row of a room, set-aside ones (negative seq) first, then in order."""
         async with self._db.transaction() as s:
             rows = (
                 await s.execute(
                     select(BoardOpRow.seq, BoardOpRow.key_id, BoardOpRow.ciphertext)
-                    .where(
-                        BoardOpRow.case_id == case_id,
-                        BoardOpRow.session_id == session_id,
-                        BoardOpRow.room_id == room_id,
-                    )
+                    .where(*self._where(room))
                     .order_by(BoardOpRow.seq)
                 )
             ).all()
-        keys: dict[str, bytes] = {}
-        out = []
+        return [(int(seq), str(key_id), bytes(blob)) for seq, key_id, blob in rows]
+
+    async def _open(
+        self, room: tuple[str, str, str], rows: Sequence[tuple[int, str, bytes]]
+    ) -> list[JournalEntry | None]:
+        """Each row decrypted, or None where it does not (wrong key, erased key, tampered)."""
+        keys: dict[str, bytes | None] = {}
+        out: list[JournalEntry | None] = []
         for seq, key_id, ciphertext in rows:
             if key_id not in keys:
-                keys[key_id] = await self._keystore.get_key(self._keys, key_id)
+                try:
+                    keys[key_id] = await self._keystore.get_key(self._keys, key_id)
+                except RecordsError:
+                    keys[key_id] = None
+            key = keys[key_id]
+            original = _original_seq(seq)
             try:
-                content = decrypt(
-                    keys[key_id], ciphertext, self._ad(case_id, session_id, room_id, seq)
-                )
+                if key is None:
+                    raise CryptoError("no key")
+                content = decrypt(key, ciphertext, self._ad(*room, original))
             except CryptoError:
-                logger.error("board journal: operation %d of a board does not decrypt", seq)
-                raise
-            out.append(JournalEntry(seq, content))
+                out.append(None)
+                continue
+            out.append(JournalEntry(original, content))
+        return out
+
+    async def _read(
+        self, case_id: str, session_id: str, room_id: str
+    ) -> tuple[list[JournalEntry], list[int]]:
+        """The room's operations 1, 2, ... up to the first break, and the stored seqs
+        from the break on (a gap, or a row that does not decrypt)."""
+        room = (case_id, session_id, room_id)
+        rows = [row for row in await self._rows(room) if row[0] > 0]
+        opened = await self._open(room, rows)
+        entries: list[JournalEntry] = []
+        for (seq, _key, _blob), entry in zip(rows, opened, strict=True):
+            if entry is None or seq != len(entries) + 1:
+                problem = "does not decrypt" if entry is None else f"follows {len(entries)}"
+                tail = [row[0] for row in rows[len(entries) :]]
+                logger.error(
+                    "board journal: session %s room %s: the stored board breaks at operation %d"
+                    " (%s); %d operations after it are set aside",
+                    session_id, room_id, seq, problem, len(tail),
+                )  # fmt: skip
+                return entries, tail
+            entries.append(entry)
+        return entries, []
+
+    async def _set_aside(self, room: tuple[str, str, str], first: int) -> None:
+        """Moves the rows from ``first`` on out of the board's sequence, keeping them
+        (each still decrypts with the sequence number it was written with)."""
+        async with self._db.transaction() as s:
+            lowest = await s.scalar(select(func.min(BoardOpRow.seq)).where(*self._where(room)))
+            n = 1 + (-int(lowest) // SET_ASIDE_STRIDE if lowest is not None and lowest < 0 else 0)
+            await s.execute(
+                update(BoardOpRow)
+                .where(*self._where(room), BoardOpRow.seq >= first)
+                .values(seq=-(n * SET_ASIDE_STRIDE) - BoardOpRow.seq)
+            )
+
+    async def verify(self) -> list[BoardCheck]:
+        """Every stored board checked: numbered 1, 2, ... without gaps or duplicates,
+        every row decrypts, nothing set aside after a break."""
+        async with self._db.transaction() as s:
+            rooms = (
+                await s.execute(
+                    select(BoardOpRow.case_id, BoardOpRow.session_id, BoardOpRow.room_id)
+                    .distinct()
+                    .order_by(BoardOpRow.case_id, BoardOpRow.session_id, BoardOpRow.room_id)
+                )
+            ).all()
+        out = []
+        for case_id, session_id, room_id in rooms:
+            room = (str(case_id), str(session_id), str(room_id))
+            rows = await self._rows(room)
+            opened = await self._open(room, rows)
+            problems = []
+            aside = sum(1 for seq, _k, _b in rows if seq <= 0)
+            if aside:
+                problems.append(f"{aside} operations set aside after a break")
+            live = [seq for seq, _k, _b in rows if seq > 0]
+            unreadable = [seq for (seq, _k, _b), e in zip(rows, opened, strict=True) if e is None]
+            if unreadable:
+                problems.append(
+                    f"{len(unreadable)} operations do not decrypt (first {unreadable[0]})"
+                )
+            expected = 1
+            for seq in live:
+                if seq < expected:
+                    problems.append(f"operation {seq} stored twice")
+                elif seq > expected:
+                    problems.append(f"jumps from {expected - 1} to {seq}")
+                expected = max(expected, seq + 1)
+            out.append(BoardCheck(*room, len(rows), tuple(problems)))
         return out
 
     async def load_case(self, case_id: str) -> list[tuple[str, str, JournalEntry]]:
@@ -349,8 +498,11 @@ class BoardJournal:
             ).all()
         out = []
         for session_id, room_id in rooms:
-            for entry in await self._read(case_id, session_id, room_id):
-                out.append((session_id, room_id, entry))
+            room = (case_id, session_id, room_id)
+            rows = await self._rows(room)  # set-aside rows too: they are the person's as well
+            for entry in await self._open(room, rows):
+                if entry is not None:
+                    out.append((session_id, room_id, entry))
         return out
 
     def close(self) -> None:
@@ -360,6 +512,8 @@ class BoardJournal:
     async def drop_case(self, case_id: str) -> int:
         """Remove a case's journal (after its key was destroyed, or at retention)."""
         self._key_cache.pop(case_id, None)
+        for room in [r for r in self._next if r[0] == case_id]:
+            del self._next[room]
         async with self._db.transaction() as s:
             result = await s.execute(delete(BoardOpRow).where(BoardOpRow.case_id == case_id))
         return int(getattr(result, "rowcount", 0) or 0)

@@ -221,6 +221,17 @@ def cmd_records_verify(args: argparse.Namespace) -> int:
                     f"{name} log: BROKEN: {report.problem} at seq {report.seq} "
                     f"(position {report.position}): {report.detail}"
                 )
+        boards = await r.journal.verify()
+        for check in boards:
+            if not check.ok:
+                broken = True
+                print(
+                    f"board {check.case_id}/{check.session_id}/{check.room_id}: BROKEN: "
+                    + "; ".join(check.problems)
+                )
+        rows = sum(check.rows for check in boards)
+        state = "ok" if all(c.ok for c in boards) else "BROKEN"
+        print(f"boards: {state} ({len(boards)} boards, {rows} operations)")
         return 1 if broken else 0
 
     return _run_records(_config(), work)
@@ -294,9 +305,9 @@ def _add_records_commands(sub: Any) -> None:
     keys.add_parser("list", help="KEKs and which are in use").set_defaults(func=cmd_keys_list)
     rec = sub.add_parser("records", help="logs, retention, data-subject rights")
     rs = rec.add_subparsers(dest="records", required=True)
-    rs.add_parser("verify", help="verify the consent and audit chains").set_defaults(
-        func=cmd_records_verify
-    )
+    rs.add_parser(
+        "verify", help="verify the consent and audit chains and the stored boards"
+    ).set_defaults(func=cmd_records_verify)
     rs.add_parser("purge", help="apply the retention policies now").set_defaults(
         func=cmd_records_purge
     )

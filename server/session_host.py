@@ -195,8 +195,11 @@ class CaseFileHost:
 
         return asyncio.ensure_future(after_lookup())
 
-    async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
-        stored = await self._journal.load(await self._case(session_id), session_id, room_id)
+    async def load_board(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[Mapping[str, Any]]:
+        case_id = await self._case(session_id)
+        stored = await self._journal.load(case_id, session_id, room_id, keep_through=keep_through)
         return [codec.loads(entry.content) for entry in stored]
 
     async def save_documents(self, session_id: str, documents: Sequence[Mapping[str, Any]]) -> None:

@@ -111,9 +111,10 @@ class SessionCore:
     def rooms_with_boards(self) -> frozenset[str]:
         return frozenset(self._boards)
 
-    def restore_board(self, room_id: str, log: Iterable[LoggedOp]) -> None:
-        """Put back a room's board from its stored log (after a restart or a failed write)."""
-        self.board(room_id).restore(log)
+    def restore_board(self, room_id: str, log: Iterable[LoggedOp]) -> int:
+        """Put back a room's board from its stored log (after a restart or a failed write);
+        how many entries were taken (a log that breaks is taken up to the break)."""
+        return self.board(room_id).restore(log)
 
     def restore_documents(self, records: Iterable[Mapping[str, Any]]) -> tuple[int, bool]:
         """Share again the documents stored before the live session was let go.

@@ -58,6 +58,14 @@ MAX_OBJECTS = 5_000  # must stay below Z_STRIDE
 MAX_OPS = 50_000
 
 
+class _Break(InvalidState):
+    """A stored log stops following on after ``taken`` entries."""
+
+    def __init__(self, message: str, taken: int) -> None:
+        super().__init__(message)
+        self.taken = taken
+
+
 @dataclass(frozen=True, slots=True)
 class BoardSnapshot:
     room_id: str
@@ -112,33 +120,52 @@ class Board:
             raise InvalidState(f"unknown sequence number {seq}")
         return self._log[seq:]
 
-    def restore(self, log: Iterable[LoggedOp]) -> None:
+    def restore(self, log: Iterable[LoggedOp]) -> int:
         """Rebuild the board from its stored log (numbered 1, 2, ... without gaps).
 
         Object ids, state and everyone's undo/redo history come out as they
-        were when the log was written.
+        were when the log was written. A log that breaks (a gap, an entry
+        that does not apply) is taken up to the break: the board stays usable
+        and the caller, told how many entries were taken, reports the rest.
         """
+        entries = list(log)
+        try:
+            self._restore(entries)
+        except _Break as exc:
+            taken = exc.taken
+            self._restore(entries[:taken])
+            return taken
+        return len(entries)
+
+    def _restore(self, entries: list[LoggedOp]) -> None:
         self._log, self._objects, self._ids, self._history = [], {}, set(), {}
-        for entry in log:
-            if entry.seq != self.seq + 1:
-                raise InvalidState(f"stored board jumps from {self.seq} to {entry.seq}")
-            self._append(entry)
-            op = entry.op
-            if isinstance(op, Paste):
-                self._ids.update(o.id for o in op.objects)
-            elif not isinstance(op, Edit):
-                self._ids.add(op.id)
-            if isinstance(op, Clear):
-                self._history = {}
-            history = self._history.setdefault(entry.author, _History())
-            if isinstance(op, Undo) and entry.target_seq is not None:
-                history.done.remove(entry.target_seq)
-                history.undone.append(entry.target_seq)
-            elif isinstance(op, Redo) and entry.target_seq is not None:
-                history.undone.remove(entry.target_seq)
-                history.done.append(entry.target_seq)
-            else:
-                self._did(entry.author, entry.seq)
+        for entry in entries:
+            taken = self.seq
+            if entry.seq != taken + 1:
+                raise _Break(f"stored board jumps from {taken} to {entry.seq}", taken)
+            try:
+                self._restore_one(entry)
+            except (ValueError, KeyError) as exc:
+                raise _Break(f"stored operation {entry.seq} does not apply", taken) from exc
+
+    def _restore_one(self, entry: LoggedOp) -> None:
+        self._append(entry)
+        op = entry.op
+        if isinstance(op, Paste):
+            self._ids.update(o.id for o in op.objects)
+        elif not isinstance(op, Edit):
+            self._ids.add(op.id)
+        if isinstance(op, Clear):
+            self._history = {}
+        history = self._history.setdefault(entry.author, _History())
+        if isinstance(op, Undo) and entry.target_seq is not None:
+            history.done.remove(entry.target_seq)
+            history.undone.append(entry.target_seq)
+        elif isinstance(op, Redo) and entry.target_seq is not None:
+            history.undone.remove(entry.target_seq)
+            history.done.append(entry.target_seq)
+        else:
+            self._did(entry.author, entry.seq)
 
     def _append(self, entry: LoggedOp) -> LoggedOp:
         self._log.append(entry)

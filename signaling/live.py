@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from records.errors import ErrorCode
+from records.errors import CodedError, ErrorCode
 from sessions.errors import Forbidden
 from sessions.events import AuditEvent, utc_now
 from sessions.lobby import State
@@ -73,6 +73,7 @@ class _Live:
     paused: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> kinds stopped
     views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
     ended: bool = False
+    stale: set[str] = field(default_factory=set)  # boards to read back before the next write
 
 
 class LiveHub:
@@ -396,12 +397,15 @@ class LiveHub:
         drops: list[str] = []
         delivered: asyncio.Future[Outcome[Any]] | None = None
         async with live.lock:
+            if live.stale:
+                await self._reload_boards(live)
             try:
                 outcome = step(live.session)
             except Forbidden as exc:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
+            self._refuse_on_stale_boards(live, outcome)
             # the lobby decides which connection holds each seat; this outcome's messages
             # still reach a seat it just closed (a "session ended", say)
             addresses = {**live.sids, **live.session.lobby.connections()}
@@ -456,20 +460,88 @@ class LiveHub:
             if live is not None:
                 await self._deliver(live, outcomes)
 
-        async def recover(rooms: set[str]) -> None:
+        async def recover(stored: Mapping[str, int]) -> None:
             live = self._live.get(session_id)
             if live is None:
                 return
             async with live.lock:
-                for room_id in sorted(rooms):
+                live.pipeline.discard(stored)
+                for room_id, seq in sorted(stored.items()):
                     if room_id in live.session.rooms_with_boards():
-                        await self._load_board(live.session, room_id)
+                        await self._rewind_board(live, room_id, seq)
+                await self._reload_boards(live)
 
         return StoredFirst(store, deliver, recover)
 
-    async def _load_board(self, session: LiveSession, room_id: str) -> None:
-        stored = await self._host.load_board(session.session_id, room_id)
-        session.restore_board(room_id, [LoggedOp.from_wire(op) for op in stored])
+    # -- a board's write failed: back to what is stored --------------------------
+
+    async def _rewind_board(self, live: _Live, room_id: str, seq: int) -> None:
+        """Puts a room's board back to its operation ``seq`` (the last one stored), in
+        memory, without the database, and tells the room to take it again; the board
+        is read back before anyone writes to it again."""
+        board = live.session.board(room_id)
+        if board.seq > seq:
+            live.session.restore_board(room_id, board.log[:seq])
+            await self._reset_board(live, room_id)
+        live.stale.add(room_id)
+
+    async def _reset_board(self, live: _Live, room_id: str) -> None:
+        members = live.session.members(room_id)
+        sids = [sid for key, sid in sorted(live.sids.items()) if key in members]
+        if sids:
+            seq = live.session.board(room_id).seq
+            await self._out.emit("wb:reset", {"room_id": room_id, "seq": seq}, sids)
+
+    async def _reload_boards(self, live: _Live) -> None:
+        """Reads back the boards whose write failed (under the session's lock); one
+        that cannot be read now stays to be read before its next write."""
+        for room_id in sorted(live.stale):
+            if room_id not in live.session.rooms_with_boards():
+                live.stale.discard(room_id)
+                continue
+            seq = live.session.board(room_id).seq
+            try:
+                await self._load_board(live.session, room_id, keep_through=seq)
+            except Exception as exc:  # the database may fail in any way
+                logger.warning(
+                    "session %s: board %s not read back yet (%s)",
+                    live.session.session_id, room_id, type(exc).__name__,
+                )  # fmt: skip
+                continue
+            live.stale.discard(room_id)
+            if live.session.board(room_id).seq != seq:
+                await self._reset_board(live, room_id)
+
+    def _refuse_on_stale_boards(self, live: _Live, outcome: Outcome[Any]) -> None:
+        """An operation on a board that could not be read back is not taken: its board
+        goes back to before it, and its author is told it was not stored."""
+        stale = {room: ops for room, ops in board_ops(outcome).items() if room in live.stale}
+        for room_id, ops in stale.items():
+            board = live.session.board(room_id)
+            live.session.restore_board(room_id, board.log[: int(ops[0]["seq"]) - 1])
+        if stale:
+            raise SignalingError(
+                ErrorCode.NOT_STORED, "the drawing could not be saved; please try again"
+            )
+
+    async def _load_board(
+        self, session: LiveSession, room_id: str, *, keep_through: int | None = None
+    ) -> None:
+        """A room's board from what is stored (after ``keep_through``, nothing stays);
+        if what is stored does not follow on, what does is loaded and the rest logged."""
+        stored = await self._host.load_board(session.session_id, room_id, keep_through)
+        log = []
+        for op in stored:
+            try:
+                log.append(LoggedOp.from_wire(op))
+            except (CodedError, ValueError, KeyError, TypeError):
+                break
+        loaded = session.restore_board(room_id, log)
+        if loaded < len(stored):
+            logger.error(
+                "session %s: board %s loaded up to operation %d of %d stored",
+                session.session_id, room_id, loaded, len(stored),
+            )  # fmt: skip
 
     async def _load_documents(self, session: LiveSession) -> None:
         stored = await self._host.load_documents(session.session_id)

@@ -15,10 +15,13 @@ each: under load, what one commit stored costs one websocket frame per
 person, so a busy server gets cheaper per operation instead of falling behind.
 A lone operation still goes out as ``wb:op`` the moment it is stored.
 
-If a write fails, that outcome and every later one whose write failed are
-refused (``not_stored``); before the next delivery the hub puts the affected
-rooms' boards back to what the journal holds, so no screen ever shows an
-operation the case file does not have, and sequence numbers go on from there.
+If a write fails, that outcome and every later one of the same room are
+refused (``not_stored``), whatever became of their own writes: they were
+numbered after the gap. Before the next delivery the hub puts the affected
+rooms' boards back to the last operation stored (:meth:`StoredFirst.discard`
+marks, under the session's lock, whatever it queued meanwhile), so no screen
+ever shows an operation the case file does not have, and sequence numbers go
+on from there.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
@@ -44,7 +47,7 @@ MAX_DELIVERY = 256  # outcomes delivered together at most
 
 Store = Callable[[str, Sequence[Mapping[str, Any]]], Awaitable[None]]  # (room, ops): started
 Deliver = Callable[[Sequence[Outcome[Any]]], Awaitable[None]]  # in order
-Recover = Callable[[set[str]], Awaitable[None]]  # rooms whose board must be reloaded
+Recover = Callable[[Mapping[str, int]], Awaitable[None]]  # room -> last op stored
 
 
 def board_ops(outcome: Outcome[Any]) -> dict[str, list[Mapping[str, Any]]]:
@@ -91,6 +94,16 @@ class _Pending:
     outcome: Outcome[Any]
     writes: Sequence[tuple[str, asyncio.Future[None]]]  # (room, write)
     done: asyncio.Future[Outcome[Any]]
+    first: Mapping[str, int]  # room -> sequence number of its first operation here
+    stale: bool = False  # numbered after a failed write of one of its rooms: refused
+
+
+def _first_seqs(outcome: Outcome[Any]) -> dict[str, int]:
+    return {room: int(ops[0]["seq"]) for room, ops in board_ops(outcome).items()}
+
+
+def _refusal() -> SignalingError:
+    return SignalingError(ErrorCode.NOT_STORED, "the drawing could not be saved; please try again")
 
 
 async def _settled(item: _Pending) -> set[str]:
@@ -127,7 +140,7 @@ class StoredFirst:
             for room, ops in board_ops(outcome).items()
         ]
         done: asyncio.Future[Outcome[Any]] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(outcome, writes, done))
+        self._queue.append(_Pending(outcome, writes, done, _first_seqs(outcome)))
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._run(), name="stored-first")
         return done
@@ -136,13 +149,22 @@ class StoredFirst:
         while self._queue:
             head = self._queue[0]
             failed = await _settled(head)
+            if head.stale:
+                self._queue.popleft()
+                head.done.set_exception(_refusal())
+                continue
             if failed:
                 self._queue.popleft()
                 await self._fail(head, failed)
                 continue
             # the head is stored: whatever behind it is stored already goes out with it
             batch = [self._queue.popleft()]
-            while self._queue and len(batch) < MAX_DELIVERY and _stored(self._queue[0]):
+            while (
+                self._queue
+                and len(batch) < MAX_DELIVERY
+                and not self._queue[0].stale
+                and _stored(self._queue[0])
+            ):
                 batch.append(self._queue.popleft())
             try:
                 await self._deliver([item.outcome for item in batch])
@@ -154,19 +176,30 @@ class StoredFirst:
             for item in batch:
                 item.done.set_result(item.outcome)
 
+    def discard(self, rooms: Iterable[str]) -> None:
+        """Everything queued so far for ``rooms`` is refused, stored or not.
+
+        The hub calls it under the session's lock as it puts those rooms'
+        boards back to their last stored operation: what it queued before is
+        numbered after the gap and must never be shown.
+        """
+        wanted = set(rooms)
+        for item in self._queue:
+            if wanted.intersection(item.first):
+                item.stale = True
+
     async def _fail(self, item: _Pending, rooms: set[str]) -> None:
-        logger.warning("a board operation could not be stored; its rooms are reloaded")
+        logger.warning("a board operation could not be stored; its rooms go back to what is")
+        self.discard(rooms)
         # Every write started before the reload must be over first, so that the
         # reload sees exactly what the journal will keep.
         pending = [write for queued in self._queue for _room, write in queued.writes]
         await asyncio.gather(*pending, return_exceptions=True)
         try:
-            await self._recover(rooms)
+            await self._recover({room: item.first[room] - 1 for room in sorted(rooms)})
         except Exception:
-            logger.exception("reloading a board after a failed write failed")
-        item.done.set_exception(
-            SignalingError(ErrorCode.NOT_STORED, "the drawing could not be saved; please try again")
-        )
+            logger.exception("putting a board back after a failed write failed")
+        item.done.set_exception(_refusal())
 
     async def close(self) -> None:
         if self._pump is not None:

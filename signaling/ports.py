@@ -90,8 +90,12 @@ class SessionHost(Protocol):
         """
         ...
 
-    async def load_board(self, session_id: str, room_id: str) -> Sequence[Mapping[str, Any]]:
-        """Every stored operation of a room's board, in order."""
+    async def load_board(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[Mapping[str, Any]]:
+        """Every stored operation of a room's board, in order; with ``keep_through``
+        (after a failed write: the last operation acknowledged), stored ones after it
+        are deleted first. Once it returns, the board may be written again."""
         ...
 
     async def save_documents(self, session_id: str, documents: Sequence[Mapping[str, Any]]) -> None:

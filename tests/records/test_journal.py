@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select, update
 
 from records.db import Database
-from records.errors import CryptoError
 from records.journal import JournalBroken, JournalEntry, _SqliteWriter
 from records.models import BoardOpRow, utcnow
 from records.service import Records, open_records
@@ -75,8 +74,11 @@ async def test_a_row_moved_to_another_room_does_not_decrypt(db: Database, record
     await journal.append(case.id, "s1", "caucus-1", [JournalEntry(1, b"private")])
     async with db.transaction() as s:
         await s.execute(update(BoardOpRow).values(room_id="plenary"))
-    with pytest.raises(CryptoError):
-        await journal.load(case.id, "s1", "plenary")
+    # not shown, not lost, not refusing the session: set aside and reported
+    assert await journal.load(case.id, "s1", "plenary") == []
+    [check] = await journal.verify()
+    assert check.room_id == "plenary" and not check.ok
+    assert any("do not decrypt" in p for p in check.problems)
 
 
 async def test_dropping_a_case_removes_its_journal(db: Database, records: Records) -> None:
@@ -123,3 +125,63 @@ async def test_the_embedded_journal_checkpoints_its_log_aside_not_inside_a_commi
     finally:
         await records.close()
         await db.close()
+
+
+async def test_a_failed_reload_leaves_the_board_refusing_writes(
+    db: Database, records: Records, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anne = await make_mediator(db)
+    case = await make_case(db, anne, store=records.cases)
+    journal = records.journal
+    await journal.load(case.id, "s1", "plenary")
+    await journal.append(case.id, "s1", "plenary", [JournalEntry(1, b"one")])
+    with pytest.raises(JournalBroken):  # does not follow on: the room is broken
+        await journal.append(case.id, "s1", "plenary", [JournalEntry(3, b"three")])
+
+    async def unreachable(*_args: object) -> None:
+        raise ConnectionRefusedError("the database is away")
+
+    monkeypatch.setattr(journal, "_rows", unreachable)
+    with pytest.raises(ConnectionRefusedError):
+        await journal.load(case.id, "s1", "plenary")
+    monkeypatch.undo()
+    # the reload failed: still broken, nothing may be numbered past the gap
+    with pytest.raises(JournalBroken):
+        await journal.append(case.id, "s1", "plenary", [JournalEntry(2, b"two")])
+    assert [e.seq for e in await journal.load(case.id, "s1", "plenary")] == [1]
+    await journal.append(case.id, "s1", "plenary", [JournalEntry(2, b"two")])
+    assert [e.seq for e in await journal.load(case.id, "s1", "plenary")] == [1, 2]
+    assert all(check.ok for check in await journal.verify())
+
+
+async def test_a_reload_deletes_what_was_not_acknowledged(db: Database, records: Records) -> None:
+    anne = await make_mediator(db)
+    case = await make_case(db, anne, store=records.cases)
+    journal = records.journal
+    for seq in (1, 2, 3):  # 2 and 3: committed, but their answer was lost
+        await journal.append(case.id, "s1", "plenary", [JournalEntry(seq, b"op")])
+    assert [e.seq for e in await journal.load(case.id, "s1", "plenary", keep_through=1)] == [1]
+    assert [e.seq for e in await journal.load(case.id, "s1", "plenary")] == [1]
+    await journal.append(case.id, "s1", "plenary", [JournalEntry(2, b"again")])
+    assert [e.content for e in await journal.load(case.id, "s1", "plenary")] == [b"op", b"again"]
+
+
+async def test_a_board_stored_with_a_gap_loads_up_to_it_and_verify_reports_it(
+    db: Database, records: Records
+) -> None:
+    anne = await make_mediator(db)
+    case = await make_case(db, anne, store=records.cases)
+    journal = records.journal
+    for seq in (1, 2, 5, 6):  # as the unfixed server stored it after an outage
+        await journal.append(case.id, "s1", "plenary", [JournalEntry(seq, f"op{seq}".encode())])
+    [check] = await journal.verify()
+    assert check.problems == ("jumps from 2 to 5",)
+    assert [e.seq for e in await journal.load(case.id, "s1", "plenary")] == [1, 2]
+    # the rows after the gap are kept aside, and the board goes on from 2
+    for seq in (3, 4, 5):
+        await journal.append(case.id, "s1", "plenary", [JournalEntry(seq, b"new")])
+    assert [e.seq for e in await journal.load(case.id, "s1", "plenary")] == [1, 2, 3, 4, 5]
+    [check] = await journal.verify()
+    assert check.problems == ("2 operations set aside after a break",) and check.rows == 7
+    kept = {e.content for _s, _r, e in await journal.load_case(case.id)}
+    assert {b"op5", b"op6"} <= kept  # still readable for an investigation or an export

@@ -57,8 +57,9 @@ class Harness:
     async def deliver(self, outcomes: Sequence[Outcome[Any]]) -> None:
         self.delivered.append([o.value for o in outcomes])
 
-    async def recover(self, rooms: set[str]) -> None:
-        self.recovered.append(rooms)
+    async def recover(self, stored: Mapping[str, int]) -> None:
+        self.pipeline.discard(stored)  # as the hub does, under the session's lock
+        self.recovered.append(dict(stored))
 
     def finish(self, seq: int, error: Exception | None = None) -> None:
         if error is None:
@@ -81,9 +82,11 @@ async def test_outcomes_stored_out_of_order_are_delivered_in_order_and_together(
     await h.pipeline.close()
 
 
-async def test_a_failed_write_is_refused_and_the_others_still_go_out_in_order() -> None:
+async def test_a_failed_write_is_refused_and_other_rooms_still_go_out_in_order() -> None:
     h = Harness()
-    done = [h.pipeline.submit(board(seq)) for seq in (1, 2, 3)]
+    caucus = frozenset({"m-anne", "p-jeanne"})
+    done = [h.pipeline.submit(board(1)), h.pipeline.submit(board(2))]
+    done.append(h.pipeline.submit(board(3, "caucus-1", caucus)))
     await asyncio.sleep(0)
     h.finish(1)
     h.finish(2, OSError("disk full"))
@@ -93,5 +96,39 @@ async def test_a_failed_write_is_refused_and_the_others_still_go_out_in_order() 
         await done[1]
     assert refused.value.code == "not_stored"
     assert (await done[2]).value == 3
-    assert h.delivered == [[1], [3]] and h.recovered == [{"plenary"}]
+    assert h.delivered == [[1], [3]] and h.recovered == [{"plenary": 1}]
+    await h.pipeline.close()
+
+
+async def test_after_a_failed_write_nothing_later_of_its_room_goes_out_even_if_stored() -> None:
+    h = Harness()
+    done = [h.pipeline.submit(board(seq)) for seq in (1, 2, 3)]
+    await asyncio.sleep(0)
+    h.finish(1)
+    h.finish(2, ConnectionResetError("the database went away"))
+    h.finish(3)  # numbered after the gap: it must never be shown
+    results = await asyncio.gather(*done, return_exceptions=True)
+    assert isinstance(results[0], Outcome) and results[0].value == 1
+    assert [getattr(r, "code", None) for r in results[1:]] == ["not_stored", "not_stored"]
+    assert h.delivered == [[1]] and h.recovered == [{"plenary": 1}]
+    await h.pipeline.close()
+
+
+async def test_what_was_queued_before_the_board_went_back_is_refused_and_writing_goes_on() -> None:
+    h = Harness()
+    first = [h.pipeline.submit(board(seq)) for seq in (1, 2)]
+    await asyncio.sleep(0)
+    h.finish(1, ConnectionResetError("the database went away"))
+    await asyncio.sleep(0.01)  # the pipeline waits for write 2 before putting the board back
+    late = h.pipeline.submit(board(3))  # drawn meanwhile, after the gap
+    await asyncio.sleep(0)
+    h.finish(3)
+    h.finish(2)
+    results = await asyncio.gather(*first, late, return_exceptions=True)
+    assert [getattr(r, "code", None) for r in results] == ["not_stored"] * 3
+    assert h.recovered == [{"plenary": 0}] and h.delivered == []
+    again = h.pipeline.submit(board(1))  # the board went back to 0: numbering goes on from there
+    await asyncio.sleep(0)
+    h.finish(1)
+    assert (await again).value == 1 and h.delivered == [[1]]
     await h.pipeline.close()

@@ -6,6 +6,7 @@ Shared by the namespace tests; the fixtures are re-exported by ``conftest.py``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -43,6 +44,13 @@ class World:
 
 @pytest.fixture
 async def world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[World]:
+    async with world_on(tmp_path, sqlite_url) as made:
+        yield made
+
+
+@contextlib.asynccontextmanager
+async def world_on(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
+    """The app on ``database_url`` with a case, its session and links (keys under tmp_path)."""
     relays: list[FakeRelay] = []
 
     def factory(sink: Callable[[str, str], Any]) -> FakeRelay:
@@ -51,7 +59,7 @@ async def world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[World]:
         relays.append(relay)
         return relay
 
-    app = await create_app(make_config(tmp_path, sqlite_url), relay_factory=factory)
+    app = await create_app(make_config(tmp_path, database_url), relay_factory=factory)
     async with TestServer(app) as server:
         svc = app[SERVICES]
         anne = await svc.accounts.create_mediator("anne@example.org", "Anne", "h")

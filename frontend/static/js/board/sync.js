@@ -1,6 +1,7 @@
 // The board's traffic with the server: wb:op (sending with an ack; receiving the room's
 // entries, one per wb:op, or several stored together as one wb:ops {room_id, entries}),
-// wb:sync (on entering a room, after a gap in the sequence, after a reconnect) and wb:copy.
+// wb:sync (on entering a room, after a gap in the sequence, after a reconnect, after a
+// wb:reset: the board went back to what is stored) and wb:copy.
 // Entries for another room than the one shown are ignored. Our own operations come back
 // like everyone else's, before their ack: the ack only says whether they were taken.
 import { BoardModel } from './model.js';
@@ -18,6 +19,10 @@ export class BoardSync {
     this.handlers = {
       'wb:op': (entry) => this.received([entry]),
       'wb:ops': (batch) => this.received(batch?.entries ?? []),
+      // a write failed: the room's board went back to what is stored; take it again
+      'wb:reset': (data) => {
+        if (data?.room_id === this.model.roomId) this.enter(this.model.roomId);
+      },
       disconnect: () => {
         this.stale = true;
       },

@@ -1,0 +1,154 @@
+"""A PostgreSQL outage in the middle of a session: drawing and chat go on around it.
+
+Every backend of the test database is terminated and new connections are
+refused for a few seconds while three people draw. Afterwards, and after a
+restart on the same database, everyone can join, every acknowledged drawing
+is on the board, nothing refused is visible, and the stored boards verify.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from server.app import create_app
+from server.context import SERVICES
+from tests.conftest import _pg_admin, pg_admin, pg_url
+from tests.server.conftest import make_config
+from tests.signaling.fakes import FakeRelay
+from tests.signaling.world import Client, World, admitted, mediator, until, world_on
+
+OUTAGE_SECONDS = 3.0
+
+
+def stroke(obj_id: str) -> dict[str, Any]:
+    points = [[10.0, 20.0], [11.0, 21.0], [12.0, 22.0]]
+    return {"type": "stroke", "id": obj_id, "points": points, "color": "#1f2937", "width": 2.0}
+
+
+@pytest.fixture
+def pg_database(pg_template: str) -> Any:
+    name = f"palabre_f_{secrets.token_hex(6)}"
+    pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    try:
+        yield name
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def outage(name: str) -> None:
+    """Connections refused, every backend of the database killed, then back."""
+    await _pg_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    kill = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'"
+    await _pg_admin(kill % name + " AND pid <> pg_backend_pid()")
+    await asyncio.sleep(OUTAGE_SECONDS)
+    await _pg_admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+class Drawer:
+    def __init__(self, client: Client, name: str) -> None:
+        self.client = client
+        self.name = name
+        self.acked: set[str] = set()
+        self.refused: set[str] = set()
+        self.chat_acked = 0
+
+    async def draw(self, stop: asyncio.Event, lane: int) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            obj_id = f"{self.name}{lane}-{n}"
+            ack = await self.client.call("wb:op", {"op": stroke(obj_id)})
+            if ack["ok"]:
+                self.acked.add(obj_id)
+            else:
+                assert ack["error"]["code"] == "not_stored", ack
+                self.refused.add(obj_id)
+                await asyncio.sleep(0.01)
+            if n % 10 == 0:
+                chat = await self.client.call("chat:send", {"text": f"message {n}"})
+                self.chat_acked += bool(chat["ok"])
+
+
+async def board_ids(client: Client) -> set[str]:
+    sync = await client.call("wb:sync", {})
+    assert sync["ok"], sync
+    return {o["id"] for o in sync["snapshot"]["objects"]}
+
+
+async def verified(world: World) -> None:
+    checks = await world.svc.records.journal.verify()
+    assert checks and all(c.ok for c in checks), [c.problems for c in checks]
+    for log in (world.svc.records.consent, world.svc.records.audit):
+        assert (await log.verify()).ok
+
+
+@contextlib.asynccontextmanager
+async def restarted(world: World, tmp_path: Path) -> AsyncIterator[World]:
+    """A new app on the same database and key files: what a restart finds."""
+
+    def factory(sink: Callable[[str, str], Any]) -> FakeRelay:
+        relay = FakeRelay()
+        relay.on_offer = sink
+        return relay
+
+    app = await create_app(make_config(tmp_path, world.svc.db.url), relay_factory=factory)
+    async with TestServer(app) as server:
+        url = str(server.make_url("/")).rstrip("/")
+        yield dataclasses.replace(world, server=server, svc=app[SERVICES], url=url)
+
+
+async def test_a_database_outage_mid_session_loses_nothing_acknowledged_and_shows_nothing_refused(
+    tmp_path: Path, pg_database: str, clients: Callable[[], Client]
+) -> None:
+    async with world_on(tmp_path, pg_url(pg_database)) as world:
+        anne = await mediator(world, clients)
+        jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+        marc = await admitted(world, clients, anne, "Marc Durand")
+        drawers = [Drawer(anne, "a"), Drawer(jeanne, "j"), Drawer(marc, "m")]
+        stop = asyncio.Event()
+        drawing = [  # three operations in flight per person, as a fast pen sends them
+            asyncio.create_task(d.draw(stop, lane)) for d in drawers for lane in range(3)
+        ]
+        await until(lambda: all(len(d.acked) >= 10 for d in drawers), within=10)
+        await outage(pg_database)
+        before = sum(len(d.acked) for d in drawers)
+        # the session comes back by itself: drawings are stored again
+        await until(lambda: sum(len(d.acked) for d in drawers) >= before + 30, within=15)
+        stop.set()
+        await asyncio.gather(*drawing)
+        acked = set().union(*(d.acked for d in drawers))
+        refused = set().union(*(d.refused for d in drawers))
+        assert refused, "the outage refused nothing: it did not happen"
+        assert all(d.chat_acked for d in drawers)
+
+        # someone joining now sees exactly what was acknowledged
+        again = clients()
+        await again.connect(world, {"session_id": world.session.id}, world.mediator_cookie)
+        await until(lambda: bool(again.seen("session:hello")))
+        assert (await again.call("lobby:knock", {}))["state"] == "admitted"
+        assert await board_ids(again) == acked
+        assert await board_ids(jeanne) == acked
+        await verified(world)
+        for c in (anne, again, jeanne, marc):  # before the server stops
+            if c.sio.connected:
+                await c.close()
+
+    async with restarted(world, tmp_path) as world:
+        anne = await mediator(world, clients)
+        assert await board_ids(anne) == acked
+        jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+        assert await board_ids(jeanne) == acked
+        ack = await jeanne.call("wb:op", {"op": stroke("after-restart")})
+        assert ack["ok"], ack
+        await verified(world)
+        await jeanne.close()
+        await anne.close()
