@@ -30,12 +30,13 @@ from typing import TypeVar
 from urllib.parse import quote, unquote
 
 from aiohttp import web
+from pydantic import Field
 
 from records.casefile import ItemKind
 from records.errors import ErrorCode
 from records.scheduling import participant_id_of
 from records.uploads import DocumentMeta, UploadRefused, describe, pack, unpack
-from server.api import Api, Out, reply
+from server.api import Api, Out, Query, reply
 from server.context import services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
@@ -57,6 +58,8 @@ REFUSAL_STATUS = {
     ErrorCode.BROKEN_FILE: 422,
     ErrorCode.UNSUPPORTED_TYPE: 415,
 }
+# What a shared document can be (decided from its bytes, records/uploads.py).
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
 # What the browser may do with a document opened on its own: nothing active.
 CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
@@ -115,17 +118,15 @@ def _access(session: LiveSession, key: str, doc_id: str) -> tuple[bool, bool]:
 # -- upload ----------------------------------------------------------------------------
 
 
-def _visibility(request: web.Request) -> Visibility:
-    raw = request.query.get("visibility", Visibility.ROOM.value)
-    try:
-        return Visibility(raw)
-    except ValueError:
-        allowed = ", ".join(v.value for v in Visibility)
-        raise ApiError(400, ErrorCode.VALIDATION, f"visibility: one of {allowed}") from None
+class UploadQuery(Query):
+    visibility: Visibility = Visibility.ROOM
+    filename: str | None = Field(
+        default=None, description="The file's name, when the X-Filename header is not sent"
+    )
 
 
-def _raw_filename(request: web.Request) -> str:
-    raw = request.headers.get("X-Filename") or request.query.get("filename") or ""
+def _raw_filename(request: web.Request, query: UploadQuery) -> str:
+    raw = request.headers.get("X-Filename") or query.filename or ""
     if len(raw) > MAX_RAW_FILENAME:
         raise ApiError(400, ErrorCode.VALIDATION, "filename: too long")
     return unquote(raw, errors="replace")
@@ -151,11 +152,11 @@ def document_out(doc: SharedDocument, meta: DocumentMeta) -> DocumentOut:
     return DocumentOut(**doc.to_wire(), filename=meta.filename, mime=meta.mime, size=meta.size)
 
 
-async def upload_document(request: web.Request) -> web.Response:
+async def upload_document(request: web.Request, query: UploadQuery) -> web.Response:
     session_id = request.match_info["session_id"]
     identity = await caller(request, session_id)
-    visibility = _visibility(request)
-    raw_name = _raw_filename(request)
+    visibility = query.visibility
+    raw_name = _raw_filename(request, query)
     if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
         raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
     svc = services(request)
@@ -249,15 +250,16 @@ def register_routes(api: Api) -> None:
     base = "/api/sessions/{session_id}/documents"
     api.add(
         "POST", base, upload_document, summary="Share a document in the live session",
-        tag="documents", response=DocumentOut, status=201, consumes="application/octet-stream",
+        tag="documents", query=UploadQuery, response=DocumentOut, status=201,
+        consumes="application/octet-stream",
     )  # fmt: skip
     api.add(
         "GET", base + "/{doc_id}/content", document_content,
         summary="A shared document's content, for viewing", tag="documents",
-        produces="application/octet-stream",
+        produces=DOCUMENT_TYPES[0], also_produces=DOCUMENT_TYPES[1:],
     )  # fmt: skip
     api.add(
         "GET", base + "/{doc_id}/download", download_document,
         summary="Download a shared document (when the mediator allows it)", tag="documents",
-        produces="application/octet-stream",
+        produces=DOCUMENT_TYPES[0], also_produces=DOCUMENT_TYPES[1:],
     )  # fmt: skip
