@@ -177,3 +177,21 @@ def test_fuzz_as_mediator(live: LiveServer) -> None:
 
 def test_fuzz_as_party(live: LiveServer) -> None:
     fuzz(live, as_party(live))
+
+
+def test_exports_answer_what_the_document_says(live: LiveServer) -> None:
+    """Routes that answer JSON or CSV by ``?format=`` are described as such (they were
+    declared a string), and their query parameters are in the document."""
+    client = as_mediator(live)
+    schema = schemathesis.openapi.from_dict(client.get(f"{live.url}/api/openapi.json").json())
+    summaries = schema["/api/practice/summaries"]["GET"]
+    stats = schema["/api/practice/stats"]["GET"]
+    for operation, query in (
+        (summaries, {}), (summaries, {"year": 2030, "format": "csv"}), (stats, {"k": 3}),
+    ):  # fmt: skip
+        case = operation.Case(query=query)
+        case.call_and_validate(base_url=live.url, session=client, checks=CHECKS)
+    params = {p["name"]: p["schema"] for p in summaries.definition.raw["parameters"]}
+    assert params["year"]["anyOf"][0] == {"type": "integer", "minimum": 2000, "maximum": 2100}
+    body = client.get(f"{live.url}/api/practice/summaries").json()
+    assert body["format"] == "palabre-case-summaries"

@@ -142,3 +142,9 @@ def test_control_characters_are_refused_wherever_they_are(value: Any) -> None:
 @pytest.mark.parametrize("value", ["Zoé", "a\tb\nc\r", ["ok"], {"k": "v"}, 3, None])
 def test_text_without_control_characters_passes(value: Any) -> None:
     check_text(value)
+
+
+def test_websockets_only_to_palabre_itself(live: LiveServer) -> None:
+    csp = requests.get(f"{live.url}/", timeout=30).headers["Content-Security-Policy"]
+    connect = next(d for d in csp.split("; ") if d.startswith("connect-src"))
+    assert connect == "connect-src 'self' ws://127.0.0.1"  # PALABRE_PUBLIC_URL of the tests
