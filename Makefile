@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium lock clean
+.PHONY: run test lint types unit browser bench install chromium lock clean fuzz
 
 NODE_STAMP := frontend/node_modules/.installed
 
@@ -46,6 +46,11 @@ browser: install chromium
 
 test: install chromium lint types
 	$(PY) -m pytest -q
+
+# The API fuzz tests (schemathesis, SQLite and PostgreSQL) with many more examples per operation.
+PALABRE_FUZZ_EXAMPLES ?= 200
+fuzz: install
+	PALABRE_FUZZ_EXAMPLES=$(PALABRE_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/server/test_fuzz_api.py
 
 bench: install
 	$(PY) bench/relay.py

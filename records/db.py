@@ -54,12 +54,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An async engine with Palabre's connection settings for either backend."""
+    """An async engine with Palabre's connection settings for either backend.
+
+    ``hide_parameters``: a database error's message never carries the statement's
+    parameters (names, e-mails, typed text), so logging it cannot leak them.
+    """
     if is_sqlite(url):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:

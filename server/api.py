@@ -12,22 +12,45 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic.json_schema import GenerateJsonSchema
 
 from records.errors import ErrorCode
 from server.context import require_admin
 from server.errors import ApiError
+from server.fields import ID, RequestSchema, check_text, is_id
 
 M = TypeVar("M", bound=BaseModel)
+Q = TypeVar("Q", bound="Query")
 RouteHandler = Callable[..., Awaitable[web.StreamResponse]]
 
 _PARAM = re.compile(r"{(\w+)}")
 
 
 class Strict(BaseModel):
-    """Base of every request body: unknown fields and loose types are refused."""
+    """Base of every request body: unknown fields, loose types and control characters
+    are refused (:mod:`server.fields`)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        check_text(value)
+        return value
+
+
+class Query(BaseModel):
+    """Base of the query parameters of a route: each is a string on the wire, converted
+    (``"2026"`` is an integer); parameters the route does not know are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        check_text(value)
+        return value
 
 
 class Out(BaseModel):
@@ -51,12 +74,19 @@ class Route:
     summary: str
     tag: str
     body: type[Strict] | None
+    query: type[Query] | None
     response: type[Out] | None
     status: int
     auth: bool
     admin: bool  # changes the whole organisation: administrators only
     produces: str
+    also_produces: tuple[str, ...]  # other types of the success response (?format=...)
     consumes: str | None  # a raw (non-JSON) request body of this type
+
+
+_FRIENDLY = {
+    "string_pattern_mismatch": "not in the expected form (blank, or a control character)",
+}
 
 
 def describe_validation_error(exc: ValidationError) -> str:
@@ -64,8 +94,23 @@ def describe_validation_error(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_input=False, include_url=False)[:5]:
         where = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{where}: {err['msg']}")
+        message = _FRIENDLY.get(err["type"], err["msg"])
+        parts.append(f"{where}: {message}")
     return "; ".join(parts)
+
+
+def path_ids(request: web.Request) -> None:
+    """Every path parameter of an API route is an id: anything else is refused here."""
+    for name, value in request.match_info.items():
+        if not is_id(value):
+            raise ApiError(400, ErrorCode.VALIDATION, f"{name}: not an id")
+
+
+def read_query(request: web.Request, model: type[Q]) -> Q:
+    try:
+        return model.model_validate(dict(request.query.items()))
+    except ValidationError as exc:
+        raise ApiError(400, ErrorCode.VALIDATION, describe_validation_error(exc)) from exc
 
 
 async def read_body(request: web.Request, model: type[M]) -> M:
@@ -99,17 +144,19 @@ class Api:
         summary: str,
         tag: str,
         body: type[Strict] | None = None,
+        query: type[Query] | None = None,
         response: type[Out] | None = None,
         status: int = 200,
         auth: bool = True,
         admin: bool = False,
         produces: str = "application/json",
+        also_produces: tuple[str, ...] = (),
         consumes: str | None = None,
     ) -> None:
         self.routes.append(
             Route(
-                method, path, handler, summary, tag, body, response, status, auth or admin,
-                admin, produces, consumes,
+                method, path, handler, summary, tag, body, query, response, status,
+                auth or admin, admin, produces, also_produces, consumes,
             )
         )  # fmt: skip
 
@@ -126,7 +173,12 @@ class Api:
         schemas: dict[str, Any] = {}
 
         def ref(model: type[BaseModel]) -> dict[str, str]:
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            request = issubclass(model, Strict)
+            schema = model.model_json_schema(
+                ref_template="#/components/schemas/{model}",
+                schema_generator=RequestSchema if request else GenerateJsonSchema,
+                mode="validation" if request else "serialization",
+            )
             for name, sub in schema.pop("$defs", {}).items():
                 schemas[name] = sub
             schemas[model.__name__] = schema
@@ -139,9 +191,10 @@ class Api:
                 "tags": [r.tag],
                 "operationId": r.handler.__name__,
                 "parameters": [
-                    {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                    {"name": p, "in": "path", "required": True, "schema": _ID_SCHEMA}
                     for p in _PARAM.findall(r.path)
-                ],
+                ]
+                + _query_parameters(r.query),
                 "responses": {
                     "400": {"description": "invalid request", "content": error},
                     "404": {"description": "not found", "content": error},
@@ -175,10 +228,9 @@ class Api:
             if r.status == 204:
                 op["responses"]["204"] = {"description": "done"}
             else:
-                if r.response is not None:
-                    content = {r.produces: {"schema": ref(r.response)}}
-                else:
-                    content = {r.produces: {"schema": {"type": "string"}}}
+                content = {r.produces: {"schema": ref(r.response) if r.response else {}}}
+                for other in r.also_produces:
+                    content[other] = {"schema": {}}
                 op["responses"][str(r.status)] = {"description": "success", "content": content}
             paths.setdefault(r.path, {})[r.method.lower()] = op
         return {
@@ -194,15 +246,41 @@ class Api:
         }
 
 
+_ID_SCHEMA = {"type": "string", "pattern": ID}
+
+
+def _query_parameters(model: type[Query] | None) -> list[dict[str, Any]]:
+    if model is None:
+        return []
+    schema = model.model_json_schema(schema_generator=RequestSchema)
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema["properties"].items():
+        prop = {k: v for k, v in prop.items() if k not in {"title", "description"}}
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required}
+        description = model.model_fields[name].description
+        if description:
+            param["description"] = description
+        param["schema"] = prop
+        out.append(param)
+    return out
+
+
 def _bind(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     body_model = route.body
 
+    query_model = route.query
+
     async def handle(request: web.Request) -> web.StreamResponse:
+        path_ids(request)
         if route.admin:
             await require_admin(request)
-        if body_model is None:
-            return await route.handler(request)
-        return await route.handler(request, await read_body(request, body_model))
+        kwargs: dict[str, Any] = {}
+        if query_model is not None:
+            kwargs["query"] = read_query(request, query_model)
+        if body_model is not None:
+            kwargs["body"] = await read_body(request, body_model)
+        return await route.handler(request, **kwargs)
 
     handle.__name__ = route.handler.__name__
     return handle

@@ -115,7 +115,7 @@ async def create_app(
         client_max_size=config.http.max_body_bytes,
         middlewares=[
             forwarded_middleware(config.http.trust_forwarded, config.http.trusted_proxy_hops),
-            headers_middleware(config.secure_cookies),
+            headers_middleware(config.secure_cookies, config.http.public_url),
             error_middleware,
             csrf_middleware(config.http.public_url, config.secure_cookies),
         ],

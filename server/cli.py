@@ -25,14 +25,13 @@ from records.retention import load_policies, purge, register, register_markdown
 from records.service import Records, open_records
 from records.subjects import erase_subject, export_html, export_subject
 from records.vault import rewrap_all
+from server.accesslog import AccessLogger
 from server.app import create_app, new_setup_code
 from server.config import Config, ConfigError, load_config
 from server.heap import keep_heap
 from server.passwords import check_policy, hash_password
 
 logger = logging.getLogger("palabre")
-
-ACCESS_LOG_FORMAT = '"%r" %s %b %Tf'  # no client address, no user agent, no referrer
 
 
 def _config() -> Config:
@@ -75,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=config.http.host,
         port=config.http.port,
         ssl_context=ssl_context,
-        access_log_format=ACCESS_LOG_FORMAT,
+        access_log_class=AccessLogger,
         print=None,
         # libuv's loop: the same coroutines for about a quarter less CPU per board operation
         # and per relayed packet (bench/whiteboard.py), on the serving process only

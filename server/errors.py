@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -89,6 +90,18 @@ _CODE_STATUS = {
 }
 
 
+def log_unexpected(request: web.Request, exc: BaseException) -> None:
+    """The exception's type, the route and where it was raised; never its message (a
+    database error's may quote what was sent), the parameters or the body."""
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "-"
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error(
+        "unhandled %s.%s on %s %s\n%s",
+        type(exc).__module__, type(exc).__qualname__, request.method, route, frames,
+    )  # fmt: skip
+
+
 def _records_status(exc: RecordsError) -> int:
     for kind, status in _RECORDS_STATUS:
         if isinstance(exc, kind):
@@ -108,7 +121,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(_records_status(exc), exc.code, exc.message)
     except CodedError as exc:
         if exc.code is ErrorCode.INTERNAL:
-            logger.exception("unhandled error on %s %s", request.method, request.match_info.route)
+            log_unexpected(request, exc)
             return error_response(500, ErrorCode.INTERNAL, "internal error")
         return error_response(_CODE_STATUS.get(exc.code, 400), exc.code, exc.message)
     except web.HTTPException as exc:
@@ -120,8 +133,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status == 405 and "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
-    except Exception:
-        logger.exception("unhandled error on %s %s", request.method, request.match_info.route)
+    except Exception as exc:
+        log_unexpected(request, exc)
         if not is_api:
-            raise
+            return web.Response(status=500, text="internal error")
         return error_response(500, ErrorCode.INTERNAL, "internal error")

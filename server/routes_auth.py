@@ -14,16 +14,12 @@ from records.errors import ErrorCode
 from server.api import Api, Out, Strict, reply
 from server.context import SESSION_COOKIE, current_mediator, require_mediator, services
 from server.errors import ApiError
+from server.fields import FILLED_LINE, Email, Name
 from server.passwords import MAX_LENGTH, HashingBusy, check_policy
 from server.throttle import Attempt, TooManyAttempts
 
 logger = logging.getLogger(__name__)
 
-Email = Annotated[
-    str,
-    StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", strip_whitespace=True),
-]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Password = Annotated[str, Field(min_length=1, max_length=MAX_LENGTH)]
 
 
@@ -33,7 +29,7 @@ class LoginIn(Strict):
 
 
 class SetupIn(Strict):
-    code: Annotated[str, Field(min_length=1, max_length=64)]
+    code: Annotated[str, StringConstraints(max_length=64, pattern=FILLED_LINE)]
     email: Email
     display_name: Name
     password: Password

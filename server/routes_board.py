@@ -18,10 +18,8 @@ connected to the live session (403 ``not_in_room`` otherwise).
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
 from aiohttp import web
-from pydantic import StringConstraints
 
 from records.casefile import ItemKind
 from records.errors import ErrorCode, NotFound
@@ -39,6 +37,7 @@ from sessions.service import LiveSession
 from sessions.whiteboard import BoardSnapshot
 from signaling.errors import SignalingError
 from signaling.identity import Identity
+from signaling.protocol import RoomId
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
 class ExportIn(Strict):
-    room_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    room_id: RoomId
 
 
 class ExportFileOut(Out):
@@ -174,5 +173,6 @@ def register_routes(api: Api) -> None:
     )  # fmt: skip
     api.add(
         "GET", base + "/exports/{file_id}", download_export,
-        summary="Download a whiteboard export", tag="board", produces="application/octet-stream",
+        summary="Download a whiteboard export", tag="board", produces=MIME["svg"],
+        also_produces=(MIME["png"],),
     )  # fmt: skip

@@ -20,9 +20,7 @@ from records.errors import ErrorCode
 from server.api import Api, Out, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.routes_auth import Email, Name
-
-Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+from server.fields import FILLED_LINE, STRIP, TEXT, Email, Name, Title
 
 
 class ParticipantIn(Strict):
@@ -32,13 +30,13 @@ class ParticipantIn(Strict):
 
 
 class CaseIn(Strict):
-    reference: Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
-    title: Text200
-    public_title: Text200 | None = Field(
+    reference: Annotated[str, StringConstraints(max_length=64, pattern=FILLED_LINE), STRIP]
+    title: Title
+    public_title: Title | None = Field(
         default=None, description="What participants see on their join page; defaults to title"
     )
     mediation_type: MediationType
-    description: Annotated[str, Field(max_length=4000)] = ""
+    description: Annotated[str, StringConstraints(max_length=4000, pattern=TEXT), STRIP] = ""
     participants: Annotated[list[ParticipantIn], Field(default_factory=list, max_length=30)]
     co_mediator_emails: Annotated[list[Email], Field(default_factory=list, max_length=10)]
 

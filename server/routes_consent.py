@@ -16,10 +16,10 @@ from pydantic import Field, StringConstraints
 from records.errors import ErrorCode
 from records.notices import NoticeText
 from records.scheduling import participant_key
-from server.api import Api, Out, Strict, reply
+from server.api import Api, Out, Query, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.links import MAX_TOKEN_LENGTH
+from server.fields import FILLED_TEXT, LINE, STRIP, Token
 from server.realtime import NAMESPACE_KEY
 from server.session_host import OBSERVER_PURPOSE, PURPOSES
 
@@ -56,11 +56,11 @@ class Decisions(Strict):
 
 
 class ConsentIn(Strict):
-    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+    token: Token
     language: Language
     shown: ShownVersions
     decisions: Decisions
-    typed_name: Annotated[str, StringConstraints(max_length=120, strip_whitespace=True)] = ""
+    typed_name: Annotated[str, StringConstraints(max_length=120, pattern=LINE), STRIP] = ""
 
 
 class ConsentOut(Out):
@@ -70,7 +70,9 @@ class ConsentOut(Out):
 class PublishIn(Strict):
     kind: Literal["confidentiality", "privacy"]
     language: Language
-    body: Annotated[str, StringConstraints(min_length=20, max_length=100_000)]
+    body: Annotated[
+        str, StringConstraints(min_length=20, max_length=100_000, pattern=FILLED_TEXT), STRIP
+    ]
 
 
 def _notice(n: NoticeText) -> NoticeOut:
@@ -79,11 +81,12 @@ def _notice(n: NoticeText) -> NoticeOut:
     )
 
 
-async def get_notices(request: web.Request) -> web.Response:
-    raw = request.query.get("lang", "fr")
-    if raw not in ("fr", "en"):
-        raise ApiError(400, ErrorCode.VALIDATION, "lang: fr or en")
-    lang: Language = "fr" if raw == "fr" else "en"
+class NoticesQuery(Query):
+    lang: Language = "fr"
+
+
+async def get_notices(request: web.Request, query: NoticesQuery) -> web.Response:
+    lang = query.lang
     notices = services(request).records.notices
     return reply(
         NoticesOut(
@@ -178,7 +181,7 @@ async def publish_notice(request: web.Request, body: PublishIn) -> web.Response:
 def register_routes(api: Api) -> None:
     api.add(
         "GET", "/api/notices", get_notices, summary="Current confidentiality and privacy texts",
-        tag="consent", response=NoticesOut, auth=False,
+        tag="consent", query=NoticesQuery, response=NoticesOut, auth=False,
     )  # fmt: skip
     api.add(
         "POST", "/api/notices", publish_notice,

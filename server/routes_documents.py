@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import quote, unquote
 
 from aiohttp import web
@@ -41,7 +40,7 @@ from records.casefile import ItemKind
 from records.errors import ErrorCode
 from records.scheduling import participant_id_of
 from records.uploads import DocumentMeta, prepare, unpack
-from server.api import Api, Out, reply
+from server.api import Api, Out, Query, reply
 from server.context import services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
@@ -56,8 +55,9 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ROOM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 MAX_RAW_FILENAME = 2048
+# What a shared document can be (decided from its bytes, records/uploads.py).
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
 # What the browser may do with a document opened on its own: nothing active.
 CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
@@ -119,17 +119,19 @@ def _access(session: LiveSession, key: str, doc_id: str) -> tuple[bool, bool]:
 # -- upload ----------------------------------------------------------------------------
 
 
-def _visibility(request: web.Request) -> Visibility:
-    raw = request.query.get("visibility", Visibility.ROOM.value)
-    try:
-        return Visibility(raw)
-    except ValueError:
-        allowed = ", ".join(v.value for v in Visibility)
-        raise ApiError(400, ErrorCode.VALIDATION, f"visibility: one of {allowed}") from None
+class UploadQuery(Query):
+    visibility: Visibility = Visibility.ROOM
+    filename: str | None = Field(
+        default=None, description="The file's name, when the X-Filename header is not sent"
+    )
+    room_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")] | None = Field(
+        default=None,
+        description="The room it is uploaded for: refused if the uploader has moved since",
+    )
 
 
-def _raw_filename(request: web.Request) -> str:
-    raw = request.headers.get("X-Filename") or request.query.get("filename") or ""
+def _raw_filename(request: web.Request, query: UploadQuery) -> str:
+    raw = request.headers.get("X-Filename") or query.filename or ""
     if len(raw) > MAX_RAW_FILENAME:
         raise ApiError(400, ErrorCode.VALIDATION, "filename: too long")
     return unquote(raw, errors="replace")
@@ -144,23 +146,15 @@ def document_out(
     )  # fmt: skip
 
 
-def _room(request: web.Request) -> str | None:
-    """``?room_id=``: the room the document is uploaded for (the page always sends it)."""
-    raw = request.query.get("room_id")
-    if raw is not None and not ROOM_ID.fullmatch(raw):
-        raise ApiError(400, ErrorCode.VALIDATION, "room_id: not a room")
-    return raw
-
-
-async def upload_document(request: web.Request) -> web.Response:
+async def upload_document(request: web.Request, query: UploadQuery) -> web.Response:
     session_id = request.match_info["session_id"]
     identity = await caller(request, session_id)
-    visibility = _visibility(request)
-    raw_name = _raw_filename(request)
+    visibility = query.visibility
+    raw_name = _raw_filename(request, query)
+    aimed_at = query.room_id
     hub = request.app[NAMESPACE_KEY].hub
     svc = services(request)
     # who may share, and whether the session and their room allow it: before any byte is read
-    aimed_at = _room(request)
     if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
         raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
     await hub.call(
@@ -259,15 +253,16 @@ def register_routes(api: Api) -> None:
     base = "/api/sessions/{session_id}/documents"
     api.add(
         "POST", base, upload_document, summary="Share a document in the live session",
-        tag="documents", response=DocumentOut, status=201, consumes="application/octet-stream",
+        tag="documents", query=UploadQuery, response=DocumentOut, status=201,
+        consumes="application/octet-stream",
     )  # fmt: skip
     api.add(
         "GET", base + "/{doc_id}/content", document_content,
         summary="A shared document's content, for viewing", tag="documents",
-        produces="application/octet-stream",
+        produces=DOCUMENT_TYPES[0], also_produces=DOCUMENT_TYPES[1:],
     )  # fmt: skip
     api.add(
         "GET", base + "/{doc_id}/download", download_document,
         summary="Download a shared document (when the mediator allows it)", tag="documents",
-        produces="application/octet-stream",
+        produces=DOCUMENT_TYPES[0], also_produces=DOCUMENT_TYPES[1:],
     )  # fmt: skip

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 from aiohttp import web
-from pydantic import Field
 
 from records.cases import ParticipantRole
 from server.api import Api, Out, Strict, reply
 from server.context import services
 from server.errors import error_response
-from server.links import MAX_TOKEN_LENGTH, LinkError
+from server.fields import Token
+from server.links import LinkError
 from server.routes_sessions import session_out
 
 
 class JoinIn(Strict):
-    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_LENGTH)]
+    token: Token
 
 
 class JoinOut(Out):

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from records.anonymise.geography import DEPARTEMENTS
 from records.anonymise.model import AnonymisedText, Replacement
@@ -32,10 +32,11 @@ from records.summaries import (
     summary_document,
     summary_html,
 )
-from server.api import Api, Out, Strict, reply
+from server.api import Api, Out, Query, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.routes_records import _int_query, _via
+from server.fields import FILLED_LINE, STRIP, TEXT
+from server.routes_records import _via
 
 # the printable pages carry their own inline style and no script at all
 PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -44,21 +45,33 @@ STATS_VERSION = 1
 MIN_K = 2
 MAX_K = 100
 Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
-OrgName = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Offset = Annotated[int, Field(ge=0, le=1_000_000)]
+
+
+def _known_departement(code: str) -> str:
+    if code not in DEPARTEMENTS:
+        raise ValueError("unknown département code")
+    return code
+
+
+DepartementCode = Annotated[
+    str, AfterValidator(_known_departement), WithJsonSchema({"enum": sorted(DEPARTEMENTS)})
+]
+OrgName = Annotated[str, StringConstraints(max_length=200, pattern=FILLED_LINE), STRIP]
+Lang = Literal["fr", "en"]
+CourtReference = Annotated[str, StringConstraints(max_length=64, pattern=FILLED_LINE), STRIP]
 
 
 class ClosingIn(Strict):
     outcome: Outcome
     referral: Referral
     party_kinds: Annotated[list[PartyKind], Field(min_length=1, max_length=4)]
-    departement: Annotated[str, StringConstraints(min_length=2, max_length=3)]
+    departement: DepartementCode
     session_minutes: Annotated[list[Minutes], Field(max_length=100)]
     language: Literal["fr", "en"] = "fr"
-    summary: Annotated[str, Field(max_length=20000)] = ""
+    summary: Annotated[str, StringConstraints(max_length=20000, pattern=TEXT), STRIP] = ""
     organisations: Annotated[list[OrgName], Field(default_factory=list, max_length=20)]
-    court_reference: (
-        Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)] | None
-    ) = None
+    court_reference: CourtReference | None = None
 
 
 class OutcomeOut(Out):
@@ -98,9 +111,9 @@ class ReplacementOut(Out):
 
 class Edit(Strict):
     op: Literal["redact", "revert", "restore"]
-    start: int | None = None
-    end: int | None = None
-    id: Annotated[str, StringConstraints(max_length=15)] | None = None
+    start: Offset | None = None
+    end: Offset | None = None
+    id: Annotated[str, StringConstraints(max_length=15, pattern=r"^[A-Za-z0-9_-]*$")] | None = None
 
 
 class ReviewIn(Strict):
@@ -203,15 +216,15 @@ async def put_closing(request: web.Request, body: ClosingIn) -> web.Response:
     )  # fmt: skip
 
 
-async def court_report(request: web.Request) -> web.Response:
+class CourtReportQuery(Query):
+    format: Literal["html", "text"] = "html"
+    lang: Lang = "fr"
+
+
+async def court_report(request: web.Request, query: CourtReportQuery) -> web.Response:
     me = await require_mediator(request)
     case_id = request.match_info["case_id"]
-    fmt = request.query.get("format", "html")
-    if fmt not in {"html", "text"}:
-        raise ApiError(400, ErrorCode.VALIDATION, "format must be html or text")
-    lang = request.query.get("lang", "fr")
-    if lang not in {"fr", "en"}:
-        raise ApiError(400, ErrorCode.VALIDATION, "lang must be fr or en")
+    fmt, lang = query.format, query.lang
     svc = services(request)
     outcome = await svc.records.outcomes.get_outcome(case_id, me.id)
     if not outcome.judicial:
@@ -231,7 +244,7 @@ async def court_report(request: web.Request) -> web.Response:
             charset="utf-8", headers=headers,
         )  # fmt: skip
     return web.Response(
-        text=court_report_html(reference, agreement, day, "en" if lang == "en" else "fr"),
+        text=court_report_html(reference, agreement, day, lang),
         content_type="text/html", charset="utf-8", headers=headers,
     )  # fmt: skip
 
@@ -311,10 +324,12 @@ def _document(outcome: CaseOutcome, result: AnonymisedText, now: datetime) -> di
     return summary_document(facts, result, now)
 
 
-async def export_summary(request: web.Request) -> web.Response:
-    fmt = request.query.get("format", "json")
-    if fmt not in {"json", "csv", "html"}:
-        raise ApiError(400, ErrorCode.VALIDATION, "format must be json, csv or html")
+class SummaryExportQuery(Query):
+    format: Literal["json", "csv", "html"] = "json"
+
+
+async def export_summary(request: web.Request, query: SummaryExportQuery) -> web.Response:
+    fmt = query.format
     case, outcome, result, me = await _reviewed(request)
     if outcome.confirmed_at is None:
         raise ApiError(409, ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
@@ -343,22 +358,29 @@ async def export_summary(request: web.Request) -> web.Response:
     )  # fmt: skip
 
 
-def _filters(request: web.Request) -> tuple[int | None, MediationType | None]:
-    year = _int_query(request, "year", None, 2000, 2100)
-    raw_type = request.query.get("type") or None
-    try:
-        return year, MediationType(raw_type) if raw_type else None
-    except ValueError:
-        raise ApiError(400, ErrorCode.VALIDATION, "unknown type of mediation") from None
+class SelectionQuery(Query):
+    """Which closed cases: of one year, of one type of mediation."""
+
+    year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    type: MediationType | None = None
+    format: Literal["json", "csv"] = "json"
 
 
-async def export_summaries(request: web.Request) -> web.Response:
+class SummariesOut(Out):
+    """``palabre-case-summaries`` v1: each summary is a ``palabre-case-summary`` v1."""
+
+    format: str
+    version: int
+    generated_at: str
+    filters: dict[str, Any]
+    skipped_unconfirmed: int
+    summaries: list[dict[str, Any]]
+
+
+async def export_summaries(request: web.Request, query: SelectionQuery) -> web.Response:
     """Every confirmed anonymised summary of my closed cases (?year=&type=), for a report."""
     me = await require_mediator(request)
-    fmt = request.query.get("format", "json")
-    if fmt not in {"json", "csv"}:
-        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or csv")
-    year, mediation_type = _filters(request)
+    fmt, year, mediation_type = query.format, query.year, query.type
     records = services(request).records
     closed = await records.outcomes.list_closed(me.id, year=year, mediation_type=mediation_type)
     now = records.clock()
@@ -383,14 +405,14 @@ async def export_summaries(request: web.Request) -> web.Response:
             text=summary_csv(docs), content_type="text/csv", charset="utf-8", headers=headers
         )
     headers["Content-Disposition"] = 'attachment; filename="palabre-summaries.json"'
-    body = {
-        "format": "palabre-case-summaries", "version": 1,
-        "generated_at": now.isoformat(timespec="seconds"),
-        "filters": {"year": year, "type": mediation_type.value if mediation_type else None},
-        "skipped_unconfirmed": skipped, "summaries": docs,
-    }  # fmt: skip
+    body = SummariesOut(
+        format="palabre-case-summaries", version=1,
+        generated_at=now.isoformat(timespec="seconds"),
+        filters={"year": year, "type": mediation_type.value if mediation_type else None},
+        skipped_unconfirmed=skipped, summaries=docs,
+    )  # fmt: skip
     return web.Response(
-        text=json.dumps(body, ensure_ascii=False, indent=2),
+        text=json.dumps(body.model_dump(mode="json"), ensure_ascii=False, indent=2),
         content_type="application/json",
         headers=headers,
     )
@@ -407,13 +429,14 @@ async def list_places(request: web.Request) -> web.Response:
     )
 
 
-async def practice_stats(request: web.Request) -> web.Response:
+class StatsQuery(SelectionQuery):
+    k: Annotated[int, Field(ge=MIN_K, le=MAX_K)] = DEFAULT_K
+    download: bool = Field(default=False, description="Audit this as an export")
+
+
+async def practice_stats(request: web.Request, query: StatsQuery) -> web.Response:
     me = await require_mediator(request)
-    fmt = request.query.get("format", "json")
-    if fmt not in {"json", "csv"}:
-        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or csv")
-    year, mediation_type = _filters(request)
-    k = _int_query(request, "k", DEFAULT_K, MIN_K, MAX_K)
+    fmt, year, mediation_type, k = query.format, query.year, query.type, query.k
     raw_type = mediation_type.value if mediation_type else None
     svc = services(request)
     outcomes = svc.records.outcomes
@@ -421,7 +444,7 @@ async def practice_stats(request: web.Request) -> web.Response:
     chosen = await outcomes.list_closed(me.id, year=year, mediation_type=mediation_type)
     report = practice_report([o.record() for o in chosen], k)
     filters = {"year": year, "type": raw_type}
-    if request.query.get("download") or fmt == "csv":
+    if query.download or fmt == "csv":
         await svc.records.audit.append(
             actor=f"mediator:{me.id}", action="stats.export", case_id=None, session_id=None,
             subject=None, via=_via(request), detail={"format": fmt, "k": k, "year": year},
@@ -451,7 +474,8 @@ def register_routes(api: Api) -> None:
     api.add("PUT", f"{base}/closing", put_closing, tag=tag, body=ClosingIn, response=ClosingOut,
             summary="Close a case (or correct its closing): outcome, sessions, parties, "
             "referral, region, summary")  # fmt: skip
-    api.add("GET", f"{base}/court-report", court_report, tag=tag, produces="text/html",
+    api.add("GET", f"{base}/court-report", court_report, tag=tag, query=CourtReportQuery,
+            produces="text/html", also_produces=("text/plain",),
             summary="Court-ordered mediation: whether an agreement was reached, nothing more "
             "(?format=html|text&lang=fr|en)")  # fmt: skip
     api.add("GET", f"{base}/summary/review", get_review, tag=tag, response=ReviewOut,
@@ -461,12 +485,14 @@ def register_routes(api: Api) -> None:
             summary="Manual redactions and undone replacements; confirm the review")  # fmt: skip
     api.add("GET", f"{base}/summary/export", export_summary, tag=tag,
             summary="Export the confirmed anonymised summary (?format=json|csv|html); audited",
-            response=None)  # fmt: skip
-    api.add("GET", "/api/practice/summaries", export_summaries, tag=tag, response=None,
+            query=SummaryExportQuery, also_produces=("text/csv", "text/html"))  # fmt: skip
+    api.add("GET", "/api/practice/summaries", export_summaries, tag=tag, query=SelectionQuery,
+            response=SummariesOut, also_produces=("text/csv",),
             summary="Every confirmed anonymised summary of my closed cases "
             "(?year=&type=&format=json|csv); each one audited")  # fmt: skip
     api.add("GET", "/api/practice/places", list_places, tag=tag, response=PlacesOut,
             summary="French départements and their regions")  # fmt: skip
-    api.add("GET", "/api/practice/stats", practice_stats, tag=tag, response=StatsOut,
+    api.add("GET", "/api/practice/stats", practice_stats, tag=tag, query=StatsQuery,
+            response=StatsOut, also_produces=("text/csv",),
             summary="Statistics of my closed cases with k-anonymity "
             "(?year=&type=&k=&format=json|csv&download=1)")  # fmt: skip

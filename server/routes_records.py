@@ -10,25 +10,27 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from records.audit import AuditEntry
 from records.casefile import Item, ItemKind
 from records.errors import ErrorCode
 from records.subjects import erase_subject, export_html, export_subject
 from records.uploads import unpack as unpack_document
-from server.api import Api, Out, Strict, reply
+from server.api import Api, Out, Query, Strict, reply
+from server.board_exports import MIME as EXPORT_TYPES
 from server.board_exports import unpack as unpack_export
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.routes_documents import CONTENT_CSP, content_disposition
+from server.fields import FILLED_TEXT, STRIP
+from server.routes_documents import CONTENT_CSP, DOCUMENT_TYPES, content_disposition
 
 logger = logging.getLogger(__name__)
 
-NoteBody = Annotated[str, Field(min_length=1, max_length=20000)]
+NoteBody = Annotated[str, StringConstraints(max_length=20000, pattern=FILLED_TEXT), STRIP]
 
 
 class NoteIn(Strict):
@@ -210,23 +212,16 @@ def _audit_out(e: AuditEntry) -> AuditEntryOut:
     )  # fmt: skip
 
 
-def _int_query(request: web.Request, name: str, default: int | None, low: int, high: int) -> Any:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, ErrorCode.VALIDATION, f"{name} must be an integer") from None
-    if not low <= value <= high:
-        raise ApiError(400, ErrorCode.VALIDATION, f"{name} must be in {low}..{high}")
-    return value
+class AuditQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    before: Annotated[int, Field(ge=1, le=2**62, description="Entries before this seq")] | None = (
+        None
+    )
 
 
-async def case_audit(request: web.Request) -> web.Response:
+async def case_audit(request: web.Request, query: AuditQuery) -> web.Response:
     case_id, _actor = await _mediator_of(request)
-    limit = _int_query(request, "limit", 50, 1, 500)
-    before = _int_query(request, "before", None, 1, 2**62)
+    limit, before = query.limit, query.before
     entries = await services(request).records.audit.for_case(case_id, limit, before)
     next_before = entries[-1].seq if len(entries) == limit else None
     return reply(AuditListOut(entries=[_audit_out(e) for e in entries], next_before=next_before))
@@ -239,11 +234,13 @@ async def _participant_of(request: web.Request) -> tuple[str, str, str]:
     return case_id, participant_id, actor
 
 
-async def export_participant(request: web.Request) -> web.Response:
+class SubjectExportQuery(Query):
+    format: Literal["json", "html"] = "json"
+
+
+async def export_participant(request: web.Request, query: SubjectExportQuery) -> web.Response:
     _case_id, participant_id, actor = await _participant_of(request)
-    fmt = request.query.get("format", "json")
-    if fmt not in {"json", "html"}:
-        raise ApiError(400, ErrorCode.VALIDATION, "format must be json or html")
+    fmt = query.format
     doc = await export_subject(
         services(request).records, participant_id, actor=actor, via=_via(request)
     )
@@ -315,7 +312,8 @@ def register_routes(api: Api) -> None:
             summary="Shared documents and board exports of a case (mediators only)")  # fmt: skip
     api.add("GET", f"{base}/files/{{file_id}}", download_file, tag=tag,
             summary="Download a shared document or a board export from the case file",
-            produces="application/octet-stream")  # fmt: skip
+            produces=DOCUMENT_TYPES[0],
+            also_produces=(*DOCUMENT_TYPES[1:], EXPORT_TYPES["svg"]))  # fmt: skip
     api.add("POST", f"{base}/close", close_case,
             summary="Close a case (its retention period starts)", tag=tag, status=204)  # fmt: skip
     api.add("POST", f"{base}/legal-hold", legal_hold,
@@ -323,10 +321,11 @@ def register_routes(api: Api) -> None:
             body=LegalHoldIn, status=204)  # fmt: skip
     api.add("GET", f"{base}/audit", case_audit,
             summary="Audit trail of a case, newest first (?limit=&before=)", tag=tag,
-            response=AuditListOut)  # fmt: skip
+            query=AuditQuery, response=AuditListOut)  # fmt: skip
     api.add("GET", f"{base}/participants/{{participant_id}}/export", export_participant,
             summary="A participant's data: what they provided and their consents "
-            "(?format=json|html)", tag=tag, response=SubjectExportOut)  # fmt: skip
+            "(?format=json|html)", tag=tag, query=SubjectExportQuery,
+            response=SubjectExportOut, also_produces=("text/html",))  # fmt: skip
     api.add("POST", f"{base}/participants/{{participant_id}}/erase", erase_participant,
             summary="Erase a participant's data on request; says what was kept and why",
             tag=tag, response=ErasureOut)  # fmt: skip

@@ -7,23 +7,33 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, StringConstraints, WithJsonSchema
 
 from records.cases import ParticipantRole
 from records.errors import ErrorCode, NotFound
 from records.models import utcnow
 from records.scheduling import InviteLink, ScheduledSession, participant_key
 from server import ics
-from server.api import Api, Out, Strict, reply
+from server.api import Api, Out, Query, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.realtime import NAMESPACE_KEY
 
+# Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
+SessionDate = Annotated[
+    date,
+    Field(ge=date(2000, 1, 1), le=date(2199, 12, 31)),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": "^2[01][0-9]{2}-"}),
+]
+TimeZone = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")
+]
+
 
 class SessionIn(Strict):
-    date: date
+    date: SessionDate
     time: time
-    timezone: Annotated[str, Field(min_length=1, max_length=64)] = "Europe/Paris"
+    timezone: TimeZone = "Europe/Paris"
     duration_minutes: Annotated[int, Field(ge=15, le=720)] = 120
 
 
@@ -165,7 +175,11 @@ async def revoke_link(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def invitation(request: web.Request) -> web.Response:
+class InvitationQuery(Query):
+    lang: Literal["fr", "en"] = "fr"
+
+
+async def invitation(request: web.Request, query: InvitationQuery) -> web.Response:
     me = await require_mediator(request)
     svc = services(request)
     session_id, participant_id = (
@@ -177,8 +191,7 @@ async def invitation(request: web.Request) -> web.Response:
     if link is None or _link_status(link) != "active":
         raise NotFound("this participant has no active link for the session")
     info = await svc.schedule.get_join_info(link.jti)
-    lang = request.query.get("lang", "fr")
-    if lang == "en":
+    if query.lang == "en":
         summary = f"Mediation session — {info.case_public_title}"
         text = (
             f"Mediation session with {', '.join(info.mediator_names)}.\n"
@@ -238,5 +251,5 @@ def register_routes(api: Api) -> None:
     api.add(
         "GET", "/api/sessions/{session_id}/links/{participant_id}/invitation.ics", invitation,
         summary="Calendar invitation carrying the participant's link", tag=tag,
-        produces="text/calendar",
+        query=InvitationQuery, produces="text/calendar",
     )  # fmt: skip

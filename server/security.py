@@ -17,21 +17,27 @@ CSRF_COOKIE = "palabre_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' blob:",
-        "connect-src 'self' ws: wss:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(public_url: str) -> str:
+    """The pages' policy: everything from Palabre itself, and the Socket.IO websocket
+    only to Palabre's own address (``wss://`` under an ``https://`` public URL)."""
+    parts = urlsplit(public_url)
+    websocket = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' blob:",
+            f"connect-src 'self' {websocket}",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def _values(request: web.Request, name: str) -> list[str]:
@@ -117,25 +123,29 @@ def csrf_middleware(public_url: str, secure: bool) -> Middleware:
     return middleware
 
 
-def headers_middleware(https: bool) -> Middleware:
+def headers_middleware(https: bool, public_url: str) -> Middleware:
+    csp = content_security_policy(public_url)
+
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            _secure_headers(exc, request, https)
+            _secure_headers(exc, request, https, csp)
             raise
-        _secure_headers(response, request, https)
+        _secure_headers(response, request, https, csp)
         return response
 
     return middleware
 
 
-def _secure_headers(response: web.StreamResponse, request: web.Request, https: bool) -> None:
+def _secure_headers(
+    response: web.StreamResponse, request: web.Request, https: bool, csp: str
+) -> None:
     if response.prepared:
         return
     h = response.headers
-    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("Content-Security-Policy", csp)
     h["X-Content-Type-Options"] = "nosniff"
     h["Referrer-Policy"] = "no-referrer"
     h["X-Frame-Options"] = "DENY"

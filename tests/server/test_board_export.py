@@ -340,9 +340,11 @@ async def test_bad_requests_are_told_never_a_500(
         world.case.id, ItemKind.WHITEBOARD_EXPORT, b"other session", actor="test", via="test",
         session_id=world.other_session.id,
     )  # fmt: skip
-    for file_id in ("0" * 24, document.id, elsewhere.id, "..", "%00"):
+    for file_id in ("0" * 24, document.id, elsewhere.id, ".."):
         got = await h.download(file_id)
         assert (got.status, got.code) == (404, "not_found"), file_id
+    got = await h.download("%00")  # not an id at all
+    assert (got.status, got.code) == (400, "validation_error")
     reads = [e for e in await audit_entries(world) if e.action == "item.read"]
     assert reads == []  # refused downloads decrypt nothing
 
