@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium lock clean
+.PHONY: run test lint types unit browser bench install chromium lock clean fuzz-socket
 
 NODE_STAMP := frontend/node_modules/.installed
 
@@ -51,6 +51,10 @@ bench: install
 	$(PY) bench/relay.py
 	$(PY) bench/records.py
 	$(PY) bench/whiteboard.py
+
+# Longer Hypothesis runs of the Socket.IO edge (hostile payloads and raw frames).
+fuzz-socket: install
+	PALABRE_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/signaling/test_socket_fuzz.py
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:
