@@ -47,10 +47,12 @@ browser: install chromium
 test: install chromium lint types
 	$(PY) -m pytest -q
 
-# The API fuzz tests (schemathesis, SQLite and PostgreSQL) with many more examples per operation.
+# Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
+# Socket.IO edge (Hypothesis payloads and raw frames), with many more examples each.
 PALABRE_FUZZ_EXAMPLES ?= 200
 fuzz: install
 	PALABRE_FUZZ_EXAMPLES=$(PALABRE_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/server/test_fuzz_api.py
+	PALABRE_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/signaling/test_socket_fuzz.py
 
 bench: install
 	$(PY) bench/relay.py

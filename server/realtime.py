@@ -23,6 +23,7 @@ from server.context import SESSION_COOKIE
 from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
 from server.session_host import CaseFileHost
 from signaling import codec
+from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
 from signaling.fanout import LocalManager, RedisManager
 from signaling.identity import Identity
@@ -128,14 +129,13 @@ def attach_realtime(
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
     manager = RedisManager(config.redis_url) if config.redis_url else LocalManager()
-    sio = socketio.AsyncServer(
+    sio = EdgeServer(
         async_mode="aiohttp",
+        transports=["websocket"],  # the room page uses nothing else
         client_manager=manager,
         json=codec,
         cors_allowed_origins=[config.http.public_url.rstrip("/")],
         max_http_buffer_size=256 * 1024,
-        logger=False,
-        engineio_logger=False,
     )
     namespace = SessionNamespace(
         authenticator, host, relay_factory, ice_servers_for_clients(config)

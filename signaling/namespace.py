@@ -23,6 +23,7 @@ notifications (``lobby:state``, ``lobby:waiting``, ``room:overview``,
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -35,6 +36,7 @@ from records.errors import CodedError, ErrorCode
 from sessions.service import LiveSession
 from signaling.collab import CollabEvents
 from signaling.collab_protocol import MODELS as COLLAB_MODELS
+from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live import LiveHub
@@ -100,6 +102,11 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         self.presence = Presence()
         self.hub = LiveHub(host, self._relay, self)
 
+    def _set_server(self, server: Any) -> None:
+        if not isinstance(server, EdgeServer):  # the edge keeps reserved names out of events
+            raise TypeError("the /session namespace is served by signaling.edge.EdgeServer")
+        super()._set_server(server)
+
     @property
     def relay(self) -> MediaRelay:
         return self._relay
@@ -108,7 +115,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
         """Maps ``area:verb`` events to ``on_area_verb`` and turns errors into acks."""
-        if event in {"connect", "disconnect"}:
+        if event in {"connect", "disconnect"}:  # from CONNECT/DISCONNECT packets only: the edge
             return await super().trigger_event(event, *args)
         handler = getattr(self, "on_" + event.replace(":", "_"), None)
         if handler is None or event.count(":") != 1:
@@ -146,22 +153,47 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
     # -- connection ------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: Mapping[str, Any], auth: Any = None) -> None:
-        if not isinstance(auth, dict):
-            auth = {}
+        """A real CONNECT packet (the edge never lets an event named ``connect`` through).
+
+        Any failure refuses the connection with a code and leaves nothing behind:
+        no presence, no connection in the hub.
+        """
+        identity: Identity | None = None
         try:
+            auth = auth if isinstance(auth, dict) else {}
             identity = await self._auth.authenticate(auth, _cookies(environ))
-            self.presence.attach(identity, sid)
             hello = await self.hub.connect(identity, sid, _device(auth.get("device")))
-        except SignalingError as exc:
-            self.presence.detach(sid)
+            hello["ice_servers"] = self._ice_servers
+            hello["relay_id"] = relay_id(identity)
+            hello["session_id"] = identity.session_id
+            self.presence.attach(identity, sid)
+            await self.emit("session:hello", hello, to=sid)
+        except (Exception, asyncio.CancelledError) as exc:
+            # cancelled: the client went away meanwhile (python-socketio would take a
+            # cancelled handler for an accepted connection)
+            await self._forget(sid, identity)
+            ack = _error_ack(exc) if isinstance(exc, Exception) else None
+            if ack is None:
+                if isinstance(exc, Exception):
+                    logger.exception("connection refused on an internal error")
+                ack = fail(ErrorCode.INTERNAL, "internal error")
             raise socketio.exceptions.ConnectionRefusedError(
-                exc.message, {"code": exc.code.value}
+                ack["error"]["message"], {"code": ack["error"]["code"]}
             ) from None
-        hello["ice_servers"] = self._ice_servers
-        hello["relay_id"] = relay_id(identity)
-        hello["session_id"] = identity.session_id
-        await self.emit("session:hello", hello, to=sid)
         logger.info("session %s: %s connected", identity.session_id, identity.key)
+
+    async def _forget(self, sid: str, identity: Identity | None) -> None:
+        """Undoes whatever a refused connection had set up."""
+        self.presence.detach(sid)
+        if identity is None:
+            return
+        try:
+            await self.hub.disconnect(identity, sid)
+        except Exception as exc:  # the refusal goes out whatever happens here
+            logger.warning(
+                "session %s: refused connection not cleaned up (%s)",
+                identity.session_id, type(exc).__name__,
+            )  # fmt: skip
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         member = self.presence.detach(sid)

@@ -74,7 +74,8 @@ class Drawer:
                 self.refused.add(obj_id)
                 await asyncio.sleep(0.01)
             if n % 10 == 0:
-                chat = await self.client.call("chat:send", {"text": f"message {n}"})
+                message = {"text": f"message {n}", "room_id": "plenary"}
+                chat = await self.client.call("chat:send", message)
                 self.chat_acked += bool(chat["ok"])
 
 
