@@ -48,11 +48,13 @@ test: install chromium lint types
 	$(PY) -m pytest -q
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
-# Socket.IO edge (Hypothesis payloads and raw frames), with many more examples each.
+# Socket.IO edge (Hypothesis payloads and raw frames), with many more examples each, and whole
+# sessions with private meetings, breaks and restarts on a new random seed (printed on failure).
 PALABRE_FUZZ_EXAMPLES ?= 200
 fuzz: install
 	PALABRE_FUZZ_EXAMPLES=$(PALABRE_FUZZ_EXAMPLES) $(PY) -m pytest -q tests/server/test_fuzz_api.py
 	PALABRE_FUZZ_EXAMPLES=500 $(PY) -m pytest -q tests/signaling/test_socket_fuzz.py
+	PALABRE_FUZZ_SEED=$$(date +%s) PALABRE_FUZZ_STEPS=400 $(PY) -m pytest -q tests/signaling/test_private_meeting_fuzz.py
 
 bench: install
 	$(PY) bench/relay.py

@@ -32,5 +32,13 @@ class Presence:
     def get(self, sid: str) -> Member | None:
         return self._by_sid.get(sid)
 
+    def sids_of(self, session_id: str, key: str) -> list[str]:
+        """Every connection carrying ``key`` in ``session_id`` (usually one)."""
+        return [
+            sid
+            for sid, m in self._by_sid.items()
+            if (m.identity.session_id, m.identity.key) == (session_id, key)
+        ]
+
     def __len__(self) -> int:
         return len(self._by_sid)

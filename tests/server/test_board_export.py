@@ -23,8 +23,7 @@ from sqlalchemy import select
 from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.retention import DEFAULT_POLICIES, purge
-from records.uploads import describe
-from records.uploads import pack as pack_document
+from records.uploads import prepare
 from server import board_exports
 from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY
@@ -446,9 +445,9 @@ async def test_after_the_session_the_case_page_lists_and_serves_documents_and_bo
     anne, jeanne, _ = await three(world, clients)
     await draw(jeanne, text("t1", SECRET))
     words = "Relevé de décisions\n".encode()
-    meta, _ = describe(words, "relevé.txt")
+    prepared = prepare(words, "relevé.txt")
     doc = await world.svc.records.casefile.put_item(
-        world.case.id, ItemKind.DOCUMENT, pack_document(meta, words), actor="t", via="t",
+        world.case.id, ItemKind.DOCUMENT, prepared.packed, actor="t", via="t",
         session_id=world.session.id, provided_by=key(world, "Jeanne Dupont")[2:],
     )  # fmt: skip
     assert (await anne.call("session:end", {}))["ok"]  # the plenary board is kept

@@ -21,6 +21,7 @@ from signaling.identity import Identity
 from tests.signaling.world import (
     Client,
     World,
+    barrier,
     consent,
     enter,
     key,
@@ -214,7 +215,7 @@ async def test_an_operation_that_cannot_be_stored_is_refused_and_shown_to_nobody
     ack = await jeanne.call("wb:op", {"op": stroke("lost")})
     assert ack["ok"] is False and ack["error"]["code"] == "not_stored"
     monkeypatch.undo()
-    await asyncio.sleep(0.1)
+    await barrier(marc, anne)
     assert len(marc.seen("wb:op")) == 1 and len(anne.seen("wb:op")) == 1
     assert set(await synced(anne)) == {"kept"}
     # and the board goes on from where the case file is
@@ -291,7 +292,7 @@ async def test_nothing_of_a_private_meeting_reaches_anyone_outside(
     await until(lambda: bool(anne.seen("chat:message")) and bool(anne.seen("doc:shared")))
     # Marc, waiting in the plenary, got none of it, and cannot fetch it.
     assert (await marc.call("chat:send", {"text": "bonjour", "room_id": marc.room}))["ok"]
-    await asyncio.sleep(0.1)
+    await barrier(marc)
     leaked = json.dumps(marc.events)
     for needle in (secret, "private", "doc1", "Proposition", room):
         assert needle not in leaked, needle

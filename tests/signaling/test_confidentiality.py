@@ -22,6 +22,7 @@ from tests.signaling.world import (
     Client,
     World,
     admitted,
+    barrier,
     browser_device,
     consent,
     key,
@@ -33,19 +34,6 @@ from tests.signaling.world import (
 world = ns.world
 clients = ns.clients
 SECRET = "notre offre finale : 40 000 euros"
-
-
-async def barrier(*people: Client) -> None:
-    """Everything the server sent each of ``people`` before now has been received: each
-    asks for its own lobby state, and the answer comes after anything emitted earlier."""
-    for person in people:
-        before = len(person.seen("lobby:state"))
-        assert (await person.call("lobby:knock", {}))["ok"]
-        await until(_more(person, "lobby:state", before))
-
-
-def _more(client: Client, event: str, than: int) -> Callable[[], bool]:
-    return lambda: len(client.seen(event)) > than
 
 
 def received_text(client: Client, text: str) -> bool:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from server.realtime import NAMESPACE_KEY
 from tests.signaling.world import (
     SDP,
     Client,
     World,
     admitted,
+    barrier,
     consent,
     enter,
     key,
@@ -225,13 +226,14 @@ async def test_a_token_of_another_session_stays_in_that_session(
     outsider = clients()
     await outsider.connect(world, {"token": world.tokens["other-session"]})
     await until(lambda: bool(outsider.seen("session:hello")))
-    assert outsider.hello["self"]["key"] not in anne.hello["roster"] or True
+    assert outsider.hello["session_id"] == world.other_session.id != world.session.id
     ack = await outsider.call("lobby:knock", {})
     assert ack["ok"] is False  # no consent for that session yet
-    await asyncio.sleep(0.1)
-    assert anne.seen("lobby:waiting") == [] or all(
-        not w["waiting"] for w in anne.seen("lobby:waiting")
-    )
+    await barrier(anne)
+    # nothing of it reached this session: no knock, no connection in its live session
+    assert all(not w["waiting"] for w in anne.seen("lobby:waiting"))
+    hub = world.server.app[NAMESPACE_KEY].hub
+    assert outsider.hello["self"]["key"] not in hub._live[world.session.id].sids
 
 
 async def test_bad_payloads_get_error_acks(world: World, clients: Callable[[], Client]) -> None:
@@ -281,7 +283,7 @@ async def test_relay_offers_reach_only_their_participant(
     assert world.relay.on_offer is not None
     await world.relay.on_offer(f"{world.session.id}.{key(world, 'Jeanne Dupont')}", "v=0\r\nre")
     await until(lambda: bool(jeanne.seen("rtc:offer")))
-    await asyncio.sleep(0.1)
+    await barrier(marc)
     assert marc.seen("rtc:offer") == []
 
 

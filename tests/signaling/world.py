@@ -167,6 +167,20 @@ async def clients() -> AsyncIterator[Callable[[], Client]]:
             await c.close()
 
 
+async def barrier(*people: Client) -> None:
+    """Everything the server sent each of ``people`` before now has been received: each asks
+    for its own lobby state, and that answer comes after anything emitted to it earlier.
+    (Absence is asserted behind this, never after a sleep.)"""
+    for person in people:
+        before = len(person.seen("lobby:state"))
+        assert (await person.call("lobby:knock", {}))["ok"]
+        await until(_more(person, "lobby:state", before))
+
+
+def _more(client: Client, event: str, than: int) -> Callable[[], bool]:
+    return lambda: len(client.seen(event)) > than
+
+
 def browser_device(token: str) -> str:
     """The id a browser keeps for a link (one browser per link in these tests)."""
     return hashlib.sha256(str(token).encode()).hexdigest()[:32]
