@@ -9,22 +9,23 @@ is on the board, nothing refused is visible, and the stored boards verify.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import dataclasses
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestServer
 
-from server.app import create_app
-from server.context import SERVICES
 from tests.conftest import _pg_admin, pg_admin, pg_url
-from tests.server.conftest import make_config
-from tests.signaling.fakes import FakeRelay
-from tests.signaling.world import Client, World, admitted, mediator, until, world_on
+from tests.signaling.world import (
+    Client,
+    World,
+    admitted,
+    mediator,
+    restarted,
+    until,
+    world_on,
+)
 
 OUTAGE_SECONDS = 3.0
 
@@ -90,21 +91,6 @@ async def verified(world: World) -> None:
     assert checks and all(c.ok for c in checks), [c.problems for c in checks]
     for log in (world.svc.records.consent, world.svc.records.audit):
         assert (await log.verify()).ok
-
-
-@contextlib.asynccontextmanager
-async def restarted(world: World, tmp_path: Path) -> AsyncIterator[World]:
-    """A new app on the same database and key files: what a restart finds."""
-
-    def factory(sink: Callable[[str, str], Any]) -> FakeRelay:
-        relay = FakeRelay()
-        relay.on_offer = sink
-        return relay
-
-    app = await create_app(make_config(tmp_path, world.svc.db.url), relay_factory=factory)
-    async with TestServer(app) as server:
-        url = str(server.make_url("/")).rstrip("/")
-        yield dataclasses.replace(world, server=server, svc=app[SERVICES], url=url)
 
 
 async def test_a_database_outage_mid_session_loses_nothing_acknowledged_and_shows_nothing_refused(

@@ -21,24 +21,19 @@ import contextlib
 import dataclasses
 import os
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from aiohttp.test_utils import TestServer
 
 import signaling.live
 from records.models import utcnow
-from server.app import create_app
-from server.context import SERVICES
 from server.realtime import NAMESPACE_KEY
 from tests.server.browserlike import BrowserHttp
-from tests.server.conftest import make_config
-from tests.signaling.fakes import FakeRelay
-from tests.signaling.world import Client, World, consent, key, until, world_on
+from tests.signaling.world import Client, World, consent, key, restarted, until, world_on
 
 SEED = int(os.environ.get("PALABRE_FUZZ_SEED", "20261206"))
 STEPS = int(os.environ.get("PALABRE_FUZZ_STEPS", "60"))
@@ -383,23 +378,6 @@ class Run:
             assert relay_room in {f"{session_id}.{placed[k]}", f"{session_id}.hold-{k}"}, (
                 f"seed {SEED}: {k} forwarded in {relay_room}, but is in {placed[k]}"
             )
-
-
-@contextlib.asynccontextmanager
-async def restarted(world: World, tmp_path: Path) -> AsyncIterator[World]:
-    """A new app on the same database and key files: what a restart finds."""
-    relays: list[FakeRelay] = []
-
-    def factory(sink: Callable[[str, str], Any]) -> FakeRelay:
-        relay = FakeRelay()
-        relay.on_offer = sink
-        relays.append(relay)
-        return relay
-
-    app = await create_app(make_config(tmp_path, world.svc.db.url), relay_factory=factory)
-    async with TestServer(app) as server:
-        url = str(server.make_url("/")).rstrip("/")
-        yield dataclasses.replace(world, server=server, svc=app[SERVICES], url=url, relay=relays[0])
 
 
 async def test_seeded_sessions_leak_nothing_across_rooms(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -48,9 +49,8 @@ async def world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[World]:
         yield made
 
 
-@contextlib.asynccontextmanager
-async def world_on(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
-    """The app on ``database_url`` with a case, its session and links (keys under tmp_path)."""
+def _relays() -> tuple[list[FakeRelay], Callable[[Callable[[str, str], Any]], FakeRelay]]:
+    """The relays an app makes, and the factory it makes them with."""
     relays: list[FakeRelay] = []
 
     def factory(sink: Callable[[str, str], Any]) -> FakeRelay:
@@ -59,6 +59,23 @@ async def world_on(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
         relays.append(relay)
         return relay
 
+    return relays, factory
+
+
+@contextlib.asynccontextmanager
+async def restarted(world: World, tmp_path: Path) -> AsyncIterator[World]:
+    """A new app on the same database and key files: what a restart finds."""
+    relays, factory = _relays()
+    app = await create_app(make_config(tmp_path, world.svc.db.url), relay_factory=factory)
+    async with TestServer(app) as server:
+        url = str(server.make_url("/")).rstrip("/")
+        yield dataclasses.replace(world, server=server, svc=app[SERVICES], url=url, relay=relays[0])
+
+
+@contextlib.asynccontextmanager
+async def world_on(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
+    """The app on ``database_url`` with a case, its session and links (keys under tmp_path)."""
+    relays, factory = _relays()
     app = await create_app(make_config(tmp_path, database_url), relay_factory=factory)
     async with TestServer(app) as server:
         svc = app[SERVICES]
