@@ -59,8 +59,8 @@ export class MediatorPanel {
     const lobby = this.waiting.length
       ? h('ul', { class: 'waiting', id: 'waiting' }, this.waiting.map((w) =>
         h('li', { dataset: { key: w.participant_id, again: w.again ? 'true' : 'false' } },
-          h('span', { class: 'person-name' }, this.nameOf(w.participant_id)),
-          w.again ? h('span', { class: 'muted again' }, t('panel.knocksAgain')) : null,
+          h('span', { class: 'person-name' }, this.nameOf(w.participant_id),
+            w.again ? h('small', { class: 'again' }, t('panel.knocksAgain')) : null),
           h('button', { type: 'button', class: 'primary admit', onclick: () => this.act('lobby:admit', { key: w.participant_id }) }, t('panel.admit')),
           h('button', { type: 'button', class: 'link decline', onclick: () => this.act('lobby:decline', { key: w.participant_id }, 'panel.declineConfirm', { name: this.nameOf(w.participant_id) }) }, t('panel.decline')))))
       : h('p', { class: 'muted' }, t('panel.nobodyWaiting'));

@@ -209,7 +209,7 @@ export default {
   'panel.nobodyWaiting': "Nobody is waiting.",
   'panel.someoneWaiting': "Someone is waiting in the waiting room.",
   'panel.admit': "Let in",
-  'panel.knocksAgain': "(again, from another device)",
+  'panel.knocksAgain': "Again, from another device",
   'panel.decline': "Decline",
   'panel.declineConfirm': "Not let {name} in?",
   'panel.people': "Participants and rooms",

@@ -209,7 +209,7 @@ export default {
   'panel.nobodyWaiting': "Personne n’attend.",
   'panel.someoneWaiting': "Quelqu’un attend dans la salle d’attente.",
   'panel.admit': "Faire entrer",
-  'panel.knocksAgain': "(de nouveau, depuis un autre appareil)",
+  'panel.knocksAgain': "De nouveau, depuis un autre appareil",
   'panel.decline': "Refuser",
   'panel.declineConfirm': "Ne pas faire entrer {name} ?",
   'panel.people': "Participants et salles",
