@@ -320,10 +320,22 @@ class CaseFile:
         *,
         kinds: set[ItemKind] | None = None,
         provided_by: str | None = None,
+        session_id: str | None = None,
     ) -> list[ItemInfo]:
         """Metadata only (no content is decrypted, so nothing to audit)."""
         async with self._db.transaction() as s:
-            return [_info(i, v) for i, v in await self._latest(s, case_id, kinds, provided_by)]
+            found = await self._latest(s, case_id, kinds, provided_by)
+        return [_info(i, v) for i, v in found if session_id is None or i.session_id == session_id]
+
+    async def count_items(self, case_id: str, kind: ItemKind, *, session_id: str) -> int:
+        """How many items of ``kind`` a session stored (what a cap counts)."""
+        async with self._db.transaction() as s:
+            q = select(func.count(CaseItemRow.id)).where(
+                CaseItemRow.case_id == case_id,
+                CaseItemRow.kind == ItemKind(kind).value,
+                CaseItemRow.session_id == session_id,
+            )
+            return int(await s.scalar(q) or 0)
 
     async def _latest(
         self,

@@ -21,6 +21,8 @@ class ErrorCode(StrEnum):
     NOT_AUTHENTICATED = "not_authenticated"
     BAD_CREDENTIALS = "bad_credentials"
     THROTTLED = "throttled"
+    RATE_LIMITED = "rate_limited"  # one connection sends an event kind too fast
+    OVER_BUDGET = "over_budget"  # one person's share (board, chat, documents) is used up
     CSRF = "csrf_failed"
     FORBIDDEN = "forbidden"
     ADMIN_REQUIRED = "admin_required"
@@ -43,6 +45,8 @@ class ErrorCode(StrEnum):
     NOTHING_TO_UNDO = "nothing_to_undo"
     NOTHING_TO_REDO = "nothing_to_redo"
     BOARD_FULL = "board_full"
+    CHAT_FULL = "chat_full"
+    DOCUMENTS_FULL = "documents_full"
     NOT_STORED = "not_stored"
     UNSUPPORTED_TYPE = "unsupported_type"
     EMPTY_FILE = "empty_file"

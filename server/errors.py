@@ -86,6 +86,9 @@ _CODE_STATUS = {
     ErrorCode.FILE_TOO_COMPLEX: 422,
     ErrorCode.IMAGE_TOO_LARGE: 422,
     ErrorCode.UPLOAD_IN_PROGRESS: 429,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.OVER_BUDGET: 429,
+    ErrorCode.DOCUMENTS_FULL: 409,
     ErrorCode.SERVER_BUSY: 503,
 }
 

@@ -157,8 +157,12 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
     # who may share, and whether the session and their room allow it: before any byte is read
     if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
         raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
+    case_id = (await svc.schedule.get_roster(session_id)).session.case_id
+    stored = await svc.records.casefile.count_items(
+        case_id, ItemKind.DOCUMENT, session_id=session_id
+    )  # withdrawn documents a mediator kept count too
     await hub.call(
-        identity, lambda s, key: s.check_share_document(key, aimed_at), content_only=True
+        identity, lambda s, key: s.check_share_document(key, aimed_at, stored), content_only=True
     )
     desk = request.app[UPLOAD_DESK_KEY]
     async with desk.slot(session_id, identity.key):

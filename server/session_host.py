@@ -208,6 +208,16 @@ class CaseFileHost:
     async def load_documents(self, session_id: str) -> Sequence[Mapping[str, Any]]:
         return await self._shares.load(await self._case(session_id), session_id)
 
+    async def discard_documents(self, session_id: str, doc_ids: Sequence[str]) -> None:
+        casefile = self._records.casefile
+        stored = await casefile.list_items(
+            await self._case(session_id), kinds={ItemKind.DOCUMENT}, session_id=session_id
+        )
+        mine = {item.id for item in stored}
+        for doc_id in doc_ids:
+            if doc_id in mine:
+                await casefile.delete_item(doc_id, actor=audit_actor(None), via="socket")
+
     async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
         session = (await self._schedule.get_roster(session_id)).session
         await store_board(

@@ -14,13 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sessions.errors import Conflict, InvalidPayload
+from records.errors import ErrorCode
+from sessions.errors import OVER_BUDGET, Conflict, InvalidPayload
 from sessions.events import Clock, utc_now
 from sessions.text import clean_text
 
 MAX_MESSAGE_LENGTH = 2_000
 MAX_RAW_LENGTH = 4 * MAX_MESSAGE_LENGTH  # refuse before sanitising anything larger
 MAX_MESSAGES_PER_ROOM = 10_000
+# One person's share of a room's messages: well below the room's capacity, so that
+# one person can never fill a room's chat for the others.
+MAX_MESSAGES_PER_PERSON = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class ChatLog:
     def __init__(self, *, clock: Clock = utc_now) -> None:
         self._clock = clock
         self._rooms: dict[str, list[ChatMessage]] = {}
+        self._posted: dict[tuple[str, str], int] = {}  # (room, author) -> messages
         self._seq = 0
         self._keep_enabled = False
         self._agreements: dict[str, bool] = {}
@@ -65,8 +70,16 @@ class ChatLog:
     def post(self, room_id: str, author: str, raw: str) -> ChatMessage:
         text = sanitize_message(raw)
         messages = self._rooms.setdefault(room_id, [])
+        posted = self._posted.get((room_id, author), 0)
+        if posted >= MAX_MESSAGES_PER_PERSON:
+            raise Conflict(
+                f"you have sent {MAX_MESSAGES_PER_PERSON} messages in this room, the most one "
+                "person may",
+                OVER_BUDGET,
+            )
         if len(messages) >= MAX_MESSAGES_PER_ROOM:
-            raise Conflict("too many messages in this room")
+            raise Conflict("this room's chat is full", ErrorCode.CHAT_FULL)
+        self._posted[(room_id, author)] = posted + 1
         self._seq += 1
         message = ChatMessage(self._seq, room_id, author, text, self._clock())
         messages.append(message)

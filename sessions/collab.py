@@ -170,10 +170,16 @@ class Collaboration(SessionCore):
         eff.notify("doc:shared", doc.to_wire(), viewers, room_id)
         return eff.outcome(doc)
 
-    def check_share_document(self, actor: str, aimed_at: str | None = None) -> Outcome[str]:
+    def check_share_document(
+        self, actor: str, aimed_at: str | None = None, stored: int = 0
+    ) -> Outcome[str]:
         """Refuses as :meth:`share_document` would for who ``actor`` is and where (before
-        a file is even received); the room it would be shared in."""
-        return self._effects().outcome(self._may_share(actor, aimed_at))
+        a file is even received), or when the session already has ``stored`` documents in
+        the case file (shared or kept after withdrawal) up to the cap; the room it would
+        be shared in."""
+        room_id = self._may_share(actor, aimed_at)
+        self.documents.check_capacity(stored)
+        return self._effects().outcome(room_id)
 
     def _may_share(self, actor: str, aimed_at: str | None) -> str:
         room_id = self._present_in(actor, aimed_at, "document")
@@ -211,17 +217,20 @@ class Collaboration(SessionCore):
         eff.notify("doc:updated", doc.to_wire(), has & had, room_id)
         return eff.outcome(doc)
 
-    def withdraw_document(self, actor: str, doc_id: str) -> Outcome[None]:
-        """The owner, or a mediator, stops sharing a document."""
+    def withdraw_document(self, actor: str, doc_id: str, keep: bool = False) -> Outcome[None]:
+        """The owner, or a mediator, stops sharing a document. Its file is deleted from
+        the case file, unless a mediator chooses to ``keep`` it there."""
         self._present(actor)
         doc = self._visible_doc(actor, doc_id)
-        if doc.owner != actor:
+        if doc.owner != actor or keep:
             self._require(Action.MODERATE_CONTENT, actor, subject=doc_id)
         viewers = self.documents.viewers(doc, self._placed_roles())
         self.documents.unshare(doc_id)
         eff = self._effects()
         eff.documents_changed = True
-        eff.audit("doc.withdraw", actor=actor, subject=doc_id)
+        if not keep:
+            eff.discard_document(doc_id)
+        eff.audit("doc.withdraw", actor=actor, subject=doc_id, kept=str(keep).lower())
         eff.notify("doc:withdrawn", {"doc_id": doc_id}, viewers, doc.room_id)
         return eff.outcome(None)
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from records.errors import ErrorCode
 from sessions.errors import Conflict, Forbidden, InvalidPayload, NotFound
 from sessions.roles import Role, is_mediator
 from sessions.text import clean_text
@@ -156,6 +157,15 @@ class Documents:
             raise NotFound(f"no document {doc_id}")
         return doc
 
+    def check_capacity(self, stored: int) -> None:
+        """Refuses a new document when the session has ``stored`` documents in the case
+        file (or shares) up to :data:`MAX_DOCUMENTS`: what counts is what is stored."""
+        if max(stored, len(self._docs)) >= MAX_DOCUMENTS:
+            raise Conflict(
+                f"this session holds {MAX_DOCUMENTS} documents, the most it may",
+                ErrorCode.DOCUMENTS_FULL,
+            )
+
     def all(self) -> list[SharedDocument]:
         return list(self._docs.values())
 
@@ -175,8 +185,7 @@ class Documents:
             raise InvalidPayload("malformed document id")
         if doc_id in self._docs:
             raise Conflict(f"document {doc_id} already shared")
-        if len(self._docs) >= MAX_DOCUMENTS:
-            raise Conflict("too many documents in this session")
+        self.check_capacity(0)
         audience = _audience(visibility, room_is_private, room_members)
         if pages is not None and not 1 <= pages <= MAX_PAGE:
             raise InvalidPayload("page count out of range")

@@ -3,8 +3,8 @@
 An :class:`Outcome` carries the call's value and everything the transport must
 do with it: audit events to write, notifications to emit (each to an explicit
 set of participants), connections to close, links to revoke, Socket.IO room
-memberships to update, whether media forwarding must be recomputed and whether the shared
-documents' state must be stored again.
+memberships to update, whether media forwarding must be recomputed, whether the shared
+documents' state must be stored again and which withdrawn documents' files to delete.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Outcome(Generic[T]):
     media_changed: bool = False  # recompute who sees/hears whom
     documents_changed: bool = False  # store the shared documents' state again
     revocations: tuple[str, ...] = ()  # participants whose links the caller revokes (stored)
+    discard_documents: tuple[str, ...] = ()  # withdrawn documents to delete from the case file
 
     def for_participant(self, pid: str) -> list[Notification]:
         """Notifications addressed to ``pid`` (handy for tests and fakes)."""
@@ -49,6 +50,7 @@ class Effects:
         self._kicks: list[Kick] = []
         self._changes: list[RoomChange] = []
         self._revocations: list[str] = []
+        self._discards: list[str] = []
         self.media_changed = False
         self.documents_changed = False
 
@@ -87,6 +89,11 @@ class Effects:
         if pid not in self._revocations:
             self._revocations.append(pid)
 
+    def discard_document(self, doc_id: str) -> None:
+        """``doc_id``'s file is to be deleted from the case file (withdrawn, not kept)."""
+        if doc_id not in self._discards:
+            self._discards.append(doc_id)
+
     def change(self, change: RoomChange) -> None:
         self._changes.append(change)
         self.media_changed = True
@@ -101,4 +108,5 @@ class Effects:
             media_changed=self.media_changed,
             documents_changed=self.documents_changed,
             revocations=tuple(self._revocations),
+            discard_documents=tuple(self._discards),
         )

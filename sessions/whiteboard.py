@@ -11,6 +11,13 @@ by the author empties their redo stack. The logged entry carries the resolved
 target and the resulting changes, so clients need no stacks and no history.
 ``clear`` (mediators only) resets everyone's undo history but can itself be
 undone by its author. Parties may erase or move only their own objects.
+
+Budgets: a board holds at most :data:`MAX_OBJECTS` live objects and
+:data:`MAX_OPS` operations since its last clear; each person at most
+:data:`MAX_OBJECTS_PER_PERSON` of those objects and :data:`MAX_OPS_PER_PERSON`
+of those operations (``over_budget``), so that one person can never fill a
+board for the others. A clear is always possible, even at the cap, and starts
+the count again.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from sessions.errors import (
     BOARD_FULL,
     NOTHING_TO_REDO,
     NOTHING_TO_UNDO,
+    OVER_BUDGET,
     Conflict,
     Forbidden,
     InvalidPayload,
@@ -54,8 +62,10 @@ from sessions.wb_ops import (
     Undo,
 )
 
-MAX_OBJECTS = 5_000  # must stay below Z_STRIDE
-MAX_OPS = 50_000
+MAX_OBJECTS = 5_000  # live objects on a board; must stay below Z_STRIDE
+MAX_OPS = 50_000  # operations since the board's last clear
+MAX_OBJECTS_PER_PERSON = 500  # one person's share of MAX_OBJECTS
+MAX_OPS_PER_PERSON = 5_000  # one person's share of MAX_OPS
 
 
 class _Break(InvalidState):
@@ -88,13 +98,30 @@ class _History:
 
 class Board:
     def __init__(
-        self, room_id: str, *, max_objects: int = MAX_OBJECTS, max_ops: int = MAX_OPS
+        self,
+        room_id: str,
+        *,
+        max_objects: int | None = None,
+        max_ops: int | None = None,
+        max_objects_per_person: int | None = None,
+        max_ops_per_person: int | None = None,
     ) -> None:
+        """Budgets default to the module's constants (read when the board is made)."""
+        max_objects = MAX_OBJECTS if max_objects is None else max_objects
+        max_ops = MAX_OPS if max_ops is None else max_ops
+        if max_objects_per_person is None:
+            max_objects_per_person = MAX_OBJECTS_PER_PERSON
+        if max_ops_per_person is None:
+            max_ops_per_person = MAX_OPS_PER_PERSON
         if max_objects >= Z_STRIDE:
             raise ValueError("max_objects must stay below Z_STRIDE")
         self.room_id = room_id
         self._max_objects = max_objects
         self._max_ops = max_ops
+        self._max_objects_each = max_objects_per_person
+        self._max_ops_each = max_ops_per_person
+        self._cleared_at = 0  # seq of the last clear: the budgets count from there
+        self._ops_by: dict[str, int] = {}  # operations per author since the last clear
         self._log: list[LoggedOp] = []
         self._objects: dict[str, BoardObject] = {}
         self._ids: set[str] = set()  # every id ever created here: never reused
@@ -139,6 +166,7 @@ class Board:
 
     def _restore(self, entries: list[LoggedOp]) -> None:
         self._log, self._objects, self._ids, self._history = [], {}, set(), {}
+        self._cleared_at, self._ops_by = 0, {}
         for entry in entries:
             taken = self.seq
             if entry.seq != taken + 1:
@@ -170,11 +198,33 @@ class Board:
     def _append(self, entry: LoggedOp) -> LoggedOp:
         self._log.append(entry)
         apply(self._objects, entry)
+        if isinstance(entry.op, Clear):
+            self._cleared_at, self._ops_by = entry.seq, {}
+        else:
+            self._ops_by[entry.author] = self._ops_by.get(entry.author, 0) + 1
         return entry
 
-    def _check_room(self, new_objects: int) -> None:
-        if self.seq >= self._max_ops:
-            raise Conflict("the board's history is full", BOARD_FULL)
+    def objects_of(self, author: str) -> int:
+        """How many of the board's live objects ``author`` drew."""
+        return sum(1 for o in self._objects.values() if o.author == author)
+
+    def _check_room(self, new_objects: int, author: str | None = None) -> None:
+        """Refuses an operation over the board's or (``author``) the person's budget."""
+        if author is not None:
+            if self._ops_by.get(author, 0) >= self._max_ops_each:
+                raise Conflict(
+                    "you have made the most changes one person may on this board; "
+                    "a mediator may clear it",
+                    OVER_BUDGET,
+                )
+            if new_objects and self.objects_of(author) + new_objects > self._max_objects_each:
+                raise Conflict(
+                    f"you have {self._max_objects_each} objects on this board, the most one "
+                    "person may; erase some first",
+                    OVER_BUDGET,
+                )
+        if self.seq - self._cleared_at >= self._max_ops:
+            raise Conflict("the board's history is full; a mediator may clear it", BOARD_FULL)
         if len(self._objects) + new_objects > self._max_objects:
             raise Conflict("too many objects on the board", BOARD_FULL)
 
@@ -217,42 +267,45 @@ class Board:
         if isinstance(op, Clear):
             if not may_clear:
                 raise Forbidden("only a mediator may clear the board")
-            self._check_room(0)
-            self._history = {}
+            self._history = {}  # always possible, even at the cap: it frees the board
         elif isinstance(op, Erase):
-            self._check_room(0)
+            self._check_room(0, author)
             for target in op.targets:
                 self._owned(target, author, may_edit_others)
         elif isinstance(op, MoveObject | Recolor):
-            self._check_room(0)
+            self._check_room(0, author)
             self._owned(op.target, author, may_edit_others)
         elif isinstance(op, EditText):
-            self._check_room(0)
+            self._check_room(0, author)
             self._check_edit(op, author, may_edit_others)
         else:
             if op.id in self._ids:
                 raise Conflict(f"object id {op.id} already used")
-            self._check_room(1)
+            self._check_room(1, author)
             self._ids.add(op.id)
         entry = self._append(LoggedOp(self.seq + 1, author, op))
         self._did(author, entry.seq)
         return entry
 
     def _undo_redo(self, author: str, op: Undo | Redo) -> LoggedOp:
-        self._check_room(0)
+        self._check_room(0, author)
         history = self._history.setdefault(author, _History())
         if isinstance(op, Undo):
             if not history.done:
                 raise Conflict("nothing to undo", NOTHING_TO_UNDO)
-            target = history.done.pop()
-            history.undone.append(target)
+            target = history.done[-1]
         else:
             if not history.undone:
                 raise Conflict("nothing to redo", NOTHING_TO_REDO)
-            target = history.undone.pop()
-            history.done.append(target)
+            target = history.undone[-1]
         pending = LoggedOp(self.seq + 1, author, op, target)
         after = replay([*self._log, pending])
+        if len(after) > max(self._max_objects, len(self._objects)):  # undoing a clear, say
+            raise Conflict("too many objects on the board", BOARD_FULL)
+        if isinstance(op, Undo):
+            history.undone.append(history.done.pop())
+        else:
+            history.done.append(history.undone.pop())
         changes = diff(self._objects, after)
         return self._append(LoggedOp(pending.seq, author, op, target, changes))
 
@@ -263,7 +316,7 @@ class Board:
         bringing a private meeting's board into the plenary does not reveal
         who drew what in the private meeting.
         """
-        self._check_room(len(source._objects))
+        self._check_room(len(source._objects))  # a mediator's act: the room's budget only
         seq = self.seq + 1
         copies = tuple(
             BoardObject(

@@ -11,7 +11,7 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   ``chat:history`` {since?}, ``chat:keep`` {enabled} (mediators), ``chat:notice``
   {language} (the text agreed to),
   ``chat:agree`` {agreed, language} (written to the consent log);
-* documents: ``doc:list`` {}, ``doc:withdraw`` {doc_id}, ``doc:reshare``
+* documents: ``doc:list`` {}, ``doc:withdraw`` {doc_id, keep?}, ``doc:reshare``
   {doc_id, visibility} (its owner: shared again in their current room),
   ``doc:download`` {doc_id, allowed} (mediators), ``doc:present`` {doc_id, page, zoom},
   ``doc:stop`` {}, ``doc:follow`` {following}. Uploading is HTTP
@@ -37,8 +37,8 @@ from signaling.collab_protocol import (
     DocDownload,
     DocFollow,
     DocPresent,
-    DocRef,
     DocReshare,
+    DocWithdraw,
     WbCopy,
     WbOp,
     WbSync,
@@ -156,8 +156,8 @@ class CollabEvents:
         return ok(**await self.hub.read(identity, listing, connection=sid))
 
     async def on_doc_withdraw(self, sid: str, data: Any) -> Ack:
-        doc_id = parse(DocRef, data).doc_id
-        await self._do(sid, lambda s, k: s.withdraw_document(k, doc_id))
+        wanted = parse(DocWithdraw, data)
+        await self._do(sid, lambda s, k: s.withdraw_document(k, wanted.doc_id, wanted.keep))
         return ok()
 
     async def on_doc_reshare(self, sid: str, data: Any) -> Ack:

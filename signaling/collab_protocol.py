@@ -55,6 +55,11 @@ class DocRef(Payload):
     doc_id: DocId
 
 
+class DocWithdraw(Payload):
+    doc_id: DocId
+    keep: bool = False  # mediators only: keep the file in the case file
+
+
 class DocReshare(Payload):
     doc_id: DocId
     visibility: Literal["room", "private_meeting_members", "mediators"] = "room"
@@ -77,5 +82,5 @@ class DocFollow(Payload):
 
 MODELS: list[type[Payload]] = [
     WbOp, WbSync, WbCopy, ChatSend, ChatHistory, ChatKeep, ChatNotice, ChatAgree, DocRef,
-    DocReshare, DocDownload, DocPresent, DocFollow,
+    DocWithdraw, DocReshare, DocDownload, DocPresent, DocFollow,
 ]  # fmt: skip

@@ -414,6 +414,8 @@ class LiveHub:
                 await self._revoke(live.session.session_id, outcome.revocations)
             if outcome.documents_changed:
                 await self._save_documents(live.session)
+            if outcome.discard_documents:
+                await self._discard_documents(live.session, outcome.discard_documents)
             if board_ops(outcome):
                 delivered = live.pipeline.submit(outcome)
             else:
@@ -564,6 +566,17 @@ class LiveHub:
             logger.warning(
                 "session %s: shared documents' state not stored (%s)",
                 session.session_id, type(exc).__name__,
+            )  # fmt: skip
+
+    async def _discard_documents(self, session: LiveSession, doc_ids: Sequence[str]) -> None:
+        """Deletes withdrawn documents' files once nobody can be shown them any more. A
+        failure is logged: the withdrawal stands (the file is no longer shared)."""
+        try:
+            await self._host.discard_documents(session.session_id, doc_ids)
+        except Exception as exc:  # the database may fail in any way
+            logger.warning(
+                "session %s: %d withdrawn documents not deleted (%s)",
+                session.session_id, len(doc_ids), type(exc).__name__,
             )  # fmt: skip
 
     async def _revoke(self, session_id: str, pids: Sequence[str], attempts: int = 60) -> None:

@@ -34,6 +34,7 @@ import socketio
 
 from records.errors import CodedError, ErrorCode
 from sessions.service import LiveSession
+from signaling.budget import EventBudgets
 from signaling.collab import CollabEvents
 from signaling.collab_protocol import MODELS as COLLAB_MODELS
 from signaling.edge import EdgeServer
@@ -93,8 +94,10 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         host: SessionHost,
         relay_factory: RelayFactory,
         ice_servers: list[dict[str, Any]],
+        budgets: EventBudgets | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
+        self.budgets = budgets or EventBudgets()
         self._auth = authenticator
         self._host = host
         self._relay = relay_factory(self._relay_offer)
@@ -121,6 +124,8 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         if handler is None or event.count(":") != 1:
             return fail(ErrorCode.BAD_REQUEST, "unknown event")
         sid, *rest = args
+        if not self.budgets.allow(sid, event):  # this connection only: the others go on
+            return fail(ErrorCode.RATE_LIMITED, "too many requests; slow down")
         try:
             result: Ack = await handler(sid, rest[0] if rest else None)
         except Exception as exc:
@@ -185,6 +190,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
     async def _forget(self, sid: str, identity: Identity | None) -> None:
         """Undoes whatever a refused connection had set up."""
         self.presence.detach(sid)
+        self.budgets.forget(sid)
         if identity is None:
             return
         try:
@@ -196,6 +202,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             )  # fmt: skip
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self.budgets.forget(sid)
         member = self.presence.detach(sid)
         if member is None:
             return

@@ -107,6 +107,11 @@ class SessionHost(Protocol):
         """The records stored by :meth:`save_documents` whose documents still exist."""
         ...
 
+    async def discard_documents(self, session_id: str, doc_ids: Sequence[str]) -> None:
+        """Delete withdrawn documents (this session's, by id) from the case file, for good;
+        an id that is not one of the session's documents is left alone."""
+        ...
+
     async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
         """At the end of the session: the plenary board, drawn as SVG and PNG, into the
         case file (what was drawn for everyone is kept even if nobody exported it)."""

@@ -2,8 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from sessions.chat import MAX_MESSAGE_LENGTH, MAX_RAW_LENGTH, ChatLog, sanitize_message
-from sessions.errors import InvalidPayload
+from records.errors import ErrorCode
+from sessions.chat import (
+    MAX_MESSAGE_LENGTH,
+    MAX_MESSAGES_PER_PERSON,
+    MAX_MESSAGES_PER_ROOM,
+    MAX_RAW_LENGTH,
+    ChatLog,
+    sanitize_message,
+)
+from sessions.errors import Conflict, InvalidPayload
 from sessions.text import clean_text
 from tests.sessions.conftest import FakeClock
 
@@ -110,3 +118,16 @@ def test_retained_messages_are_in_order_across_rooms(clock: FakeClock) -> None:
     log.post("private-1", "a", "2")
     log.post("plenary", "a", "3")
     assert [m.text for m in log.retained(["a"])] == ["1", "2", "3"]
+
+
+def test_one_person_cannot_fill_a_rooms_chat() -> None:
+    assert MAX_MESSAGES_PER_PERSON * 5 <= MAX_MESSAGES_PER_ROOM  # well below the room's cap
+    log = ChatLog()
+    for _ in range(MAX_MESSAGES_PER_PERSON):
+        log.post("plenary", "flood", "x")
+    with pytest.raises(Conflict) as info:
+        log.post("plenary", "flood", "x")
+    assert info.value.code == ErrorCode.OVER_BUDGET
+    log.post("private-1", "flood", "x")  # a share per room
+    log.post("plenary", "other", "still here")
+    assert log.history("plenary")[-1].author == "other"

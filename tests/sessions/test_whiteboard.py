@@ -10,6 +10,7 @@ from sessions.errors import (
     BOARD_FULL,
     NOTHING_TO_REDO,
     NOTHING_TO_UNDO,
+    OVER_BUDGET,
     Conflict,
     Forbidden,
     InvalidPayload,
@@ -277,6 +278,55 @@ def test_limits() -> None:
         put(board, "a", {"type": "move", "target": "1", "dx": 1, "dy": 1})
     with pytest.raises(ValueError):
         Board("x", max_objects=10_000)
+
+
+def test_one_person_cannot_fill_a_board_for_the_others() -> None:
+    board = Board("plenary", max_objects=6, max_ops=20, max_objects_per_person=2,
+                  max_ops_per_person=4)  # fmt: skip
+    put(board, "flood", rect("f1"))
+    put(board, "flood", rect("f2"))
+    with pytest.raises(Conflict) as info:
+        put(board, "flood", rect("f3"))
+    assert info.value.code == OVER_BUDGET
+    put(board, "flood", {"type": "move", "target": "f1", "dx": 1, "dy": 1})
+    put(board, "flood", {"type": "move", "target": "f1", "dx": 1, "dy": 1})
+    with pytest.raises(Conflict) as info:  # four operations: the person's share
+        put(board, "flood", {"type": "move", "target": "f1", "dx": 1, "dy": 1})
+    assert info.value.code == OVER_BUDGET
+    with pytest.raises(Conflict):  # undo is an operation too
+        put(board, "flood", {"type": "undo"})
+    put(board, "other", rect("o1"))  # the others still write
+    put(board, "other", rect("o2"))
+    # erasing one's own objects gives room again (for objects, not for operations)
+    assert board.objects_of("other") == 2
+
+
+def test_a_clear_is_always_possible_and_frees_the_history() -> None:
+    board = Board("plenary", max_objects=100, max_ops=4)
+    for i in range(4):
+        put(board, f"p{i}", rect(f"r{i}"))
+    with pytest.raises(Conflict) as info:
+        put(board, "p9", rect("late"))
+    assert info.value.code == BOARD_FULL
+    put(board, "med", {"type": "clear"}, may_clear=True)  # at the cap
+    put(board, "p0", rect("again"))  # the board is written again, by the same people too
+    assert list(board.objects()) == ["again"]
+    restored = Board("plenary", max_objects=100, max_ops=4)
+    assert restored.restore(board.log) == board.seq
+    put(restored, "p0", rect("after-restart"))
+
+
+def test_undoing_a_clear_cannot_overfill_the_board() -> None:
+    board = Board("plenary", max_objects=3, max_objects_per_person=3)
+    put(board, "a", rect("1"))
+    put(board, "a", rect("2"))
+    put(board, "med", {"type": "clear"}, may_clear=True)
+    put(board, "b", rect("3"))
+    put(board, "b", rect("4"))
+    with pytest.raises(Conflict) as info:
+        put(board, "med", {"type": "undo"})
+    assert info.value.code == BOARD_FULL
+    assert board.history("med") == (1, 0)  # nothing undone
 
 
 def test_paste_from_private_board() -> None:

@@ -70,6 +70,8 @@ class Drawer:
             ack = await self.client.call("wb:op", {"op": stroke(obj_id)})
             if ack["ok"]:
                 self.acked.add(obj_id)
+            elif ack["error"]["code"] == "rate_limited":  # faster than a person: wait a bit
+                await asyncio.sleep(0.05)
             else:
                 assert ack["error"]["code"] == "not_stored", ack
                 self.refused.add(obj_id)

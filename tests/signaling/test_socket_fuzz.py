@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 
 from records.errors import ErrorCode
 from signaling import frames
+from signaling.budget import EventBudgets, Rate
 from signaling.namespace import SessionNamespace, payload_models
 from tests.signaling.raw import NAMESPACE, RawSocket
-from tests.signaling.test_edge import echo, raw_party, tracebacks
+from tests.signaling.test_edge import echo, namespace_of, raw_party, tracebacks
 from tests.signaling.world import Client, World, admitted, consent, mediator
 
 EXAMPLES = int(os.environ.get("PALABRE_FUZZ_EXAMPLES", "25"))
@@ -74,6 +75,9 @@ _casts: dict[int, Cast] = {}
 
 async def cast(world: World, clients: Callable[[], Client], http: aiohttp.ClientSession) -> Cast:
     found = _casts.get(id(world))
+    # payloads, not rates, are fuzzed here: the per-connection buckets would slow the
+    # sentinels down (tests/signaling/test_budgets.py covers them)
+    namespace_of(world).budgets = EventBudgets({}, Rate(1_000_000, 1_000_000.0))
     if found is None or found.marc.closed.is_set():
         anne = found.anne if found else await mediator(world, clients)
         jeanne = found.jeanne if found else await admitted(world, clients, anne, "Jeanne Dupont")

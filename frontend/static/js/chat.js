@@ -6,6 +6,12 @@ import { language, locale, onLanguageChange, t } from './i18n.js';
 
 const MAX_LENGTH = 2000;
 
+// A refused message: a short, translated reason (over budget, too fast...), else a generic one.
+function chatError(code) {
+  const known = { forbidden: 'chat.notNow', rate_limited: 'chat.tooFast', over_budget: 'chat.overBudget', chat_full: 'chat.full' };
+  return t(known[code] || 'chat.failed');
+}
+
 export class ChatPanel {
   constructor(container, ctx) {
     this.el = container;
@@ -114,7 +120,7 @@ export class ChatPanel {
         this.ctx.notify(t('chat.movedAway'));
         return;
       }
-      this.ctx.notify(ack.error.code === 'forbidden' ? t('chat.notNow') : t('chat.failed'));
+      this.ctx.notify(chatError(ack.error.code));
       return;
     }
     this.input.value = '';

@@ -13,5 +13,8 @@ export default {
   'chat.keepToggle': 'Propose to keep the chat after the session',
   'chat.notNow': 'You cannot write here at the moment.',
   'chat.movedAway': "You changed room: this message was not sent.",
+  'chat.tooFast': 'You are sending messages too fast. Wait a moment.',
+  'chat.overBudget': 'You have sent as many messages in this room as one person may.',
+  'chat.full': 'This room’s chat is full.',
   'chat.failed': 'The message could not be sent. Please try again.',
 };

@@ -51,5 +51,7 @@ export default {
   'docs.error.network': 'The connection failed. Please try again.',
   'docs.error.timeout': 'The server does not answer. Please try again.',
   'docs.error.view': 'This document cannot be displayed.',
+  'docs.error.rate_limited': 'Too many requests at once. Wait a moment.',
+  'docs.error.documents_full': 'This session holds as many documents as it may: withdraw one first.',
   'docs.error.generic': 'That did not work. Please try again.',
 };

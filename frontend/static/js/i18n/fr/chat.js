@@ -13,5 +13,8 @@ export default {
   'chat.keepToggle': 'Proposer de conserver la discussion après la séance',
   'chat.notNow': 'Vous ne pouvez pas écrire ici pour le moment.',
   'chat.movedAway': "Vous avez changé de salle : ce message n’a pas été envoyé.",
+  'chat.tooFast': 'Vous envoyez des messages trop vite. Patientez un instant.',
+  'chat.overBudget': 'Vous avez envoyé autant de messages dans cette salle qu’une personne le peut.',
+  'chat.full': 'La discussion de cette salle est pleine.',
   'chat.failed': 'Le message n’a pas pu être envoyé. Réessayez.',
 };

@@ -51,5 +51,7 @@ export default {
   'docs.error.network': 'La connexion a échoué. Réessayez.',
   'docs.error.timeout': 'Le serveur ne répond pas. Réessayez.',
   'docs.error.view': 'Ce document ne peut pas être affiché.',
+  'docs.error.rate_limited': 'Trop de demandes à la fois. Patientez un instant.',
+  'docs.error.documents_full': 'Cette séance contient autant de documents que possible : retirez-en un d’abord.',
   'docs.error.generic': 'L’opération n’a pas abouti. Réessayez.',
 };
