@@ -51,6 +51,11 @@ class IceServer:
 @dataclass(frozen=True)
 class MediaConfig:
     ice_servers: list[IceServer] = field(default_factory=list)
+    # coturn's REST-API shared secret (use-auth-secret): each connection gets its own
+    # credentials for turn_urls, valid turn_ttl_seconds.
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = field(default=None, repr=False)
+    turn_ttl_seconds: int = 3600
     # Local addresses the relay gathers ICE host candidates on; None: every
     # interface but loopback (aioice's default).
     host_addresses: tuple[str, ...] | None = None
@@ -127,14 +132,30 @@ def _ice_servers(raw: str | None) -> list[IceServer]:
         for item in items:
             urls = item["urls"]
             urls = [urls] if isinstance(urls, str) else list(urls)
-            if not urls or not all(isinstance(u, str) for u in urls):
+            if not urls or not all(isinstance(u, str) and u.startswith(_ICE_SCHEMES) for u in urls):
                 raise ValueError("urls")
-            servers.append(IceServer(urls, item.get("username"), item.get("credential")))
+            username, credential = item.get("username"), item.get("credential")
+            if not all(v is None or isinstance(v, str) for v in (username, credential)):
+                raise ValueError("username and credential are strings")
+            servers.append(IceServer(urls, username, credential))
         return servers
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(
             'PALABRE_ICE_SERVERS must be JSON like [{"urls": ["stun:host:3478"]}]'
         ) from exc
+
+
+_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+def _turn(env: Mapping[str, str]) -> tuple[tuple[str, ...], str | None]:
+    urls = tuple(u.strip() for u in env.get("PALABRE_TURN_URLS", "").split(",") if u.strip())
+    secret = env.get("PALABRE_TURN_SECRET") or None
+    if bool(urls) != (secret is not None):
+        raise ConfigError("PALABRE_TURN_URLS and PALABRE_TURN_SECRET go together")
+    if not all(u.startswith(("turn:", "turns:")) for u in urls):
+        raise ConfigError("PALABRE_TURN_URLS must be turn: or turns: URLs, comma-separated")
+    return urls, secret
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
@@ -180,9 +201,13 @@ def load_config(env: Mapping[str, str]) -> Config:
         login_max_concurrent=_int(env, "PALABRE_LOGIN_MAX_CONCURRENT", 2, 1, 64),
         link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
     )
+    turn_urls, turn_secret = _turn(env)
     media = MediaConfig(
         ice_servers=_ice_servers(env.get("PALABRE_ICE_SERVERS")),
         host_addresses=_addresses(env, "PALABRE_RELAY_HOST_ADDRESSES"),
+        turn_urls=turn_urls,
+        turn_secret=turn_secret,
+        turn_ttl_seconds=_int(env, "PALABRE_TURN_TTL_SECONDS", 3600, 60, 7 * 86400),
     )
     database_url = env.get("PALABRE_DATABASE_URL") or sqlite_url(var_dir)
     if database_url.startswith("postgresql://"):

@@ -28,6 +28,15 @@ def test_ice_servers_parse() -> None:
     assert config.media.ice_servers[1].username == "u"
 
 
+def test_turn_secret_parse() -> None:
+    config = load_config(
+        {"PALABRE_TURN_URLS": "turn:t:3478, turns:t:5349", "PALABRE_TURN_SECRET": "s3cr3t"}
+    )
+    assert config.media.turn_urls == ("turn:t:3478", "turns:t:5349")
+    assert config.media.turn_ttl_seconds == 3600
+    assert "s3cr3t" not in repr(config)
+
+
 @pytest.mark.parametrize(
     "env",
     [
@@ -40,6 +49,17 @@ def test_ice_servers_parse() -> None:
         {"PALABRE_TLS_CERT": "/nonexistent.pem", "PALABRE_TLS_KEY": "/nonexistent.key"},
         {"PALABRE_ICE_SERVERS": "stun:x"},
         {"PALABRE_ICE_SERVERS": '[{"url": "stun:x"}]'},
+        {"PALABRE_ICE_SERVERS": '[{"urls": "http://x"}]'},
+        {"PALABRE_ICE_SERVERS": '[{"urls": "turn:x", "credential": 5}]'},
+        {"PALABRE_ICE_SERVERS": '["stun:x"]'},
+        {"PALABRE_TURN_URLS": "turn:t:3478"},
+        {"PALABRE_TURN_SECRET": "s"},
+        {"PALABRE_TURN_URLS": "stun:t:3478", "PALABRE_TURN_SECRET": "s"},
+        {
+            "PALABRE_TURN_URLS": "turn:t",
+            "PALABRE_TURN_SECRET": "s",
+            "PALABRE_TURN_TTL_SECONDS": "9",
+        },
     ],
 )
 def test_bad_values_fail_loudly(env: dict[str, str]) -> None:
