@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from records.db import sqlite_url
+from records.db import is_sqlite, sqlite_url
+from records.keystore import default_keys_url
 
 
 class ConfigError(ValueError):
@@ -64,7 +65,9 @@ class MediaConfig:
 @dataclass(frozen=True)
 class RecordsConfig:
     key_file: Path
-    keys_database_url: str | None = None  # None: keys.db beside SQLite, same database on PG
+    # Where the wrapped data keys live: a SQLite file of its own by default (erasing a
+    # key leaves no copy); the main database's URL only by explicit choice.
+    keys_database_url: str
     retention_file: Path | None = None
     purge_interval_hours: int = 24
     organisation_id: str = "palabre"
@@ -215,6 +218,15 @@ def load_config(env: Mapping[str, str]) -> Config:
     keys_url = env.get("PALABRE_KEYS_DATABASE_URL") or None
     if keys_url and keys_url.startswith("postgresql://"):
         keys_url = "postgresql+asyncpg://" + keys_url.removeprefix("postgresql://")
+    if _bool(env, "PALABRE_KEYS_IN_MAIN_DATABASE", False):
+        if keys_url is not None:
+            raise ConfigError(
+                "PALABRE_KEYS_IN_MAIN_DATABASE and PALABRE_KEYS_DATABASE_URL exclude each other"
+            )
+        if is_sqlite(database_url):
+            raise ConfigError("PALABRE_KEYS_IN_MAIN_DATABASE is for PostgreSQL only")
+        keys_url = database_url
+    keys_url = keys_url or default_keys_url(database_url, var_dir)
     records = RecordsConfig(
         key_file=Path(env.get("PALABRE_KEY_FILE") or var_dir / "keys.json"),
         keys_database_url=keys_url,
