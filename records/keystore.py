@@ -6,12 +6,14 @@ person provided (documents, chat, whiteboard exports), so that erasing one
 person's data is a key destruction too. Keys are stored wrapped under a KEK of
 the ``KeyProvider``, with the KEK id.
 
-With SQLite the keys live in their own file (``keys.db`` next to
-``palabre.db``): deleting a key row with ``secure_delete`` and then
-``wal_checkpoint(TRUNCATE)`` leaves no copy of it anywhere, while the
-ciphertexts in the main database become unreadable. With PostgreSQL the table
-lives in the same database by default (``PALABRE_KEYS_DATABASE_URL`` may point
-elsewhere); a deleted tuple persists until VACUUM, which the purge runs.
+By default the keys live in a SQLite file of their own, whatever the main
+database: ``keys.db`` next to ``palabre.db``, or under the data folder when the
+main database is PostgreSQL (:func:`default_keys_url`). Deleting a key row with
+``secure_delete`` and then ``wal_checkpoint(TRUNCATE)`` leaves no copy of it in
+that file, while the ciphertexts in the main database become unreadable.
+``PALABRE_KEYS_DATABASE_URL`` may point elsewhere, and keeping them in the main
+database is an explicit choice: on PostgreSQL a deleted tuple persists in dead
+rows and the WAL until VACUUM, and in backups until they expire.
 
 Schema: this database has one table and no Alembic chain. ``ensure_schema``
 creates it at start (idempotent); ``keys_meta`` records the schema version so a
@@ -34,6 +36,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     insert,
+    inspect,
     select,
     update,
 )
@@ -77,12 +80,24 @@ class KeysMetaRow(KeysBase):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=False))
 
 
-def default_keys_url(main_url: str) -> str:
-    """``keys.db`` beside the SQLite file; the same database on PostgreSQL."""
-    if not is_sqlite(main_url):
-        return main_url
-    prefix, _, path = main_url.partition(":///")
-    return f"{prefix}:///{Path(path).with_name('keys.db')}"
+def default_keys_url(main_url: str, var_dir: Path) -> str:
+    """A SQLite file of its own: ``keys.db`` beside a SQLite main database, under
+    ``var_dir`` beside any other (PostgreSQL), never the main database itself."""
+    if is_sqlite(main_url):
+        prefix, _, path = main_url.partition(":///")
+        return f"{prefix}:///{Path(path).with_name('keys.db')}"
+    return f"sqlite+aiosqlite:///{var_dir / 'keys.db'}"
+
+
+async def holds_keys(db: Database) -> bool:
+    """Whether ``db`` has a data-key table with a key in it (where keys used to be kept)."""
+    async with db.engine.connect() as conn:
+        present = await conn.run_sync(
+            lambda sync: inspect(sync).has_table(DataKeyRow.__tablename__)
+        )
+        if not present:
+            return False
+        return (await conn.scalar(select(DataKeyRow.id).limit(1))) is not None
 
 
 def participant_scope(participant_id: str) -> str:

@@ -14,11 +14,11 @@ from records.audit import AuditLog
 from records.casefile import CaseFile, Clock
 from records.cases import CaseStore
 from records.consent import ConsentLog
-from records.db import Database
+from records.db import Database, is_sqlite
 from records.errors import CryptoError, KeyUnavailable
 from records.journal import BoardJournal
 from records.keys import FileKeyProvider, KeyProvider
-from records.keystore import KeyStore, default_keys_url
+from records.keystore import KeyStore, default_keys_url, holds_keys
 from records.models import utcnow
 from records.notices import NoticeTexts
 from records.outcomes import OutcomeStore
@@ -68,11 +68,19 @@ async def open_records(
     seed: bool = True,
 ) -> Records:
     """Build every records service on ``db`` (already migrated)."""
-    url = keys_url or default_keys_url(db.url)
+    url = keys_url or default_keys_url(db.url, key_file.parent)
+    if url != db.url and is_sqlite(url):
+        Path(url.partition(":///")[2]).parent.mkdir(parents=True, exist_ok=True)
     keys_db = db if url == db.url else Database(url)
     keystore = KeyStore(keys_db)
     try:
         await keystore.ensure_schema()
+        if keys_db is not db and await keystore.count_keys() == 0 and await holds_keys(db):
+            raise KeyUnavailable(
+                "the wrapped data keys are in the main database, not in the key store "
+                "configured: set PALABRE_KEYS_IN_MAIN_DATABASE=true to keep them there, "
+                "or PALABRE_KEYS_DATABASE_URL to where they are"
+            )
         provider = keys if keys is not None else await open_key_provider(key_file, keystore)
     except BaseException:
         if keys_db is not db:

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
 from records.accounts import AccountStore
 from records.db import Database
@@ -66,6 +67,19 @@ def new_setup_code() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
+def _log_key_store(in_main_database: bool, url: str) -> None:
+    """Says at start where the wrapped data keys are, and what erasing one guarantees."""
+    if in_main_database:
+        logger.warning(
+            "wrapped data keys are kept in the main database (PALABRE_KEYS_IN_MAIN_DATABASE): "
+            "on PostgreSQL an erased key survives in dead rows and the WAL until VACUUM, "
+            "and in backups until they expire"
+        )
+    else:
+        where = make_url(url).render_as_string(hide_password=True)
+        logger.info("wrapped data keys kept apart from the main database, in %s", where)
+
+
 async def create_app(
     config: Config,
     *,
@@ -89,6 +103,7 @@ async def create_app(
     except BaseException:
         await db.close()
         raise
+    _log_key_store(records.keys_db is db, config.records.keys_database_url)
     policies = load_policies(config.records.retention_file)
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from records.db import sqlite_url
+from records.db import is_sqlite, sqlite_url
+from records.keystore import default_keys_url
 
 
 class ConfigError(ValueError):
@@ -51,6 +52,11 @@ class IceServer:
 @dataclass(frozen=True)
 class MediaConfig:
     ice_servers: list[IceServer] = field(default_factory=list)
+    # coturn's REST-API shared secret (use-auth-secret): each connection gets its own
+    # credentials for turn_urls, valid turn_ttl_seconds.
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = field(default=None, repr=False)
+    turn_ttl_seconds: int = 3600
     # Local addresses the relay gathers ICE host candidates on; None: every
     # interface but loopback (aioice's default).
     host_addresses: tuple[str, ...] | None = None
@@ -59,7 +65,9 @@ class MediaConfig:
 @dataclass(frozen=True)
 class RecordsConfig:
     key_file: Path
-    keys_database_url: str | None = None  # None: keys.db beside SQLite, same database on PG
+    # Where the wrapped data keys live: a SQLite file of its own by default (erasing a
+    # key leaves no copy); the main database's URL only by explicit choice.
+    keys_database_url: str
     retention_file: Path | None = None
     purge_interval_hours: int = 24
     organisation_id: str = "palabre"
@@ -127,14 +135,30 @@ def _ice_servers(raw: str | None) -> list[IceServer]:
         for item in items:
             urls = item["urls"]
             urls = [urls] if isinstance(urls, str) else list(urls)
-            if not urls or not all(isinstance(u, str) for u in urls):
+            if not urls or not all(isinstance(u, str) and u.startswith(_ICE_SCHEMES) for u in urls):
                 raise ValueError("urls")
-            servers.append(IceServer(urls, item.get("username"), item.get("credential")))
+            username, credential = item.get("username"), item.get("credential")
+            if not all(v is None or isinstance(v, str) for v in (username, credential)):
+                raise ValueError("username and credential are strings")
+            servers.append(IceServer(urls, username, credential))
         return servers
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(
             'PALABRE_ICE_SERVERS must be JSON like [{"urls": ["stun:host:3478"]}]'
         ) from exc
+
+
+_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
+
+
+def _turn(env: Mapping[str, str]) -> tuple[tuple[str, ...], str | None]:
+    urls = tuple(u.strip() for u in env.get("PALABRE_TURN_URLS", "").split(",") if u.strip())
+    secret = env.get("PALABRE_TURN_SECRET") or None
+    if bool(urls) != (secret is not None):
+        raise ConfigError("PALABRE_TURN_URLS and PALABRE_TURN_SECRET go together")
+    if not all(u.startswith(("turn:", "turns:")) for u in urls):
+        raise ConfigError("PALABRE_TURN_URLS must be turn: or turns: URLs, comma-separated")
+    return urls, secret
 
 
 def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
@@ -180,9 +204,13 @@ def load_config(env: Mapping[str, str]) -> Config:
         login_max_concurrent=_int(env, "PALABRE_LOGIN_MAX_CONCURRENT", 2, 1, 64),
         link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
     )
+    turn_urls, turn_secret = _turn(env)
     media = MediaConfig(
         ice_servers=_ice_servers(env.get("PALABRE_ICE_SERVERS")),
         host_addresses=_addresses(env, "PALABRE_RELAY_HOST_ADDRESSES"),
+        turn_urls=turn_urls,
+        turn_secret=turn_secret,
+        turn_ttl_seconds=_int(env, "PALABRE_TURN_TTL_SECONDS", 3600, 60, 7 * 86400),
     )
     database_url = env.get("PALABRE_DATABASE_URL") or sqlite_url(var_dir)
     if database_url.startswith("postgresql://"):
@@ -190,6 +218,15 @@ def load_config(env: Mapping[str, str]) -> Config:
     keys_url = env.get("PALABRE_KEYS_DATABASE_URL") or None
     if keys_url and keys_url.startswith("postgresql://"):
         keys_url = "postgresql+asyncpg://" + keys_url.removeprefix("postgresql://")
+    if _bool(env, "PALABRE_KEYS_IN_MAIN_DATABASE", False):
+        if keys_url is not None:
+            raise ConfigError(
+                "PALABRE_KEYS_IN_MAIN_DATABASE and PALABRE_KEYS_DATABASE_URL exclude each other"
+            )
+        if is_sqlite(database_url):
+            raise ConfigError("PALABRE_KEYS_IN_MAIN_DATABASE is for PostgreSQL only")
+        keys_url = database_url
+    keys_url = keys_url or default_keys_url(database_url, var_dir)
     records = RecordsConfig(
         key_file=Path(env.get("PALABRE_KEY_FILE") or var_dir / "keys.json"),
         keys_database_url=keys_url,

@@ -26,6 +26,7 @@ from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
 from signaling.fanout import LocalManager, RedisManager
+from signaling.ice import IceServers, StaticIceServer, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
 from signaling.relay import IceServer as RelayIceServer
@@ -81,16 +82,13 @@ class ConnectionAuthenticator:
         )
 
 
-def ice_servers_for_clients(config: Config) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for server in config.media.ice_servers:
-        entry: dict[str, Any] = {"urls": server.urls}
-        if server.username is not None:
-            entry["username"] = server.username
-        if server.credential is not None:
-            entry["credential"] = server.credential
-        out.append(entry)
-    return out
+def ice_servers_for_clients(config: Config) -> IceServers:
+    media = config.media
+    turn = None
+    if media.turn_secret is not None:
+        turn = TurnSecret(media.turn_urls, media.turn_secret, media.turn_ttl_seconds)
+    static = [StaticIceServer(tuple(s.urls), s.username, s.credential) for s in media.ice_servers]
+    return IceServers(static, turn)
 
 
 def relay_config(config: Config) -> RelayConfig:

@@ -12,8 +12,9 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
   ``caucus:move`` {key, room_id}, ``caucus:return_all`` {}, ``room:plenary_talk`` {allowed}
 * whiteboard, chat, shared documents: ``wb:*``, ``chat:*``, ``doc:*`` (see
   :mod:`signaling.collab`)
-* WebRTC: ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer), ``rtc:answer``
-  {sdp}, ``rtc:candidate`` {candidate}; refused without consent or before admission.
+* WebRTC: ``rtc:ice`` {} (ack carries the STUN/TURN servers with their credentials,
+  :mod:`signaling.ice`), ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer),
+  ``rtc:answer`` {sdp}, ``rtc:candidate`` {candidate}; refused without consent or before admission.
 
 Server-to-client: ``room:view`` (the room you are in and who is in it with
 you), ``rtc:offer`` (renegotiation), ``session:kicked`` {reason}, the domain's
@@ -39,6 +40,7 @@ from signaling.collab import CollabEvents
 from signaling.collab_protocol import MODELS as COLLAB_MODELS
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
+from signaling.ice import IceServers
 from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.media import MediaRelay, relay_id, split_relay_id
@@ -93,7 +95,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         authenticator: Authenticator,
         host: SessionHost,
         relay_factory: RelayFactory,
-        ice_servers: list[dict[str, Any]],
+        ice_servers: IceServers,
         budgets: EventBudgets | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
@@ -168,7 +170,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             auth = auth if isinstance(auth, dict) else {}
             identity = await self._auth.authenticate(auth, _cookies(environ))
             hello = await self.hub.connect(identity, sid, _device(auth.get("device")))
-            hello["ice_servers"] = self._ice_servers
+            hello["ice_servers"] = self._ice_servers.public()  # credentials: rtc:ice
             hello["relay_id"] = relay_id(identity)
             hello["session_id"] = identity.session_id
             self.presence.attach(identity, sid)
@@ -353,6 +355,11 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         if not self.hub.is_placed(identity, sid) or not self.hub.can_publish(identity):
             raise SignalingError(ErrorCode.NOT_JOINED, "wait to be admitted")
         return identity
+
+    async def on_rtc_ice(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        self._media_identity(sid)  # TURN credentials only for whoever may take part in media
+        return ok(**self._ice_servers.for_connection())
 
     async def on_rtc_offer(self, sid: str, data: Any) -> Ack:
         offer = parse(RtcOffer, data)

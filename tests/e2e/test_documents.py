@@ -18,6 +18,7 @@ from tests.e2e.flows import (
     until_true,
 )
 from tests.pdfgen import make_pdf
+from tests.records.test_upload_safety import photo_with_gps
 from tests.records.test_uploads import png
 
 pytestmark = pytest.mark.browser
@@ -157,6 +158,7 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
                               "buffer": "Proposition : 3 × 400 €".encode()}],
     )  # fmt: skip
     await expect(claire.locator("#docs-list .docs-item", has_text="mes notes.txt")).to_be_visible()
+    await expect(alice.locator("#docs-metadata")).to_be_hidden()  # plain text: nothing removed
     await (
         claire.locator("#docs-list .docs-item", has_text="mes notes.txt")
         .locator(".docs-open")
@@ -183,6 +185,21 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     await expect(alice.locator("#docs-presenting")).to_be_visible()
     await claire.click("#docs-stop")
     await expect(alice.locator("#docs-presenting")).to_be_hidden()
+
+    # A phone photo: its GPS position, camera and author are taken out, and she is told so.
+    await alice.set_input_files(
+        "#docs-file", files=[{"name": "le mur.jpg", "mimeType": "image/jpeg",
+                              "buffer": photo_with_gps()}],
+    )  # fmt: skip
+    await expect(claire.locator("#docs-list .docs-item", has_text="le mur.jpg")).to_be_visible()
+    note = alice.locator("#docs-metadata")
+    await expect(note).to_be_visible()
+    await expect(note).to_have_attribute("data-location", "true")
+    await expect(note).to_contain_text("le mur.jpg")
+    await expect(note).to_contain_text("position GPS")
+    await expect(note).to_contain_text("EXIF")
+    await alice.screenshot(path=str(ARTIFACTS / "docs-8-metadata-removed.png"))
+    await expect(claire.locator("#docs-metadata")).to_be_hidden()  # only the uploader is told
     for page in (claire, alice):
         assert getattr(page, "errors", []) == []
 

@@ -98,7 +98,7 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
 
     # The consent records of this run match what was shown.
     db = Database(sqlite_url(live_server.var_dir))
-    keys_db = Database(default_keys_url(db.url))
+    keys_db = Database(default_keys_url(db.url, live_server.var_dir))
     try:
         notices = NoticeTexts(db)
         shown = {

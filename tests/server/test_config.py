@@ -20,12 +20,39 @@ def test_postgres_url_gets_the_async_driver() -> None:
     assert config.database_url == "postgresql+asyncpg://u@db:5432/palabre"
 
 
+def test_keys_are_apart_from_the_main_database_by_default(tmp_path: Path) -> None:
+    var = {"PALABRE_VAR_DIR": str(tmp_path)}
+    on_pg = load_config({**var, "PALABRE_DATABASE_URL": "postgresql://u@db:5432/palabre"})
+    assert on_pg.records.keys_database_url == f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}"
+    on_sqlite = load_config(var)
+    assert on_sqlite.records.keys_database_url == f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}"
+    chosen = load_config(
+        {
+            **var,
+            "PALABRE_DATABASE_URL": "postgresql://u@db:5432/palabre",
+            "PALABRE_KEYS_IN_MAIN_DATABASE": "true",
+        }
+    )
+    assert chosen.records.keys_database_url == "postgresql+asyncpg://u@db:5432/palabre"
+    elsewhere = load_config({**var, "PALABRE_KEYS_DATABASE_URL": "postgresql://k@keys/keys"})
+    assert elsewhere.records.keys_database_url == "postgresql+asyncpg://k@keys/keys"
+
+
 def test_ice_servers_parse() -> None:
     config = load_config(
         {"PALABRE_ICE_SERVERS": '[{"urls": "stun:s:3478"}, {"urls": ["turn:t"], "username": "u"}]'}
     )
     assert config.media.ice_servers[0].urls == ["stun:s:3478"]
     assert config.media.ice_servers[1].username == "u"
+
+
+def test_turn_secret_parse() -> None:
+    config = load_config(
+        {"PALABRE_TURN_URLS": "turn:t:3478, turns:t:5349", "PALABRE_TURN_SECRET": "s3cr3t"}
+    )
+    assert config.media.turn_urls == ("turn:t:3478", "turns:t:5349")
+    assert config.media.turn_ttl_seconds == 3600
+    assert "s3cr3t" not in repr(config)
 
 
 @pytest.mark.parametrize(
@@ -40,6 +67,19 @@ def test_ice_servers_parse() -> None:
         {"PALABRE_TLS_CERT": "/nonexistent.pem", "PALABRE_TLS_KEY": "/nonexistent.key"},
         {"PALABRE_ICE_SERVERS": "stun:x"},
         {"PALABRE_ICE_SERVERS": '[{"url": "stun:x"}]'},
+        {"PALABRE_ICE_SERVERS": '[{"urls": "http://x"}]'},
+        {"PALABRE_ICE_SERVERS": '[{"urls": "turn:x", "credential": 5}]'},
+        {"PALABRE_ICE_SERVERS": '["stun:x"]'},
+        {"PALABRE_KEYS_IN_MAIN_DATABASE": "true", "PALABRE_KEYS_DATABASE_URL": "sqlite:///k"},
+        {"PALABRE_KEYS_IN_MAIN_DATABASE": "perhaps"},
+        {"PALABRE_TURN_URLS": "turn:t:3478"},
+        {"PALABRE_TURN_SECRET": "s"},
+        {"PALABRE_TURN_URLS": "stun:t:3478", "PALABRE_TURN_SECRET": "s"},
+        {
+            "PALABRE_TURN_URLS": "turn:t",
+            "PALABRE_TURN_SECRET": "s",
+            "PALABRE_TURN_TTL_SECONDS": "9",
+        },
     ],
 )
 def test_bad_values_fail_loudly(env: dict[str, str]) -> None:

@@ -73,10 +73,11 @@ async def restarted(world: World, tmp_path: Path) -> AsyncIterator[World]:
 
 
 @contextlib.asynccontextmanager
-async def world_on(tmp_path: Path, database_url: str) -> AsyncIterator[World]:
-    """The app on ``database_url`` with a case, its session and links (keys under tmp_path)."""
+async def world_on(tmp_path: Path, database_url: str, **env: str) -> AsyncIterator[World]:
+    """The app on ``database_url`` with a case, its session and links (keys under tmp_path);
+    ``env``: more PALABRE_* settings."""
     relays, factory = _relays()
-    app = await create_app(make_config(tmp_path, database_url), relay_factory=factory)
+    app = await create_app(make_config(tmp_path, database_url, **env), relay_factory=factory)
     async with TestServer(app) as server:
         svc = app[SERVICES]
         anne = await svc.accounts.create_mediator("anne@example.org", "Anne", "h")

@@ -10,6 +10,18 @@ import { onLanguageChange, t } from './i18n.js';
 const ACCEPT = '.pdf,.png,.jpg,.jpeg,.txt,.md,.csv,application/pdf,image/png,image/jpeg,text/plain';
 const EVENTS = ['doc:shared', 'doc:withdrawn', 'doc:updated', 'doc:page', 'doc:stopped', 'room:entered'];
 
+// What an upload lost on the way in (the server's `metadata_removed`), in words.
+const METADATA = ['location', 'exif', 'xmp', 'iptc', 'comment', 'text', 'document_info', 'trailing_data', 'other'];
+
+function metadataText({ name, removed }) {
+  const others = METADATA.filter((label) => label !== 'location' && removed.includes(label));
+  const what = others.map((label) => t(`docs.metadata.${label}`)).join(', ');
+  if (removed.includes('location')) {
+    return t(others.length ? 'docs.metadataRemovedLocation' : 'docs.metadataRemovedLocationOnly', { name, what });
+  }
+  return t('docs.metadataRemoved', { name, what });
+}
+
 function errorText(code) {
   const key = `docs.error.${code}`;
   const text = t(key);
@@ -139,6 +151,7 @@ export class DocumentsPanel {
     const visibility = this.visibility.value || 'room';
     const headers = await sessionHeaders(this.ctx.credentials, { write: true });
     this.uploading = { name: file.name, percent: 0 };
+    this.cleaned = null; // { name, removed }: the metadata taken out of the last upload
     this.render();
     const roomId = this.room?.room_id || '';
     const result = await new Promise((resolve) => {
@@ -169,6 +182,8 @@ export class DocumentsPanel {
     if (result.status === 201 && result.body) {
       this.docs.set(result.body.doc_id, result.body);
       this.ctx.notify(t('docs.uploaded', { name: result.body.title }));
+      const removed = (result.body.metadata_removed || []).filter((label) => METADATA.includes(label));
+      if (removed.length) this.cleaned = { name: result.body.title, removed };
     } else {
       this.ctx.notify(errorText(result.body?.error?.code || 'network'));
     }
@@ -349,9 +364,10 @@ export class DocumentsPanel {
     this.visibilityLabel = h('label', { for: 'docs-visibility' });
     this.hint = h('p', { class: 'muted docs-hint' });
     this.progress = h('progress', { id: 'docs-progress', max: '100', value: '0', hidden: true });
+    this.cleanedNote = h('p', { class: 'docs-metadata', id: 'docs-metadata', role: 'status', hidden: true });
     this.uploadBox = h('div', { class: 'docs-upload', id: 'docs-upload' },
       h('div', { class: 'docs-upload-row' }, this.shareButton, this.visibilityLabel, this.visibility),
-      this.hint, this.progress, this.file);
+      this.hint, this.progress, this.cleanedNote, this.file);
     this.list = h('ul', { class: 'docs-list', id: 'docs-list' });
     this.presentBar = h('div', { class: 'docs-presenting', id: 'docs-presenting', role: 'status' });
     this.viewerTitle = h('h3', { class: 'docs-viewer-title', id: 'docs-viewer-title' });
@@ -422,6 +438,9 @@ export class DocumentsPanel {
     this.hint.textContent = this.uploading ? t('docs.uploading', { name: this.uploading.name }) : t('docs.hint');
     this.progress.hidden = !this.uploading;
     if (!this.uploading) this.progress.value = 0;
+    this.cleanedNote.hidden = !this.cleaned;
+    this.cleanedNote.dataset.location = String(Boolean(this.cleaned?.removed.includes('location')));
+    this.cleanedNote.textContent = this.cleaned ? metadataText(this.cleaned) : '';
   }
 
   renderList() {

@@ -20,6 +20,7 @@ const grid = new TileGrid(document.getElementById('tiles'));
 
 const state = {
   socket: null, relay: null, hello: null, self: null, roster: {},
+  relayEpoch: 0, relayStarting: null, iceRefresh: null,
   local: null, screen: null, audio: true, video: true,
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
   pendingView: null, workspace: null,
@@ -115,9 +116,42 @@ function applyView(view) {
 
 // --- media -------------------------------------------------------------------------
 
+// The STUN/TURN servers with their credentials: the server gives them only to someone
+// who consented and was let in, and TURN credentials are short-lived (renewed before
+// they expire, for later ICE restarts).
+async function iceServers() {
+  try {
+    const ack = await state.socket.timeout(10000).emitWithAck('rtc:ice', {});
+    return ack.ok ? ack : null;
+  } catch {
+    return null; // no answer in time (the connection dropped): the next join starts again
+  }
+}
+
+function renewIceServers(expiresIn, epoch) {
+  clearTimeout(state.iceRefresh);
+  if (!expiresIn) return;
+  state.iceRefresh = setTimeout(async () => {
+    const ice = await iceServers();
+    if (!ice || epoch !== state.relayEpoch || !state.relay) return;
+    state.relay.useIceServers(ice.ice_servers);
+    renewIceServers(ice.expires_in, epoch);
+  }, Math.max(30, expiresIn * 0.8) * 1000);
+}
+
 async function startRelay() {
-  if (state.relay || !state.hello) return;
-  state.relay = new RelayConnection(state.socket, state.hello.ice_servers, {
+  if (state.relay || !state.hello || state.relayStarting === state.relayEpoch) return;
+  const epoch = state.relayEpoch;
+  state.relayStarting = epoch;
+  const ice = await iceServers();
+  if (epoch !== state.relayEpoch) return; // hung up meanwhile
+  state.relayStarting = null;
+  if (!ice) {
+    setPhase('failed');
+    return;
+  }
+  renewIceServers(ice.expires_in, epoch);
+  state.relay = new RelayConnection(state.socket, ice.ice_servers, {
     onTrack,
     onState: (pc) => setPhase(pc === 'connected' ? 'connected' : pc === 'failed' ? 'failed' : 'connecting'),
   });
@@ -132,6 +166,8 @@ async function startRelay() {
 function hangUp(everything = false) {
   if (state.relay) state.relay.close();
   state.relay = null;
+  state.relayEpoch += 1;
+  clearTimeout(state.iceRefresh);
   if (everything) {
     if (state.local) for (const track of state.local.getTracks()) track.stop();
     if (state.screen) state.screen.track.stop();

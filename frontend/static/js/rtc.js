@@ -81,6 +81,11 @@ export class RelayConnection {
     if (!ack.ok) throw new Error(`answer refused: ${ack.error.code}`);
   }
 
+  // Fresh TURN credentials: used by the next ICE gathering (a restart), the call goes on.
+  useIceServers(iceServers) {
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
   close() {
     this.socket.off('rtc:offer', this.onServerOffer);
     this.pc.close();
