@@ -50,6 +50,7 @@ from sessions.documents import SharedDocument, Visibility
 from sessions.service import LiveSession
 from signaling.errors import SignalingError
 from signaling.identity import Identity
+from signaling.namespace import DEVICE_ID
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +98,22 @@ async def caller(request: web.Request, session_id: str) -> Identity:
     return identity
 
 
+DEVICE_HEADER = "X-Palabre-Device"
+
+
+def device(request: web.Request) -> str | None:
+    """The browser's device id sent with a party's link (the page's ``deviceId()``)."""
+    raw = request.headers.get(DEVICE_HEADER)
+    return raw if raw is not None and DEVICE_ID.fullmatch(raw) else None
+
+
 async def _read(
     request: web.Request, identity: Identity, query: Callable[[LiveSession, str], T]
 ) -> T:
-    """Asks the live session as ``identity``, who must be connected to it."""
+    """Asks the live session as ``identity``, who must be connected to it (a party: from
+    the device holding their seat)."""
     try:
-        return await request.app[NAMESPACE_KEY].hub.read(identity, query)
+        return await request.app[NAMESPACE_KEY].hub.read(identity, query, device=device(request))
     except SignalingError as exc:
         if exc.code is ErrorCode.NOT_AUTHENTICATED:  # signed in, but not in the session now
             raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session first") from None
@@ -162,7 +173,10 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
         case_id, ItemKind.DOCUMENT, session_id=session_id
     )  # withdrawn documents a mediator kept count too
     await hub.call(
-        identity, lambda s, key: s.check_share_document(key, aimed_at, stored), content_only=True
+        identity,
+        lambda s, key: s.check_share_document(key, aimed_at, stored),
+        device=device(request),
+        content_only=True,
     )
     desk = request.app[UPLOAD_DESK_KEY]
     async with desk.slot(session_id, identity.key):
@@ -189,6 +203,7 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
                 lambda s, key: s.share_document(
                     key, info.id, meta.filename, visibility, meta.pages, aimed_at
                 ),
+                device=device(request),
             )
         except BaseException:
             await casefile.delete_item(info.id, actor=actor, via="http")

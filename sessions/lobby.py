@@ -169,6 +169,10 @@ class Lobby:
     def contender_of(self, pid: str) -> str | None:
         return self._get(pid).contender
 
+    def device_of(self, pid: str) -> str | None:
+        """The device ``pid``'s seat is bound to (None: none recognisable)."""
+        return self._get(pid).device
+
     def participants(self) -> list[ParticipantView]:
         return [self._view(r) for r in self._records.values()]
 

@@ -219,22 +219,26 @@ class LiveHub:
         action: Callable[[LiveSession, str], Outcome[T]],
         *,
         connection: str | None = None,
+        device: str | None = None,
         content_only: bool = False,
     ) -> T:
         """Runs a domain action as ``identity`` and applies its outcome.
 
         ``connection``: the Socket.IO connection it came on, which must hold the seat
         (not a replaced one, nor another device waiting for the mediator); None for a
-        request over HTTP, whose link must be the seat's.
+        request over HTTP, whose link must be the seat's and, for a link holder, come from
+        the seat's ``device`` (another device with the same link is served nothing).
         ``content_only``: the action only adds content (a drawing, a message), so
         nobody's room, media or view can have changed and they are not recomputed.
         """
         live = await self._get(identity.session_id)
-        await self._require_seat(live, identity, connection)
+        await self._require_seat(live, identity, connection, device)
         outcome = await self._run(live, lambda s: action(s, identity.key), content_only)
         return outcome.value
 
-    async def _require_seat(self, live: _Live, identity: Identity, connection: str | None) -> None:
+    async def _require_seat(
+        self, live: _Live, identity: Identity, connection: str | None, device: str | None = None
+    ) -> None:
         seat = live.sids.get(identity.key)
         who = identity if connection is None else live.conns.get(connection, identity)
         if who.expired(utc_now().timestamp()):
@@ -246,9 +250,13 @@ class LiveHub:
             if connection == live.session.lobby.contender_of(identity.key):
                 raise SignalingError(ErrorCode.NOT_JOINED, "wait for the mediator to let you in")
             raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
-        seated = live.conns.get(seat)
-        if connection is None and (seated is None or seated.link_id != identity.link_id):
-            raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "not connected with this link")
+        if connection is None:
+            seated = live.conns.get(seat)
+            if seated is None or seated.link_id != identity.link_id:
+                raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "not connected with this link")
+            bound = live.session.lobby.device_of(identity.key)
+            if identity.link_id is not None and (device is None or device != bound):
+                raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "not the device in the session")
 
     def require_connected(self, identity: Identity, connection: str | None = None) -> None:
         """``identity`` holds the seat (on ``connection``, when given); no I/O."""
@@ -265,10 +273,11 @@ class LiveHub:
         query: Callable[[LiveSession, str], T],
         *,
         connection: str | None = None,
+        device: str | None = None,
     ) -> T:
         """Answers a question about the session as ``identity`` (nothing to apply)."""
         live = await self._get(identity.session_id)
-        await self._require_seat(live, identity, connection)
+        await self._require_seat(live, identity, connection, device)
         async with live.lock:
             return query(live.session, identity.key)
 

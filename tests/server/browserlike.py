@@ -15,7 +15,7 @@ from typing import Any, Self
 import aiohttp
 
 from server.security import CSRF_COOKIE, CSRF_HEADER
-from tests.signaling.world import World
+from tests.signaling.world import World, browser_device
 
 
 @dataclass
@@ -53,8 +53,9 @@ class BrowserHttp:
 
     def headers(self, csrf: bool = True, **extra: str) -> dict[str, str]:
         out = {CSRF_HEADER: self.csrf} if csrf else {}
-        if self.token is not None:
+        if self.token is not None:  # a party's browser: its link, and its device
             out["Authorization"] = f"Bearer {self.token}"
+            out["X-Palabre-Device"] = browser_device(self.token)
         return {**out, **extra}
 
     async def close(self) -> None:

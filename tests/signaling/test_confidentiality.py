@@ -384,3 +384,31 @@ async def test_an_observer_may_not_share_a_screen(
     assert ack["ok"]
     jr = f"{world.session.id}.{key(world, 'Jeanne Dupont')}"
     assert world.relay.paused.get((jr, "screen"), False) is False
+
+
+async def test_another_device_gets_no_document_over_http_either(
+    world: World, clients: Callable[[], Client], http: Callable[[str], Any]
+) -> None:
+    """The session's own routes serve a party's link only from the device holding the seat."""
+    anne, jeanne, _marc = await three(world, clients)
+    room = await open_private(anne, key(world, "Jeanne Dupont"))
+    await in_room(jeanne, room)
+    mine = await http("Jeanne Dupont")
+    status, doc = await mine.upload(make_pdf(1), "offre.pdf", room)
+    assert status == 201, doc
+    url = f"{world.url}/api/sessions/{world.session.id}/documents/{doc['doc_id']}/content"
+    async with mine.session.get(url, headers=mine.headers(False)) as r:
+        assert r.status == 200  # her own browser
+    token = world.tokens["Jeanne Dupont"]
+    other = BrowserHttp(world, token=token)
+    await other.prime()
+    try:
+        for device in ("forwarded-mail-browser", None):
+            headers = {k: v for k, v in other.headers(False).items() if k != "X-Palabre-Device"}
+            if device is not None:
+                headers["X-Palabre-Device"] = device
+            async with other.session.get(url, headers=headers) as r:
+                assert r.status == 403, device
+                assert (await r.json())["error"]["code"] == "not_in_room"
+    finally:
+        await other.close()

@@ -1,4 +1,5 @@
 // The session room: connect, check devices, wait in the lobby, then see and hear the others.
+import { deviceId } from './api.js';
 import { io } from '/vendor/socket.io.esm.min.js';
 import { controlButton } from './controls.js';
 import { openMedia, deviceCheck } from './devices.js';
@@ -379,23 +380,6 @@ function wire(socket) {
     if (reason === 'not_let_in') return showPage('declined', 'lobby.declinedTitle', 'lobby.notLetInBody');
     showProblem(reason === 'replaced_by_new_connection' ? 'replaced' : reason);
   });
-}
-
-// The random id this browser keeps: a reload or a second tab is the same device and keeps
-// its seat; the same link opened on another device waits for the mediator to decide.
-function deviceId() {
-  const name = 'palabre.device';
-  let id = null;
-  try {
-    id = localStorage.getItem(name);
-  } catch { /* storage refused: a new id each time, so the mediator is asked again */ }
-  if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
-    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
-    try {
-      localStorage.setItem(name, id);
-    } catch { /* as above */ }
-  }
-  return id;
 }
 
 function start() {
