@@ -4,8 +4,12 @@ The structured part is a plain row (``case_outcomes``: codes and numbers, no
 names); the free-text summary and the names of organisations involved are an
 encrypted case-file item (``closing_summary``, JSON). The mediator's review of
 the anonymised summary is kept as a list of edits (offsets and replacement
-ids, never text) replayed on the anonymiser's result, which is deterministic;
-closing again (a correction) resets the review.
+ids, never text) replayed on the anonymiser's result while it is under review.
+Confirming stores the rendered export document in the same encrypted item:
+from then on every export is that document, byte for byte, whatever happens
+to the case's names (an erased participant no longer has a name to replace,
+so re-running the anonymiser would undo their anonymisation). Closing again
+(a correction) or editing the review again drops it.
 Only the case's mediators reach any of it.
 """
 
@@ -24,7 +28,7 @@ from records.anonymise.stats import OTHER, CaseRecord
 from records.casefile import CaseFile, ItemKind
 from records.cases import MediationType, require_case_mediator
 from records.db import Database
-from records.errors import Invalid, NotFound
+from records.errors import Conflict, Invalid, NotFound
 from records.models import CaseMediatorRow, CaseOutcomeRow, CaseRow, SessionRow, utcnow
 
 MAX_EDITS = 500
@@ -117,6 +121,14 @@ class CaseOutcome:
 class SummaryText:
     summary: str
     organisations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the mediator confirmed: the summary as reviewed and its rendered export."""
+
+    summary: str
+    document: dict[str, Any]
 
 
 def _outcome(row: CaseOutcomeRow, case: CaseRow) -> CaseOutcome:
@@ -216,28 +228,72 @@ class OutcomeStore:
                 raise NotFound("this case is not closed")
             return _outcome(row, case)
 
-    async def get_summary(self, case_id: str, mediator_id: str, *, via: str) -> SummaryText:
-        """The decrypted summary and organisations (an audited read)."""
-        await self.get_outcome(case_id, mediator_id)
+    async def _summary_data(self, case_id: str, mediator_id: str, via: str) -> dict[str, Any]:
         items = await self._casefile.read_items(
             case_id, kinds={ItemKind.CLOSING_SUMMARY}, actor=f"mediator:{mediator_id}", via=via
         )
         if not items:
-            return SummaryText("", ())
-        data = json.loads(items[-1].text)
+            return {"summary": "", "organisations": []}
+        data: dict[str, Any] = json.loads(items[-1].text)
+        return data
+
+    async def get_summary(self, case_id: str, mediator_id: str, *, via: str) -> SummaryText:
+        """The decrypted summary and organisations (an audited read)."""
+        await self.get_outcome(case_id, mediator_id)
+        data = await self._summary_data(case_id, mediator_id, via)
         return SummaryText(str(data["summary"]), tuple(str(o) for o in data["organisations"]))
 
+    async def get_confirmed(
+        self, case_id: str, mediator_id: str, *, via: str
+    ) -> dict[str, Any] | None:
+        """The export document stored at confirmation, or ``None`` if there is none.
+
+        A review confirmed before documents were stored has none either: it must
+        be confirmed again rather than rendered afresh with today's names.
+        """
+        outcome = await self.get_outcome(case_id, mediator_id)
+        if outcome.confirmed_at is None:
+            return None
+        document = (await self._summary_data(case_id, mediator_id, via)).get("confirmed")
+        return document if isinstance(document, dict) else None
+
     async def set_review(
-        self, case_id: str, mediator_id: str, edits: list[dict[str, Any]], *, confirm: bool
+        self,
+        case_id: str,
+        mediator_id: str,
+        edits: list[dict[str, Any]],
+        *,
+        confirmation: Confirmation | None = None,
+        via: str,
     ) -> CaseOutcome:
+        """Keep the edits; with a ``confirmation``, store its document for every export.
+
+        ``Conflict`` if the summary changed since it was reviewed (a correction
+        of the closing in between): what was confirmed is not what is stored.
+        """
         check_edits(edits)
+        await self.get_outcome(case_id, mediator_id)
+        data = await self._summary_data(case_id, mediator_id, via)
+        if confirmation is not None and confirmation.summary != data["summary"]:
+            raise Conflict("the summary changed while it was reviewed: review it again")
+        had_document = "confirmed" in data
+        data.pop("confirmed", None)
+        if confirmation is not None:
+            data["confirmed"] = confirmation.document
         async with self._db.transaction() as s:
             case = await require_case_mediator(s, case_id, mediator_id)
             row = await s.get(CaseOutcomeRow, case_id)
             if row is None:
                 raise NotFound("this case is not closed")
+            if confirmation is not None or had_document:
+                info = await self._casefile.put_item_in(
+                    s, case_id, ItemKind.CLOSING_SUMMARY,
+                    json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                    actor=f"mediator:{mediator_id}", via=via, item_id=row.summary_item_id,
+                )  # fmt: skip
+                row.summary_item_id = info.id
             row.review = json.dumps(edits)
-            row.confirmed_at = utcnow() if confirm else None
+            row.confirmed_at = utcnow() if confirmation is not None else None
             await s.flush()
             return _outcome(row, case)
 

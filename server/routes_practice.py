@@ -3,7 +3,9 @@
 Only the case's mediators reach a case's closing, review and exports (checked
 in the records layer, which answers "not found" to anyone else); statistics
 cover only the signed-in mediator's own closed cases. Every export is an
-audit entry.
+audit entry. An export is the document rendered when the review was
+confirmed, stored encrypted, never the anonymiser run again with today's
+names (an erased participant's name would no longer be replaced).
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from records.anonymise.model import AnonymisedText, Replacement
 from records.anonymise.stats import DEFAULT_K, practice_report
 from records.cases import Case, MediationType
 from records.errors import ErrorCode, NotFound
-from records.outcomes import CaseOutcome, Closing, Outcome, PartyKind, Referral, check_edits
+from records.outcomes import (
+    CaseOutcome,
+    Closing,
+    Confirmation,
+    Outcome,
+    PartyKind,
+    Referral,
+    check_edits,
+)
 from records.summaries import (
     Facts,
     NamedPerson,
@@ -309,7 +319,11 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
         result = review(text.summary, outcome.language, names, edits)
     except (ValueError, KeyError) as exc:
         raise ApiError(400, ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
-    await outcomes.set_review(case.id, me, edits, confirm=body.confirm)
+    confirmation = None
+    if body.confirm:
+        document = _document(outcome, result, services(request).records.clock())
+        confirmation = Confirmation(text.summary, document)
+    await outcomes.set_review(case.id, me, edits, confirmation=confirmation, via=_via(request))
     return reply(_review_out(result, edits, body.confirm))
 
 
@@ -328,17 +342,21 @@ class SummaryExportQuery(Query):
     format: Literal["json", "csv", "html"] = "json"
 
 
+def _replacements(doc: dict[str, Any]) -> int:
+    return len(doc["summary"]["replacements"])
+
+
 async def export_summary(request: web.Request, query: SummaryExportQuery) -> web.Response:
     fmt = query.format
-    case, outcome, result, me = await _reviewed(request)
-    if outcome.confirmed_at is None:
-        raise ApiError(409, ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
+    case, me = await _case_and_me(request)
     records = services(request).records
-    doc = _document(outcome, result, records.clock())
+    doc = await records.outcomes.get_confirmed(case.id, me, via=_via(request))
+    if doc is None:
+        raise ApiError(409, ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
     await records.audit.append(
         actor=f"mediator:{me}", action="summary.export", case_id=case.id, session_id=None,
         subject=None, via=_via(request),
-        detail={"format": fmt, "version": doc["version"], "replacements": len(result.replacements)},
+        detail={"format": fmt, "version": doc["version"], "replacements": _replacements(doc)},
     )  # fmt: skip
     name = f"palabre-summary-{case.id}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
@@ -387,16 +405,16 @@ async def export_summaries(request: web.Request, query: SelectionQuery) -> web.R
     docs = []
     skipped = 0
     for item in closed:
-        if item.confirmed_at is None:
+        doc = await records.outcomes.get_confirmed(item.case_id, me.id, via=_via(request))
+        if doc is None:
             skipped += 1
             continue
-        case, outcome, result, _ = await _reviewed_case(request, item.case_id, me.id)
-        docs.append(_document(outcome, result, now))
+        docs.append(doc)
         await records.audit.append(
-            actor=f"mediator:{me.id}", action="summary.export", case_id=case.id,
+            actor=f"mediator:{me.id}", action="summary.export", case_id=item.case_id,
             session_id=None, subject=None, via=_via(request),
-            detail={"format": fmt, "version": 1, "bulk": True,
-                    "replacements": len(result.replacements)},
+            detail={"format": fmt, "version": doc["version"], "bulk": True,
+                    "replacements": _replacements(doc)},
         )  # fmt: skip
     headers = {"Cache-Control": "no-store"}
     if fmt == "csv":

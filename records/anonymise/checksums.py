@@ -98,3 +98,38 @@ def nir_valid(nir: str) -> bool:
         return nir_key(compact[:13]) == int(compact[13:])
     except ValueError:
         return False
+
+
+def card_valid(number: str) -> bool:
+    """A payment card number: 13 to 19 digits, a known network's first digit, Luhn."""
+    digits = digits_only(number)
+    return 13 <= len(digits) <= 19 and digits[:1] in "23456" and luhn_valid(digits)
+
+
+def spi_valid(number: str) -> bool:
+    """French numéro fiscal (SPI): 13 digits, first 0-3, the last three the first ten mod 511."""
+    digits = digits_only(number)
+    if len(digits) != 13 or not digits.isdigit() or not digits.isascii() or digits[0] not in "0123":
+        return False
+    return int(digits[:10]) % 511 == int(digits[10:])
+
+
+def nhs_valid(number: str) -> bool:
+    """NHS number: 10 digits, mod 11 over weights 10..2; a remainder giving 10 is never issued."""
+    digits = digits_only(number)
+    if len(digits) != 10 or not digits.isdigit() or not digits.isascii():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def ssn_valid(number: str) -> bool:
+    """US Social Security number: area not 000, 666 or 9xx; group not 00; serial not 0000."""
+    digits = digits_only(number)
+    if len(digits) != 9 or not digits.isdigit() or not digits.isascii():
+        return False
+    area, group, serial = digits[:3], digits[3:5], digits[5:]
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from records.anonymise.addresses import find_addresses, find_postcodes
+from records.anonymise.ages import find_ages
 from records.anonymise.contact import find_emails, find_ips, find_phones, find_urls
 from records.anonymise.dates import find_dates
 from records.anonymise.folding import fold
@@ -33,7 +34,15 @@ from records.anonymise.model import (
     check_language,
 )
 from records.anonymise.names import find_people
+from records.anonymise.official import (
+    find_benefits_and_tax,
+    find_cards,
+    find_dockets,
+    find_foreign_numbers,
+    find_identity_documents,
+)
 from records.anonymise.organisations import find_organisations
+from records.anonymise.unlisted import find_unlisted
 
 Recogniser = Callable[[str, Language], list[Candidate]]
 
@@ -41,7 +50,12 @@ RECOGNISERS: tuple[Recogniser, ...] = (
     find_emails,
     find_urls,
     find_ibans,
+    find_cards,
     find_nirs,
+    find_benefits_and_tax,
+    find_identity_documents,
+    find_foreign_numbers,
+    find_dockets,
     find_sirets,
     find_sirens,
     find_phones,
@@ -50,6 +64,7 @@ RECOGNISERS: tuple[Recogniser, ...] = (
     find_dates,
     find_plates,
     find_postcodes,
+    find_ages,
 )
 
 MAX_TEXT_LENGTH = 1_000_000
@@ -64,6 +79,7 @@ def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
     found.extend(find_organisations(text, language, names, folded))
     found.extend(find_people(text, language, names, folded))
     found.extend(find_handles(text, language, names))
+    found.extend(find_unlisted(text, language, names, folded))
     return found
 
 

@@ -90,6 +90,40 @@ COMMON_WORDS = frozenset(
 )  # fmt: skip
 
 
+# Frequent first names in France and in Britain, folded. A capitalised one
+# followed by a capitalised word is taken as a person's name even without a
+# title or a relationship word; alone only when it is not a common word.
+FIRST_NAMES = frozenset(
+    """
+    jean pierre michel philippe alain nicolas christophe patrick christian daniel david eric
+    frederic laurent stephane olivier julien sebastien thomas pascal francois vincent antoine
+    alexandre guillaume maxime romain kevin lucas hugo louis gabriel arthur jules leo raphael
+    paul marc luc yves bernard gerard andre jacques rene henri claude bruno didier thierry
+    franck serge herve gilles denis fabrice jerome mathieu florian quentin baptiste theo enzo
+    nathan mathis tom noah adam ethan sacha timeo mael samuel simon victor benjamin clement
+    marie nathalie isabelle sylvie catherine francoise christine monique valerie sandrine
+    sophie veronique stephanie celine nicole patricia martine helene laurence emilie julie
+    aurelie caroline virginie camille lea manon chloe emma ines jade louise alice lina rose
+    anna mila julia zoe lucie sarah clara juliette margaux lola pauline marion justine elodie
+    charlotte amandine melanie audrey laetitia anne agnes brigitte chantal claire corinne
+    danielle dominique florence genevieve jacqueline josiane madeleine odile paulette suzanne
+    yvette yvonne odette colette jeanne marguerite gisele mireille beatrice delphine estelle
+    fanny gaelle karine lydie morgane noemie oceane solene vanessa yasmine fatima amina karim
+    mohamed ahmed youssef mehdi rachid samir nadia leila sonia myriam
+    james john robert michael william richard joseph charles christopher matthew anthony
+    mark donald steven andrew kenneth joshua george edward brian ronald timothy jason jeffrey
+    ryan jacob gary nicholas eric stephen jonathan larry justin scott brandon frank gregory
+    raymond patrick jack dennis jerry tyler aaron henry douglas peter oliver harry charlie
+    alfie freddie archie oscar leo logan alexander luke callum connor liam owen rhys dylan
+    mary patricia jennifer linda elizabeth barbara susan jessica margaret karen nancy lisa
+    betty helen sandra donna carol ruth sharon michelle laura kimberly deborah amy angela
+    melissa rebecca emily olivia amelia isla ava mia isabella sophia grace lily freya ella
+    evie poppy ruby florence charlotte jessica hannah lucy chloe megan holly abigail
+    eleanor harriet imogen rachel victoria katherine catherine joanne gemma kelly natalie
+    """.split()
+)
+
+
 def is_common(folded_word: str) -> bool:
     """True when ``folded_word`` (lower case, unaccented) is also a common word."""
     return folded_word in COMMON_WORDS

@@ -34,6 +34,16 @@ class Kind(StrEnum):
     PLATE = "PLATE"
     URL = "URL"
     IP = "IP"
+    DOCKET = "DOCKET"
+    ID_CARD = "ID_CARD"
+    PASSPORT = "PASSPORT"
+    CAF = "CAF"
+    TAX_ID = "TAX_ID"
+    CARD = "CARD"
+    NINO = "NINO"
+    NHS = "NHS"
+    SSN = "SSN"
+    AGE = "AGE"
     MANUAL = "MANUAL"
 
 
@@ -53,6 +63,16 @@ PLACEHOLDERS: dict[Language, dict[Kind, str]] = {
         Kind.PLATE: "[PLAQUE]",
         Kind.URL: "[URL]",
         Kind.IP: "[IP]",
+        Kind.DOCKET: "[NUMÉRO DE DOSSIER]",
+        Kind.ID_CARD: "[NUMÉRO DE CNI]",
+        Kind.PASSPORT: "[NUMÉRO DE PASSEPORT]",
+        Kind.CAF: "[NUMÉRO CAF]",
+        Kind.TAX_ID: "[NUMÉRO FISCAL]",
+        Kind.CARD: "[CARTE BANCAIRE]",
+        Kind.NINO: "[NUMÉRO NI]",
+        Kind.NHS: "[NUMÉRO NHS]",
+        Kind.SSN: "[NUMÉRO SSN]",
+        Kind.AGE: "[ÂGE]",
         Kind.MANUAL: "[EXPURGÉ]",
     },
     "en": {
@@ -70,6 +90,16 @@ PLACEHOLDERS: dict[Language, dict[Kind, str]] = {
         Kind.PLATE: "[PLATE]",
         Kind.URL: "[URL]",
         Kind.IP: "[IP]",
+        Kind.DOCKET: "[CASE NUMBER]",
+        Kind.ID_CARD: "[ID CARD NUMBER]",
+        Kind.PASSPORT: "[PASSPORT NUMBER]",
+        Kind.CAF: "[BENEFITS NUMBER]",
+        Kind.TAX_ID: "[TAX NUMBER]",
+        Kind.CARD: "[CARD NUMBER]",
+        Kind.NINO: "[NATIONAL INSURANCE NUMBER]",
+        Kind.NHS: "[NHS NUMBER]",
+        Kind.SSN: "[SSN]",
+        Kind.AGE: "[AGE]",
         Kind.MANUAL: "[REDACTED]",
     },
 }

@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 
 from records.cases import MediationType
 from records.db import Database
-from records.errors import Invalid, NotFound
+from records.errors import Conflict, Invalid, NotFound
 from records.models import CaseItemVersionRow, CaseOutcomeRow
-from records.outcomes import Closing, Outcome, PartyKind, Referral
+from records.outcomes import Closing, Confirmation, Outcome, PartyKind, Referral
 from records.service import Records
 from tests.factories import make_case, make_mediator
 
@@ -46,12 +46,21 @@ async def test_close_review_and_list(db: Database, records: Records) -> None:
         await store.close_case(case.id, anne.id, bad, via="t")
 
     edits = [{"op": "redact", "start": 0, "end": 3}, {"op": "revert", "id": "r1"}]
-    reviewed = await store.set_review(case.id, anne.id, edits, confirm=True)
+    document = {"format": "palabre-case-summary", "summary": {"text": "Partie A est partie."}}
+    with pytest.raises(Conflict):  # not the summary that is stored
+        await store.set_review(
+            case.id, anne.id, edits, confirmation=Confirmation("autre", document), via="t"
+        )
+    confirmation = Confirmation(CLOSING.summary, document)
+    reviewed = await store.set_review(case.id, anne.id, edits, confirmation=confirmation, via="t")
     assert reviewed.edits == tuple(edits) and reviewed.confirmed_at is not None
+    assert await store.get_confirmed(case.id, anne.id, via="t") == document
+    assert (await store.get_summary(case.id, anne.id, via="t")).summary == CLOSING.summary
     with pytest.raises(Invalid):
-        await store.set_review(case.id, anne.id, [{"op": "redact", "start": "0"}], confirm=False)
+        await store.set_review(case.id, anne.id, [{"op": "redact", "start": "0"}], via="t")
     again = await store.close_case(case.id, anne.id, CLOSING, via="t")  # a correction
     assert again.edits == () and again.confirmed_at is None
+    assert await store.get_confirmed(case.id, anne.id, via="t") is None
 
     other = await make_case(db, anne, store=records.cases)
     await store.close_case(other.id, anne.id, CLOSING, via="t")

@@ -195,3 +195,51 @@ async def test_bulk_export_of_confirmed_summaries(anne: Api, bob: Api) -> None:
     audit = await (await anne.get(f"/api/cases/{first['id']}/audit?limit=200")).json()
     bulk = [e for e in audit["entries"] if e["action"] == "summary.export"]
     assert len(bulk) == 2 and all(e["detail"]["bulk"] for e in bulk)
+
+
+async def _exports(api: Api, case_id: str) -> dict[str, str]:
+    out = {}
+    for fmt in ("json", "csv", "html"):
+        response = await api.get(f"/api/cases/{case_id}/summary/export?format={fmt}")
+        assert response.status == 200, await response.text()
+        out[fmt] = await response.text()
+    for fmt in ("json", "csv"):
+        response = await api.get(f"/api/practice/summaries?format={fmt}")
+        assert response.status == 200
+        text = await response.text()
+        if fmt == "json":  # the envelope says when it was made; what it carries may not change
+            text = json.dumps(json.loads(text)["summaries"], ensure_ascii=False)
+        out[f"bulk-{fmt}"] = text
+    return out
+
+
+async def test_erasing_a_participant_after_confirmation_changes_no_export(anne: Api) -> None:
+    case = await create_case(anne)
+    await close(anne, case["id"])
+    url = f"/api/cases/{case['id']}/summary/review"
+    got = await (await anne.get(url)).json()
+    start = got["original"].index("cuisine")
+    redact = [{"op": "redact", "start": start, "end": start + len("cuisine")}]
+    assert (await put(anne, url, {"edits": redact, "confirm": True})).status == 200
+    before = await _exports(anne, case["id"])
+    assert "Partie A" in before["json"] and "[EXPURGÉ]" in before["json"]
+    jeanne = case["participants"][0]["id"]
+    erased = await anne.post(f"/api/cases/{case['id']}/participants/{jeanne}/erase")
+    assert erased.status == 200
+    after = await _exports(anne, case["id"])
+    assert after == before
+    assert "Jeanne" not in after["json"] and "cuisine" not in after["html"]
+
+
+async def test_editing_the_review_again_withdraws_the_confirmed_document(anne: Api) -> None:
+    case = await create_case(anne)
+    await close(anne, case["id"])
+    url = f"/api/cases/{case['id']}/summary/review"
+    assert (await put(anne, url, {"edits": [], "confirm": True})).status == 200
+    export = f"/api/cases/{case['id']}/summary/export"
+    assert (await anne.get(export)).status == 200
+    assert (await put(anne, url, {"edits": [], "confirm": False})).status == 200
+    assert (await anne.get(export)).status == 409
+    assert (await put(anne, url, {"edits": [], "confirm": True})).status == 200
+    await close(anne, case["id"], summary="Jeanne Martin a signé.")  # a correction
+    assert (await anne.get(export)).status == 409

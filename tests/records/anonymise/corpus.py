@@ -24,7 +24,7 @@ from records.anonymise.known import KnownNames, KnownOrganisation, KnownPerson
 from records.anonymise.model import Kind, Language
 
 FIXTURES = Path(__file__).parent / "fixtures"
-_MARK = re.compile(r"\[\[(?P<kind>[A-Z]+)\|(?P<surface>[^\]]+?)\]\]")
+_MARK = re.compile(r"\[\[(?P<kind>[A-Z_]+)\|(?P<surface>[^\]]+?)\]\]")
 _ALIASES = {"ORG": Kind.ORGANISATION}
 
 

@@ -93,7 +93,7 @@ def test_english_possessive_and_titles() -> None:
         "de bonne foi",
         "un tas de pierres et une pierre",
         "un marchand de biens",
-        "Jeannette et Pauline",
+        "des jeannettes et des paulines",
         "les tilleuls du parc",
     ],
 )

@@ -1,0 +1,57 @@
+"""People and institutions the case does not list: the issue's two examples, and labels."""
+
+from __future__ import annotations
+
+from records.anonymise.engine import anonymise
+from records.anonymise.known import KnownNames, KnownPerson
+
+FRENCH = (
+    "Nathalie Roussel et Thomas Roussel, parents de Léa (8 ans) et de Hugo, scolarisés à "
+    "l'école Jean-Moulin de Rodez. Le juge aux affaires familiales, Mme Catherine Vidal, a "
+    "fixé la résidence (RG n° 23/01457). Thomas vit avec sa nouvelle compagne, Sandrine "
+    "Pujol. Le pédiatre de Léa, le docteur Marc Aubert, a écrit au juge. Numéro allocataire "
+    "CAF 1234567 ; passeport 18AB12345. Léa Roussel aime le dessin ; Aubert le confirme."
+)
+ENGLISH = (
+    "Sarah Collins and Mark Collins, parents of their children Emily (9) and Jack (6), met "
+    "twice. Judge Robert Hayes made a child arrangements order (claim no. FD23P00451). Mark's "
+    "National Insurance number QQ 12 34 56 C was sent by mistake. Their son Jack attends St "
+    "Mary's Primary School; Mrs Patel, his teacher, wrote to Dr Hughes."
+)
+
+
+def test_the_french_example_of_the_issue() -> None:
+    names = KnownNames(
+        (KnownPerson("Nathalie Roussel", "Partie A"), KnownPerson("Thomas Roussel", "Partie B"))
+    )
+    out = anonymise(FRENCH, "fr", names).text
+    for secret in (
+        "Nathalie", "Thomas", "Roussel", "Léa", "Hugo", "Jean-Moulin", "Rodez", "Catherine",
+        "Vidal", "23/01457", "Sandrine", "Pujol", "Marc", "Aubert", "1234567", "18AB12345",
+        "8 ans",
+    ):  # fmt: skip
+        assert secret not in out, secret
+    assert "Enfant 1 (moins de 10 ans)" in out and "d'Enfant 2" in out
+    assert "Juge" in out and "Tiers 1" in out and "Tiers 2" in out
+    # the child who carries a listed surname keeps her own label and reveals no family
+    assert "Enfant 1 aime le dessin" in out and "Partie A aime" not in out
+    assert out.count("Tiers 2") == 2  # the doctor, both times
+
+
+def test_the_english_example_of_the_issue() -> None:
+    names = KnownNames(
+        (KnownPerson("Sarah Collins", "Party A"), KnownPerson("Mark Collins", "Party B"))
+    )
+    out = anonymise(ENGLISH, "en", names).text
+    for secret in (
+        "Sarah", "Mark", "Collins", "Emily", "Jack", "Robert", "Hayes", "FD23P00451",
+        "QQ 12", "Mary", "Patel", "Hughes", "(9)",
+    ):  # fmt: skip
+        assert secret not in out, secret
+    assert "Child 1 (under 10) and Child 2 (under 10)" in out
+    assert "Their son Child 2" in out and "Judge made" in out
+
+
+def test_no_cue_no_replacement() -> None:
+    text = "La Poste a livré le colis. Le Mans et Saint-Martin sont loin. Une rose."
+    assert anonymise(text, "fr").text == text
