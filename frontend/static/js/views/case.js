@@ -206,7 +206,7 @@ function sessionBlock(session) {
     h('h3', {}, formatDateTime(session.starts_at, session.timezone),
       h('span', { class: 'muted' }, ` · ${session.timezone} · ${t('sessions.minutes', { n: session.duration_minutes })}`),
       ' ',
-      h('a', { class: 'button primary open-room', href: `/room?session=${encodeURIComponent(session.id)}` }, t('sessions.openRoom'))),
+      h('a', { class: 'button primary open-room', href: `/room?session=${encodeURIComponent(session.id)}&case=${encodeURIComponent(session.case_id)}` }, t('sessions.openRoom'))),
     h('table', { class: 'list links' },
       h('thead', {}, h('tr', {}, ['participant.name', 'participant.role', 'links.status', 'links.actions'].map((k) => h('th', {}, t(k))))),
       table),
