@@ -1,4 +1,5 @@
 // English catalogue.
+import audit from './en/audit.js';
 import board from './en/board.js';
 import chat from './en/chat.js';
 import documents from './en/documents.js';
@@ -427,4 +428,5 @@ export default {
   ...board,
   ...documents,
   ...chat,
+  ...audit,
 };

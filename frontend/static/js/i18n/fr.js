@@ -1,4 +1,5 @@
 // Catalogue français (langue de référence).
+import audit from './fr/audit.js';
 import board from './fr/board.js';
 import chat from './fr/chat.js';
 import documents from './fr/documents.js';
@@ -427,4 +428,5 @@ export default {
   ...board,
   ...documents,
   ...chat,
+  ...audit,
 };

@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { formatDateTime, language, t } from '../i18n.js';
+import { actionKey, viaKey } from './audit_labels.js';
 import { closingSection } from './closing.js';
 import { errorBox, field, showError } from './form.js';
 
@@ -136,6 +137,12 @@ function actorName(kase, actor) {
   return t('audit.system');
 }
 
+// An action added since this page was written still reads as words, its code in brackets.
+function actionLabel(action) {
+  const key = actionKey(action);
+  return t(key) === key ? t('audit.action.unknown', { code: action }) : t(key);
+}
+
 function auditSection(kase) {
   const body = h('tbody');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('audit.more'));
@@ -145,8 +152,8 @@ function auditSection(kase) {
     const page = await api('GET', `/api/cases/${kase.id}/audit${query}`);
     body.append(...page.entries.map((e) => h('tr', {},
       h('td', {}, formatDateTime(e.at)), h('td', {}, actorName(kase, e.actor)),
-      h('td', {}, t(`audit.action.${e.action}`) === `audit.action.${e.action}` ? e.action : t(`audit.action.${e.action}`)),
-      h('td', { class: 'muted' }, e.via))));
+      h('td', { title: e.action }, actionLabel(e.action)),
+      h('td', { class: 'muted', title: e.via }, t(viaKey(e.via))))));
     before = page.next_before;
     more.hidden = !before;
   };
