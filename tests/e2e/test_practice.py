@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -87,7 +88,9 @@ async def test_close_review_export_statistics(live_server: LiveServer, browser: 
     await expect(page.locator("h1")).to_have_text("Mes dossiers")
     await page.click("text=E2E")
 
-    # Closing: the session lengths are filled in from the scheduled session.
+    # Closing: its own step (confirmed); the session lengths are filled in from the schedule.
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.click("#start-closing")
     form = page.locator("#closing-form")
     await expect(form).to_be_visible()
     await expect(form.locator("input[name=session_minutes]")).to_have_value("120")

@@ -20,9 +20,20 @@ export async function showConsent(main, token, info, { onDone }) {
   const decline = h('button', { type: 'button', class: 'secondary', id: 'consent-decline' }, t('consent.decline'));
   const asksObserver = info.role === 'party' && info.observers.length > 0;
   const observerChoice = () => document.querySelector('input[name=observer]:checked')?.value;
+  // While "I accept" cannot be pressed, the line under it says what is still missing.
+  const missingHint = h('p', { class: 'hint missing', id: 'consent-missing', 'aria-live': 'polite' });
+  accept.setAttribute('aria-describedby', 'consent-missing');
+  const missing = () => [
+    !document.getElementById('confidentiality-ok')?.checked && 'consent.missingConfidentiality',
+    !document.getElementById('privacy-ok')?.checked && 'consent.missingPrivacy',
+    name.value.trim().length < 2 && 'consent.missingName',
+    asksObserver && !observerChoice() && 'consent.missingObserver',
+  ].filter(Boolean);
   const refresh = () => {
-    const ticked = document.getElementById('confidentiality-ok')?.checked && document.getElementById('privacy-ok')?.checked;
-    accept.disabled = !(ticked && name.value.trim().length >= 2 && (!asksObserver || observerChoice()));
+    const keys = missing();
+    accept.disabled = keys.length > 0;
+    missingHint.hidden = keys.length === 0;
+    missingHint.textContent = keys.length ? t('consent.missing', { items: keys.map((k) => t(k)).join(t('consent.missingJoin')) }) : '';
   };
   const observerBlock = asksObserver
     ? h('fieldset', { class: 'notice-text', id: 'observer' },
@@ -42,6 +53,7 @@ export async function showConsent(main, token, info, { onDone }) {
     h('div', { class: 'field' }, h('label', { for: 'typed-name' }, t('consent.typeName', { name: info.participant_name })), name),
     error,
     h('div', { class: 'actions' }, accept, decline),
+    missingHint,
     h('p', { class: 'muted' }, t('consent.withdrawHint'))));
 
   const send = async (given) => {
@@ -61,6 +73,7 @@ export async function showConsent(main, token, info, { onDone }) {
       error.hidden = false;
     }
   };
+  refresh();
   accept.addEventListener('click', () => send(true));
   decline.addEventListener('click', () => {
     if (confirm(t('consent.declineConfirm'))) send(false);

@@ -24,7 +24,7 @@ const state = {
   relayEpoch: 0, relayStarting: null, iceRefresh: null,
   local: null, screen: null, audio: true, video: true,
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
-  pendingView: null, workspace: null,
+  pendingView: null, workspace: null, page: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
@@ -40,7 +40,12 @@ const nameOf = (key) => state.roster[key]?.display_name || '…';
 const roleOf = (key) => state.roster[key]?.role || 'party';
 const isMediator = () => ['mediator', 'co_mediator'].includes(state.self?.role);
 
+// Once the session is over for me, only an end phase may show (a closing peer connection
+// must not turn the pill back to "connecting").
+const END_PHASES = ['ended', 'offline'];
+
 function setPhase(phase) {
+  if (state.finished && !END_PHASES.includes(phase)) return;
   state.phase = phase;
   statusEl.dataset.state = phase;
   statusEl.textContent = t(`room.state.${phase}`);
@@ -53,26 +58,49 @@ function notify(text) {
   notify.timer = setTimeout(() => (toast.hidden = true), 6000);
 }
 
-// The session is over for me: media stop, the stage and every tool close.
-function closeStage() {
+// The session is over for me: media stop, the stage, the tools and the controls close, no
+// reconnection is tried, and the status pill says so. Every end page goes through here.
+function closeStage(phase = 'offline') {
   state.finished = true;
   hangUp(true);
-  stage.hidden = true;
-  controls.hidden = true;
-  panelEl.hidden = true;
+  if (state.socket) state.socket.io.reconnection(false);
+  for (const el of [stage, controls, panelEl, banner, toast]) el.hidden = true;
+  controls.replaceChildren();
+  for (const id of grid.ids()) grid.remove(id);
   if (state.workspace) state.workspace.close();
+  setPhase(phase);
 }
 
-function showPage(id, titleKey, bodyKey) {
-  closeStage();
-  mount(main, h('section', { class: 'card narrow', id }, h('h1', {}, t(titleKey)), h('p', {}, t(bodyKey))));
+// The case page, for a mediator whose session is over (the case page's room link carries it).
+function caseLink() {
+  const caseId = new URLSearchParams(location.search).get('case');
+  return /^[0-9a-f]{1,64}$/.test(caseId || '')
+    ? h('a', { class: 'button primary', id: 'back-to-case', href: `/cases/${caseId}` }, t('room.backToCase'))
+    : h('a', { class: 'button primary', id: 'back-to-case', href: '/cases' }, t('room.backToCases'));
 }
 
-function showProblem(code) {
+function renderPage() {
+  const { id, titleKey, body, code, mediator } = state.page;
+  mount(main, h('section', { class: `card narrow${code ? ' error-page' : ''}`, id, dataset: code ? { code } : {} },
+    h('h1', {}, t(titleKey)), h('p', {}, body()),
+    mediator ? h('div', { class: 'actions' }, caseLink()) : null));
+}
+
+// An end page: ``bodyKey`` a catalogue key, or a function giving the text.
+function showPage(id, titleKey, bodyKey, { phase = 'offline', code = null } = {}) {
+  closeStage(phase);
+  const body = typeof bodyKey === 'function' ? bodyKey : () => t(bodyKey);
+  state.page = { id, titleKey, body, code, mediator: isMediator() };
+  renderPage();
+}
+
+function showProblem(code, titleKey = 'room.error.title') {
   const key = `room.error.${code}`;
-  closeStage();
-  mount(main, h('section', { class: 'card narrow error-page', id: 'room-error', dataset: { code } },
-    h('h1', {}, t('room.error.title')), h('p', {}, t(key) === key ? t('room.error.generic') : t(key))));
+  showPage('room-error', titleKey, () => (t(key) === key ? t('room.error.generic') : t(key)), { code });
+}
+
+function showEnded() {
+  showPage('ended', 'room.endedTitle', isMediator() ? 'room.endedMediatorBody' : 'room.endedBody', { phase: 'ended' });
 }
 
 // --- tiles -------------------------------------------------------------------------
@@ -234,7 +262,7 @@ async function withdrawConsent() {
 }
 
 function renderControls() {
-  if (!state.self) return;
+  if (!state.self || state.finished) return;
   // a switch that is off (microphone, camera) is red; screen sharing is green while on
   const toggleButton = (id, key, shortKey, on, onclick, offWarns = true) => controlButton({
     id, label: t(key), short: t(shortKey), onclick, pressed: on, cls: on ? 'on' : offWarns ? 'off' : '',
@@ -274,7 +302,7 @@ function showLobby(again = false) {
 }
 
 function enterRoom() {
-  if (state.entered) return;
+  if (state.entered || state.finished) return;
   state.entered = true;
   main.replaceChildren();
   stage.hidden = false;
@@ -374,11 +402,14 @@ function wire(socket) {
     notify(t(kind === 'audio' ? 'room.mutedByMediator' : 'room.cameraStoppedByMediator'));
     await sendMediaState();
   });
-  socket.on('session:ended', () => showPage('ended', 'room.endedTitle', 'room.endedBody'));
+  socket.on('session:ended', showEnded);
   socket.on('session:kicked', ({ reason }) => {
-    if (reason === 'session_closed') return showPage('ended', 'room.endedTitle', 'room.endedBody');
+    if (state.finished) return; // the end page is already up ("session ended" comes first)
+    if (reason === 'session_closed') return showEnded();
     if (reason === 'not_let_in') return showPage('declined', 'lobby.declinedTitle', 'lobby.notLetInBody');
-    showProblem(reason === 'replaced_by_new_connection' ? 'replaced' : reason);
+    if (reason === 'declined') return showPage('declined', 'lobby.declinedTitle', 'lobby.declinedBody');
+    if (reason === 'removed') return showPage('removed', 'room.removedTitle', 'room.removedBody');
+    showProblem(reason === 'replaced_by_new_connection' ? 'replaced' : reason, 'room.error.outTitle');
   });
 }
 
@@ -395,6 +426,7 @@ function start() {
 wireLanguageSwitch();
 onLanguageChange(() => {
   setPhase(state.phase);
+  if (state.page) renderPage();
   renderControls();
   if (state.panel) state.panel.render();
   if (state.view) applyView(state.view);

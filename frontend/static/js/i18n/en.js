@@ -1,4 +1,5 @@
 // English catalogue.
+import audit from './en/audit.js';
 import board from './en/board.js';
 import chat from './en/chat.js';
 import documents from './en/documents.js';
@@ -125,6 +126,8 @@ export default {
   'room.state.connected': 'Connected',
   'room.state.reconnecting': 'Reconnecting…',
   'room.state.failed': 'Connection lost',
+  'room.state.ended': 'Session over',
+  'room.state.offline': 'Not in the session',
   'room.micOn': 'Mute microphone',
   'room.micOff': 'Microphone muted',
   'room.micOffShort': 'muted',
@@ -164,6 +167,12 @@ export default {
   'consent.privacyCheck': "I accept the processing of my personal data described above.",
   'consent.typeName': "To confirm, type your name ({name})",
   'consent.accept': "I accept and continue",
+  'consent.missing': "To continue: {items}.",
+  'consent.missingJoin': "; ",
+  'consent.missingConfidentiality': "tick the confidentiality undertaking",
+  'consent.missingPrivacy': "tick the agreement on your personal data",
+  'consent.missingName': "type your name (at least 2 characters)",
+  'consent.missingObserver': "answer about the observer",
   'consent.decline': "I decline",
   'consent.declineConfirm': "Decline? You will not be able to enter the session; the mediator will be told.",
   'consent.withdrawHint': "You can withdraw your consent at any time from the room, just as easily.",
@@ -197,6 +206,12 @@ export default {
   'room.withdrawnBody': "You have left the session. The mediator has been told.",
   'room.endedTitle': "The session has ended",
   'room.endedBody': "The mediator has closed the session. Thank you for taking part.",
+  'room.endedMediatorBody': "You have closed the session for everyone: all have left the room and the links no longer open this session. You can now record the outcome in the case.",
+  'room.backToCase': "Back to the case",
+  'room.backToCases': "Back to my cases",
+  'room.removedTitle': "You have been removed from the session",
+  'room.removedBody': "The mediator has removed you from the session. Contact them if you think this is a mistake.",
+  'room.error.outTitle': "You are no longer in the session",
   'room.mutedByMediator': "The mediator muted your microphone. You can switch it back on when invited to.",
   'room.cameraStoppedByMediator': "The mediator stopped your camera. You can switch it back on when invited to.",
   'room.error.removed': "The mediator removed you from the session.",
@@ -272,6 +287,16 @@ export default {
   'rights.erased': 'Erased:',
   'rights.kept': 'Kept, and why:',
   'rights.done': 'OK',
+  'sessions.ended': "Session over",
+  'sessions.endedHint': "This session is over: the links no longer open the room. Schedule a new session if the mediation goes on.",
+  'links.ended': "Session over",
+  'closing.start': "Close the case…",
+  'closing.notYet': "When the mediation is over, record its outcome: it is kept in the case file and counted in your anonymous statistics.",
+  'closing.confirm': "Close the case with the outcome “{outcome}”? The outcome is recorded in the case file and counted in your statistics; for a court-ordered mediation the report to the judge only says whether an agreement was reached. You can correct it afterwards.",
+  'closing.confirmUpdate': "Save the corrected outcome “{outcome}”? It replaces the previous one in the case file and in your statistics.",
+  'rights.open': "Personal data (access, erasure)",
+  'rights.hint': "At the person's request: a copy of everything Palabre keeps about them.",
+  'rights.eraseHint': "Erasing makes what this person provided unreadable for good; consent proofs and the audit log are kept as the law requires. Cannot be undone.",
   'audit.action.lobby.knock': "Asked to enter",
   'audit.action.lobby.enter': "Entered",
   'audit.action.lobby.admit': "Let in",
@@ -423,4 +448,5 @@ export default {
   ...board,
   ...documents,
   ...chat,
+  ...audit,
 };

@@ -1,4 +1,5 @@
 // Catalogue français (langue de référence).
+import audit from './fr/audit.js';
 import board from './fr/board.js';
 import chat from './fr/chat.js';
 import documents from './fr/documents.js';
@@ -125,6 +126,8 @@ export default {
   'room.state.connected': 'Connecté',
   'room.state.reconnecting': 'Reconnexion…',
   'room.state.failed': 'Connexion perdue',
+  'room.state.ended': 'Séance terminée',
+  'room.state.offline': 'Hors de la séance',
   'room.micOn': 'Couper le micro',
   'room.micOff': 'Micro coupé',
   'room.micOffShort': 'micro coupé',
@@ -164,6 +167,12 @@ export default {
   'consent.privacyCheck': "J’accepte le traitement de mes données personnelles décrit ci-dessus.",
   'consent.typeName': "Pour confirmer, tapez votre nom ({name})",
   'consent.accept': "J’accepte et je continue",
+  'consent.missing': "Pour continuer : {items}.",
+  'consent.missingJoin': " ; ",
+  'consent.missingConfidentiality': "cochez l’engagement de confidentialité",
+  'consent.missingPrivacy': "cochez l’accord sur vos données personnelles",
+  'consent.missingName': "tapez votre nom (2 caractères au moins)",
+  'consent.missingObserver': "répondez pour l’observateur",
   'consent.decline': "Je refuse",
   'consent.declineConfirm': "Refuser ? Vous ne pourrez pas entrer dans la séance ; le médiateur en sera informé.",
   'consent.withdrawHint': "Vous pourrez retirer votre consentement à tout moment depuis la salle, aussi simplement.",
@@ -197,6 +206,12 @@ export default {
   'room.withdrawnBody': "Vous avez quitté la séance. Le médiateur en a été informé.",
   'room.endedTitle': "La séance est terminée",
   'room.endedBody': "Le médiateur a clos la séance. Merci de votre participation.",
+  'room.endedMediatorBody': "Vous avez clos la séance pour tous : chacun a quitté la salle et les liens n’ouvrent plus cette séance. Vous pouvez maintenant consigner l’issue dans le dossier.",
+  'room.backToCase': "Retour au dossier",
+  'room.backToCases': "Retour à mes dossiers",
+  'room.removedTitle': "Vous avez été retiré(e) de la séance",
+  'room.removedBody': "Le médiateur vous a retiré(e) de la séance. Contactez-le si vous pensez qu’il s’agit d’une erreur.",
+  'room.error.outTitle': "Vous n’êtes plus dans la séance",
   'room.mutedByMediator': "Le médiateur a coupé votre micro. Vous pouvez le rallumer quand il vous y invite.",
   'room.cameraStoppedByMediator': "Le médiateur a coupé votre caméra. Vous pouvez la rallumer quand il vous y invite.",
   'room.error.removed': "Le médiateur vous a retiré(e) de la séance.",
@@ -272,6 +287,16 @@ export default {
   'rights.erased': 'Effacé :',
   'rights.kept': 'Conservé, et pourquoi :',
   'rights.done': 'OK',
+  'sessions.ended': "Séance terminée",
+  'sessions.endedHint': "Cette séance est terminée : les liens n’ouvrent plus la salle. Planifiez une nouvelle séance si la médiation continue.",
+  'links.ended': "Séance terminée",
+  'closing.start': "Clore le dossier…",
+  'closing.notYet': "Quand la médiation est finie, consignez son issue : elle sera enregistrée dans le dossier et comptée dans vos statistiques anonymes.",
+  'closing.confirm': "Clore le dossier avec l’issue « {outcome} » ? L’issue sera enregistrée dans le dossier et comptée dans vos statistiques ; pour une médiation judiciaire, le rapport au juge dira seulement si un accord a été trouvé. Vous pourrez la corriger ensuite.",
+  'closing.confirmUpdate': "Enregistrer l’issue corrigée « {outcome} » ? Elle remplace la précédente dans le dossier et dans vos statistiques.",
+  'rights.open': "Données personnelles (accès, effacement)",
+  'rights.hint': "Sur demande de la personne : une copie de tout ce que Palabre garde sur elle.",
+  'rights.eraseHint': "Effacer rend définitivement illisible ce que cette personne a fourni ; les preuves de consentement et le journal d’audit sont conservés comme la loi l’exige. Irréversible.",
   'audit.action.lobby.knock': "A demandé à entrer",
   'audit.action.lobby.enter': "Est entré(e)",
   'audit.action.lobby.admit': "A fait entrer",
@@ -423,4 +448,5 @@ export default {
   ...board,
   ...documents,
   ...chat,
+  ...audit,
 };

@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { h, mount } from '../dom.js';
 import { formatDateTime, language, t } from '../i18n.js';
+import { actionKey, viaKey } from './audit_labels.js';
 import { closingSection } from './closing.js';
 import { errorBox, field, showError } from './form.js';
 
@@ -59,12 +60,17 @@ function participantItem(kase, p, refresh) {
       mount(report, h('p', { class: 'error' }, t('error.generic')));
     }
   };
+  // A person's data rights (access, erasure) are a step of their own, not a button beside the name.
   return h('li', { dataset: { participantId: p.id } },
     h('strong', {}, p.display_name), ` — ${t(`role.${p.role}`)}`, p.email ? ` — ${p.email}` : '',
-    h('span', { class: 'rights' }, ' ',
-      h('a', { class: 'button secondary export-json', href: `${base}/export?format=json`, download: '' }, t('rights.exportJson')), ' ',
-      h('a', { class: 'button secondary export-html', href: `${base}/export?format=html`, download: '' }, t('rights.exportHtml')), ' ',
-      h('button', { type: 'button', class: 'link danger erase-subject', onclick: erase }, t('rights.erase'))),
+    h('details', { class: 'rights' },
+      h('summary', {}, t('rights.open')),
+      h('p', { class: 'hint' }, t('rights.hint')),
+      h('div', { class: 'actions' },
+        h('a', { class: 'button secondary export-json', href: `${base}/export?format=json`, download: '' }, t('rights.exportJson')),
+        h('a', { class: 'button secondary export-html', href: `${base}/export?format=html`, download: '' }, t('rights.exportHtml'))),
+      h('p', { class: 'hint' }, t('rights.eraseHint')),
+      h('button', { type: 'button', class: 'secondary danger erase-subject', onclick: erase }, t('rights.erase'))),
     report);
 }
 
@@ -136,6 +142,12 @@ function actorName(kase, actor) {
   return t('audit.system');
 }
 
+// An action added since this page was written still reads as words, its code in brackets.
+function actionLabel(action) {
+  const key = actionKey(action);
+  return t(key) === key ? t('audit.action.unknown', { code: action }) : t(key);
+}
+
 function auditSection(kase) {
   const body = h('tbody');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, t('audit.more'));
@@ -145,8 +157,8 @@ function auditSection(kase) {
     const page = await api('GET', `/api/cases/${kase.id}/audit${query}`);
     body.append(...page.entries.map((e) => h('tr', {},
       h('td', {}, formatDateTime(e.at)), h('td', {}, actorName(kase, e.actor)),
-      h('td', {}, t(`audit.action.${e.action}`) === `audit.action.${e.action}` ? e.action : t(`audit.action.${e.action}`)),
-      h('td', { class: 'muted' }, e.via))));
+      h('td', { title: e.action }, actionLabel(e.action)),
+      h('td', { class: 'muted', title: e.via }, t(viaKey(e.via))))));
     before = page.next_before;
     more.hidden = !before;
   };
@@ -206,10 +218,13 @@ function sessionBlock(session) {
     h('h3', {}, formatDateTime(session.starts_at, session.timezone),
       h('span', { class: 'muted' }, ` · ${session.timezone} · ${t('sessions.minutes', { n: session.duration_minutes })}`),
       ' ',
-      h('a', { class: 'button primary open-room', href: `/room?session=${encodeURIComponent(session.id)}` }, t('sessions.openRoom'))),
+      session.status === 'ended'
+        ? h('span', { class: 'status status-ended session-ended' }, t('sessions.ended'))
+        : h('a', { class: 'button primary open-room', href: `/room?session=${encodeURIComponent(session.id)}&case=${encodeURIComponent(session.case_id)}` }, t('sessions.openRoom'))),
     h('table', { class: 'list links' },
       h('thead', {}, h('tr', {}, ['participant.name', 'participant.role', 'links.status', 'links.actions'].map((k) => h('th', {}, t(k))))),
       table),
+    session.status === 'ended' ? h('p', { class: 'hint' }, t('sessions.endedHint')) : null,
   );
   const refresh = async () => {
     const { links } = await api('GET', `/api/sessions/${session.id}/links`);
@@ -220,14 +235,20 @@ function sessionBlock(session) {
 }
 
 function linkRow(session, link, refresh) {
-  const status = h('span', { class: `status status-${link.status}` }, t(`links.${link.status}`));
+  // Once the session is over a link opens nothing: no copying, no new link.
+  const ended = session.status === 'ended';
+  const status = ended
+    ? h('span', { class: 'status status-ended' }, t('links.ended'))
+    : h('span', { class: `status status-${link.status}` }, t(`links.${link.status}`));
   const actions = h('td', { class: 'actions' });
   const feedback = h('span', { class: 'feedback', role: 'status' });
   const issue = async () => {
     await api('POST', `/api/sessions/${session.id}/links/${link.participant_id}`);
     refresh();
   };
-  if (link.status === 'active') {
+  if (ended) {
+    actions.append(h('span', { class: 'muted' }, '—'));
+  } else if (link.status === 'active') {
     const url = h('input', { class: 'link-url', readonly: true, value: link.url, 'aria-label': t('links.url') });
     actions.append(
       url,

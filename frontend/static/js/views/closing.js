@@ -48,7 +48,20 @@ function closingView(kase, closing, depts, refresh) {
   }
   const edit = closingForm(kase, closing, depts, refresh);
   if (closing.closed) parts.push(h('details', { id: 'closing-edit' }, h('summary', {}, t('closing.correct')), edit));
-  else parts.push(edit);
+  else {
+    // Closing is a rare, grave act: its own step, opened on purpose, nothing chosen in advance.
+    edit.hidden = true;
+    const start = h('button', { type: 'button', class: 'secondary', id: 'start-closing', onclick: () => {
+      edit.hidden = false;
+      start.hidden = true;
+      edit.querySelector('select[name=outcome]').focus();
+    } }, t('closing.start'));
+    edit.append(h('button', { type: 'button', class: 'link', id: 'cancel-closing', onclick: () => {
+      edit.hidden = true;
+      start.hidden = false;
+    } }, t('common.cancel')));
+    parts.push(h('p', { class: 'hint' }, t('closing.notYet')), start, edit);
+  }
   return parts;
 }
 
@@ -63,8 +76,10 @@ function courtReport(kase) {
   );
 }
 
-function select(name, values, prefix, chosen) {
+// ``blank``: a first empty choice, so that nothing is picked for the mediator.
+function select(name, values, prefix, chosen, blank = false) {
   return h('select', { name, required: true },
+    blank ? h('option', { value: '', selected: !chosen }, t('closing.choose')) : null,
     values.map((v) => h('option', { value: v, selected: v === chosen }, t(`${prefix}.${v}`))));
 }
 
@@ -86,7 +101,7 @@ function closingForm(kase, closing, depts, done) {
       ` ${t(`partyKind.${k}`)}`)));
   const form = h('form', { class: 'inline-form', id: 'closing-form', onsubmit: submit },
     h('div', { class: 'row' },
-      field('closing.outcome', select('outcome', OUTCOMES, 'outcome', o && o.outcome)),
+      field('closing.outcome', select('outcome', OUTCOMES, 'outcome', o && o.outcome, true)),
       field('closing.referral', select('referral', REFERRALS, 'referral', o ? o.referral : defaultReferral)),
       field('closing.region', deptSelect, 'closing.regionHint'),
     ),
@@ -106,6 +121,8 @@ function closingForm(kase, closing, depts, done) {
     event.preventDefault();
     error.hidden = true;
     const data = new FormData(form);
+    const confirmKey = closing.closed ? 'closing.confirmUpdate' : 'closing.confirm';
+    if (!confirm(t(confirmKey, { outcome: t(`outcome.${data.get('outcome')}`) }))) return;
     const split = (value) => String(value || '').split(',').map((s) => s.trim()).filter(Boolean);
     try {
       await api('PUT', `/api/cases/${kase.id}/closing`, {
