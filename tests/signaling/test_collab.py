@@ -285,9 +285,12 @@ async def test_nothing_of_a_private_meeting_reaches_anyone_outside(
     secret = "Je pourrais accepter 8000 euros"
     assert (await jeanne.call("wb:op", {"op": stroke("private")}))["ok"]
     assert (await jeanne.call("chat:send", {"text": secret, "room_id": jeanne.room}))["ok"]
-    await world.server.app[NAMESPACE_KEY].hub.call(
-        identity_of(world, key(world, "Jeanne Dupont")),
+    jk = key(world, "Jeanne Dupont")
+    hub = world.server.app[NAMESPACE_KEY].hub
+    await hub.call(
+        identity_of(world, jk),
         lambda s, k: s.share_document(k, "doc1", "Proposition", Visibility.MEMBERS, pages=2),
+        connection=hub.seat_of(world.session.id, jk),  # as if over her own connection
     )
     await until(lambda: bool(anne.seen("chat:message")) and bool(anne.seen("doc:shared")))
     # Marc, waiting in the plenary, got none of it, and cannot fetch it.
