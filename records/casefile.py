@@ -6,7 +6,11 @@ under a data key of its case (``records.keystore``), with associated data
 binding organisation, case, item, kind and version, so a ciphertext moved
 anywhere else fails to decrypt. What a participant provided is under that
 participant's own key in the case, so erasing one person is also a key
-destruction.
+destruction. A shared document has a key of its own (``OWN_KEY_KINDS``):
+deleting it (withdrawn, retention, erasure of its provider) destroys its key,
+so its ciphertext left in dead rows, a WAL or a backup is unreadable. Reads use
+the key id each stored version names, so documents stored under their
+provider's key before keep working.
 
 Every read and write appends to the audit log *in the same transaction* (a
 write that fails leaves no audit entry and no item; a read is logged only if
@@ -21,10 +25,11 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.audit import AuditLog, AuditRecord
@@ -32,7 +37,14 @@ from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database
 from records.errors import CryptoError, Invalid, NotFound
 from records.keys import KeyProvider
-from records.keystore import CASE_SCOPE, KeyStore, checkpoint, participant_scope
+from records.keystore import (
+    CASE_SCOPE,
+    ITEM_SCOPE_PREFIX,
+    KeyStore,
+    checkpoint,
+    item_scope,
+    participant_scope,
+)
 from records.models import CaseItemRow, CaseItemVersionRow, CaseRow, new_id, utcnow
 
 logger = logging.getLogger(__name__)
@@ -40,6 +52,9 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 MAX_ITEM_BYTES = 256 * 1024 * 1024
 ENCRYPT_IN_THREAD_BYTES = 256 * 1024  # larger items are (de)crypted in a worker thread
+# a per-item key with no item this long after it was made is left over (a failed write,
+# a deletion whose key destruction failed): the purge destroys it
+ORPHAN_KEY_GRACE = timedelta(hours=1)
 
 
 class ItemKind(StrEnum):
@@ -56,6 +71,8 @@ class ItemKind(StrEnum):
 MEDIATOR_KINDS = frozenset(
     {ItemKind.DESCRIPTION, ItemKind.PRIVATE_NOTE, ItemKind.AGREEMENT, ItemKind.CLOSING_SUMMARY}
 )
+# each item of these kinds has a key of its own, destroyed when the item is deleted
+OWN_KEY_KINDS = frozenset({ItemKind.DOCUMENT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +139,11 @@ class CaseFile:
         return AssociatedData(self._org, case_id, item_id, kind, version)
 
     @staticmethod
-    def key_scope(kind: ItemKind, provided_by: str | None) -> str:
-        """Whose key an item is under: a party's own for what they provided, else the case's."""
+    def key_scope(kind: ItemKind, provided_by: str | None, item_id: str) -> str:
+        """Which key new versions of an item are under: its own for a shared document, a
+        party's own for anything else they provided, else the case's."""
+        if kind in OWN_KEY_KINDS:
+            return item_scope(item_id)
         if kind in MEDIATOR_KINDS or provided_by is None:
             return CASE_SCOPE
         return participant_scope(provided_by)
@@ -146,11 +166,16 @@ class CaseFile:
         kind = ItemKind(kind)
         if len(content) > MAX_ITEM_BYTES:
             raise Invalid(f"an item is at most {MAX_ITEM_BYTES} bytes")
-        async with self._db.transaction() as s:
-            return await self.put_item_in(
-                s, case_id, kind, content, actor=actor, via=via, session_id=session_id,
-                provided_by=provided_by, item_id=item_id,
-            )  # fmt: skip
+        made: list[str] = []
+        try:
+            async with self._db.transaction() as s:
+                return await self.put_item_in(
+                    s, case_id, kind, content, actor=actor, via=via, session_id=session_id,
+                    provided_by=provided_by, item_id=item_id, own_keys=made,
+                )  # fmt: skip
+        except BaseException:
+            await self._drop_own_keys(case_id, made)
+            raise
 
     async def put_item_in(
         self,
@@ -166,11 +191,14 @@ class CaseFile:
         item_id: str | None = None,
         key_cache: dict[str, tuple[str, bytes]] | None = None,
         pending_audit: list[AuditRecord] | None = None,
+        own_keys: list[str] | None = None,
     ) -> ItemInfo:
         """``put_item`` inside the caller's transaction.
 
         With ``pending_audit`` the audit record is collected there for the caller
-        to append in the same transaction (``put_items``) instead of at once.
+        to append in the same transaction (``put_items``) instead of at once. The
+        scope of a key made for a new item alone is added to ``own_keys``: if the
+        caller's transaction fails, it destroys them (else the purge does, later).
         """
         if await s.get(CaseRow, case_id) is None:
             raise NotFound("no such case")
@@ -188,9 +216,11 @@ class CaseFile:
             item = found
             item.current_version += 1
             item.updated_at = now
-        scope = self.key_scope(kind, item.provided_by)
+        scope = self.key_scope(kind, item.provided_by, item.id)
         cached = key_cache.get(scope) if key_cache is not None else None
         if cached is None:
+            if item_id is None and own_keys is not None and scope.startswith(ITEM_SCOPE_PREFIX):
+                own_keys.append(scope)
             cached = await self._keystore.get_or_create(self._keys, case_id, scope)
             if key_cache is not None:
                 key_cache[scope] = cached
@@ -235,39 +265,76 @@ class CaseFile:
         """
         cache: dict[str, tuple[str, bytes]] = {}
         pending: list[AuditRecord] = []
-        async with self._db.transaction() as s:
-            infos = [
-                await self.put_item_in(
-                    s,
-                    case_id,
-                    ItemKind(kind),
-                    content,
-                    actor=actor,
-                    via=via,
-                    session_id=session_id,
-                    provided_by=provided_by,
-                    key_cache=cache,
-                    pending_audit=pending,
-                )
-                for kind, content, provided_by in items
-            ]
-            await s.flush()
-            await self._audit.append_many_in(s, pending)
-            return infos
+        made: list[str] = []
+        try:
+            async with self._db.transaction() as s:
+                infos = [
+                    await self.put_item_in(
+                        s,
+                        case_id,
+                        ItemKind(kind),
+                        content,
+                        actor=actor,
+                        via=via,
+                        session_id=session_id,
+                        provided_by=provided_by,
+                        key_cache=cache,
+                        pending_audit=pending,
+                        own_keys=made,
+                    )
+                    for kind, content, provided_by in items
+                ]
+                await s.flush()
+                await self._audit.append_many_in(s, pending)
+                return infos
+        except BaseException:
+            await self._drop_own_keys(case_id, made)
+            raise
+
+    async def _drop_own_keys(self, case_id: str, scopes: list[str]) -> None:
+        """After a failed write: destroy the keys made for its new items (best effort)."""
+        if not scopes:
+            return
+        try:
+            await self._keystore.shred_scopes(case_id, scopes)
+        except Exception as exc:  # the purge destroys them later
+            logger.warning(
+                "case %s: %d unused item key(s) not destroyed yet (%s)",
+                case_id, len(scopes), type(exc).__name__,
+            )  # fmt: skip
 
     async def delete_item(self, item_id: str, *, actor: str, via: str) -> None:
-        """Delete every version (SQLite overwrites them: ``secure_delete``)."""
+        """Delete every version (SQLite overwrites them: ``secure_delete``), then destroy
+        the item's own key (a shared document's): what is left of its ciphertext
+        anywhere (PostgreSQL dead rows and WAL, backups) can no longer be read. An item
+        stored under a shared key (its provider's, before per-document keys) is deleted
+        only; its key goes with its provider's erasure or the case's."""
         async with self._db.transaction() as s:
             item = await s.get(CaseItemRow, item_id)
             if item is None:
                 raise NotFound("no such item")
+            case_id, kind = item.case_id, item.kind
             await s.execute(delete(CaseItemVersionRow).where(CaseItemVersionRow.item_id == item_id))
             await s.delete(item)
             await self._audit.append_in(
-                s, actor=actor, action="item.delete", case_id=item.case_id,
-                detail={"item": item_id, "kind": item.kind}, via=via,
+                s, actor=actor, action="item.delete", case_id=case_id,
+                detail={"item": item_id, "kind": kind}, via=via,
             )  # fmt: skip
         await checkpoint(self._db)
+        await self._shred_item_keys(case_id, [item_id])
+
+    async def _shred_item_keys(self, case_id: str, item_ids: list[str]) -> int:
+        """Destroy the own keys of items whose rows are gone. Rows first, keys second: a
+        failure in between leaves a key with nothing to open, never an item that cannot
+        be read; such a key is destroyed by the next purge (``shred_orphan_keys``)."""
+        try:
+            return await self._keystore.shred_scopes(case_id, [item_scope(i) for i in item_ids])
+        except Exception as exc:
+            logger.warning(
+                "case %s: the keys of %d deleted item(s) not destroyed yet (%s)",
+                case_id, len(item_ids), type(exc).__name__,
+            )  # fmt: skip
+            return 0
 
     # ------------------------------------------------------------------ reading
 
@@ -428,8 +495,12 @@ class CaseFile:
     async def shred_participant(
         self, case_id: str, participant_id: str, *, actor: str, via: str
     ) -> int:
-        """Destroy the key of what this participant provided; returns items made unreadable."""
-        await self._keystore.shred(case_id, participant_scope(participant_id))
+        """Destroy the keys of what this participant provided (their own key and each of
+        their documents' keys); returns items made unreadable."""
+        async with self._db.transaction() as s:
+            ids = list(await s.scalars(self._provided_by(case_id, participant_id)))
+        scopes = [participant_scope(participant_id), *(item_scope(i) for i in ids)]
+        await self._keystore.shred_scopes(case_id, scopes)
         async with self._db.transaction() as s:
             count = await self._drop_items(s, case_id, participant_id)
             await self._audit.append_in(
@@ -439,13 +510,19 @@ class CaseFile:
         await checkpoint(self._db)
         return count
 
+    @staticmethod
+    def _provided_by(case_id: str, participant_id: str) -> Select[Any]:
+        """The ids of what a participant provided (what the mediators write excepted)."""
+        return select(CaseItemRow.id).where(
+            CaseItemRow.case_id == case_id,
+            CaseItemRow.provided_by == participant_id,
+            CaseItemRow.kind.not_in([k.value for k in MEDIATOR_KINDS]),
+        )
+
     async def _drop_items(self, s: AsyncSession, case_id: str, provided_by: str | None) -> int:
-        q = select(CaseItemRow.id).where(CaseItemRow.case_id == case_id)
+        q: Select[Any] = select(CaseItemRow.id).where(CaseItemRow.case_id == case_id)
         if provided_by is not None:
-            q = q.where(
-                CaseItemRow.provided_by == provided_by,
-                CaseItemRow.kind.not_in([k.value for k in MEDIATOR_KINDS]),
-            )
+            q = self._provided_by(case_id, provided_by)
         ids = list(await s.scalars(q))
         if ids:
             await s.execute(delete(CaseItemVersionRow).where(CaseItemVersionRow.item_id.in_(ids)))
@@ -469,6 +546,9 @@ class CaseFile:
                 q = q.where(CaseRow.legal_hold.is_(False))
             rows = (await s.execute(q)).all()
             ids = [r.id for r in rows]
+            by_case: dict[str, list[str]] = {}
+            for r in rows:
+                by_case.setdefault(r.case_id, []).append(r.id)
             if ids:
                 await s.execute(
                     delete(CaseItemVersionRow).where(CaseItemVersionRow.item_id.in_(ids))
@@ -481,7 +561,35 @@ class CaseFile:
                 )  # fmt: skip
         if ids:
             await checkpoint(self._db)
+        for case_id, item_ids in by_case.items():
+            await self._shred_item_keys(case_id, item_ids)
         return len(ids)
+
+    async def shred_orphan_keys(self) -> int:
+        """Destroy per-item keys whose item no longer exists (a failed write, or a
+        deletion whose key destruction failed), once ``ORPHAN_KEY_GRACE`` has passed
+        (a write in progress is never touched). Returns how many."""
+        made = await self._keystore.item_scopes_created_before(utcnow() - ORPHAN_KEY_GRACE)
+        by_case: dict[str, list[str]] = {}
+        for case_id, scope in made:
+            by_case.setdefault(case_id, []).append(scope[len(ITEM_SCOPE_PREFIX) :])
+        count = 0
+        for case_id, item_ids in by_case.items():
+            present: set[str] = set()
+            async with self._db.transaction() as s:
+                for start in range(0, len(item_ids), 500):  # bounded IN lists
+                    chunk = item_ids[start : start + 500]
+                    present.update(
+                        await s.scalars(
+                            select(CaseItemRow.id).where(
+                                CaseItemRow.case_id == case_id, CaseItemRow.id.in_(chunk)
+                            )
+                        )
+                    )
+            gone = [i for i in item_ids if i not in present]
+            if gone:
+                count += await self._keystore.shred_scopes(case_id, [item_scope(i) for i in gone])
+        return count
 
     # ---------------------------------------------------------------- legacy
 

@@ -1,10 +1,12 @@
 """Wrapped data keys of the case files, in a database of their own.
 
 One data key per *scope* of a case: ``"case"`` for what the mediators write
-(description, private notes, agreement) and one per participant for what that
-person provided (documents, chat, whiteboard exports), so that erasing one
-person's data is a key destruction too. Keys are stored wrapped under a KEK of
-the ``KeyProvider``, with the KEK id.
+(description, private notes, agreement), one per participant for what that
+person provided (chat, whiteboard exports), so that erasing one person's data
+is a key destruction too, and one per shared document (``item_scope``), so that
+deleting a withdrawn document destroys its key: its ciphertext left anywhere
+(dead rows, WAL, backups of the main database) can no longer be read. Keys are
+stored wrapped under a KEK of the ``KeyProvider``, with the KEK id.
 
 By default the keys live in a SQLite file of their own, whatever the main
 database: ``keys.db`` next to ``palabre.db``, or under the data folder when the
@@ -23,7 +25,7 @@ future change can migrate it there.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -104,6 +106,14 @@ def participant_scope(participant_id: str) -> str:
     return f"p:{participant_id}"
 
 
+ITEM_SCOPE_PREFIX = "i:"
+
+
+def item_scope(item_id: str) -> str:
+    """The scope of a key that protects one case-file item alone (a shared document)."""
+    return f"{ITEM_SCOPE_PREFIX}{item_id}"
+
+
 class KeyStore:
     """The data-key table; implements ``records.vault.WrappedKeyStore``."""
 
@@ -174,6 +184,36 @@ class KeyStore:
         await self.checkpoint()
         logger.info("shredded %d data key(s) of case %s", count, case_id)
         return count
+
+    async def shred_scopes(self, case_id: str, scopes: Collection[str]) -> int:
+        """Destroy the data keys of these scopes of a case; returns how many existed."""
+        if not scopes:
+            return 0
+        count = 0
+        wanted = sorted(set(scopes))
+        async with self.db.transaction() as s:
+            for start in range(0, len(wanted), 500):  # bounded IN lists
+                result = await s.execute(
+                    delete(DataKeyRow).where(
+                        DataKeyRow.case_id == case_id,
+                        DataKeyRow.scope.in_(wanted[start : start + 500]),
+                    )
+                )
+                count += int(getattr(result, "rowcount", 0) or 0)
+        await self.checkpoint()
+        logger.info("shredded %d data key(s) of case %s", count, case_id)
+        return count
+
+    async def item_scopes_created_before(self, cutoff: datetime) -> list[tuple[str, str]]:
+        """``(case_id, scope)`` of every per-item key created before ``cutoff``."""
+        async with self.db.transaction() as s:
+            rows = await s.execute(
+                select(DataKeyRow.case_id, DataKeyRow.scope).where(
+                    DataKeyRow.scope.startswith(ITEM_SCOPE_PREFIX, autoescape=True),
+                    DataKeyRow.created_at < cutoff,
+                )
+            )
+            return [(r.case_id, r.scope) for r in rows]
 
     async def checkpoint(self) -> None:
         """Flush the WAL into the file and truncate it (SQLite): no old page stays behind."""

@@ -206,6 +206,8 @@ async def purge(records: Records, policies: tuple[Policy, ...], now: datetime) -
         cut = _cutoff(policies, category, now)
         if cut is not None:
             counts[category] = await records.casefile.drop_items_older_than(kinds, cut)
+    # a document's own key left behind by a failed write or deletion
+    counts["orphan_keys"] = await records.casefile.shred_orphan_keys()
     for category, table, column in (
         ("invite_links", InviteLinkRow, InviteLinkRow.expires_at),
         ("auth_sessions", AuthSessionRow, AuthSessionRow.expires_at),

@@ -7,8 +7,10 @@ were: same visibility, same private-meeting audience, same download leave.
 
 Each shared document has one row, its state (the domain's record of it:
 title, owner, room, audience...) encrypted with AES-256-GCM under the same
-data key as the document itself, so that erasing a party's key makes their
-documents' titles unreadable too. The row references the case-file item:
+data key as the document itself (the key its stored version names: its own, or
+its provider's for a document stored before per-document keys), so that
+destroying that key (the document deleted, its provider erased) makes its
+title unreadable too. The row references the case-file item:
 deleting the document (erasure, retention) deletes the row with it.
 """
 
@@ -21,13 +23,13 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from records.casefile import CaseFile, ItemKind
+from records.casefile import ItemKind
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database
-from records.errors import CryptoError
+from records.errors import CryptoError, Shredded
 from records.keys import KeyProvider
 from records.keystore import KeyStore
-from records.models import CaseItemRow, SharedDocumentRow, utcnow
+from records.models import CaseItemRow, CaseItemVersionRow, SharedDocumentRow, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +61,13 @@ class DocumentShares:
         async with self._db.transaction() as s:
             items = (
                 await s.execute(
-                    select(CaseItemRow.id, CaseItemRow.provided_by).where(
+                    select(CaseItemRow.id, CaseItemVersionRow.key_id)
+                    .join(
+                        CaseItemVersionRow,
+                        (CaseItemVersionRow.item_id == CaseItemRow.id)
+                        & (CaseItemVersionRow.version == CaseItemRow.current_version),
+                    )
+                    .where(
                         CaseItemRow.id.in_(list(wanted)),
                         CaseItemRow.case_id == case_id,
                         CaseItemRow.session_id == session_id,
@@ -67,15 +75,20 @@ class DocumentShares:
                     )
                 )
             ).all()
-            # keys first (one per owner), so that the writes come last and stay short
-            keys: dict[str, tuple[str, bytes]] = {}
+            # keys first (the one each document's stored version names), so that the
+            # writes come last and stay short
+            keys: dict[str, bytes | None] = {}
             now = utcnow()
             rows = []
-            for item_id, provided_by in items:
-                scope = CaseFile.key_scope(ItemKind.DOCUMENT, provided_by)
-                if scope not in keys:
-                    keys[scope] = await self._keystore.get_or_create(self._keys, case_id, scope)
-                key_id, key = keys[scope]
+            for item_id, key_id in items:
+                if key_id not in keys:
+                    try:
+                        keys[key_id] = await self._keystore.get_key(self._keys, key_id)
+                    except Shredded:  # deleted meanwhile: nothing to share
+                        keys[key_id] = None
+                key = keys[key_id]
+                if key is None:
+                    continue
                 content = json.dumps(dict(wanted[item_id]), ensure_ascii=False).encode()
                 rows.append(
                     SharedDocumentRow(

@@ -5,7 +5,8 @@ drew and wrote on the sessions' whiteboards (their own operations, from the
 board journal), their participant record, their invitations and their
 consent history; never other parties' statements, the mediator's
 description, private notes or the agreement (GDPR art. 15(4), 20(4)).
-Erasure destroys the key of what they provided, removes their contact data
+Erasure destroys the keys of what they provided (their own key and each of
+their documents' keys), removes their contact data
 and links, and keeps — saying why — what a legal hold or obligation needs,
 and what stays part of the sessions' joint boards.
 """

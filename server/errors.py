@@ -7,6 +7,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from sqlalchemy import exc as sa_exc
 
 from records.errors import (
     CodedError,
@@ -105,6 +106,17 @@ def log_unexpected(request: web.Request, exc: BaseException) -> None:
     )  # fmt: skip
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (an outage, a restart, a
+    full pool), not that the request was wrong: the client may try again."""
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.OperationalError | sa_exc.InterfaceError):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        # the driver's own connection errors come through as the base class
+        return exc.connection_invalidated or type(exc) is sa_exc.DBAPIError
+    return False
+
+
 def _records_status(exc: RecordsError) -> int:
     for kind, status in _RECORDS_STATUS:
         if isinstance(exc, kind):
@@ -137,6 +149,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             response.headers["Allow"] = exc.headers["Allow"]
         return response
     except Exception as exc:
+        if database_unavailable(exc):
+            resource = request.match_info.route.resource
+            logger.warning(
+                "database unavailable (%s) on %s %s", type(exc).__qualname__, request.method,
+                resource.canonical if resource is not None else "-",
+            )  # fmt: skip
+            return error_response(503, ErrorCode.SERVER_BUSY, "the service is unavailable: retry")
         log_unexpected(request, exc)
         if not is_api:
             return web.Response(status=500, text="internal error")

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from records.casefile import ItemKind
 from records.db import Database
 from records.errors import Conflict, CryptoError, NotFound, Shredded
-from records.keystore import CASE_SCOPE, participant_scope
+from records.keystore import CASE_SCOPE, item_scope, participant_scope
 from records.models import CaseItemVersionRow, CaseRow
 from records.service import Records, open_records
 from records.vault import rewrap_all
@@ -93,7 +93,8 @@ async def test_participant_items_use_their_own_key(db: Database, records: Record
         case.id, ItemKind.CHAT, b"marc says", actor="t", via="t", provided_by=marc
     )
     ks = records.keystore
-    assert len(await ks.key_ids(case.id, participant_scope(jeanne))) == 1
+    assert len(await ks.key_ids(case.id, participant_scope(marc))) == 1
+    assert len(await ks.key_ids(case.id, item_scope(doc.id))) == 1  # a document: its own
     assert await cf.shred_participant(case.id, jeanne, actor="t", via="t") == 1
     with pytest.raises(NotFound):
         await cf.get_item(doc.id, actor="t", via="t")

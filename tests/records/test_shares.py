@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from records.casefile import ItemKind
 from records.db import Database
-from records.keystore import CASE_SCOPE, participant_scope
+from records.keystore import item_scope
 from records.models import SharedDocumentRow
 from records.service import Records
 from tests.factories import make_case, make_mediator
@@ -46,8 +46,8 @@ async def test_each_share_is_encrypted_under_its_document_key_and_read_back(
     for row in rows.values():
         assert b"Durand" not in row.ciphertext and b"Pistes" not in row.ciphertext
     ks = records.keystore
-    assert rows[hers.id].key_id in await ks.key_ids(case.id, participant_scope(jeanne))
-    assert rows[ours.id].key_id in await ks.key_ids(case.id, CASE_SCOPE)
+    assert rows[hers.id].key_id in await ks.key_ids(case.id, item_scope(hers.id))
+    assert rows[ours.id].key_id in await ks.key_ids(case.id, item_scope(ours.id))
 
 
 async def test_saving_replaces_the_session_state_and_skips_what_is_not_a_document(

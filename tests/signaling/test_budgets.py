@@ -10,12 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 import sessions.chat
 import sessions.documents
 import sessions.whiteboard
 from records.casefile import ItemKind
 from records.errors import NotFound
+from records.models import CaseItemVersionRow
+from records.uploads import unpack
 from server.realtime import NAMESPACE_KEY
 from signaling.budget import EventBudgets, Rate
 from tests.pdfgen import make_pdf
@@ -155,6 +158,35 @@ async def test_withdrawing_deletes_the_stored_document_unless_a_mediator_keeps_i
         await world.svc.records.casefile.get_item(first, actor="system", via="test")
     await barrier(marc)
     assert not any(d["doc_id"] in shared for d in (await marc.call("doc:list", {}))["documents"])
+
+
+async def test_a_withdrawn_document_is_crypto_shredded_and_a_kept_one_still_reads(
+    world: World, clients: Callable[[], Client], http: Callable[[str], Any]
+) -> None:
+    anne, jeanne, _marc = await three(world, clients)
+    jeanne_http = await http("Jeanne Dupont")
+    shared = []
+    for name in ("retire.pdf", "garde.pdf", "reste.pdf"):
+        status, doc = await jeanne_http.upload(make_pdf(1), name, jeanne.room)
+        assert status == 201, doc
+        shared.append(doc["doc_id"])
+    withdrawn, kept, stays = shared
+    casefile, keystore = world.svc.records.casefile, world.svc.records.keystore
+    key_ids = {}
+    for doc_id in shared:
+        async with world.svc.db.transaction() as s:
+            key_ids[doc_id] = await s.scalar(
+                select(CaseItemVersionRow.key_id).where(CaseItemVersionRow.item_id == doc_id)
+            )
+    assert len(set(key_ids.values())) == 3  # a key of its own each
+    assert (await jeanne.call("doc:withdraw", {"doc_id": withdrawn}))["ok"]
+    assert (await anne.call("doc:withdraw", {"doc_id": kept, "keep": True}))["ok"]
+    assert await keystore.get_wrapped(key_ids[withdrawn]) is None  # shredded
+    for doc_id in (kept, stays):
+        assert await keystore.get_wrapped(key_ids[doc_id]) is not None
+        item = await casefile.get_item(doc_id, actor="system", via="test")
+        meta, data = unpack(item.content)
+        assert data.startswith(b"%PDF") and meta.filename in ("garde.pdf", "reste.pdf")
 
 
 async def test_the_document_cap_counts_what_is_stored(

@@ -1,9 +1,10 @@
-"""A PostgreSQL outage in the middle of a session: drawing and chat go on around it.
+"""A PostgreSQL outage in the middle of a session: drawing, chat and uploads go on around it.
 
 Every backend of the test database is terminated and new connections are
-refused for a few seconds while three people draw. Afterwards, and after a
-restart on the same database, everyone can join, every acknowledged drawing
-is on the board, nothing refused is visible, and the stored boards verify.
+refused for a few seconds while three people draw and two share documents.
+Afterwards, and after a restart on the same database, everyone can join,
+every acknowledged drawing is on the board and every document answered 201 on
+the table, nothing refused is visible, and the stored boards verify.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
+from records.casefile import ItemKind
 from tests.conftest import _pg_admin, pg_admin, pg_url
+from tests.server.browserlike import BrowserHttp
 from tests.signaling.world import (
     Client,
     World,
@@ -82,6 +86,49 @@ class Drawer:
                 self.chat_acked += bool(chat["ok"])
 
 
+class Uploader(BrowserHttp):
+    """Shares small text documents one after the other, as a person would."""
+
+    def __init__(self, world: World, name: str) -> None:
+        super().__init__(world, token=world.tokens[name])
+        self.prefix = name.split()[0].lower()
+        self.acked: dict[str, str] = {}  # title -> doc_id, answered 201
+        self.refused: set[str] = set()  # titles answered anything else
+        self.statuses: set[int] = set()
+        self.codes: set[str] = set()
+
+    async def upload(self, title: str) -> None:
+        url = f"{self.world.url}/api/sessions/{self.world.session.id}/documents"
+        headers = self.headers(True, **{"X-Filename": title})
+        body = f"Pièce {title}\n".encode()
+        try:
+            async with self.session.post(url, data=body, headers=headers) as r:
+                status, answer = r.status, await r.json()
+        except aiohttp.ClientError:  # no answer at all: as good as refused
+            status, answer = 0, None
+        self.statuses.add(status)
+        if status == 201:
+            assert answer["title"] == title, answer
+            self.acked[title] = answer["doc_id"]
+        else:
+            self.refused.add(title)
+            if answer is not None:
+                self.codes.add(answer["error"]["code"])
+
+    async def run(self, stop: asyncio.Event) -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            await self.upload(f"{self.prefix}-{n}.txt")
+            await asyncio.sleep(0.1)  # a person, not a flood (the cap is 200 a session)
+
+
+async def titles(client: Client) -> set[str]:
+    listed = await client.call("doc:list", {})
+    assert listed["ok"], listed
+    return {d["title"] for d in listed["documents"]}
+
+
 async def board_ids(client: Client) -> set[str]:
     sync = await client.call("wb:sync", {})
     assert sync["ok"], sync
@@ -104,20 +151,34 @@ async def test_a_database_outage_mid_session_loses_nothing_acknowledged_and_show
         marc = await admitted(world, clients, anne, "Marc Durand")
         drawers = [Drawer(anne, "a"), Drawer(jeanne, "j"), Drawer(marc, "m")]
         stop = asyncio.Event()
+        uploaders = [
+            await Uploader(world, name).prime() for name in ("Jeanne Dupont", "Marc Durand")
+        ]
         drawing = [  # three operations in flight per person, as a fast pen sends them
             asyncio.create_task(d.draw(stop, lane)) for d in drawers for lane in range(3)
-        ]
+        ] + [asyncio.create_task(u.run(stop)) for u in uploaders]
         await until(lambda: all(len(d.acked) >= 10 for d in drawers), within=10)
+        await until(lambda: all(u.acked for u in uploaders), within=10)
         await outage(pg_database)
         before = sum(len(d.acked) for d in drawers)
-        # the session comes back by itself: drawings are stored again
+        shared_before = sum(len(u.acked) for u in uploaders)
+        # the session comes back by itself: drawings and documents are stored again
         await until(lambda: sum(len(d.acked) for d in drawers) >= before + 30, within=15)
+        await until(lambda: sum(len(u.acked) for u in uploaders) >= shared_before + 4, within=10)
         stop.set()
         await asyncio.gather(*drawing)
         acked = set().union(*(d.acked for d in drawers))
         refused = set().union(*(d.refused for d in drawers))
         assert refused, "the outage refused nothing: it did not happen"
         assert all(d.chat_acked for d in drawers)
+        shared = {t: i for u in uploaders for t, i in u.acked.items()}
+        not_shared = set().union(*(u.refused for u in uploaders))
+        assert not_shared, "the outage refused no upload: it did not happen"
+        # refused with a clear "try again", never a 500
+        assert set().union(*(u.statuses for u in uploaders)) <= {201, 503}
+        assert set().union(*(u.codes for u in uploaders)) <= {"server_busy"}
+        for u in uploaders:
+            await u.close()
 
         # someone joining now sees exactly what was acknowledged
         again = clients()
@@ -126,6 +187,13 @@ async def test_a_database_outage_mid_session_loses_nothing_acknowledged_and_show
         assert (await again.call("lobby:knock", {}))["state"] == "admitted"
         assert await board_ids(again) == acked
         assert await board_ids(jeanne) == acked
+        # every document answered 201 is on the table, nothing refused is, for anyone
+        for c in (again, jeanne, marc):  # ``again`` took the mediator's seat
+            assert await titles(c) == set(shared)
+        stored = await world.svc.records.casefile.list_items(
+            world.case.id, kinds={ItemKind.DOCUMENT}, session_id=world.session.id
+        )
+        assert {i.id for i in stored} == set(shared.values())
         await verified(world)
         for c in (anne, again, jeanne, marc):  # before the server stops
             if c.sio.connected:
@@ -136,6 +204,16 @@ async def test_a_database_outage_mid_session_loses_nothing_acknowledged_and_show
         assert await board_ids(anne) == acked
         jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
         assert await board_ids(jeanne) == acked
+        for c in (anne, jeanne):
+            assert await titles(c) == set(shared)
+        reader = await BrowserHttp(world, token=world.tokens["Jeanne Dupont"]).prime()
+        try:
+            for title, doc_id in shared.items():
+                url = f"{world.url}/api/sessions/{world.session.id}/documents/{doc_id}/content"
+                async with reader.session.get(url, headers=reader.headers(False)) as r:
+                    assert r.status == 200 and (await r.read()) == f"Pièce {title}\n".encode()
+        finally:
+            await reader.close()
         ack = await jeanne.call("wb:op", {"op": stroke("after-restart")})
         assert ack["ok"], ack
         await verified(world)
