@@ -22,7 +22,7 @@ _FR = (
     # "âgé de 43 ans", "âgée de 8 ans", "à l'âge de 16 ans", "l'âge de 16 ans"
     re.compile(r"\b(?:[âa]g[ée]e?s?|[âa]ge)\s+de\s+(?P<age>(?P<n>\d{1,3})\s+ans)\b", re.I),
     # "Léa, 8 ans, ..." and "elle a 15 ans" (not "il y a 15 ans")
-    re.compile(r"(?<=[^\W\d_]), (?P<age>(?P<n>\d{1,3}) ans)(?=[,;)])"),
+    re.compile(r"(?<=[^\W\d_]), (?P<age>(?P<n>\d{1,3}) ans)(?=[,;)]|\.(?!\d))"),
     re.compile(r"(?<!\by )\b(?:a|avait|aura|ont|avaient)\s+(?P<age>(?P<n>\d{1,3})\s+ans)\b"),
 )
 _EN = (
@@ -33,6 +33,12 @@ _EN = (
     re.compile(r"\b(?P<age>(?P<n>\d{1,3}))(?:\s|-)years?(?:\s|-)old\b", re.I),
     # the second of two: "aged 7 and 10"
     re.compile(r"\baged\s+\d{1,3}(?:,\s*|\s+(?:and|or)\s+)(?P<age>(?P<n>\d{1,3}))\b", re.I),
+    # "who is 88 and lives alone", "she was 71,"
+    re.compile(
+        r"\b(?:who|she|he)\s+(?:is|was|turns|turned)\s+(?P<age>(?P<n>\d{1,3}))"
+        r"(?=\s+(?:and|but|now)\b|[,;]|\.(?!\d))",
+        re.I,
+    ),
 )
 
 

@@ -42,6 +42,7 @@ from records.anonymise.official import (
     find_identity_documents,
 )
 from records.anonymise.organisations import find_organisations
+from records.anonymise.places import find_places
 from records.anonymise.unlisted import find_unlisted
 
 Recogniser = Callable[[str, Language], list[Candidate]]
@@ -80,6 +81,7 @@ def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
     found.extend(find_people(text, language, names, folded))
     found.extend(find_handles(text, language, names))
     found.extend(find_unlisted(text, language, names, folded))
+    found.extend(find_places(text, language, names))
     return found
 
 

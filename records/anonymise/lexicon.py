@@ -48,7 +48,8 @@ LEGAL_FORMS = frozenset(
      "scop", "sem", "ei", "eirl", "ltd", "llc", "llp", "inc", "plc", "gmbh", "bv", "nv", "spa",
      "srl", "association", "societe", "company", "co", "corp", "limited", "cabinet", "syndic",
      "agence", "groupe", "entreprise", "etablissements", "ets", "garage", "boulangerie",
-     "restaurant", "hotel", "pharmacie", "clinique", "institut", "group", "holding"}
+     "restaurant", "hotel", "pharmacie", "clinique", "institut", "group", "holding",
+     "nursery", "creche"}
 )  # fmt: skip
 
 COMMON_WORDS = frozenset(
@@ -120,6 +121,28 @@ FIRST_NAMES = frozenset(
     melissa rebecca emily olivia amelia isla ava mia isabella sophia grace lily freya ella
     evie poppy ruby florence charlotte jessica hannah lucy chloe megan holly abigail
     eleanor harriet imogen rachel victoria katherine catherine joanne gemma kelly natalie
+    alexis jordan mickael michael marcel carole cyril xavier hubert lionel emile roger lucien
+    raymond gerard yannick ludovic cedric damien jeremy loic gregory arnaud benoit regis
+    sylvain franck joel fernand maurice marcel albert robert georges roland
+    kylian mateo matheo nolan eden axel noa rayan ilyes ilian ilan yanis amir bilal idriss
+    sofiane walid nassim ryad adel farid hakim malik omar ali hamid mourad
+    romane ambre lou nina eva lena louna maelle capucine agathe apolline victoire margot
+    clemence mathilde heloise elise lise anais oriane lisa marine audrey severine muriel
+    nadine sabine josette lucette ginette raymonde renee germaine huguette simone denise
+    paulette lucienne micheline annie jocelyne evelyne murielle ghislaine nelly lina
+    samia karima latifa malika naima houria zohra yasmina aicha aisha imane sabrina
+    minh lan linh thi van duc anh mai huong tuan hung
+    kirsty geoffrey jodie joan keith maureen imran siobhan edna wayne lee dave jake lorraine
+    hollie kerry kyle barry darren sam beverley vikram aanya rohan arjun priya ravi anil
+    sunita deepak raj neil ian colin trevor derek graham nigel clive barrie martyn gareth
+    dylan rhian sian bethan carys eleri ffion gwen cerys aled iwan gethin dai dafydd
+    shannon kayleigh stacey leanne jade chelsea bethany jasmine courtney tracey tracy
+    shirley pauline maxine dawn jean june brenda doreen eileen sheila pat val beryl
+    gordon stuart alan martin terry tony kevin craig dean shaun sean gavin wesley carl
+    jean-louis jean-marc jean-paul jean-claude jean-luc jean-michel jean-francois
+    jean-baptiste jean-jacques marie-claire marie-therese marie-christine anne-marie
+    anne-sophie marie-helene marie-laure pierre-yves
+    ross jamie kieran declan ciaran niamh aoife saoirse orla roisin siobhan mairead
     """.split()
 )
 

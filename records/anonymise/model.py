@@ -25,6 +25,7 @@ class Kind(StrEnum):
     EMAIL = "EMAIL"
     PHONE = "PHONE"
     ADDRESS = "ADDRESS"
+    PLACE = "PLACE"
     POSTCODE = "POSTCODE"
     IBAN = "IBAN"
     NIR = "NIR"
@@ -54,6 +55,7 @@ PLACEHOLDERS: dict[Language, dict[Kind, str]] = {
         Kind.EMAIL: "[EMAIL]",
         Kind.PHONE: "[TÉLÉPHONE]",
         Kind.ADDRESS: "[ADRESSE]",
+        Kind.PLACE: "[LIEU]",
         Kind.POSTCODE: "[CODE POSTAL]",
         Kind.IBAN: "[IBAN]",
         Kind.NIR: "[NIR]",
@@ -81,6 +83,7 @@ PLACEHOLDERS: dict[Language, dict[Kind, str]] = {
         Kind.EMAIL: "[EMAIL]",
         Kind.PHONE: "[PHONE]",
         Kind.ADDRESS: "[ADDRESS]",
+        Kind.PLACE: "[PLACE]",
         Kind.POSTCODE: "[POSTCODE]",
         Kind.IBAN: "[IBAN]",
         Kind.NIR: "[SOCIAL SECURITY NUMBER]",

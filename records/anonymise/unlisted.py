@@ -61,9 +61,21 @@ _OTHER_WORDS = (
     r"|wife|husband|partner|mother|father|sister|brother|aunt|uncle|cousin|grandmother"
     r"|grandfather|stepfather|stepmother|neighbou?r|colleague|friend|girlfriend|boyfriend"
     r"|manager|teacher|headteacher|doctor|nurse|solicitor|witness|employer|landlord|tenant"
-    r"|sister-in-law|brother-in-law|mother-in-law|father-in-law"
+    r"|sister-in-law|brother-in-law|mother-in-law|father-in-law|son-in-law|daughter-in-law"
+    r"|carer|lodger|flatmate|supervisor|representative|receptionist|coordinator|counsellor"
+    r"|clerk|officer|salesman|saleswoman|fitter|mechanic|surveyor|(?:tree\s+)?surgeon"
+    r"|accountant|agent|assistant|owner|deputy|headteacher|head|best\s+friend|friend"
+    r"|girlfriend|boyfriend|fianc[ée]e?|nephew|niece|grandson|granddaughter|twins?"
+    r"|famille|family|plombier|g[ée]rante?|entra[îi]neur|entra[îi]neuse|poseur|jardini[èe]re?"
+    r"|camarade|m[ée]canicien(?:ne)?|commerciale?|stagiaire|secr[ée]taire|maire|adjointe?"
+    r"|gardien(?:ne)?|nourrice|marraine|parrain|demi-s(?:œ|oe)ur|demi-fr[èe]re|neveu|ni[èe]ce"
+    r"|petite?-(?:fille|fils)|beau-fils|belle-fille|infirmi[èe]re\s+scolaire|aide-soignante?"
+    r"|mandataire(?:\s+judiciaire)?|pr[ée]sidente?|tr[ée]sori[èe]re?|coll[èe]gue"
 )
-_DET = r"(?i:sa|son|ses|leur|leurs|notre|votre|la|le|les|l['’]|une?|his|her|their|its|the|a|an)"
+_DET = (
+    r"(?:(?i:sa|son|ses|leur|leurs|notre|votre|la|le|les|l['’]|une?|his|her|their|its|the|a|an)"
+    r"|(?<![\w-])[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{1,20}['’]s)"
+)
 _ADJ = (
     r"(?:(?:nouvelle|nouveau|nouvel|ancienne|ancien|ex-|jeune|petite|petit|grande|grand|aînée?"
     r"|cadette?|propre|fidèle|new|former|ex|young|little|eldest|youngest|older|younger|late)\s*)*"

@@ -9,9 +9,10 @@ Fixture files (``fixtures/*.txt``, written for Palabre) hold cases::
 
 ``[[KIND|surface]]`` marks a span that must be replaced, with ``KIND`` a
 :class:`~records.anonymise.model.Kind` name (``ORG`` is short for
-``ORGANISATION``). The raw text is the file text with the markers removed;
-the gold spans are where the surfaces land in it. Anything not marked must
-be left alone (that is what precision measures).
+``ORGANISATION``; ``UNLISTED`` is a ``PERSON`` the case's list does not
+name: a child, a judge, a new partner, a doctor...). The raw text is the
+file text with the markers removed; the gold spans are where the surfaces
+land in it. Anything not marked must be left alone (that is what precision measures).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from records.anonymise.model import Kind, Language
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _MARK = re.compile(r"\[\[(?P<kind>[A-Z_]+)\|(?P<surface>[^\]]+?)\]\]")
-_ALIASES = {"ORG": Kind.ORGANISATION}
+_ALIASES = {"ORG": Kind.ORGANISATION, "UNLISTED": Kind.PERSON}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,14 @@ class Gold:
     end: int
     kind: Kind
     surface: str
+    unlisted: bool = False
+
+    @property
+    def group(self) -> str:
+        """What recall is measured over: the kind, people split by being on the list."""
+        if self.kind is Kind.PERSON:
+            return "PERSON (unlisted)" if self.unlisted else "PERSON (listed)"
+        return self.kind.value
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,8 @@ def parse_annotated(annotated: str) -> tuple[str, tuple[Gold, ...]]:
         raw_kind = match.group("kind")
         kind = _ALIASES.get(raw_kind) or Kind[raw_kind]
         surface = match.group("surface")
-        gold.append(Gold(length, length + len(surface), kind, surface))
+        unlisted = raw_kind == "UNLISTED"
+        gold.append(Gold(length, length + len(surface), kind, surface, unlisted))
         pieces.append(surface)
         length += len(surface)
         cursor = match.end()

@@ -1,16 +1,26 @@
-"""Recall and precision per kind of the anonymiser against the annotated corpus."""
+"""Recall and precision of the anonymiser against the annotated corpus.
+
+Recall is measured per group of gold spans (:attr:`corpus.Gold.group`): each
+kind, with people split between those on the case's list and those it does
+not name. Precision is measured per kind of replacement: a replacement is
+right when it overlaps a gold span of its kind.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from records.anonymise.engine import anonymise
-from records.anonymise.model import Kind, Replacement
+from records.anonymise.known import KnownNames
+from records.anonymise.model import AnonymisedText, Kind, Replacement
 
 from .corpus import Case, Gold
 
-NAME_KINDS = frozenset({Kind.PERSON, Kind.ORGANISATION})
+LISTED = "PERSON (listed)"
+UNLISTED = "PERSON (unlisted)"
+Anonymiser = Callable[[str, str, KnownNames], AnonymisedText]
 
 
 @dataclass
@@ -31,6 +41,21 @@ class Tally:
         return self.correct / self.predicted if self.predicted else 1.0
 
 
+@dataclass
+class Score:
+    recall: dict[str, Tally]  # by gold group
+    precision: dict[Kind, Tally]  # by kind of replacement
+
+    def identifier_recall(self) -> float:
+        """Recall over every gold span that is not a name or a place."""
+        groups = [t for g, t in self.recall.items() if g not in _NAME_GROUPS]
+        gold = sum(t.gold for t in groups)
+        return sum(t.found for t in groups) / gold if gold else 1.0
+
+
+_NAME_GROUPS = frozenset({LISTED, UNLISTED, Kind.ORGANISATION.value, Kind.PLACE.value})
+
+
 def _covered(gold: Gold, text: str, spans: list[Replacement]) -> bool:
     """Every letter and digit of the gold span is inside some replacement."""
     for index in range(gold.start, gold.end):
@@ -39,13 +64,13 @@ def _covered(gold: Gold, text: str, spans: list[Replacement]) -> bool:
     return True
 
 
-def score(cases: list[Case]) -> dict[Kind, Tally]:
-    tallies: dict[Kind, Tally] = defaultdict(Tally)
+def score(cases: list[Case], anonymiser: Anonymiser = anonymise) -> Score:
+    recall: dict[str, Tally] = defaultdict(Tally)
+    precision: dict[Kind, Tally] = defaultdict(Tally)
     for case in cases:
-        result = anonymise(case.text, case.language, case.names)
-        spans = list(result.replacements)
+        spans = list(anonymiser(case.text, case.language, case.names).replacements)
         for gold in case.gold:
-            tally = tallies[gold.kind]
+            tally = recall[gold.group]
             tally.gold += 1
             same_kind = [
                 r
@@ -57,22 +82,24 @@ def score(cases: list[Case]) -> dict[Kind, Tally]:
             else:
                 tally.misses.append(f"{case.case_id}: {gold.surface!r}")
         for r in spans:
-            tally = tallies[r.kind]
+            tally = precision[r.kind]
             tally.predicted += 1
             if any(g.kind is r.kind and g.start < r.end and r.start < g.end for g in case.gold):
                 tally.correct += 1
             else:
                 tally.false_positives.append(f"{case.case_id}: {r.original!r}")
-    return dict(tallies)
+    return Score(dict(recall), dict(precision))
 
 
-def table(tallies: dict[Kind, Tally]) -> str:
-    lines = [f"{'kind':<14}{'gold':>6}{'found':>7}{'recall':>9}{'pred':>7}{'precision':>11}"]
+def table(result: Score) -> str:
+    lines = [f"{'recall of':<20}{'gold':>6}{'found':>7}{'recall':>9}"]
+    for group in sorted(result.recall):
+        t = result.recall[group]
+        lines.append(f"{group:<20}{t.gold:>6}{t.found:>7}{t.recall:>9.1%}")
+    lines.append(f"{'identifiers':<20}{'':>6}{'':>7}{result.identifier_recall():>9.1%}")
+    lines.append(f"{'precision of':<20}{'pred':>6}{'right':>7}{'precision':>11}")
     for kind in Kind:
-        if kind in tallies:
-            t = tallies[kind]
-            lines.append(
-                f"{kind.value:<14}{t.gold:>6}{t.found:>7}{t.recall:>9.1%}"
-                f"{t.predicted:>7}{t.precision:>11.1%}"
-            )
+        if kind in result.precision:
+            t = result.precision[kind]
+            lines.append(f"{kind.value:<20}{t.predicted:>6}{t.correct:>7}{t.precision:>11.1%}")
     return "\n".join(lines)

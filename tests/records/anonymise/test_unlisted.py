@@ -55,3 +55,17 @@ def test_the_english_example_of_the_issue() -> None:
 def test_no_cue_no_replacement() -> None:
     text = "La Poste a livré le colis. Le Mans et Saint-Martin sont loin. Une rose."
     assert anonymise(text, "fr").text == text
+
+
+def test_towns_outside_addresses_are_generalised_or_placeheld() -> None:
+    names = KnownNames((KnownPerson("Thomas Roussel", "Partie B"),))
+    fr = anonymise(
+        "Sa nouvelle compagne, Sandrine Pujol, habite à Onet-le-Château ; il travaille à Toulouse "
+        "et vit en Occitanie.",
+        "fr",
+        names,
+    ).text
+    assert "Onet" not in fr and "Toulouse" not in fr
+    assert "habite à [LIEU]" in fr and "à [Haute-Garonne (31)]" in fr and "Occitanie" in fr
+    en = anonymise("Sarah now lives in Harrogate with her partner, near Leeds.", "en").text
+    assert "lives in [PLACE]" in en and "Harrogate" not in en and "Leeds" not in en

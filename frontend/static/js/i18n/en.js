@@ -386,6 +386,7 @@ export default {
   "kind.EMAIL": "Email",
   "kind.PHONE": "Phone",
   "kind.ADDRESS": "Address",
+  "kind.PLACE": "Place",
   "kind.POSTCODE": "Postcode",
   "kind.IBAN": "IBAN",
   "kind.NIR": "Social security number",

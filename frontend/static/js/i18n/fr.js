@@ -386,6 +386,7 @@ export default {
   "kind.EMAIL": "Adresse e-mail",
   "kind.PHONE": "Téléphone",
   "kind.ADDRESS": "Adresse",
+  "kind.PLACE": "Lieu",
   "kind.POSTCODE": "Code postal",
   "kind.IBAN": "IBAN",
   "kind.NIR": "Numéro de sécurité sociale",
