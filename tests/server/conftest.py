@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,9 @@ async def server(config: Config) -> AsyncIterator[TestServer]:
         yield srv
 
 
-@pytest.fixture
-async def new_client(server: TestServer) -> AsyncIterator[Any]:
+@contextlib.asynccontextmanager
+async def api_clients(server: TestServer) -> AsyncIterator[Callable[[], Awaitable[Api]]]:
+    """Makes primed API clients of ``server`` (each its own cookie jar); closes them after."""
     clients: list[TestClient[Any, Any]] = []
 
     async def make() -> Api:
@@ -82,9 +84,17 @@ async def new_client(server: TestServer) -> AsyncIterator[Any]:
         await api.prime()
         return api
 
-    yield make
-    for c in clients:
-        await c.close()
+    try:
+        yield make
+    finally:
+        for c in clients:
+            await c.close()
+
+
+@pytest.fixture
+async def new_client(server: TestServer) -> AsyncIterator[Any]:
+    async with api_clients(server) as make:
+        yield make
 
 
 async def add_mediator(server: TestServer, email: str, name: str = "Anne Médiatrice") -> str:

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from server.app import create_app
 from server.security import forwarded_middleware
-from tests.server.conftest import PASSWORD, Api, add_mediator, make_config
+from tests.server.conftest import PASSWORD, Api, add_mediator, api_clients, make_config
 
 WRONG = "wrong password!"
 
@@ -29,19 +29,8 @@ async def proxied(tmp_path: Path, sqlite_url: str) -> AsyncIterator[TestServer]:
 
 @pytest.fixture
 async def client_of(proxied: TestServer) -> AsyncIterator[Any]:
-    clients: list[TestClient[Any, Any]] = []
-
-    async def make() -> Api:
-        client: TestClient[Any, Any] = TestClient(proxied)
-        await client.start_server()
-        clients.append(client)
-        api = Api(client)
-        await api.prime()
-        return api
-
-    yield make
-    for c in clients:
-        await c.close()
+    async with api_clients(proxied) as make:
+        yield make
 
 
 async def _login(api: Api, email: str, password: str, forwarded_for: str) -> int:
