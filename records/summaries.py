@@ -3,7 +3,9 @@
 * :func:`known_names` turns a case's participants, mediators and the
   organisations named at closing into :class:`KnownNames` with role labels
   ("Partie A", "Conseil de la partie A", "le médiateur"; "Party A"...).
-* :func:`review` anonymises the summary and replays the mediator's edits.
+* :func:`review` anonymises the summary, replays the mediator's edits and
+  leaves the suggestions the mediator rejected for the case
+  (:func:`suggestion_key`, :func:`apply_decisions`).
 * :func:`summary_document` is the versioned JSON export
   (``palabre-case-summary`` v1); :func:`summary_csv` its structured part;
   :func:`summary_html` a printable page. None of them carries an original
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
@@ -26,7 +28,7 @@ from records.anonymise.editing import add_redaction, restore, revert
 from records.anonymise.engine import anonymise
 from records.anonymise.generalise import month_of
 from records.anonymise.known import KnownNames, KnownOrganisation, KnownPerson
-from records.anonymise.model import AnonymisedText, Language, check_language
+from records.anonymise.model import AnonymisedText, Language, Replacement, check_language
 from records.anonymise.stats import duration_band
 
 FORMAT = "palabre-case-summary"
@@ -122,10 +124,46 @@ def apply_edits(result: AnonymisedText, edits: Iterable[dict[str, Any]]) -> Anon
     return result
 
 
+ACCEPT = "accept"
+REJECT = "reject"
+DECISIONS = (ACCEPT, REJECT)
+
+
+def suggestion_key(item: Replacement) -> str:
+    """What a decision about a suggestion is remembered by, for the whole case.
+
+    Its kind and its text, case and spacing aside: rejecting "Rose" found by
+    the first-name lexicon leaves every "Rose" of the case's summaries, in
+    this version and in any corrected one, and nothing else.
+    """
+    return f"{item.kind.value}:{' '.join(item.original.split()).casefold()}"
+
+
+def decision_of(item: Replacement, decisions: Mapping[str, str]) -> str | None:
+    """``"accept"``, ``"reject"``, ``"pending"`` for a suggestion; ``None`` otherwise."""
+    if not item.suggestion:
+        return None
+    return decisions.get(suggestion_key(item), "pending")
+
+
+def apply_decisions(result: AnonymisedText, decisions: Mapping[str, str]) -> AnonymisedText:
+    """Leave in clear every suggestion the mediator rejected for the case."""
+    for item in result.replacements:
+        if decision_of(item, decisions) == REJECT:
+            result = revert(result, item.id)
+    return result
+
+
 def review(
-    summary: str, language: str, names: KnownNames, edits: Iterable[dict[str, Any]] = ()
+    summary: str,
+    language: str,
+    names: KnownNames,
+    edits: Iterable[dict[str, Any]] = (),
+    decisions: Mapping[str, str] | None = None,
 ) -> AnonymisedText:
-    return apply_edits(anonymise(summary, check_language(language), names), edits)
+    """The anonymised summary with the mediator's edits, then the case's rejections."""
+    result = apply_edits(anonymise(summary, check_language(language), names), edits)
+    return apply_decisions(result, decisions or {})
 
 
 @dataclass(frozen=True)
