@@ -24,8 +24,8 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from records.anonymise.editing import add_redaction, restore, revert
-from records.anonymise.engine import anonymise
+from records.anonymise.editing import add_found, add_redaction, restore, revert
+from records.anonymise.engine import anonymise, detect, resolve
 from records.anonymise.generalise import month_of
 from records.anonymise.known import KnownNames, KnownOrganisation, KnownPerson
 from records.anonymise.model import AnonymisedText, Language, Replacement, check_language
@@ -146,12 +146,27 @@ def decision_of(item: Replacement, decisions: Mapping[str, str]) -> str | None:
     return decisions.get(suggestion_key(item), "pending")
 
 
-def apply_decisions(result: AnonymisedText, decisions: Mapping[str, str]) -> AnonymisedText:
-    """Leave in clear every suggestion the mediator rejected for the case."""
-    for item in result.replacements:
-        if decision_of(item, decisions) == REJECT:
-            result = revert(result, item.id)
-    return result
+def apply_decisions(
+    result: AnonymisedText, names: KnownNames, decisions: Mapping[str, str]
+) -> AnonymisedText:
+    """Leave in clear every suggestion the mediator rejected for the case, and only it.
+
+    What a rejected suggestion covered is looked at again without it: "Léa
+    Roussel" rejected still has the listed "Roussel" replaced, "l'école
+    Martin" the listed "Martin" (ids ``k1``...; the others keep theirs).
+    """
+    rejected = [r for r in result.replacements if decision_of(r, decisions) == REJECT]
+    if not rejected:
+        return result
+    for item in rejected:
+        result = revert(result, item.id)
+    # only what the case lists and identifiers: the rule's own finds inside are rejected too
+    inside = [
+        c
+        for c in detect(result.original, result.language, names)
+        if c.reason is None and any(r.start <= c.start and c.end <= r.end for r in rejected)
+    ]
+    return add_found(result, resolve(inside))
 
 
 def review(
@@ -163,7 +178,7 @@ def review(
 ) -> AnonymisedText:
     """The anonymised summary with the mediator's edits, then the case's rejections."""
     result = apply_edits(anonymise(summary, check_language(language), names), edits)
-    return apply_decisions(result, decisions or {})
+    return apply_decisions(result, names, decisions or {})
 
 
 @dataclass(frozen=True)
