@@ -153,7 +153,7 @@ def apply_decisions(
 
     What a rejected suggestion covered is looked at again without it: "Léa
     Roussel" rejected still has the listed "Roussel" replaced, "l'école
-    Martin" the listed "Martin" (ids ``k1``...; the others keep theirs).
+    Martin" the listed "Martin" (ids ``k`` and their start; the others keep theirs).
     """
     rejected = [r for r in result.replacements if decision_of(r, decisions) == REJECT]
     if not rejected:
@@ -176,9 +176,18 @@ def review(
     edits: Iterable[dict[str, Any]] = (),
     decisions: Mapping[str, str] | None = None,
 ) -> AnonymisedText:
-    """The anonymised summary with the mediator's edits, then the case's rejections."""
-    result = apply_edits(anonymise(summary, check_language(language), names), edits)
-    return apply_decisions(result, names, decisions or {})
+    """The anonymised summary with the mediator's edits, then the case's rejections.
+
+    Edits naming what a rejection uncovered (ids ``k…``, see
+    :func:`apply_decisions`) are replayed after the rejections.
+    """
+    edits = list(edits)
+    after = [e for e in edits if str(e.get("id", "")).startswith("k")]
+    result = apply_edits(
+        anonymise(summary, check_language(language), names), [e for e in edits if e not in after]
+    )
+    result = apply_decisions(result, names, decisions or {})
+    return apply_edits(result, after)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from records.anonymise.engine import render
 from records.anonymise.model import AnonymisedText, Candidate, Kind, Replacement, placeholder
 
 
-def _next_id(result: AnonymisedText, prefix: str = "m") -> str:
+def _next_id(result: AnonymisedText) -> str:
     used = {r.id for r in (*result.replacements, *result.reverted)}
     for n in itertools.count(1):
-        candidate = f"{prefix}{n}"
+        candidate = f"m{n}"
         if candidate not in used:
             return candidate
     raise AssertionError("unreachable")
@@ -66,7 +66,10 @@ def add_redaction(
 
 
 def add_found(result: AnonymisedText, candidates: Iterable[Candidate]) -> AnonymisedText:
-    """Apply recognisers' ``candidates`` that overlap no active replacement (ids ``k1``...).
+    """Apply recognisers' ``candidates`` that overlap no active replacement.
+
+    Each one's id is ``k`` and its start (``k42``): the same whatever else was
+    decided, so that an edit naming it keeps naming it.
 
     Used where a replacement was undone and what it covered must still be
     looked at on its own (a listed surname inside a rejected suggestion).
@@ -75,7 +78,7 @@ def add_found(result: AnonymisedText, candidates: Iterable[Candidate]) -> Anonym
         if any(r.start < c.end and c.start < r.end for r in result.replacements):
             continue
         item = Replacement(
-            _next_id(result, "k"), c.start, c.end, c.kind, result.original[c.start : c.end],
+            f"k{c.start}", c.start, c.end, c.kind, result.original[c.start : c.end],
             c.replacement, reason=c.reason,
         )  # fmt: skip
         result = _rebuild(result, [*result.replacements, item], list(result.reverted))

@@ -110,3 +110,21 @@ def test_a_rejected_suggestion_leaves_only_itself_in_clear() -> None:
     assert review(text, "fr", names, (), rejected) == again
     for r in again.replacements:
         assert again.text[r.output_start : r.output_end] == r.replacement
+
+
+def test_what_a_rejection_uncovered_can_be_undone_like_any_replacement() -> None:
+    names = known_names([NamedPerson("Nathalie Roussel", "party")], [], "fr")
+    text = "Nathalie Roussel est la mère de Léa Roussel. Sa fille Emma (8 ans) dessine."
+    first = review(text, "fr", names)
+    lea = next(r for r in first.replacements if r.original == "Léa Roussel")
+    decisions = {suggestion_key(lea): "reject"}
+    rejected = review(text, "fr", names, (), decisions)
+    uncovered = next(r for r in rejected.replacements if r.original == "Roussel")
+    assert uncovered.id == f"k{text.index('Roussel', 20)}"
+    emma = next(r for r in rejected.replacements if r.original == "Emma")
+    # another decision does not rename it, and an edit naming it replays
+    decisions[suggestion_key(emma)] = "reject"
+    edits = [{"op": "revert", "id": uncovered.id}]
+    undone = review(text, "fr", names, edits, decisions)
+    assert "Léa Roussel" in undone.text and "Emma" in undone.text
+    assert "Nathalie" not in undone.text
