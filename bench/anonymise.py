@@ -1,6 +1,10 @@
 """Benchmark of free-text anonymisation: 1,000 generated case summaries of ~2,000 characters.
 
-Prints the time per case (median, p95, mean) and the peak memory, and writes
+Each summary names the case's listed people and organisation and, like real ones,
+people and places the case does not list (children, a judge, a new partner, a
+doctor, a school, a small town) and official numbers (CAF, passport, docket), so
+the whole rules path runs. Prints the time per case (median, p95, mean), the
+peak memory per case and over 200 cases (tracemalloc), and writes
 them to bench/results/anonymise.json. Run from the repository root:
 
     .venv/bin/python bench/anonymise.py [--cases 1000] [--seed 1]
@@ -55,6 +59,9 @@ GIVEN = ["Jeanne", "Paul", "Élodie", "Jean-Pierre", "Marie-Claire", "Karim", "R
          "Nadia", "Olivier", "Sophie", "Thomas", "Fatima", "Luc", "Chloé", "Mehdi"]  # fmt: skip
 SURNAMES = ["Martin", "Girard", "Blanc", "Marchand", "Leblanc", "Bonnefoy", "Dubois", "Haddad",
             "Roussel", "Fontaine", "Lambert", "Petit", "Garnier", "Nguyen", "Le Goff"]  # fmt: skip
+CHILDREN = ["Léa", "Hugo", "Emma", "Lucas", "Manon", "Nathan", "Inès", "Sandrine", "Camille"]
+OTHER_SURNAMES = ["Vidal", "Pujol", "Aubert", "Chevalier", "Mercier", "Rolland", "Barbier"]
+SMALL_TOWNS = ["Onet-le-Château", "Villefranche-de-Rouergue", "Millau", "Espalion"]
 ORGS = ["SCI Les Tilleuls", "SARL Menuiserie du Port", "Garage Central Auto", "EURL Jardins Verts"]
 TOWNS = [("69003", "Lyon"), ("13005", "Marseille"), ("44300", "Nantes"), ("75011", "Paris")]
 SENTENCES = [
@@ -72,6 +79,14 @@ SENTENCES = [
     "La médiatrice a rappelé le cadre : confidentialité, volontariat, neutralité, impartialité.",
     "Les parties conviennent de se revoir après avoir consulté leurs conseils respectifs.",
     "Une rose blanche avait été déposée sur le mur en pierre du jardin.",
+    # people and places the case does not list, and the identifiers of issue 16
+    "{a_first} et {b_first} sont les parents de {child1} ({age1} ans) et de {child2}, "
+    "scolarisés à l'école {school} de {town_small}.",
+    "Le juge aux affaires familiales, Mme {judge}, a renvoyé les parties en médiation.",
+    "Sa nouvelle compagne, {partner}, habite à {town_small}.",
+    "Le pédiatre de {child1}, le docteur {doctor}, a été consulté au CHU de {town}.",
+    "Numéro allocataire CAF {caf} ; passeport {passport}.",
+    "La grand-mère maternelle, Mme {grandma}, garde {child2} le mercredi.",
 ]
 
 
@@ -118,7 +133,20 @@ def generate_case(rnd: random.Random) -> tuple[str, KnownNames]:
         (KnownOrganisation(org, "Société X"),),
     )
     postcode, town = rnd.choice(TOWNS)
+    child1, child2, partner_given = rnd.sample(CHILDREN, 3)
     fields = {
+        "child1": child1,
+        "child2": child2,
+        "age1": rnd.randint(3, 17),
+        "school": rnd.choice(["Jean-Moulin", "Jules-Ferry", "Victor-Hugo"]),
+        "town_small": rnd.choice(SMALL_TOWNS),
+        "judge": f"{rnd.choice(GIVEN)} {rnd.choice(OTHER_SURNAMES)}",
+        "partner": f"{partner_given} {rnd.choice(OTHER_SURNAMES)}",
+        "doctor": f"{rnd.choice(GIVEN)} {rnd.choice(OTHER_SURNAMES)}",
+        "grandma": rnd.choice(OTHER_SURNAMES),
+        "caf": "".join(rnd.choice("0123456789") for _ in range(7)),
+        "passport": f"{rnd.randint(10, 99)}{rnd.choice('ABCDEF')}{rnd.choice('GHKLM')}"
+        f"{rnd.randint(10000, 99999)}",
         "a": f"{a_given} {a_sur}",
         "b": f"M. {b_given} {b_sur}",
         "a_title": f"Mme {a_sur}",
@@ -327,14 +355,20 @@ def main() -> int:
         anonymise(text, "fr", names)
         cold.append(time.perf_counter() - started)
 
+    # peak memory of one case: what anonymising it allocates on top of what was live before
     tracemalloc.start()
+    per_case: list[int] = []
     for text, names in cases[:200]:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
         anonymise(text, "fr", names)
+        per_case.append(tracemalloc.get_traced_memory()[1] - before)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     ordered = sorted(timings)
     figures = {
+        "mode": "rules: listed names, unlisted people and places, identifiers",
         "cases": len(cases),
         "mean_chars": round(statistics.mean(len(t) for t, _ in cases)),
         "replacements_per_case": round(replacements / len(cases), 1),
@@ -343,6 +377,8 @@ def main() -> int:
         "ms_per_case_p95": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 3),
         "total_seconds": round(sum(timings), 3),
         "ms_per_case_cold_mean_200_cases": round(1000 * statistics.mean(cold), 3),
+        "tracemalloc_peak_kib_per_case_median": round(statistics.median(per_case) / 1024, 1),
+        "tracemalloc_peak_kib_per_case_max": round(max(per_case) / 1024, 1),
         "tracemalloc_peak_kib_200_cases": round(peak / 1024, 1),
         "max_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "python": platform.python_version(),

@@ -10,6 +10,10 @@ from then on every export is that document, byte for byte, whatever happens
 to the case's names (an erased participant no longer has a name to replace,
 so re-running the anonymiser would undo their anonymisation). Closing again
 (a correction) or editing the review again drops it.
+The mediator's decisions about suggestions (people and places the case does
+not list, found by rules) are kept in the same encrypted item, keyed by the
+suggestion's kind and text: they hold for the case, across corrections of
+the closing, until the case is erased.
 Only the case's mediators reach any of it.
 """
 
@@ -30,8 +34,10 @@ from records.cases import MediationType, require_case_mediator
 from records.db import Database
 from records.errors import Conflict, Invalid, NotFound
 from records.models import CaseMediatorRow, CaseOutcomeRow, CaseRow, SessionRow, utcnow
+from records.summaries import DECISIONS
 
 MAX_EDITS = 500
+MAX_DECISIONS = 500
 OTHER_TYPE = "other_type"  # how the mediation type "other" is counted in statistics
 
 
@@ -121,6 +127,7 @@ class CaseOutcome:
 class SummaryText:
     summary: str
     organisations: tuple[str, ...]
+    decisions: dict[str, str]  # suggestion key -> "accept" | "reject"
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,13 @@ def _outcome(row: CaseOutcomeRow, case: CaseRow) -> CaseOutcome:
         opened_at=case.created_at, closed_at=row.closed_at, closed_by=row.closed_by,
         edits=tuple(json.loads(row.review)), confirmed_at=row.confirmed_at,
     )  # fmt: skip
+
+
+def _decisions(data: dict[str, Any]) -> dict[str, str]:
+    stored = data.get("decisions")
+    if not isinstance(stored, dict):
+        return {}
+    return {str(k): str(v) for k, v in stored.items() if v in DECISIONS}
 
 
 def check_edits(edits: list[dict[str, Any]]) -> None:
@@ -187,11 +201,22 @@ class OutcomeStore:
             dept = departement(closing.departement)
         except ValueError:
             raise Invalid("unknown département") from None
+        actor = f"mediator:{mediator_id}"
+        async with self._db.transaction() as s:
+            await require_case_mediator(s, case_id, mediator_id)
+            closed_before = await s.get(CaseOutcomeRow, case_id) is not None
+        # a correction keeps the decisions about suggestions: they hold for the case
+        decisions = (
+            _decisions(await self._summary_data(case_id, mediator_id, via)) if closed_before else {}
+        )
         content = json.dumps(
-            {"summary": closing.summary, "organisations": list(closing.organisations)},
+            {
+                "summary": closing.summary,
+                "organisations": list(closing.organisations),
+                "decisions": decisions,
+            },
             ensure_ascii=False,
         ).encode("utf-8")
-        actor = f"mediator:{mediator_id}"
         async with self._db.transaction() as s:
             case = await require_case_mediator(s, case_id, mediator_id)
             row = await s.get(CaseOutcomeRow, case_id)
@@ -241,7 +266,9 @@ class OutcomeStore:
         """The decrypted summary and organisations (an audited read)."""
         await self.get_outcome(case_id, mediator_id)
         data = await self._summary_data(case_id, mediator_id, via)
-        return SummaryText(str(data["summary"]), tuple(str(o) for o in data["organisations"]))
+        return SummaryText(
+            str(data["summary"]), tuple(str(o) for o in data["organisations"]), _decisions(data)
+        )
 
     async def get_confirmed(
         self, case_id: str, mediator_id: str, *, via: str
@@ -294,6 +321,41 @@ class OutcomeStore:
                 row.summary_item_id = info.id
             row.review = json.dumps(edits)
             row.confirmed_at = utcnow() if confirmation is not None else None
+            await s.flush()
+            return _outcome(row, case)
+
+    async def set_decision(
+        self, case_id: str, mediator_id: str, key: str, decision: str, *, via: str
+    ) -> CaseOutcome:
+        """Remember the mediator's decision about a suggestion, for the whole case.
+
+        The review changes with it, so a confirmed document is withdrawn: the
+        summary must be confirmed again before it is exported.
+        """
+        if decision not in DECISIONS:
+            raise Invalid("a decision is 'accept' or 'reject'")
+        if not key or len(key) > 1000:
+            raise Invalid("malformed suggestion")
+        await self.get_outcome(case_id, mediator_id)
+        data = await self._summary_data(case_id, mediator_id, via)
+        decisions = _decisions(data)
+        if key not in decisions and len(decisions) >= MAX_DECISIONS:
+            raise Invalid(f"at most {MAX_DECISIONS} decisions per case")
+        decisions[key] = decision
+        data["decisions"] = decisions
+        data.pop("confirmed", None)
+        async with self._db.transaction() as s:
+            case = await require_case_mediator(s, case_id, mediator_id)
+            row = await s.get(CaseOutcomeRow, case_id)
+            if row is None:
+                raise NotFound("this case is not closed")
+            info = await self._casefile.put_item_in(
+                s, case_id, ItemKind.CLOSING_SUMMARY,
+                json.dumps(data, ensure_ascii=False).encode("utf-8"),
+                actor=f"mediator:{mediator_id}", via=via, item_id=row.summary_item_id,
+            )  # fmt: skip
+            row.summary_item_id = info.id
+            row.confirmed_at = None
             await s.flush()
             return _outcome(row, case)
 

@@ -3,7 +3,9 @@
 * :func:`known_names` turns a case's participants, mediators and the
   organisations named at closing into :class:`KnownNames` with role labels
   ("Partie A", "Conseil de la partie A", "le médiateur"; "Party A"...).
-* :func:`review` anonymises the summary and replays the mediator's edits.
+* :func:`review` anonymises the summary, replays the mediator's edits and
+  leaves the suggestions the mediator rejected for the case
+  (:func:`suggestion_key`, :func:`apply_decisions`).
 * :func:`summary_document` is the versioned JSON export
   (``palabre-case-summary`` v1); :func:`summary_csv` its structured part;
   :func:`summary_html` a printable page. None of them carries an original
@@ -16,17 +18,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import Any
 
-from records.anonymise.editing import add_redaction, restore, revert
-from records.anonymise.engine import anonymise
+from records.anonymise.editing import add_found, add_redaction, restore, revert
+from records.anonymise.engine import anonymise, detect, resolve
 from records.anonymise.generalise import month_of
 from records.anonymise.known import KnownNames, KnownOrganisation, KnownPerson
-from records.anonymise.model import AnonymisedText, Language, check_language
+from records.anonymise.model import AnonymisedText, Language, Replacement, check_language
 from records.anonymise.stats import duration_band
 
 FORMAT = "palabre-case-summary"
@@ -122,10 +124,70 @@ def apply_edits(result: AnonymisedText, edits: Iterable[dict[str, Any]]) -> Anon
     return result
 
 
-def review(
-    summary: str, language: str, names: KnownNames, edits: Iterable[dict[str, Any]] = ()
+ACCEPT = "accept"
+REJECT = "reject"
+DECISIONS = (ACCEPT, REJECT)
+
+
+def suggestion_key(item: Replacement) -> str:
+    """What a decision about a suggestion is remembered by, for the whole case.
+
+    Its kind and its text, case and spacing aside: rejecting "Rose" found by
+    the first-name lexicon leaves every "Rose" of the case's summaries, in
+    this version and in any corrected one, and nothing else.
+    """
+    return f"{item.kind.value}:{' '.join(item.original.split()).casefold()}"
+
+
+def decision_of(item: Replacement, decisions: Mapping[str, str]) -> str | None:
+    """``"accept"``, ``"reject"``, ``"pending"`` for a suggestion; ``None`` otherwise."""
+    if not item.suggestion:
+        return None
+    return decisions.get(suggestion_key(item), "pending")
+
+
+def apply_decisions(
+    result: AnonymisedText, names: KnownNames, decisions: Mapping[str, str]
 ) -> AnonymisedText:
-    return apply_edits(anonymise(summary, check_language(language), names), edits)
+    """Leave in clear every suggestion the mediator rejected for the case, and only it.
+
+    What a rejected suggestion covered is looked at again without it: "Léa
+    Roussel" rejected still has the listed "Roussel" replaced, "l'école
+    Martin" the listed "Martin" (ids ``k`` and their start; the others keep theirs).
+    """
+    rejected = [r for r in result.replacements if decision_of(r, decisions) == REJECT]
+    if not rejected:
+        return result
+    for item in rejected:
+        result = revert(result, item.id)
+    # only what the case lists and identifiers: the rule's own finds inside are rejected too
+    inside = [
+        c
+        for c in detect(result.original, result.language, names)
+        if c.reason is None and any(r.start <= c.start and c.end <= r.end for r in rejected)
+    ]
+    return add_found(result, resolve(inside))
+
+
+def review(
+    summary: str,
+    language: str,
+    names: KnownNames,
+    edits: Iterable[dict[str, Any]] = (),
+    decisions: Mapping[str, str] | None = None,
+) -> AnonymisedText:
+    """The anonymised summary with the mediator's edits, then the case's rejections.
+
+    Edits naming what a rejection uncovered (ids ``k…``, see
+    :func:`apply_decisions`) are replayed after the rejections.
+    """
+    edits = list(edits)
+    after = [e for e in edits if str(e.get("id", "")).startswith("k")]
+    result = apply_edits(
+        anonymise(summary, check_language(language), names), [e for e in edits if e not in after]
+    )
+    result = apply_decisions(result, names, decisions or {})
+    return apply_edits(result, after)
 
 
 @dataclass(frozen=True)

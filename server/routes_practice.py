@@ -11,6 +11,8 @@ names (an erased participant's name would no longer be replaced).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -36,8 +38,10 @@ from records.summaries import (
     NamedPerson,
     court_report_html,
     court_report_text,
+    decision_of,
     known_names,
     review,
+    suggestion_key,
     summary_csv,
     summary_document,
     summary_html,
@@ -117,6 +121,14 @@ class ReplacementOut(Out):
     end: int
     output_start: int
     output_end: int
+    reason: str | None = Field(
+        description="For a suggestion (a person or place the case does not list, found by a "
+        "rule): why the rule took it (title, judge, relationship, children_list, birth_name, "
+        "first_name, same_person, institution, place_cue)"
+    )
+    decision: Literal["pending", "accept", "reject"] | None = Field(
+        description="For a suggestion: the mediator's decision, remembered for the case"
+    )
 
 
 class Edit(Strict):
@@ -139,6 +151,14 @@ class ReviewOut(Out):
     reverted: list[ReplacementOut]
     edits: list[dict[str, Any]]
     confirmed: bool
+    suggestions: list[ReplacementOut] = Field(
+        description="People and places the case does not list, found by rules, in text order: "
+        "the accepted and pending ones are replaced, the rejected ones left in clear"
+    )
+
+
+class SuggestionIn(Strict):
+    decision: Literal["accept", "reject"]
 
 
 class PlaceOut(Out):
@@ -265,46 +285,82 @@ def _people(case: Case) -> list[NamedPerson]:
     return people
 
 
-async def _reviewed(request: web.Request) -> tuple[Case, CaseOutcome, AnonymisedText, str]:
-    me = await require_mediator(request)
-    return await _reviewed_case(request, request.match_info["case_id"], me.id)
+@dataclass(frozen=True)
+class _Reviewed:
+    case: Case
+    outcome: CaseOutcome
+    result: AnonymisedText
+    me: str
+    decisions: dict[str, str]
 
 
-async def _reviewed_case(
-    request: web.Request, case_id: str, me: str
-) -> tuple[Case, CaseOutcome, AnonymisedText, str]:
-    case = await services(request).cases.get_case(case_id, me, via=_via(request))
+async def _reviewed(request: web.Request) -> _Reviewed:
+    """The case's summary anonymised, with the mediator's edits and decisions replayed."""
+    me = (await require_mediator(request)).id
+    case = await services(request).cases.get_case(
+        request.match_info["case_id"], me, via=_via(request)
+    )
     outcomes = services(request).records.outcomes
     outcome = await outcomes.get_outcome(case.id, me)
     text = await outcomes.get_summary(case.id, me, via=_via(request))
     names = known_names(_people(case), text.organisations, outcome.language)
     try:
-        result = review(text.summary, outcome.language, names, outcome.edits)
+        result = review(text.summary, outcome.language, names, outcome.edits, text.decisions)
     except ValueError:  # edits that no longer apply: start the review again
-        result = review(text.summary, outcome.language, names)
-    return case, outcome, result, me
+        result = review(text.summary, outcome.language, names, (), text.decisions)
+    return _Reviewed(case, outcome, result, me, text.decisions)
 
 
-def _replacement(r: Replacement) -> ReplacementOut:
+def _replacement(r: Replacement, decisions: Mapping[str, str]) -> ReplacementOut:
+    decision = decision_of(r, decisions)
     return ReplacementOut(
         id=r.id, kind=r.kind.value, source=r.source, original=r.original,
         replacement=r.replacement, start=r.start, end=r.end, output_start=r.output_start,
-        output_end=r.output_end,
+        output_end=r.output_end, reason=r.reason.value if r.reason else None,
+        decision=decision,
     )  # fmt: skip
 
 
-def _review_out(result: AnonymisedText, edits: list[dict[str, Any]], confirmed: bool) -> ReviewOut:
+def _review_out(
+    result: AnonymisedText,
+    edits: list[dict[str, Any]],
+    confirmed: bool,
+    decisions: Mapping[str, str],
+) -> ReviewOut:
+    suggestions = sorted(
+        (r for r in (*result.replacements, *result.reverted) if r.suggestion),
+        key=lambda r: r.start,
+    )
     return ReviewOut(
         language=result.language, original=result.original, text=result.text,
-        replacements=[_replacement(r) for r in result.replacements],
-        reverted=[_replacement(r) for r in result.reverted], edits=edits, confirmed=confirmed,
+        replacements=[_replacement(r, decisions) for r in result.replacements],
+        reverted=[_replacement(r, decisions) for r in result.reverted], edits=edits,
+        confirmed=confirmed, suggestions=[_replacement(r, decisions) for r in suggestions],
     )  # fmt: skip
 
 
 async def get_review(request: web.Request) -> web.Response:
-    _case, outcome, result, _me = await _reviewed(request)
-    confirmed = outcome.confirmed_at is not None
-    return reply(_review_out(result, list(outcome.edits), confirmed))
+    got = await _reviewed(request)
+    confirmed = got.outcome.confirmed_at is not None
+    return reply(_review_out(got.result, list(got.outcome.edits), confirmed, got.decisions))
+
+
+async def decide_suggestion(request: web.Request, body: SuggestionIn) -> web.Response:
+    """Accept or reject one suggestion; a rejection holds for every summary of the case.
+
+    The review changes, so a confirmed document is withdrawn until confirmed again.
+    """
+    got = await _reviewed(request)
+    wanted = request.match_info["replacement_id"]
+    found = (*got.result.replacements, *got.result.reverted)
+    item = next((r for r in found if r.id == wanted and r.suggestion), None)
+    if item is None:
+        raise ApiError(404, ErrorCode.NOT_FOUND, "no such suggestion in this review")
+    await services(request).records.outcomes.set_decision(
+        got.case.id, got.me, suggestion_key(item), body.decision, via=_via(request)
+    )
+    got = await _reviewed(request)
+    return reply(_review_out(got.result, list(got.outcome.edits), False, got.decisions))
 
 
 async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
@@ -316,7 +372,7 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
     check_edits(edits)
     names = known_names(_people(case), text.organisations, outcome.language)
     try:
-        result = review(text.summary, outcome.language, names, edits)
+        result = review(text.summary, outcome.language, names, edits, text.decisions)
     except (ValueError, KeyError) as exc:
         raise ApiError(400, ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
     confirmation = None
@@ -324,7 +380,7 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
         document = _document(outcome, result, services(request).records.clock())
         confirmation = Confirmation(text.summary, document)
     await outcomes.set_review(case.id, me, edits, confirmation=confirmation, via=_via(request))
-    return reply(_review_out(result, edits, body.confirm))
+    return reply(_review_out(result, edits, body.confirm, text.decisions))
 
 
 def _document(outcome: CaseOutcome, result: AnonymisedText, now: datetime) -> dict[str, Any]:
@@ -501,6 +557,10 @@ def register_routes(api: Api) -> None:
     api.add("PUT", f"{base}/summary/review", put_review, tag=tag, body=ReviewIn,
             response=ReviewOut,
             summary="Manual redactions and undone replacements; confirm the review")  # fmt: skip
+    api.add("PUT", f"{base}/summary/suggestions/{{replacement_id}}", decide_suggestion,
+            tag=tag, body=SuggestionIn, response=ReviewOut,
+            summary="Accept or reject a suggested person or place the case does not list; "
+            "a rejection is remembered for the case")  # fmt: skip
     api.add("GET", f"{base}/summary/export", export_summary, tag=tag,
             summary="Export the confirmed anonymised summary (?format=json|csv|html); audited",
             query=SummaryExportQuery, also_produces=("text/csv", "text/html"))  # fmt: skip

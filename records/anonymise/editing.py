@@ -10,9 +10,10 @@ original text shows again until it is restored.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 from records.anonymise.engine import render
-from records.anonymise.model import AnonymisedText, Kind, Replacement, placeholder
+from records.anonymise.model import AnonymisedText, Candidate, Kind, Replacement, placeholder
 
 
 def _next_id(result: AnonymisedText) -> str:
@@ -62,6 +63,26 @@ def add_redaction(
     )
     active = [r for r in result.replacements if r not in absorbed] + [manual]
     return _rebuild(result, active, list(result.reverted))
+
+
+def add_found(result: AnonymisedText, candidates: Iterable[Candidate]) -> AnonymisedText:
+    """Apply recognisers' ``candidates`` that overlap no active replacement.
+
+    Each one's id is ``k`` and its start (``k42``): the same whatever else was
+    decided, so that an edit naming it keeps naming it.
+
+    Used where a replacement was undone and what it covered must still be
+    looked at on its own (a listed surname inside a rejected suggestion).
+    """
+    for c in sorted(candidates, key=lambda c: c.start):
+        if any(r.start < c.end and c.start < r.end for r in result.replacements):
+            continue
+        item = Replacement(
+            f"k{c.start}", c.start, c.end, c.kind, result.original[c.start : c.end],
+            c.replacement, reason=c.reason,
+        )  # fmt: skip
+        result = _rebuild(result, [*result.replacements, item], list(result.reverted))
+    return result
 
 
 def revert(result: AnonymisedText, replacement_id: str) -> AnonymisedText:

@@ -108,7 +108,7 @@ def _fit(text: str, candidates: Sequence[Candidate], language: Language) -> list
         if c.kind in (Kind.PERSON, Kind.ORGANISATION):
             start, replacement = adjust(text, c.start, c.replacement, language)
             if start >= previous_end:
-                c = Candidate(start, c.end, c.kind, replacement, c.priority)
+                c = Candidate(start, c.end, c.kind, replacement, c.priority, c.reason)
         fitted.append(c)
         previous_end = c.end
     return fitted
@@ -142,6 +142,7 @@ def render(
                 item.source,
                 length,
                 length + len(item.replacement),
+                item.reason,
             )
         )
         length += len(item.replacement)
@@ -162,7 +163,9 @@ def anonymise(text: str, language: str, names: KnownNames | None = None) -> Anon
         raise ValueError(f"text longer than {MAX_TEXT_LENGTH} characters")
     chosen = _fit(text, resolve(detect(text, lang, names or KnownNames())), lang)
     replacements = [
-        Replacement(f"r{i}", c.start, c.end, c.kind, text[c.start : c.end], c.replacement)
+        Replacement(
+            f"r{i}", c.start, c.end, c.kind, text[c.start : c.end], c.replacement, reason=c.reason
+        )
         for i, c in enumerate(chosen, start=1)
     ]
     rendered, placed = render(text, replacements)

@@ -122,6 +122,24 @@ def placeholder(kind: Kind, language: Language) -> str:
     return PLACEHOLDERS[language][kind]
 
 
+class Reason(StrEnum):
+    """Why a rule took a span for a person or place the case does not list.
+
+    Such a replacement is a *suggestion*: the mediator accepts or rejects it
+    in the review (a rejected one is remembered for the case).
+    """
+
+    TITLE = "title"  # "Mme Vidal", "Dr Aubert", "Judge Hayes"
+    JUDGE = "judge"  # "le juge aux affaires familiales, Mme Vidal"
+    RELATIONSHIP = "relationship"  # "sa fille Léa", "their son Jack"
+    CHILDREN_LIST = "children_list"  # "parents de Léa (8 ans) et de Hugo"
+    BIRTH_NAME = "birth_name"  # "née Chevalier"
+    FIRST_NAME = "first_name"  # a first name of the lexicon
+    SAME_PERSON = "same_person"  # a later mention of a person found by another cue
+    INSTITUTION = "institution"  # "l'école Jean-Moulin de Rodez", "le CHU de Toulouse"
+    PLACE_CUE = "place_cue"  # "habite à Onet-le-Château", "lives in Harrogate"
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A span proposed by a recogniser, before overlaps are resolved."""
@@ -131,6 +149,7 @@ class Candidate:
     kind: Kind
     replacement: str
     priority: int = 0
+    reason: Reason | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end:
@@ -150,6 +169,12 @@ class Replacement:
     source: Literal["auto", "manual"] = "auto"
     output_start: int = 0
     output_end: int = 0
+    reason: Reason | None = None
+
+    @property
+    def suggestion(self) -> bool:
+        """Found by a rule about people or places the case does not list."""
+        return self.reason is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -162,6 +187,7 @@ class Replacement:
             "source": self.source,
             "output_start": self.output_start,
             "output_end": self.output_end,
+            "reason": self.reason.value if self.reason else None,
         }
 
 

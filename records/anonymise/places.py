@@ -24,7 +24,7 @@ from records.anonymise.generalise import place_of
 from records.anonymise.geography import DEPARTEMENTS, REGIONS, known_towns
 from records.anonymise.known import KnownNames
 from records.anonymise.lexicon import FIRST_NAMES
-from records.anonymise.model import Candidate, Kind, Language, placeholder
+from records.anonymise.model import Candidate, Kind, Language, Reason, placeholder
 
 PRIORITY_PLACE = 4
 
@@ -59,7 +59,7 @@ NOT_PLACES = frozenset(
     friday saturday sunday noel paques toussaint christmas easter
     madame monsieur maitre docteur mademoiselle mr mrs ms miss dr mme mlle me judge juge
     """.split()
-)  # fmt: skip
+)
 
 
 # départements and regions are what places are generalised to: left alone
@@ -102,6 +102,13 @@ def find_places(text: str, language: Language, names: KnownNames) -> list[Candid
             continue
         label = _label(place, language)
         found.append(
-            Candidate(match.start("place"), match.end("place"), Kind.PLACE, label, PRIORITY_PLACE)
+            Candidate(
+                match.start("place"),
+                match.end("place"),
+                Kind.PLACE,
+                label,
+                PRIORITY_PLACE,
+                Reason.PLACE_CUE,
+            )
         )
     return found

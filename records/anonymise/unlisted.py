@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from records.anonymise.folding import fold
 from records.anonymise.known import KnownNames
 from records.anonymise.lexicon import FIRST_NAMES, PARTICLES, is_common
-from records.anonymise.model import Candidate, Kind, Language
+from records.anonymise.model import Candidate, Kind, Language, Reason
 
 PRIORITY_UNLISTED = 8
 PRIORITY_INSTITUTION = 22
@@ -158,9 +158,9 @@ def _tokens(name: str) -> list[str]:
 def find_unlisted(text: str, language: Language, names: KnownNames, folded: str) -> list[Candidate]:
     """People and institutions not on the case's list (see the module doc)."""
     listed = _listed_words(names)
-    found: list[tuple[int, int, str]] = []  # start, end, role
+    found: list[tuple[int, int, str, Reason]] = []  # start, end, role, why
 
-    def add(match: re.Match[str], role: str, *, with_title: bool = False) -> None:
+    def add(match: re.Match[str], role: str, reason: Reason, *, with_title: bool = False) -> None:
         name = match.group("name")
         parts = _tokens(name)
         if not parts or all(fold(p) in listed for p in parts):
@@ -168,43 +168,43 @@ def find_unlisted(text: str, language: Language, names: KnownNames, folded: str)
         if role != "judge" and _AGE_AFTER.match(text, match.end("name")):
             role = "child"
         start = match.start("title") if with_title else match.start("name")
-        found.append((start, match.end("name"), role))
+        found.append((start, match.end("name"), role, reason))
 
     for cue in _LIST_CUE.finditer(text):
         pos = cue.end()
         while (item := _LIST_ITEM.match(text, pos)) is not None:
             if fold(item.group("name").split()[0]) not in FIRST_NAMES:
                 break
-            add(item, "child")
+            add(item, "child", Reason.CHILDREN_LIST)
             pos = item.end()
 
     for match in _JUDGED.finditer(text):
         if match.group("judge")[0] == "J":
-            found.append((match.start("judge"), match.end("name"), "judge"))
+            found.append((match.start("judge"), match.end("name"), "judge", Reason.JUDGE))
         else:
-            add(match, "judge", with_title=match.group("title") is not None)
+            add(match, "judge", Reason.JUDGE, with_title=match.group("title") is not None)
     for match in _RELATION.finditer(text):
         rel = fold(match.group("rel"))
-        add(match, "child" if re.fullmatch(_CHILD_WORDS, rel) else "other")
+        add(match, "child" if re.fullmatch(_CHILD_WORDS, rel) else "other", Reason.RELATIONSHIP)
     for match in _TITLED.finditer(text):
-        add(match, "other", with_title=fold(match.group("title")) in _CIVIL)
+        add(match, "other", Reason.TITLE, with_title=fold(match.group("title")) in _CIVIL)
     for match in _NEE.finditer(text):
-        add(match, "other")
+        add(match, "other", Reason.BIRTH_NAME)
     for match in _FIRST.finditer(text):
         first = fold(match.group("name").split()[0])
         if first not in FIRST_NAMES:
             continue
         if len(match.group("name").split()) == 1 and is_common(first):
             continue
-        add(match, "other")
+        add(match, "other", Reason.FIRST_NAME)
 
     # one label per person: the first role found for a span wins, earliest first
     people: dict[str, _Person] = {}
     counters = {"child": 0, "other": 0}
     labels = _LABELS[language]
-    spans: dict[tuple[int, int], _Person] = {}
+    spans: dict[tuple[int, int], tuple[_Person, Reason]] = {}
     priority = {"judge": 0, "child": 1, "other": 2}
-    for start, end, role in sorted(found, key=lambda f: (f[0], priority[f[2]])):
+    for start, end, role, reason in sorted(found, key=lambda f: (f[0], priority[f[2]])):
         if (start, end) in spans:
             continue
         parts = [fold(p) for p in _tokens(text[start:end])]
@@ -222,9 +222,12 @@ def find_unlisted(text: str, language: Language, names: KnownNames, folded: str)
                 counters[role] += 1
                 person.label = labels[role].format(n=counters[role])
             people[key] = person
-        spans[(start, end)] = person
+        spans[(start, end)] = (person, reason)
 
-    out = [Candidate(s, e, Kind.PERSON, p.label, PRIORITY_UNLISTED) for (s, e), p in spans.items()]
+    out = [
+        Candidate(s, e, Kind.PERSON, p.label, PRIORITY_UNLISTED, why)
+        for (s, e), (p, why) in spans.items()
+    ]
     # later mentions of a found person by a part of their name ("Léa", "Aubert")
     by_part: dict[str, _Person] = {}
     for person in people.values():
@@ -236,10 +239,28 @@ def find_unlisted(text: str, language: Language, names: KnownNames, folded: str)
         for m in re.finditer(rf"(?<![\w-])(?:{alternatives})(?![\w-])", folded):
             if text[m.start()].isupper():
                 label = by_part[m.group()].label
-                out.append(Candidate(m.start(), m.end(), Kind.PERSON, label, PRIORITY_UNLISTED))
+                out.append(
+                    Candidate(
+                        m.start(),
+                        m.end(),
+                        Kind.PERSON,
+                        label,
+                        PRIORITY_UNLISTED,
+                        Reason.SAME_PERSON,
+                    )
+                )
     for m in _INSTITUTION.finditer(text):
         head = fold(m.group("head") or m.group("tail")).split()[0]
         fr_label, en_label = _INSTITUTION_HEADS.get(head, ("[ÉTABLISSEMENT]", "[INSTITUTION]"))
         label = fr_label if language == "fr" else en_label
-        out.append(Candidate(m.start(), m.end(), Kind.ORGANISATION, label, PRIORITY_INSTITUTION))
+        out.append(
+            Candidate(
+                m.start(),
+                m.end(),
+                Kind.ORGANISATION,
+                label,
+                PRIORITY_INSTITUTION,
+                Reason.INSTITUTION,
+            )
+        )
     return out

@@ -152,3 +152,69 @@ async def test_close_review_export_statistics(live_server: LiveServer, browser: 
     await shot(page, "3-statistics")
     assert errors == []
     await context.close()
+
+
+FAMILY = (
+    "Mme Jeanne Martin et M. Paul Lefèvre sont voisins. Sa fille Léa (8 ans) joue dans le "
+    "jardin; le docteur Marc Aubert atteste de son asthme. Jeanne habite à Onet-le-Château. "
+    "Les carreaux de Florence posés par M. Lefèvre sont fendus."
+)
+
+
+async def test_suggestions_show_their_reason_and_a_rejection_is_remembered(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    await seed_session(live_server, ["Jeanne Martin", "Paul Lefèvre"])
+    context = await browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await page.goto(f"{live_server.url}/login")
+    await page.fill("input[name=email]", MEDIATOR_EMAIL)
+    await page.fill("input[name=password]", MEDIATOR_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await page.click("text=E2E")
+    await page.click("#start-closing")
+    form = page.locator("#closing-form")
+    await form.locator("select[name=outcome]").select_option("partial_agreement")
+    await form.locator("select[name=departement]").select_option("12")
+    await form.locator("textarea[name=summary]").fill(FAMILY)
+    await page.click("#close-case")
+
+    # Each suggestion is its own kind in the text and in the list, with the rule's reason.
+    text = page.locator("#anonymised-text")
+    await expect(text.locator("mark.suggestion").first).to_be_visible()
+    for word in ("Léa", "Aubert", "Onet", "Florence"):
+        await expect(text).not_to_contain_text(word)
+    listed = page.locator("#suggestion-list li")
+    florence = listed.filter(has_text="Florence")
+    await expect(florence).to_contain_text("prénom du lexique")
+    await expect(florence).to_contain_text("À examiner")
+    await expect(listed.filter(has_text="Léa")).to_contain_text("lien de parenté ou rôle")
+    await expect(listed.filter(has_text="Marc Aubert")).to_contain_text("titre ou civilité")
+    await expect(listed.filter(has_text="Onet-le-Château")).to_contain_text("lieu annoncé")
+    await expect(page.locator("#suggestions h4")).to_contain_text("4 à examiner")
+    await shot(page, "4-suggestions")
+
+    # "Florence" names nobody here (a kind of tiles): rejected, it is left in clear.
+    await florence.locator("button.reject").click()
+    await expect(text).to_contain_text("carreaux de Florence")
+    await expect(florence).to_have_attribute("data-decision", "reject")
+    await expect(florence).to_contain_text("Rejeté")
+    await listed.filter(has_text="Marc Aubert").locator("button.accept").click()
+    await expect(listed.filter(has_text="Marc Aubert")).to_have_attribute("data-decision", "accept")
+    await expect(page.locator("#suggestions h4")).to_contain_text("2 à examiner")
+    await expect(text).not_to_contain_text("Aubert")
+    await shot(page, "5-suggestion-rejected")
+
+    # Remembered for the case: after a reload, and in the confirmed export.
+    await page.reload()
+    await expect(page.locator("#anonymised-text")).to_contain_text("carreaux de Florence")
+    await expect(page.locator("#suggestion-list li").filter(has_text="Florence")).to_have_attribute(
+        "data-decision", "reject"
+    )
+    await page.click("#confirm-review")
+    await expect(page.locator("#exports")).to_be_visible()
+    assert errors == []
+    await context.close()

@@ -14,6 +14,7 @@ from records.summaries import (
     court_report_text,
     known_names,
     review,
+    suggestion_key,
     summary_csv,
     summary_document,
     summary_html,
@@ -83,3 +84,47 @@ def test_court_report_is_only_the_answer() -> None:
     assert "did not reach" in court_report_text("X", False, date(2026, 4, 1), "en")
     html = court_report_html("<RG>", False, date(2026, 4, 1), "fr")
     assert "&lt;RG&gt;" in html and "ne sont pas parvenues" in html
+
+
+def test_a_rejected_suggestion_leaves_only_itself_in_clear() -> None:
+    """Rejecting "Léa Roussel" or "école Martin" never shows a listed person's name."""
+    names = known_names(
+        [NamedPerson("Nathalie Roussel", "party"), NamedPerson("Jeanne Martin", "party")], [], "fr"
+    )
+    text = (
+        "Nathalie Roussel est la mère de Léa Roussel, inscrite à l'école Martin de Rodez. "
+        "Sa fille Emma (8 ans) y est aussi. Jeanne Martin est sa voisine."
+    )
+    first = review(text, "fr", names)
+    suggestions = {r.original: r for r in first.replacements if r.suggestion}
+    assert {"Léa Roussel", "école Martin de Rodez", "Emma"} <= set(suggestions)
+    rejected = {
+        suggestion_key(suggestions[k]): "reject" for k in ("Léa Roussel", "école Martin de Rodez")
+    }
+    again = review(text, "fr", names, (), rejected)
+    assert "Léa Partie A" in again.text and "l'école Partie B de Rodez" in again.text
+    assert "Roussel" not in again.text and "Martin" not in again.text
+    assert "Emma" not in again.text  # only what was rejected
+    assert {r.original for r in again.reverted} == {"Léa Roussel", "école Martin de Rodez"}
+    # the same review twice: the same ids, so edits replay
+    assert review(text, "fr", names, (), rejected) == again
+    for r in again.replacements:
+        assert again.text[r.output_start : r.output_end] == r.replacement
+
+
+def test_what_a_rejection_uncovered_can_be_undone_like_any_replacement() -> None:
+    names = known_names([NamedPerson("Nathalie Roussel", "party")], [], "fr")
+    text = "Nathalie Roussel est la mère de Léa Roussel. Sa fille Emma (8 ans) dessine."
+    first = review(text, "fr", names)
+    lea = next(r for r in first.replacements if r.original == "Léa Roussel")
+    decisions = {suggestion_key(lea): "reject"}
+    rejected = review(text, "fr", names, (), decisions)
+    uncovered = next(r for r in rejected.replacements if r.original == "Roussel")
+    assert uncovered.id == f"k{text.index('Roussel', 20)}"
+    emma = next(r for r in rejected.replacements if r.original == "Emma")
+    # another decision does not rename it, and an edit naming it replays
+    decisions[suggestion_key(emma)] = "reject"
+    edits = [{"op": "revert", "id": uncovered.id}]
+    undone = review(text, "fr", names, edits, decisions)
+    assert "Léa Roussel" in undone.text and "Emma" in undone.text
+    assert "Nathalie" not in undone.text

@@ -243,3 +243,100 @@ async def test_editing_the_review_again_withdraws_the_confirmed_document(anne: A
     assert (await put(anne, url, {"edits": [], "confirm": True})).status == 200
     await close(anne, case["id"], summary="Jeanne Martin a signé.")  # a correction
     assert (await anne.get(export)).status == 409
+
+
+FAMILY = (
+    "Mme Jeanne Martin reproche à la société Bati+ des travaux mal faits dans sa cuisine. "
+    "Sa fille Léa (8 ans) a vu le chantier; le docteur Marc Aubert atteste de son asthme. "
+    "Jeanne habite à Onet-le-Château. Les carreaux de Florence posés par Bati+ sont fendus."
+)
+
+
+def _suggestion(review: dict[str, Any], original: str) -> dict[str, Any]:
+    found = [s for s in review["suggestions"] if s["original"] == original]
+    assert found, (original, review["suggestions"])
+    return found[0]
+
+
+async def test_suggestions_carry_their_reason_and_the_mediator_decides_each(
+    server: TestServer, anne: Api, bob: Api
+) -> None:
+    case = await create_case(anne)
+    await close(anne, case["id"], summary=FAMILY)
+    url = f"/api/cases/{case['id']}/summary/review"
+    got = await (await anne.get(url)).json()
+    reasons = {s["original"]: s["reason"] for s in got["suggestions"]}
+    assert reasons["Léa"] == "relationship" and reasons["Marc Aubert"] == "title"
+    assert reasons["Onet-le-Château"] == "place_cue" and reasons["Florence"] == "first_name"
+    assert {s["decision"] for s in got["suggestions"]} == {"pending"}
+    # the case's listed people are no suggestions: nothing to decide about them
+    listed = [r for r in got["replacements"] if r["original"] == "Mme Jeanne Martin"]
+    assert listed and listed[0]["reason"] is None and listed[0]["decision"] is None
+    assert "Florence" not in got["text"]
+
+    decide = f"/api/cases/{case['id']}/summary/suggestions"
+    florence = _suggestion(got, "Florence")
+    rejected = await put(anne, f"{decide}/{florence['id']}", {"decision": "reject"})
+    assert rejected.status == 200, await rejected.text()
+    after = await rejected.json()
+    assert "carreaux de Florence" in after["text"]
+    assert _suggestion(after, "Florence")["decision"] == "reject"
+    assert all(r["original"] != "Florence" for r in after["replacements"])
+    assert "Léa" not in after["text"] and "Aubert" not in after["text"]
+    aubert = _suggestion(after, "Marc Aubert")
+    accepted = await (await put(anne, f"{decide}/{aubert['id']}", {"decision": "accept"})).json()
+    assert _suggestion(accepted, "Marc Aubert")["decision"] == "accept"
+    assert "Aubert" not in accepted["text"] and "carreaux de Florence" in accepted["text"]
+
+    # only a suggestion of this review, only "accept" or "reject", only the case's mediators
+    listed_id = listed[0]["id"]
+    assert (await put(anne, f"{decide}/{listed_id}", {"decision": "reject"})).status == 404
+    assert (await put(anne, f"{decide}/r999", {"decision": "reject"})).status == 404
+    bad = await put(anne, f"{decide}/{florence['id']}", {"decision": "maybe"})
+    assert bad.status == 400
+    assert (await put(bob, f"{decide}/{aubert['id']}", {"decision": "reject"})).status == 404
+    again = await (await anne.get(url)).json()
+    assert _suggestion(again, "Marc Aubert")["decision"] == "accept"
+    assert "Aubert" not in again["text"]
+
+    # the decisions are kept encrypted with the summary, never in clear
+    async with server.app[SERVICES].db.transaction() as s:
+        from sqlalchemy import text
+
+        for query in ("SELECT * FROM case_outcomes", "SELECT * FROM case_item_versions"):
+            assert "Florence" not in repr((await s.execute(text(query))).all())
+
+
+async def test_a_rejected_suggestion_stays_rejected_for_the_case(anne: Api) -> None:
+    case = await create_case(anne)
+    await close(anne, case["id"], summary=FAMILY)
+    url = f"/api/cases/{case['id']}/summary/review"
+    got = await (await anne.get(url)).json()
+    florence = _suggestion(got, "Florence")
+    decide = f"/api/cases/{case['id']}/summary/suggestions/{florence['id']}"
+    assert (await put(anne, decide, {"decision": "reject"})).status == 200
+    # the next anonymisation of the case's summary: a correction of the closing, new text
+    corrected = FAMILY + " Le carrelage de Florence sera remplacé; Léa a repris l'école."
+    await close(anne, case["id"], summary=corrected)
+    got = await (await anne.get(url)).json()
+    assert got["text"].count("de Florence") == 2
+    assert [s["decision"] for s in got["suggestions"] if s["original"] == "Florence"] == [
+        "reject",
+        "reject",
+    ]
+    assert "Léa" not in got["text"] and "Aubert" not in got["text"]
+    # and it is what is confirmed and exported
+    assert (await put(anne, url, {"edits": [], "confirm": True})).status == 200
+    export = f"/api/cases/{case['id']}/summary/export?format=json"
+    doc = await (await anne.get(export)).json()
+    assert "carreaux de Florence" in doc["summary"]["text"] and "Léa" not in doc["summary"]["text"]
+    # a decision changes the review: the confirmed document is withdrawn until confirmed again
+    aubert = _suggestion(got, "Marc Aubert")
+    decide = f"/api/cases/{case['id']}/summary/suggestions/{aubert['id']}"
+    assert (await put(anne, decide, {"decision": "reject"})).status == 200
+    assert (await anne.get(export)).status == 409
+    # changing one's mind: accepting it again replaces it again
+    got = await (await anne.get(url)).json()
+    assert "Marc Aubert" in got["text"]
+    assert (await put(anne, decide, {"decision": "accept"})).status == 200
+    assert "Marc Aubert" not in (await (await anne.get(url)).json())["text"]

@@ -151,11 +151,20 @@ function reviewBox(kase) {
   const body = h('div', {});
   box.append(h('p', { class: 'hint' }, t('review.hint')), body);
   const url = `/api/cases/${kase.id}/summary/review`;
-  const show = (state) => mount(body, reviewView(kase, state, save));
+  const show = (state) => mount(body, reviewView(kase, state, save, decide));
   const error = errorBox();
   async function save(edits, confirm = false) {
     try {
       show(await api('PUT', url, { edits, confirm }));
+    } catch (err) {
+      showError(error, err);
+      body.append(error);
+    }
+  }
+  // Accept or reject a suggestion; a rejection is remembered for the case.
+  async function decide(suggestion, decision) {
+    try {
+      show(await api('PUT', `/api/cases/${kase.id}/summary/suggestions/${suggestion.id}`, { decision }));
     } catch (err) {
       showError(error, err);
       body.append(error);
@@ -175,10 +184,11 @@ function anonymisedText(state) {
     if (r.output_start > out0) {
       out.push(h('span', { class: 'seg', dataset: { orig: orig0 } }, state.text.slice(out0, r.output_start)));
     }
+    const why = r.reason ? ` — ${t(`reason.${r.reason}`)}` : '';
     out.push(h('mark', {
-      class: `kind-${r.kind.toLowerCase()} ${r.source}`,
-      title: `${t(`kind.${r.kind}`)} — ${r.original}`,
-      dataset: { kind: r.kind, id: r.id, start: r.start, end: r.end },
+      class: `kind-${r.kind.toLowerCase()} ${r.source}${r.reason ? ' suggestion' : ''}`,
+      title: `${t(`kind.${r.kind}`)} — ${r.original}${why}`,
+      dataset: { kind: r.kind, id: r.id, start: r.start, end: r.end, reason: r.reason || '' },
     }, r.replacement));
     out0 = r.output_end;
     orig0 = r.end;
@@ -208,7 +218,29 @@ function selectionSpan(container) {
   return { start, end };
 }
 
-function reviewView(kase, state, save) {
+// People and places the case does not list, found by rules: the mediator decides each.
+function suggestionList(state, decide) {
+  if (!state.suggestions.length) return null;
+  const rows = state.suggestions.map((r) => h('li', {
+    class: `suggestion decision-${r.decision}`, dataset: { id: r.id, decision: r.decision, reason: r.reason },
+  },
+  h('span', { class: 'tag suggestion-kind' }, t(`suggestion.${r.kind}`)), ' ',
+  r.decision === 'reject' ? h('span', { class: 'original' }, r.original) : h('s', {}, r.original),
+  r.decision === 'reject' ? null : ` → ${r.replacement}`, ' ',
+  h('span', { class: 'reason' }, t(`reason.${r.reason}`)), ' ',
+  h('span', { class: 'decision' }, t(`suggestion.${r.decision}`)), ' ',
+  r.decision === 'accept' ? null
+    : h('button', { type: 'button', class: 'link accept', onclick: () => decide(r, 'accept') }, t('suggestion.doAccept')),
+  r.decision === 'reject' ? null
+    : h('button', { type: 'button', class: 'link reject', onclick: () => decide(r, 'reject') }, t('suggestion.doReject'))));
+  const pending = state.suggestions.filter((r) => r.decision === 'pending').length;
+  return h('div', { class: 'suggestions', id: 'suggestions' },
+    h('h4', {}, t('suggestion.title', { n: pending })),
+    h('p', { class: 'hint' }, t('suggestion.hint')),
+    h('ul', { id: 'suggestion-list' }, rows));
+}
+
+function reviewView(kase, state, save, decide) {
   const text = anonymisedText(state);
   const hint = h('p', { class: 'feedback', role: 'status' });
   const redact = () => {
@@ -225,7 +257,7 @@ function reviewView(kase, state, save) {
       h('s', {}, r.original), ' → ', r.replacement, ' ',
       h('button', { type: 'button', class: 'link undo', onclick: () => save([...state.edits, { op: 'revert', id: r.id }]) },
         t('review.undo'))));
-  const reverted = state.reverted.map((r) =>
+  const reverted = state.reverted.filter((r) => r.decision !== 'reject').map((r) =>
     h('li', { dataset: { id: r.id } },
       h('span', { class: 'tag' }, t(`kind.${r.kind}`)), ' ', r.original, ' ',
       h('button', { type: 'button', class: 'link restore', onclick: () => save([...state.edits, { op: 'restore', id: r.id }]) },
@@ -249,6 +281,7 @@ function reviewView(kase, state, save) {
     ),
     hint,
     exports,
+    suggestionList(state, decide),
     h('details', { class: 'replacements' },
       h('summary', {}, t('review.list', { n: state.replacements.length })),
       h('ul', { id: 'replacement-list' }, rows),
