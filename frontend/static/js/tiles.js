@@ -22,6 +22,7 @@ export class TileGrid {
       this.tiles.set(id, tile);
     }
     tile.label.textContent = screen ? t('room.screenOf', { name }) : self ? t('room.you', { name }) : name;
+    tile.label.title = tile.label.textContent; // read whole when a small tile cuts it
     this.layout();
     return tile;
   }

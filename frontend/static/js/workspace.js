@@ -2,7 +2,7 @@
 // shrink to a strip), the chat opens as a side drawer. Each tool lives in its own module and
 // implements roomChanged(view), shown(visible) and destroy(); this module only arranges them.
 import { ChatPanel } from './chat.js';
-import { controlButton } from './controls.js';
+import { controlBadge, controlButton } from './controls.js';
 import { DocumentsPanel } from './documents.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -102,7 +102,7 @@ export class Workspace {
       pressed: on, cls: `tool-toggle${on ? ' active' : ''}`, extra,
     });
     const badge = this.unread > 0
-      ? h('span', { class: 'unread', 'aria-label': t('workspace.unread', { count: this.unread }) }, String(this.unread))
+      ? controlBadge(this.unread, t('workspace.unread', { count: this.unread }))
       : null;
     return [
       button('board', 'workspace.board', this.active === 'board'),

@@ -139,7 +139,7 @@ export default {
   'room.micShort': 'Mic',
   'room.cameraShort': 'Camera',
   'room.shareShort': 'Screen',
-  'room.withdrawShort': 'Withdraw',
+  'room.withdrawShort': 'Withdraw consent',
   'room.you': '{name} (you)',
   'room.screenOf': '{name}’s screen',
   'room.reconnecting': 'reconnecting…',

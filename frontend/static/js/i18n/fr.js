@@ -139,7 +139,7 @@ export default {
   'room.micShort': 'Micro',
   'room.cameraShort': 'Caméra',
   'room.shareShort': 'Écran',
-  'room.withdrawShort': 'Retrait',
+  'room.withdrawShort': 'Retirer mon consentement',
   'room.you': '{name} (vous)',
   'room.screenOf': 'Écran de {name}',
   'room.reconnecting': 'reconnexion…',
