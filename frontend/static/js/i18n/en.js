@@ -135,6 +135,7 @@ export default {
   'room.cameraOff': 'Camera off',
   'room.share': 'Share screen',
   'room.stopShare': 'Stop sharing',
+  'room.heading': "Session in progress",
   'room.leave': 'Leave',
   'room.micShort': 'Mic',
   'room.cameraShort': 'Camera',

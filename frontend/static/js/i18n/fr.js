@@ -135,6 +135,7 @@ export default {
   'room.cameraOff': 'Caméra coupée',
   'room.share': 'Partager l’écran',
   'room.stopShare': 'Arrêter le partage',
+  'room.heading': "Séance en cours",
   'room.leave': 'Quitter',
   'room.micShort': 'Micro',
   'room.cameraShort': 'Caméra',
