@@ -56,6 +56,7 @@ LinkStatus = Literal["active", "revoked", "expired", "none"]
 
 class LinkOut(Out):
     participant_id: str
+    key: str  # the participant's key in the live session (roster, rooms, lobby)
     participant_name: str
     role: ParticipantRole
     status: LinkStatus
@@ -128,6 +129,7 @@ async def list_links(request: web.Request) -> web.Response:
         out.append(
             LinkOut(
                 participant_id=p.id,
+                key=participant_key(p.id),
                 participant_name=p.display_name,
                 role=p.role,
                 status=status,
@@ -153,6 +155,7 @@ async def issue_link(request: web.Request) -> web.Response:
     return reply(
         LinkOut(
             participant_id=link.participant_id,
+            key=participant_key(link.participant_id),
             participant_name=info.participant_name,
             role=link.role,
             status="active",

@@ -366,7 +366,7 @@ function wire(socket) {
     if (isMediator() && !state.panel) {
       state.panel = new MediatorPanel(panelEl, {
         call: (event, payload) => state.socket.emitWithAck(event, payload),
-        nameOf, roleOf, notify,
+        nameOf, roleOf, notify, sessionId: state.hello.session_id,
       });
       state.panel.selfKey = state.self.key;
       state.panel.render();
