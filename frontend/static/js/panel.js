@@ -10,6 +10,7 @@ export class MediatorPanel {
     this.el = container;
     this.sessionId = sessionId;
     this.invited = []; // the case's participants and their links for this session
+    this.calls = new Map(); // participant key -> on hold when they called the mediator
     this.call = call;
     this.nameOf = nameOf;
     this.roleOf = roleOf;
@@ -85,6 +86,27 @@ export class MediatorPanel {
     this.render();
   }
 
+  // Someone asks for a mediator (only mediators get this): a chime, a toast, and a line at
+  // the top of the panel until a mediator marks it seen.
+  called(key, onHold) {
+    this.calls.set(key, onHold);
+    chime();
+    this.notify(t('panel.called', { name: this.nameOf(key) }));
+    this.render();
+  }
+
+  callsBlock() {
+    if (!this.calls.size) return null;
+    return h('ul', { class: 'waiting calls', id: 'calls' }, [...this.calls].map(([key, onHold]) => {
+      const name = this.nameOf(key);
+      return h('li', { dataset: { key } },
+        h('span', { class: 'person-name' }, t('panel.callsYou', { name }),
+          onHold ? h('small', { class: 'again' }, t('panel.calledOnHold')) : null),
+        h('button', { type: 'button', class: 'link seen', 'aria-label': t('panel.callSeenOf', { name }),
+          onclick: () => { this.calls.delete(key); this.render(); } }, t('panel.callSeen')));
+    }));
+  }
+
   setRooms(rooms) {
     this.rooms = rooms;
     this.render();
@@ -129,6 +151,7 @@ export class MediatorPanel {
         h('button', { type: 'button', class: 'secondary close-caucus', onclick: () => this.act('caucus:close', { room_id: room.room_id }) }, t('panel.closePrivate')))));
     const hasPrivate = this.rooms.some((r) => r.kind !== 'plenary');
     mount(this.el,
+      this.callsBlock(),
       h('h2', {}, t('panel.lobby'), this.waiting.length ? h('span', { class: 'count', id: 'waiting-count' }, String(this.waiting.length)) : null),
       lobby,
       h('h2', {}, t('panel.people')),

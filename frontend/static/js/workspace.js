@@ -50,6 +50,7 @@ export class Workspace {
   }
 
   roomChanged(view) {
+    this.chat.holdChanged(Boolean(view.on_hold)); // on hold in the plenary: nobody reads its chat
     if (view.room_id === this.roomId) return;
     this.roomId = view.room_id;
     for (const tool of [...Object.values(this.tools), this.chat]) tool.roomChanged(view);
