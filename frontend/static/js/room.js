@@ -343,7 +343,9 @@ async function prepareMedia(hello) {
     state.local = await openMedia();
   } else {
     setPhase('checking');
-    state.local = await deviceCheck(main, { enterLabelKey: isMediator() ? 'devices.enterMediator' : 'devices.enter' });
+    state.local = await deviceCheck(main, isMediator()
+      ? { enterLabelKey: 'devices.enterMediator', titleKey: 'devices.titleMediator' }
+      : { enterLabelKey: 'devices.enter' });
   }
   state.audio = state.local.getAudioTracks().length > 0;
   state.video = state.local.getVideoTracks().length > 0;

@@ -184,6 +184,7 @@ export default {
   'consent.declinedTitle': "You declined",
   'consent.declinedBody': "That is your right: mediation is voluntary. The mediator has been told and may contact you.",
   'devices.title': "Step 2 of 3 — Camera and microphone",
+  'devices.titleMediator': "Camera and microphone before opening the session",
   'devices.intro': "Check that you can be seen and heard. Speak: the bar should move.",
   'devices.camera': "Camera",
   'devices.microphone': "Microphone",

@@ -184,6 +184,7 @@ export default {
   'consent.declinedTitle': "Vous avez refusé",
   'consent.declinedBody': "C’est votre droit : la médiation est volontaire. Le médiateur en a été informé et pourra vous recontacter.",
   'devices.title': "Étape 2 sur 3 — Caméra et micro",
+  'devices.titleMediator': "Caméra et micro avant d’ouvrir la séance",
   'devices.intro': "Vérifiez que l’on vous voit et que l’on vous entend. Parlez : la barre doit bouger.",
   'devices.camera': "Caméra",
   'devices.microphone': "Micro",
