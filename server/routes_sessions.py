@@ -94,9 +94,17 @@ async def schedule_session(request: web.Request, body: SessionIn) -> web.Respons
     starts_at = datetime.combine(body.date, body.time, tzinfo=zone)
     if starts_at + timedelta(minutes=body.duration_minutes) < utcnow():
         raise ApiError(400, ErrorCode.VALIDATION, "date: this session would already be over")
-    session = await services(request).schedule.schedule_session(
+    svc = services(request)
+    session = await svc.schedule.schedule_session(
         request.match_info["case_id"], me.id, starts_at, body.timezone, body.duration_minutes
     )
+    # each participant's personal link comes with the session, ready to send
+    case = await svc.cases.get_case(session.case_id, me.id)
+    for participant in case.participants:
+        try:
+            await svc.links.issue(session.id, participant.id, me.id)
+        except NotFound:  # erased meanwhile: nobody to invite
+            continue
     return reply(session_out(session), 201)
 
 
