@@ -47,6 +47,14 @@ export class Workspace {
       documents: new DocumentsPanel(this.docsEl, full),
     };
     this.chat = new ChatPanel(this.drawer, { ...full, onUnread: () => this.countUnread() });
+    // someone brings the room to its board (as "Présenter" does for a document)
+    this.onShown = ({ room_id: roomId, by }) => {
+      if (roomId !== this.roomId) return;
+      this.open('board');
+      ctx.notify(t('workspace.boardShown', { name: ctx.nameOf(by) }));
+    };
+    this.socket = ctx.socket;
+    ctx.socket.on('wb:shown', this.onShown);
   }
 
   roomChanged(view) {
@@ -114,6 +122,7 @@ export class Workspace {
 
   // The session is over for me: every tool stops listening and disappears.
   close() {
+    this.socket.off('wb:shown', this.onShown);
     for (const tool of [...Object.values(this.tools), this.chat]) tool.destroy();
     this.active = null;
     this.chatOpen = false;
