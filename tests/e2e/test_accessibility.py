@@ -1,7 +1,8 @@
 """axe-core on every page a person goes through, at 1280x800 and 390x844.
 
 Sign-in, case, join, consent, device check, lobby and room (a party's and the mediator's, with
-the chat and the documents open): no serious or critical violation, every visible button has
+the chat, the documents and the board open; the mediator's panel with a call and someone who
+has not arrived): no serious or critical violation, every visible button has
 an accessible name, each page has a main heading. axe-core comes from npm
 (frontend/node_modules, installed by ``make install``), injected by Playwright; nothing is
 fetched from a CDN. Screenshots go to
@@ -72,7 +73,8 @@ async def test_every_page_passes_axe_and_names_every_button(
 ) -> None:
     assert AXE.is_file(), "axe-core is missing: run `make install`"
     found: dict[str, Any] = {}
-    session_id, tokens = await seed_session(live_server, ["Alice Martin"])
+    # Bruno is invited and never comes: the mediator's panel lists him with his link
+    session_id, tokens = await seed_session(live_server, ["Alice Martin", "Bruno Petit"])
 
     claire = await new_page(browser, size)
     await claire.goto(f"{live_server.url}/login")
@@ -112,6 +114,10 @@ async def test_every_page_passes_axe_and_names_every_button(
     await admit(claire, alice, "Alice Martin")
     await expect(alice.locator(".tile")).to_have_count(2, timeout=15000)
     await audit(alice, "room", size, found)
+    await expect(claire.locator("#not-arrived li")).to_have_count(1)
+    # Alice calls the mediator: the panel shows the call
+    await alice.evaluate("window.palabreRoom.socket.emitWithAck('lobby:call', {})")
+    await expect(claire.locator("#calls li")).to_have_count(1, timeout=10000)
     await audit(claire, "room-mediator", size, found)
     await alice.click("#open-chat")
     await expect(alice.locator("#chat-input")).to_be_visible()
