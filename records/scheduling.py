@@ -241,7 +241,8 @@ class ScheduleStore:
         async with self._db.transaction() as s:
             session = await self._own_session(s, session_id, mediator_id)
             part = await s.get(ParticipantRow, participant_id)
-            if part is None or part.case_id != session.case_id:
+            # an erased person is nobody to invite any more
+            if part is None or part.case_id != session.case_id or part.erased_at is not None:
                 raise NotFound("no such participant in this case")
             now = utcnow()
             await s.execute(

@@ -56,6 +56,7 @@ LinkStatus = Literal["active", "revoked", "expired", "none"]
 
 class LinkOut(Out):
     participant_id: str
+    key: str  # the participant's key in the live session (roster, rooms, lobby)
     participant_name: str
     role: ParticipantRole
     status: LinkStatus
@@ -93,9 +94,17 @@ async def schedule_session(request: web.Request, body: SessionIn) -> web.Respons
     starts_at = datetime.combine(body.date, body.time, tzinfo=zone)
     if starts_at + timedelta(minutes=body.duration_minutes) < utcnow():
         raise ApiError(400, ErrorCode.VALIDATION, "date: this session would already be over")
-    session = await services(request).schedule.schedule_session(
+    svc = services(request)
+    session = await svc.schedule.schedule_session(
         request.match_info["case_id"], me.id, starts_at, body.timezone, body.duration_minutes
     )
+    # each participant's personal link comes with the session, ready to send
+    case = await svc.cases.get_case(session.case_id, me.id)
+    for participant in case.participants:
+        try:
+            await svc.links.issue(session.id, participant.id, me.id)
+        except NotFound:  # erased meanwhile: nobody to invite
+            continue
     return reply(session_out(session), 201)
 
 
@@ -128,6 +137,7 @@ async def list_links(request: web.Request) -> web.Response:
         out.append(
             LinkOut(
                 participant_id=p.id,
+                key=participant_key(p.id),
                 participant_name=p.display_name,
                 role=p.role,
                 status=status,
@@ -153,6 +163,7 @@ async def issue_link(request: web.Request) -> web.Response:
     return reply(
         LinkOut(
             participant_id=link.participant_id,
+            key=participant_key(link.participant_id),
             participant_name=info.participant_name,
             role=link.role,
             status="active",

@@ -80,6 +80,16 @@ class Collaboration(SessionCore):
             sync = BoardSync(room_id, board.snapshot(), (), board.history(actor))
         return self._effects().outcome(sync)
 
+    def show_board(self, actor: str) -> Outcome[None]:
+        """Bring the actor's room to its board, as presenting a document does: the others in
+        the room see the board open (the same rule as presenting); nobody outside is told."""
+        room_id = self._present(actor)
+        self._require(Action.PRESENT, actor, room_id=room_id)
+        eff = self._effects()
+        others = self.rooms.members(room_id) - {actor}
+        eff.notify("wb:shown", {"room_id": room_id, "by": actor}, others, room_id)
+        return eff.outcome(None)
+
     def copy_board(self, actor: str, from_room: str, to_room: str = PLENARY) -> Outcome[LoggedOp]:
         """Copy a (private meeting's) board onto another room's board."""
         self._present(actor)

@@ -51,6 +51,8 @@ class Action(StrEnum):
     # chat
     CHAT = "chat"
     SET_CHAT_RETENTION = "set_chat_retention"
+    # asking for a mediator's attention (raise a hand, on hold during a private meeting)
+    CALL_MEDIATOR = "call_mediator"
 
 
 class Condition(StrEnum):
@@ -126,6 +128,7 @@ MATRIX: Mapping[Action, Mapping[Role, Rule]] = {
     _A.COPY_BOARD:            _row(_ALWAYS, _ALWAYS, None, None, None),
     _A.CHAT:                  _row(_IN, _IN, _LIVE, _LIVE, _LIVE),
     _A.SET_CHAT_RETENTION:    _row(_ALWAYS, None, None, None, None),
+    _A.CALL_MEDIATOR:         _row(None, None, _ALWAYS, _ALWAYS, _ALWAYS),
 }  # fmt: skip
 
 

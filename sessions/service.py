@@ -154,6 +154,19 @@ class LiveSession(Collaboration):
         self._state(eff, pid, room_id=self.rooms.room_of(pid))
         return eff.outcome(state)
 
+    def call_mediator(self, pid: str) -> Outcome[None]:
+        """``pid`` asks for a mediator (a raised hand; on hold while a private meeting goes
+        on, nobody else would hear them): only the admitted mediators are told, wherever
+        they are, and nobody else learns of it."""
+        room_id = self._present(pid)
+        self._require(Action.CALL_MEDIATOR, pid)
+        eff = self._effects()
+        eff.audit("lobby.call", actor=pid, subject=pid)
+        on_hold = room_id == PLENARY and not self.rooms.is_live(PLENARY)
+        payload = {"participant_id": pid, "on_hold": on_hold}
+        eff.notify("lobby:called", payload, self.admitted_mediators())
+        return eff.outcome(None)
+
     def lobby_list(self, actor: str) -> list[ParticipantView]:
         self._present(actor)
         self._require(Action.VIEW_LOBBY, actor)

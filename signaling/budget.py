@@ -37,6 +37,7 @@ RATES: Mapping[str, Rate] = {
     "rtc": Rate(burst=20, per_second=5.0),
     "media:state": Rate(burst=20, per_second=5.0),
     "lobby": Rate(burst=60, per_second=20.0),  # cheap: asking one's own state
+    "lobby:call": Rate(burst=2, per_second=1 / 30),  # a call to the mediators: no pestering
 }
 DEFAULT_RATE = Rate(burst=40, per_second=10.0)
 

@@ -7,6 +7,7 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   before anyone sees it), ``wb:sync`` {since?} (ack: a snapshot, or the
   operations after ``since``, and ``history`` {undo, redo}: how many steps the
   asker may undo and redo once those are applied), ``wb:copy`` {from_room} (mediators);
+  ``wb:show`` {} (bring the room to its board, as ``wb:shown`` to the others);
 * chat: ``chat:send`` {text, room_id} (refused if the sender has moved since),
   ``chat:history`` {since?}, ``chat:keep`` {enabled} (mediators), ``chat:notice``
   {language} (the text agreed to),
@@ -82,6 +83,11 @@ class CollabEvents:
             ops=[entry.to_wire() for entry in sync.ops],
             history={"undo": sync.history[0], "redo": sync.history[1]},
         )
+
+    async def on_wb_show(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        await self._do(sid, lambda s, k: s.show_board(k))
+        return ok()
 
     async def on_wb_copy(self, sid: str, data: Any) -> Ack:
         source = parse(WbCopy, data).from_room

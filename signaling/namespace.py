@@ -240,6 +240,11 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             ]
         )
 
+    async def on_lobby_call(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        await self._do(sid, lambda s, k: s.call_mediator(k))
+        return ok()
+
     async def on_lobby_admit(self, sid: str, data: Any) -> Ack:
         target = parse(KeyRef, data).key
         identity = self._identity(sid)

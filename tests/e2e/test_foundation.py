@@ -85,10 +85,10 @@ async def test_mediator_to_party_link(live_server: LiveServer, browser: Browser)
     await expect(session).to_have_count(1)
     await expect(session.locator("h3")).to_contain_text("18 juin 2030")
 
-    # Create and copy Sophie's personal link.
+    # Sophie's personal link came with the session: copy it.
     row = session.locator("tbody tr").nth(0)
-    await row.locator(".issue-link").click()
     await expect(row.locator(".copy-link")).to_be_visible()
+    await expect(row.locator(".issue-link")).to_have_count(0)
     await row.locator(".copy-link").click()
     await expect(row.locator(".feedback")).to_have_text("Lien copié")
     link = await page.evaluate("navigator.clipboard.readText()")

@@ -66,7 +66,8 @@ async def test_three_participants_see_and_hear_each_other(
     # screen readers: the tiles keep the screen.
     bar = await bruno.locator("#controls").bounding_box()
     assert bar is not None and bar["height"] < 110, bar
-    await expect(bruno.locator("#toggle-mic")).to_have_text("Micro", use_inner_text=True)
+    await expect(bruno.locator("#toggle-mic .label-short")).to_have_text("Micro")
+    await expect(bruno.locator("#toggle-mic .label-short")).to_be_visible()
     await expect(bruno.locator("#toggle-mic")).to_have_accessible_name("Couper le micro")
     await expect(bruno.locator("#withdraw")).to_have_accessible_name("Retirer mon consentement")
 

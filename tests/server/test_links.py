@@ -58,8 +58,30 @@ async def test_link_lists_show_one_active_link_per_participant(
     links = (await (await anne.get(f"/api/sessions/{setup_links['session']['id']}/links")).json())[
         "links"
     ]
-    assert [x["status"] for x in links] == ["active", "none", "none"]
-    assert links[0]["url"] == setup_links["link"]["url"]
+    assert [x["status"] for x in links] == ["active", "active", "active"]
+    assert links[0]["url"] == setup_links["link"]["url"]  # issued again: the new one
+
+
+async def test_scheduling_a_session_creates_every_participants_link(anne: Api) -> None:
+    case = await create_case(anne)
+    session = await schedule(anne, case["id"])
+    links = (await (await anne.get(f"/api/sessions/{session['id']}/links")).json())["links"]
+    assert [x["participant_id"] for x in links] == [p["id"] for p in case["participants"]]
+    assert all(x["status"] == "active" and "/join#" in x["url"] for x in links), links
+    guest_tokens = {x["url"].split("#", 1)[1] for x in links}
+    assert len(guest_tokens) == len(links)
+
+
+async def test_an_erased_participant_gets_no_link(anne: Api) -> None:
+    case = await create_case(anne)
+    erased = case["participants"][1]["id"]
+    response = await anne.post(f"/api/cases/{case['id']}/participants/{erased}/erase", {})
+    assert response.status in (200, 204), await response.text()
+    session = await schedule(anne, case["id"])
+    links = (await (await anne.get(f"/api/sessions/{session['id']}/links")).json())["links"]
+    status = {x["participant_id"]: x["status"] for x in links}
+    assert status[erased] == "none" and list(status.values()).count("active") == 2
+    assert (await anne.post(f"/api/sessions/{session['id']}/links/{erased}")).status == 404
 
 
 async def test_revoked_link_is_refused_with_a_contact(

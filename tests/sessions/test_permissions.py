@@ -52,6 +52,7 @@ EXPECTED: dict[Action, frozenset[Role]] = {
     A.COPY_BOARD: MEDIATORS,
     A.CHAT: ALL,
     A.SET_CHAT_RETENTION: LEAD,
+    A.CALL_MEDIATOR: ALL - MEDIATORS,
 }
 
 # Actions a participant in a plenary without mediator (and without leave to

@@ -70,6 +70,19 @@ class TestWhiteboard:
         assert live.wb_sync("bob").value.room_id == PLENARY
         assert set(live.board(room).objects()) == {"secret"}
 
+    def test_showing_the_board_brings_only_the_room_to_it(self, live: LiveSession) -> None:
+        room = live.open_private_meeting("med", {"alice"}).value.room_id
+        out = live.show_board("med")
+        [note] = out.notifications
+        assert note.event == "wb:shown" and note.payload == {"room_id": room, "by": "med"}
+        assert note.recipients == {"alice"}  # the plenary is told nothing
+        with pytest.raises(Forbidden):
+            live.show_board("obs")  # presenting is for those who may present
+        live.move("med", "med", PLENARY)
+        # the same rule as presenting a document: a party may too, in a live room
+        shown = live.show_board("bob").notifications[0]
+        assert shown.recipients == {"med", "co", "counsel_a", "obs"}
+
     def test_copy_caucus_board_into_plenary(self, live: LiveSession) -> None:
         room = live.open_private_meeting("med", {"alice"}).value.room_id
         live.wb_submit("alice", rect("idea"))

@@ -290,3 +290,39 @@ def test_a_revoked_link_takes_its_holder_out_at_once(live: LiveSession) -> None:
     assert [(k.connection_id, k.reason) for k in out.kicks] == [("conn-alice", "link_revoked")]
     assert live.room_of("alice") is None and "alice" not in live.members(room)
     assert live.participant("alice").state is State.LEFT
+
+
+@pytest.mark.parametrize("caller", ["alice", "counsel_a", "obs"])
+def test_calling_the_mediator_tells_only_the_mediators_and_is_audited(
+    live: LiveSession, caller: str
+) -> None:
+    out = live.call_mediator(caller)
+    [note] = out.notifications
+    assert note.event == "lobby:called"
+    assert note.recipients == {"med", "co"}
+    assert note.payload == {"participant_id": caller, "on_hold": False}
+    [entry] = out.audit
+    assert (entry.kind, entry.actor, entry.subject) == ("lobby.call", caller, caller)
+
+
+def test_a_party_on_hold_during_a_private_meeting_can_call_the_mediators(
+    live: LiveSession,
+) -> None:
+    room = live.open_private_meeting("med", {"alice"}, "Alice").value.room_id
+    live.move("co", "co", room)
+    out = live.call_mediator("bob")  # alone in the plenary: nobody hears them there
+    [note] = out.notifications
+    assert note.recipients == {"med", "co"}
+    assert note.payload["on_hold"] is True
+
+
+def test_mediators_do_not_call_themselves_and_absent_people_cannot_call(
+    live: LiveSession,
+) -> None:
+    for mediator in ("med", "co"):
+        with pytest.raises(Forbidden) as info:
+            live.call_mediator(mediator)
+        assert info.value.audit is not None
+    live.leave("bob")
+    with pytest.raises(NotJoined):
+        live.call_mediator("bob")

@@ -18,6 +18,7 @@ export class ChatPanel {
     this.ctx = ctx;
     this.roomId = null;
     this.kind = 'plenary';
+    this.onHold = false; // alone in the plenary while the mediator holds a private meeting
     this.messages = [];
     this.keepEnabled = false;
     this.agreed = false;
@@ -53,6 +54,14 @@ export class ChatPanel {
     this.messages = [];
     this.render();
     this.load();
+  }
+
+  // While on hold nobody reads the plenary's chat (the server refuses it): say so and
+  // let nothing be typed, until the mediator comes back or allows the plenary to talk.
+  holdChanged(onHold) {
+    if (onHold === this.onHold) return;
+    this.onHold = onHold;
+    this.render();
   }
 
   shown(visible) {
@@ -178,6 +187,7 @@ export class ChatPanel {
 
   render() {
     this.input.placeholder = t('chat.placeholder');
+    this.input.disabled = this.onHold;
     mount(this.list, ...this.messages.map((m) => this.item(m)));
     this.renderKeep();
     mount(this.el,
@@ -186,9 +196,10 @@ export class ChatPanel {
         h('span', { class: `chat-room ${this.kind}` }, t(this.kind === 'private' ? 'chat.private' : 'chat.plenary'))),
       this.keepBox,
       this.list,
+      this.onHold ? h('p', { class: 'chat-hold', id: 'chat-hold', role: 'status' }, t('chat.onHold')) : null,
       h('form', { class: 'chat-form', onsubmit: (e) => { e.preventDefault(); this.send(); } },
         this.input,
-        h('button', { type: 'submit', id: 'chat-send' }, t('chat.send'))));
+        h('button', { type: 'submit', id: 'chat-send', disabled: this.onHold }, t('chat.send'))));
     this.scrollDown();
   }
 }

@@ -41,7 +41,7 @@ function levelMeter(stream, bar) {
 }
 
 // Resolves with the chosen MediaStream when the person clicks "enter".
-export function deviceCheck(main, { enterLabelKey }) {
+export function deviceCheck(main, { enterLabelKey, titleKey = 'devices.title' }) {
   return new Promise((resolve) => {
     let stream = null;
     let stopMeter = () => {};
@@ -81,15 +81,18 @@ export function deviceCheck(main, { enterLabelKey }) {
       resolve(stream || new MediaStream());
     });
     mount(main, h('section', { class: 'card narrow device-check', id: 'device-check' },
-      h('h1', {}, t('devices.title')),
+      h('h1', {}, t(titleKey)),
       h('p', {}, t('devices.intro')),
-      preview,
-      h('div', { class: 'field' }, h('label', { for: 'camera-select' }, t('devices.camera')), cameras),
-      h('div', { class: 'field' }, h('label', { for: 'microphone-select' }, t('devices.microphone')), microphones),
-      h('div', { class: 'level', title: t('devices.level') }, bar),
-      status,
-      h('p', { class: 'notice' }, t('room.noRecording')),
-      enter));
+      // side by side on a desktop, so the button stays in sight; one column on a phone
+      h('div', { class: 'device-grid' },
+        preview,
+        h('div', { class: 'device-side' },
+          h('div', { class: 'field' }, h('label', { for: 'camera-select' }, t('devices.camera')), cameras),
+          h('div', { class: 'field' }, h('label', { for: 'microphone-select' }, t('devices.microphone')), microphones),
+          h('div', { class: 'level', title: t('devices.level') }, bar),
+          status,
+          h('p', { class: 'notice' }, t('room.noRecording')),
+          enter))));
     start().then(fill).finally(() => {
       enter.disabled = false;
     });

@@ -1,11 +1,16 @@
-// The mediator's panel: lobby, people and rooms, private meetings, lock and end.
+// The mediator's panel: lobby, people and rooms, who has not arrived yet (with their links),
+// private meetings, lock and end.
+import { api } from './api.js';
 import { chime } from './beep.js';
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
 
 export class MediatorPanel {
-  constructor(container, { call, nameOf, roleOf, notify }) {
+  constructor(container, { call, nameOf, roleOf, notify, sessionId }) {
     this.el = container;
+    this.sessionId = sessionId;
+    this.invited = []; // the case's participants and their links for this session
+    this.calls = new Map(); // participant key -> on hold when they called the mediator
     this.call = call;
     this.nameOf = nameOf;
     this.roleOf = roleOf;
@@ -16,6 +21,59 @@ export class MediatorPanel {
     this.plenaryTalk = false;
     this.selected = new Set();
     this.el.hidden = false;
+    this.loadLinks();
+  }
+
+  // The participants' links, from the case's REST API (the mediator's own session cookie).
+  async loadLinks() {
+    try {
+      const { links } = await api('GET', `/api/sessions/${encodeURIComponent(this.sessionId)}/links`);
+      this.invited = links;
+    } catch {
+      this.invited = []; // not this mediator's case (or offline): the section stays empty
+    }
+    this.render();
+  }
+
+  async issueLink(link) {
+    try {
+      await api('POST', `/api/sessions/${encodeURIComponent(this.sessionId)}/links/${encodeURIComponent(link.participant_id)}`);
+    } catch {
+      this.notify(t('room.error.generic'));
+    }
+    await this.loadLinks();
+  }
+
+  async copyLink(link, input) {
+    try {
+      await navigator.clipboard.writeText(link.url);
+    } catch {
+      input.hidden = false; // the browser refused the clipboard: the link is shown to copy by hand
+      input.select();
+      if (!document.execCommand('copy')) return;
+    }
+    this.notify(t('panel.linkCopied', { name: link.participant_name }));
+  }
+
+  // Invited people who are neither in a room nor in the lobby.
+  notArrived() {
+    const present = new Set([...this.rooms.flatMap((r) => r.members), ...this.waiting.map((w) => w.participant_id)]);
+    const missing = this.invited.filter((link) => !present.has(link.key));
+    if (!missing.length) return h('p', { class: 'muted', id: 'not-arrived' }, t('panel.everyoneArrived'));
+    return h('ul', { class: 'people', id: 'not-arrived' }, missing.map((link) => {
+      const input = h('input', { class: 'link-url', readonly: true, hidden: true, value: link.url || '',
+        'aria-label': t('panel.linkOf', { name: link.participant_name }) });
+      const action = link.status === 'active'
+        ? h('button', { type: 'button', class: 'link copy-link', 'aria-label': t('panel.copyLinkOf', { name: link.participant_name }),
+          onclick: () => this.copyLink(link, input) }, t('links.copy'))
+        : h('button', { type: 'button', class: 'link issue-link', 'aria-label': t('panel.issueLinkOf', { name: link.participant_name }),
+          onclick: () => this.issueLink(link) }, t(link.status === 'none' ? 'links.issue' : 'links.reissue'));
+      return h('li', { class: 'person', dataset: { key: link.key } },
+        h('span', { class: 'person-name' }, link.participant_name),
+        h('span', { class: 'muted' }, ` ${t(`role.${link.role}`)}`),
+        link.status === 'active' ? null : h('span', { class: 'muted' }, ` — ${t(`panel.link.${link.status}`)}`),
+        h('span', { class: 'person-actions' }, action), input);
+    }));
   }
 
   setWaiting(waiting) {
@@ -26,6 +84,27 @@ export class MediatorPanel {
       this.notify(t('panel.someoneWaiting'));
     }
     this.render();
+  }
+
+  // Someone asks for a mediator (only mediators get this): a chime, a toast, and a line at
+  // the top of the panel until a mediator marks it seen.
+  called(key, onHold) {
+    this.calls.set(key, onHold);
+    chime();
+    this.notify(t('panel.called', { name: this.nameOf(key) }));
+    this.render();
+  }
+
+  callsBlock() {
+    if (!this.calls.size) return null;
+    return h('ul', { class: 'waiting calls', id: 'calls' }, [...this.calls].map(([key, onHold]) => {
+      const name = this.nameOf(key);
+      return h('li', { dataset: { key } },
+        h('span', { class: 'person-name' }, t('panel.callsYou', { name }),
+          onHold ? h('small', { class: 'again' }, t('panel.calledOnHold')) : null),
+        h('button', { type: 'button', class: 'link seen', 'aria-label': t('panel.callSeenOf', { name }),
+          onclick: () => { this.calls.delete(key); this.render(); } }, t('panel.callSeen')));
+    }));
   }
 
   setRooms(rooms) {
@@ -72,10 +151,13 @@ export class MediatorPanel {
         h('button', { type: 'button', class: 'secondary close-caucus', onclick: () => this.act('caucus:close', { room_id: room.room_id }) }, t('panel.closePrivate')))));
     const hasPrivate = this.rooms.some((r) => r.kind !== 'plenary');
     mount(this.el,
+      this.callsBlock(),
       h('h2', {}, t('panel.lobby'), this.waiting.length ? h('span', { class: 'count', id: 'waiting-count' }, String(this.waiting.length)) : null),
       lobby,
       h('h2', {}, t('panel.people')),
       rooms,
+      h('h2', {}, t('panel.notArrived')),
+      this.notArrived(),
       h('div', { class: 'actions column' },
         h('button', { type: 'button', class: 'secondary', id: 'open-caucus', onclick: async () => {
           const members = [...this.selected];

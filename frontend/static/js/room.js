@@ -134,13 +134,21 @@ function applyView(view) {
   }
   for (const id of grid.ids()) if (!keep.has(id)) grid.remove(id);
   if (view.on_hold) {
-    banner.textContent = t('room.onHold');
+    mount(banner, t('room.onHold'), ' ', isMediator() ? null
+      : h('button', { type: 'button', class: 'secondary', id: 'call-mediator', onclick: callMediator }, t('room.callMediator')));
     banner.hidden = false;
   } else if (view.kind === 'private') {
     banner.textContent = t('room.inPrivate');
     banner.hidden = false;
   } else banner.hidden = true;
   banner.dataset.kind = view.on_hold ? 'hold' : view.kind;
+}
+
+// Only the mediators are told; the server slows down repeated calls.
+async function callMediator() {
+  const ack = await state.socket.timeout(8000).emitWithAck('lobby:call', {}).catch(() => null);
+  if (ack && ack.ok) notify(t('room.mediatorCalled'));
+  else notify(t(ack && ack.error.code === 'rate_limited' ? 'room.mediatorCalledAlready' : 'room.error.generic'));
 }
 
 // --- media -------------------------------------------------------------------------
@@ -335,7 +343,9 @@ async function prepareMedia(hello) {
     state.local = await openMedia();
   } else {
     setPhase('checking');
-    state.local = await deviceCheck(main, { enterLabelKey: isMediator() ? 'devices.enterMediator' : 'devices.enter' });
+    state.local = await deviceCheck(main, isMediator()
+      ? { enterLabelKey: 'devices.enterMediator', titleKey: 'devices.titleMediator' }
+      : { enterLabelKey: 'devices.enter' });
   }
   state.audio = state.local.getAudioTracks().length > 0;
   state.video = state.local.getVideoTracks().length > 0;
@@ -366,7 +376,7 @@ function wire(socket) {
     if (isMediator() && !state.panel) {
       state.panel = new MediatorPanel(panelEl, {
         call: (event, payload) => state.socket.emitWithAck(event, payload),
-        nameOf, roleOf, notify,
+        nameOf, roleOf, notify, sessionId: state.hello.session_id,
       });
       state.panel.selfKey = state.self.key;
       state.panel.render();
@@ -393,6 +403,7 @@ function wire(socket) {
   });
   socket.on('lobby:waiting', ({ waiting }) => state.panel && state.panel.setWaiting(waiting));
   socket.on('room:overview', ({ rooms }) => state.panel && state.panel.setRooms(rooms));
+  socket.on('lobby:called', ({ participant_id: key, on_hold: onHold }) => state.panel && state.panel.called(key, onHold));
   socket.on('lobby:consent_withdrawn', ({ participant_id: key }) => notify(t('panel.consentWithdrawn', { name: nameOf(key) })));
   socket.on('lobby:consent_declined', ({ key }) => notify(t('panel.consentDeclined', { name: nameOf(key) })));
   socket.on('media:stop', async ({ kind }) => {

@@ -1,11 +1,21 @@
 // The grid of video tiles: one per member, plus one per screen share.
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { onLanguageChange, t } from './i18n.js';
 
 export class TileGrid {
   constructor(container) {
     this.container = container;
-    this.tiles = new Map(); // tile id -> { el, video, name, badges }
+    this.tiles = new Map(); // tile id -> { el, video, label, badges, caption }
+    onLanguageChange(() => {
+      for (const tile of this.tiles.values()) this.caption(tile);
+    });
+  }
+
+  // "Alice (vous)", "Écran de Bruno": in the language of the moment.
+  caption(tile) {
+    const { name, self, screen } = tile.caption;
+    tile.label.textContent = screen ? t('room.screenOf', { name }) : self ? t('room.you', { name }) : name;
+    tile.label.title = tile.label.textContent; // read whole when a small tile cuts it
   }
 
   ensure(id, { name, self = false, screen = false }) {
@@ -21,7 +31,9 @@ export class TileGrid {
       tile = { el, video, label, badges, stream: null };
       this.tiles.set(id, tile);
     }
-    tile.label.textContent = screen ? t('room.screenOf', { name }) : self ? t('room.you', { name }) : name;
+    // a tile's kind never changes: a later update with the name only keeps "(vous)"
+    tile.caption = { name, self: self || Boolean(tile.caption?.self), screen: screen || Boolean(tile.caption?.screen) };
+    this.caption(tile);
     this.layout();
     return tile;
   }

@@ -263,6 +263,12 @@ export class Whiteboard {
     e.preventDefault();
   }
 
+  // Everyone in the room sees the board open, as with a presented document.
+  async showToAll() {
+    const ack = await this.ctx.request('wb:show', {});
+    this.ctx.notify(t(ack.ok ? 'board.shownToAll' : 'board.failed'));
+  }
+
   // -- DOM ------------------------------------------------------------------------------------
 
   renderToolbar() {
@@ -296,6 +302,7 @@ export class Whiteboard {
       },
       exportNow: () => this.exportNow(),
       download: (file) => this.download(file),
+      show: () => this.showToAll(),
     }));
     this.canvasEl.dataset.tool = this.tool;
     this.canvasEl.setAttribute('aria-label', t('board.canvas'));

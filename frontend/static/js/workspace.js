@@ -2,7 +2,7 @@
 // shrink to a strip), the chat opens as a side drawer. Each tool lives in its own module and
 // implements roomChanged(view), shown(visible) and destroy(); this module only arranges them.
 import { ChatPanel } from './chat.js';
-import { controlButton } from './controls.js';
+import { controlBadge, controlButton } from './controls.js';
 import { DocumentsPanel } from './documents.js';
 import { h } from './dom.js';
 import { t } from './i18n.js';
@@ -47,9 +47,18 @@ export class Workspace {
       documents: new DocumentsPanel(this.docsEl, full),
     };
     this.chat = new ChatPanel(this.drawer, { ...full, onUnread: () => this.countUnread() });
+    // someone brings the room to its board (as "Présenter" does for a document)
+    this.onShown = ({ room_id: roomId, by }) => {
+      if (roomId !== this.roomId) return;
+      this.open('board');
+      ctx.notify(t('workspace.boardShown', { name: ctx.nameOf(by) }));
+    };
+    this.socket = ctx.socket;
+    ctx.socket.on('wb:shown', this.onShown);
   }
 
   roomChanged(view) {
+    this.chat.holdChanged(Boolean(view.on_hold)); // on hold in the plenary: nobody reads its chat
     if (view.room_id === this.roomId) return;
     this.roomId = view.room_id;
     for (const tool of [...Object.values(this.tools), this.chat]) tool.roomChanged(view);
@@ -102,7 +111,7 @@ export class Workspace {
       pressed: on, cls: `tool-toggle${on ? ' active' : ''}`, extra,
     });
     const badge = this.unread > 0
-      ? h('span', { class: 'unread', 'aria-label': t('workspace.unread', { count: this.unread }) }, String(this.unread))
+      ? controlBadge(this.unread, t('workspace.unread', { count: this.unread }))
       : null;
     return [
       button('board', 'workspace.board', this.active === 'board'),
@@ -113,6 +122,7 @@ export class Workspace {
 
   // The session is over for me: every tool stops listening and disappears.
   close() {
+    this.socket.off('wb:shown', this.onShown);
     for (const tool of [...Object.values(this.tools), this.chat]) tool.destroy();
     this.active = null;
     this.chatOpen = false;

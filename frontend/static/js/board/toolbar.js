@@ -58,7 +58,7 @@ function button(id, name, label, onclick, extra = {}) {
 // state: { tool, color, width, scale, readOnly, mediator, privateRoom, exportOpen, exports,
 //          history: { undo, redo } }
 // on: { tool, color, width, undo, redo, zoomIn, zoomOut, fit, clear, copy, toggleExport,
-//       exportNow, download }
+//       exportNow, download, show }
 export function renderToolbar(state, on) {
   const tools = ['select', 'hand', ...(state.readOnly ? [] : DRAWING)].map((name) => {
     const label = `${t(`board.tool.${name}`)} (${KEYS[name]})`;
@@ -98,6 +98,7 @@ export function renderToolbar(state, on) {
     button('board-fit', 'fit', `${t('board.fit')} (0)`, on.fit)));
   if (state.mediator) {
     groups.push(h('div', { class: 'board-group board-mediator', role: 'group', 'aria-label': t('board.mediatorActions') },
+      h('button', { type: 'button', id: 'board-show', class: 'board-show', title: t('board.showAllHint'), onclick: on.show }, t('board.showAll')),
       state.privateRoom ? button('board-copy', 'copy', t('board.copy'), on.copy) : null,
       exportMenu(state, on),
       button('board-clear', 'clear', t('board.clear'), on.clear, { class: 'board-btn danger' })));

@@ -11,6 +11,7 @@ export default {
   'chat.agree': 'I agree that this chat is kept in the case file',
   'chat.agreements': 'Agreements received: {count}. The chat is kept only if everyone agrees.',
   'chat.keepToggle': 'Propose to keep the chat after the session',
+  'chat.onHold': "The mediator is in a private meeting: nobody reads the plenary chat for now. To reach them, use “Call the mediator”.",
   'chat.notNow': 'You cannot write here at the moment.',
   'chat.movedAway': "You changed room: this message was not sent.",
   'chat.tooFast': 'You are sending messages too fast. Wait a moment.',

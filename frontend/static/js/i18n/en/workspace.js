@@ -6,5 +6,6 @@ export default {
   'workspace.boardShort': 'Board',
   'workspace.documentsShort': 'Docs',
   'workspace.chatShort': 'Chat',
+  'workspace.boardShown': "{name} is showing you the board.",
   'workspace.unread': '{count} unread message(s)',
 };

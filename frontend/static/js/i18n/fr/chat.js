@@ -11,6 +11,7 @@ export default {
   'chat.agree': 'J’accepte que cette discussion soit conservée dans le dossier',
   'chat.agreements': 'Accords reçus : {count}. La discussion n’est conservée que si chacun accepte.',
   'chat.keepToggle': 'Proposer de conserver la discussion après la séance',
+  'chat.onHold': "Le médiateur est en aparté : personne ne lit la discussion plénière pour l’instant. Pour lui parler, utilisez « Appeler le médiateur ».",
   'chat.notNow': 'Vous ne pouvez pas écrire ici pour le moment.',
   'chat.movedAway': "Vous avez changé de salle : ce message n’a pas été envoyé.",
   'chat.tooFast': 'Vous envoyez des messages trop vite. Patientez un instant.',

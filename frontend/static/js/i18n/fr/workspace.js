@@ -6,5 +6,6 @@ export default {
   'workspace.boardShort': 'Tableau',
   'workspace.documentsShort': 'Docs',
   'workspace.chatShort': 'Discussion',
+  'workspace.boardShown': "{name} vous montre le tableau.",
   'workspace.unread': '{count} message(s) non lu(s)',
 };
