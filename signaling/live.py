@@ -15,11 +15,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from records.errors import CodedError, ErrorCode
+from records.errors import ErrorCode
 from sessions.errors import Forbidden
 from sessions.events import AuditEvent, utc_now
 from sessions.lobby import State
@@ -27,12 +26,13 @@ from sessions.outcome import Outcome
 from sessions.roles import Role
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
-from sessions.wb_log import LoggedOp
+from signaling.board_recovery import BoardRecovery
 from signaling.errors import SignalingError
 from signaling.identity import Identity
-from signaling.media import MediaRelay, relay_room
+from signaling.live_state import LiveState, Media
+from signaling.media import MediaRelay
 from signaling.pipeline import StoredFirst, board_ops, messages
-from signaling.ports import RosterEntry, SessionHost
+from signaling.ports import Emitter, SessionHost
 
 logger = logging.getLogger(__name__)
 
@@ -43,37 +43,6 @@ DROP_DELAY_SECONDS = 0.2
 # revoked meanwhile (by a mediator on another node, say); on this node a revocation
 # reaches the hub at once through :meth:`LiveHub.link_revoked`.
 REVOCATION_POLL_SECONDS = 5.0
-
-
-class Emitter(Protocol):
-    async def emit(self, event: str, data: Any, to: str | list[str]) -> None: ...
-
-    async def drop(self, sid: str) -> None: ...
-
-
-@dataclass
-class Media:
-    audio: bool = False
-    video: bool = False
-    screen: bool = False
-
-
-@dataclass
-class _Live:
-    session: LiveSession
-    version: str
-    roster: dict[str, RosterEntry]
-    pipeline: StoredFirst
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    sids: dict[str, str] = field(default_factory=dict)  # key -> seated connection (the lobby's)
-    conns: dict[str, Identity] = field(default_factory=dict)  # every connection -> who
-    polled_at: float = 0.0  # when revoked links were last asked for
-    media: dict[str, Media] = field(default_factory=dict)
-    relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
-    paused: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> kinds stopped
-    views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
-    ended: bool = False
-    stale: set[str] = field(default_factory=set)  # boards to read back before the next write
 
 
 class LiveHub:
@@ -88,8 +57,9 @@ class LiveHub:
         self._host = host
         self._relay = relay
         self._out = emitter
+        self._boards = BoardRecovery(host, emitter)
         self._grace = grace
-        self._live: dict[str, _Live] = {}
+        self._live: dict[str, LiveState] = {}
         self._creating: dict[str, asyncio.Lock] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -97,7 +67,7 @@ class LiveHub:
 
     # -- lifecycle -------------------------------------------------------------
 
-    async def _get(self, session_id: str) -> _Live:
+    async def _get(self, session_id: str) -> LiveState:
         live = self._live.get(session_id)
         if live is not None:
             return live
@@ -109,9 +79,9 @@ class LiveHub:
                 session = LiveSession(session_id, version, grace=self._grace)
                 for entry in roster.values():
                     session.register(entry.key, Role(entry.role))
-                await self._load_board(session, PLENARY)
+                await self._boards.load(session, PLENARY)
                 await self._load_documents(session)
-                live = _Live(session, version, roster, self._pipeline(session_id))
+                live = LiveState(session, version, roster, self._pipeline(session_id))
                 self._live[session_id] = live
                 self._ensure_ticker()
             return live
@@ -129,7 +99,7 @@ class LiveHub:
                 if not live.conns and (live.ended or not live.session.connected()):
                     self._live.pop(session_id, None)
 
-    async def _end_dead_links(self, live: _Live) -> None:
+    async def _end_dead_links(self, live: LiveState) -> None:
         """Connections whose link expired, or was revoked without this node being told,
         are closed (the store is asked every ``REVOCATION_POLL_SECONDS``)."""
         now = utc_now().timestamp()
@@ -196,7 +166,7 @@ class LiveHub:
         view = live.session.participant(identity.key)
         contending = bool(getattr(outcome.value, "contending", False))
         return {
-            "self": self._member(live, identity.key),
+            "self": live.member(identity.key),
             "state": State.WAITING.value if contending else view.state.value,
             "again": contending,  # another device holds this seat: a mediator decides
             "consented": view.consented,
@@ -237,7 +207,7 @@ class LiveHub:
         return outcome.value
 
     async def _require_seat(
-        self, live: _Live, identity: Identity, connection: str | None, device: str | None = None
+        self, live: LiveState, identity: Identity, connection: str | None, device: str | None = None
     ) -> None:
         seat = live.sids.get(identity.key)
         who = identity if connection is None else live.conns.get(connection, identity)
@@ -395,7 +365,7 @@ class LiveHub:
     # -- applying outcomes -------------------------------------------------------
 
     async def _run(
-        self, live: _Live, step: Callable[[LiveSession], Outcome[T]], content_only: bool = False
+        self, live: LiveState, step: Callable[[LiveSession], Outcome[T]], content_only: bool = False
     ) -> Outcome[T]:
         """Runs ``step`` under the session's lock and applies its outcome.
 
@@ -407,14 +377,14 @@ class LiveHub:
         delivered: asyncio.Future[Outcome[Any]] | None = None
         async with live.lock:
             if live.stale:
-                await self._reload_boards(live)
+                await self._boards.reload(live)
             try:
                 outcome = step(live.session)
             except Forbidden as exc:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
-            self._refuse_on_stale_boards(live, outcome)
+            self._boards.refuse_on_stale(live, outcome)
             # the lobby decides which connection holds each seat; this outcome's messages
             # still reach a seat it just closed (a "session ended", say)
             addresses = {**live.sids, **live.session.lobby.connections()}
@@ -446,7 +416,7 @@ class LiveHub:
 
     async def _deliver(
         self,
-        live: _Live,
+        live: LiveState,
         outcomes: Sequence[Outcome[Any]],
         addresses: Mapping[str, str] | None = None,
     ) -> None:
@@ -479,80 +449,10 @@ class LiveHub:
                 live.pipeline.discard(stored)
                 for room_id, seq in sorted(stored.items()):
                     if room_id in live.session.rooms_with_boards():
-                        await self._rewind_board(live, room_id, seq)
-                await self._reload_boards(live)
+                        await self._boards.rewind(live, room_id, seq)
+                await self._boards.reload(live)
 
         return StoredFirst(store, deliver, recover)
-
-    # -- a board's write failed: back to what is stored --------------------------
-
-    async def _rewind_board(self, live: _Live, room_id: str, seq: int) -> None:
-        """Puts a room's board back to its operation ``seq`` (the last one stored), in
-        memory, without the database, and tells the room to take it again; the board
-        is read back before anyone writes to it again."""
-        board = live.session.board(room_id)
-        if board.seq > seq:
-            live.session.restore_board(room_id, board.log[:seq])
-            await self._reset_board(live, room_id)
-        live.stale.add(room_id)
-
-    async def _reset_board(self, live: _Live, room_id: str) -> None:
-        members = live.session.members(room_id)
-        sids = [sid for key, sid in sorted(live.sids.items()) if key in members]
-        if sids:
-            seq = live.session.board(room_id).seq
-            await self._out.emit("wb:reset", {"room_id": room_id, "seq": seq}, sids)
-
-    async def _reload_boards(self, live: _Live) -> None:
-        """Reads back the boards whose write failed (under the session's lock); one
-        that cannot be read now stays to be read before its next write."""
-        for room_id in sorted(live.stale):
-            if room_id not in live.session.rooms_with_boards():
-                live.stale.discard(room_id)
-                continue
-            seq = live.session.board(room_id).seq
-            try:
-                await self._load_board(live.session, room_id, keep_through=seq)
-            except Exception as exc:  # the database may fail in any way
-                logger.warning(
-                    "session %s: board %s not read back yet (%s)",
-                    live.session.session_id, room_id, type(exc).__name__,
-                )  # fmt: skip
-                continue
-            live.stale.discard(room_id)
-            if live.session.board(room_id).seq != seq:
-                await self._reset_board(live, room_id)
-
-    def _refuse_on_stale_boards(self, live: _Live, outcome: Outcome[Any]) -> None:
-        """An operation on a board that could not be read back is not taken: its board
-        goes back to before it, and its author is told it was not stored."""
-        stale = {room: ops for room, ops in board_ops(outcome).items() if room in live.stale}
-        for room_id, ops in stale.items():
-            board = live.session.board(room_id)
-            live.session.restore_board(room_id, board.log[: int(ops[0]["seq"]) - 1])
-        if stale:
-            raise SignalingError(
-                ErrorCode.NOT_STORED, "the drawing could not be saved; please try again"
-            )
-
-    async def _load_board(
-        self, session: LiveSession, room_id: str, *, keep_through: int | None = None
-    ) -> None:
-        """A room's board from what is stored (after ``keep_through``, nothing stays);
-        if what is stored does not follow on, what does is loaded and the rest logged."""
-        stored = await self._host.load_board(session.session_id, room_id, keep_through)
-        log = []
-        for op in stored:
-            try:
-                log.append(LoggedOp.from_wire(op))
-            except (CodedError, ValueError, KeyError, TypeError):
-                break
-        loaded = session.restore_board(room_id, log)
-        if loaded < len(stored):
-            logger.error(
-                "session %s: board %s loaded up to operation %d of %d stored",
-                session.session_id, room_id, loaded, len(stored),
-            )  # fmt: skip
 
     async def _load_documents(self, session: LiveSession) -> None:
         stored = await self._host.load_documents(session.session_id)
@@ -615,24 +515,12 @@ class LiveHub:
         for sid in sids:
             await self._out.drop(sid)
 
-    def _desired_relay_room(self, live: _Live, key: str) -> str | None:
-        session = live.session
-        if key not in live.sids or session.participant(key).state is not State.ADMITTED:
-            return None
-        room = session.room_of(key)
-        if room is None:
-            return None
-        session_id = session.session_id
-        if room == PLENARY and not session.rooms.is_live(PLENARY):
-            return relay_room(session_id, f"hold-{key}")  # waits alone, sees and hears nobody
-        return relay_room(session_id, room)
-
-    async def _sync_relay(self, live: _Live) -> None:
+    async def _sync_relay(self, live: LiveState) -> None:
         if self._closed:
             return  # a disconnection that was waiting for the lock while the server stopped
         for key in sorted(set(live.roster)):
             pid = f"{live.session.session_id}.{key}"
-            want = self._desired_relay_room(live, key)
+            want = live.desired_relay_room(key)
             have = live.relay_rooms.get(key)
             if want == have:
                 continue
@@ -648,7 +536,7 @@ class LiveHub:
                 live.relay_rooms[key] = want
         await self._sync_paused(live)
 
-    async def _sync_paused(self, live: _Live) -> None:
+    async def _sync_paused(self, live: LiveState) -> None:
         """A mediator's mute or camera stop holds at the relay until the person reopens it,
         and a screen is forwarded only while the domain allows its publisher to share one."""
         for key in sorted(live.relay_rooms):
@@ -661,43 +549,12 @@ class LiveHub:
         for key in [k for k in live.paused if k not in live.relay_rooms]:
             del live.paused[key]
 
-    def _member(self, live: _Live, key: str) -> dict[str, Any]:
-        entry = live.roster[key]
-        media = live.media.get(key, Media())
-        return {
-            "key": key,
-            "display_name": entry.display_name,
-            "role": entry.role,
-            "audio": media.audio,
-            "video": media.video,
-            "screen": media.screen,
-            "reconnecting": key not in live.sids,
-        }
-
-    def _view(self, live: _Live, key: str) -> dict[str, Any] | None:
-        session = live.session
-        room = session.room_of(key)
-        if room is None or session.participant(key).state is not State.ADMITTED:
-            return None
-        together = [
-            other
-            for other in sorted(session.members(room))
-            if other != key and session.participant(other).state is State.ADMITTED
-        ]
-        on_hold = room == PLENARY and not session.rooms.is_live(PLENARY)
-        return {
-            "room_id": room,
-            "kind": "plenary" if room == PLENARY else "private",
-            "on_hold": on_hold,
-            "members": [] if on_hold else [self._member(live, o) for o in together],
-        }
-
-    async def _send_views(self, live: _Live) -> None:
+    async def _send_views(self, live: LiveState) -> None:
         current = set(live.sids.values())
         for sid in [s for s in live.views if s not in current]:
             del live.views[sid]
         for key, sid in sorted(live.sids.items()):
-            view = self._view(live, key)
+            view = live.view(key)
             if view is not None and live.views.get(sid) != view:
                 live.views[sid] = view
                 await self._out.emit("room:view", view, sid)

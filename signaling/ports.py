@@ -32,6 +32,14 @@ class ChatKeepNotice:
     body: str
 
 
+class Emitter(Protocol):
+    """How the hub reaches connections (the namespace): emit to some, close one."""
+
+    async def emit(self, event: str, data: Any, to: str | list[str]) -> None: ...
+
+    async def drop(self, sid: str) -> None: ...
+
+
 class Authenticator(Protocol):
     async def authenticate(self, auth: Mapping[str, Any], cookies: Mapping[str, str]) -> Identity:
         """The identity behind a connection's auth payload and cookies.
