@@ -204,26 +204,26 @@ class SessionCore:
             yield
         except Forbidden as exc:
             if exc.audit is None:
-                exc.audit = AuditEvent(
-                    kind="permission.refused",
-                    session_id=self.session_id,
-                    at=self._clock(),
-                    actor=actor,
-                    subject=subject,
-                    details={"action": action, "reason": str(exc.code)},
-                )
+                exc.audit = self._refusal(actor, action, subject, str(exc.code))
             raise
 
+    def _refusal(self, actor: str, action: str, subject: str | None, reason: str) -> AuditEvent:
+        """The audit event of a refusal the matrix does not decide alone."""
+        return AuditEvent(
+            kind="permission.refused",
+            session_id=self.session_id,
+            at=self._clock(),
+            actor=actor,
+            subject=subject,
+            details={"action": action, "reason": reason},
+        )
+
     def _moved(self, eff: Effects, moves: Iterable[Move]) -> None:
-        """Audit, channel changes and room-state notifications for moves."""
-        affected = {PLENARY}
+        """Audit, channel changes, what the mover is shown and the mediators' overview."""
         for move in moves:
             eff.add_audit(move.audit(self.session_id))
             eff.change(move.change())
             self.documents.room_changed(move.participant_id)
-            for room_id in (move.from_room, move.to_room):
-                if room_id is not None:
-                    affected.add(room_id)
             if move.to_room is not None:
                 shown = self.documents.presentation(move.to_room)
                 eff.notify(
@@ -244,21 +244,11 @@ class SessionCore:
                     [move.participant_id],
                     move.to_room,
                 )
-        self._room_states(eff, affected)
+        self._overview(eff)
 
-    def _room_states(self, eff: Effects, room_ids: Iterable[str]) -> None:
-        """Each affected room's members learn its membership and whether it is
-        live; mediators get the overview of every room."""
-        for room_id in sorted(room_ids):
-            if not self.rooms.exists(room_id):
-                continue
-            members = self.rooms.members(room_id)
-            payload = {
-                "room_id": room_id,
-                "members": sorted(members),
-                "live": self.rooms.is_live(room_id),
-            }
-            eff.notify("room:members", payload, members, room_id)
+    def _overview(self, eff: Effects) -> None:
+        """The mediators' overview of every room (each member learns their own room from
+        the transport's ``room:view``)."""
         overview = [
             {
                 "room_id": r.room_id,

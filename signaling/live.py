@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from records.errors import ErrorCode
 from sessions.errors import Forbidden
-from sessions.events import AuditEvent, utc_now
+from sessions.events import utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
 from sessions.roles import Role
@@ -268,52 +268,39 @@ class LiveHub:
         if using or (link_id is None and live.session.room_of(key) is not None):
             await self._run(live, lambda s: s.link_ended(key, "link_revoked"))
 
+    async def admit(self, identity: Identity, connection: str, key: str) -> None:
+        """``identity`` lets ``key`` in; the domain decides, told whether every party agreed
+        to the presence of observers (from the consent log)."""
+        agreed = await self._host.observers_allowed(identity.session_id)
+        await self.call(
+            identity, lambda s, k: s.admit(k, key, observers_agreed=agreed), connection=connection
+        )
+
     async def set_media(
         self, identity: Identity, connection: str, audio: bool, video: bool, screen: bool
     ) -> None:
-        """What the participant says they send; a screen goes through the domain's rule."""
+        """What the participant says they send, through the domain's media gate."""
         live = await self._get(identity.session_id)
         await self._require_seat(live, identity, connection)
-        was_sharing = live.media.get(identity.key, Media()).screen
-        await self._run(live, lambda s: s.set_media_state(identity.key, screen, was_sharing), True)
+        await self._run(live, lambda s: s.set_media_state(identity.key, audio, video, screen), True)
         async with live.lock:
             live.media[identity.key] = Media(audio, video, screen)
             await self._send_views(live)
 
-    async def check_tracks(
-        self, identity: Identity, connection: str, labels: Sequence[str]
+    async def check_media(
+        self, identity: Identity, connection: str, labels: Sequence[str] = ()
     ) -> None:
-        """A media negotiation may carry only what the domain allows (screen: its rule)."""
+        """A media negotiation (ICE servers, offer, answer, candidate) goes through the
+        domain's media gate, with the tracks it names; a refusal is audited."""
         live = await self._get(identity.session_id)
         await self._require_seat(live, identity, connection)
         async with live.lock:
             try:
-                live.session.check_tracks(identity.key, labels)
+                live.session.check_media(identity.key, labels)
             except Forbidden as exc:
                 if exc.audit is not None:
                     await self._host.audit([exc.audit])
                 raise
-
-    def can_publish(self, identity: Identity) -> bool:
-        live = self._live.get(identity.session_id)
-        return live is not None and live.session.can_publish(identity.key)
-
-    def role_of(self, session_id: str, key: str) -> str | None:
-        live = self._live.get(session_id)
-        entry = None if live is None else live.roster.get(key)
-        return None if entry is None else entry.role
-
-    def has_consented(self, identity: Identity) -> bool:
-        live = self._live.get(identity.session_id)
-        return live is not None and live.session.participant(identity.key).consented
-
-    def is_placed(self, identity: Identity, connection: str | None = None) -> bool:
-        live = self._live.get(identity.session_id)
-        return (
-            live is not None
-            and identity.key in live.relay_rooms
-            and (connection is None or live.sids.get(identity.key) == connection)
-        )
 
     def seat_of(self, session_id: str, key: str) -> str | None:
         """The connection holding ``key``'s seat in ``session_id``, if any (on this node)."""
@@ -333,16 +320,9 @@ class LiveHub:
             await self._run(live, lambda s: s.record_consent(key, live.version))
 
     async def consent_declined(self, session_id: str, key: str) -> None:
-        """The participant declined on the consent page: the mediators are told."""
+        """The participant declined on the consent page: the domain says who is told."""
         live = await self._get(session_id)
-        async with live.lock:
-            for mediator in sorted(live.session.admitted_mediators()):
-                sid = live.sids.get(mediator)
-                if sid is not None:
-                    await self._out.emit("lobby:consent_declined", {"key": key}, sid)
-            await self._host.audit(
-                [AuditEvent("consent.declined", session_id, utc_now(), key, key, {})]
-            )
+        await self._run(live, lambda s: s.decline_consent(key))
 
     async def end(self, identity: Identity) -> None:
         live = await self._get(identity.session_id)

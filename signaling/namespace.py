@@ -247,14 +247,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_lobby_admit(self, sid: str, data: Any) -> Ack:
         target = parse(KeyRef, data).key
-        identity = self._identity(sid)
-        if self.hub.role_of(identity.session_id, target) == "observer" and not (
-            await self._host.observers_allowed(identity.session_id)
-        ):
-            raise SignalingError(
-                ErrorCode.FORBIDDEN, "an observer needs the agreement of every party"
-            )
-        await self._do(sid, lambda s, k: s.admit(k, target))
+        await self.hub.admit(self._identity(sid), sid, target)
         return ok()
 
     async def on_lobby_decline(self, sid: str, data: Any) -> Ack:
@@ -316,10 +309,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_media_state(self, sid: str, data: Any) -> Ack:
         state = parse(MediaState, data)
-        identity = self._identity(sid)
-        if not self.hub.is_placed(identity, sid):
-            raise SignalingError(ErrorCode.NOT_JOINED, "join the room first")
-        await self.hub.set_media(identity, sid, state.audio, state.video, state.screen)
+        await self.hub.set_media(self._identity(sid), sid, state.audio, state.video, state.screen)
         return ok()
 
     # -- private meetings -----------------------------------------------------------
@@ -353,35 +343,32 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     # -- WebRTC negotiation ------------------------------------------------------
 
-    def _media_identity(self, sid: str) -> Identity:
+    async def _media_identity(self, sid: str, labels: list[str] | None = None) -> Identity:
+        """Who negotiates media on ``sid``, once the domain's media gate let them."""
         identity = self._identity(sid)
-        if not self.hub.has_consented(identity):
-            raise SignalingError(ErrorCode.CONSENT_REQUIRED, "consent is needed before media")
-        if not self.hub.is_placed(identity, sid) or not self.hub.can_publish(identity):
-            raise SignalingError(ErrorCode.NOT_JOINED, "wait to be admitted")
+        await self.hub.check_media(identity, sid, labels or [])
         return identity
 
     async def on_rtc_ice(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
-        self._media_identity(sid)  # TURN credentials only for whoever may take part in media
+        await self._media_identity(sid)  # TURN credentials only for whoever may send media
         return ok(**self._ice_servers.for_connection())
 
     async def on_rtc_offer(self, sid: str, data: Any) -> Ack:
         offer = parse(RtcOffer, data)
-        identity = self._media_identity(sid)
-        await self.hub.check_tracks(identity, sid, list(offer.labels.values()))
+        identity = await self._media_identity(sid, list(offer.labels.values()))
         answer = await self._relay.handle_offer(relay_id(identity), offer.sdp, offer.labels)
         return ok(sdp=answer)
 
     async def on_rtc_answer(self, sid: str, data: Any) -> Ack:
         answer = parse(RtcAnswer, data)
-        identity = self._media_identity(sid)
+        identity = await self._media_identity(sid)
         await self._relay.handle_answer(relay_id(identity), answer.sdp)
         return ok()
 
     async def on_rtc_candidate(self, sid: str, data: Any) -> Ack:
         message = parse(RtcCandidate, data)
-        identity = self._media_identity(sid)
+        identity = await self._media_identity(sid)
         candidate = None if message.candidate is None else message.candidate.model_dump()
         await self._relay.add_candidate(relay_id(identity), candidate)
         return ok()

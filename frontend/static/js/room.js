@@ -405,7 +405,7 @@ function wire(socket) {
   socket.on('room:overview', ({ rooms }) => state.panel && state.panel.setRooms(rooms));
   socket.on('lobby:called', ({ participant_id: key, on_hold: onHold }) => state.panel && state.panel.called(key, onHold));
   socket.on('lobby:consent_withdrawn', ({ participant_id: key }) => notify(t('panel.consentWithdrawn', { name: nameOf(key) })));
-  socket.on('lobby:consent_declined', ({ key }) => notify(t('panel.consentDeclined', { name: nameOf(key) })));
+  socket.on('lobby:consent_declined', ({ participant_id: key }) => notify(t('panel.consentDeclined', { name: nameOf(key) })));
   socket.on('media:stop', async ({ kind }) => {
     if (kind === 'audio') state.audio = false;
     else state.video = false;
