@@ -30,12 +30,20 @@ STUN_SCHEMES = ("stun:", "stuns:")
 
 
 @dataclass(frozen=True)
-class StaticIceServer:
-    """An entry of PALABRE_ICE_SERVERS, as configured."""
+class IceServer:
+    """A STUN or TURN server with fixed credentials (an entry of PALABRE_ICE_SERVERS): told
+    to browsers (:class:`IceServers`) and used by the relay's own peer connections."""
 
     urls: tuple[str, ...]
     username: str | None = None
     credential: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.urls:
+            raise ValueError("an ICE server needs at least one URL")
+        for url in self.urls:
+            if not url.startswith(STUN_SCHEMES + TURN_SCHEMES):
+                raise ValueError(f"unsupported ICE server URL scheme: {url!r}")
 
     @property
     def is_public(self) -> bool:
@@ -84,7 +92,7 @@ class IceServers:
 
     def __init__(
         self,
-        static: Sequence[StaticIceServer] = (),
+        static: Sequence[IceServer] = (),
         turn: TurnSecret | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
