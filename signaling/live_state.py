@@ -10,7 +10,6 @@ from typing import Any
 from sessions.lobby import State
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
-from signaling.identity import Identity
 from signaling.media import relay_room
 from signaling.pipeline import StoredFirst
 from signaling.ports import RosterEntry
@@ -30,8 +29,6 @@ class LiveState:
     roster: dict[str, RosterEntry]
     pipeline: StoredFirst
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    sids: dict[str, str] = field(default_factory=dict)  # key -> seated connection (the lobby's)
-    conns: dict[str, Identity] = field(default_factory=dict)  # every connection -> who
     polled_at: float = 0.0  # when revoked links were last asked for
     media: dict[str, Media] = field(default_factory=dict)
     relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
@@ -39,6 +36,11 @@ class LiveState:
     views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
     ended: bool = False
     stale: set[str] = field(default_factory=set)  # boards to read back before the next write
+
+    @property
+    def sids(self) -> dict[str, str]:
+        """Who holds each seat: key -> connection (the lobby decides; a copy)."""
+        return self.session.lobby.connections()
 
     # -- what each person is shown, and where the relay forwards them ---------------
 

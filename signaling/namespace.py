@@ -45,7 +45,6 @@ from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.media import MediaRelay, relay_id, split_relay_id
 from signaling.ports import Authenticator, SessionHost
-from signaling.presence import Presence
 from signaling.protocol import (
     Ack,
     CaucusMove,
@@ -104,7 +103,6 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         self._host = host
         self._relay = relay_factory(self._relay_offer)
         self._ice_servers = ice_servers
-        self.presence = Presence()
         self.hub = LiveHub(host, self._relay, self)
 
     def _set_server(self, server: Any) -> None:
@@ -142,10 +140,10 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         await self.disconnect(sid)
 
     def _identity(self, sid: str) -> Identity:
-        member = self.presence.get(sid)
-        if member is None:
+        identity = self.hub.connections.get(sid)
+        if identity is None:
             raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection not authenticated")
-        return member.identity
+        return identity
 
     async def _relay_offer(self, participant_id: str, sdp: str) -> None:
         """Called by the relay when a participant's forwarded streams change."""
@@ -163,7 +161,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         """A real CONNECT packet (the edge never lets an event named ``connect`` through).
 
         Any failure refuses the connection with a code and leaves nothing behind:
-        no presence, no connection in the hub.
+        no connection in the hub's registry, nothing in the live session.
         """
         identity: Identity | None = None
         try:
@@ -173,7 +171,6 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             hello["ice_servers"] = self._ice_servers.public()  # credentials: rtc:ice
             hello["relay_id"] = relay_id(identity)
             hello["session_id"] = identity.session_id
-            self.presence.attach(identity, sid)
             await self.emit("session:hello", hello, to=sid)
         except (Exception, asyncio.CancelledError) as exc:
             # cancelled: the client went away meanwhile (python-socketio would take a
@@ -191,12 +188,11 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def _forget(self, sid: str, identity: Identity | None) -> None:
         """Undoes whatever a refused connection had set up."""
-        self.presence.detach(sid)
         self.budgets.forget(sid)
         if identity is None:
             return
         try:
-            await self.hub.disconnect(identity, sid)
+            await self.hub.disconnect(sid)
         except Exception as exc:  # the refusal goes out whatever happens here
             logger.warning(
                 "session %s: refused connection not cleaned up (%s)",
@@ -205,11 +201,9 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.budgets.forget(sid)
-        member = self.presence.detach(sid)
-        if member is None:
-            return
-        await self.hub.disconnect(member.identity, sid)
-        logger.info("session %s: %s disconnected", member.identity.session_id, member.identity.key)
+        identity = await self.hub.disconnect(sid)
+        if identity is not None:
+            logger.info("session %s: %s disconnected", identity.session_id, identity.key)
 
     # -- lobby -----------------------------------------------------------------
 

@@ -62,9 +62,9 @@ def identity_of(world: World, who: str) -> Identity:
     namespace = world.server.app[NAMESPACE_KEY]
     sid = namespace.hub.seat_of(world.session.id, who)
     assert sid is not None
-    member = namespace.presence.get(sid)
-    assert member is not None
-    return member.identity
+    identity = namespace.hub.connections.get(sid)
+    assert identity is not None
+    return identity
 
 
 # -- whiteboard ---------------------------------------------------------------------
