@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
+from records.consent_policy import OBSERVER_PURPOSE, PURPOSES
 from records.errors import ErrorCode
 from records.notices import NoticeText
 from records.scheduling import participant_key
@@ -21,7 +22,6 @@ from server.context import require_mediator, services
 from server.errors import ApiError
 from server.fields import FILLED_TEXT, LINE, STRIP, Token
 from server.realtime import NAMESPACE_KEY
-from server.session_host import OBSERVER_PURPOSE, PURPOSES
 
 logger = logging.getLogger(__name__)
 
