@@ -71,13 +71,37 @@ class SessionCore:
     def members(self, room_id: str) -> frozenset[str]:
         return self.rooms.members(room_id)
 
+    def media_room(self, pid: str) -> str | None:
+        """Where ``pid``'s camera and microphone are forwarded, and from whom they receive:
+        their room; alone (``hold-<pid>``) while on hold in a plenary that may not talk,
+        seeing and hearing nobody; nowhere unless admitted, connected and in a room. The
+        relay's forwarding rooms are exactly these."""
+        if self.lobby.connection_of(pid) is None or self.lobby.get(pid).state is not State.ADMITTED:
+            return None
+        room_id = self.rooms.room_of(pid)
+        if room_id == PLENARY and not self.rooms.is_live(PLENARY):
+            return f"hold-{pid}"
+        return room_id
+
+    def may_publish(self, pid: str) -> bool:
+        """The one rule for camera and microphone (the permission matrix, in context): the
+        relay forwards nothing of ``pid``'s while this does not hold."""
+        return self.lobby.can_publish(pid) and self._allowed(Action.PUBLISH_MEDIA, pid)
+
     def audience(self, pid: str) -> MediaAudience:
-        """Who receives ``pid``'s video and audio: nobody without consent, and
-        nobody for a track a mediator stopped until ``pid`` reopens it."""
-        if not self.lobby.can_publish(pid):
+        """Who receives ``pid``'s video and audio: the others in their media room, nobody
+        unless they may publish, and nobody for a track a mediator stopped until ``pid``
+        reopens it (what the relay does, from :meth:`media_room` and the pauses)."""
+        here = self.media_room(pid)
+        if here is None or not self.may_publish(pid):
             return MediaAudience(frozenset(), frozenset())
-        video = frozenset() if pid in self._held["video"] else self.rooms.visible_to(pid)
-        audio = frozenset() if pid in self._held["audio"] else self.rooms.audible_to(pid)
+        together = frozenset(
+            other
+            for other in self.rooms.placed()
+            if other != pid and self.media_room(other) == here
+        )
+        video = frozenset() if pid in self._held["video"] else together
+        audio = frozenset() if pid in self._held["audio"] else together
         return MediaAudience(video, audio)
 
     def held(self, pid: str) -> frozenset[str]:

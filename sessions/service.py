@@ -285,11 +285,6 @@ class LiveSession(Collaboration):
 
     # -- media -----------------------------------------------------------------------
 
-    def may_publish(self, pid: str) -> bool:
-        """The one rule for camera and microphone (the permission matrix, in context): the
-        relay forwards nothing of ``pid``'s while this does not hold."""
-        return self.lobby.can_publish(pid) and self._allowed(Action.PUBLISH_MEDIA, pid)
-
     def may_share_screen(self, pid: str) -> bool:
         """The one rule for screens (the permission matrix, in context): the relay forwards
         a screen track only while this holds, whatever the page does."""

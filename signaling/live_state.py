@@ -45,18 +45,9 @@ class LiveState:
     # -- what each person is shown, and where the relay forwards them ---------------
 
     def desired_relay_room(self, key: str) -> str | None:
-        """Where the relay forwards ``key``: their room, alone "on hold" in a plenary that
-        may not talk, or nowhere unless admitted and connected."""
-        session = self.session
-        if key not in self.sids or session.participant(key).state is not State.ADMITTED:
-            return None
-        room = session.room_of(key)
-        if room is None:
-            return None
-        session_id = session.session_id
-        if room == PLENARY and not session.rooms.is_live(PLENARY):
-            return relay_room(session_id, f"hold-{key}")  # waits alone, sees and hears nobody
-        return relay_room(session_id, room)
+        """Where the relay forwards ``key``: the domain's media room, named for this session."""
+        room = self.session.media_room(key)
+        return None if room is None else relay_room(self.session.session_id, room)
 
     def member(self, key: str) -> dict[str, Any]:
         """How ``key`` appears to the others: name, role, what they send, reconnecting."""

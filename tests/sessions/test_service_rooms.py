@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sessions.core import MediaAudience
 from sessions.documents import Visibility
 from sessions.errors import Forbidden, InvalidPayload, NotFound, NotJoined
 from sessions.outcome import Outcome
@@ -105,13 +106,14 @@ def test_plenary_waits_silently_while_mediators_are_away(live: LiveSession) -> N
         )
     with pytest.raises(Forbidden):
         live.chat_send("obs", "psst")
-    # Video still flows: they see each other waiting.
-    assert live.audience("bob").video == {"obs"}
+    # On hold, each waits alone: seen and heard by nobody (as the relay forwards).
+    assert live.media_room("bob") == "hold-bob" and live.media_room("obs") == "hold-obs"
+    assert live.audience("bob") == MediaAudience(frozenset(), frozenset())
     out = live.set_plenary_talk("med", True)
     assert out.audit[0].details == {"allowed": "true"}
-    assert live.rooms.is_live(PLENARY)
+    assert live.rooms.is_live(PLENARY) and live.media_room("bob") == PLENARY
     live.chat_send("bob", "ok")
-    assert live.audible_to("bob") == {"obs"}
+    assert live.audience("bob") == MediaAudience(frozenset({"obs"}), frozenset({"obs"}))
 
 
 def test_parties_cannot_set_plenary_talk(live: LiveSession) -> None:
