@@ -125,9 +125,6 @@ class SessionCore:
                 audio.add(other)
         return MediaAudience(frozenset(video), frozenset(audio))
 
-    def can_publish(self, pid: str) -> bool:
-        return self.lobby.can_publish(pid)
-
     def board(self, room_id: str) -> Board:
         self.rooms.members(room_id)  # raises NotFound for a closed room
         return self._boards[room_id]

@@ -1,8 +1,9 @@
 """The STUN and TURN servers a browser is told about, and who is told what.
 
 A TURN server relays media for whoever holds credentials for it, so its credentials
-reach a connection only once it may take part in media (consent to the current texts
-and admission: the namespace asks before calling :meth:`IceServers.for_connection`).
+reach a connection only once it may take part in media (the domain's media gate,
+:meth:`sessions.service.LiveSession.check_media`, lets it before the namespace calls
+:meth:`IceServers.for_connection`).
 What anyone holding a link may see (:meth:`IceServers.public`) is the STUN servers
 without credentials, which give nothing away.
 

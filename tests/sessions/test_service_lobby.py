@@ -35,7 +35,7 @@ def test_party_waits_and_mediator_is_told(bare: LiveSession) -> None:
         {"participant_id": "alice", "role": "party", "again": False}
     ]
     assert [a.kind for a in out.audit] == ["lobby.knock"]
-    assert not bare.can_publish("alice")
+    assert not bare.may_publish("alice")
     assert bare.audience("alice").audio == frozenset()
 
 
@@ -167,7 +167,7 @@ def test_leave_and_rejoin_needs_admission(live: LiveSession) -> None:
 def test_withdraw_consent(live: LiveSession) -> None:
     out = live.withdraw_consent("alice")
     assert live.room_of("alice") is None
-    assert not live.can_publish("alice")
+    assert not live.may_publish("alice")
     told = [n for n in out.notifications if n.event == "lobby:consent_withdrawn"]
     assert told and told[0].recipients == {"med", "co"}
     assert told[0].payload == {"participant_id": "alice", "previous_state": "admitted"}
@@ -178,13 +178,13 @@ def test_media_gate(live: LiveSession) -> None:
     live.check_media("alice", ["camera", "microphone"])
     assert live.may_publish("alice") and live.blocked_tracks("alice") == frozenset()
     live.lobby.set_consent_version("consent-v2")  # a new text: consent again
-    assert not live.can_publish("alice") and not live.may_publish("alice")
+    assert not live.may_publish("alice")
     assert live.audience("alice").video == frozenset()
     assert live.blocked_tracks("alice") == {"audio", "video", "screen"}
     with pytest.raises(ConsentRequired):
         live.check_media("alice")
     live.record_consent("alice", "consent-v2")
-    assert live.can_publish("alice") and live.may_publish("alice")
+    assert live.may_publish("alice")
 
 
 class TestReconnection:
