@@ -322,24 +322,24 @@ class LiveSession(Collaboration):
             self._present(pid)
         return self._effects().outcome(None)
 
-    def _moderate(
-        self, action: Action, track: str, event: str, actor: str, pid: str
-    ) -> Outcome[None]:
+    def _moderate(self, action: Action, track: str, actor: str, pid: str) -> Outcome[None]:
+        """A mediator stops ``pid``'s ``track`` ("audio", "video"): held at the relay until
+        ``pid`` reopens it, and ``pid``'s page told to turn it off (``media:stop``)."""
         self._present(actor)
         self._present(pid)
         self._require(action, actor, target=pid)
         self._held[track].add(pid)
         eff = self._effects()
         eff.audit(f"media.{action.value}", actor=actor, subject=pid)
-        eff.notify(event, {"by": actor}, [pid])
+        eff.notify("media:stop", {"kind": track, "by": actor}, [pid])
         return eff.outcome(None)
 
     def mute(self, actor: str, pid: str) -> Outcome[None]:
         """Mute someone's microphone; only they can open it again."""
-        return self._moderate(Action.MUTE_OTHER, "audio", "media:muted", actor, pid)
+        return self._moderate(Action.MUTE_OTHER, "audio", actor, pid)
 
     def stop_camera(self, actor: str, pid: str) -> Outcome[None]:
-        return self._moderate(Action.STOP_CAMERA_OTHER, "video", "media:camera_stopped", actor, pid)
+        return self._moderate(Action.STOP_CAMERA_OTHER, "video", actor, pid)
 
     def reopen_media(
         self, pid: str, *, audio: bool = True, video: bool = True

@@ -19,7 +19,7 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
 Server-to-client: ``room:view`` (the room you are in and who is in it with
 you), ``rtc:offer`` (renegotiation), ``session:kicked`` {reason}, the domain's
 notifications (``lobby:state``, ``lobby:waiting``, ``room:overview``,
-``session:ended``, ...) and ``media:stop`` {kind} when a mediator mutes you.
+``session:ended``, ``media:stop`` {kind, by} when a mediator mutes you, ...).
 """
 
 from __future__ import annotations
@@ -279,22 +279,15 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         await self._do(sid, lambda s, k: s.remove(k, target))
         return ok()
 
-    async def _stop_media(self, sid: str, target: str, kind: str) -> Ack:
-        identity = self._identity(sid)
-        if kind == "audio":
-            await self._do(sid, lambda s, k: s.mute(k, target))
-        else:
-            await self._do(sid, lambda s, k: s.stop_camera(k, target))
-        target_sid = self.hub.seat_of(identity.session_id, target)
-        if target_sid is not None:
-            await self.emit("media:stop", {"kind": kind, "by": identity.key}, to=target_sid)
+    async def on_participant_mute(self, sid: str, data: Any) -> Ack:
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.mute(k, target))
         return ok()
 
-    async def on_participant_mute(self, sid: str, data: Any) -> Ack:
-        return await self._stop_media(sid, parse(KeyRef, data).key, "audio")
-
     async def on_participant_stop_camera(self, sid: str, data: Any) -> Ack:
-        return await self._stop_media(sid, parse(KeyRef, data).key, "video")
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.stop_camera(k, target))
+        return ok()
 
     async def on_media_reopen(self, sid: str, data: Any) -> Ack:
         wanted = parse(MediaReopen, data)

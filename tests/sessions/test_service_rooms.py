@@ -179,9 +179,10 @@ def test_return_all(live: LiveSession) -> None:
 
 def test_mute_and_stop_camera(live: LiveSession) -> None:
     out = live.mute("med", "bob")
-    assert out.notifications[0].event == "media:muted" and out.notifications[0].recipients == {
-        "bob"
-    }
+    [note] = out.notifications
+    assert (note.event, note.payload, note.recipients) == (
+        "media:stop", {"kind": "audio", "by": "med"}, {"bob"},
+    )  # fmt: skip
     assert out.audit[0].kind == "media.mute_other"
     out = live.stop_camera("co", "alice")
     assert out.audit[0].kind == "media.stop_camera_other"
