@@ -78,10 +78,14 @@ class SessionCore:
         relay's forwarding rooms are exactly these."""
         if self.lobby.connection_of(pid) is None or self.lobby.get(pid).state is not State.ADMITTED:
             return None
-        room_id = self.rooms.room_of(pid)
-        if room_id == PLENARY and not self.rooms.is_live(PLENARY):
+        if self.on_hold(pid):
             return f"hold-{pid}"
-        return room_id
+        return self.rooms.room_of(pid)
+
+    def on_hold(self, pid: str) -> bool:
+        """``pid`` waits in a plenary that may not talk (no mediator there, no leave to
+        talk): they see, hear and are told of nobody until it may again."""
+        return self.rooms.room_of(pid) == PLENARY and not self.rooms.is_live(PLENARY)
 
     def may_publish(self, pid: str) -> bool:
         """The one rule for camera and microphone (the permission matrix, in context): the

@@ -162,12 +162,11 @@ class LiveSession(Collaboration):
         """``pid`` asks for a mediator (a raised hand; on hold while a private meeting goes
         on, nobody else would hear them): only the admitted mediators are told, wherever
         they are, and nobody else learns of it."""
-        room_id = self._present(pid)
+        self._present(pid)
         self._require(Action.CALL_MEDIATOR, pid)
         eff = self._effects()
         eff.audit("lobby.call", actor=pid, subject=pid)
-        on_hold = room_id == PLENARY and not self.rooms.is_live(PLENARY)
-        payload = {"participant_id": pid, "on_hold": on_hold}
+        payload = {"participant_id": pid, "on_hold": self.on_hold(pid)}
         eff.notify("lobby:called", payload, self.admitted_mediators())
         return eff.outcome(None)
 

@@ -75,7 +75,7 @@ class LiveState:
             for other in sorted(session.members(room))
             if other != key and session.participant(other).state is State.ADMITTED
         ]
-        on_hold = room == PLENARY and not session.rooms.is_live(PLENARY)
+        on_hold = session.on_hold(key)
         return {
             "room_id": room,
             "kind": "plenary" if room == PLENARY else "private",
