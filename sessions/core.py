@@ -272,8 +272,8 @@ class SessionCore:
         self._overview(eff)
 
     def _overview(self, eff: Effects) -> None:
-        """The mediators' overview of every room (each member learns their own room from
-        the transport's ``room:view``)."""
+        """The mediators' overview: every room, and whether the session is locked (each
+        member learns their own room from the transport's ``room:view``)."""
         overview = [
             {
                 "room_id": r.room_id,
@@ -283,7 +283,8 @@ class SessionCore:
             }
             for r in self.rooms.rooms()
         ]
-        eff.notify("room:overview", {"rooms": overview}, self.admitted_mediators())
+        payload = {"rooms": overview, "locked": self.lobby.locked}
+        eff.notify("room:overview", payload, self.admitted_mediators())
 
     def _place(self, eff: Effects, pid: str, actor: str | None) -> None:
         self._took_part.add(pid)

@@ -23,7 +23,7 @@ from sessions.errors import Forbidden, InvalidPayload
 from sessions.lobby import AttachResult, ParticipantView, State
 from sessions.outcome import Effects, Outcome
 from sessions.permissions import Action
-from sessions.roles import Role
+from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, RoomView
 from sessions.whiteboard import Board, BoardSnapshot
 
@@ -83,6 +83,8 @@ class LiveSession(Collaboration):
             self._lobby_changed(eff)
         room_id = self.rooms.room_of(pid)
         self._state(eff, pid, room_id=room_id, resumed=result.resumed)
+        if room_id is not None and is_mediator(self.lobby.role_of(pid)):
+            self._overview(eff)  # a page loaded again: its panel starts from nothing
         return eff.outcome(result)
 
     def disconnect(self, pid: str, connection_id: str) -> Outcome[bool]:
@@ -256,6 +258,7 @@ class LiveSession(Collaboration):
             self.lobby.unlock()
         eff = self._effects()
         eff.audit("session.lock" if locked else "session.unlock", actor=actor)
+        self._overview(eff)  # every mediator's panel shows it
         return eff.outcome(None)
 
     def end(self, actor: str) -> Outcome[SessionSummary]:

@@ -147,7 +147,14 @@ def test_lock(live: LiveSession) -> None:
     live.leave("obs")
     out = live.set_locked("med", True)
     assert out.audit[0].kind == "session.lock"
-    assert not out.notifications  # nobody's page listens: the mediator's panel holds it
+    [note] = out.notifications  # every mediator's panel shows it, nobody else is told
+    assert (note.event, note.payload["locked"], note.recipients) == (
+        "room:overview", True, {"med", "co"},
+    )  # fmt: skip
+    again = live.connect("med", "conn-med-2", device("med"))  # the page loaded again
+    assert [n.payload["locked"] for n in again.notifications if n.event == "room:overview"] == [
+        True
+    ]
     with pytest.raises(RoomLocked):
         live.knock("obs")
     with pytest.raises(Forbidden):
