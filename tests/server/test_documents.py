@@ -202,6 +202,7 @@ async def test_a_document_shared_in_a_private_meeting_stays_there(
     assert status == 201, body
     doc_id = body["doc_id"]
     await until(lambda: any(d["doc_id"] == doc_id for d in anne.seen("doc:shared")))
+    await ns.barrier(marc)
     assert not any(d["doc_id"] == doc_id for d in marc.seen("doc:shared"))
     outsider = await http("Marc Durand")
     for what in ("content", "download"):

@@ -320,6 +320,7 @@ async def test_a_private_board_copied_into_the_plenary_hides_who_drew_it(
     await until(lambda: bool(marc.seen("wb:op")))
     copied = list((await synced(marc)).values())
     assert len(copied) == 1 and copied[0].author == anne.hello["self"]["key"]
+    await barrier(marc)
     assert key(world, "Jeanne Dupont") not in json.dumps(marc.seen("wb:op"))
 
 

@@ -116,6 +116,7 @@ async def test_private_meeting_isolation(world: World, clients: Callable[[], Cli
     assert world.relay.rooms[f"{sid}.{anne.hello['self']['key']}"] == f"{sid}.{room}"
     assert world.relay.rooms[f"{sid}.{k_m}"] == f"{sid}.hold-{k_m}"
     await until(lambda: marc.view()["on_hold"] is True)
+    await barrier(marc)
     leaked = [(e, d) for e, d in marc.events[marc_events:] if room in str(d) or "Aparté" in str(d)]
     assert leaked == []
     # the plenary may talk if the mediator allows it
