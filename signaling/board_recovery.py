@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 from sessions.outcome import Outcome
 from sessions.service import LiveSession
 from sessions.wb_log import LoggedOp
