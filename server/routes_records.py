@@ -268,14 +268,6 @@ class LegalHoldIn(Strict):
     on: bool
 
 
-async def close_case(request: web.Request) -> web.Response:
-    me = await require_mediator(request)
-    await services(request).cases.close_case(
-        request.match_info["case_id"], me.id, via=_via(request)
-    )
-    return web.Response(status=204)
-
-
 async def legal_hold(request: web.Request, body: LegalHoldIn) -> web.Response:
     me = await require_mediator(request)
     await services(request).cases.set_legal_hold(
@@ -314,8 +306,6 @@ def register_routes(api: Api) -> None:
             summary="Download a shared document or a board export from the case file",
             produces=DOCUMENT_TYPES[0],
             also_produces=(*DOCUMENT_TYPES[1:], EXPORT_TYPES["svg"]))  # fmt: skip
-    api.add("POST", f"{base}/close", close_case,
-            summary="Close a case (its retention period starts)", tag=tag, status=204)  # fmt: skip
     api.add("POST", f"{base}/legal-hold", legal_hold,
             summary="Set or lift a legal hold (suspends purge and erasure)", tag=tag,
             body=LegalHoldIn, status=204)  # fmt: skip
