@@ -63,13 +63,19 @@ def link_expiry(session: ScheduledSession, grace: timedelta) -> datetime:
     return session.starts_at + timedelta(minutes=session.duration_minutes) + grace
 
 
+def past_its_time(expires_at: float, now: float) -> bool:
+    """Whether a link that works until ``expires_at`` (POSIX seconds) has expired at
+    ``now``: the one rule, for the registry's links, presented tokens and connections."""
+    return now >= expires_at
+
+
 def link_status(link: InviteLink, session: ScheduledSession, now: datetime) -> LinkStatus:
     """The status of a link the registry holds. A withdrawn link says so even once past
     its time (what the mediator did is what its holder is told); then its time; then
     whether the mediator ended the session."""
     if link.revoked_at is not None:
         return LinkStatus.REVOKED
-    if link.expires_at <= now:
+    if past_its_time(link.expires_at.timestamp(), now.timestamp()):
         return LinkStatus.EXPIRED
     if session.status == "ended":
         return LinkStatus.SESSION_CLOSED
@@ -80,7 +86,7 @@ def presented_status(claims: LinkClaims, info: JoinInfo | None, now: datetime) -
     """The status of a link someone presents: ``info`` is what the registry holds under
     the token's id (None: nothing, e.g. erased with its case)."""
     if info is None:
-        past = claims.expires_at <= now.timestamp()
+        past = past_its_time(claims.expires_at, now.timestamp())
         return LinkStatus.EXPIRED if past else LinkStatus.INVALID
     link = info.link
     if (link.session_id, link.participant_id, link.role.value) != (
@@ -89,12 +95,10 @@ def presented_status(claims: LinkClaims, info: JoinInfo | None, now: datetime) -
         claims.role,
     ):
         return LinkStatus.INVALID
-    if claims.expires_at <= now.timestamp() and link_status(link, info.session, now) in (
-        LinkStatus.ACTIVE,
-        LinkStatus.SESSION_CLOSED,
-    ):
+    status = link_status(link, info.session, now)
+    if status is not LinkStatus.REVOKED and past_its_time(claims.expires_at, now.timestamp()):
         return LinkStatus.EXPIRED  # the token says it is past its time: it is
-    return link_status(link, info.session, now)
+    return status
 
 
 def require_usable(claims: LinkClaims, info: JoinInfo | None, now: datetime) -> JoinInfo:
@@ -119,7 +123,7 @@ def invalid_link() -> LinkRefused:
 
 def require_issuable(session: ScheduledSession, expires_at: datetime, now: datetime) -> None:
     """A new link for ``session`` would work: the session is neither past nor ended."""
-    if expires_at <= now:
+    if past_its_time(expires_at.timestamp(), now.timestamp()):
         raise Conflict("this session is already over", ErrorCode.SESSION_CLOSED)
     if session.status == "ended":
         raise Conflict("this session has ended", ErrorCode.SESSION_CLOSED)
