@@ -12,6 +12,7 @@ from typing import Any
 
 from records.casefile import ItemKind
 from records.consent import Decision
+from records.encoding import encode
 from records.errors import NotFound
 from records.journal import JournalEntry
 from records.scheduling import (
@@ -24,10 +25,11 @@ from records.scheduling import (
 )
 from records.service import Records
 from server.board_exports import store_board
+from sessions.errors import SessionError
 from sessions.events import AuditEvent
 from sessions.rooms import PLENARY, RoomKind
+from sessions.wb_log import LoggedOp
 from sessions.whiteboard import BoardSnapshot
-from signaling import codec
 from signaling.ports import ChatKeepNotice, RosterEntry
 
 logger = logging.getLogger(__name__)
@@ -51,10 +53,6 @@ def audit_actor(key: str | None) -> str:
     if key.startswith(PARTICIPANT_PREFIX):
         return "participant:" + key.removeprefix(PARTICIPANT_PREFIX)
     return key
-
-
-def _compact(data: Mapping[str, Any]) -> bytes:
-    return codec.dumpb(data)
 
 
 def chat_notice(language: str) -> ChatKeepNotice:
@@ -183,9 +181,9 @@ class CaseFileHost:
     # -- whiteboard and chat ------------------------------------------------------
 
     def store_board_ops(
-        self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
+        self, session_id: str, room_id: str, ops: Sequence[LoggedOp]
     ) -> Awaitable[None]:
-        entries = [JournalEntry(int(op["seq"]), _compact(op)) for op in ops]
+        entries = [JournalEntry.of(op.seq, op.to_wire()) for op in ops]
         case_id = self._case_of.get(session_id)
         if case_id is not None:  # the usual case: queued for the next commit right away
             return self._journal.submit(case_id, session_id, room_id, entries)
@@ -197,10 +195,20 @@ class CaseFileHost:
 
     async def load_board(
         self, session_id: str, room_id: str, keep_through: int | None = None
-    ) -> Sequence[Mapping[str, Any]]:
+    ) -> Sequence[LoggedOp]:
         case_id = await self._case(session_id)
         stored = await self._journal.load(case_id, session_id, room_id, keep_through=keep_through)
-        return [codec.loads(entry.content) for entry in stored]
+        ops = []
+        for entry in stored:
+            try:
+                ops.append(LoggedOp.from_wire(entry.data()))
+            except (SessionError, ValueError, KeyError, TypeError):
+                logger.error(
+                    "session %s: board %s: stored operation %d of %d unreadable; loaded before it",
+                    session_id, room_id, entry.seq, len(stored),
+                )  # fmt: skip
+                break
+        return ops
 
     async def save_documents(self, session_id: str, documents: Sequence[Mapping[str, Any]]) -> None:
         await self._shares.save(await self._case(session_id), session_id, documents)
@@ -227,7 +235,7 @@ class CaseFileHost:
         logger.info("session %s: the plenary board kept at the end (seq %d)", session_id, board.seq)
 
     async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
-        content = _compact({"session_id": session_id, "messages": list(messages)})
+        content = encode({"session_id": session_id, "messages": list(messages)})
         await self._casefile.put_item(
             await self._case(session_id), ItemKind.CHAT, content,
             actor="system", via="socket", session_id=session_id,

@@ -26,6 +26,7 @@ from sessions.outcome import Outcome
 from sessions.roles import Role
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
+from sessions.wb_log import LoggedOp
 from signaling.board_recovery import BoardRecovery
 from signaling.errors import SignalingError
 from signaling.identity import Identity
@@ -433,7 +434,7 @@ class LiveHub:
                 await self._out.emit(message.event, message.payload, sids)
 
     def _pipeline(self, session_id: str) -> StoredFirst:
-        def store(room_id: str, ops: Sequence[Mapping[str, Any]]) -> Awaitable[None]:
+        def store(room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:
             return self._host.store_board_ops(session_id, room_id, ops)
 
         async def deliver(outcomes: Sequence[Outcome[Any]]) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sessions.events import AuditEvent
+from sessions.wb_log import LoggedOp
 from sessions.whiteboard import BoardSnapshot
 from signaling.identity import Identity
 
@@ -88,9 +89,9 @@ class SessionHost(Protocol):
         ...
 
     def store_board_ops(
-        self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
+        self, session_id: str, room_id: str, ops: Sequence[LoggedOp]
     ) -> Awaitable[None]:
-        """Start storing a room's board operations (wire form, with ``seq``).
+        """Start storing a room's board operations.
 
         Called in sequence-number order; the awaitable (a future, or a task
         when the host must first look something up) completes once they are
@@ -100,8 +101,9 @@ class SessionHost(Protocol):
 
     async def load_board(
         self, session_id: str, room_id: str, keep_through: int | None = None
-    ) -> Sequence[Mapping[str, Any]]:
-        """Every stored operation of a room's board, in order; with ``keep_through``
+    ) -> Sequence[LoggedOp]:
+        """Every stored operation of a room's board, in order, up to the first that
+        cannot be read back (logged); with ``keep_through``
         (after a failed write: the last operation acknowledged), stored ones after it
         are deleted first. Once it returns, the board may be written again."""
         ...
