@@ -13,14 +13,14 @@ from sessions.service import LiveSession
 from signaling.errors import SignalingError
 from signaling.live_state import LiveState
 from signaling.pipeline import board_ops
-from signaling.ports import Emitter, SessionHost
+from signaling.ports import BoardStore, Emitter
 
 logger = logging.getLogger(__name__)
 
 
 class BoardRecovery:
-    def __init__(self, host: SessionHost, emitter: Emitter) -> None:
-        self._host = host
+    def __init__(self, store: BoardStore, emitter: Emitter) -> None:
+        self._store = store
         self._out = emitter
 
     async def rewind(self, live: LiveState, room_id: str, seq: int) -> None:
@@ -78,7 +78,7 @@ class BoardRecovery:
         """A room's board from what is stored (after ``keep_through``, nothing stays);
         if what is stored does not follow on, what does is loaded and the rest logged
         (what cannot be read back at all the store leaves out and logs)."""
-        stored = await self._host.load_board(session.session_id, room_id, keep_through)
+        stored = await self._store.load(session.session_id, room_id, keep_through)
         loaded = session.restore_board(room_id, stored)
         if loaded < len(stored):
             logger.error(
