@@ -23,7 +23,6 @@ from records.scheduling import ScheduleStore, mediator_key, participant_key
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.links import MAX_TOKEN_LENGTH, LinkService
-from server.session_host import CaseFileHost
 from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
@@ -31,6 +30,7 @@ from signaling.fanout import LocalManager, RedisManager
 from signaling.ice import IceServers, StaticIceServer, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
+from signaling.ports import HubPorts
 from signaling.relay import IceServer as RelayIceServer
 from signaling.relay import Relay, RelayConfig
 
@@ -124,7 +124,7 @@ def attach_realtime(
     app: web.Application,
     config: Config,
     authenticator: ConnectionAuthenticator,
-    host: CaseFileHost,
+    ports: HubPorts,
     relay_factory: RelayFactory,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
@@ -138,7 +138,7 @@ def attach_realtime(
         max_http_buffer_size=256 * 1024,
     )
     namespace = SessionNamespace(
-        authenticator, host, relay_factory, ice_servers_for_clients(config)
+        authenticator, ports, relay_factory, ice_servers_for_clients(config)
     )
     sio.register_namespace(namespace)
     sio.attach(app)

@@ -520,12 +520,12 @@ async def test_when_the_sharing_state_cannot_be_stored_the_document_is_still_sha
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, _, marc = await three(world, clients)
-    host = world.server.app[NAMESPACE_KEY].hub._host
+    documents = world.server.app[NAMESPACE_KEY].hub.ports.documents
 
     async def broken(session_id: str, documents: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(host, "save_documents", broken)
+    monkeypatch.setattr(documents, "save", broken)
     status, body = await (await http("Jeanne Dupont")).upload(b"Proposition", "offre.txt")
     assert status == 201, body
     await until(lambda: any(d["doc_id"] == body["doc_id"] for d in marc.seen("doc:shared")))

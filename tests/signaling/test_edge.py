@@ -126,7 +126,7 @@ async def test_an_unexpected_error_while_connecting_refuses_with_a_code(
     async def broken(*_args: Any) -> bool:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(ns.hub._host, "has_consent", broken)
+    monkeypatch.setattr(ns.hub.ports.consent, "has_consent", broken)
     code = await clients().refused(world, {"token": world.tokens["Jeanne Dupont"]})
     assert code == ErrorCode.INTERNAL.value
     k_jeanne = key(world, "Jeanne Dupont")
