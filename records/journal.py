@@ -45,10 +45,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, make_url, select, update
 
+from errors import ErrorCode
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database, is_sqlite
 from records.encoding import decode, encode
-from records.errors import CryptoError, ErrorCode, RecordsError
+from records.errors import CryptoError, RecordsError
 from records.keys import KeyProvider
 from records.keystore import CASE_SCOPE, KeyStore
 from records.models import BoardOpRow, utcnow

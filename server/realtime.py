@@ -15,12 +15,14 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from errors import ErrorCode
 from records.accounts import AccountStore
-from records.errors import ErrorCode, NotFound
+from records.errors import NotFound
+from records.invites import LinkRefused
 from records.scheduling import ScheduleStore, mediator_key, participant_key
 from server.config import Config
 from server.context import SESSION_COOKIE
-from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
+from server.links import MAX_TOKEN_LENGTH, LinkService
 from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
@@ -53,7 +55,7 @@ class ConnectionAuthenticator:
     async def _participant(self, token: str) -> Identity:
         try:
             info = await self._links.resolve(token)
-        except LinkError as exc:
+        except LinkRefused as exc:
             raise SignalingError(exc.code, exc.message) from None
         return Identity(
             session_id=info.session.id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.outcome import Outcome
 from sessions.service import LiveSession
 from signaling.errors import SignalingError

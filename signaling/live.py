@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import Forbidden
 from sessions.events import AuditEvent, utc_now
 from sessions.lobby import State

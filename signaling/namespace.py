@@ -33,7 +33,7 @@ from typing import Any
 
 import socketio
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 from sessions.service import LiveSession
 from signaling.budget import EventBudgets
 from signaling.collab import CollabEvents

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.events import Notification
 from sessions.outcome import BOARD_OP_EVENT, Outcome
 from sessions.wb_log import LoggedOp
