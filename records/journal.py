@@ -38,16 +38,18 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, make_url, select, update
 
+from errors import ErrorCode
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database, is_sqlite
-from records.errors import CryptoError, ErrorCode, RecordsError
+from records.encoding import decode, encode
+from records.errors import CryptoError, RecordsError
 from records.keys import KeyProvider
 from records.keystore import CASE_SCOPE, KeyStore
 from records.models import BoardOpRow, utcnow
@@ -68,8 +70,19 @@ class JournalBroken(RecordsError):
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
+    """One stored operation: its sequence number and its content (encoded by records)."""
+
     seq: int
     content: bytes
+
+    @classmethod
+    def of(cls, seq: int, data: Mapping[str, Any]) -> JournalEntry:
+        """The entry storing ``data`` (an operation's record form) as operation ``seq``."""
+        return cls(seq, encode(data))
+
+    def data(self) -> Any:
+        """The data :meth:`of` stored; ``ValueError`` if the content is not records' encoding."""
+        return decode(self.content)
 
 
 @dataclass(frozen=True, slots=True)

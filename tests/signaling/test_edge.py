@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from server.realtime import NAMESPACE_KEY
 from signaling.edge import EdgeLog
 from signaling.namespace import SessionNamespace

@@ -9,15 +9,19 @@ from typing import Any
 import pytest
 
 from sessions.events import Notification
-from sessions.outcome import Outcome
+from sessions.outcome import BOARD_OP_EVENT, BoardWrite, Outcome
+from sessions.wb_log import LoggedOp
+from sessions.wb_ops import Clear
 from signaling.errors import SignalingError
-from signaling.pipeline import BOARD_OP_EVENT, BOARD_OPS_EVENT, StoredFirst, messages
+from signaling.pipeline import BOARD_OPS_EVENT, StoredFirst, messages
 
 ROOM = frozenset({"m-anne", "p-jeanne", "p-marc"})
 
 
 def board(seq: int, room: str = "plenary", to: frozenset[str] = ROOM) -> Outcome[int]:
-    return Outcome(seq, notifications=(Notification(BOARD_OP_EVENT, {"seq": seq}, to, room),))
+    write = BoardWrite(room, LoggedOp(seq, "m-anne", Clear(type="clear")))
+    note = Notification(BOARD_OP_EVENT, {"seq": seq}, to, room)
+    return Outcome(seq, board_writes=(write,), notifications=(note,))
 
 
 def chat(text: str) -> Outcome[None]:
@@ -62,8 +66,8 @@ class Harness:
         self.recovered: list[set[str]] = []
         self.pipeline = Observed(self.store, self.deliver, self.recover)
 
-    async def store(self, room: str, ops: Sequence[Mapping[str, Any]]) -> None:
-        seq = int(ops[0]["seq"])
+    async def store(self, room: str, ops: Sequence[LoggedOp]) -> None:
+        seq = ops[0].seq
         future = asyncio.get_running_loop().create_future()
         self.writes[seq] = future
         self.over[seq] = asyncio.Event()

@@ -9,7 +9,7 @@ import pytest
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from signaling.relay import (
     BadCandidateError,
     BadLabelError,
