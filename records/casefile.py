@@ -257,11 +257,13 @@ class CaseFile:
         actor: str,
         via: str,
         session_id: str | None = None,
+        summary: tuple[str, dict[str, Any]] | None = None,
     ) -> list[ItemInfo]:
         """Store many new items ``(kind, content, provided_by)`` in one transaction.
 
         For what a session leaves at its end (chat kept by choice, exports);
-        every item still gets its own audit entry.
+        every item still gets its own audit entry, and ``summary`` (an action and its
+        detail) one more, in the same transaction, naming the items stored.
         """
         cache: dict[str, tuple[str, bytes]] = {}
         pending: list[AuditRecord] = []
@@ -284,6 +286,12 @@ class CaseFile:
                     )
                     for kind, content, provided_by in items
                 ]
+                if summary is not None:
+                    action, detail = summary
+                    detail = {**detail, "items": ",".join(info.id for info in infos)}
+                    pending.append(
+                        AuditRecord(actor, action, case_id, session_id, None, detail, via)
+                    )
                 await s.flush()
                 await self._audit.append_many_in(s, pending)
                 return infos

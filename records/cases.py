@@ -18,7 +18,6 @@ from records.models import (
     MediatorRow,
     ParticipantRow,
     SessionRow,
-    utcnow,
 )
 
 
@@ -182,19 +181,6 @@ class CaseStore:
         async with self._db.transaction() as s:
             row = await require_case_mediator(s, case_id, mediator_id)
             return await self._load(s, row, description)
-
-    async def close_case(self, case_id: str, mediator_id: str, *, via: str = "api") -> None:
-        """Close the case: its retention period starts now (idempotent)."""
-        async with self._db.transaction() as s:
-            row = await require_case_mediator(s, case_id, mediator_id)
-            if row.closed_at is not None:
-                return
-            row.status, row.closed_at = "closed", utcnow()
-            if self._casefile is not None:
-                await self._casefile.audit.append_in(
-                    s, actor=f"mediator:{mediator_id}", action="case.close", case_id=case_id,
-                    via=via,
-                )  # fmt: skip
 
     async def set_legal_hold(
         self, case_id: str, mediator_id: str, on: bool, *, via: str = "api"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from records.errors import ErrorCode, RecordsError
+from errors import ErrorCode
+from records.errors import RecordsError
 
 
 class UploadRefused(RecordsError):

@@ -23,7 +23,7 @@ import re
 import struct
 import zlib
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from records.filecheck import Deadline, refuse
 
 MAX_SIDE = 20_000

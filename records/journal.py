@@ -38,16 +38,18 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, make_url, select, update
 
+from errors import ErrorCode
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database, is_sqlite
-from records.errors import CryptoError, ErrorCode, RecordsError
+from records.encoding import decode, encode
+from records.errors import CryptoError, RecordsError
 from records.keys import KeyProvider
 from records.keystore import CASE_SCOPE, KeyStore
 from records.models import BoardOpRow, utcnow
@@ -68,8 +70,19 @@ class JournalBroken(RecordsError):
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
+    """One stored operation: its sequence number and its content (encoded by records)."""
+
     seq: int
     content: bytes
+
+    @classmethod
+    def of(cls, seq: int, data: Mapping[str, Any]) -> JournalEntry:
+        """The entry storing ``data`` (an operation's record form) as operation ``seq``."""
+        return cls(seq, encode(data))
+
+    def data(self) -> Any:
+        """The data :meth:`of` stored; ``ValueError`` if the content is not records' encoding."""
+        return decode(self.content)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +139,11 @@ class _SqliteWriter:
     )
     ROWS_PER_STATEMENT = 400  # 2,800 bound values, far below SQLite's limit
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, checkpoint_every_rows: int = CHECKPOINT_EVERY_ROWS) -> None:
         self._path = make_url(url).database or ""
         self._conn: sqlite3.Connection | None = None
         self._rows_since_checkpoint = 0
+        self._checkpoint_every_rows = checkpoint_every_rows
 
     def _connect(self, *pragmas: str) -> sqlite3.Connection:
         conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
@@ -144,7 +158,7 @@ class _SqliteWriter:
 
     @property
     def checkpoint_due(self) -> bool:
-        return self._rows_since_checkpoint >= self.CHECKPOINT_EVERY_ROWS
+        return self._rows_since_checkpoint >= self._checkpoint_every_rows
 
     def checkpoint(self) -> None:
         """Copies the log back into the database without blocking writers (worker thread)."""
@@ -199,6 +213,7 @@ class BoardJournal:
         keys: KeyProvider,
         *,
         organisation_id: str = "palabre",
+        checkpoint_every_rows: int = _SqliteWriter.CHECKPOINT_EVERY_ROWS,
     ) -> None:
         self._db = db
         self._keystore = keystore
@@ -210,7 +225,8 @@ class BoardJournal:
         self._broken: set[tuple[str, str, str]] = set()  # rooms to read back before writing
         self._next: dict[tuple[str, str, str], int] = {}  # loaded rooms: the next seq expected
         self.transactions = 0  # for the benchmark: how many commits the appends took
-        self._sqlite = _SqliteWriter(db.url) if is_sqlite(db.url) else None
+        self.checkpoints = 0  # how many times the embedded database's log was checkpointed
+        self._sqlite = _SqliteWriter(db.url, checkpoint_every_rows) if is_sqlite(db.url) else None
         self._checkpoint: asyncio.Task[None] | None = None
 
     def _ad(self, case_id: str, session_id: str, room_id: str, seq: int) -> AssociatedData:
@@ -336,6 +352,7 @@ class BoardJournal:
         assert self._sqlite is not None
         try:
             await asyncio.to_thread(self._sqlite.checkpoint)
+            self.checkpoints += 1
         except sqlite3.Error:
             logger.warning("board journal: checkpointing the write-ahead log failed")
         finally:

@@ -196,7 +196,10 @@ class OutcomeStore:
     async def close_case(
         self, case_id: str, mediator_id: str, closing: Closing, *, via: str
     ) -> CaseOutcome:
-        """Close (or correct the closing of) a case; the summary must then be reviewed again."""
+        """Close (or correct the closing of) a case; the summary must then be reviewed again.
+
+        The one way a case closes: its status, the start of its retention period (the
+        first closing only) and the ``case.close`` audit entry, with the outcome."""
         try:
             dept = departement(closing.departement)
         except ValueError:
@@ -241,7 +244,11 @@ class OutcomeStore:
             row.review = "[]"
             row.confirmed_at = None
             case.status = "closed"
-            case.closed_at = case.closed_at or now
+            if case.closed_at is None:
+                case.closed_at = now
+                await self._casefile.audit.append_in(
+                    s, actor=actor, action="case.close", case_id=case_id, via=via
+                )
             await s.flush()
             return _outcome(row, case)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import zlib
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from records.filecheck import Deadline, refuse
 
 MAX_PAGES = 10_000

@@ -16,7 +16,6 @@ deleting the document (erasure, retention) deletes the row with it.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from sqlalchemy import delete, select
 from records.casefile import ItemKind
 from records.crypto import AssociatedData, decrypt, encrypt
 from records.db import Database
+from records.encoding import decode, encode
 from records.errors import CryptoError, Shredded
 from records.keys import KeyProvider
 from records.keystore import KeyStore
@@ -89,7 +89,7 @@ class DocumentShares:
                 key = keys[key_id]
                 if key is None:
                     continue
-                content = json.dumps(dict(wanted[item_id]), ensure_ascii=False).encode()
+                content = encode(dict(wanted[item_id]))
                 rows.append(
                     SharedDocumentRow(
                         doc_id=item_id, case_id=case_id, session_id=session_id, key_id=key_id,
@@ -126,7 +126,7 @@ class DocumentShares:
         for doc_id, key_id, ciphertext in rows:
             try:
                 key = await self._keystore.get_key(self._keys, key_id)
-                record = json.loads(decrypt(key, ciphertext, self._ad(case_id, session_id, doc_id)))
+                record = decode(decrypt(key, ciphertext, self._ad(case_id, session_id, doc_id)))
             except (CryptoError, ValueError):  # a destroyed key is a CryptoError (Shredded)
                 logger.warning("shared documents: a stored share of a session is unreadable")
                 continue

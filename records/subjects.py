@@ -128,7 +128,7 @@ async def _drawn(records: Records, case_id: str, participant_id: str) -> list[di
     out = []
     for session_id, room_id, entry in await records.journal.load_case(case_id):
         try:
-            logged = json.loads(entry.content)
+            logged = entry.data()
         except ValueError:
             logger.warning("board journal: an operation of a case is not JSON")
             continue

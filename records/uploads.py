@@ -29,8 +29,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from errors import ErrorCode
 from records import images, pdfs
-from records.errors import ErrorCode
 from records.filecheck import Deadline, UploadRefused, refuse
 from records.packing import pack_file, unpack_file
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.json_schema import GenerateJsonSchema
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from server.context import require_admin
 from server.errors import ApiError
 from server.fields import ID, RequestSchema, check_text, is_id
@@ -103,26 +103,26 @@ def path_ids(request: web.Request) -> None:
     """Every path parameter of an API route is an id: anything else is refused here."""
     for name, value in request.match_info.items():
         if not is_id(value):
-            raise ApiError(400, ErrorCode.VALIDATION, f"{name}: not an id")
+            raise ApiError(ErrorCode.VALIDATION, f"{name}: not an id")
 
 
 def read_query(request: web.Request, model: type[Q]) -> Q:
     try:
         return model.model_validate(dict(request.query.items()))
     except ValidationError as exc:
-        raise ApiError(400, ErrorCode.VALIDATION, describe_validation_error(exc)) from exc
+        raise ApiError(ErrorCode.VALIDATION, describe_validation_error(exc)) from exc
 
 
 async def read_body(request: web.Request, model: type[M]) -> M:
     if request.content_type != "application/json":
-        raise ApiError(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
+        raise ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send application/json")
     raw = await request.read()
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
-            raise ApiError(400, ErrorCode.INVALID_JSON, "malformed JSON") from exc
-        raise ApiError(400, ErrorCode.VALIDATION, describe_validation_error(exc)) from exc
+            raise ApiError(ErrorCode.INVALID_JSON, "malformed JSON") from exc
+        raise ApiError(ErrorCode.VALIDATION, describe_validation_error(exc)) from exc
 
 
 def reply(model: Out, status: int = 200) -> web.Response:

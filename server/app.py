@@ -41,7 +41,7 @@ from server.realtime import (
     attach_realtime,
 )
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
-from server.session_host import CaseFileHost
+from server.session_host import case_file_ports
 from server.signing import load_or_create_signing_key
 from server.throttle import LoginThrottle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
@@ -137,9 +137,9 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
-    host = CaseFileHost(schedule, records)
+    ports = case_file_ports(schedule, records)
     _, namespace = attach_realtime(
-        app, config, authenticator, host, relay_factory or aiortc_relay(config)
+        app, config, authenticator, ports, relay_factory or aiortc_relay(config)
     )
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator

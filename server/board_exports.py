@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from records.audit import AuditRecord
 from records.casefile import MAX_ITEM_BYTES, ItemInfo, ItemKind
 from records.models import utcnow
 from records.packing import pack_file, unpack_file
@@ -115,25 +114,18 @@ async def store_board(
         )
         for fmt, data in (("svg", svg), ("png", png))
     ]
-    casefile = records.casefile
-    async with records.db.transaction() as s:
-        keys: dict[str, tuple[str, bytes]] = {}
-        pending: list[AuditRecord] = []
-        stored = []
-        for meta, data in files:
-            info = await casefile.put_item_in(
-                s, session.case_id, ItemKind.WHITEBOARD_EXPORT, pack(meta, data), actor=actor,
-                via=via, session_id=session.id, key_cache=keys, pending_audit=pending,
-            )  # fmt: skip
-            stored.append((meta, info))
-        detail: dict[str, Any] = {
-            "room": kind.value,
-            "room_id": room_id,
-            "seq": snapshot.seq,
-            "objects": len(snapshot.objects),
-            "items": ",".join(info.id for _, info in stored),
-        }
-        pending.append(AuditRecord(actor, why, session.case_id, session.id, None, detail, via))
-        await s.flush()
-        await records.audit.append_many_in(s, pending)
-    return stored
+    detail: dict[str, Any] = {
+        "room": kind.value,
+        "room_id": room_id,
+        "seq": snapshot.seq,
+        "objects": len(snapshot.objects),
+    }
+    infos = await records.casefile.put_items(
+        session.case_id,
+        [(ItemKind.WHITEBOARD_EXPORT, pack(meta, data), None) for meta, data in files],
+        actor=actor,
+        via=via,
+        session_id=session.id,
+        summary=(why, detail),
+    )
+    return [(meta, info) for (meta, _), info in zip(files, infos, strict=True)]

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from errors import ErrorCode
 from records.accounts import AccountStore, Mediator
 from records.cases import CaseStore
 from records.db import Database
-from records.errors import ErrorCode
 from records.scheduling import ScheduleStore
 from records.service import Records
 from server.config import Config
@@ -59,7 +59,7 @@ async def current_mediator(request: web.Request) -> Mediator | None:
 async def require_mediator(request: web.Request) -> Mediator:
     mediator = await current_mediator(request)
     if mediator is None:
-        raise ApiError(401, ErrorCode.NOT_AUTHENTICATED, "please sign in")
+        raise ApiError(ErrorCode.NOT_AUTHENTICATED, "please sign in")
     return mediator
 
 
@@ -70,7 +70,5 @@ async def require_admin(request: web.Request) -> Mediator:
     """
     mediator = await require_mediator(request)
     if not mediator.is_admin:
-        raise ApiError(
-            403, ErrorCode.ADMIN_REQUIRED, "only an organisation administrator may do this"
-        )
+        raise ApiError(ErrorCode.ADMIN_REQUIRED, "only an organisation administrator may do this")
     return mediator

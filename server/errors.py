@@ -9,30 +9,22 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy import exc as sa_exc
 
-from records.errors import (
-    CodedError,
-    Conflict,
-    CryptoError,
-    ErrorCode,
-    KeyUnavailable,
-    NotFound,
-    RecordsError,
-    Shredded,
-)
+from errors import CodedError, ErrorCode
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class ApiError(Exception):
-    """An error the client is told about: an HTTP status, a code and a message."""
+class ApiError(CodedError):
+    """A refusal decided at the HTTP edge itself (a header, a sign-in, a CSRF token...).
 
-    def __init__(self, status: int, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+    Like every coded error it carries a code and a message, never a status: the status
+    comes from :data:`HTTP_STATUS`, the same for every route.
+    """
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message, code)
 
 
 def error_body(code: ErrorCode, message: str) -> dict[str, dict[str, str]]:
@@ -44,14 +36,62 @@ def error_response(status: int, code: ErrorCode, message: str) -> web.Response:
     return response
 
 
-_RECORDS_STATUS: list[tuple[type[RecordsError], int]] = [
-    (NotFound, 404),
-    (Conflict, 409),
-    (Shredded, 410),
-    (KeyUnavailable, 503),
-    (CryptoError, 500),
-]
+# The one table from a code to its HTTP status: whichever layer raised it, whichever route
+# it reached. Every code has a row (tests/server/test_error_codes.py walks them).
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.INVALID_JSON: 400,
+    ErrorCode.VALIDATION: 400,
+    ErrorCode.BAD_SDP: 400,
+    ErrorCode.UNSUPPORTED_CODEC: 400,
+    ErrorCode.NOTHING_TO_UNDO: 400,
+    ErrorCode.NOTHING_TO_REDO: 400,
+    ErrorCode.BOARD_FULL: 400,
+    ErrorCode.CHAT_FULL: 400,
+    ErrorCode.NOT_STORED: 400,
+    # who is asking: no credential, or one that does not authenticate anyone
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.BAD_CREDENTIALS: 401,
+    ErrorCode.LINK_INVALID: 401,
+    ErrorCode.CSRF: 403,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.ADMIN_REQUIRED: 403,
+    ErrorCode.CONSENT_REQUIRED: 403,
+    ErrorCode.NOT_IN_ROOM: 403,
+    ErrorCode.ROOM_LOCKED: 403,
+    ErrorCode.NOT_JOINED: 403,
+    ErrorCode.PARTICIPANT_REMOVED: 403,
+    ErrorCode.PARTICIPANT_DECLINED: 403,
+    ErrorCode.DOWNLOAD_NOT_ALLOWED: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.INVALID_STATE: 409,
+    ErrorCode.SETUP_DONE: 409,
+    ErrorCode.DOCUMENTS_FULL: 409,
+    # what was there and is no more: a link past its time or withdrawn, a session over,
+    # an erased item. The same answer on the join page, consent, uploads and the socket.
+    ErrorCode.LINK_EXPIRED: 410,
+    ErrorCode.LINK_REVOKED: 410,
+    ErrorCode.SESSION_CLOSED: 410,
+    ErrorCode.SHREDDED: 410,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.UNSUPPORTED_TYPE: 415,
+    ErrorCode.EMPTY_FILE: 422,
+    ErrorCode.BROKEN_FILE: 422,
+    ErrorCode.FILE_TOO_COMPLEX: 422,
+    ErrorCode.IMAGE_TOO_LARGE: 422,
+    ErrorCode.THROTTLED: 429,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.OVER_BUDGET: 429,
+    ErrorCode.UPLOAD_IN_PROGRESS: 429,
+    ErrorCode.CRYPTO: 500,
+    ErrorCode.INTERNAL: 500,
+    ErrorCode.SERVER_BUSY: 503,
+    ErrorCode.KEY_UNAVAILABLE: 503,
+}
 
+# aiohttp's own refusals (no route, wrong method, body too large) get a code too.
 _HTTP_CODES = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.NOT_AUTHENTICATED,
@@ -63,35 +103,9 @@ _HTTP_CODES = {
 }
 
 
-# Other packages' coded errors (live session, signaling) reaching an HTTP route.
-_CODE_STATUS = {
-    ErrorCode.NOT_AUTHENTICATED: 401,
-    ErrorCode.LINK_INVALID: 401,
-    ErrorCode.LINK_EXPIRED: 401,
-    ErrorCode.LINK_REVOKED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.CONSENT_REQUIRED: 403,
-    ErrorCode.NOT_IN_ROOM: 403,
-    ErrorCode.ROOM_LOCKED: 403,
-    ErrorCode.NOT_JOINED: 403,
-    ErrorCode.PARTICIPANT_REMOVED: 403,
-    ErrorCode.PARTICIPANT_DECLINED: 403,
-    ErrorCode.NOT_FOUND: 404,
-    ErrorCode.CONFLICT: 409,
-    ErrorCode.INVALID_STATE: 409,
-    ErrorCode.SESSION_CLOSED: 410,
-    ErrorCode.PAYLOAD_TOO_LARGE: 413,
-    ErrorCode.UNSUPPORTED_TYPE: 415,
-    ErrorCode.EMPTY_FILE: 422,
-    ErrorCode.BROKEN_FILE: 422,
-    ErrorCode.FILE_TOO_COMPLEX: 422,
-    ErrorCode.IMAGE_TOO_LARGE: 422,
-    ErrorCode.UPLOAD_IN_PROGRESS: 429,
-    ErrorCode.RATE_LIMITED: 429,
-    ErrorCode.OVER_BUDGET: 429,
-    ErrorCode.DOCUMENTS_FULL: 409,
-    ErrorCode.SERVER_BUSY: 503,
-}
+def coded_response(exc: CodedError) -> web.Response:
+    """The JSON error response for ``exc``: its code, its message, the table's status."""
+    return error_response(HTTP_STATUS[exc.code], exc.code, exc.message)
 
 
 def log_unexpected(request: web.Request, exc: BaseException) -> None:
@@ -117,28 +131,17 @@ def database_unavailable(exc: BaseException) -> bool:
     return False
 
 
-def _records_status(exc: RecordsError) -> int:
-    for kind, status in _RECORDS_STATUS:
-        if isinstance(exc, kind):
-            return status
-    return _CODE_STATUS.get(exc.code, 400)
-
-
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The one place where exceptions become JSON error responses for /api and /healthz."""
     is_api = request.path.startswith("/api/")
     try:
         return await handler(request)
-    except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message)
-    except RecordsError as exc:
-        return error_response(_records_status(exc), exc.code, exc.message)
     except CodedError as exc:
-        if exc.code is ErrorCode.INTERNAL:
-            log_unexpected(request, exc)
+        if exc.code is ErrorCode.INTERNAL and not isinstance(exc, ApiError):
+            log_unexpected(request, exc)  # not raised on purpose: its message stays here
             return error_response(500, ErrorCode.INTERNAL, "internal error")
-        return error_response(_CODE_STATUS.get(exc.code, 400), exc.code, exc.message)
+        return coded_response(exc)
     except web.HTTPException as exc:
         if not is_api or exc.status < 400:
             raise

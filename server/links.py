@@ -1,43 +1,32 @@
 """Personal invite links: signed tokens (PyJWT) bound to session, participant and role.
 
 A link is ``{public_url}/join#<token>``: the token travels in the URL
-fragment, so it never reaches server logs or a Referer header. Revocation is
-checked server-side by token id (jti) in the records registry.
+fragment, so it never reaches server logs or a Referer header. This module signs
+and checks tokens; whether a link may be used is :mod:`records.invites`'s to decide
+(revocation by token id, expiry, an ended session), the same for every route.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import jwt
 
-from records.errors import ErrorCode, NotFound
+from records.errors import NotFound
+from records.invites import (
+    LinkClaims,
+    invalid_link,
+    link_expiry,
+    require_issuable,
+    require_usable,
+)
 from records.models import utcnow
-from records.scheduling import InviteLink, JoinInfo, ScheduledSession, ScheduleStore
-from server.errors import ApiError
+from records.scheduling import InviteLink, JoinInfo, ScheduleStore
 
 ALGORITHM = "HS256"
 AUDIENCE = "palabre:join"
 MAX_TOKEN_LENGTH = 2048
-
-
-@dataclass(frozen=True)
-class LinkClaims:
-    jti: str
-    session_id: str
-    participant_id: str
-    role: str
-    expires_at: int
-
-
-class LinkError(ApiError):
-    """A link that cannot be used; the code says why (invalid, expired, revoked)."""
-
-    def __init__(self, code: ErrorCode, message: str, contact: str = "") -> None:
-        super().__init__(410 if code != ErrorCode.LINK_INVALID else 404, code, message)
-        self.contact = contact
 
 
 class LinkSigner:
@@ -57,9 +46,9 @@ class LinkSigner:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> LinkClaims:
-        """Authentic claims (expiry is the caller's to check, once it knows whom to name)."""
+        """Authentic claims (expiry is :mod:`records.invites`'s to judge, with the rest)."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
-            raise LinkError(ErrorCode.LINK_INVALID, "this link is not valid")
+            raise invalid_link()
         try:
             claims = jwt.decode(
                 token,
@@ -72,18 +61,14 @@ class LinkSigner:
                 },
             )
         except jwt.PyJWTError:
-            raise LinkError(ErrorCode.LINK_INVALID, "this link is not valid") from None
+            raise invalid_link() from None
         if not all(isinstance(claims[k], str) for k in ("jti", "sid", "pid", "role")):
-            raise LinkError(ErrorCode.LINK_INVALID, "this link is not valid")
+            raise invalid_link()
         if not isinstance(claims["exp"], int):
-            raise LinkError(ErrorCode.LINK_INVALID, "this link is not valid")
+            raise invalid_link()
         return LinkClaims(
             claims["jti"], claims["sid"], claims["pid"], claims["role"], claims["exp"]
         )
-
-
-def link_expiry(session: ScheduledSession, grace: timedelta) -> datetime:
-    return session.starts_at + timedelta(minutes=session.duration_minutes) + grace
 
 
 class LinkService:
@@ -101,35 +86,16 @@ class LinkService:
     async def issue(self, session_id: str, participant_id: str, mediator_id: str) -> InviteLink:
         session = await self._schedule.get_session(session_id, mediator_id)
         expires = link_expiry(session, self.grace)
-        if expires <= utcnow():
-            raise ApiError(409, ErrorCode.SESSION_CLOSED, "this session is already over")
-        if session.status == "ended":
-            raise ApiError(409, ErrorCode.SESSION_CLOSED, "this session has ended")
+        require_issuable(session, expires, utcnow())
         return await self._schedule.issue_link(
             session_id, participant_id, mediator_id, secrets.token_hex(16), expires
         )
 
     async def resolve(self, token: str) -> JoinInfo:
-        """What the link's holder may see; raises LinkError for any unusable link."""
+        """What the link's holder may see; raises LinkRefused for any unusable link."""
         claims = self._signer.verify(token)
         try:
-            info = await self._schedule.get_join_info(claims.jti)
+            info: JoinInfo | None = await self._schedule.get_join_info(claims.jti)
         except NotFound:
-            if claims.expires_at <= utcnow().timestamp():
-                raise LinkError(ErrorCode.LINK_EXPIRED, "this link has expired") from None
-            raise LinkError(ErrorCode.LINK_INVALID, "this link is not valid") from None
-        link = info.link
-        if (link.session_id, link.participant_id, link.role.value) != (
-            claims.session_id,
-            claims.participant_id,
-            claims.role,
-        ):
-            raise LinkError(ErrorCode.LINK_INVALID, "this link is not valid")
-        contact = info.lead_mediator_email
-        if claims.expires_at <= utcnow().timestamp():
-            raise LinkError(ErrorCode.LINK_EXPIRED, "this link has expired", contact)
-        if link.revoked_at is not None:
-            raise LinkError(ErrorCode.LINK_REVOKED, "this link has been withdrawn", contact)
-        if info.session.status == "ended":
-            raise LinkError(ErrorCode.SESSION_CLOSED, "this session has ended", contact)
-        return info
+            info = None
+        return require_usable(claims, info, utcnow())

@@ -15,13 +15,14 @@ from typing import Any
 import socketio
 from aiohttp import web
 
+from errors import ErrorCode
 from records.accounts import AccountStore
-from records.errors import ErrorCode, NotFound
+from records.errors import NotFound
+from records.invites import LinkRefused
 from records.scheduling import ScheduleStore, mediator_key, participant_key
 from server.config import Config
 from server.context import SESSION_COOKIE
-from server.links import MAX_TOKEN_LENGTH, LinkError, LinkService
-from server.session_host import CaseFileHost
+from server.links import MAX_TOKEN_LENGTH, LinkService
 from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
@@ -29,6 +30,7 @@ from signaling.fanout import LocalManager, RedisManager
 from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
+from signaling.ports import HubPorts
 from signaling.relay import Relay, RelayConfig
 
 logger = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ class ConnectionAuthenticator:
     async def _participant(self, token: str) -> Identity:
         try:
             info = await self._links.resolve(token)
-        except LinkError as exc:
+        except LinkRefused as exc:
             raise SignalingError(exc.code, exc.message) from None
         return Identity(
             session_id=info.session.id,
@@ -117,7 +119,7 @@ def attach_realtime(
     app: web.Application,
     config: Config,
     authenticator: ConnectionAuthenticator,
-    host: CaseFileHost,
+    ports: HubPorts,
     relay_factory: RelayFactory,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
@@ -131,7 +133,7 @@ def attach_realtime(
         max_http_buffer_size=256 * 1024,
     )
     namespace = SessionNamespace(
-        authenticator, host, relay_factory, ice_servers_for_clients(config)
+        authenticator, ports, relay_factory, ice_servers_for_clients(config)
     )
     sio.register_namespace(namespace)
     sio.attach(app)

@@ -9,8 +9,8 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
+from errors import ErrorCode
 from records.accounts import Mediator
-from records.errors import ErrorCode
 from server.api import Api, Out, Strict, reply
 from server.context import SESSION_COOKIE, current_mediator, require_mediator, services
 from server.errors import ApiError
@@ -81,7 +81,6 @@ def _begin(request: web.Request, account: str, *, account_wide: bool = True) -> 
         )
     except TooManyAttempts as exc:
         raise ApiError(
-            429,
             ErrorCode.THROTTLED,
             f"too many failed attempts; try again in {exc.retry_after} seconds",
         ) from exc
@@ -98,10 +97,10 @@ async def login(request: web.Request, body: LoginIn) -> web.Response:
         ok = await svc.hashing.verify(creds.password_hash if creds else None, body.password)
     except HashingBusy as exc:
         svc.throttle.release(attempt)
-        raise ApiError(429, ErrorCode.THROTTLED, _BUSY) from exc
+        raise ApiError(ErrorCode.THROTTLED, _BUSY) from exc
     if creds is None or not ok:
         logger.info("sign-in refused")
-        raise ApiError(401, ErrorCode.BAD_CREDENTIALS, "wrong email or password")
+        raise ApiError(ErrorCode.BAD_CREDENTIALS, "wrong email or password")
     svc.throttle.succeeded(attempt)
     logger.info("mediator %s signed in", creds.mediator.id)
     return await _sign_in(request, creds.mediator)
@@ -126,18 +125,18 @@ async def setup(request: web.Request, body: SetupIn) -> web.Response:
     svc = services(request)
     code = svc.setup.code
     if code is None or await current_mediator(request) is not None:
-        raise ApiError(409, ErrorCode.SETUP_DONE, "setup is already done; please sign in")
+        raise ApiError(ErrorCode.SETUP_DONE, "setup is already done; please sign in")
     attempt = _begin(request, "setup code", account_wide=False)
     if not hmac.compare_digest(code.encode(), body.code.strip().upper().encode()):
-        raise ApiError(403, ErrorCode.FORBIDDEN, "wrong setup code (printed by `make run`)")
+        raise ApiError(ErrorCode.FORBIDDEN, "wrong setup code (printed by `make run`)")
     svc.throttle.succeeded(attempt)
     reason = check_policy(body.password)
     if reason:
-        raise ApiError(400, ErrorCode.VALIDATION, reason)
+        raise ApiError(ErrorCode.VALIDATION, reason)
     try:
         password_hash = await svc.hashing.hash(body.password)
     except HashingBusy as exc:
-        raise ApiError(429, ErrorCode.THROTTLED, _BUSY) from exc
+        raise ApiError(ErrorCode.THROTTLED, _BUSY) from exc
     mediator = await svc.accounts.create_first_mediator(
         body.email, body.display_name, password_hash
     )

@@ -21,8 +21,9 @@ import logging
 
 from aiohttp import web
 
+from errors import ErrorCode
 from records.casefile import ItemKind
-from records.errors import ErrorCode, NotFound
+from records.errors import NotFound
 from records.scheduling import mediator_key
 from server.api import Api, Out, Strict, reply
 from server.board_exports import MIME, BoardTooLarge, store_board, unpack
@@ -71,7 +72,7 @@ async def mediator_of(request: web.Request, session_id: str) -> str:
     if request.headers.get("Authorization") is not None:
         identity = await caller(request, session_id)  # a valid link, or 401/403
         if not is_mediator(Role(identity.role)):
-            raise ApiError(403, ErrorCode.FORBIDDEN, "only the session's mediators may do this")
+            raise ApiError(ErrorCode.FORBIDDEN, "only the session's mediators may do this")
         return identity.key
     me = await require_mediator(request)
     await services(request).schedule.get_mediator_role(session_id, me.id)  # NotFound: 404
@@ -94,7 +95,7 @@ async def _snapshot(
         )
     except SignalingError as exc:
         if exc.code is ErrorCode.NOT_AUTHENTICATED:  # signed in, but not in the session now
-            raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session first") from None
+            raise ApiError(ErrorCode.NOT_IN_ROOM, "join the session first") from None
         raise
 
 
@@ -115,7 +116,7 @@ async def export_board(request: web.Request, body: ExportIn) -> web.Response:
             actor=audit_actor(identity.key), via="http",
         )  # fmt: skip
     except BoardTooLarge as exc:
-        raise ApiError(413, ErrorCode.PAYLOAD_TOO_LARGE, str(exc)) from None
+        raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE, str(exc)) from None
     logger.info(
         "session %s: %s exported the %s board (seq %d, %d objects)",
         session_id, identity.key, kind.value, snapshot.seq, len(snapshot.objects),
@@ -139,7 +140,7 @@ async def download_export(request: web.Request) -> web.Response:
     file_id = request.match_info["file_id"]
     key = await mediator_of(request, session_id)
     session = (await services(request).schedule.get_roster(session_id)).session
-    missing = ApiError(404, ErrorCode.NOT_FOUND, "no such board export")
+    missing = ApiError(ErrorCode.NOT_FOUND, "no such board export")
     casefile = services(request).records.casefile
     infos = await casefile.list_items(session.case_id, kinds={ItemKind.WHITEBOARD_EXPORT})
     if not any(i.id == file_id and i.session_id == session_id for i in infos):
@@ -152,7 +153,7 @@ async def download_export(request: web.Request) -> web.Response:
         meta, data = unpack(item.content)
     except ValueError:
         logger.error("session %s: board export %s is damaged", session_id, file_id)
-        raise ApiError(500, ErrorCode.INTERNAL, "this export is damaged") from None
+        raise ApiError(ErrorCode.INTERNAL, "this export is damaged") from None
     headers = {
         "Content-Type": MIME.get(meta.format, "application/octet-stream"),
         "Content-Disposition": _disposition(meta.name),

@@ -8,6 +8,7 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
+from errors import ErrorCode
 from records.cases import (
     Case,
     MediationType,
@@ -16,7 +17,6 @@ from records.cases import (
     Participant,
     ParticipantRole,
 )
-from records.errors import ErrorCode
 from server.api import Api, Out, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
@@ -97,7 +97,7 @@ async def create_case(request: web.Request, body: CaseIn) -> web.Response:
     missing = [e for e in body.co_mediator_emails if e.lower() not in found]
     if missing:
         raise ApiError(
-            400, ErrorCode.VALIDATION, "co_mediator_emails: no mediator account with this email"
+            ErrorCode.VALIDATION, "co_mediator_emails: no mediator account with this email"
         )
     case = await svc.cases.create_case(
         me.id,

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
+from errors import ErrorCode
 from records.consent_policy import OBSERVER_PURPOSE, PURPOSES
-from records.errors import ErrorCode
 from records.notices import NoticeText
 from records.scheduling import participant_key
 from server.api import Api, Out, Query, Strict, reply
@@ -108,13 +108,13 @@ async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
         body.shown.confidentiality,
         body.shown.privacy,
     ):
-        raise ApiError(409, ErrorCode.CONFLICT, "the texts were updated: please read them again")
+        raise ApiError(ErrorCode.CONFLICT, "the texts were updated: please read them again")
     giving = body.decisions.mediation == "given" and body.decisions.privacy == "given"
     asks_observer = bool(info.observer_names) and info.link.role.value == "party"
     if asks_observer and giving and body.decisions.observer is None:
-        raise ApiError(400, ErrorCode.VALIDATION, "decisions.observer: say whether you agree")
+        raise ApiError(ErrorCode.VALIDATION, "decisions.observer: say whether you agree")
     if giving and len(body.typed_name) < 2:
-        raise ApiError(400, ErrorCode.VALIDATION, "typed_name: type your name to confirm")
+        raise ApiError(ErrorCode.VALIDATION, "typed_name: type your name to confirm")
     mechanism = {
         "form": "join-page",
         "user_agent": request.headers.get("User-Agent", "")[:200],

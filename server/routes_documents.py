@@ -36,8 +36,8 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 from pydantic import Field
 
+from errors import ErrorCode
 from records.casefile import ItemKind
-from records.errors import ErrorCode
 from records.scheduling import participant_id_of
 from records.uploads import DocumentMeta, prepare, unpack
 from server.api import Api, Out, Query, reply
@@ -88,13 +88,13 @@ async def caller(request: web.Request, session_id: str) -> Identity:
     if header is not None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>")
+            raise ApiError(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>")
         auth, cookies = {"token": token.strip()}, {}
     else:
         auth, cookies = {"session_id": session_id}, dict(request.cookies)
     identity = await request.app[AUTHENTICATOR_KEY].authenticate(auth, cookies)
     if identity.session_id != session_id:
-        raise ApiError(403, ErrorCode.FORBIDDEN, "this link is for another session")
+        raise ApiError(ErrorCode.FORBIDDEN, "this link is for another session")
     return identity
 
 
@@ -116,7 +116,7 @@ async def _read(
         return await request.app[NAMESPACE_KEY].hub.read(identity, query, device=device(request))
     except SignalingError as exc:
         if exc.code is ErrorCode.NOT_AUTHENTICATED:  # signed in, but not in the session now
-            raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session first") from None
+            raise ApiError(ErrorCode.NOT_IN_ROOM, "join the session first") from None
         raise
 
 
@@ -144,7 +144,7 @@ class UploadQuery(Query):
 def _raw_filename(request: web.Request, query: UploadQuery) -> str:
     raw = request.headers.get("X-Filename") or query.filename or ""
     if len(raw) > MAX_RAW_FILENAME:
-        raise ApiError(400, ErrorCode.VALIDATION, "filename: too long")
+        raise ApiError(ErrorCode.VALIDATION, "filename: too long")
     return unquote(raw, errors="replace")
 
 
@@ -167,7 +167,7 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
     svc = services(request)
     # who may share, and whether the session and their room allow it: before any byte is read
     if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
-        raise ApiError(403, ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
+        raise ApiError(ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
     case_id = (await svc.schedule.get_roster(session_id)).session.case_id
     stored = await svc.records.casefile.count_items(
         case_id, ItemKind.DOCUMENT, session_id=session_id
@@ -230,21 +230,21 @@ async def _serve(request: web.Request, *, attachment: bool) -> web.Response:
     identity = await caller(request, session_id)
     visible, allowed = await _read(request, identity, lambda s, key: _access(s, key, doc_id))
     if not visible:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "no such document")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such document")
     if attachment and not allowed:
         raise ApiError(
-            403, ErrorCode.DOWNLOAD_NOT_ALLOWED, "the mediator has not allowed downloading it"
+            ErrorCode.DOWNLOAD_NOT_ALLOWED, "the mediator has not allowed downloading it"
         )
     item = await services(request).records.casefile.get_item(
         doc_id, actor=audit_actor(identity.key), via="http", session_id=session_id
     )
     if item.info.kind is not ItemKind.DOCUMENT or item.info.session_id != session_id:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "no such document")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such document")
     try:
         meta, data = await asyncio.to_thread(unpack, item.content)  # hashes the whole file
     except ValueError:
         logger.error("session %s: document %s is damaged in the case file", session_id, doc_id)
-        raise ApiError(500, ErrorCode.INTERNAL, "this document is damaged") from None
+        raise ApiError(ErrorCode.INTERNAL, "this document is damaged") from None
     content_type = "text/plain; charset=utf-8" if meta.mime == "text/plain" else meta.mime
     return web.Response(
         body=data,

@@ -7,11 +7,11 @@ from datetime import datetime
 from aiohttp import web
 
 from records.cases import ParticipantRole
+from records.invites import LinkRefused
 from server.api import Api, Out, Strict, reply
 from server.context import services
-from server.errors import error_response
+from server.errors import coded_response
 from server.fields import Token
-from server.links import LinkError
 from server.routes_sessions import session_out
 
 
@@ -46,8 +46,8 @@ async def resolve_link(request: web.Request, body: JoinIn) -> web.Response:
     svc = services(request)
     try:
         info = await svc.links.resolve(body.token)
-    except LinkError as exc:
-        response = error_response(exc.status, exc.code, exc.message)
+    except LinkRefused as exc:  # the same status and code as on every route, plus whom to ask
+        response = coded_response(exc)
         response.text = JoinErrorOut(
             error=JoinErrorDetail(
                 code=exc.code.value, message=exc.message, contact_email=exc.contact

@@ -19,11 +19,12 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
+from errors import ErrorCode
 from records.anonymise.geography import DEPARTEMENTS
 from records.anonymise.model import AnonymisedText, Replacement
 from records.anonymise.stats import DEFAULT_K, practice_report
 from records.cases import Case, MediationType
-from records.errors import ErrorCode, NotFound
+from records.errors import NotFound
 from records.outcomes import (
     CaseOutcome,
     Closing,
@@ -258,7 +259,7 @@ async def court_report(request: web.Request, query: CourtReportQuery) -> web.Res
     svc = services(request)
     outcome = await svc.records.outcomes.get_outcome(case_id, me.id)
     if not outcome.judicial:
-        raise ApiError(409, ErrorCode.CONFLICT, "only a court-ordered mediation has this report")
+        raise ApiError(ErrorCode.CONFLICT, "only a court-ordered mediation has this report")
     reference = outcome.court_reference or outcome.reference
     agreement = outcome.outcome.agreement
     day = svc.records.clock().date()
@@ -355,7 +356,7 @@ async def decide_suggestion(request: web.Request, body: SuggestionIn) -> web.Res
     found = (*got.result.replacements, *got.result.reverted)
     item = next((r for r in found if r.id == wanted and r.suggestion), None)
     if item is None:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "no such suggestion in this review")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such suggestion in this review")
     await services(request).records.outcomes.set_decision(
         got.case.id, got.me, suggestion_key(item), body.decision, via=_via(request)
     )
@@ -374,7 +375,7 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
     try:
         result = review(text.summary, outcome.language, names, edits, text.decisions)
     except (ValueError, KeyError) as exc:
-        raise ApiError(400, ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
+        raise ApiError(ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
     confirmation = None
     if body.confirm:
         document = _document(outcome, result, services(request).records.clock())
@@ -408,7 +409,7 @@ async def export_summary(request: web.Request, query: SummaryExportQuery) -> web
     records = services(request).records
     doc = await records.outcomes.get_confirmed(case.id, me, via=_via(request))
     if doc is None:
-        raise ApiError(409, ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
+        raise ApiError(ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
     await records.audit.append(
         actor=f"mediator:{me}", action="summary.export", case_id=case.id, session_id=None,
         subject=None, via=_via(request),

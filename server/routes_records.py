@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
+from errors import ErrorCode
 from records.audit import AuditEntry
 from records.casefile import Item, ItemKind
-from records.errors import ErrorCode
 from records.subjects import erase_subject, export_html, export_subject
 from records.uploads import unpack as unpack_document
 from server.api import Api, Out, Query, Strict, reply
@@ -150,7 +150,7 @@ async def download_file(request: web.Request) -> web.Response:
     infos = await casefile.list_items(case_id, kinds=FILE_KINDS)
     info = next((i for i in infos if i.id == file_id), None)
     if info is None:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "no such file in this case file")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such file in this case file")
     item = await casefile.get_item(
         file_id, actor=actor, via=_via(request), session_id=info.session_id, case_id=case_id
     )
@@ -163,7 +163,7 @@ async def download_file(request: web.Request) -> web.Response:
             name, mime = export.name, export.mime
     except ValueError:
         logger.error("case %s: file %s is damaged in the case file", case_id, file_id)
-        raise ApiError(500, ErrorCode.INTERNAL, "this file is damaged") from None
+        raise ApiError(ErrorCode.INTERNAL, "this file is damaged") from None
     return web.Response(
         body=data,
         headers={
@@ -200,7 +200,7 @@ async def delete_note(request: web.Request) -> web.Response:
     note_id = request.match_info["note_id"]
     notes = await casefile.list_items(case_id, kinds={ItemKind.PRIVATE_NOTE})
     if note_id not in {n.id for n in notes}:
-        raise ApiError(404, ErrorCode.NOT_FOUND, "no such note")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such note")
     await casefile.delete_item(note_id, actor=actor, via=_via(request))
     return web.Response(status=204)
 
@@ -268,14 +268,6 @@ class LegalHoldIn(Strict):
     on: bool
 
 
-async def close_case(request: web.Request) -> web.Response:
-    me = await require_mediator(request)
-    await services(request).cases.close_case(
-        request.match_info["case_id"], me.id, via=_via(request)
-    )
-    return web.Response(status=204)
-
-
 async def legal_hold(request: web.Request, body: LegalHoldIn) -> web.Response:
     me = await require_mediator(request)
     await services(request).cases.set_legal_hold(
@@ -314,8 +306,6 @@ def register_routes(api: Api) -> None:
             summary="Download a shared document or a board export from the case file",
             produces=DOCUMENT_TYPES[0],
             also_produces=(*DOCUMENT_TYPES[1:], EXPORT_TYPES["svg"]))  # fmt: skip
-    api.add("POST", f"{base}/close", close_case,
-            summary="Close a case (its retention period starts)", tag=tag, status=204)  # fmt: skip
     api.add("POST", f"{base}/legal-hold", legal_hold,
             summary="Set or lift a legal hold (suspends purge and erasure)", tag=tag,
             body=LegalHoldIn, status=204)  # fmt: skip

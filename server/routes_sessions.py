@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from pydantic import Field, StringConstraints, WithJsonSchema
 
+from errors import ErrorCode
 from records.cases import ParticipantRole
-from records.errors import ErrorCode, NotFound
+from records.errors import NotFound
+from records.invites import LinkStatus, link_status
 from records.models import utcnow
-from records.scheduling import InviteLink, ScheduledSession, participant_key
+from records.scheduling import ScheduledSession, participant_key
 from server import ics
 from server.api import Api, Out, Query, Strict, reply
 from server.context import require_mediator, services
@@ -51,7 +53,16 @@ class SessionListOut(Out):
     sessions: list[SessionOut]
 
 
-LinkStatus = Literal["active", "revoked", "expired", "none"]
+# a link's status (records.invites.LinkStatus), or "none": no link yet
+LinkState = Literal["active", "revoked", "expired", "session_closed", "none"]
+
+
+_STATES: dict[LinkStatus, LinkState] = {
+    LinkStatus.ACTIVE: "active",
+    LinkStatus.REVOKED: "revoked",
+    LinkStatus.EXPIRED: "expired",
+    LinkStatus.SESSION_CLOSED: "session_closed",
+}
 
 
 class LinkOut(Out):
@@ -59,7 +70,7 @@ class LinkOut(Out):
     key: str  # the participant's key in the live session (roster, rooms, lobby)
     participant_name: str
     role: ParticipantRole
-    status: LinkStatus
+    status: LinkState
     jti: str | None
     url: str | None
     expires_at: datetime | None
@@ -73,7 +84,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ApiError(400, ErrorCode.VALIDATION, "timezone: unknown time zone") from None
+        raise ApiError(ErrorCode.VALIDATION, "timezone: unknown time zone") from None
 
 
 def session_out(s: ScheduledSession) -> SessionOut:
@@ -93,7 +104,7 @@ async def schedule_session(request: web.Request, body: SessionIn) -> web.Respons
     zone = _zone(body.timezone)
     starts_at = datetime.combine(body.date, body.time, tzinfo=zone)
     if starts_at + timedelta(minutes=body.duration_minutes) < utcnow():
-        raise ApiError(400, ErrorCode.VALIDATION, "date: this session would already be over")
+        raise ApiError(ErrorCode.VALIDATION, "date: this session would already be over")
     svc = services(request)
     session = await svc.schedule.schedule_session(
         request.match_info["case_id"], me.id, starts_at, body.timezone, body.duration_minutes
@@ -114,14 +125,6 @@ async def list_sessions(request: web.Request) -> web.Response:
     return reply(SessionListOut(sessions=[session_out(s) for s in sessions]))
 
 
-def _link_status(link: InviteLink) -> LinkStatus:
-    if link.revoked_at is not None:
-        return "revoked"
-    if link.expires_at <= utcnow():
-        return "expired"
-    return "active"
-
-
 async def list_links(request: web.Request) -> web.Response:
     me = await require_mediator(request)
     svc = services(request)
@@ -131,9 +134,10 @@ async def list_links(request: web.Request) -> web.Response:
         link.participant_id: link for link in await svc.schedule.list_links(session.id, me.id)
     }
     out = []
+    now = utcnow()
     for p in case.participants:
         link = current.get(p.id)
-        status = _link_status(link) if link else "none"
+        status = _STATES[link_status(link, session, now)] if link else "none"
         out.append(
             LinkOut(
                 participant_id=p.id,
@@ -199,9 +203,10 @@ async def invitation(request: web.Request, query: InvitationQuery) -> web.Respon
     )
     links = await svc.schedule.list_links(session_id, me.id)
     link = next((x for x in links if x.participant_id == participant_id), None)
-    if link is None or _link_status(link) != "active":
+    info = await svc.schedule.get_join_info(link.jti) if link is not None else None
+    if info is None or link_status(info.link, info.session, utcnow()) is not LinkStatus.ACTIVE:
         raise NotFound("this participant has no active link for the session")
-    info = await svc.schedule.get_join_info(link.jti)
+    link = info.link
     if query.lang == "en":
         summary = f"Mediation session — {info.case_public_title}"
         text = (

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from server.errors import ApiError, Handler
 
 CSRF_COOKIE = "palabre_csrf"
@@ -103,11 +103,11 @@ def csrf_middleware(public_url: str, secure: bool) -> Middleware:
             origin = request.headers.get("Origin")
             own = f"{request.scheme}://{request.host}"
             if origin is not None and origin not in {allowed_origin, own}:
-                raise ApiError(403, ErrorCode.CSRF, "cross-site request refused")
+                raise ApiError(ErrorCode.CSRF, "cross-site request refused")
             cookie = request.cookies.get(CSRF_COOKIE, "")
             header = request.headers.get(CSRF_HEADER, "")
             if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
-                raise ApiError(403, ErrorCode.CSRF, "missing or wrong CSRF token")
+                raise ApiError(ErrorCode.CSRF, "missing or wrong CSRF token")
         response = await handler(request)
         if CSRF_COOKIE not in request.cookies and not response.prepared:
             response.set_cookie(

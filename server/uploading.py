@@ -21,7 +21,7 @@ from typing import IO, TypeVar
 
 from aiohttp import web
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 from records.filecheck import Deadline
 
 T = TypeVar("T")

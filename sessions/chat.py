@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import OVER_BUDGET, Conflict, InvalidPayload
 from sessions.events import Clock, utc_now
 from sessions.text import clean_text

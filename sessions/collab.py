@@ -9,7 +9,6 @@ explicit, audited act).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sessions.chat import ChatMessage
 from sessions.core import SessionCore
@@ -32,11 +31,6 @@ class BoardSync:
     snapshot: BoardSnapshot | None
     ops: tuple[LoggedOp, ...]
     history: tuple[int, int] = (0, 0)  # the asker's undo and redo steps, after ``ops``
-
-
-def _in_room(entry: LoggedOp, room_id: str) -> dict[str, Any]:
-    """A board entry as broadcast: it says which room's board it belongs to."""
-    return {**entry.to_wire(), "room_id": room_id}
 
 
 class Collaboration(SessionCore):
@@ -67,7 +61,7 @@ class Collaboration(SessionCore):
             )
         if isinstance(op, Clear):
             eff.audit("wb.clear", actor=actor, subject=room_id, seq=str(entry.seq))
-        eff.notify("wb:op", _in_room(entry, room_id), self.rooms.members(room_id), room_id)
+        eff.board_op(room_id, entry, self.rooms.members(room_id))
         return eff.outcome(entry)
 
     def wb_sync(self, actor: str, since: int | None = None) -> Outcome[BoardSync]:
@@ -100,7 +94,7 @@ class Collaboration(SessionCore):
         eff = self._effects()
         entry = target.paste_from(source, actor)
         eff.audit("wb.copy", actor=actor, subject=to_room, source=from_room, seq=str(entry.seq))
-        eff.notify("wb:op", _in_room(entry, to_room), self.rooms.members(to_room), to_room)
+        eff.board_op(to_room, entry, self.rooms.members(to_room))
         return eff.outcome(entry)
 
     # -- chat ----------------------------------------------------------------------

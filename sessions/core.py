@@ -8,15 +8,14 @@ with the situation's context, presence checks, and the effects of room moves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from sessions.chat import ChatLog
 from sessions.documents import Documents, SharedDocument
-from sessions.errors import Forbidden, InvalidPayload, NotInRoom, NotJoined, SessionClosed
+from sessions.errors import Forbidden, NotInRoom, NotJoined, SessionClosed
 from sessions.events import AuditEvent, Clock, utc_now
 from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
 from sessions.outcome import Effects
@@ -141,21 +140,13 @@ class SessionCore:
         how many entries were taken (a log that breaks is taken up to the break)."""
         return self.board(room_id).restore(log)
 
-    def restore_documents(self, records: Iterable[Mapping[str, Any]]) -> tuple[int, bool]:
+    def restore_documents(self, docs: Iterable[SharedDocument]) -> bool:
         """Share again the documents stored before the live session was let go.
 
-        Returns how many stored records were unreadable and left out, and whether
-        the documents' state changed (shared in a private meeting that is gone) and
-        must be stored again.
+        Returns whether the documents' state changed (shared in a private meeting
+        that is gone) and must be stored again.
         """
-        docs, unreadable = [], 0
-        for record in records:
-            try:
-                docs.append(SharedDocument.from_record(record))
-            except InvalidPayload:
-                unreadable += 1
-        reshaped = self.documents.restore(docs, self.rooms.open_room_ids())
-        return unreadable, reshaped
+        return self.documents.restore(list(docs), self.rooms.open_room_ids())
 
     def participants_who_took_part(self) -> frozenset[str]:
         return frozenset(self._took_part)

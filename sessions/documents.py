@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import Conflict, Forbidden, InvalidPayload, NotFound
 from sessions.roles import Role, is_mediator
 from sessions.text import clean_text

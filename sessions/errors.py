@@ -1,8 +1,7 @@
 """Errors of the live-session domain.
 
-Every error carries a client-visible ``code`` (a ``str``). Most codes are members
-of :class:`records.errors.ErrorCode`; the few the session domain needs beyond
-those are the ``str`` constants below, to be promoted into ``ErrorCode``. The
+Every error carries a client-visible ``code`` from the shared :class:`errors.ErrorCode`
+vocabulary (the constants below are short names for some of its members). The
 transport turns an error into an error ack in exactly one place.
 
 A refused action (:class:`Forbidden`) also carries the audit event describing
@@ -13,12 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 
 if TYPE_CHECKING:
     from sessions.events import AuditEvent
 
-# Codes of the session domain (members of the shared ErrorCode).
+# Short names for codes of the session domain (members of the shared ErrorCode).
 INVALID_STATE = ErrorCode.INVALID_STATE
 PARTICIPANT_REMOVED = ErrorCode.PARTICIPANT_REMOVED
 PARTICIPANT_DECLINED = ErrorCode.PARTICIPANT_DECLINED

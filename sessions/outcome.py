@@ -1,10 +1,11 @@
 """The typed result of a :class:`~sessions.service.LiveSession` call.
 
 An :class:`Outcome` carries the call's value and everything the transport must
-do with it: audit events to write, notifications to emit (each to an explicit
-set of participants), connections to close, links to revoke, room changes,
-whether the shared documents' state must be stored again and which withdrawn
-documents' files to delete.
+do with it: board operations to store before anything of the outcome is shown
+(as the domain's :class:`~sessions.wb_log.LoggedOp`, in order), audit events to
+write, notifications to emit (each to an explicit set of participants), connections
+to close, links to revoke, room changes, whether the shared documents' state must
+be stored again and which withdrawn documents' files to delete.
 """
 
 from __future__ import annotations
@@ -14,14 +15,26 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sessions.events import AuditEvent, Clock, Kick, Notification, RoomChange
+from sessions.wb_log import LoggedOp
 
 T = TypeVar("T", covariant=True)
 V = TypeVar("V")
+
+BOARD_OP_EVENT = "wb:op"  # how a stored board operation is shown to its room
+
+
+@dataclass(frozen=True, slots=True)
+class BoardWrite:
+    """A board operation to store before it is shown: the room whose board it is on."""
+
+    room_id: str
+    entry: LoggedOp
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome(Generic[T]):
     value: T
+    board_writes: tuple[BoardWrite, ...] = ()  # stored first, in order, then the rest applies
     audit: tuple[AuditEvent, ...] = ()
     notifications: tuple[Notification, ...] = ()
     kicks: tuple[Kick, ...] = ()
@@ -45,6 +58,7 @@ class Effects:
         self.session_id = session_id
         self._clock = clock
         self._audit: list[AuditEvent] = []
+        self._board_writes: list[BoardWrite] = []
         self._notifications: list[Notification] = []
         self._kicks: list[Kick] = []
         self._changes: list[RoomChange] = []
@@ -78,6 +92,12 @@ class Effects:
         if to:
             self._notifications.append(Notification(event, dict(payload), to, room_id))
 
+    def board_op(self, room_id: str, entry: LoggedOp, recipients: Iterable[str]) -> None:
+        """``entry`` was added to ``room_id``'s board: it is to be stored, then shown to
+        ``recipients`` (the room's members) with the room it belongs to."""
+        self._board_writes.append(BoardWrite(room_id, entry))
+        self.notify(BOARD_OP_EVENT, {**entry.to_wire(), "room_id": room_id}, recipients, room_id)
+
     def kick(self, kick: Kick | None) -> None:
         if kick is not None:
             self._kicks.append(kick)
@@ -98,6 +118,7 @@ class Effects:
     def outcome(self, value: V) -> Outcome[V]:
         return Outcome(
             value=value,
+            board_writes=tuple(self._board_writes),
             audit=tuple(self._audit),
             notifications=tuple(self._notifications),
             kicks=tuple(self._kicks),

@@ -7,21 +7,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from records.errors import CodedError, ErrorCode
+from errors import ErrorCode
 from sessions.outcome import Outcome
 from sessions.service import LiveSession
-from sessions.wb_log import LoggedOp
 from signaling.errors import SignalingError
 from signaling.live_state import LiveState
 from signaling.pipeline import board_ops
-from signaling.ports import Emitter, SessionHost
+from signaling.ports import BoardStore, Emitter
 
 logger = logging.getLogger(__name__)
 
 
 class BoardRecovery:
-    def __init__(self, host: SessionHost, emitter: Emitter) -> None:
-        self._host = host
+    def __init__(self, store: BoardStore, emitter: Emitter) -> None:
+        self._store = store
         self._out = emitter
 
     async def rewind(self, live: LiveState, room_id: str, seq: int) -> None:
@@ -67,7 +66,7 @@ class BoardRecovery:
         stale = {room: ops for room, ops in board_ops(outcome).items() if room in live.stale}
         for room_id, ops in stale.items():
             board = live.session.board(room_id)
-            live.session.restore_board(room_id, board.log[: int(ops[0]["seq"]) - 1])
+            live.session.restore_board(room_id, board.log[: ops[0].seq - 1])
         if stale:
             raise SignalingError(
                 ErrorCode.NOT_STORED, "the drawing could not be saved; please try again"
@@ -77,15 +76,10 @@ class BoardRecovery:
         self, session: LiveSession, room_id: str, *, keep_through: int | None = None
     ) -> None:
         """A room's board from what is stored (after ``keep_through``, nothing stays);
-        if what is stored does not follow on, what does is loaded and the rest logged."""
-        stored = await self._host.load_board(session.session_id, room_id, keep_through)
-        log = []
-        for op in stored:
-            try:
-                log.append(LoggedOp.from_wire(op))
-            except (CodedError, ValueError, KeyError, TypeError):
-                break
-        loaded = session.restore_board(room_id, log)
+        if what is stored does not follow on, what does is loaded and the rest logged
+        (what cannot be read back at all the store leaves out and logs)."""
+        stored = await self._store.load(session.session_id, room_id, keep_through)
+        loaded = session.restore_board(room_id, stored)
         if loaded < len(stored):
             logger.error(
                 "session %s: board %s loaded up to operation %d of %d stored",

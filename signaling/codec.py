@@ -27,10 +27,5 @@ def dumps(obj: Any, **_ignored: Any) -> str:
     return orjson.dumps(obj, option=_OPTIONS).decode()
 
 
-def dumpb(obj: Any) -> bytes:
-    """Compact JSON of ``obj`` as UTF-8 bytes, non-ASCII characters kept as they are."""
-    return orjson.dumps(obj, option=_OPTIONS)
-
-
 def loads(text: str | bytes, **_ignored: Any) -> Any:
     return orjson.loads(text)

@@ -46,7 +46,7 @@ from signaling.collab_protocol import (
 )
 from signaling.identity import Identity
 from signaling.live import LiveHub
-from signaling.ports import SessionHost
+from signaling.ports import HubPorts
 from signaling.protocol import Ack, Empty, ok, parse
 
 
@@ -54,7 +54,7 @@ class CollabEvents:
     """Mixed into :class:`signaling.namespace.SessionNamespace`."""
 
     hub: LiveHub
-    _host: SessionHost
+    _ports: HubPorts
 
     def _identity(self, sid: str) -> Identity:
         raise NotImplementedError
@@ -129,7 +129,7 @@ class CollabEvents:
         return ok(enabled=enabled)
 
     async def on_chat_notice(self, sid: str, data: Any) -> Ack:
-        notice = await self._host.chat_keep_notice(parse(ChatNotice, data).language)
+        notice = await self._ports.consent.chat_keep_notice(parse(ChatNotice, data).language)
         return ok(
             language=notice.language, version=notice.version, sha256=notice.sha256,
             body=notice.body,
@@ -139,7 +139,7 @@ class CollabEvents:
         wanted = parse(ChatAgree, data)
         identity = self._identity(sid)
         self.hub.require_connected(identity, sid)
-        await self._host.record_chat_agreement(
+        await self._ports.consent.record_chat_agreement(
             identity.session_id, identity.key, wanted.agreed, wanted.language, "socket"
         )
         kept = await self._do(sid, lambda s, k: s.agree_chat_keep(k, wanted.agreed))

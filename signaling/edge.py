@@ -39,7 +39,7 @@ import engineio
 import socketio
 from socketio import packet
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from signaling import frames
 from signaling.protocol import fail
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 
 
 class SignalingError(CodedError):

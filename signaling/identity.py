@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from records.invites import past_its_time
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -21,7 +23,7 @@ class Identity:
     expires_at: float | None = None  # POSIX time after which the link no longer works
 
     def expired(self, now: float) -> bool:
-        return self.expires_at is not None and now >= self.expires_at
+        return self.expires_at is not None and past_its_time(self.expires_at, now)
 
     @property
     def is_mediator(self) -> bool:

@@ -2,11 +2,11 @@
 
 For every call the namespace makes, :class:`LiveHub` runs the
 :class:`~sessions.service.LiveSession` method under the session's lock, then
-applies what it returned: audit events go to the host's tamper-evident log,
-notifications to exactly their recipients' connections, kicks close
-connections, and the relay's forwarding rooms are recomputed from the
-domain's rooms. Nothing of a private meeting is sent to anyone outside it,
-because every emit here is addressed to explicit participants.
+applies what it returned: board operations go to the board store first, audit
+events to the tamper-evident log, notifications to exactly their recipients'
+connections, kicks close connections, and the relay's forwarding rooms are
+recomputed from the domain's rooms. Nothing of a private meeting is sent to
+anyone outside it, because every emit here is addressed to explicit participants.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import Forbidden
 from sessions.events import utc_now
 from sessions.lobby import State
@@ -26,13 +26,14 @@ from sessions.outcome import Outcome
 from sessions.roles import Role
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
+from sessions.wb_log import LoggedOp
 from signaling.board_recovery import BoardRecovery
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.pipeline import StoredFirst, board_ops, messages
-from signaling.ports import Emitter, SessionHost
+from signaling.ports import Emitter, HubPorts
 from signaling.presence import Connections
 
 logger = logging.getLogger(__name__)
@@ -49,17 +50,17 @@ REVOCATION_POLL_SECONDS = 5.0
 class LiveHub:
     def __init__(
         self,
-        host: SessionHost,
+        ports: HubPorts,
         relay: MediaRelay,
         emitter: Emitter,
         *,
         grace: timedelta = timedelta(seconds=10),
     ) -> None:
-        self._host = host
+        self.ports = ports
         self._relay = relay
         self._out = emitter
         self.connections = Connections()  # who is on each connection of this node
-        self._boards = BoardRecovery(host, emitter)
+        self._boards = BoardRecovery(ports.boards, emitter)
         self._grace = grace
         self._live: dict[str, LiveState] = {}
         self._creating: dict[str, asyncio.Lock] = {}
@@ -76,8 +77,8 @@ class LiveHub:
         async with self._creating.setdefault(session_id, asyncio.Lock()):
             live = self._live.get(session_id)
             if live is None:
-                version = await self._host.consent_version(session_id)
-                roster = {e.key: e for e in await self._host.roster(session_id)}
+                version = await self.ports.consent.version(session_id)
+                roster = {e.key: e for e in await self.ports.roster.roster(session_id)}
                 session = LiveSession(session_id, version, grace=self._grace)
                 for entry in roster.values():
                     session.register(entry.key, Role(entry.role))
@@ -112,7 +113,7 @@ class LiveHub:
             live.polled_at = now
             links = {who.link_id for who in conns.values() if who.link_id is not None}
             try:
-                revoked = await self._host.revoked_links(live.session.session_id, links)
+                revoked = await self.ports.roster.revoked_links(live.session.session_id, links)
             except Exception as exc:  # the database may be down: next time
                 logger.warning(
                     "session %s: revoked links not checked (%s)",
@@ -152,7 +153,9 @@ class LiveHub:
             raise SignalingError(ErrorCode.FORBIDDEN, "not invited to this session")
         if identity.expired(utc_now().timestamp()):
             raise SignalingError(ErrorCode.LINK_EXPIRED, "this link has expired")
-        consented = await self._host.has_consent(identity.session_id, identity.key, live.version)
+        consented = await self.ports.consent.has_consent(
+            identity.session_id, identity.key, live.version
+        )
 
         def attach(s: LiveSession) -> Outcome[Any]:
             outcome = s.connect(identity.key, sid, device)
@@ -278,7 +281,7 @@ class LiveHub:
     async def admit(self, identity: Identity, connection: str, key: str) -> None:
         """``identity`` lets ``key`` in; the domain decides, told whether every party agreed
         to the presence of observers (from the consent log)."""
-        agreed = await self._host.observers_allowed(identity.session_id)
+        agreed = await self.ports.consent.observers_allowed(identity.session_id)
         await self.call(
             identity, lambda s, k: s.admit(k, key, observers_agreed=agreed), connection=connection
         )
@@ -306,7 +309,7 @@ class LiveHub:
                 live.session.check_media(identity.key, labels)
             except Forbidden as exc:
                 if exc.audit is not None:
-                    await self._host.audit([exc.audit])
+                    await self.ports.audit.append([exc.audit])
                 raise
 
     def seat_of(self, session_id: str, key: str) -> str | None:
@@ -323,7 +326,7 @@ class LiveHub:
         live = self._live.get(session_id)
         if live is None:
             return
-        if await self._host.has_consent(session_id, key, live.version):
+        if await self.ports.consent.has_consent(session_id, key, live.version):
             await self._run(live, lambda s: s.record_consent(key, live.version))
 
     async def consent_declined(self, session_id: str, key: str) -> None:
@@ -335,11 +338,11 @@ class LiveHub:
         live = await self._get(identity.session_id)
         outcome = await self._run(live, lambda s: s.end(identity.key))
         live.ended = True
-        await self._host.end_session(identity.session_id)
+        await self.ports.roster.end_session(identity.session_id)
         board = outcome.value.plenary_board
         if board.objects:
             try:
-                await self._host.keep_board(identity.session_id, board, identity.key)
+                await self.ports.archive.keep_board(identity.session_id, board, identity.key)
             except Exception as exc:  # the session is over either way; the journal keeps it
                 logger.warning(
                     "session %s: the plenary board was not kept at the end (%s)",
@@ -347,7 +350,7 @@ class LiveHub:
                 )  # fmt: skip
         kept = outcome.value.retained_chat
         if kept:
-            await self._host.keep_chat(identity.session_id, [m.to_wire() for m in kept])
+            await self.ports.archive.keep_chat(identity.session_id, kept)
 
     # -- applying outcomes -------------------------------------------------------
 
@@ -370,7 +373,7 @@ class LiveHub:
                 outcome = step(live.session)
             except Forbidden as exc:
                 if exc.audit is not None:
-                    await self._host.audit([exc.audit])
+                    await self.ports.audit.append([exc.audit])
                 raise
             self._boards.refuse_on_stale(live, outcome)
             # the lobby decides which connection holds each seat; this outcome's messages
@@ -411,7 +414,7 @@ class LiveHub:
         (``addresses``: each recipient's connection; by default, who holds each seat)."""
         audit = [event for outcome in outcomes for event in outcome.audit]
         if audit:
-            await self._host.audit(audit)
+            await self.ports.audit.append(audit)
         to = live.sids if addresses is None else addresses
         for message in messages(outcomes):
             # one emit per message: the packet is encoded once for all its recipients
@@ -420,8 +423,8 @@ class LiveHub:
                 await self._out.emit(message.event, message.payload, sids)
 
     def _pipeline(self, session_id: str) -> StoredFirst:
-        def store(room_id: str, ops: Sequence[Mapping[str, Any]]) -> Awaitable[None]:
-            return self._host.store_board_ops(session_id, room_id, ops)
+        def store(room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:
+            return self.ports.boards.store(session_id, room_id, ops)
 
         async def deliver(outcomes: Sequence[Outcome[Any]]) -> None:
             live = self._live.get(session_id)
@@ -442,22 +445,15 @@ class LiveHub:
         return StoredFirst(store, deliver, recover)
 
     async def _load_documents(self, session: LiveSession) -> None:
-        stored = await self._host.load_documents(session.session_id)
-        unreadable, reshaped = session.restore_documents(stored)
-        if reshaped:
+        if session.restore_documents(await self.ports.documents.load(session.session_id)):
             await self._save_documents(session)
-        if unreadable:
-            logger.warning(
-                "session %s: %d stored shared documents unreadable", session.session_id, unreadable
-            )
 
     async def _save_documents(self, session: LiveSession) -> None:
         """Stores the documents' sharing state before the change is shown. A failure
         is logged: the change stands for the session in memory, and the next change
         stores the whole state again."""
-        records = [doc.to_record() for doc in session.documents.all()]
         try:
-            await self._host.save_documents(session.session_id, records)
+            await self.ports.documents.save(session.session_id, session.documents.all())
         except Exception as exc:  # the database may fail in any way
             logger.warning(
                 "session %s: shared documents' state not stored (%s)",
@@ -468,7 +464,7 @@ class LiveHub:
         """Deletes withdrawn documents' files once nobody can be shown them any more. A
         failure is logged: the withdrawal stands (the file is no longer shared)."""
         try:
-            await self._host.discard_documents(session.session_id, doc_ids)
+            await self.ports.documents.discard(session.session_id, doc_ids)
         except Exception as exc:  # the database may fail in any way
             logger.warning(
                 "session %s: %d withdrawn documents not deleted (%s)",
@@ -481,7 +477,7 @@ class LiveHub:
         in the background, once a second, so that the link cannot be used again later."""
         for pid in pids:
             try:
-                await self._host.revoke_link(session_id, pid)
+                await self.ports.roster.revoke_link(session_id, pid)
             except Exception as exc:  # the database may fail in any way
                 logger.error(
                     "session %s: revoking %s's link failed (%s); trying again",

@@ -33,7 +33,7 @@ from typing import Any
 
 import socketio
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 from sessions.service import LiveSession
 from signaling.budget import EventBudgets
 from signaling.collab import CollabEvents
@@ -44,7 +44,7 @@ from signaling.ice import IceServers
 from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.media import MediaRelay, relay_id, split_relay_id
-from signaling.ports import Authenticator, SessionHost
+from signaling.ports import Authenticator, HubPorts
 from signaling.protocol import (
     Ack,
     CaucusMove,
@@ -92,7 +92,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
     def __init__(
         self,
         authenticator: Authenticator,
-        host: SessionHost,
+        ports: HubPorts,
         relay_factory: RelayFactory,
         ice_servers: IceServers,
         budgets: EventBudgets | None = None,
@@ -100,10 +100,10 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         super().__init__(NAMESPACE)
         self.budgets = budgets or EventBudgets()
         self._auth = authenticator
-        self._host = host
+        self._ports = ports
         self._relay = relay_factory(self._relay_offer)
         self._ice_servers = ice_servers
-        self.hub = LiveHub(host, self._relay, self)
+        self.hub = LiveHub(ports, self._relay, self)
 
     def _set_server(self, server: Any) -> None:
         if not isinstance(server, EdgeServer):  # the edge keeps reserved names out of events
@@ -268,7 +268,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         parse(Empty, data)
         identity = self._identity(sid)
         self.hub.require_connected(identity, sid)
-        await self._host.withdraw_consent(identity.session_id, identity.key, "socket")
+        await self._ports.consent.withdraw(identity.session_id, identity.key, "socket")
         await self._do(sid, lambda s, k: s.withdraw_consent(k))
         return ok()
 

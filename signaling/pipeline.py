@@ -34,28 +34,27 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.events import Notification
-from sessions.outcome import Outcome
+from sessions.outcome import BOARD_OP_EVENT, Outcome
+from sessions.wb_log import LoggedOp
 from signaling.errors import SignalingError
 
 logger = logging.getLogger(__name__)
 
-BOARD_OP_EVENT = "wb:op"
 BOARD_OPS_EVENT = "wb:ops"
 MAX_DELIVERY = 256  # outcomes delivered together at most
 
-Store = Callable[[str, Sequence[Mapping[str, Any]]], Awaitable[None]]  # (room, ops): started
+Store = Callable[[str, Sequence[LoggedOp]], Awaitable[None]]  # (room, ops): started
 Deliver = Callable[[Sequence[Outcome[Any]]], Awaitable[None]]  # in order
 Recover = Callable[[Mapping[str, int]], Awaitable[None]]  # room -> last op stored
 
 
-def board_ops(outcome: Outcome[Any]) -> dict[str, list[Mapping[str, Any]]]:
-    """The board operations an outcome announces, by room, in order."""
-    by_room: dict[str, list[Mapping[str, Any]]] = {}
-    for note in outcome.notifications:
-        if note.event == BOARD_OP_EVENT and note.room_id is not None:
-            by_room.setdefault(note.room_id, []).append(note.payload)
+def board_ops(outcome: Outcome[Any]) -> dict[str, list[LoggedOp]]:
+    """The board operations an outcome stores, by room, in order."""
+    by_room: dict[str, list[LoggedOp]] = {}
+    for write in outcome.board_writes:
+        by_room.setdefault(write.room_id, []).append(write.entry)
     return by_room
 
 
@@ -99,7 +98,7 @@ class _Pending:
 
 
 def _first_seqs(outcome: Outcome[Any]) -> dict[str, int]:
-    return {room: int(ops[0]["seq"]) for room, ops in board_ops(outcome).items()}
+    return {room: ops[0].seq for room, ops in board_ops(outcome).items()}
 
 
 def _refusal() -> SignalingError:

@@ -1,7 +1,14 @@
-"""What signaling asks of the layers above it, as Protocols the app factory implements.
+"""What signaling asks of the layers around it, as small Protocols the app factory fills.
 
 Signaling never imports server/: the server hands in an Authenticator (who is
-on a connection) and a SessionHost (the case file behind a live session).
+on a connection) and the :class:`HubPorts` of the case file behind a live
+session, one narrow port per concern, each taking and returning the domain's
+own types: who may take part (:class:`Roster`), whether they agreed
+(:class:`ConsentGate`), the tamper-evident log (:class:`AuditTrail`), the boards'
+operations (:class:`BoardStore`), the shared documents' state
+(:class:`DocumentStore`) and what is kept at the end (:class:`Archive`). Tests
+fill them with in-memory fakes and drive a :class:`~signaling.live.LiveHub`
+without a database or an HTTP server.
 """
 
 from __future__ import annotations
@@ -10,7 +17,10 @@ from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sessions.chat import ChatMessage
+from sessions.documents import SharedDocument
 from sessions.events import AuditEvent
+from sessions.wb_log import LoggedOp
 from sessions.whiteboard import BoardSnapshot
 from signaling.identity import Identity
 
@@ -50,29 +60,11 @@ class Authenticator(Protocol):
         ...
 
 
-class SessionHost(Protocol):
+class Roster(Protocol):
+    """Who may take part in a session, and whether their links still work."""
+
     async def roster(self, session_id: str) -> Sequence[RosterEntry]:
         """Everyone invited to the session (participants and the case's mediators)."""
-        ...
-
-    async def consent_version(self, session_id: str) -> str:
-        """The version of the texts a participant must have accepted (e.g. "c3+p2")."""
-        ...
-
-    async def has_consent(self, session_id: str, key: str, version: str) -> bool:
-        """Whether ``key`` gave every required consent for ``version``, not withdrawn."""
-        ...
-
-    async def observers_allowed(self, session_id: str) -> bool:
-        """Whether every party agreed to the presence of observers."""
-        ...
-
-    async def withdraw_consent(self, session_id: str, key: str, user_agent: str) -> None:
-        """Write the withdrawal entries in the consent log."""
-        ...
-
-    async def audit(self, events: Sequence[AuditEvent]) -> None:
-        """Append the domain's audit events to the tamper-evident log."""
         ...
 
     async def revoke_link(self, session_id: str, key: str) -> None:
@@ -87,46 +79,24 @@ class SessionHost(Protocol):
         """Every link of the session stops working for it."""
         ...
 
-    def store_board_ops(
-        self, session_id: str, room_id: str, ops: Sequence[Mapping[str, Any]]
-    ) -> Awaitable[None]:
-        """Start storing a room's board operations (wire form, with ``seq``).
 
-        Called in sequence-number order; the awaitable (a future, or a task
-        when the host must first look something up) completes once they are
-        stored and raises when they could not be; nothing is shown then.
-        """
+class ConsentGate(Protocol):
+    """What each participant agreed to, in the consent log."""
+
+    async def version(self, session_id: str) -> str:
+        """The version of the texts a participant must have accepted (e.g. "c3+p2")."""
         ...
 
-    async def load_board(
-        self, session_id: str, room_id: str, keep_through: int | None = None
-    ) -> Sequence[Mapping[str, Any]]:
-        """Every stored operation of a room's board, in order; with ``keep_through``
-        (after a failed write: the last operation acknowledged), stored ones after it
-        are deleted first. Once it returns, the board may be written again."""
+    async def has_consent(self, session_id: str, key: str, version: str) -> bool:
+        """Whether ``key`` gave every required consent for ``version``, not withdrawn."""
         ...
 
-    async def save_documents(self, session_id: str, documents: Sequence[Mapping[str, Any]]) -> None:
-        """Store how the session's documents are shared now (each one's record, with
-        ``doc_id``), replacing what was stored: the state outlives the live session."""
+    async def observers_allowed(self, session_id: str) -> bool:
+        """Whether every party agreed to the presence of observers."""
         ...
 
-    async def load_documents(self, session_id: str) -> Sequence[Mapping[str, Any]]:
-        """The records stored by :meth:`save_documents` whose documents still exist."""
-        ...
-
-    async def discard_documents(self, session_id: str, doc_ids: Sequence[str]) -> None:
-        """Delete withdrawn documents (this session's, by id) from the case file, for good;
-        an id that is not one of the session's documents is left alone."""
-        ...
-
-    async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
-        """At the end of the session: the plenary board, drawn as SVG and PNG, into the
-        case file (what was drawn for everyone is kept even if nobody exported it)."""
-        ...
-
-    async def keep_chat(self, session_id: str, messages: Sequence[Mapping[str, Any]]) -> None:
-        """Keep the session's chat in the case file (only when everyone agreed)."""
+    async def withdraw(self, session_id: str, key: str, user_agent: str) -> None:
+        """Write the withdrawal entries in the consent log."""
         ...
 
     async def chat_keep_notice(self, language: str) -> ChatKeepNotice:
@@ -138,3 +108,74 @@ class SessionHost(Protocol):
     ) -> None:
         """A consent-log entry for a participant's agreement (or refusal) to keep the chat."""
         ...
+
+
+class AuditTrail(Protocol):
+    async def append(self, events: Sequence[AuditEvent]) -> None:
+        """Append the domain's audit events to the tamper-evident log."""
+        ...
+
+
+class BoardStore(Protocol):
+    """Every operation of every board of a session, in order (the board journal)."""
+
+    def store(self, session_id: str, room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:
+        """Start storing a room's board operations.
+
+        Called in sequence-number order; the awaitable (a future, or a task
+        when the store must first look something up) completes once they are
+        stored and raises when they could not be; nothing is shown then.
+        """
+        ...
+
+    async def load(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[LoggedOp]:
+        """Every stored operation of a room's board, in order, up to the first that
+        cannot be read back (logged); with ``keep_through`` (after a failed write: the
+        last operation acknowledged), stored ones after it are deleted first. Once it
+        returns, the board may be written again."""
+        ...
+
+
+class DocumentStore(Protocol):
+    """How a session's documents are shared: the state outlives the live session."""
+
+    async def save(self, session_id: str, documents: Sequence[SharedDocument]) -> None:
+        """Store how the session's documents are shared now, replacing what was stored."""
+        ...
+
+    async def load(self, session_id: str) -> Sequence[SharedDocument]:
+        """What :meth:`save` stored, for the documents that still exist (a stored state
+        that cannot be read back is left out and logged)."""
+        ...
+
+    async def discard(self, session_id: str, doc_ids: Sequence[str]) -> None:
+        """Delete withdrawn documents (this session's, by id) from the case file, for good;
+        an id that is not one of the session's documents is left alone."""
+        ...
+
+
+class Archive(Protocol):
+    """What the case file keeps of a session once it ends."""
+
+    async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
+        """The plenary board, drawn as SVG and PNG, into the case file (what was drawn
+        for everyone is kept even if nobody exported it)."""
+        ...
+
+    async def keep_chat(self, session_id: str, messages: Sequence[ChatMessage]) -> None:
+        """Keep the session's chat in the case file (only when everyone agreed)."""
+        ...
+
+
+@dataclass(frozen=True)
+class HubPorts:
+    """Everything a live session needs from the case file, one port per concern."""
+
+    roster: Roster
+    consent: ConsentGate
+    audit: AuditTrail
+    boards: BoardStore
+    documents: DocumentStore
+    archive: Archive

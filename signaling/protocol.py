@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from signaling.errors import SignalingError
 
 MAX_SDP = 64 * 1024

@@ -24,7 +24,7 @@ API::
     relay.participant_ids() -> list[str]
 
 Errors are :class:`RelayError` subclasses whose ``code`` is a shared
-:class:`records.errors.ErrorCode`: ``bad_sdp`` (malformed SDP, or an SDP the
+:class:`errors.ErrorCode`: ``bad_sdp`` (malformed SDP, or an SDP the
 WebRTC stack refuses), ``unsupported_codec`` (a media section offers no VP8 /
 no Opus), ``conflict`` (glare, or joining twice), ``bad_request`` (answer
 without an outstanding offer, bad candidate), ``not_joined``,

@@ -1,13 +1,13 @@
 """Errors raised by the relay.
 
-Client-visible codes come from the shared :class:`records.errors.ErrorCode`
+Client-visible codes come from the shared :class:`errors.ErrorCode`
 vocabulary, so the signaling layer turns a :class:`RelayError` into an error ack
 without translating anything.
 """
 
 from __future__ import annotations
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 
 
 class RelayError(CodedError):

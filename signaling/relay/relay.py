@@ -24,7 +24,7 @@ from aiortc import (
 from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import candidate_from_sdp
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 
 from . import aiortc_hooks as hooks
 from . import sdp_inspect

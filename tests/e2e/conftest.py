@@ -75,15 +75,16 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     drain = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
     drain.start()
     url = f"http://localhost:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # migrations and imports, on a busy machine
+    while True:
         try:
             with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310
                 break
         except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("server did not start:\n" + "".join(lines))
             time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start:\n" + "".join(lines))
     codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
     yield LiveServer(url, var, codes[0] if codes else None, proc)
     proc.terminate()

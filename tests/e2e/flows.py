@@ -119,13 +119,52 @@ async def wait_for_flowing(page: Page, videos: int, audios: int, within: float =
 
 
 async def rising(page: Page, seconds: float = 2.5) -> tuple[int, int]:
-    """How many remote video frames and audio packets arrive in ``seconds``."""
-    first = await inbound(page)
+    """How many remote video frames and audio packets arrive in ``seconds``.
+
+    For a count of zero to mean anything, the page's connection must have been live over
+    the window: its own camera and microphone are checked to have gone on sending."""
+    first, sent = await inbound(page), await outbound(page)
     await asyncio.sleep(seconds)
-    second = await inbound(page)
+    second, sent_after = await inbound(page), await outbound(page)
+    assert sent_after > sent, f"the page sent nothing in {seconds} s: it measured nothing"
     frames = sum(v - first["video"].get(k, 0) for k, v in second["video"].items())
     packets = sum(v - first["audio"].get(k, 0) for k, v in second["audio"].items())
     return frames, packets
+
+
+OUTBOUND = """
+async () => {
+  const room = window.palabreRoom;
+  if (!room || !room.relay) return 0;
+  const report = await room.relay.pc.getStats();
+  let sent = 0;
+  report.forEach((s) => { if (s.type === 'outbound-rtp') sent += s.packetsSent || 0; });
+  return sent;
+}
+"""
+
+
+async def outbound(page: Page) -> int:
+    """How many packets the page's camera and microphone sent so far."""
+    sent: int = await page.evaluate(OUTBOUND)
+    return sent
+
+
+async def barrier(page: Page) -> None:
+    """Everything the server sent ``page`` before now has reached it, handlers included: the
+    page asks for the board on its own socket, and the answer is sent after anything emitted
+    to it earlier. Absence is asserted behind this, never after a wait."""
+    await page.evaluate("window.palabreRoom.socket.emitWithAck('wb:sync', {})")
+
+
+async def until_inked(page: Page, selector: str, below: int, more_than: int) -> None:
+    """Until a canvas has more than ``more_than`` pixels darker than ``below``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10.0
+    while (count := await inked(page, selector, below)) <= more_than:
+        if loop.time() > deadline:
+            raise AssertionError(f"{selector}: {count} inked pixels, not more than {more_than}")
+        await asyncio.sleep(0.05)
 
 
 async def received(page: Page) -> list[Any]:

@@ -87,3 +87,27 @@ async def test_the_mediator_is_told_by_name_when_a_party_declines(
     await expect(claire.locator("#toast")).to_have_text(
         "Alice Martin a refusé de donner son consentement.", timeout=10000
     )
+
+
+async def test_a_session_ended_while_reading_shows_the_link_page_not_an_error(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    from records.db import Database, sqlite_url
+    from records.scheduling import ScheduleStore
+
+    session_id, tokens = await seed_session(live_server, ["Alice Martin"])
+    _, page = await new_page(browser)
+    await page.goto(f"{live_server.url}/join#{tokens['Alice Martin']}")
+    await page.click("#continue")
+    await page.check("#confidentiality-ok")
+    await page.check("#privacy-ok")
+    await page.fill("#typed-name", "Alice Martin")
+    db = Database(sqlite_url(live_server.var_dir))
+    try:
+        await ScheduleStore(db).set_status(session_id, "ended")  # the mediator ends it meanwhile
+    finally:
+        await db.close()
+    await page.click("#consent-accept")
+    # the same page as opening the link now, with whom to ask (not "an error occurred")
+    await expect(page.locator("#link-error h1")).to_have_text("Cette séance est terminée")
+    await expect(page.locator("#link-error a")).to_have_text("claire@example.org")

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, expect
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
+    barrier,
     inked,
     mediator_opens_room,
     new_page,
@@ -132,7 +133,7 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     await expect(alice.locator("#docs-presenting")).to_have_attribute("data-following", "false")
     await claire.click("#doc-next")
     await until_true(claire, "window.palabreDocs.rendered?.page === 3")
-    await alice.wait_for_timeout(1000)
+    await barrier(alice)  # whatever the server sent her about page 3 has arrived
     docs = await alice.evaluate("window.palabreDocs")
     assert docs["current"]["page"] == 2 and docs["rendered"]["page"] == 2
     assert docs["following"] is False
@@ -239,6 +240,7 @@ async def test_a_document_shared_in_a_private_meeting_never_reaches_the_other_pa
     await expect(alice.locator("#docs-list .docs-item", has_text="ma limite.txt")).to_be_visible()
     await expect(claire.locator("#docs-list .docs-item", has_text="ma limite.txt")).to_be_visible()
     await expect(bruno.locator("#docs-list .docs-empty")).to_be_visible()
+    await barrier(bruno)
     during = (await received(bruno))[seen_before:]
     assert not [event for event, _ in during if event.startswith("doc:")]
     assert not [p for _, p in during if "limite" in p]

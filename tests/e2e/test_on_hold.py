@@ -11,7 +11,14 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
-from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby, received
+from tests.e2e.flows import (
+    admit,
+    barrier,
+    mediator_opens_room,
+    new_page,
+    party_reaches_lobby,
+    received,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +51,7 @@ async def test_on_hold_the_chat_says_so_and_the_party_can_call_the_mediator(
     await expect(call).to_be_visible(timeout=10000)
     await expect(call).to_contain_text("En attente en plénière")
     await claire.screenshot(path=str(ARTIFACTS / "on-hold-mediator-called.png"))
+    await barrier(alice)
     assert not any(event == "lobby:called" for event, _ in await received(alice))
     await expect(alice.locator("#call-mediator")).to_have_count(0)  # in the meeting: no hold
     await call.get_by_role("button", name="Appel de Bruno Petit vu").click()

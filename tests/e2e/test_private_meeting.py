@@ -15,6 +15,7 @@ from records.notices import NoticeTexts
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
+    barrier,
     mediator_opens_room,
     new_page,
     party_reaches_lobby,
@@ -71,6 +72,7 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
     await expect(bruno.locator(".chat-message")).to_have_count(0)
     frames, packets = await rising(bruno)
     assert (frames, packets) == (0, 0), "Bruno receives media during the private meeting"
+    await barrier(bruno)
     await claire.screenshot(path=str(ARTIFACTS / "caucus-2-mediator.png"))
     await alice.screenshot(path=str(ARTIFACTS / "caucus-2-private-party.png"))
     await bruno.screenshot(path=str(ARTIFACTS / "caucus-3-waiting-party.png"))

@@ -11,11 +11,12 @@ from playwright.async_api import Browser, Page, expect
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
-    inked,
+    barrier,
     mediator_opens_room,
     new_page,
     party_reaches_lobby,
     received,
+    until_inked,
 )
 from tests.e2e.flows import until_true as _until_true
 
@@ -84,8 +85,7 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     assert 3 <= len(stroke["shape"]["points"]) < 80  # smoothed input, decimated
     assert rect["shape"]["color"] == "#c62828" and rect["shape"]["w"] > 100
     assert state["pending"] == 0
-    await bruno.wait_for_timeout(200)  # a frame to draw
-    assert await inked(bruno, "#board-canvas", 150) > 300  # really drawn on the other screen
+    await until_inked(bruno, "#board-canvas", 150, more_than=300)  # drawn on the other screen
 
     # Alice (on a phone) draws, then undoes her own stroke: gone everywhere, the rest stays.
     await drag(alice, [(60, 120), (120, 160), (200, 140)])
@@ -163,7 +163,7 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     assert len((await board(claire))["objects"]) == 1
     await alice.screenshot(path=str(ARTIFACTS / "board-2-private-party-phone.png"))
     await claire.screenshot(path=str(ARTIFACTS / "board-2-private-mediator-desktop.png"))
-    await bruno.wait_for_timeout(300)
+    await barrier(bruno)
     assert shapes(await board(bruno)) == ["stroke", "rect"]
     during = (await received(bruno))[seen_before:]
     assert not [p for event, p in during if event.startswith("wb:") or "préavis" in p]

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from errors import ErrorCode
 from records import crypto
 from records.crypto import (
     AssociatedData,
@@ -16,7 +17,7 @@ from records.crypto import (
     encrypt_stream,
     new_data_key,
 )
-from records.errors import CryptoError, ErrorCode
+from records.errors import CryptoError
 
 AD = AssociatedData("org-1", "case-1", "item-1", "document", 3)
 

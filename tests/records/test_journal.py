@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from records.db import Database
-from records.journal import JournalBroken, JournalEntry, _SqliteWriter
+from records.journal import BoardJournal, JournalBroken, JournalEntry
 from records.models import BoardOpRow, utcnow
 from records.service import Records, open_records
+from tests.dbfaults import table_away
 from tests.factories import make_case, make_mediator
 
 
@@ -93,42 +95,34 @@ async def test_dropping_a_case_removes_its_journal(db: Database, records: Record
 
 
 async def test_the_embedded_journal_checkpoints_its_log_aside_not_inside_a_commit(
-    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: str, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(_SqliteWriter, "CHECKPOINT_EVERY_ROWS", 10)
-    checkpoints: list[int] = []
-    original = _SqliteWriter.checkpoint
-
-    def counted(writer: _SqliteWriter) -> None:
-        checkpoints.append(1)
-        original(writer)
-
-    monkeypatch.setattr(_SqliteWriter, "checkpoint", counted)
     db = Database(sqlite_url)
     records = await open_records(db, tmp_path / "var" / "keys.json")
+    journal = BoardJournal(db, records.keystore, records.keys, checkpoint_every_rows=10)
     try:
         anne = await make_mediator(db)
         case = await make_case(db, anne, store=records.cases)
-        journal = records.journal
         for seq in range(1, 26):
             await journal.append(case.id, "s1", "plenary", [JournalEntry(seq, b"op")])
         for _ in range(100):
-            if journal._checkpoint is None and checkpoints:
+            if journal.checkpoints >= 2:  # every ~10 rows, beside the commits
                 break
             await asyncio.sleep(0.01)
-        assert len(checkpoints) >= 2  # every ~10 rows, beside the commits
+        assert journal.checkpoints >= 2
         writer = journal._sqlite
         assert writer is not None
         autocheckpoint = writer._connection().execute("PRAGMA wal_autocheckpoint").fetchone()
         assert autocheckpoint == (0,)  # commits never checkpoint themselves
         assert len(await journal.load(case.id, "s1", "plenary")) == 25
     finally:
+        journal.close()
         await records.close()
         await db.close()
 
 
 async def test_a_failed_reload_leaves_the_board_refusing_writes(
-    db: Database, records: Records, monkeypatch: pytest.MonkeyPatch
+    db: Database, records: Records
 ) -> None:
     anne = await make_mediator(db)
     case = await make_case(db, anne, store=records.cases)
@@ -138,13 +132,9 @@ async def test_a_failed_reload_leaves_the_board_refusing_writes(
     with pytest.raises(JournalBroken):  # does not follow on: the room is broken
         await journal.append(case.id, "s1", "plenary", [JournalEntry(3, b"three")])
 
-    async def unreachable(*_args: object) -> None:
-        raise ConnectionRefusedError("the database is away")
-
-    monkeypatch.setattr(journal, "_rows", unreachable)
-    with pytest.raises(ConnectionRefusedError):
-        await journal.load(case.id, "s1", "plenary")
-    monkeypatch.undo()
+    async with table_away(db, "board_ops"):  # the database cannot read the board
+        with pytest.raises(DBAPIError):
+            await journal.load(case.id, "s1", "plenary")
     # the reload failed: still broken, nothing may be numbered past the gap
     with pytest.raises(JournalBroken):
         await journal.append(case.id, "s1", "plenary", [JournalEntry(2, b"two")])

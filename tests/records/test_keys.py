@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from errors import ErrorCode
 from records import keys
 from records.crypto import AssociatedData, decrypt, encrypt, new_data_key
-from records.errors import Conflict, CryptoError, ErrorCode, NotFound
+from records.errors import Conflict, CryptoError, NotFound
 from records.keys import FileKeyProvider, KeyProvider, check_retirable, rewrap
 from records.vault import Sealed, Vault, WrappedKeyRow, rewrap_all, rotate_and_retire
 

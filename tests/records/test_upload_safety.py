@@ -11,7 +11,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from records.filecheck import Deadline
 from records.uploads import UploadRefused, prepare, sniff, unpack
 from tests.pdfgen import make_pdf

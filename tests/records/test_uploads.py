@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from records.uploads import (
     MAX_FILENAME_LENGTH,
     DocumentMeta,

@@ -235,6 +235,7 @@ async def test_a_private_meeting_board_is_exported_as_such(
     [first, _] = [e for e in await audit_entries(world) if e.action == "board.export"]
     assert (first.detail["room"], first.detail["room_id"]) == ("private", room_id)
     # nobody else was told anything about the export
+    await ns.barrier(marc, jeanne)
     assert not any("export" in event for event, _ in marc.events + jeanne.events)
 
 

@@ -6,7 +6,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from server.context import SERVICES
-from server.session_host import CaseFileHost
+from server.session_host import CaseConsent
 from tests.server.conftest import Api, create_case, issue, schedule
 
 
@@ -56,9 +56,9 @@ async def test_consent_is_recorded_per_purpose_with_text_version(
     assert entries["mediation"].text_sha256 == shown["confidentiality"]["sha256"]
     assert entries["privacy"].text_version == shown["privacy"]["version"]
     assert entries["mediation"].mechanism == {"form": "join-page", "user_agent": "TestBrowser/1.0"}
-    host = CaseFileHost(svc.schedule, svc.records)
-    version = await host.consent_version(link["session"]["id"])
-    assert await host.has_consent(link["session"]["id"], f"p-{pid}", version)
+    consent = CaseConsent(svc.schedule, svc.records)
+    version = await consent.version(link["session"]["id"])
+    assert await consent.has_consent(link["session"]["id"], f"p-{pid}", version)
 
 
 async def test_declining_is_recorded_and_needs_no_name(
@@ -108,10 +108,10 @@ async def test_publishing_a_new_version_asks_everyone_to_consent_again(
     assert published["version"] == shown["privacy"]["version"] + 1
     assert (await texts(party))["privacy"]["body"] == new_body
     svc = server.app[SERVICES]
-    host = CaseFileHost(svc.schedule, svc.records)
+    consent = CaseConsent(svc.schedule, svc.records)
     pid = link["case"]["participants"][0]["id"]
-    version = await host.consent_version(link["session"]["id"])
-    assert not await host.has_consent(link["session"]["id"], f"p-{pid}", version)
+    version = await consent.version(link["session"]["id"])
+    assert not await consent.has_consent(link["session"]["id"], f"p-{pid}", version)
     old = await svc.records.notices.get("privacy", "fr", shown["privacy"]["version"])
     assert old.body == shown["privacy"]["body"]  # every version is kept
 

@@ -21,6 +21,7 @@ from records.casefile import ItemKind
 from records.models import CaseItemRow, CaseItemVersionRow, SharedDocumentRow
 from records.uploads import unpack
 from server.realtime import NAMESPACE_KEY
+from tests.dbfaults import inserts_refused
 from tests.pdfgen import make_pdf
 from tests.records.test_uploads import ELF, PE, ZIP
 from tests.server.browserlike import BrowserHttp, Got
@@ -202,6 +203,7 @@ async def test_a_document_shared_in_a_private_meeting_stays_there(
     assert status == 201, body
     doc_id = body["doc_id"]
     await until(lambda: any(d["doc_id"] == doc_id for d in anne.seen("doc:shared")))
+    await ns.barrier(marc)
     assert not any(d["doc_id"] == doc_id for d in marc.seen("doc:shared"))
     outsider = await http("Marc Durand")
     for what in ("content", "download"):
@@ -516,21 +518,16 @@ async def test_when_the_sharing_state_cannot_be_stored_the_document_is_still_sha
     world: World,
     clients: Callable[[], Client],
     http: Callable[..., Any],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, _, marc = await three(world, clients)
-    host = world.server.app[NAMESPACE_KEY].hub._host
-
-    async def broken(session_id: str, documents: Any) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(host, "save_documents", broken)
-    status, body = await (await http("Jeanne Dupont")).upload(b"Proposition", "offre.txt")
-    assert status == 201, body
-    await until(lambda: any(d["doc_id"] == body["doc_id"] for d in marc.seen("doc:shared")))
+    async with inserts_refused(world.svc.db, "shared_documents"):  # the database refuses
+        status, body = await (await http("Jeanne Dupont")).upload(b"Proposition", "offre.txt")
+        assert status == 201, body
+        await until(lambda: any(d["doc_id"] == body["doc_id"] for d in marc.seen("doc:shared")))
     [warning] = [r for r in caplog.records if "not stored" in r.getMessage()]
-    assert "OSError" in warning.getMessage() and "offre" not in warning.getMessage()
+    assert "(IntegrityError)" in warning.getMessage() and "offre" not in warning.getMessage()
+    assert await world.svc.records.shares.load(world.case.id, world.session.id) == []
 
 
 async def test_pdfjs_is_served_locally_by_exact_name_only(world: World) -> None:

@@ -36,10 +36,13 @@ class SlowHash:
 
 async def test_parallel_verifications_are_capped() -> None:
     slow = SlowHash()
-    hashing = PasswordHashing(2, max_waiting=100, verify=slow.verify)
+    hashing = PasswordHashing(2, max_waiting=10, verify=slow.verify)
     tasks = [asyncio.ensure_future(hashing.verify("h", "right")) for _ in range(12)]
     await asyncio.to_thread(slow.wait_running, 2)
-    await asyncio.sleep(0.05)  # time for a third to start, were it allowed to
+    # the barrier: the ten others are all waiting for a slot (none of them took a third),
+    # so the queue is full and one more is refused
+    with pytest.raises(HashingBusy):
+        await hashing.verify("h", "right")
     slow.release.set()
     assert all(await asyncio.gather(*tasks))
     assert slow.peak == 2
@@ -58,15 +61,18 @@ async def test_too_many_waiting_are_refused_not_queued() -> None:
 
 async def test_a_cancelled_caller_keeps_its_slot_until_the_thread_ends() -> None:
     slow = SlowHash()
-    hashing = PasswordHashing(1, max_waiting=10, verify=slow.verify)
+    hashing = PasswordHashing(1, max_waiting=1, verify=slow.verify)
     first = asyncio.ensure_future(hashing.verify("h", "x"))
     await asyncio.to_thread(slow.wait_running, 1)
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
-    assert hashing._slots.locked()  # the thread still runs, so its slot is still taken
     second = asyncio.ensure_future(hashing.verify("h", "x"))
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # the second caller asks for the slot
+    # the thread still runs, so its slot is still taken: the second waits, and with it
+    # waiting the queue (of one) is full
+    with pytest.raises(HashingBusy):
+        await hashing.verify("h", "x")
     slow.release.set()
     await second
     assert slow.peak == 1

@@ -6,6 +6,7 @@ from aiohttp.test_utils import TestServer
 
 from server.context import SERVICES
 from tests.server.conftest import Api, create_case
+from tests.server.test_practice_api import CLOSING, put
 
 
 async def test_private_notes_are_for_the_cases_mediators_only(anne: Api, bob: Api) -> None:
@@ -102,11 +103,23 @@ async def test_legal_hold_keeps_items_on_erasure_and_close(
     report = await erased.json()
     assert report["kept"][0]["why"] == "the case is under legal hold"
     assert (await records.casefile.get_item(doc.id, actor="t", via="t")).content == b"pdf"
-    assert (await bob.post(f"/api/cases/{case['id']}/close")).status == 404
-    assert (await anne.post(f"/api/cases/{case['id']}/close")).status == 204
+    closing = f"/api/cases/{case['id']}/closing"
+    assert (await put(bob, closing, CLOSING)).status == 404
+    assert (await put(anne, closing, CLOSING)).status == 200
     body = await (await anne.get(f"/api/cases/{case['id']}")).json()
     assert body["status"] == "closed"
     trail = await (await anne.get(f"/api/cases/{case['id']}/audit")).json()
     assert {"case.close", "case.legal_hold", "subject.erase"} <= {
         e["action"] for e in trail["entries"]
     }
+
+
+async def test_a_case_is_closed_by_one_route_that_audits_it_once(anne: Api) -> None:
+    case = await create_case(anne)
+    assert (await anne.post(f"/api/cases/{case['id']}/close")).status == 404  # no second way
+    closing = f"/api/cases/{case['id']}/closing"
+    assert (await put(anne, closing, CLOSING)).status == 200
+    assert (await put(anne, closing, {**CLOSING, "departement": "75"})).status == 200  # corrected
+    assert (await (await anne.get(f"/api/cases/{case['id']}")).json())["status"] == "closed"
+    trail = await (await anne.get(f"/api/cases/{case['id']}/audit")).json()
+    assert [e["action"] for e in trail["entries"]].count("case.close") == 1

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.chat import (
     MAX_MESSAGE_LENGTH,
     MAX_MESSAGES_PER_PERSON,

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import (
     PARTICIPANT_DECLINED,
     PARTICIPANT_REMOVED,

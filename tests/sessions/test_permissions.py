@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import ConsentRequired, Forbidden, NotInRoom
 from sessions.permissions import (
     MATRIX,

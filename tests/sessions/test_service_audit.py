@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.documents import Visibility
 from sessions.errors import PARTICIPANT_REMOVED, Forbidden, InvalidPayload
 from sessions.service import LiveSession

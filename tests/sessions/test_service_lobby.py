@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import ConsentRequired, Forbidden, NotJoined, RoomLocked, SessionClosed
 from sessions.lobby import KICK_REPLACED, KICK_SESSION_ENDED, State
 from sessions.rooms import PLENARY

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from sessions.errors import InvalidPayload
 from sessions.wb_ops import (
     COORD_LIMIT,

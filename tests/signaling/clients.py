@@ -168,3 +168,15 @@ async def wait_for(predicate: Any, within: float, interval: float = 0.05) -> boo
             return True
         await asyncio.sleep(interval)
     return bool(predicate())
+
+
+async def flowing(
+    *streams: tuple[Client, str, str], since: float, frames: int = 10, within: float = 10
+) -> None:
+    """The barrier for media: each (subscriber, publisher, label) of ``streams`` received
+    ``frames`` frames since ``since``, on the same peer connection on which the test then
+    checks that nothing else arrived (so that absence is not read from a stalled path)."""
+    assert await wait_for(
+        lambda: all(c.count(p, label, since=since) >= frames for c, p, label in streams),
+        within=within,
+    ), {(c.pid, p, label): c.count(p, label, since=since) for c, p, label in streams}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from records.errors import CodedError, ErrorCode
+from errors import CodedError, ErrorCode
 
 
 class FakeRelayError(CodedError):

@@ -18,6 +18,7 @@ from sessions.documents import Visibility
 from sessions.rooms import PLENARY
 from sessions.wb_log import BoardObject, LoggedOp, fold
 from signaling.identity import Identity
+from tests.dbfaults import inserts_refused
 from tests.signaling.world import (
     Client,
     World,
@@ -202,19 +203,14 @@ def _undo() -> Any:
 
 
 async def test_an_operation_that_cannot_be_stored_is_refused_and_shown_to_nobody(
-    world: World, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
+    world: World, clients: Callable[[], Client]
 ) -> None:
     anne, jeanne, marc = await three(world, clients)
     assert (await jeanne.call("wb:op", {"op": stroke("kept")}))["ok"]
     await until(lambda: len(marc.seen("wb:op")) == 1)
-
-    async def broken(*_args: Any, **_kwargs: Any) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(world.svc.records.journal, "_write", broken)  # the database refuses
-    ack = await jeanne.call("wb:op", {"op": stroke("lost")})
+    async with inserts_refused(world.svc.db, "board_ops"):  # the database refuses
+        ack = await jeanne.call("wb:op", {"op": stroke("lost")})
     assert ack["ok"] is False and ack["error"]["code"] == "not_stored"
-    monkeypatch.undo()
     await barrier(marc, anne)
     assert len(marc.seen("wb:op")) == 1 and len(anne.seen("wb:op")) == 1
     assert set(await synced(anne)) == {"kept"}
@@ -320,6 +316,7 @@ async def test_a_private_board_copied_into_the_plenary_hides_who_drew_it(
     await until(lambda: bool(marc.seen("wb:op")))
     copied = list((await synced(marc)).values())
     assert len(copied) == 1 and copied[0].author == anne.hello["self"]["key"]
+    await barrier(marc)
     assert key(world, "Jeanne Dupont") not in json.dumps(marc.seen("wb:op"))
 
 

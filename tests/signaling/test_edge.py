@@ -11,10 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from server.realtime import NAMESPACE_KEY
 from signaling.edge import EdgeLog
 from signaling.namespace import SessionNamespace
+from tests.dbfaults import table_away
 from tests.signaling.raw import NAMESPACE, RawSocket
 from tests.signaling.world import Client, World, admitted, consent, key, mediator, until
 
@@ -118,21 +119,16 @@ async def test_a_declined_person_reconnecting_is_refused_with_nothing_left_behin
 
 
 async def test_an_unexpected_error_while_connecting_refuses_with_a_code(
-    world: World, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
+    world: World, clients: Callable[[], Client]
 ) -> None:
     anne = await mediator(world, clients)
     ns = namespace_of(world)
-
-    async def broken(*_args: Any) -> bool:
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(ns.hub._host, "has_consent", broken)
-    code = await clients().refused(world, {"token": world.tokens["Jeanne Dupont"]})
+    async with table_away(world.svc.db, "consent_log"):  # her consent cannot be read
+        code = await clients().refused(world, {"token": world.tokens["Jeanne Dupont"]})
     assert code == ErrorCode.INTERNAL.value
     k_jeanne = key(world, "Jeanne Dupont")
     assert not ns.hub.connections.of(world.session.id, k_jeanne)
-    assert k_jeanne not in ns.hub._live[world.session.id].sids
-    monkeypatch.undo()
+    assert ns.hub.seat_of(world.session.id, k_jeanne) is None
     await echo(anne, anne)
 
 

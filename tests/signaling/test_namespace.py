@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
+from records.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
+from tests.pdfgen import make_pdf
+from tests.server import browserlike
 from tests.signaling.world import (
     SDP,
     Client,
@@ -112,6 +116,7 @@ async def test_private_meeting_isolation(world: World, clients: Callable[[], Cli
     assert world.relay.rooms[f"{sid}.{anne.hello['self']['key']}"] == f"{sid}.{room}"
     assert world.relay.rooms[f"{sid}.{k_m}"] == f"{sid}.hold-{k_m}"
     await until(lambda: marc.view()["on_hold"] is True)
+    await barrier(marc)
     leaked = [(e, d) for e, d in marc.events[marc_events:] if room in str(d) or "Aparté" in str(d)]
     assert leaked == []
     # the plenary may talk if the mediator allows it
@@ -222,21 +227,135 @@ async def test_mediator_of_another_case_is_refused(
     assert await clients().refused(world, {"session_id": world.session.id}, cookie) == "forbidden"
 
 
-async def test_a_token_of_another_session_stays_in_that_session(
+async def test_a_seat_in_another_session_reaches_nothing_of_this_one(
     world: World, clients: Callable[[], Client]
 ) -> None:
+    """Jeanne holds a valid, consented, admitted seat in session B, another séance of the
+    same case (so her key is on session A's roster too). Whatever she does there reaches
+    nothing of A, nothing of A reaches her, and whatever names something of A is refused
+    because it is not of her session."""
+    a, b = world.session.id, world.other_session.id
+    k_j, k_m = key(world, "Jeanne Dupont"), key(world, "Marc Durand")
+    # session A: Anne and Marc in a private meeting, with a document and a message in it
     anne = await mediator(world, clients)
+    marc = await admitted(world, clients, anne, "Marc Durand")
+    opened = await anne.call("caucus:open", {"members": [k_m], "label": "Aparté A"})
+    room_a = opened["room_id"]
+    await until(lambda: marc.room == room_a)
+    async with BrowserHttp(world, token=world.tokens["Marc Durand"]) as marc_http:
+        status, doc_a = await marc_http.upload(a, make_pdf(1), "offre-a.pdf", room_a)
+    assert status == 201, doc_a
+    assert (await marc.call("chat:send", {"text": SECRET_A, "room_id": room_a}))["ok"]
+    # session B: Anne again (she mediates both) admits Jeanne, who has consented there
+    anne_b = clients()
+    await anne_b.connect(world, {"session_id": b}, cookie=world.mediator_cookie)
+    await until(lambda: bool(anne_b.seen("session:hello")))
+    assert (await anne_b.call("lobby:knock", {}))["state"] == "admitted"
+    await consent(world, "Jeanne Dupont", session_id=b)
     outsider = clients()
     await outsider.connect(world, {"token": world.tokens["other-session"]})
     await until(lambda: bool(outsider.seen("session:hello")))
-    assert outsider.hello["session_id"] == world.other_session.id != world.session.id
-    ack = await outsider.call("lobby:knock", {})
-    assert ack["ok"] is False  # no consent for that session yet
-    await barrier(anne)
-    # nothing of it reached this session: no knock, no connection in its live session
-    assert all(not w["waiting"] for w in anne.seen("lobby:waiting"))
+    assert (outsider.hello["session_id"], outsider.hello["self"]["key"]) == (b, k_j)
+    assert (await outsider.call("lobby:knock", {}))["state"] == "waiting"
+    assert (await anne_b.call("lobby:admit", {"key": k_j}))["ok"]
+    await until(lambda: bool(outsider.seen("room:view")) and outsider.room == "plenary")
+
+    # what she does in B works there (knock, chat, board, media, documents, a private meeting)
+    assert (await outsider.call("lobby:knock", {}))["ok"]
+    assert (await outsider.call("chat:send", {"text": SECRET_B, "room_id": "plenary"}))["ok"]
+    assert (await outsider.call("wb:op", {"op": _stroke("stroke-b")}))["ok"]
+    assert (await outsider.call("rtc:offer", {"sdp": SDP}))["ok"]
+    async with BrowserHttp(world, token=world.tokens["other-session"]) as jeanne_http:
+        status, doc_b = await jeanne_http.upload(b, make_pdf(1), "offre-b.pdf", "plenary")
+        assert status == 201, doc_b
+        # ...and what names session A is refused by the session check, before anything else
+        status, body = await jeanne_http.upload(a, make_pdf(1), "intrus.pdf", None)
+        assert (status, body.get("error")) == (403, ANOTHER_SESSION), body
+        for what in ("content", "download"):
+            got = await jeanne_http.get(a, doc_a["doc_id"], what)
+            assert (got.status, got.json()["error"]) == (403, ANOTHER_SESSION), what
+    room_b = (await anne_b.call("caucus:open", {"members": [k_j], "label": "Aparté B"}))["room_id"]
+    await until(lambda: outsider.room == room_b)
+    # over the socket, every event acts on her own session: A's rooms and documents are
+    # unknown there, even to the mediator's seat in B
+    for event, data, code in [
+        ("chat:send", {"text": SECRET_B, "room_id": room_a}, "not_in_room"),
+        ("wb:op", {"op": _stroke("stroke-in-a"), "room_id": room_a}, "not_in_room"),
+        ("doc:present", {"doc_id": doc_a["doc_id"], "page": 1, "zoom": 1.0}, "not_found"),
+    ]:
+        ack = await outsider.call(event, data)
+        assert ack["ok"] is False and ack["error"]["code"] == code, (event, ack)
+    ack = await anne_b.call("caucus:move", {"key": k_j, "room_id": room_a})
+    assert ack["ok"] is False and ack["error"]["message"] == f"no room {room_a}", ack
+
+    # nothing of it reached session A, and nothing of A reached her
+    await barrier(anne, marc, outsider, anne_b)
+    for person in (anne, marc):
+        for needle in (SECRET_B, "stroke-b", "offre-b.pdf", doc_b["doc_id"], room_b, "Aparté B"):
+            assert not _received(person, needle), (needle, person.hello["self"]["key"])
+        assert all(k_j not in str(w) for w in person.seen("lobby:waiting"))
+    for needle in (SECRET_A, "offre-a.pdf", doc_a["doc_id"], room_a, "Aparté A"):
+        assert not _received(outsider, needle), needle
     hub = world.server.app[NAMESPACE_KEY].hub
-    assert outsider.hello["self"]["key"] not in hub._live[world.session.id].sids
+    assert hub.seat_of(a, k_j) is None and hub.seat_of(b, k_j) is not None
+    assert marc.room == room_a  # B's private meeting moved nobody in A
+    assert [m["text"] for m in (await marc.call("chat:history", {}))["messages"]] == [SECRET_A]
+    assert [d["doc_id"] for d in (await marc.call("doc:list", {}))["documents"]] == [
+        doc_a["doc_id"]
+    ]
+    for person in (anne, marc):
+        board = await person.call("wb:sync", {})
+        assert board["snapshot"]["objects"] == [] and board["ops"] == [], board
+    # the relay: her seat is B's, and A's seats are where A put them
+    assert {pid for _, pid in world.relay.calls if pid.endswith(k_j)} == {f"{b}.{k_j}"}
+    assert f"{a}.{k_j}" not in world.relay.rooms
+    assert world.relay.rooms[f"{b}.{k_j}"] == f"{b}.{room_b}"
+    assert world.relay.rooms[f"{a}.{k_m}"] == f"{a}.{room_a}"
+    # the case file: A's document is A's, B's is B's, and nothing else was stored
+    items = await world.svc.records.casefile.list_items(world.case.id, kinds={ItemKind.DOCUMENT})
+    assert sorted((i.id, i.session_id) for i in items) == sorted(
+        [(doc_a["doc_id"], a), (doc_b["doc_id"], b)]
+    )
+
+
+SECRET_A = "session A : notre offre finale est de 40 000 euros"
+SECRET_B = "session B : ce qui se dit ici reste ici"
+ANOTHER_SESSION = {"code": "forbidden", "message": "this link is for another session"}
+
+
+def _received(client: Client, text: str) -> bool:
+    return any(text in repr(data) for _event, data in client.events)
+
+
+def _stroke(obj_id: str) -> dict[str, Any]:
+    return {
+        "type": "stroke", "id": obj_id, "points": [[1.0, 2.0], [3.0, 4.0]],
+        "color": "#1f2937", "width": 2.0,
+    }  # fmt: skip
+
+
+class BrowserHttp(browserlike.BrowserHttp):
+    """A party's browser towards the document routes of any session (not only its own)."""
+
+    async def __aenter__(self) -> BrowserHttp:
+        return await self.prime()
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def upload(
+        self, session_id: str, data: bytes, name: str, room_id: str | None
+    ) -> tuple[int, Any]:
+        url = f"{self.world.url}/api/sessions/{session_id}/documents"
+        params = {"visibility": "room", **({"room_id": room_id} if room_id else {})}
+        headers = self.headers(True, **{"X-Filename": quote(name)})
+        async with self.session.post(url, data=data, params=params, headers=headers) as r:
+            return r.status, await r.json()
+
+    async def get(self, session_id: str, doc_id: str, what: str) -> browserlike.Got:
+        url = f"{self.world.url}/api/sessions/{session_id}/documents/{doc_id}/{what}"
+        async with self.session.get(url, headers=self.headers(csrf=False)) as r:
+            return browserlike.Got(r.status, r.headers, await r.read())
 
 
 async def test_bad_payloads_get_error_acks(world: World, clients: Callable[[], Client]) -> None:

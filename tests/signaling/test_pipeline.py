@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pytest
 
 from sessions.events import Notification
-from sessions.outcome import Outcome
+from sessions.outcome import BOARD_OP_EVENT, BoardWrite, Outcome
+from sessions.wb_log import LoggedOp
+from sessions.wb_ops import Clear
 from signaling.errors import SignalingError
-from signaling.pipeline import BOARD_OP_EVENT, BOARD_OPS_EVENT, StoredFirst, messages
+from signaling.pipeline import BOARD_OPS_EVENT, StoredFirst, messages
 
 ROOM = frozenset({"m-anne", "p-jeanne", "p-marc"})
 
 
 def board(seq: int, room: str = "plenary", to: frozenset[str] = ROOM) -> Outcome[int]:
-    return Outcome(seq, notifications=(Notification(BOARD_OP_EVENT, {"seq": seq}, to, room),))
+    write = BoardWrite(room, LoggedOp(seq, "m-anne", Clear(type="clear")))
+    note = Notification(BOARD_OP_EVENT, {"seq": seq}, to, room)
+    return Outcome(seq, board_writes=(write,), notifications=(note,))
 
 
 def chat(text: str) -> Outcome[None]:
@@ -40,19 +44,37 @@ def test_consecutive_board_operations_for_the_same_people_go_out_as_one_message(
     assert out[2].payload == {"seq": 3}
 
 
+class Observed(StoredFirst):
+    """The pipeline, telling when it starts putting rooms back (its first ``discard``)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.discarding = asyncio.Event()
+
+    def discard(self, rooms: Iterable[str]) -> None:
+        super().discard(rooms)
+        self.discarding.set()
+
+
 class Harness:
     """A pipeline whose writes finish when the test says so."""
 
     def __init__(self) -> None:
         self.writes: dict[int, asyncio.Future[None]] = {}
+        self.over: dict[int, asyncio.Event] = {}  # the write's coroutine has returned
         self.delivered: list[list[Any]] = []
         self.recovered: list[set[str]] = []
-        self.pipeline = StoredFirst(self.store, self.deliver, self.recover)
+        self.pipeline = Observed(self.store, self.deliver, self.recover)
 
-    async def store(self, room: str, ops: Sequence[Mapping[str, Any]]) -> None:
+    async def store(self, room: str, ops: Sequence[LoggedOp]) -> None:
+        seq = ops[0].seq
         future = asyncio.get_running_loop().create_future()
-        self.writes[int(ops[0]["seq"])] = future
-        await future
+        self.writes[seq] = future
+        self.over[seq] = asyncio.Event()
+        try:
+            await future
+        finally:
+            self.over[seq].set()
 
     async def deliver(self, outcomes: Sequence[Outcome[Any]]) -> None:
         self.delivered.append([o.value for o in outcomes])
@@ -74,8 +96,9 @@ async def test_outcomes_stored_out_of_order_are_delivered_in_order_and_together(
     await asyncio.sleep(0)
     h.finish(3)
     h.finish(2)
-    await asyncio.sleep(0.01)
-    assert h.delivered == []  # nothing before 1 is stored
+    await h.over[3].wait()
+    await h.over[2].wait()  # 2 and 3 are stored: still nothing goes out before 1
+    assert h.delivered == []
     h.finish(1)
     await asyncio.gather(*done)
     assert h.delivered == [[1, 2, 3]]
@@ -119,7 +142,8 @@ async def test_what_was_queued_before_the_board_went_back_is_refused_and_writing
     first = [h.pipeline.submit(board(seq)) for seq in (1, 2)]
     await asyncio.sleep(0)
     h.finish(1, ConnectionResetError("the database went away"))
-    await asyncio.sleep(0.01)  # the pipeline waits for write 2 before putting the board back
+    await h.pipeline.discarding.wait()  # it now waits for write 2 before putting the board back
+    assert h.recovered == []
     late = h.pipeline.submit(board(3))  # drawn meanwhile, after the gap
     await asyncio.sleep(0)
     h.finish(3)

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from records.errors import ErrorCode
+from errors import ErrorCode
 from signaling import frames
 from signaling.budget import EventBudgets, Rate
 from signaling.namespace import SessionNamespace, payload_models

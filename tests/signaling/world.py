@@ -213,9 +213,15 @@ async def until(predicate: Callable[[], bool], within: float = 3.0) -> None:
 
 
 async def consent(
-    world: World, name: str, decision: str = "given", *, observer: bool = True
+    world: World,
+    name: str,
+    decision: str = "given",
+    *,
+    observer: bool = True,
+    session_id: str | None = None,
 ) -> None:
-    """What the join page records: both purposes against the current French texts."""
+    """What the join page records: both purposes against the current French texts
+    (for ``world.session`` unless ``session_id`` names another)."""
     records = world.svc.records
     pid = next(p.id for p in world.case.participants if p.display_name == name)
     purposes = [("mediation", "confidentiality"), ("privacy", "privacy")]
@@ -224,7 +230,7 @@ async def consent(
     for purpose, kind in purposes:
         text = await records.notices.current(kind, "fr")  # type: ignore[arg-type]
         await records.consent.record(
-            session_id=world.session.id,
+            session_id=session_id or world.session.id,
             participant_id=pid,
             purpose=purpose,
             decision=decision,

@@ -12,7 +12,8 @@ function noticeBlock(id, titleKey, notice, checkboxKey, onChange) {
     h('label', { class: 'check', for: `${id}-ok` }, box, ' ', t(checkboxKey)));
 }
 
-export async function showConsent(main, token, info, { onDone }) {
+// onRefused(code): the link stopped working meanwhile; true when the page said so.
+export async function showConsent(main, token, info, { onDone, onRefused = () => false }) {
   const notices = await api('GET', `/api/notices?lang=${language()}`);
   const error = h('p', { class: 'error', role: 'alert', hidden: true });
   const name = h('input', { id: 'typed-name', name: 'typed_name', maxlength: 120, autocomplete: 'name' });
@@ -69,6 +70,7 @@ export async function showConsent(main, token, info, { onDone }) {
       });
       onDone(result.consented);
     } catch (err) {
+      if (onRefused(err.code)) return;
       error.textContent = err.code === 'conflict' ? t('consent.changed') : t('error.generic');
       error.hidden = false;
     }

@@ -49,9 +49,11 @@ function showJoinInfo(info) {
   );
 }
 
+// Why a link cannot be used (the server's codes, the same on every route and the socket).
+const LINK_REFUSALS = ['link_invalid', 'link_expired', 'link_revoked', 'session_closed'];
+
 function showLinkError({ code, contact }) {
-  const known = ['link_invalid', 'link_expired', 'link_revoked', 'session_closed'];
-  const kind = known.includes(code) ? code : 'generic';
+  const kind = LINK_REFUSALS.includes(code) ? code : 'generic';
   mount(
     main,
     h('section', { class: 'card narrow error-page', id: 'link-error', dataset: { code: kind } },
@@ -74,6 +76,13 @@ function render() {
           state.step = 'declined';
           render();
         }
+      },
+      // withdrawn, expired or the session ended while reading: the page opening it would show
+      onRefused: (code) => {
+        if (!LINK_REFUSALS.includes(code)) return false;
+        state = { error: { code, contact: state.info.contact_email } };
+        render();
+        return true;
       },
     });
   }

@@ -65,5 +65,13 @@ export default {
   'docs.error.view': 'This document cannot be displayed.',
   'docs.error.rate_limited': 'Too many requests at once. Wait a moment.',
   'docs.error.documents_full': 'This session holds as many documents as it may: withdraw one first.',
+  'docs.error.file_too_complex': 'This file is too complex to be checked. Save it more simply (as a PDF, for instance) and try again.',
+  'docs.error.image_too_large': 'This picture is too large. Make it smaller and try again.',
+  'docs.error.upload_in_progress': 'Your previous file is still being sent. Wait a moment.',
+  'docs.error.server_busy': 'The server is very busy. Try again in a moment.',
+  'docs.error.link_invalid': 'Your link is not valid. Ask your mediator for a new one.',
+  'docs.error.link_expired': 'Your link has expired. Ask your mediator for a new one.',
+  'docs.error.link_revoked': 'Your link was withdrawn. Ask your mediator for a new one.',
+  'docs.error.session_closed': 'The session has ended.',
   'docs.error.generic': 'That did not work. Please try again.',
 };

@@ -65,5 +65,13 @@ export default {
   'docs.error.view': 'Ce document ne peut pas être affiché.',
   'docs.error.rate_limited': 'Trop de demandes à la fois. Patientez un instant.',
   'docs.error.documents_full': 'Cette séance contient autant de documents que possible : retirez-en un d’abord.',
+  'docs.error.file_too_complex': 'Ce fichier est trop complexe pour être vérifié. Enregistrez-le plus simplement (par exemple en PDF) et réessayez.',
+  'docs.error.image_too_large': 'Cette image est trop grande. Réduisez ses dimensions et réessayez.',
+  'docs.error.upload_in_progress': 'Votre fichier précédent est encore en cours d’envoi. Patientez un instant.',
+  'docs.error.server_busy': 'Le serveur est très occupé. Réessayez dans un instant.',
+  'docs.error.link_invalid': 'Votre lien n’est pas valide. Demandez un nouveau lien à votre médiateur.',
+  'docs.error.link_expired': 'Votre lien a expiré. Demandez un nouveau lien à votre médiateur.',
+  'docs.error.link_revoked': 'Votre lien a été retiré. Demandez un nouveau lien à votre médiateur.',
+  'docs.error.session_closed': 'La séance est terminée.',
   'docs.error.generic': 'L’opération n’a pas abouti. Réessayez.',
 };

@@ -1,0 +1,118 @@
+"""The live hub's stores backed by records: the boards' journal and the shared documents.
+
+Each implements a port of :mod:`signaling.ports` with the domain's types: a
+board operation arrives as the :class:`~sessions.wb_log.LoggedOp` the domain
+made and is handed to the journal in its record form, which records encodes
+and encrypts; loading reverses it. Nothing here goes through ``server/``: the
+app factory only builds these objects and hands them to the hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+
+from records.casefile import CaseFile, ItemKind
+from records.journal import BoardJournal, JournalEntry
+from records.scheduling import ScheduleStore
+from records.shares import DocumentShares
+from sessions.documents import SharedDocument
+from sessions.errors import InvalidPayload, SessionError
+from sessions.wb_log import LoggedOp
+
+logger = logging.getLogger(__name__)
+
+
+class CaseOf:
+    """The case a session belongs to (a session never changes case: asked once)."""
+
+    def __init__(self, schedule: ScheduleStore) -> None:
+        self._schedule = schedule
+        self._known: dict[str, str] = {}
+
+    def known(self, session_id: str) -> str | None:
+        """The case, if it was looked up already (no I/O)."""
+        return self._known.get(session_id)
+
+    def remember(self, session_id: str, case_id: str) -> None:
+        self._known[session_id] = case_id
+
+    async def __call__(self, session_id: str) -> str:
+        case_id = self._known.get(session_id)
+        if case_id is None:
+            case_id = (await self._schedule.get_roster(session_id)).session.case_id
+            self._known[session_id] = case_id
+        return case_id
+
+
+class JournalBoards:
+    """The :class:`~signaling.ports.BoardStore` on records' board journal."""
+
+    def __init__(self, journal: BoardJournal, case_of: CaseOf) -> None:
+        self._journal = journal
+        self._case_of = case_of
+
+    def store(self, session_id: str, room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:
+        entries = [JournalEntry.of(op.seq, op.to_wire()) for op in ops]
+        case_id = self._case_of.known(session_id)
+        if case_id is not None:  # the usual case: queued for the next commit right away
+            return self._journal.submit(case_id, session_id, room_id, entries)
+
+        async def after_lookup() -> None:
+            case_id = await self._case_of(session_id)
+            await self._journal.append(case_id, session_id, room_id, entries)
+
+        return asyncio.ensure_future(after_lookup())
+
+    async def load(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[LoggedOp]:
+        case_id = await self._case_of(session_id)
+        stored = await self._journal.load(case_id, session_id, room_id, keep_through=keep_through)
+        ops = []
+        for entry in stored:
+            try:
+                ops.append(LoggedOp.from_wire(entry.data()))
+            except (SessionError, ValueError, KeyError, TypeError):
+                logger.error(
+                    "session %s: board %s: stored operation %d of %d unreadable; loaded before it",
+                    session_id, room_id, entry.seq, len(stored),
+                )  # fmt: skip
+                break
+        return ops
+
+
+class StoredShares:
+    """The :class:`~signaling.ports.DocumentStore` on records' document shares and case file."""
+
+    def __init__(self, shares: DocumentShares, casefile: CaseFile, case_of: CaseOf) -> None:
+        self._shares = shares
+        self._casefile = casefile
+        self._case_of = case_of
+
+    async def save(self, session_id: str, documents: Sequence[SharedDocument]) -> None:
+        records = [doc.to_record() for doc in documents]
+        await self._shares.save(await self._case_of(session_id), session_id, records)
+
+    async def load(self, session_id: str) -> Sequence[SharedDocument]:
+        docs, unreadable = [], 0
+        for record in await self._shares.load(await self._case_of(session_id), session_id):
+            try:
+                docs.append(SharedDocument.from_record(record))
+            except InvalidPayload:
+                unreadable += 1
+        if unreadable:
+            logger.warning(
+                "session %s: %d stored shared documents unreadable", session_id, unreadable
+            )
+        return docs
+
+    async def discard(self, session_id: str, doc_ids: Sequence[str]) -> None:
+        stored = await self._casefile.list_items(
+            await self._case_of(session_id), kinds={ItemKind.DOCUMENT}, session_id=session_id
+        )
+        mine = {item.id for item in stored}
+        for doc_id in doc_ids:
+            if doc_id in mine:
+                await self._casefile.delete_item(doc_id, actor="system", via="socket")

@@ -1,0 +1,367 @@
+"""The live hub on in-memory ports: no database, no HTTP server, no Socket.IO.
+
+Each port of :mod:`signaling.ports` is a fake that records what reached it,
+in one shared log, so that a test can say what the hub asked of each concern
+(roster, consent gate, audit trail, board store, document store, archive)
+and in which order relative to what it emitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from sessions.chat import ChatMessage
+from sessions.documents import SharedDocument
+from sessions.errors import Forbidden
+from sessions.events import AuditEvent
+from sessions.rooms import PLENARY
+from sessions.service import LiveSession
+from sessions.wb_log import LoggedOp, Paste
+from sessions.wb_ops import Stroke
+from sessions.whiteboard import BoardSnapshot
+from signaling.identity import Identity
+from signaling.live import LiveHub
+from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry
+from tests.signaling.fakes import FakeRelay
+
+SESSION = "s-1"
+VERSION = "c1.p1"
+ANNE = Identity(SESSION, "m-anne", "mediator", "Anne")
+JEANNE = Identity(SESSION, "p-jeanne", "party", "Jeanne", link_id="link-j")
+MARC = Identity(SESSION, "p-marc", "party", "Marc", link_id="link-m")
+SIDS = {ANNE.key: "sid-anne", JEANNE.key: "sid-jeanne", MARC.key: "sid-marc"}
+
+
+@dataclass
+class Log:
+    """What reached the ports and the emitter, in order: (who, what)."""
+
+    calls: list[tuple[str, Any]] = field(default_factory=list)
+
+    def of(self, who: str) -> list[Any]:
+        return [what for name, what in self.calls if name == who]
+
+    def index(self, who: str, what: Any) -> int:
+        return self.calls.index((who, what))
+
+
+class FakeRoster:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.entries = [
+            RosterEntry(ANNE.key, "mediator", "Anne"),
+            RosterEntry(JEANNE.key, "party", "Jeanne"),
+            RosterEntry(MARC.key, "party", "Marc"),
+        ]
+
+    async def roster(self, session_id: str) -> Sequence[RosterEntry]:
+        return self.entries
+
+    async def revoke_link(self, session_id: str, key: str) -> None:
+        self.log.calls.append(("roster.revoke", key))
+
+    async def revoked_links(self, session_id: str, link_ids: Collection[str]) -> set[str]:
+        return set()
+
+    async def end_session(self, session_id: str) -> None:
+        self.log.calls.append(("roster.end", session_id))
+
+
+class FakeConsent:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.given = {JEANNE.key, MARC.key}
+
+    async def version(self, session_id: str) -> str:
+        return VERSION
+
+    async def has_consent(self, session_id: str, key: str, version: str) -> bool:
+        return key.startswith("m-") or (key in self.given and version == VERSION)
+
+    async def observers_allowed(self, session_id: str) -> bool:
+        return True
+
+    async def withdraw(self, session_id: str, key: str, user_agent: str) -> None:
+        self.log.calls.append(("consent.withdraw", key))
+
+    async def chat_keep_notice(self, language: str) -> ChatKeepNotice:
+        return ChatKeepNotice(language, 1, "0" * 64, "kept")
+
+    async def record_chat_agreement(
+        self, session_id: str, key: str, agreed: bool, language: str, user_agent: str
+    ) -> None:
+        self.log.calls.append(("consent.chat", (key, agreed)))
+
+
+class FakeAudit:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+
+    async def append(self, events: Sequence[AuditEvent]) -> None:
+        for event in events:
+            self.log.calls.append(("audit", (event.kind, event.actor, event.subject)))
+
+
+class FakeBoards:
+    """Stores operations as the domain made them, by (session, room)."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.stored: dict[tuple[str, str], list[LoggedOp]] = {}
+
+    def store(self, session_id: str, room_id: str, ops: Sequence[LoggedOp]) -> asyncio.Future[None]:
+        self.stored.setdefault((session_id, room_id), []).extend(ops)
+        for op in ops:
+            self.log.calls.append(("boards.store", (room_id, op.seq)))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def load(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[LoggedOp]:
+        self.log.calls.append(("boards.load", room_id))
+        return list(self.stored.get((session_id, room_id), []))
+
+
+class FakeDocuments:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.saved: dict[str, list[SharedDocument]] = {}
+
+    async def save(self, session_id: str, documents: Sequence[SharedDocument]) -> None:
+        self.saved[session_id] = list(documents)
+        self.log.calls.append(("documents.save", tuple(d.doc_id for d in documents)))
+
+    async def load(self, session_id: str) -> Sequence[SharedDocument]:
+        return self.saved.get(session_id, [])
+
+    async def discard(self, session_id: str, doc_ids: Sequence[str]) -> None:
+        self.log.calls.append(("documents.discard", tuple(doc_ids)))
+
+
+class FakeArchive:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.boards: list[BoardSnapshot] = []
+        self.chats: list[list[ChatMessage]] = []
+
+    async def keep_board(self, session_id: str, board: BoardSnapshot, ended_by: str) -> None:
+        self.boards.append(board)
+        self.log.calls.append(("archive.board", (board.seq, ended_by)))
+
+    async def keep_chat(self, session_id: str, messages: Sequence[ChatMessage]) -> None:
+        self.chats.append(list(messages))
+        self.log.calls.append(("archive.chat", len(messages)))
+
+
+class FakeEmitter:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.sent: list[tuple[str, Any, tuple[str, ...]]] = []
+
+    async def emit(self, event: str, data: Any, to: str | list[str]) -> None:
+        sids = (to,) if isinstance(to, str) else tuple(to)
+        self.sent.append((event, data, sids))
+        self.log.calls.append(("emit", (event, sids)))
+
+    async def drop(self, sid: str) -> None:
+        self.log.calls.append(("drop", sid))
+
+    def to(self, key: str, event: str) -> list[Any]:
+        return [data for e, data, sids in self.sent if e == event and SIDS[key] in sids]
+
+
+@dataclass
+class Fakes:
+    log: Log
+    roster: FakeRoster
+    consent: FakeConsent
+    audit: FakeAudit
+    boards: FakeBoards
+    documents: FakeDocuments
+    archive: FakeArchive
+    emitter: FakeEmitter
+
+    def ports(self) -> HubPorts:
+        return HubPorts(
+            self.roster, self.consent, self.audit, self.boards, self.documents, self.archive
+        )
+
+    def hub(self) -> LiveHub:
+        return LiveHub(self.ports(), FakeRelay(), self.emitter)
+
+
+@pytest.fixture
+def fakes() -> Fakes:
+    log = Log()
+    return Fakes(
+        log, FakeRoster(log), FakeConsent(log), FakeAudit(log), FakeBoards(log),
+        FakeDocuments(log), FakeArchive(log), FakeEmitter(log),
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def hub(fakes: Fakes) -> AsyncIterator[LiveHub]:
+    made = fakes.hub()
+    yield made
+    await made.close()
+
+
+def stroke(obj_id: str) -> dict[str, Any]:
+    return {
+        "type": "stroke",
+        "id": obj_id,
+        "points": [[1.0, 2.0]],
+        "color": "#112233",
+        "width": 2.0,
+    }
+
+
+async def act(hub: LiveHub, who: Identity, step: Any, content_only: bool = False) -> Any:
+    return await hub.call(who, step, connection=SIDS[who.key], content_only=content_only)
+
+
+async def enter(hub: LiveHub, who: Identity) -> None:
+    """Connects ``who`` and knocks (a mediator is in at once; the others wait)."""
+    await hub.connect(who, SIDS[who.key], None if who.link_id is None else "device-" + who.key)
+    await act(hub, who, lambda s, k: s.knock(k))
+
+
+async def admit(hub: LiveHub, who: Identity) -> None:
+    await enter(hub, who)
+    await hub.admit(ANNE, SIDS[ANNE.key], who.key)  # as the namespace does
+
+
+def draw(obj_id: str, room: str | None = None) -> Any:
+    return lambda s, k: s.wb_submit(k, stroke(obj_id), room)
+
+
+async def test_lobby_admit_board_private_meeting_and_end_reach_their_ports(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    log = fakes.log
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    await admit(hub, MARC)
+    assert ("audit", ("lobby.knock", JEANNE.key, JEANNE.key)) in log.calls
+    assert ("audit", ("lobby.admit", ANNE.key, JEANNE.key)) in log.calls
+    assert log.of("boards.load") == [PLENARY]  # the session's plenary board, read back once
+
+    # a board operation: stored as the domain's LoggedOp, then shown to the room
+    entry = await act(hub, JEANNE, draw("j1"), content_only=True)
+    [stored] = fakes.boards.stored[(SESSION, PLENARY)]
+    assert stored == entry and stored.author == JEANNE.key and isinstance(stored.op, Stroke)
+    everyone = tuple(sorted(SIDS.values()))
+    shown = log.index("emit", ("wb:op", everyone))
+    assert log.index("boards.store", (PLENARY, 1)) < shown
+    assert fakes.emitter.to(MARC.key, "wb:op")[0]["op"]["id"] == "j1"
+
+    # a private meeting: its board is stored under its room, shown to its members only
+    view = await act(hub, ANNE, lambda s, k: s.open_private_meeting(k, [JEANNE.key]))
+    assert ("audit", ("room.open", ANNE.key, view.room_id)) in log.calls
+    secret = await act(hub, JEANNE, draw("secret", view.room_id), content_only=True)
+    assert fakes.boards.stored[(SESSION, view.room_id)] == [secret]
+    assert [e["op"]["id"] for e in fakes.emitter.to(MARC.key, "wb:op")] == ["j1"]
+    assert [e["op"]["id"] for e in fakes.emitter.to(JEANNE.key, "wb:op")] == ["j1", "secret"]
+
+    # a document shared in it: its state is stored as the domain's SharedDocument
+    await act(hub, JEANNE, lambda s, k: s.share_document(k, "doc-1", "offre.txt"))
+    [doc] = fakes.documents.saved[SESSION]
+    assert (doc.doc_id, doc.owner, doc.room_id) == ("doc-1", JEANNE.key, view.room_id)
+    assert not fakes.emitter.to(MARC.key, "doc:shared")
+
+    # the end: links stop working, the plenary board is archived, nothing else is kept
+    await hub.end(ANNE)
+    assert log.of("roster.end") == [SESSION]
+    assert [b.seq for b in fakes.archive.boards] == [1]
+    assert [o.id for o in fakes.archive.boards[0].objects] == ["j1"]
+    assert fakes.archive.chats == []
+    assert ("audit", ("session.end", ANNE.key, None)) in log.calls
+    assert log.of("consent.withdraw") == [] and log.of("roster.revoke") == []
+
+
+async def test_a_refused_action_reaches_the_audit_trail_and_nothing_is_stored(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    await admit(hub, MARC)
+    await act(hub, JEANNE, draw("j1"), content_only=True)
+    with pytest.raises(Forbidden):  # a party may not clear the board
+        await act(hub, MARC, lambda s, k: s.wb_submit(k, {"type": "clear"}), content_only=True)
+    assert ("audit", ("permission.refused", MARC.key, PLENARY)) in fakes.log.calls
+    assert [op.seq for op in fakes.boards.stored[(SESSION, PLENARY)]] == [1]
+    assert [e["op"]["type"] for e in fakes.emitter.to(ANNE.key, "wb:op")] == ["stroke"]
+
+
+async def test_a_declined_participant_s_link_is_revoked_through_the_roster(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    await enter(hub, ANNE)
+    await enter(hub, MARC)
+    await act(hub, ANNE, lambda s, k: s.decline(k, MARC.key))
+    assert fakes.log.of("roster.revoke") == [MARC.key]
+    assert ("audit", ("lobby.decline", ANNE.key, MARC.key)) in fakes.log.calls
+
+
+async def test_a_board_copied_into_an_empty_plenary_is_stored_before_later_drawings(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    """Everyone is in a private meeting; the mediator copies its board onto the plenary's.
+    Nobody is in the plenary to be shown the copy, but it is on the plenary's board: it
+    must be stored, or the next drawing there does not follow on from what is stored."""
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    view = await act(hub, ANNE, lambda s, k: s.open_private_meeting(k, [JEANNE.key]))
+    await act(hub, JEANNE, draw("idea", view.room_id), content_only=True)
+    copied = await act(hub, ANNE, lambda s, k: s.copy_board(k, view.room_id, PLENARY))
+    assert isinstance(copied.op, Paste)
+    await act(hub, ANNE, lambda s, k: s.close_private_meeting(k, view.room_id))
+    await act(hub, JEANNE, draw("after", PLENARY), content_only=True)
+    plenary = fakes.boards.stored[(SESSION, PLENARY)]
+    assert [op.seq for op in plenary] == [1, 2]
+    assert plenary[0] == copied
+
+
+async def test_a_hub_picks_a_session_up_from_what_its_stores_hold(fakes: Fakes) -> None:
+    first = fakes.hub()
+    await enter(first, ANNE)
+    await admit(first, JEANNE)
+    for obj_id in ("a", "b", "c"):
+        await act(first, JEANNE, draw(obj_id), content_only=True)
+    await act(first, JEANNE, lambda s, k: s.share_document(k, "doc-2", "plan.pdf", pages=3))
+    await first.close()
+
+    again = fakes.hub()  # a restart: the same stores, nothing in memory
+    try:
+        await enter(again, ANNE)
+        session = again.session(SESSION)
+        assert isinstance(session, LiveSession)
+        board = session.board(PLENARY)
+        assert board.seq == 3 and sorted(o.id for o in board.snapshot().objects) == ["a", "b", "c"]
+        assert [d.doc_id for d in session.documents.all()] == ["doc-2"]
+        await admit(again, JEANNE)
+        entry = await act(again, JEANNE, draw("d"), content_only=True)
+        assert entry.seq == 4
+        assert [op.seq for op in fakes.boards.stored[(SESSION, PLENARY)]] == [1, 2, 3, 4]
+    finally:
+        await again.close()
+
+
+async def test_the_chat_everyone_agreed_to_keep_reaches_the_archive_as_messages(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    await act(hub, ANNE, lambda s, k: s.set_chat_keep(k, True))
+    await act(hub, JEANNE, lambda s, k: s.agree_chat_keep(k, True))
+    sent = await act(hub, JEANNE, lambda s, k: s.chat_send(k, "à garder"))
+    await hub.end(ANNE)
+    [kept] = fakes.archive.chats
+    assert kept == [sent] and kept[0].text == "à garder"
