@@ -77,7 +77,8 @@ def _listed_words(names: KnownNames) -> frozenset[str]:
     return frozenset(words)
 
 
-def _label(place: str, language: Language) -> str:
+def label_of_place(place: str, language: Language) -> str:
+    """A known town's département ("[Aveyron (12)]"), else the typed placeholder."""
     try:
         return f"[{place_of(place)}]"
     except ValueError:
@@ -100,7 +101,7 @@ def find_places(text: str, language: Language, names: KnownNames) -> list[Candid
             or listed.intersection(words)
         ):
             continue
-        label = _label(place, language)
+        label = label_of_place(place, language)
         found.append(
             Candidate(
                 match.start("place"),

@@ -54,7 +54,13 @@ def test_the_english_example_of_the_issue() -> None:
 
 def test_no_cue_no_replacement() -> None:
     text = "La Poste a livré le colis. Le Mans et Saint-Martin sont loin. Une rose."
-    assert anonymise(text, "fr").text == text
+    assert anonymise(text, "fr", model=False).text == text
+
+
+def test_the_model_generalises_a_town_without_a_cue_and_keeps_saints() -> None:
+    text = "La Poste a livré le colis. Le Mans et Saint-Martin sont loin. Une rose."
+    out = anonymise(text, "fr").text
+    assert out == "La Poste a livré le colis. [Sarthe (72)] et Saint-Martin sont loin. Une rose."
 
 
 def test_towns_outside_addresses_are_generalised_or_placeheld() -> None:
