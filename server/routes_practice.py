@@ -10,6 +10,7 @@ names (an erased participant's name would no longer be replaced).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -304,10 +305,16 @@ async def _reviewed(request: web.Request) -> _Reviewed:
     outcome = await outcomes.get_outcome(case.id, me)
     text = await outcomes.get_summary(case.id, me, via=_via(request))
     names = known_names(_people(case), text.organisations, outcome.language)
+    # the anonymiser runs the named-entity model (tens of ms, seconds on its first load):
+    # in a worker thread, off the event loop
     try:
-        result = review(text.summary, outcome.language, names, outcome.edits, text.decisions)
+        result = await asyncio.to_thread(
+            review, text.summary, outcome.language, names, outcome.edits, text.decisions
+        )
     except ValueError:  # edits that no longer apply: start the review again
-        result = review(text.summary, outcome.language, names, (), text.decisions)
+        result = await asyncio.to_thread(
+            review, text.summary, outcome.language, names, (), text.decisions
+        )
     return _Reviewed(case, outcome, result, me, text.decisions)
 
 
@@ -372,7 +379,9 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
     check_edits(edits)
     names = known_names(_people(case), text.organisations, outcome.language)
     try:
-        result = review(text.summary, outcome.language, names, edits, text.decisions)
+        result = await asyncio.to_thread(
+            review, text.summary, outcome.language, names, edits, text.decisions
+        )
     except (ValueError, KeyError) as exc:
         raise ApiError(400, ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
     confirmation = None

@@ -93,6 +93,7 @@ def detect(
     found.extend(find_people(text, language, names, folded))
     found.extend(find_handles(text, language, names))
     places = find_places(text, language, names)
+    found.extend(places)  # before the model's: on a tie, the rule's reason is shown
     people: list[tuple[int, int]] = []
     if model and text.strip():
         spotted = entities(text, language)
@@ -101,7 +102,6 @@ def detect(
         people = model_people(text, spotted, names, [(c.start, c.end) for c in places], named)
         found.extend(model_places_and_organisations(text, language, spotted, names))
     found.extend(find_unlisted(text, language, names, folded, people))
-    found.extend(places)
     return found
 
 

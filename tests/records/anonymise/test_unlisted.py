@@ -75,3 +75,10 @@ def test_towns_outside_addresses_are_generalised_or_placeheld() -> None:
     assert "habite à [LIEU]" in fr and "à [Haute-Garonne (31)]" in fr and "Occitanie" in fr
     en = anonymise("Sarah now lives in Harrogate with her partner, near Leeds.", "en").text
     assert "lives in [PLACE]" in en and "Harrogate" not in en and "Leeds" not in en
+
+
+def test_first_names_the_lexicon_used_to_miss() -> None:
+    text = "Gwenaëlle a appelé Maëlys ; Kader garde les enfants le mercredi."
+    out = anonymise(text, "fr", model=False).text
+    for name in ("Gwenaëlle", "Maëlys", "Kader"):
+        assert name not in out, name
