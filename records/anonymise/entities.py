@@ -38,7 +38,6 @@ from records.anonymise.folding import fold
 from records.anonymise.geography import (
     DEPARTEMENTS,
     REGIONS,
-    departement_of_postcode,
     known_towns,
     normalise_town,
 )
@@ -46,7 +45,7 @@ from records.anonymise.known import KnownNames
 from records.anonymise.lexicon import FIRST_NAMES, PARTICLES, PLACE_PREFIXES, TITLES, is_common
 from records.anonymise.model import Candidate, Kind, Language, Reason, placeholder
 from records.anonymise.pipelines import Entity
-from records.anonymise.places import NOT_PLACES, PRIORITY_PLACE, label_of_place
+from records.anonymise.places import NOT_PLACES, PRIORITY_PLACE, place_label
 
 PRIORITY_MODEL_ORG = 6
 
@@ -96,13 +95,6 @@ _INSTITUTION_WORDS = {
     "infirmary": ("[ÉTABLISSEMENT DE SANTÉ]", "[HOSPITAL]"),
     "ehpad": ("[MAISON DE RETRAITE]", "[CARE HOME]"),
 }
-# "Saint-Cyprien (12)", "Saint-Cyprien (Aveyron)", "Saint-Cyprien, dans l'Aveyron", "12330 ..."
-_DEPT_AFTER = re.compile(
-    r"\s*(?:\(\s*(?P<code>\d{2}|2[AB]|97\d)\s*\)|\(\s*(?P<name>[^()\n]{3,40})\s*\)"
-    r"|,?\s+(?:dans\s+(?:l['’]|le\s+|la\s+|les\s+)|en\s+)"
-    r"(?P<name2>[A-ZÀ-Ö][\w'’ -]{2,40}?)(?=[,.;)\n]|\s+(?:et|où|qui)\b))"
-)
-_POSTCODE_BEFORE = re.compile(r"(?P<code>\b\d{5})\s*$")
 
 
 def _words(span: str) -> list[str]:
@@ -201,28 +193,6 @@ def model_people(
     return spans
 
 
-def _departement_near(text: str, start: int, end: int) -> str | None:
-    """A département written right after an unknown town, or a postcode right before it."""
-    after = _DEPT_AFTER.match(text, end)
-    if after is not None:
-        code = after.group("code")
-        if code is not None and code.upper() in DEPARTEMENTS:
-            d = DEPARTEMENTS[code.upper()]
-            return f"[{d.name} ({d.code})]"
-        name = after.group("name") or after.group("name2")
-        found = _DEPT_NAMES.get(fold(name.strip())) if name else None
-        if found is not None:
-            return f"[{found.name} ({found.code})]"
-    before = _POSTCODE_BEFORE.search(text, max(0, start - 8), start)
-    if before is not None:
-        try:
-            d = departement_of_postcode(before.group("code"))
-        except ValueError:
-            return None
-        return f"[{d.name} ({d.code})]"
-    return None
-
-
 def model_places_and_organisations(
     text: str, language: Language, entities: Sequence[Entity], names: KnownNames
 ) -> list[Candidate]:
@@ -249,11 +219,9 @@ def model_places_and_organisations(
                 or (len(words) == 1 and (words[0] in FIRST_NAMES or entity.text.isupper()))
             ):
                 continue
-            label = label_of_place(entity.text, language)
-            if label == placeholder(Kind.PLACE, language):
-                label = _departement_near(text, entity.start, entity.end) or label
+            label, end = place_label(text, entity.start, entity.end, language)
             found.append(
-                Candidate(entity.start, entity.end, Kind.PLACE, label, PRIORITY_PLACE, Reason.MODEL)
+                Candidate(entity.start, end, Kind.PLACE, label, PRIORITY_PLACE, Reason.MODEL)
             )
         elif entity.label in _ORG_LABELS:
             head = next((w for w in words if w in _INSTITUTION_WORDS), None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from records.anonymise.engine import anonymise
 from records.anonymise.known import KnownNames, KnownPerson
+from records.anonymise.model import Reason
 
 FRENCH = (
     "Nathalie Roussel et Thomas Roussel, parents de Léa (8 ans) et de Hugo, scolarisés à "
@@ -82,3 +83,24 @@ def test_first_names_the_lexicon_used_to_miss() -> None:
     out = anonymise(text, "fr", model=False).text
     for name in ("Gwenaëlle", "Maëlys", "Kader"):
         assert name not in out, name
+
+
+def test_unknown_towns_take_the_departement_written_with_them() -> None:
+    cases = {
+        "Il vit à Saint-Cyprien (12) depuis mars.": "Il vit à [Aveyron (12)] depuis mars.",
+        "Elle vit à Lanuéjouls (Aveyron).": "Elle vit à [Aveyron (12)].",
+        "Elle vit à Lanuéjouls, dans l'Aveyron.": "Elle vit à [Aveyron (12)], dans l'Aveyron.",
+        "Il habite à Quézac.": "Il habite à [LIEU].",
+    }
+    for text, expected in cases.items():
+        assert anonymise(text, "fr").text == expected, text
+
+
+def test_the_model_finds_an_employer_after_an_employment_cue() -> None:
+    result = anonymise("Elle est salariée de Transports Verdier depuis 2019.", "fr")
+    assert result.text == "Elle est salariée de [ORGANISATION] depuis 2019."
+    assert [r.reason for r in result.replacements if r.original == "Transports Verdier"] == [
+        Reason.MODEL
+    ]
+    out = anonymise("Since March he has worked for Hargreaves Haulage.", "en").text
+    assert out == "Since March he has worked for [ORGANISATION]."
