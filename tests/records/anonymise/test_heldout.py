@@ -79,3 +79,16 @@ def test_common_words_and_legal_terms_are_not_people(text: str) -> None:
     language = "en" if "Monday" in text else "fr"
     result = anonymise(text, language, KnownNames())
     assert [r.original for r in result.replacements if r.reason is Reason.MODEL] == []
+
+
+def test_a_model_suggestion_is_accepted_or_rejected_like_the_others(cases: list[Case]) -> None:
+    from records.summaries import REJECT, decision_of, review, suggestion_key
+
+    case = next(c for c in cases if c.case_id == "fr-heldout-03")
+    found = review(case.text, case.language, case.names)
+    model = next(r for r in found.replacements if r.original == "Tugdual Le Goff")
+    assert model.reason is Reason.MODEL and decision_of(model, {}) == "pending"
+    assert "Tugdual" not in found.text
+    rejected = review(case.text, case.language, case.names, (), {suggestion_key(model): REJECT})
+    assert "Tugdual Le Goff" in rejected.text
+    assert "Hélène" not in rejected.text  # the listed names are still replaced
