@@ -14,11 +14,13 @@ Only the ``ner`` component is loaded (in these small pipelines it has its own
 token-to-vector layer, so the shared ``tok2vec``, the tagger, the parser and
 the lemmatizer are not needed): about 30 ms for 2,000 characters on one core.
 Loading takes a few seconds the first time; a lock makes concurrent callers
-wait for the one load. The server calls the anonymiser in a worker thread.
+wait for the one load. The server calls the anonymiser in a worker thread, and
+starts loading in the background (:func:`warm_up`) as it starts.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -70,6 +72,9 @@ class Entity:
 
 _lock = threading.Lock()
 _loaded: dict[Language, Pipeline] = {}
+_warming = False
+_warm_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 def package_path(language: Language) -> Path:
@@ -94,6 +99,28 @@ def load(language: Language) -> Pipeline:
             pipeline = spacy.load(PIPELINES[language].package, exclude=list(_EXCLUDED))
             _loaded[language] = pipeline
     return pipeline
+
+
+def warm_up() -> None:
+    """Start loading every pipeline in a background thread, once; return at once.
+
+    Called when the server's routes are built, so that the first review does
+    not wait for the first load. A failure is left to the first real use.
+    """
+    global _warming
+    with _warm_lock:  # never held while loading: the caller (the event loop) never waits
+        if _warming or len(_loaded) == len(PIPELINES):
+            return
+        _warming = True
+
+    def run() -> None:
+        for language in PIPELINES:
+            try:
+                load(language)
+            except Exception:  # reported again, with its cause, by the first real use
+                logger.warning("could not load the %s entity pipeline in advance", language)
+
+    threading.Thread(target=run, name="palabre-ner-warm-up", daemon=True).start()
 
 
 def loaded() -> tuple[Language, ...]:

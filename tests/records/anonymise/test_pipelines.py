@@ -131,3 +131,8 @@ def test_long_text_is_cut_into_pieces_with_offsets_kept() -> None:
     found = pipelines.entities(text, "en")
     assert all(text[e.start : e.end] == e.text for e in found)
     assert sum(e.text == "Olivia Brennan" for e in found) >= text.count("Olivia Brennan") - 2
+
+
+def test_warm_up_returns_at_once_and_leaves_both_loaded() -> None:
+    pipelines.warm_up()  # both already loaded by the session fixture: nothing to start
+    assert set(pipelines.loaded()) == {"fr", "en"}
