@@ -76,6 +76,14 @@ NOT_NAMES = (
 _DEPT_NAMES = {fold(d.name): d for d in DEPARTEMENTS.values()}
 _AREAS = frozenset(fold(r) for r in REGIONS) | frozenset(_DEPT_NAMES)
 _TOWNS = frozenset(known_towns())
+_STREET_WORDS = frozenset(
+    "lane road street close drive avenue way crescent gardens terrace grove place court".split()
+)
+_STREET_BEFORE = re.compile(
+    r"(?i:\b(?:rue|avenue|av\.|boulevard|bd|place|all[ée]e|impasse|quai|chemin|cours|square"
+    r"|route|sentier|parvis|esplanade|r[ée]sidence|lotissement|cit[ée]))"
+    r"\s+(?:(?:de\s+la|de\s+l['’]|du|des|de|d['’])\s*)?$"
+)
 _WORD = re.compile(r"[\w'’-]+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;»\n]\s*|^\s*[-–•*]\s*)$")
 _EMPLOYER_CUE = re.compile(
@@ -148,6 +156,8 @@ def _person_span(
     own = [f for f in folded if f not in PARTICLES]
     if not own or all(f in NOT_NAMES or f in _AREAS for f in own):
         return None
+    if own[-1] in _STREET_WORDS or _STREET_BEFORE.search(text, max(0, start - 30), start):
+        return None  # "Meadow Lane", "rue Victor-Hugo", "avenue Pasteur": a street
     if normalise_town(text[start:end]) in _TOWNS:
         return None
     if any(s <= start and end <= e for s, e in named):

@@ -73,10 +73,12 @@ def test_model_person_sharing_a_listed_surname_takes_the_family_label() -> None:
         "Synthèse de la séance. Les parents ont évoqué la rentrée.",
         "Tribunal judiciaire. Code civil, article 373-2.",
         "Monday the parties met again. Agreement reached in March.",
+        "Ils se sont croisés rue Victor-Hugo puis avenue Pasteur.",
+        "The fence along Meadow Lane was moved.",
     ],
 )
 def test_common_words_and_legal_terms_are_not_people(text: str) -> None:
-    language = "en" if "Monday" in text else "fr"
+    language = "en" if "Monday" in text or "fence" in text else "fr"
     result = anonymise(text, language, KnownNames())
     assert [r.original for r in result.replacements if r.reason is Reason.MODEL] == []
 
