@@ -136,3 +136,17 @@ def test_long_text_is_cut_into_pieces_with_offsets_kept() -> None:
 def test_warm_up_returns_at_once_and_leaves_both_loaded() -> None:
     pipelines.warm_up()  # both already loaded by the session fixture: nothing to start
     assert set(pipelines.loaded()) == {"fr", "en"}
+
+
+def test_english_pipeline_passes_explosions_own_entity_check() -> None:
+    """The sentence and entities of Explosion's model test suite for English pipelines
+    (explosion/spacy-models, tests/lang/en/test_ner.py), which its releases pass."""
+    found = [
+        (e.text, e.start, e.end, e.label)
+        for e in pipelines.entities("Apple is looking at buying U.K. startup for $1 billion", "en")
+    ]
+    assert found == [
+        ("Apple", 0, 5, "ORG"),
+        ("U.K.", 27, 31, "GPE"),
+        ("$1 billion", 44, 54, "MONEY"),
+    ]
