@@ -422,6 +422,7 @@ export default {
   "reason.same_person": "another mention of a person found",
   "reason.institution": "named institution",
   "reason.place_cue": "place cue (“lives in”…)",
+  "reason.model": "found by the named-entity model",
   "kind.PERSON": "Person",
   "kind.ORGANISATION": "Organisation",
   "kind.EMAIL": "Email",

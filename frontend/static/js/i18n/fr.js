@@ -422,6 +422,7 @@ export default {
   "reason.same_person": "autre mention d’une personne trouvée",
   "reason.institution": "établissement nommé",
   "reason.place_cue": "lieu annoncé (« habite à »…)",
+  "reason.model": "trouvé par le modèle de reconnaissance d’entités",
   "kind.PERSON": "Personne",
   "kind.ORGANISATION": "Organisation",
   "kind.EMAIL": "Adresse e-mail",
