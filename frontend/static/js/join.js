@@ -57,9 +57,11 @@ function showLinkError({ code, contact }) {
     h('section', { class: 'card narrow error-page', id: 'link-error', dataset: { code: kind } },
       h('h1', {}, t(`joinError.${kind}.title`)),
       h('p', {}, t(`joinError.${kind}.body`)),
+      // after the session, no new link is needed for it: the next session has its own
       contact
-        ? h('p', {}, t('joinError.contactKnown'), ' ', h('a', { href: `mailto:${contact}` }, contact))
-        : h('p', {}, t('joinError.contactUnknown')),
+        ? h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfter' : 'joinError.contactKnown'), ' ',
+          h('a', { href: `mailto:${contact}` }, contact))
+        : h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfterUnknown' : 'joinError.contactUnknown')),
     ),
   );
 }
