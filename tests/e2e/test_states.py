@@ -1,11 +1,11 @@
 """The states between arriving and leaving, as a party on a phone sees them, in both languages.
 
-Waiting in the lobby (its own status, not "Vérification"), the network gone and back, the
-server gone for a while (the room says so and nothing in it can be used; when it is back the
-party waits again with nothing of the room on screen, and is let in again), the session over
-(in the room and on the join page), links expired or withdrawn. On a phone with the board
-open and several tiles, the control bar stays in sight and the board's tools do not scroll
-sideways. Screenshots: test-artifacts/state-*.png.
+Waiting in the lobby (its own status, not "Vérification"), not let in, the network gone and
+back, the server gone for a while (the room says so and nothing in it can be used; when it is
+back the party waits again with nothing of the room on screen, and is let in again), the
+session over (in the room and on the join page), links expired or withdrawn. On a phone with
+the board open and several tiles, the control bar stays in sight and the board's tools do not
+scroll sideways. Screenshots: test-artifacts/state-*.png.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ async def room_is_dead(page: Page) -> None:
 async def test_a_party_on_a_phone_waits_loses_the_connection_and_comes_back(
     live_server: LiveServer, browser: Browser
 ) -> None:
-    names = ["Alice Martin", "Bruno Petit"]
+    names = ["Alice Martin", "Bruno Petit", "Chloé Roux"]
     session_id, tokens = await seed_session(live_server, names)
     _, claire = await new_page(browser)
     _, alice = await new_page(browser, phone=True)
@@ -63,12 +63,27 @@ async def test_a_party_on_a_phone_waits_loses_the_connection_and_comes_back(
     await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
     await expect(alice.locator("#connection")).to_have_text("En salle d’attente")
     await expect(alice.locator("#lobby")).to_contain_text("Le médiateur va vous faire entrer")
+    await expect(alice.locator("#lobby h1")).to_be_focused()
     await expect(alice.locator("#stage")).to_be_hidden()
     await mediator_opens_room(claire, live_server, session_id)
     await admit(claire, alice, "Alice Martin")
     _, bruno = await new_page(browser)
     await party_reaches_lobby(bruno, live_server, tokens["Bruno Petit"], "Bruno Petit")
     await admit(claire, bruno, "Bruno Petit")
+    # Chloé is not let in: her own page, nothing to click, and not "Connecté".
+    _, chloe = await new_page(browser)
+    await party_reaches_lobby(chloe, live_server, tokens["Chloé Roux"], "Chloé Roux")
+    await claire.locator("#waiting li", has_text="Chloé Roux").locator(".decline").click()
+    await expect(chloe.locator("#declined h1")).to_have_text(
+        "Le médiateur ne vous a pas fait entrer", timeout=10000
+    )
+    await expect(chloe.locator("#declined")).to_contain_text("Contactez votre médiateur")
+    await expect(chloe.locator("#connection")).to_have_text("Hors de la séance")
+    await expect(chloe.locator("button:visible:not([data-lang])")).to_have_count(0)
+    await expect(chloe.locator("#stage")).to_be_hidden()
+    # the focus went with the waiting room: the new page's heading has it
+    await expect(chloe.locator("#declined h1")).to_be_focused()
+    await chloe.context.close()
 
     # The board shown to everyone, three tiles: on the phone all of it fits.
     await claire.click("#open-board")
@@ -134,6 +149,10 @@ async def test_a_party_on_a_phone_waits_loses_the_connection_and_comes_back(
     await alice.goto(f"{live_server.url}/room#{tokens['Alice Martin']}")
     await expect(alice.locator("#ended h1")).to_have_text("The session has ended")
     await expect(alice.locator("#connection")).to_have_text("Session over")
+    # The mediator opening the room of a closed session again: why not, and what to do.
+    await claire.goto(f"{live_server.url}/room?session={session_id}")
+    await expect(claire.locator("#ended")).to_contain_text("sa salle ne s’ouvre plus")
+    await expect(claire.locator("#back-to-case")).to_be_visible()
     for page in (claire, alice, bruno):
         assert [e for e in page.errors if "socket" not in e] == []  # type: ignore[attr-defined]
 

@@ -1,6 +1,6 @@
 // A party's join page: who and what the session is about, or why the link cannot be used.
 import { api } from './api.js';
-import { h, mount } from './dom.js';
+import { focusHeading, h, mount } from './dom.js';
 import { showConsent, showDeclined } from './consent.js';
 import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 
@@ -64,6 +64,7 @@ function showLinkError({ code, contact }) {
         : h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfterUnknown' : 'joinError.contactUnknown')),
     ),
   );
+  focusHeading(main);
 }
 
 function render() {

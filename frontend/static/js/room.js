@@ -3,7 +3,7 @@ import { deviceId } from './api.js';
 import { io } from '/vendor/socket.io.esm.min.js';
 import { controlButton } from './controls.js';
 import { openMedia, deviceCheck } from './devices.js';
-import { h, mount } from './dom.js';
+import { focusHeading, h, mount } from './dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 import { MediatorPanel } from './panel.js';
 import { RelayConnection } from './rtc.js';
@@ -110,6 +110,7 @@ function renderPage() {
   mount(main, h('section', { class: `card narrow${code ? ' error-page' : ''}`, id, dataset: code ? { code } : {} },
     h('h1', {}, t(titleKey)), h('p', {}, body()),
     mediator ? h('div', { class: 'actions' }, caseLink()) : null));
+  focusHeading(main);
 }
 
 // An end page: ``bodyKey`` a catalogue key, or a function giving the text.
@@ -341,6 +342,7 @@ function showLobby(again = false) {
     h('h1', {}, t('lobby.title')),
     h('p', {}, t(again ? 'lobby.againBody' : 'lobby.body')),
     h('p', { class: 'muted' }, t('room.noRecording'))));
+  focusHeading(main);
 }
 
 function enterRoom() {
@@ -392,7 +394,9 @@ function wire(socket) {
   socket.onAny((event, payload) => state.received.push([event, JSON.stringify(payload ?? null)]));
   socket.on('connect_error', (error) => {
     const code = error && error.data && error.data.code;
-    if (code === 'session_closed') showEnded();
+    if (code === 'session_closed') { // over before I came: nobody just closed it
+      showPage('ended', 'room.endedTitle', isMediator() ? 'room.closedMediatorBody' : 'room.endedBody', { phase: 'ended' });
+    }
     else if (code) showProblem(code);
     else setPhase('reconnecting');
   });

@@ -218,6 +218,7 @@ export default {
   'room.endedTitle': "The session has ended",
   'room.endedBody': "The mediator has closed the session. Thank you for taking part.",
   'room.endedMediatorBody': "You have closed the session for everyone: all have left the room and the links no longer open this session. You can now record the outcome in the case.",
+  'room.closedMediatorBody': "This session is closed: its room no longer opens. If the mediation goes on, schedule a new session in the case.",
   'room.backToCase': "Back to the case",
   'room.backToCases': "Back to my cases",
   'room.removedTitle': "You have been removed from the session",

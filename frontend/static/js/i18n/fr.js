@@ -218,6 +218,7 @@ export default {
   'room.endedTitle': "La séance est terminée",
   'room.endedBody': "Le médiateur a clos la séance. Merci de votre participation.",
   'room.endedMediatorBody': "Vous avez clos la séance pour tous : chacun a quitté la salle et les liens n’ouvrent plus cette séance. Vous pouvez maintenant consigner l’issue dans le dossier.",
+  'room.closedMediatorBody': "Cette séance est close : sa salle ne s’ouvre plus. Si la médiation continue, planifiez une nouvelle séance dans le dossier.",
   'room.backToCase': "Retour au dossier",
   'room.backToCases': "Retour à mes dossiers",
   'room.removedTitle': "Vous avez été retiré(e) de la séance",
