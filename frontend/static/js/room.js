@@ -106,18 +106,23 @@ function caseLink() {
 }
 
 function renderPage() {
-  const { id, titleKey, body, code, mediator } = state.page;
+  const { id, titleKey, body, code, mediator, action } = state.page;
+  const next = [
+    action ? h('button', { type: 'button', class: 'primary', id: action.id, onclick: action.onclick }, t(action.key)) : null,
+    mediator ? caseLink() : null,
+  ].filter(Boolean);
   mount(main, h('section', { class: `card narrow${code ? ' error-page' : ''}`, id, dataset: code ? { code } : {} },
     h('h1', {}, t(titleKey)), h('p', {}, body()),
-    mediator ? h('div', { class: 'actions' }, caseLink()) : null));
+    next.length ? h('div', { class: 'actions' }, next) : null));
   focusHeading(main);
 }
 
-// An end page: ``bodyKey`` a catalogue key, or a function giving the text.
-function showPage(id, titleKey, bodyKey, { phase = 'offline', code = null } = {}) {
+// An end page: ``bodyKey`` a catalogue key, or a function giving the text; ``action`` the
+// next step it offers, if any ({ id, key, onclick }).
+function showPage(id, titleKey, bodyKey, { phase = 'offline', code = null, action = null } = {}) {
   closeStage(phase);
   const body = typeof bodyKey === 'function' ? bodyKey : () => t(bodyKey);
-  state.page = { id, titleKey, body, code, mediator: isMediator() };
+  state.page = { id, titleKey, body, code, mediator: isMediator(), action };
   renderPage();
 }
 
@@ -289,7 +294,8 @@ async function toggleScreenShare() {
 async function leave() {
   await state.socket.emitWithAck('room:leave', {}).catch(() => {});
   state.socket.disconnect();
-  showPage('left', 'room.leftTitle', 'room.leftBody');
+  // coming back is one click: the page starts again from the link it was opened with
+  showPage('left', 'room.leftTitle', 'room.leftBody', { action: { id: 'rejoin', key: 'room.rejoin', onclick: () => location.reload() } });
 }
 
 async function withdrawConsent() {
