@@ -27,7 +27,7 @@ const state = {
   relayEpoch: 0, relayStarting: null, iceRefresh: null,
   local: null, screen: null, audio: true, video: true,
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
-  pendingView: null, workspace: null, page: null,
+  pendingView: null, workspace: null, page: null, lobby: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
@@ -306,7 +306,7 @@ async function withdrawConsent() {
 }
 
 function renderControls() {
-  if (!state.self || state.finished) return;
+  if (!state.self || !state.workspace || state.finished) return; // not in the room (yet)
   // a switch that is off (microphone, camera) is red; screen sharing is green while on
   const toggleButton = (id, key, shortKey, on, onclick, offWarns = true) => controlButton({
     id, label: t(key), short: t(shortKey), onclick, pressed: on, cls: on ? 'on' : offWarns ? 'off' : '',
@@ -339,21 +339,28 @@ async function knock() {
 // decides whether this device takes its place.
 function showLobby(again = false) {
   // Back in the waiting room (the server restarted and forgot me): nothing of the room shows
-  // until the mediator lets me in again.
+  // until the mediator lets me in again, and the page says why I am here again.
   if (state.workspace) state.workspace.park();
   for (const el of [stage, controls, banner]) el.hidden = true;
   document.body.classList.remove('in-room');
   setPhase('waiting');
-  mount(main, h('section', { class: 'card narrow', id: 'lobby', dataset: { again: again ? 'true' : 'false' } },
-    h('h1', {}, t('lobby.title')),
-    h('p', {}, t(again ? 'lobby.againBody' : 'lobby.body')),
-    h('p', { class: 'muted' }, t('room.noRecording'))));
+  state.lobby = { again, back: state.entered };
+  renderLobby();
   focusHeading(main);
+}
+
+function renderLobby() {
+  const { again, back } = state.lobby;
+  mount(main, h('section', { class: 'card narrow', id: 'lobby', dataset: { again: again ? 'true' : 'false' } },
+    h('h1', {}, t(back ? 'lobby.backTitle' : 'lobby.title')),
+    h('p', {}, t(again ? 'lobby.againBody' : back ? 'lobby.backBody' : 'lobby.body')),
+    h('p', { class: 'muted' }, t('room.noRecording'))));
 }
 
 function enterRoom() {
   if (state.finished || (state.entered && !stage.hidden)) return;
   main.replaceChildren();
+  state.lobby = null;
   stage.hidden = false;
   controls.hidden = false;
   document.body.classList.add('in-room');
@@ -501,6 +508,7 @@ watchNetwork();
 onLanguageChange(() => {
   setPhase(state.phase);
   if (state.page) renderPage();
+  else if (state.lobby) renderLobby();
   renderControls();
   if (state.panel) state.panel.render();
   if (state.view) applyView(state.view);

@@ -202,6 +202,8 @@ export default {
   'lobby.title': "Step 3 of 3 — Waiting room",
   'lobby.body': "The mediator will let you in. Keep this page open.",
   'lobby.againBody': "This link is already in use in the session on another device. The mediator decides whether to let you in from this one; the other device will then be disconnected.",
+  'lobby.backTitle': "Waiting room",
+  'lobby.backBody': "The connection is back. The mediator will let you in again: keep this page open.",
   'lobby.notLetInBody': "The mediator kept the session on the other device. Contact them if this is a mistake.",
   'lobby.declinedTitle': "The mediator did not let you in",
   'lobby.declinedBody': "Contact your mediator if you think this is a mistake.",

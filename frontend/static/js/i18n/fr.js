@@ -202,6 +202,8 @@ export default {
   'lobby.title': "Étape 3 sur 3 — Salle d’attente",
   'lobby.body': "Le médiateur va vous faire entrer. Gardez cette page ouverte.",
   'lobby.againBody': "Ce lien est déjà utilisé dans la séance sur un autre appareil. Le médiateur décide s’il vous fait entrer depuis celui-ci ; l’autre appareil sera alors déconnecté.",
+  'lobby.backTitle': "Salle d’attente",
+  'lobby.backBody': "La connexion est rétablie. Le médiateur va vous faire entrer de nouveau : gardez cette page ouverte.",
   'lobby.notLetInBody': "Le médiateur a gardé la séance sur l’autre appareil. Contactez-le si c’est une erreur.",
   'lobby.declinedTitle': "Le médiateur ne vous a pas fait entrer",
   'lobby.declinedBody': "Contactez votre médiateur si vous pensez qu’il s’agit d’une erreur.",
