@@ -10,6 +10,7 @@ names (an erased participant's name would no longer be replaced).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from aiohttp import web
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from errors import ErrorCode
+from records.anonymise import pipelines
 from records.anonymise.geography import DEPARTEMENTS
 from records.anonymise.model import AnonymisedText, Replacement
 from records.anonymise.stats import DEFAULT_K, practice_report
@@ -305,10 +307,16 @@ async def _reviewed(request: web.Request) -> _Reviewed:
     outcome = await outcomes.get_outcome(case.id, me)
     text = await outcomes.get_summary(case.id, me, via=_via(request))
     names = known_names(_people(case), text.organisations, outcome.language)
+    # the anonymiser runs the named-entity model (tens of ms, seconds on its first load):
+    # in a worker thread, off the event loop
     try:
-        result = review(text.summary, outcome.language, names, outcome.edits, text.decisions)
+        result = await asyncio.to_thread(
+            review, text.summary, outcome.language, names, outcome.edits, text.decisions
+        )
     except ValueError:  # edits that no longer apply: start the review again
-        result = review(text.summary, outcome.language, names, (), text.decisions)
+        result = await asyncio.to_thread(
+            review, text.summary, outcome.language, names, (), text.decisions
+        )
     return _Reviewed(case, outcome, result, me, text.decisions)
 
 
@@ -373,7 +381,9 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
     check_edits(edits)
     names = known_names(_people(case), text.organisations, outcome.language)
     try:
-        result = review(text.summary, outcome.language, names, edits, text.decisions)
+        result = await asyncio.to_thread(
+            review, text.summary, outcome.language, names, edits, text.decisions
+        )
     except (ValueError, KeyError) as exc:
         raise ApiError(ErrorCode.VALIDATION, f"edit does not apply: {exc}") from None
     confirmation = None
@@ -542,6 +552,9 @@ async def practice_stats(request: web.Request, query: StatsQuery) -> web.Respons
 
 
 def register_routes(api: Api) -> None:
+    # reviews run the entity pipelines: start loading them now, in the background, so
+    # that the first review of this process does not wait seconds for them
+    pipelines.warm_up()
     tag = "practice"
     base = "/api/cases/{case_id}"
     api.add("GET", f"{base}/closing", get_closing, tag=tag, response=ClosingOut,

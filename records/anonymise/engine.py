@@ -14,6 +14,7 @@ from records.anonymise.addresses import find_addresses, find_postcodes
 from records.anonymise.ages import find_ages
 from records.anonymise.contact import find_emails, find_ips, find_phones, find_urls
 from records.anonymise.dates import find_dates
+from records.anonymise.entities import model_people, model_places_and_organisations
 from records.anonymise.folding import fold
 from records.anonymise.grammar import adjust
 from records.anonymise.handles import find_handles
@@ -42,8 +43,9 @@ from records.anonymise.official import (
     find_identity_documents,
 )
 from records.anonymise.organisations import find_organisations
+from records.anonymise.pipelines import entities
 from records.anonymise.places import find_places
-from records.anonymise.unlisted import find_unlisted
+from records.anonymise.unlisted import find_unlisted, institution_spans
 
 Recogniser = Callable[[str, Language], list[Candidate]]
 
@@ -69,10 +71,20 @@ RECOGNISERS: tuple[Recogniser, ...] = (
 )
 
 MAX_TEXT_LENGTH = 1_000_000
+# what the rules found that a model's person inside cannot be
+_NOT_PEOPLE = frozenset({Kind.ORGANISATION, Kind.ADDRESS, Kind.EMAIL, Kind.URL})
 
 
-def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
-    """Every candidate span of every recogniser, overlapping ones included."""
+def detect(
+    text: str, language: Language, names: KnownNames, *, model: bool = True
+) -> list[Candidate]:
+    """Every candidate span of every recogniser, overlapping ones included.
+
+    With ``model`` (the default) the named-entity pipeline of ``language`` runs
+    too (loaded on first use, see :mod:`records.anonymise.pipelines`) and what
+    it finds, once filtered by the rules (:mod:`records.anonymise.entities`),
+    is added; without it only the rules run.
+    """
     found: list[Candidate] = []
     for recogniser in RECOGNISERS:
         found.extend(recogniser(text, language))
@@ -80,8 +92,16 @@ def detect(text: str, language: Language, names: KnownNames) -> list[Candidate]:
     found.extend(find_organisations(text, language, names, folded))
     found.extend(find_people(text, language, names, folded))
     found.extend(find_handles(text, language, names))
-    found.extend(find_unlisted(text, language, names, folded))
-    found.extend(find_places(text, language, names))
+    places = find_places(text, language, names)
+    found.extend(places)  # before the model's: on a tie, the rule's reason is shown
+    people: list[tuple[int, int]] = []
+    if model and text.strip():
+        spotted = entities(text, language)
+        named = [(c.start, c.end) for c in found if c.kind in _NOT_PEOPLE]
+        named += institution_spans(text)
+        people = model_people(text, spotted, names, [(c.start, c.end) for c in places], named)
+        found.extend(model_places_and_organisations(text, language, spotted, names))
+    found.extend(find_unlisted(text, language, names, folded, people))
     return found
 
 
@@ -151,17 +171,20 @@ def render(
     return "".join(pieces), tuple(placed)
 
 
-def anonymise(text: str, language: str, names: KnownNames | None = None) -> AnonymisedText:
+def anonymise(
+    text: str, language: str, names: KnownNames | None = None, *, model: bool = True
+) -> AnonymisedText:
     """Replace every known name and every identifier in ``text``.
 
     ``language`` is ``"fr"`` or ``"en"``: it chooses the placeholders and the
     grammatical repairs; both languages' identifiers are always looked for.
+    ``model=False`` runs the rules alone (no named-entity pipeline).
     Raises ``ValueError`` on an unknown language or an over-long text.
     """
     lang = check_language(language)
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"text longer than {MAX_TEXT_LENGTH} characters")
-    chosen = _fit(text, resolve(detect(text, lang, names or KnownNames())), lang)
+    chosen = _fit(text, resolve(detect(text, lang, names or KnownNames(), model=model)), lang)
     replacements = [
         Replacement(
             f"r{i}", c.start, c.end, c.kind, text[c.start : c.end], c.replacement, reason=c.reason

@@ -143,6 +143,17 @@ FIRST_NAMES = frozenset(
     jean-baptiste jean-jacques marie-claire marie-therese marie-christine anne-marie
     anne-sophie marie-helene marie-laure pierre-yves
     ross jamie kieran declan ciaran niamh aoife saoirse orla roisin siobhan mairead
+    gwenaelle maelys maelis maely kader nolwenn gwenola soizic erwan gwendal tanguy ronan
+    goulven maiwenn enora katell anaelle lilou lya celia salome romy mathilda louisa leonie
+    lucile elsa alix adele charline coralie cindy laure laurine emeline amelie sylviane ghislain
+    gaetan gauthier thibault thibaut tristan valentin bastien corentin killian loris lorenzo
+    ewen evan esteban gael yael nael naim wassim yacine yassine zakaria soufiane abdel
+    abdelkader abdallah mustapha mostafa hassan hocine khaled kamel lakhdar larbi messaoud
+    mohand nordine noureddine redouane slimane tarek tahar yazid zinedine djamel fatiha farida
+    habiba khadija kheira meriem nawel ouarda rachida sihem souad wahiba yamina zahra zoubida
+    jocelyn joelle liliane marcelle mauricette nadege nathanael pascale patrice philippine
+    regine rolande roselyne solange sylvette viviane yolande ashley bradley chantelle ellie
+    elliot elliott hayley kayla lewis phoebe reece scarlett seren sienna
     """.split()
 )
 

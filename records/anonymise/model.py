@@ -123,7 +123,7 @@ def placeholder(kind: Kind, language: Language) -> str:
 
 
 class Reason(StrEnum):
-    """Why a rule took a span for a person or place the case does not list.
+    """Why a rule or the model took a span for a person or place the case does not list.
 
     Such a replacement is a *suggestion*: the mediator accepts or rejects it
     in the review (a rejected one is remembered for the case).
@@ -138,6 +138,7 @@ class Reason(StrEnum):
     SAME_PERSON = "same_person"  # a later mention of a person found by another cue
     INSTITUTION = "institution"  # "l'école Jean-Moulin de Rodez", "le CHU de Toulouse"
     PLACE_CUE = "place_cue"  # "habite à Onet-le-Château", "lives in Harrogate"
+    MODEL = "model"  # found by the named-entity model, kept by the rules' filters
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ become typed placeholders.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from records.anonymise.folding import fold
@@ -155,8 +156,24 @@ def _tokens(name: str) -> list[str]:
     return [t for t in re.split(r"\s+", name) if fold(t) not in PARTICLES]
 
 
-def find_unlisted(text: str, language: Language, names: KnownNames, folded: str) -> list[Candidate]:
-    """People and institutions not on the case's list (see the module doc)."""
+def institution_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the schools, hospitals, care homes and courts named in ``text``."""
+    return [(m.start(), m.end()) for m in _INSTITUTION.finditer(text)]
+
+
+def find_unlisted(
+    text: str,
+    language: Language,
+    names: KnownNames,
+    folded: str,
+    model_spans: Sequence[tuple[int, int]] = (),
+) -> list[Candidate]:
+    """People and institutions not on the case's list (see the module doc).
+
+    ``model_spans`` are people the named-entity model found (already filtered,
+    see :mod:`records.anonymise.entities`): they are labelled with the rules'
+    finds, one label per person, with the reason :attr:`Reason.MODEL`.
+    """
     listed = _listed_words(names)
     found: list[tuple[int, int, str, Reason]] = []  # start, end, role, why
 
@@ -197,6 +214,12 @@ def find_unlisted(text: str, language: Language, names: KnownNames, folded: str)
         if len(match.group("name").split()) == 1 and is_common(first):
             continue
         add(match, "other", Reason.FIRST_NAME)
+    for start, end in model_spans:
+        parts = _tokens(text[start:end])
+        if not parts or all(fold(p) in listed for p in parts):
+            continue
+        role = "child" if _AGE_AFTER.match(text, end) else "other"
+        found.append((start, end, role, Reason.MODEL))
 
     # one label per person: the first role found for a span wins, earliest first
     people: dict[str, _Person] = {}

@@ -50,10 +50,8 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    port = _free_port()
-    var = tmp_path / "var"
+def _start(var: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
+    """``palabre serve`` on ``port``, its output drained while it lives; waits until it answers."""
     env = {
         **os.environ,
         "PALABRE_VAR_DIR": str(var),
@@ -74,25 +72,49 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     # Drain the server's output for the whole test so that its pipe never fills up.
     drain = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
     drain.start()
-    url = f"http://localhost:{port}"
     deadline = time.monotonic() + 60  # migrations and imports, on a busy machine
     while True:
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310
-                break
+            with urllib.request.urlopen(f"http://localhost:{port}/healthz", timeout=1):
+                return proc, lines
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail("server did not start:\n" + "".join(lines))
             time.sleep(0.1)
-    codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
-    yield LiveServer(url, var, codes[0] if codes else None, proc)
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
     if proc.stdout:
+        proc.stdout.close()
+
+
+def kill_server(server: LiveServer) -> None:
+    """The server is gone at once (a crash, a machine lost): no goodbye to anyone."""
+    server.process.kill()
+    server.process.wait()
+
+
+def restart_server(server: LiveServer) -> None:
+    """The same server back on the same port and data, its live state forgotten."""
+    server.process, _ = _start(server.var_dir, int(server.url.rsplit(":", 1)[1]))
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    port = _free_port()
+    proc, lines = _start(tmp_path / "var", port)
+    codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
+    code = codes[0] if codes else None
+    server = LiveServer(f"http://localhost:{port}", tmp_path / "var", code, proc)
+    yield server
+    _stop(server.process)
+    if server.process is not proc and proc.stdout:
         proc.stdout.close()
 
 

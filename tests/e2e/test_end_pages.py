@@ -38,7 +38,8 @@ async def mediator_opens_room_from_case(page: Page, server: LiveServer) -> None:
     await expect(page.locator("#panel")).to_be_visible()
 
 
-async def nothing_of_the_room(page: Page, page_id: str, shot: str) -> None:
+async def nothing_of_the_room(page: Page, page_id: str, shot: str, allowed: str = "") -> None:
+    """``allowed``: the buttons of the page's next step (they are not the room's)."""
     await expect(page.locator(f"#{page_id}")).to_be_visible(timeout=10000)
     await expect(page.locator("#stage")).to_be_hidden()
     await expect(page.locator(".tile:visible")).to_have_count(0)
@@ -47,8 +48,8 @@ async def nothing_of_the_room(page: Page, page_id: str, shot: str) -> None:
     await expect(page.locator("#controls button:enabled:visible")).to_have_count(0)
     await expect(page.locator("#panel")).to_be_hidden()
     await expect(page.locator("#banner")).to_be_hidden()
-    # the only buttons left on the page: the language switch
-    buttons = page.locator("button:visible:enabled:not([data-lang])")
+    # the only buttons left on the page: the language switch and the next step
+    buttons = page.locator(f"button:visible:enabled:not([data-lang]){allowed}")
     await expect(buttons).to_have_count(0)
     status = page.locator("#connection")
     await expect(status).not_to_have_text("Connecté")
@@ -79,8 +80,11 @@ async def test_every_end_state_shows_its_own_page_and_nothing_of_the_room(
     # Alice leaves.
     alice = await enters("Alice Martin")
     await alice.click("#leave")
-    await nothing_of_the_room(alice, "left", f"left-{size}")
-    await expect(alice.locator("#left")).to_contain_text("rouvrir votre lien")
+    await nothing_of_the_room(alice, "left", f"left-{size}", allowed=":not(#rejoin)")
+    await expect(alice.locator("#left")).to_contain_text("en rouvrant votre lien")
+    # coming back is one click: the device check again, then the waiting room
+    await alice.click("#rejoin")
+    await expect(alice.locator("#device-check")).to_be_visible(timeout=15000)
     await alice.context.close()
 
     # Bruno withdraws his consent (the confirmation is accepted).
@@ -88,6 +92,7 @@ async def test_every_end_state_shows_its_own_page_and_nothing_of_the_room(
     await bruno.click("#withdraw")
     await nothing_of_the_room(bruno, "withdrawn", f"withdrawn-{size}")
     await expect(bruno.locator("#withdrawn h1")).to_have_text("Consentement retiré")
+    await expect(bruno.locator("#withdrawn")).to_contain_text("Si vous changez d’avis")
     await bruno.context.close()
 
     # Chloé is removed by the mediator.

@@ -1,6 +1,6 @@
 // The consent step of the join page: both texts, one explicit choice per purpose, typed name.
 import { api } from './api.js';
-import { h, mount } from './dom.js';
+import { focusHeading, h, mount } from './dom.js';
 import { language, t } from './i18n.js';
 
 function noticeBlock(id, titleKey, notice, checkboxKey, onChange) {
@@ -85,4 +85,5 @@ export async function showConsent(main, token, info, { onDone, onRefused = () =>
 export function showDeclined(main) {
   mount(main, h('section', { class: 'card narrow', id: 'declined' },
     h('h1', {}, t('consent.declinedTitle')), h('p', {}, t('consent.declinedBody'))));
+  focusHeading(main);
 }

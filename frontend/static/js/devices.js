@@ -1,6 +1,6 @@
 // Camera and microphone check before entering: preview, device choice, sound level.
 import { h, mount } from './dom.js';
-import { t } from './i18n.js';
+import { offLanguageChange, onLanguageChange, t } from './i18n.js';
 
 export async function openMedia(cameraId, microphoneId) {
   const video = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
@@ -47,11 +47,31 @@ export function deviceCheck(main, { enterLabelKey, titleKey = 'devices.title' })
     let stopMeter = () => {};
     const preview = h('video', { autoplay: true, playsinline: true, muted: true, class: 'preview', id: 'preview' });
     preview.muted = true;
-    const cameras = h('select', { id: 'camera-select', 'aria-label': t('devices.camera') });
-    const microphones = h('select', { id: 'microphone-select', 'aria-label': t('devices.microphone') });
+    const cameras = h('select', { id: 'camera-select' });
+    const microphones = h('select', { id: 'microphone-select' });
     const bar = h('span', { class: 'level-bar' });
     const status = h('p', { class: 'muted', id: 'device-status' });
-    const enter = h('button', { type: 'button', class: 'primary', id: 'enter', disabled: true }, t(enterLabelKey));
+    const enter = h('button', { type: 'button', class: 'primary', id: 'enter', disabled: true });
+    const title = h('h1');
+    const intro = h('p');
+    const cameraLabel = h('label', { for: 'camera-select' });
+    const microphoneLabel = h('label', { for: 'microphone-select' });
+    const level = h('div', { class: 'level' }, bar);
+    const notice = h('p', { class: 'notice' });
+    let statusKeys = [];
+    // every text of the step, again when the language changes while it is on screen
+    const paint = () => {
+      title.textContent = t(titleKey);
+      intro.textContent = t('devices.intro');
+      cameraLabel.textContent = t('devices.camera');
+      microphoneLabel.textContent = t('devices.microphone');
+      level.title = t('devices.level');
+      notice.textContent = t('room.noRecording');
+      enter.textContent = t(enterLabelKey);
+      status.textContent = statusKeys.map((key) => t(key)).join(' ');
+    };
+    paint();
+    onLanguageChange(paint);
 
     const start = async () => {
       if (stream) for (const track of stream.getTracks()) track.stop();
@@ -60,9 +80,10 @@ export function deviceCheck(main, { enterLabelKey, titleKey = 'devices.title' })
       preview.srcObject = stream;
       stopMeter = levelMeter(stream, bar);
       const missing = [];
-      if (!stream.getVideoTracks().length) missing.push(t('devices.noCamera'));
-      if (!stream.getAudioTracks().length) missing.push(t('devices.noMicrophone'));
-      status.textContent = missing.length ? missing.join(' ') : t('devices.ok');
+      if (!stream.getVideoTracks().length) missing.push('devices.noCamera');
+      if (!stream.getAudioTracks().length) missing.push('devices.noMicrophone');
+      statusKeys = missing.length ? missing : ['devices.ok'];
+      paint();
     };
     const fill = async () => {
       const devices = await navigator.mediaDevices.enumerateDevices();
@@ -77,21 +98,22 @@ export function deviceCheck(main, { enterLabelKey, titleKey = 'devices.title' })
     cameras.addEventListener('change', start);
     microphones.addEventListener('change', start);
     enter.addEventListener('click', () => {
+      offLanguageChange(paint);
       stopMeter();
       resolve(stream || new MediaStream());
     });
     mount(main, h('section', { class: 'card narrow device-check', id: 'device-check' },
-      h('h1', {}, t(titleKey)),
-      h('p', {}, t('devices.intro')),
+      title,
+      intro,
       // side by side on a desktop, so the button stays in sight; one column on a phone
       h('div', { class: 'device-grid' },
         preview,
         h('div', { class: 'device-side' },
-          h('div', { class: 'field' }, h('label', { for: 'camera-select' }, t('devices.camera')), cameras),
-          h('div', { class: 'field' }, h('label', { for: 'microphone-select' }, t('devices.microphone')), microphones),
-          h('div', { class: 'level', title: t('devices.level') }, bar),
+          h('div', { class: 'field' }, cameraLabel, cameras),
+          h('div', { class: 'field' }, microphoneLabel, microphones),
+          level,
           status,
-          h('p', { class: 'notice' }, t('room.noRecording')),
+          notice,
           enter))));
     start().then(fill).finally(() => {
       enter.disabled = false;

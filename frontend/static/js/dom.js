@@ -32,3 +32,15 @@ export function mount(target, ...children) {
   target.replaceChildren();
   append(target, children);
 }
+
+// A page that replaces another (an end page, the waiting room): if the focus went with the
+// old page, its heading takes it, so that a screen reader says where one is and the keyboard
+// starts from there (a focus still in place, on the language switch say, is left alone).
+export function focusHeading(root) {
+  const heading = root.querySelector('h1');
+  const current = document.activeElement;
+  const kept = current && current !== document.body && current.isConnected && current.getClientRects().length > 0;
+  if (!heading || kept) return;
+  heading.setAttribute('tabindex', '-1');
+  heading.focus({ preventScroll: true });
+}

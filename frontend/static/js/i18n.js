@@ -42,6 +42,10 @@ export function onLanguageChange(fn) {
   listeners.add(fn);
 }
 
+export function offLanguageChange(fn) {
+  listeners.delete(fn);
+}
+
 // Static markup carries data-i18n="key" (text) and data-i18n-title/-label attributes.
 export function applyStatic(root = document) {
   document.documentElement.lang = current;

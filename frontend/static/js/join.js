@@ -1,6 +1,6 @@
 // A party's join page: who and what the session is about, or why the link cannot be used.
 import { api } from './api.js';
-import { h, mount } from './dom.js';
+import { focusHeading, h, mount } from './dom.js';
 import { showConsent, showDeclined } from './consent.js';
 import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 
@@ -59,11 +59,14 @@ function showLinkError({ code, contact }) {
     h('section', { class: 'card narrow error-page', id: 'link-error', dataset: { code: kind } },
       h('h1', {}, t(`joinError.${kind}.title`)),
       h('p', {}, t(`joinError.${kind}.body`)),
+      // after the session, no new link is needed for it: the next session has its own
       contact
-        ? h('p', {}, t('joinError.contactKnown'), ' ', h('a', { href: `mailto:${contact}` }, contact))
-        : h('p', {}, t('joinError.contactUnknown')),
+        ? h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfter' : 'joinError.contactKnown'), ' ',
+          h('a', { href: `mailto:${contact}` }, contact))
+        : h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfterUnknown' : 'joinError.contactUnknown')),
     ),
   );
+  focusHeading(main);
 }
 
 function render() {

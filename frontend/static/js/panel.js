@@ -6,8 +6,9 @@ import { h, mount } from './dom.js';
 import { t } from './i18n.js';
 
 export class MediatorPanel {
-  constructor(container, { call, nameOf, roleOf, notify, sessionId }) {
+  constructor(container, { call, nameOf, roleOf, notify, dismiss, sessionId }) {
     this.el = container;
+    this.dismiss = dismiss;
     this.sessionId = sessionId;
     this.invited = []; // the case's participants and their links for this session
     this.calls = new Map(); // participant key -> on hold when they called the mediator
@@ -82,7 +83,7 @@ export class MediatorPanel {
     if (waiting.some((w) => !before.has(w.participant_id))) {
       chime();
       this.notify(t('panel.someoneWaiting'));
-    }
+    } else if (!waiting.length && this.dismiss) this.dismiss(t('panel.someoneWaiting')); // nobody waits now
     this.render();
   }
 

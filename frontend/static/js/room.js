@@ -3,7 +3,7 @@ import { deviceId } from './api.js';
 import { io } from '/vendor/socket.io.esm.min.js';
 import { controlButton } from './controls.js';
 import { openMedia, deviceCheck } from './devices.js';
-import { h, mount } from './dom.js';
+import { focusHeading, h, mount } from './dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from './i18n.js';
 import { MediatorPanel } from './panel.js';
 import { RelayConnection } from './rtc.js';
@@ -16,6 +16,9 @@ const statusEl = document.getElementById('connection');
 const banner = document.getElementById('banner');
 const controls = document.getElementById('controls');
 const panelEl = document.getElementById('panel');
+const workEl = document.getElementById('work');
+const chatEl = document.getElementById('chat');
+const lostEl = document.getElementById('connection-lost');
 const toast = document.getElementById('toast');
 const grid = new TileGrid(document.getElementById('tiles'));
 
@@ -24,7 +27,7 @@ const state = {
   relayEpoch: 0, relayStarting: null, iceRefresh: null,
   local: null, screen: null, audio: true, video: true,
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
-  pendingView: null, workspace: null, page: null, overview: null,
+  pendingView: null, workspace: null, page: null, lobby: null, overview: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
@@ -38,17 +41,39 @@ function credentials() {
 
 const nameOf = (key) => state.roster[key]?.display_name || '…';
 const roleOf = (key) => state.roster[key]?.role || 'party';
-const isMediator = () => ['mediator', 'co_mediator'].includes(state.self?.role);
+// (before the server says who I am, a mediator is known by the room link: ?session=…)
+const isMediator = () => (state.self ? ['mediator', 'co_mediator'].includes(state.self.role) : Boolean(credentials()?.session_id));
 
 // Once the session is over for me, only an end phase may show (a closing peer connection
 // must not turn the pill back to "connecting").
 const END_PHASES = ['ended', 'offline'];
+const LOST_PHASES = ['reconnecting', 'failed'];
 
 function setPhase(phase) {
   if (state.finished && !END_PHASES.includes(phase)) return;
+  if (LOST_PHASES.includes(phase) && !LOST_PHASES.includes(state.phase)) state.beforeLost = state.phase;
   state.phase = phase;
   statusEl.dataset.state = phase;
   statusEl.textContent = t(`room.state.${phase}`);
+  showConnectionLost(LOST_PHASES.includes(phase) ? phase : null);
+}
+
+// The server or the network is out of reach (``reconnecting``: nothing in the room can be used
+// until it is back, which happens by itself) or the sound and picture stopped (``failed``:
+// reloading brings them back). Said in a line above the page, not only in the status pill.
+function showConnectionLost(phase) {
+  lostEl.hidden = !phase;
+  lostEl.dataset.kind = phase || '';
+  for (const el of [workEl, controls, chatEl, panelEl]) el.inert = phase === 'reconnecting';
+  if (!phase) return lostEl.replaceChildren();
+  mount(lostEl, t(`room.lost.${phase}`), phase === 'failed'
+    ? [' ', h('button', { type: 'button', class: 'secondary', id: 'reload', onclick: () => location.reload() }, t('room.reload'))]
+    : null);
+}
+
+// A toast that no longer holds (someone was waiting and was let in) goes at once.
+function dismiss(text) {
+  if (toast.textContent === text) toast.hidden = true;
 }
 
 function notify(text) {
@@ -65,6 +90,7 @@ function closeStage(phase = 'offline') {
   hangUp(true);
   if (state.socket) state.socket.io.reconnection(false);
   for (const el of [stage, controls, panelEl, banner, toast]) el.hidden = true;
+  document.body.classList.remove('in-room');
   controls.replaceChildren();
   for (const id of grid.ids()) grid.remove(id);
   if (state.workspace) state.workspace.close();
@@ -80,17 +106,23 @@ function caseLink() {
 }
 
 function renderPage() {
-  const { id, titleKey, body, code, mediator } = state.page;
+  const { id, titleKey, body, code, mediator, action } = state.page;
+  const next = [
+    action ? h('button', { type: 'button', class: 'primary', id: action.id, onclick: action.onclick }, t(action.key)) : null,
+    mediator ? caseLink() : null,
+  ].filter(Boolean);
   mount(main, h('section', { class: `card narrow${code ? ' error-page' : ''}`, id, dataset: code ? { code } : {} },
     h('h1', {}, t(titleKey)), h('p', {}, body()),
-    mediator ? h('div', { class: 'actions' }, caseLink()) : null));
+    next.length ? h('div', { class: 'actions' }, next) : null));
+  focusHeading(main);
 }
 
-// An end page: ``bodyKey`` a catalogue key, or a function giving the text.
-function showPage(id, titleKey, bodyKey, { phase = 'offline', code = null } = {}) {
+// An end page: ``bodyKey`` a catalogue key, or a function giving the text; ``action`` the
+// next step it offers, if any ({ id, key, onclick }).
+function showPage(id, titleKey, bodyKey, { phase = 'offline', code = null, action = null } = {}) {
   closeStage(phase);
   const body = typeof bodyKey === 'function' ? bodyKey : () => t(bodyKey);
-  state.page = { id, titleKey, body, code, mediator: isMediator() };
+  state.page = { id, titleKey, body, code, mediator: isMediator(), action };
   renderPage();
 }
 
@@ -190,7 +222,10 @@ async function startRelay() {
   renewIceServers(ice.expires_in, epoch);
   state.relay = new RelayConnection(state.socket, ice.ice_servers, {
     onTrack,
-    onState: (pc) => setPhase(pc === 'connected' ? 'connected' : pc === 'failed' ? 'failed' : 'connecting'),
+    onState: (pc) => {
+      if (state.phase === 'reconnecting' && !(navigator.onLine && state.socket.connected)) return; // said already
+      setPhase(pc === 'connected' ? 'connected' : pc === 'failed' ? 'failed' : 'connecting');
+    },
   });
   for (const track of state.local.getTracks()) {
     state.relay.addTrack(track, state.local, track.kind === 'audio' ? 'microphone' : 'camera');
@@ -259,7 +294,8 @@ async function toggleScreenShare() {
 async function leave() {
   await state.socket.emitWithAck('room:leave', {}).catch(() => {});
   state.socket.disconnect();
-  showPage('left', 'room.leftTitle', 'room.leftBody');
+  // coming back is one click: the page starts again from the link it was opened with
+  showPage('left', 'room.leftTitle', 'room.leftBody', { action: { id: 'rejoin', key: 'room.rejoin', onclick: () => location.reload() } });
 }
 
 async function withdrawConsent() {
@@ -270,7 +306,7 @@ async function withdrawConsent() {
 }
 
 function renderControls() {
-  if (!state.self || state.finished) return;
+  if (!state.self || !state.workspace || state.finished) return; // not in the room (yet)
   // a switch that is off (microphone, camera) is red; screen sharing is green while on
   const toggleButton = (id, key, shortKey, on, onclick, offWarns = true) => controlButton({
     id, label: t(key), short: t(shortKey), onclick, pressed: on, cls: on ? 'on' : offWarns ? 'off' : '',
@@ -302,19 +338,35 @@ async function knock() {
 // ``again``: this link is already in use in the session on another device; the mediator
 // decides whether this device takes its place.
 function showLobby(again = false) {
-  stage.hidden = true;
+  // Back in the waiting room (the server restarted and forgot me): nothing of the room shows
+  // until the mediator lets me in again, and the page says why I am here again.
+  if (state.workspace) state.workspace.park();
+  for (const el of [stage, controls, banner]) el.hidden = true;
+  document.body.classList.remove('in-room');
+  setPhase('waiting');
+  state.lobby = { again, back: state.entered };
+  renderLobby();
+  focusHeading(main);
+}
+
+function renderLobby() {
+  const { again, back } = state.lobby;
   mount(main, h('section', { class: 'card narrow', id: 'lobby', dataset: { again: again ? 'true' : 'false' } },
-    h('h1', {}, t('lobby.title')),
-    h('p', {}, t(again ? 'lobby.againBody' : 'lobby.body')),
+    h('h1', {}, t(back ? 'lobby.backTitle' : 'lobby.title')),
+    h('p', {}, t(again ? 'lobby.againBody' : back ? 'lobby.backBody' : 'lobby.body')),
     h('p', { class: 'muted' }, t('room.noRecording'))));
 }
 
 function enterRoom() {
-  if (state.entered || state.finished) return;
-  state.entered = true;
+  if (state.finished || (state.entered && !stage.hidden)) return;
   main.replaceChildren();
+  state.lobby = null;
   stage.hidden = false;
   controls.hidden = false;
+  document.body.classList.add('in-room');
+  if (state.phase === 'waiting') setPhase('connecting');
+  if (state.entered) return renderControls(); // let in again after a stay in the waiting room
+  state.entered = true;
   state.workspace = new Workspace({
     room: document.querySelector('main.room'),
     area: document.getElementById('work'),
@@ -355,8 +407,15 @@ function wire(socket) {
   socket.onAny((event, payload) => state.received.push([event, JSON.stringify(payload ?? null)]));
   socket.on('connect_error', (error) => {
     const code = error && error.data && error.data.code;
-    if (code) showProblem(code);
+    if (code === 'session_closed') { // over before I came: nobody just closed it
+      showPage('ended', 'room.endedTitle', isMediator() ? 'room.closedMediatorBody' : 'room.endedBody', { phase: 'ended' });
+    }
+    else if (code) showProblem(code);
     else setPhase('reconnecting');
+  });
+  socket.on('connect', () => {
+    // back: the pictures come again through a new peer connection ("connected" once it is up)
+    if (state.phase === 'reconnecting') setPhase(state.beforeLost === 'connected' ? 'connecting' : state.beforeLost || 'connecting');
   });
   socket.on('disconnect', () => {
     if (state.finished) return;
@@ -376,7 +435,7 @@ function wire(socket) {
     if (isMediator() && !state.panel) {
       state.panel = new MediatorPanel(panelEl, {
         call: (event, payload) => state.socket.emitWithAck(event, payload),
-        nameOf, roleOf, notify, sessionId: state.hello.session_id,
+        nameOf, roleOf, notify, dismiss, sessionId: state.hello.session_id,
       });
       state.panel.selfKey = state.self.key;
       if (state.overview) state.panel.setRooms(state.overview.rooms, state.overview.locked);
@@ -428,6 +487,16 @@ function wire(socket) {
   });
 }
 
+// The browser knows at once when the network goes: say so without waiting for the socket.
+function watchNetwork() {
+  window.addEventListener('offline', () => {
+    if (!state.finished && state.phase !== 'failed') setPhase('reconnecting');
+  });
+  window.addEventListener('online', () => {
+    if (state.socket && state.socket.connected && state.phase === 'reconnecting') setPhase(state.beforeLost || 'connecting');
+  });
+}
+
 function start() {
   const auth = credentials();
   if (!auth) return showProblem('link_invalid');
@@ -439,9 +508,11 @@ function start() {
 }
 
 wireLanguageSwitch();
+watchNetwork();
 onLanguageChange(() => {
   setPhase(state.phase);
   if (state.page) renderPage();
+  else if (state.lobby) renderLobby();
   renderControls();
   if (state.panel) state.panel.render();
   if (state.view) applyView(state.view);

@@ -120,6 +120,13 @@ export class Workspace {
     ];
   }
 
+  // Back in the waiting room: every tool closes (each can be opened again once let in).
+  park() {
+    this.active = null;
+    this.chatOpen = false;
+    this.layout();
+  }
+
   // The session is over for me: every tool stops listening and disappears.
   close() {
     this.socket.off('wb:shown', this.onShown);

@@ -13,8 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from records.anonymise.engine import anonymise
+from records.anonymise.entities import model_people
 from records.anonymise.known import KnownNames
-from records.anonymise.model import AnonymisedText, Kind, Replacement
+from records.anonymise.model import AnonymisedText, Kind, Reason, Replacement
+from records.anonymise.pipelines import entities
+from records.anonymise.places import find_places
+from records.anonymise.unlisted import institution_spans
 
 from .corpus import Case, Gold
 
@@ -45,6 +49,7 @@ class Tally:
 class Score:
     recall: dict[str, Tally]  # by gold group
     precision: dict[Kind, Tally]  # by kind of replacement
+    model_precision: dict[Kind, Tally] = field(default_factory=dict)  # the model's suggestions
 
     def identifier_recall(self) -> float:
         """Recall over every gold span that is not a name or a place."""
@@ -67,6 +72,7 @@ def _covered(gold: Gold, text: str, spans: list[Replacement]) -> bool:
 def score(cases: list[Case], anonymiser: Anonymiser = anonymise) -> Score:
     recall: dict[str, Tally] = defaultdict(Tally)
     precision: dict[Kind, Tally] = defaultdict(Tally)
+    model_precision: dict[Kind, Tally] = defaultdict(Tally)
     for case in cases:
         spans = list(anonymiser(case.text, case.language, case.names).replacements)
         for gold in case.gold:
@@ -82,13 +88,34 @@ def score(cases: list[Case], anonymiser: Anonymiser = anonymise) -> Score:
             else:
                 tally.misses.append(f"{case.case_id}: {gold.surface!r}")
         for r in spans:
-            tally = precision[r.kind]
+            right = any(g.kind is r.kind and g.start < r.end and r.start < g.end for g in case.gold)
+            tallies = [precision[r.kind]]
+            if r.reason is Reason.MODEL:
+                tallies.append(model_precision[r.kind])
+            for tally in tallies:
+                tally.predicted += 1
+                if right:
+                    tally.correct += 1
+                else:
+                    tally.false_positives.append(f"{case.case_id}: {r.original!r}")
+    return Score(dict(recall), dict(precision), dict(model_precision))
+
+
+def model_people_precision(cases: list[Case]) -> Tally:
+    """Precision of every person the model found and the filters kept, whether or not a
+    rule found the same span (the suggestions that survive are the few no rule found)."""
+    tally = Tally()
+    for case in cases:
+        places = [(c.start, c.end) for c in find_places(case.text, case.language, case.names)]
+        spotted = entities(case.text, case.language)
+        named = institution_spans(case.text)
+        for start, end in model_people(case.text, spotted, case.names, places, named):
             tally.predicted += 1
-            if any(g.kind is r.kind and g.start < r.end and r.start < g.end for g in case.gold):
+            if any(g.kind is Kind.PERSON and g.start < end and start < g.end for g in case.gold):
                 tally.correct += 1
             else:
-                tally.false_positives.append(f"{case.case_id}: {r.original!r}")
-    return Score(dict(recall), dict(precision))
+                tally.false_positives.append(f"{case.case_id}: {case.text[start:end]!r}")
+    return tally
 
 
 def table(result: Score) -> str:
@@ -102,4 +129,7 @@ def table(result: Score) -> str:
         if kind in result.precision:
             t = result.precision[kind]
             lines.append(f"{kind.value:<20}{t.predicted:>6}{t.correct:>7}{t.precision:>11.1%}")
+    lines.append(f"{'model-found':<20}{'pred':>6}{'right':>7}{'precision':>11}")
+    for kind, t in sorted(result.model_precision.items()):
+        lines.append(f"{kind.value:<20}{t.predicted:>6}{t.correct:>7}{t.precision:>11.1%}")
     return "\n".join(lines)

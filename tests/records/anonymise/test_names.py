@@ -225,8 +225,10 @@ def test_handles_and_user_names(text: str, expected: str) -> None:
     ],
 )
 def test_compound_surnames(text: str, expected: str) -> None:
+    """How listed names match inside compounds: the rules alone (the model would also
+    take "Mont-Blanc" for a place, which is right but not what is tested here)."""
     names = KnownNames((KnownPerson("Jeanne Martin", "Partie A"), KnownPerson("Pierre Blanc", "B")))
-    assert anonymise(text, "fr", names).text == expected
+    assert anonymise(text, "fr", names, model=False).text == expected
 
 
 def test_shared_surname_told_apart_by_title_gender() -> None:

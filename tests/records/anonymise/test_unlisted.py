@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from records.anonymise.engine import anonymise
 from records.anonymise.known import KnownNames, KnownPerson
+from records.anonymise.model import Reason
 
 FRENCH = (
     "Nathalie Roussel et Thomas Roussel, parents de Léa (8 ans) et de Hugo, scolarisés à "
@@ -54,7 +55,13 @@ def test_the_english_example_of_the_issue() -> None:
 
 def test_no_cue_no_replacement() -> None:
     text = "La Poste a livré le colis. Le Mans et Saint-Martin sont loin. Une rose."
-    assert anonymise(text, "fr").text == text
+    assert anonymise(text, "fr", model=False).text == text
+
+
+def test_the_model_generalises_a_town_without_a_cue_and_keeps_saints() -> None:
+    text = "La Poste a livré le colis. Le Mans et Saint-Martin sont loin. Une rose."
+    out = anonymise(text, "fr").text
+    assert out == "La Poste a livré le colis. [Sarthe (72)] et Saint-Martin sont loin. Une rose."
 
 
 def test_towns_outside_addresses_are_generalised_or_placeheld() -> None:
@@ -69,3 +76,31 @@ def test_towns_outside_addresses_are_generalised_or_placeheld() -> None:
     assert "habite à [LIEU]" in fr and "à [Haute-Garonne (31)]" in fr and "Occitanie" in fr
     en = anonymise("Sarah now lives in Harrogate with her partner, near Leeds.", "en").text
     assert "lives in [PLACE]" in en and "Harrogate" not in en and "Leeds" not in en
+
+
+def test_first_names_the_lexicon_used_to_miss() -> None:
+    text = "Gwenaëlle a appelé Maëlys ; Kader garde les enfants le mercredi."
+    out = anonymise(text, "fr", model=False).text
+    for name in ("Gwenaëlle", "Maëlys", "Kader"):
+        assert name not in out, name
+
+
+def test_unknown_towns_take_the_departement_written_with_them() -> None:
+    cases = {
+        "Il vit à Saint-Cyprien (12) depuis mars.": "Il vit à [Aveyron (12)] depuis mars.",
+        "Elle vit à Lanuéjouls (Aveyron).": "Elle vit à [Aveyron (12)].",
+        "Elle vit à Lanuéjouls, dans l'Aveyron.": "Elle vit à [Aveyron (12)], dans l'Aveyron.",
+        "Il habite à Quézac.": "Il habite à [LIEU].",
+    }
+    for text, expected in cases.items():
+        assert anonymise(text, "fr").text == expected, text
+
+
+def test_the_model_finds_an_employer_after_an_employment_cue() -> None:
+    result = anonymise("Elle est salariée de Transports Verdier depuis 2019.", "fr")
+    assert result.text == "Elle est salariée de [ORGANISATION] depuis 2019."
+    assert [r.reason for r in result.replacements if r.original == "Transports Verdier"] == [
+        Reason.MODEL
+    ]
+    out = anonymise("Since March he has worked for Hargreaves Haulage.", "en").text
+    assert out == "Since March he has worked for [ORGANISATION]."
