@@ -24,9 +24,9 @@ from records.packing import pack_file, unpack_file
 from records.scheduling import ScheduledSession
 from records.service import Records
 from sessions.rooms import RoomKind
-from sessions.wb_png import render_png
-from sessions.wb_svg import render_svg
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
+from sessions.whiteboard.png import render_png
+from sessions.whiteboard.svg import render_svg
 
 MAGIC = b"PALABRE-BOARD-EXPORT\x01"
 MIME = {"svg": "image/svg+xml", "png": "image/png"}

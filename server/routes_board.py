@@ -35,7 +35,7 @@ from server.session_host import audit_actor
 from sessions.roles import Role, is_mediator
 from sessions.rooms import RoomKind
 from sessions.service import LiveSession
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.protocol import RoomId

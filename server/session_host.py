@@ -24,7 +24,7 @@ from server.board_exports import store_board
 from sessions.chat import ChatMessage
 from sessions.events import AuditEvent
 from sessions.rooms import PLENARY, RoomKind
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
 from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry
 from signaling.stores import CaseOf, JournalBoards, StoredShares
 

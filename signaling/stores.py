@@ -1,7 +1,7 @@
 """The live hub's stores backed by records: the boards' journal and the shared documents.
 
 Each implements a port of :mod:`signaling.ports` with the domain's types: a
-board operation arrives as the :class:`~sessions.wb_log.LoggedOp` the domain
+board operation arrives as the :class:`~sessions.whiteboard.log.LoggedOp` the domain
 made and is handed to the journal in its record form, which records encodes
 and encrypts; loading reverses it. Nothing here goes through ``server/``: the
 app factory only builds these objects and hands them to the hub.
@@ -19,7 +19,7 @@ from records.scheduling import ScheduleStore
 from records.shares import DocumentShares
 from sessions.documents import SharedDocument
 from sessions.errors import InvalidPayload, SessionError
-from sessions.wb_log import LoggedOp
+from sessions.whiteboard.log import LoggedOp
 
 logger = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from server import board_exports
 from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY
 from server.routes_board import SVG_CSP
-from sessions.wb_png import render_png
-from sessions.wb_svg import render_svg
+from sessions.whiteboard.png import render_png
+from sessions.whiteboard.svg import render_svg
 from tests.server.browserlike import BrowserHttp, Got
 from tests.signaling import world as ns
 from tests.signaling.world import Client, World, admitted, key, mediator, three, until

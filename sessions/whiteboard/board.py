@@ -1,7 +1,7 @@
 """A whiteboard per room: the server orders operations and keeps the state.
 
 The server gives each accepted operation a sequence number; the state is the
-:func:`~sessions.wb_log.fold` of the ordered log, so every client applying the
+:func:`~sessions.whiteboard.log.fold` of the ordered log, so every client applying the
 same log reaches the same objects. Late joiners and reconnecting clients take
 a :meth:`Board.snapshot` and then :meth:`Board.ops_since` its sequence number.
 
@@ -37,7 +37,7 @@ from sessions.errors import (
     InvalidState,
     NotFound,
 )
-from sessions.wb_log import (
+from sessions.whiteboard.log import (
     Z_STRIDE,
     BoardObject,
     LoggedOp,
@@ -47,7 +47,7 @@ from sessions.wb_log import (
     ordered,
     replay,
 )
-from sessions.wb_ops import (
+from sessions.whiteboard.ops import (
     MAX_STICKY_TEXT,
     Clear,
     ClientOp,

@@ -7,11 +7,11 @@ from typing import Any
 
 from PIL import Image
 
-from sessions import wb_png
-from sessions.wb_geometry import EMPTY_PAGE, MARGIN, STICKY_SIZE
-from sessions.wb_log import BoardObject
-from sessions.wb_ops import parse_op
-from sessions.wb_png import MAX_SIDE, ascii_only, render_png
+from sessions.whiteboard import png as wb_png
+from sessions.whiteboard.geometry import EMPTY_PAGE, MARGIN, STICKY_SIZE
+from sessions.whiteboard.log import BoardObject
+from sessions.whiteboard.ops import parse_op
+from sessions.whiteboard.png import MAX_SIDE, ascii_only, render_png
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RED = "#ff0000"

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from sessions.wb_geometry import EMPTY_PAGE, MARGIN, STICKY_SIZE
-from sessions.wb_log import BoardObject
-from sessions.wb_ops import Rect, Sticky, Text, parse_op
-from sessions.wb_svg import ELEMENTS, render_svg
+from sessions.whiteboard.geometry import EMPTY_PAGE, MARGIN, STICKY_SIZE
+from sessions.whiteboard.log import BoardObject
+from sessions.whiteboard.ops import Rect, Sticky, Text, parse_op
+from sessions.whiteboard.svg import ELEMENTS, render_svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

@@ -19,9 +19,9 @@ from sessions.errors import (
     SessionError,
 )
 from sessions.rooms import PLENARY
-from sessions.wb_log import BoardObject, LoggedOp, fold, ordered, replay
-from sessions.wb_ops import MAX_STICKY_TEXT, MAX_TEXT, parse_op
-from sessions.whiteboard import Board
+from sessions.whiteboard.board import Board
+from sessions.whiteboard.log import BoardObject, LoggedOp, fold, ordered, replay
+from sessions.whiteboard.ops import MAX_STICKY_TEXT, MAX_TEXT, parse_op
 
 RED = "#ff0000"
 

@@ -1,7 +1,7 @@
 """A whiteboard as a PNG image, drawn server-side with Pillow (pure: objects in, bytes out).
 
-Same scene as :mod:`sessions.wb_svg` (same page, smoothing, arrow heads,
-wrapping: :mod:`sessions.wb_geometry`). The longest side is at most
+Same scene as :mod:`sessions.whiteboard.svg` (same page, smoothing, arrow heads,
+wrapping: :mod:`sessions.whiteboard.geometry`). The longest side is at most
 ``MAX_SIDE`` pixels (the content is scaled down to fit, never up); edges are
 antialiased by drawing at twice the size and scaling down, unless that canvas
 would pass ``MAX_SUPERSAMPLED_PIXELS``. Text uses Pillow's built-in font, so
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from sessions.wb_geometry import (
+from sessions.whiteboard.geometry import (
     STICKY_FONT,
     STICKY_PADDING,
     STICKY_SIZE,
@@ -39,8 +39,8 @@ from sessions.wb_geometry import (
     stroke_points,
     text_lines,
 )
-from sessions.wb_log import BoardObject
-from sessions.wb_ops import Arrow, Ellipse, Line, Rect, Sticky, Stroke, Text
+from sessions.whiteboard.log import BoardObject
+from sessions.whiteboard.ops import Arrow, Ellipse, Line, Rect, Sticky, Stroke, Text
 
 MAX_SIDE = 4096
 SUPERSAMPLE = 2

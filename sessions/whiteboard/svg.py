@@ -1,8 +1,8 @@
 """A whiteboard as a standalone SVG document (pure: objects in, bytes out).
 
-The page is fitted to the content with a margin (:func:`sessions.wb_geometry.page`),
+The page is fitted to the content with a margin (:func:`sessions.whiteboard.geometry.page`),
 on a white background; objects are drawn in the order given (drawing order,
-as :func:`sessions.wb_log.ordered` returns them). Every text and attribute is
+as :func:`sessions.whiteboard.log.ordered` returns them). Every text and attribute is
 XML-escaped and stripped of characters XML cannot carry; colours that are not
 ``#rrggbb`` become black, so no user string can add an element, an attribute
 or a script. Only these elements are ever written: ``svg``, ``rect``,
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sessions.wb_geometry import (
+from sessions.whiteboard.geometry import (
     STICKY_FONT,
     STICKY_PADDING,
     STICKY_SIZE,
@@ -29,8 +29,8 @@ from sessions.wb_geometry import (
     stroke_points,
     text_lines,
 )
-from sessions.wb_log import BoardObject
-from sessions.wb_ops import Arrow, Ellipse, Line, Rect, Sticky, Stroke, Text
+from sessions.whiteboard.log import BoardObject
+from sessions.whiteboard.ops import Arrow, Ellipse, Line, Rect, Sticky, Stroke, Text
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"

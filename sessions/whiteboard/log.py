@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from sessions.errors import InvalidPayload
-from sessions.wb_ops import (
+from sessions.whiteboard.ops import (
     Clear,
     ClientOp,
     Edit,

@@ -6,7 +6,7 @@ import pytest
 
 from errors import ErrorCode
 from sessions.errors import InvalidPayload
-from sessions.wb_ops import (
+from sessions.whiteboard.ops import (
     COORD_LIMIT,
     MAX_ERASE_TARGETS,
     MAX_POINTS,

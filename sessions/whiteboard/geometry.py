@@ -1,6 +1,6 @@
 """Where each whiteboard object lies when drawn: the geometry both exports share.
 
-The SVG (:mod:`sessions.wb_svg`) and PNG (:mod:`sessions.wb_png`) renderers
+The SVG (:mod:`sessions.whiteboard.svg`) and PNG (:mod:`sessions.whiteboard.png`) renderers
 draw the same scene from these pure functions, so the two files agree:
 
 - a stroke is smoothed as a canvas draws it: from the first point, a quadratic
@@ -24,8 +24,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sessions.wb_log import BoardObject
-from sessions.wb_ops import Arrow, Ellipse, Line, Rect, Sticky, Stroke, Text
+from sessions.whiteboard.log import BoardObject
+from sessions.whiteboard.ops import Arrow, Ellipse, Line, Rect, Sticky, Stroke, Text
 
 Point = tuple[float, float]
 
