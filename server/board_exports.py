@@ -4,7 +4,7 @@ Each file is one case-file item of kind ``whiteboard_export`` under the case
 key (kept and purged like shared documents, destroyed with the case), its
 metadata (name, format, room, sequence number, digest) packed and encrypted
 with it. Every export writes one audit entry that says what was exported,
-never what it shows. Used by the mediator's *Exporter* (``routes_board``) and
+never what it shows. Used by the mediator's *Exporter* (``server.rest.board``) and
 at the end of a session, when the plenary board is kept without anyone
 having to think of it (``session_host``).
 """

@@ -14,7 +14,7 @@ from records.scheduling import ScheduleStore
 from records.service import Records
 from server.config import Config
 from server.errors import ApiError
-from server.links import LinkService
+from server.invites.links import LinkService
 from server.passwords import PasswordHashing
 from server.throttle import LoginThrottle
 

@@ -27,7 +27,7 @@ from records.uploads import prepare
 from server import board_exports
 from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY
-from server.routes_board import SVG_CSP
+from server.rest.board import SVG_CSP
 from sessions.whiteboard.png import render_png
 from sessions.whiteboard.svg import render_svg
 from tests.server.browserlike import BrowserHttp, Got

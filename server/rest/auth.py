@@ -11,11 +11,11 @@ from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
 from records.accounts import Mediator
-from server.api import Api, Out, Strict, reply
 from server.context import SESSION_COOKIE, current_mediator, require_mediator, services
 from server.errors import ApiError
-from server.fields import FILLED_LINE, Email, Name
 from server.passwords import MAX_LENGTH, HashingBusy, check_policy
+from server.rest.api import Api, Out, Strict, reply
+from server.rest.fields import FILLED_LINE, Email, Name
 from server.throttle import Attempt, TooManyAttempts
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from pydantic import Field, StringConstraints, WithJsonSchema
@@ -14,12 +13,13 @@ from records.cases import ParticipantRole
 from records.errors import NotFound
 from records.invites import LinkStatus, link_status
 from records.models import utcnow
-from records.scheduling import ScheduledSession, participant_key
-from server import ics
-from server.api import Api, Out, Query, Strict, reply
+from records.scheduling import participant_key
 from server.context import require_mediator, services
 from server.errors import ApiError
+from server.invites import ics
 from server.realtime import NAMESPACE_KEY
+from server.rest.api import Api, Out, Query, Strict, reply
+from server.rest.shared import SessionOut, session_out, zone
 
 # Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
 SessionDate = Annotated[
@@ -37,16 +37,6 @@ class SessionIn(Strict):
     time: time
     timezone: TimeZone = "Europe/Paris"
     duration_minutes: Annotated[int, Field(ge=15, le=720)] = 120
-
-
-class SessionOut(Out):
-    id: str
-    case_id: str
-    starts_at: datetime
-    local_start: datetime
-    timezone: str
-    duration_minutes: int
-    status: str
 
 
 class SessionListOut(Out):
@@ -80,29 +70,10 @@ class LinkListOut(Out):
     links: list[LinkOut]
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ApiError(ErrorCode.VALIDATION, "timezone: unknown time zone") from None
-
-
-def session_out(s: ScheduledSession) -> SessionOut:
-    return SessionOut(
-        id=s.id,
-        case_id=s.case_id,
-        starts_at=s.starts_at,
-        local_start=s.starts_at.astimezone(_zone(s.timezone)),
-        timezone=s.timezone,
-        duration_minutes=s.duration_minutes,
-        status=s.status,
-    )
-
-
 async def schedule_session(request: web.Request, body: SessionIn) -> web.Response:
     me = await require_mediator(request)
-    zone = _zone(body.timezone)
-    starts_at = datetime.combine(body.date, body.time, tzinfo=zone)
+    tz = zone(body.timezone)
+    starts_at = datetime.combine(body.date, body.time, tzinfo=tz)
     if starts_at + timedelta(minutes=body.duration_minutes) < utcnow():
         raise ApiError(ErrorCode.VALIDATION, "date: this session would already be over")
     svc = services(request)

@@ -31,7 +31,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from typing import Annotated, TypeVar
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from aiohttp import web
 from pydantic import Field
@@ -40,10 +40,11 @@ from errors import ErrorCode
 from records.casefile import ItemKind
 from records.scheduling import participant_id_of
 from records.uploads import DocumentMeta, prepare, unpack
-from server.api import Api, Out, Query, reply
 from server.context import services
 from server.errors import ApiError
-from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
+from server.realtime import NAMESPACE_KEY
+from server.rest.api import Api, Out, Query, reply
+from server.rest.shared import CONTENT_CSP, DOCUMENT_TYPES, caller, content_disposition
 from server.session_host import audit_actor
 from server.uploading import UPLOAD_DESK_KEY, receive
 from sessions.documents import SharedDocument, Visibility
@@ -57,10 +58,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_RAW_FILENAME = 2048
-# What a shared document can be (decided from its bytes, records/uploads.py).
-DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
-# What the browser may do with a document opened on its own: nothing active.
-CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
 class DocumentOut(Out):
@@ -80,22 +77,6 @@ class DocumentOut(Out):
 
 
 # -- who is asking -------------------------------------------------------------------
-
-
-async def caller(request: web.Request, session_id: str) -> Identity:
-    """A party by link token (Bearer), else a mediator of this session by cookie."""
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>")
-        auth, cookies = {"token": token.strip()}, {}
-    else:
-        auth, cookies = {"session_id": session_id}, dict(request.cookies)
-    identity = await request.app[AUTHENTICATOR_KEY].authenticate(auth, cookies)
-    if identity.session_id != session_id:
-        raise ApiError(ErrorCode.FORBIDDEN, "this link is for another session")
-    return identity
 
 
 DEVICE_HEADER = "X-Palabre-Device"
@@ -216,12 +197,6 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
 
 
 # -- reading -----------------------------------------------------------------------------
-
-
-def content_disposition(kind: str, filename: str) -> str:
-    """``inline`` or ``attachment`` with the file's name, plain ASCII and UTF-8 (RFC 6266)."""
-    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 async def _serve(request: web.Request, *, attachment: bool) -> web.Response:

@@ -18,7 +18,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from errors import ErrorCode
 from server.context import require_admin
 from server.errors import ApiError
-from server.fields import ID, RequestSchema, check_text, is_id
+from server.rest.fields import ID, RequestSchema, check_text, is_id
 
 M = TypeVar("M", bound=BaseModel)
 Q = TypeVar("Q", bound="Query")
@@ -29,7 +29,7 @@ _PARAM = re.compile(r"{(\w+)}")
 
 class Strict(BaseModel):
     """Base of every request body: unknown fields, loose types and control characters
-    are refused (:mod:`server.fields`)."""
+    are refused (:mod:`server.rest.fields`)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 

@@ -17,10 +17,10 @@ from records.cases import (
     Participant,
     ParticipantRole,
 )
-from server.api import Api, Out, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.fields import FILLED_LINE, STRIP, TEXT, Email, Name, Title
+from server.rest.api import Api, Out, Strict, reply
+from server.rest.fields import FILLED_LINE, STRIP, TEXT, Email, Name, Title
 
 
 class ParticipantIn(Strict):

@@ -49,11 +49,11 @@ from records.summaries import (
     summary_document,
     summary_html,
 )
-from server.api import Api, Out, Query, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.fields import FILLED_LINE, STRIP, TEXT
-from server.routes_records import _via
+from server.rest.api import Api, Out, Query, Strict, reply
+from server.rest.fields import FILLED_LINE, STRIP, TEXT
+from server.rest.shared import via
 
 # the printable pages carry their own inline style and no script at all
 PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -200,7 +200,7 @@ def _outcome_out(o: CaseOutcome) -> OutcomeOut:
 async def _case_and_me(request: web.Request) -> tuple[Case, str]:
     me = await require_mediator(request)
     case = await services(request).cases.get_case(
-        request.match_info["case_id"], me.id, via=_via(request)
+        request.match_info["case_id"], me.id, via=via(request)
     )
     return case, me.id
 
@@ -211,14 +211,14 @@ async def get_closing(request: web.Request) -> web.Response:
     svc = services(request)
     outcomes = svc.records.outcomes
     minutes = await outcomes.session_minutes(case_id, me.id)
-    case = await svc.cases.get_case(case_id, me.id, via=_via(request))
+    case = await svc.cases.get_case(case_id, me.id, via=via(request))
     judicial = case.mediation_type is MediationType.JUDICIAL
     try:
         outcome = await outcomes.get_outcome(case_id, me.id)
     except NotFound:
         return reply(ClosingOut(closed=False, judicial=judicial, scheduled_minutes=minutes,
                                 outcome=None, summary="", organisations=[]))  # fmt: skip
-    text = await outcomes.get_summary(case_id, me.id, via=_via(request))
+    text = await outcomes.get_summary(case_id, me.id, via=via(request))
     return reply(
         ClosingOut(
             closed=True, judicial=outcome.judicial, scheduled_minutes=minutes,
@@ -238,7 +238,7 @@ async def put_closing(request: web.Request, body: ClosingIn) -> web.Response:
         language=body.language, summary=body.summary, organisations=tuple(body.organisations),
         court_reference=body.court_reference,
     )  # fmt: skip
-    outcome = await outcomes.close_case(case_id, me.id, closing, via=_via(request))
+    outcome = await outcomes.close_case(case_id, me.id, closing, via=via(request))
     minutes = await outcomes.session_minutes(case_id, me.id)
     return reply(
         ClosingOut(
@@ -267,7 +267,7 @@ async def court_report(request: web.Request, query: CourtReportQuery) -> web.Res
     day = svc.records.clock().date()
     await svc.records.audit.append(
         actor=f"mediator:{me.id}", action="court_report.export", case_id=case_id,
-        session_id=None, subject=None, detail={"format": fmt}, via=_via(request),
+        session_id=None, subject=None, detail={"format": fmt}, via=via(request),
     )  # fmt: skip
     headers = {"Cache-Control": "no-store", "Content-Security-Policy": PRINT_CSP}
     if fmt == "text":
@@ -301,11 +301,11 @@ async def _reviewed(request: web.Request) -> _Reviewed:
     """The case's summary anonymised, with the mediator's edits and decisions replayed."""
     me = (await require_mediator(request)).id
     case = await services(request).cases.get_case(
-        request.match_info["case_id"], me, via=_via(request)
+        request.match_info["case_id"], me, via=via(request)
     )
     outcomes = services(request).records.outcomes
     outcome = await outcomes.get_outcome(case.id, me)
-    text = await outcomes.get_summary(case.id, me, via=_via(request))
+    text = await outcomes.get_summary(case.id, me, via=via(request))
     names = known_names(_people(case), text.organisations, outcome.language)
     # the anonymiser runs the named-entity model (tens of ms, seconds on its first load):
     # in a worker thread, off the event loop
@@ -366,7 +366,7 @@ async def decide_suggestion(request: web.Request, body: SuggestionIn) -> web.Res
     if item is None:
         raise ApiError(ErrorCode.NOT_FOUND, "no such suggestion in this review")
     await services(request).records.outcomes.set_decision(
-        got.case.id, got.me, suggestion_key(item), body.decision, via=_via(request)
+        got.case.id, got.me, suggestion_key(item), body.decision, via=via(request)
     )
     got = await _reviewed(request)
     return reply(_review_out(got.result, list(got.outcome.edits), False, got.decisions))
@@ -376,7 +376,7 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
     case, me = await _case_and_me(request)
     outcomes = services(request).records.outcomes
     outcome = await outcomes.get_outcome(case.id, me)
-    text = await outcomes.get_summary(case.id, me, via=_via(request))
+    text = await outcomes.get_summary(case.id, me, via=via(request))
     edits = [e.model_dump(exclude_none=True) for e in body.edits]
     check_edits(edits)
     names = known_names(_people(case), text.organisations, outcome.language)
@@ -390,7 +390,7 @@ async def put_review(request: web.Request, body: ReviewIn) -> web.Response:
     if body.confirm:
         document = _document(outcome, result, services(request).records.clock())
         confirmation = Confirmation(text.summary, document)
-    await outcomes.set_review(case.id, me, edits, confirmation=confirmation, via=_via(request))
+    await outcomes.set_review(case.id, me, edits, confirmation=confirmation, via=via(request))
     return reply(_review_out(result, edits, body.confirm, text.decisions))
 
 
@@ -417,12 +417,12 @@ async def export_summary(request: web.Request, query: SummaryExportQuery) -> web
     fmt = query.format
     case, me = await _case_and_me(request)
     records = services(request).records
-    doc = await records.outcomes.get_confirmed(case.id, me, via=_via(request))
+    doc = await records.outcomes.get_confirmed(case.id, me, via=via(request))
     if doc is None:
         raise ApiError(ErrorCode.CONFLICT, "review and confirm the anonymised summary first")
     await records.audit.append(
         actor=f"mediator:{me}", action="summary.export", case_id=case.id, session_id=None,
-        subject=None, via=_via(request),
+        subject=None, via=via(request),
         detail={"format": fmt, "version": doc["version"], "replacements": _replacements(doc)},
     )  # fmt: skip
     name = f"palabre-summary-{case.id}.{fmt}"
@@ -472,14 +472,14 @@ async def export_summaries(request: web.Request, query: SelectionQuery) -> web.R
     docs = []
     skipped = 0
     for item in closed:
-        doc = await records.outcomes.get_confirmed(item.case_id, me.id, via=_via(request))
+        doc = await records.outcomes.get_confirmed(item.case_id, me.id, via=via(request))
         if doc is None:
             skipped += 1
             continue
         docs.append(doc)
         await records.audit.append(
             actor=f"mediator:{me.id}", action="summary.export", case_id=item.case_id,
-            session_id=None, subject=None, via=_via(request),
+            session_id=None, subject=None, via=via(request),
             detail={"format": fmt, "version": doc["version"], "bulk": True,
                     "replacements": _replacements(doc)},
         )  # fmt: skip
@@ -532,7 +532,7 @@ async def practice_stats(request: web.Request, query: StatsQuery) -> web.Respons
     if query.download or fmt == "csv":
         await svc.records.audit.append(
             actor=f"mediator:{me.id}", action="stats.export", case_id=None, session_id=None,
-            subject=None, via=_via(request), detail={"format": fmt, "k": k, "year": year},
+            subject=None, via=via(request), detail={"format": fmt, "k": k, "year": year},
         )  # fmt: skip
     if fmt == "csv":
         return web.Response(

@@ -20,13 +20,13 @@ from records.audit import AuditEntry
 from records.casefile import Item, ItemKind
 from records.subjects import erase_subject, export_html, export_subject
 from records.uploads import unpack as unpack_document
-from server.api import Api, Out, Query, Strict, reply
 from server.board_exports import MIME as EXPORT_TYPES
 from server.board_exports import unpack as unpack_export
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.fields import FILLED_TEXT, STRIP
-from server.routes_documents import CONTENT_CSP, DOCUMENT_TYPES, content_disposition
+from server.rest.api import Api, Out, Query, Strict, reply
+from server.rest.fields import FILLED_TEXT, STRIP
+from server.rest.shared import CONTENT_CSP, DOCUMENT_TYPES, content_disposition, via
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +89,6 @@ class ErasureOut(Out):
     kept: list[KeptOut]
 
 
-def _via(request: web.Request) -> str:
-    route = request.match_info.route.resource
-    path = route.canonical if route is not None else request.path
-    return f"api:{request.method} {path}"[:120]
-
-
 async def _mediator_of(request: web.Request) -> tuple[str, str]:
     """``(case_id, actor)`` once the signed-in mediator is one of the case's mediators."""
     me = await require_mediator(request)
@@ -114,7 +108,7 @@ def _note(item: Item) -> NoteOut:
 async def list_notes(request: web.Request) -> web.Response:
     case_id, actor = await _mediator_of(request)
     items = await services(request).records.casefile.read_items(
-        case_id, kinds={ItemKind.PRIVATE_NOTE}, actor=actor, via=_via(request)
+        case_id, kinds={ItemKind.PRIVATE_NOTE}, actor=actor, via=via(request)
     )
     return reply(NoteListOut(notes=[_note(i) for i in items]))
 
@@ -152,7 +146,7 @@ async def download_file(request: web.Request) -> web.Response:
     if info is None:
         raise ApiError(ErrorCode.NOT_FOUND, "no such file in this case file")
     item = await casefile.get_item(
-        file_id, actor=actor, via=_via(request), session_id=info.session_id, case_id=case_id
+        file_id, actor=actor, via=via(request), session_id=info.session_id, case_id=case_id
     )
     try:
         if info.kind is ItemKind.DOCUMENT:
@@ -180,7 +174,7 @@ async def create_note(request: web.Request, body: NoteIn) -> web.Response:
     case_id, actor = await _mediator_of(request)
     casefile = services(request).records.casefile
     info = await casefile.put_item(
-        case_id, ItemKind.PRIVATE_NOTE, body.body.encode("utf-8"), actor=actor, via=_via(request)
+        case_id, ItemKind.PRIVATE_NOTE, body.body.encode("utf-8"), actor=actor, via=via(request)
     )
     return reply(_note(Item(info, body.body.encode("utf-8"))), 201)
 
@@ -189,7 +183,7 @@ async def update_note(request: web.Request, body: NoteIn) -> web.Response:
     case_id, actor = await _mediator_of(request)
     info = await services(request).records.casefile.put_item(
         case_id, ItemKind.PRIVATE_NOTE, body.body.encode("utf-8"), actor=actor,
-        via=_via(request), item_id=request.match_info["note_id"],
+        via=via(request), item_id=request.match_info["note_id"],
     )  # fmt: skip
     return reply(_note(Item(info, body.body.encode("utf-8"))))
 
@@ -201,7 +195,7 @@ async def delete_note(request: web.Request) -> web.Response:
     notes = await casefile.list_items(case_id, kinds={ItemKind.PRIVATE_NOTE})
     if note_id not in {n.id for n in notes}:
         raise ApiError(ErrorCode.NOT_FOUND, "no such note")
-    await casefile.delete_item(note_id, actor=actor, via=_via(request))
+    await casefile.delete_item(note_id, actor=actor, via=via(request))
     return web.Response(status=204)
 
 
@@ -242,7 +236,7 @@ async def export_participant(request: web.Request, query: SubjectExportQuery) ->
     _case_id, participant_id, actor = await _participant_of(request)
     fmt = query.format
     doc = await export_subject(
-        services(request).records, participant_id, actor=actor, via=_via(request)
+        services(request).records, participant_id, actor=actor, via=via(request)
     )
     name = f"palabre-export-{participant_id}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
@@ -259,7 +253,7 @@ async def export_participant(request: web.Request, query: SubjectExportQuery) ->
 async def erase_participant(request: web.Request) -> web.Response:
     _case_id, participant_id, actor = await _participant_of(request)
     report = await erase_subject(
-        services(request).records, participant_id, actor=actor, via=_via(request)
+        services(request).records, participant_id, actor=actor, via=via(request)
     )
     return reply(ErasureOut.model_validate(report))
 
@@ -271,7 +265,7 @@ class LegalHoldIn(Strict):
 async def legal_hold(request: web.Request, body: LegalHoldIn) -> web.Response:
     me = await require_mediator(request)
     await services(request).cases.set_legal_hold(
-        request.match_info["case_id"], me.id, body.on, via=_via(request)
+        request.match_info["case_id"], me.id, body.on, via=via(request)
     )
     return web.Response(status=204)
 

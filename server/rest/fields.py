@@ -9,7 +9,7 @@
   removed afterwards. So the OpenAPI document, generated from the same models,
   says exactly what is accepted.
 
-The request models (``server.api.Strict`` and ``server.api.Query``) apply
+The request models (``server.rest.api.Strict`` and ``server.rest.api.Query``) apply
 :func:`check_text` to every string they receive, whatever the field's type,
 and the OpenAPI generator gives every string without a pattern of its own the
 pattern of that rule (:data:`TEXT`).
@@ -24,7 +24,7 @@ from pydantic import AfterValidator, StringConstraints
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from server.links import MAX_TOKEN_LENGTH
+from server.invites.links import MAX_TOKEN_LENGTH
 
 # Regex pieces (the same text is valid for Python, the Rust engine of pydantic and ECMA).
 _CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 but tab, LF, CR; DEL; C1

@@ -25,12 +25,12 @@ from errors import ErrorCode
 from records.casefile import ItemKind
 from records.errors import NotFound
 from records.scheduling import mediator_key
-from server.api import Api, Out, Strict, reply
 from server.board_exports import MIME, BoardTooLarge, store_board, unpack
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
-from server.routes_documents import caller
+from server.rest.api import Api, Out, Strict, reply
+from server.rest.shared import caller
 from server.session_host import audit_actor
 from sessions.roles import Role, is_mediator
 from sessions.rooms import RoomKind

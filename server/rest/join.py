@@ -8,11 +8,11 @@ from aiohttp import web
 
 from records.cases import ParticipantRole
 from records.invites import LinkRefused
-from server.api import Api, Out, Strict, reply
 from server.context import services
 from server.errors import coded_response
-from server.fields import Token
-from server.routes_sessions import session_out
+from server.rest.api import Api, Out, Strict, reply
+from server.rest.fields import Token
+from server.rest.shared import session_out
 
 
 class JoinIn(Strict):

@@ -17,11 +17,11 @@ from errors import ErrorCode
 from records.consent_policy import OBSERVER_PURPOSE, PURPOSES
 from records.notices import NoticeText
 from records.scheduling import participant_key
-from server.api import Api, Out, Query, Strict, reply
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.fields import FILLED_TEXT, LINE, STRIP, Token
 from server.realtime import NAMESPACE_KEY
+from server.rest.api import Api, Out, Query, Strict, reply
+from server.rest.fields import FILLED_TEXT, LINE, STRIP, Token
 
 logger = logging.getLogger(__name__)
 
