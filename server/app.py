@@ -9,11 +9,11 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from records.accounts import AccountStore
 from records.db import Database
-from records.retention import load_policies
-from records.scheduling import ScheduleStore
+from records.rights.retention import load_policies
 from records.service import open_records
+from records.stores.accounts import AccountStore
+from records.stores.scheduling import ScheduleStore
 from server import web as pages
 from server.config import Config
 from server.context import SERVICES, Services, SetupState

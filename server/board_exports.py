@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from records.casefile import MAX_ITEM_BYTES, ItemInfo, ItemKind
+from records.files.packing import pack_file, unpack_file
 from records.models import utcnow
-from records.packing import pack_file, unpack_file
-from records.scheduling import ScheduledSession
 from records.service import Records
+from records.stores.casefile import MAX_ITEM_BYTES, ItemInfo, ItemKind
+from records.stores.scheduling import ScheduledSession
 from sessions.rooms import RoomKind
 from sessions.whiteboard.board import BoardSnapshot
 from sessions.whiteboard.png import render_png

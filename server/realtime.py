@@ -16,10 +16,10 @@ import socketio
 from aiohttp import web
 
 from errors import ErrorCode
-from records.accounts import AccountStore
 from records.errors import NotFound
-from records.invites import LinkRefused
-from records.scheduling import ScheduleStore, mediator_key, participant_key
+from records.stores.accounts import AccountStore
+from records.stores.invites import LinkRefused
+from records.stores.scheduling import ScheduleStore, mediator_key, participant_key
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.invites.links import MAX_TOKEN_LENGTH, LinkService

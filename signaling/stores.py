@@ -13,10 +13,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 
-from records.casefile import CaseFile, ItemKind
-from records.journal import BoardJournal, JournalEntry
-from records.scheduling import ScheduleStore
-from records.shares import DocumentShares
+from records.stores.casefile import CaseFile, ItemKind
+from records.stores.journal import BoardJournal, JournalEntry
+from records.stores.scheduling import ScheduleStore
+from records.stores.shares import DocumentShares
 from sessions.documents import SharedDocument
 from sessions.errors import InvalidPayload, SessionError
 from sessions.whiteboard.log import LoggedOp

@@ -2,7 +2,7 @@
 
 A link is ``{public_url}/join#<token>``: the token travels in the URL
 fragment, so it never reaches server logs or a Referer header. This module signs
-and checks tokens; whether a link may be used is :mod:`records.invites`'s to decide
+and checks tokens; whether a link may be used is :mod:`records.stores.invites`'s to decide
 (revocation by token id, expiry, an ended session), the same for every route.
 """
 
@@ -14,15 +14,15 @@ from datetime import timedelta
 import jwt
 
 from records.errors import NotFound
-from records.invites import (
+from records.models import utcnow
+from records.stores.invites import (
     LinkClaims,
     invalid_link,
     link_expiry,
     require_issuable,
     require_usable,
 )
-from records.models import utcnow
-from records.scheduling import InviteLink, JoinInfo, ScheduleStore
+from records.stores.scheduling import InviteLink, JoinInfo, ScheduleStore
 
 ALGORITHM = "HS256"
 AUDIENCE = "palabre:join"
@@ -46,7 +46,7 @@ class LinkSigner:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> LinkClaims:
-        """Authentic claims (expiry is :mod:`records.invites`'s to judge, with the rest)."""
+        """Authentic claims (expiry is :mod:`records.stores.invites`'s to judge, with the rest)."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
             raise invalid_link()
         try:

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
-from records.accounts import Mediator
+from records.stores.accounts import Mediator
 from server.context import SESSION_COOKIE, current_mediator, require_mediator, services
 from server.errors import ApiError
 from server.passwords import MAX_LENGTH, HashingBusy, check_policy

@@ -22,9 +22,9 @@ import logging
 from aiohttp import web
 
 from errors import ErrorCode
-from records.casefile import ItemKind
 from records.errors import NotFound
-from records.scheduling import mediator_key
+from records.stores.casefile import ItemKind
+from records.stores.scheduling import mediator_key
 from server.board_exports import MIME, BoardTooLarge, store_board, unpack
 from server.context import require_mediator, services
 from server.errors import ApiError

@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
-from records.cases import (
+from records.stores.cases import (
     Case,
     MediationType,
     NewCase,

@@ -14,9 +14,9 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
-from records.consent_policy import OBSERVER_PURPOSE, PURPOSES
-from records.notices import NoticeText
-from records.scheduling import participant_key
+from records.logs.consent_policy import OBSERVER_PURPOSE, PURPOSES
+from records.stores.notices import NoticeText
+from records.stores.scheduling import participant_key
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.realtime import NAMESPACE_KEY

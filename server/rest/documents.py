@@ -10,7 +10,7 @@ download switch, "follow me") is the live session's, over Socket.IO.
   ``?room_id=`` the room it is uploaded for: if the uploader is moved while it
   travels (into or out of a private meeting), it is refused, never shared in
   the room they are in by then.
-  The type is decided from the bytes (:mod:`records.uploads`), the file is
+  The type is decided from the bytes (:mod:`records.files.uploads`), the file is
   stored encrypted in the case file (a party's upload under that party's
   key, so erasing them destroys it), then shared in the uploader's current
   room: the live session tells exactly the people who may see it
@@ -37,9 +37,9 @@ from aiohttp import web
 from pydantic import Field
 
 from errors import ErrorCode
-from records.casefile import ItemKind
-from records.scheduling import participant_id_of
-from records.uploads import DocumentMeta, prepare, unpack
+from records.files.uploads import DocumentMeta, prepare, unpack
+from records.stores.casefile import ItemKind
+from records.stores.scheduling import participant_id_of
 from server.context import services
 from server.errors import ApiError
 from server.realtime import NAMESPACE_KEY

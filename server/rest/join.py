@@ -6,8 +6,8 @@ from datetime import datetime
 
 from aiohttp import web
 
-from records.cases import ParticipantRole
-from records.invites import LinkRefused
+from records.stores.cases import ParticipantRole
+from records.stores.invites import LinkRefused
 from server.context import services
 from server.errors import coded_response
 from server.rest.api import Api, Out, Strict, reply

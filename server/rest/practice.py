@@ -25,18 +25,7 @@ from records.anonymise import pipelines
 from records.anonymise.geography import DEPARTEMENTS
 from records.anonymise.model import AnonymisedText, Replacement
 from records.anonymise.stats import DEFAULT_K, practice_report
-from records.cases import Case, MediationType
-from records.errors import NotFound
-from records.outcomes import (
-    CaseOutcome,
-    Closing,
-    Confirmation,
-    Outcome,
-    PartyKind,
-    Referral,
-    check_edits,
-)
-from records.summaries import (
+from records.anonymise.summaries import (
     Facts,
     NamedPerson,
     court_report_html,
@@ -48,6 +37,17 @@ from records.summaries import (
     summary_csv,
     summary_document,
     summary_html,
+)
+from records.errors import NotFound
+from records.stores.cases import Case, MediationType
+from records.stores.outcomes import (
+    CaseOutcome,
+    Closing,
+    Confirmation,
+    Outcome,
+    PartyKind,
+    Referral,
+    check_edits,
 )
 from server.context import require_mediator, services
 from server.errors import ApiError

@@ -16,10 +16,10 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
-from records.audit import AuditEntry
-from records.casefile import Item, ItemKind
-from records.subjects import erase_subject, export_html, export_subject
-from records.uploads import unpack as unpack_document
+from records.files.uploads import unpack as unpack_document
+from records.logs.audit import AuditEntry
+from records.rights.subjects import erase_subject, export_html, export_subject
+from records.stores.casefile import Item, ItemKind
 from server.board_exports import MIME as EXPORT_TYPES
 from server.board_exports import unpack as unpack_export
 from server.context import require_mediator, services
@@ -271,7 +271,7 @@ async def legal_hold(request: web.Request, body: LegalHoldIn) -> web.Response:
 
 
 class SubjectExportOut(Out):
-    """Versioned export (format ``palabre-subject-export``); see records.subjects."""
+    """Versioned export (format ``palabre-subject-export``); see records.rights.subjects."""
 
     format: str
     version: int

@@ -9,11 +9,11 @@ from aiohttp import web
 from pydantic import Field, StringConstraints, WithJsonSchema
 
 from errors import ErrorCode
-from records.cases import ParticipantRole
 from records.errors import NotFound
-from records.invites import LinkStatus, link_status
 from records.models import utcnow
-from records.scheduling import participant_key
+from records.stores.cases import ParticipantRole
+from records.stores.invites import LinkStatus, link_status
+from records.stores.scheduling import participant_key
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.invites import ics
@@ -43,7 +43,7 @@ class SessionListOut(Out):
     sessions: list[SessionOut]
 
 
-# a link's status (records.invites.LinkStatus), or "none": no link yet
+# a link's status (records.stores.invites.LinkStatus), or "none": no link yet
 LinkState = Literal["active", "revoked", "expired", "session_closed", "none"]
 
 

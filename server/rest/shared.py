@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from errors import ErrorCode
-from records.scheduling import ScheduledSession
+from records.stores.scheduling import ScheduledSession
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY
 from server.rest.api import Out
@@ -51,7 +51,7 @@ def via(request: web.Request) -> str:
 
 # -- serving a stored file -----------------------------------------------------------
 
-# What a shared document can be (decided from its bytes, records/uploads.py).
+# What a shared document can be (decided from its bytes, records/files/uploads.py).
 DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
 # What the browser may do with a document opened on its own: nothing active.
 CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"

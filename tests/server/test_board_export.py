@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from records.casefile import ItemKind
+from records.files.uploads import prepare
 from records.models import CaseItemRow, CaseItemVersionRow
-from records.retention import DEFAULT_POLICIES, purge
-from records.uploads import prepare
+from records.rights.retention import DEFAULT_POLICIES, purge
+from records.stores.casefile import ItemKind
 from server import board_exports
 from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY

@@ -15,10 +15,10 @@ from sqlalchemy import select
 import sessions.chat
 import sessions.documents
 import sessions.whiteboard.board
-from records.casefile import ItemKind
 from records.errors import NotFound
+from records.files.uploads import unpack
 from records.models import CaseItemVersionRow
-from records.uploads import unpack
+from records.stores.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
 from signaling.budget import EventBudgets, Rate
 from tests.pdfgen import make_pdf

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from records.casefile import ItemKind
 from records.models import BoardOpRow
+from records.stores.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
 from sessions.documents import Visibility
 from sessions.rooms import PLENARY
