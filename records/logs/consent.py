@@ -352,7 +352,7 @@ class ConsentLog:
     # ---------------------------------------------------------------- legacy
 
     async def seal_legacy(self, audit: AuditLog) -> Rechained | None:
-        """Seal the personal fields of entries written before 0014 and MAC the chain again.
+        """Seal the personal fields of entries written before 0007 and MAC the chain again.
 
         Their MAC covers the typed name in clear, so sealing it changes what the
         chain signs: the whole chain is verified first (a broken chain is left as
@@ -374,7 +374,7 @@ class ConsentLog:
         if not report.ok:
             logger.error(
                 "consent log does not verify (%s at seq %s): its entries from before migration "
-                "0014 keep the typed name and browser in clear until it is repaired",
+                "0007 keep the typed name and browser in clear until it is repaired",
                 report.problem, report.seq,
             )  # fmt: skip
             return None
@@ -417,6 +417,7 @@ class ConsentLog:
                 return values
 
             done = await self.chain.rewrite(s, first, rewrite)
+            # via: the id this migration had when the first entries were written (now 0007)
             await audit.append_in(
                 s, actor="system", action="consent.seal_legacy", via="migration:0014",
                 detail={
@@ -426,7 +427,7 @@ class ConsentLog:
                 },
             )  # fmt: skip
         await checkpoint(self._db)
-        logger.info("consent log: %d entries from before 0014 sealed", done.changed)
+        logger.info("consent log: %d entries from before 0007 sealed", done.changed)
         return done
 
     async def verify(self) -> VerifyReport:

@@ -236,7 +236,7 @@ async def erase_subject(
 ) -> dict[str, Any]:
     """Erase this person's data except what must be kept; says what was kept and why."""
     _p, case = await _participant(records, participant_id)
-    # entries from before 0014 (name in clear) are sealed first, if the start did not
+    # entries from before 0007 (name in clear) are sealed first, if the start did not
     await records.consent.seal_legacy(records.audit)
     kept: list[dict[str, str]] = [
         {"what": "audit log entries (identifiers only, no content)",
@@ -283,7 +283,7 @@ async def erase_subject(
             if consent.clear:
                 kept.insert(1, {
                     "what": f"{consent.clear} consent log entr(y/ies) written before migration "
-                            "0014 with the typed name and browser string in clear",
+                            "0007 with the typed name and browser string in clear",
                     "why": "the consent log's chain does not verify, so they were not "
                            "encrypted (that would sign over the tampering): have the log "
                            "checked (palabre records verify), then erase again",

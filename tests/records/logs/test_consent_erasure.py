@@ -41,7 +41,7 @@ async def give(records: Records, pid: str, purpose: str = "privacy") -> None:
 
 
 async def legacy(records: Records, pid: str, typed_name: str | None = NAME) -> None:
-    """An entry exactly as written before migration 0014: name and browser in clear."""
+    """An entry exactly as written before migration 0007: name and browser in clear."""
     mechanism = {"form": "join-page", "user_agent": BROWSER}
     row: dict[str, Any] = {
         "at": utc_iso(datetime.now(UTC)), "session_id": "s1", "participant_id": pid,
@@ -49,7 +49,7 @@ async def legacy(records: Records, pid: str, typed_name: str | None = NAME) -> N
         "language": "fr", "mechanism": json.dumps(mechanism, sort_keys=True),
         "typed_name": typed_name,
     }  # fmt: skip
-    async with records.db.transaction() as s:  # format 1: what 0014 sets on existing rows
+    async with records.db.transaction() as s:  # format 1: what 0007 sets on existing rows
         await records.consent.chain.append(
             s, {**row, "mechanism": mechanism}, {**row, "entry_format": 1}
         )
@@ -159,7 +159,7 @@ async def test_under_legal_hold_the_report_says_the_name_is_kept_encrypted(
     assert NAME not in await rows_text(db)
 
 
-async def test_entries_from_before_0014_are_sealed_at_start_and_the_chain_still_verifies(
+async def test_entries_from_before_0007_are_sealed_at_start_and_the_chain_still_verifies(
     db: Database, records: Records, tmp_path: Path
 ) -> None:
     anne = await make_mediator(db)
@@ -230,7 +230,7 @@ async def test_a_broken_chain_is_not_signed_again_and_the_report_says_what_stays
     assert not report_ok.ok and report_ok.seq == 2  # still shows the tampering
 
 
-def test_migration_0014_marks_the_existing_entries_as_format_1(tmp_path: Path) -> None:
+def test_migration_0007_marks_the_existing_entries_as_format_1(tmp_path: Path) -> None:
     import asyncio
 
     from sqlalchemy import text
@@ -238,7 +238,7 @@ def test_migration_0014_marks_the_existing_entries_as_format_1(tmp_path: Path) -
     from records.migrate import upgrade
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0012_shared_documents")
+    upgrade(url, "0005_shared_documents")
 
     async def go(sql: str) -> Any:
         database = Database(url)

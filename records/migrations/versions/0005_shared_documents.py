@@ -1,7 +1,7 @@
 """shared documents: how each document of a live session is shared, kept across breaks
 
-Revision ID: 0012_shared_documents
-Revises: 0011_board_journal
+Revision ID: 0005_shared_documents
+Revises: 0004_board_journal
 
 One row per shared document, AES-GCM under the same key as the document; it
 goes with the document (foreign key, on delete cascade).
@@ -14,8 +14,8 @@ from alembic import op
 
 import records.models
 
-revision = "0012_shared_documents"
-down_revision = "0011_board_journal"
+revision = "0005_shared_documents"
+down_revision = "0004_board_journal"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """case outcome: how a case was closed (structured part of its anonymised summary)
 
-Revision ID: 0010_case_outcome
+Revision ID: 0003_case_outcome
 Revises: 0002
 
 One table. The free-text summary is an encrypted case-file item, not here.
@@ -13,7 +13,7 @@ from alembic import op
 
 import records.models
 
-revision = "0010_case_outcome"
+revision = "0003_case_outcome"
 down_revision = "0002"
 branch_labels = None
 depends_on = None

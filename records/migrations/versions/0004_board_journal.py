@@ -1,7 +1,7 @@
 """board journal: the encrypted operations of each live session's whiteboards
 
-Revision ID: 0011_board_journal
-Revises: 0010_case_outcome
+Revision ID: 0004_board_journal
+Revises: 0003_case_outcome
 
 One table, one row per operation; the content is AES-GCM under the case's key.
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 import records.models
 
-revision = "0011_board_journal"
-down_revision = "0010_case_outcome"
+revision = "0004_board_journal"
+down_revision = "0003_case_outcome"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """consent log: the personal fields of an entry sealed under the participant's key
 
-Revision ID: 0014_consent_personal
-Revises: 0013_admin_role
+Revision ID: 0007_consent_personal
+Revises: 0006_admin_role
 
 The typed name and the free text of how consent was given (the browser string,
 the observers' names) are stored AES-GCM under the participant's own data key
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_consent_personal"
-down_revision = "0013_admin_role"
+revision = "0007_consent_personal"
+down_revision = "0006_admin_role"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """admin role: organisation administrators publish the legal texts and change settings
 
-Revision ID: 0013_admin_role
-Revises: 0012_shared_documents
+Revision ID: 0006_admin_role
+Revises: 0005_shared_documents
 
 One column on mediators. The first account ever created (the one made at
 setup) becomes the administrator of an existing database.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_admin_role"
-down_revision = "0012_shared_documents"
+revision = "0006_admin_role"
+down_revision = "0005_shared_documents"
 branch_labels = None
 depends_on = None
 
