@@ -250,7 +250,9 @@ function sendMediaState() {
   grid.setState(state.self.key, { audio: state.audio, video: state.video });
   renderControls();
   if (!state.relay) return Promise.resolve();
-  return state.socket.emitWithAck('media:state', { audio: state.audio, video: state.video, screen: Boolean(state.screen) });
+  // lost with the connection: the state is sent again when the page joins again
+  return state.socket.emitWithAck('media:state', { audio: state.audio, video: state.video, screen: Boolean(state.screen) })
+    .catch(() => null);
 }
 
 function setTrackEnabled(kind, enabled) {
@@ -262,7 +264,7 @@ async function toggle(kind) {
   if (kind === 'audio') state.audio = on;
   else state.video = on;
   setTrackEnabled(kind, on);
-  if (on) await state.socket.emitWithAck('media:reopen', { audio: state.audio, video: state.video });
+  if (on) await state.socket.emitWithAck('media:reopen', { audio: state.audio, video: state.video }).catch(() => null);
   await sendMediaState();
 }
 
@@ -300,7 +302,9 @@ async function leave() {
 
 async function withdrawConsent() {
   if (!confirm(t('room.withdrawConfirm'))) return;
-  await state.socket.emitWithAck('consent:withdraw', {});
+  // Only a withdrawal the server recorded shows the page that says it is done.
+  const ack = await state.socket.timeout(10000).emitWithAck('consent:withdraw', {}).catch(() => null);
+  if (!ack?.ok) return notify(t('room.withdrawFailed'));
   state.socket.disconnect();
   showPage('withdrawn', 'room.withdrawnTitle', 'room.withdrawnBody');
 }
@@ -330,7 +334,9 @@ function renderControls() {
 // --- flow ----------------------------------------------------------------------------
 
 async function knock() {
-  const ack = await state.socket.emitWithAck('lobby:knock', {});
+  // a connection lost on the way knocks again with the next session:hello
+  const ack = await state.socket.emitWithAck('lobby:knock', {}).catch(() => null);
+  if (!ack) return;
   if (!ack.ok) return showProblem(ack.error.code);
   if (ack.state === 'waiting') showLobby(Boolean(ack.again));
 }
@@ -353,7 +359,10 @@ function renderLobby() {
   const { again, back } = state.lobby;
   mount(main, h('section', { class: 'card narrow', id: 'lobby', dataset: { again: again ? 'true' : 'false' } },
     h('h1', {}, t(back ? 'lobby.backTitle' : 'lobby.title')),
-    h('p', {}, t(again ? 'lobby.againBody' : back ? 'lobby.backBody' : 'lobby.body')),
+    // nobody to let them in yet (the session has not started, or the mediator stepped out)
+    // is not the same wait as a mediator about to let them in
+    h('p', { id: 'lobby-body', role: 'status' }, t(again ? 'lobby.againBody' : back ? 'lobby.backBody'
+      : state.mediatorPresent === false ? 'lobby.noMediator' : 'lobby.body')),
     h('p', { class: 'muted' }, t('room.noRecording'))));
 }
 
@@ -451,6 +460,10 @@ function wire(socket) {
     if (!state.mediaReady) return; // before session:hello, which carries the same state
     await state.mediaReady;
     if (message.state === 'admitted') enterRoom();
+    if (message.state === 'waiting' && 'mediator_present' in message) {
+      state.mediatorPresent = message.mediator_present; // may come before the knock's answer
+      if (state.lobby) renderLobby();
+    }
     if (message.state === 'declined') showPage('declined', 'lobby.declinedTitle', 'lobby.declinedBody');
   });
   socket.on('room:view', async (view) => {

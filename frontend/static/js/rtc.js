@@ -20,7 +20,11 @@ export class RelayConnection {
       const candidate = event.candidate ? event.candidate.toJSON() : null;
       this.socket.emitWithAck('rtc:candidate', { candidate }).catch(() => {});
     });
-    this.onServerOffer = (message) => this.enqueue(() => this.answerServerOffer(message.sdp));
+    // A failed step is logged by the queue; a connection lost meanwhile starts again with
+    // the next join (the relay sends a new offer), so nothing is left unhandled in the page.
+    this.onServerOffer = (message) => {
+      this.enqueue(() => this.answerServerOffer(message.sdp)).catch(() => {});
+    };
     socket.on('rtc:offer', this.onServerOffer);
   }
 
