@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 OPEN_IN_VIEWER = """
 async ([b64, mime, page]) => {
-  const { DocViewer } = await import('/static/js/docview.js');
+  const { DocViewer } = await import('/static/js/room/documents/docview.js');
   const box = document.createElement('div');
   box.style.cssText = 'position:fixed;inset:0;background:#fff;display:flex;flex-direction:column';
   document.body.appendChild(box);

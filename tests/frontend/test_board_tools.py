@@ -33,7 +33,7 @@ PAGE = """<!doctype html><html lang="fr"><head>
 # A Whiteboard on a fake context: acks as the server gives them, every request recorded.
 SETUP = """
 async (role) => {
-  const { Whiteboard } = await import('/static/js/whiteboard.js');
+  const { Whiteboard } = await import('/static/js/room/board/whiteboard.js');
   const handlers = {};
   const sent = [];
   const notes = [];
