@@ -89,3 +89,24 @@ def test_a_cycle_is_found(tmp_path: Path) -> None:
     graph = import_graph(tmp_path)
     assert len(cycles(graph)) == 1
     assert (tmp_path / "views" / "a.js").resolve() in graph[(tmp_path / "views" / "b.js").resolve()]
+
+
+WINDOW_PROPERTY = re.compile(r"\b(?:window|globalThis|self)\.(\w+)\s*=[^=]")
+
+
+def window_properties(root: Path = JS) -> list[str]:
+    return [
+        f"{path.relative_to(root)}: {prop}"
+        for path in sorted(root.rglob("*.js"))
+        for prop in WINDOW_PROPERTY.findall(path.read_text())
+    ]
+
+
+def test_the_served_modules_put_nothing_on_window() -> None:
+    """Tests read the page (DOM, or a module they import), never a global set for them."""
+    assert window_properties() == []
+
+
+def test_a_window_property_is_found(tmp_path: Path) -> None:
+    (tmp_path / "room.js").write_text("window.palabreRoom = state;\nif (window.x === 1) f();\n")
+    assert window_properties(tmp_path) == ["room.js: palabreRoom"]

@@ -42,7 +42,6 @@ export class ChatPanel {
     };
     for (const [event, fn] of Object.entries(this.handlers)) ctx.socket.on(event, fn);
     onLanguageChange(() => this.render());
-    window.palabreChat = this;
     this.render();
   }
 

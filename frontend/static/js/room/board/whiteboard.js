@@ -13,6 +13,10 @@ import { randomId, ToolHandler } from './tools.js';
 
 const FONT_SIZES = { 2: 18, 4: 24, 8: 36, 16: 56 };
 
+// The state the last exposed board mirrors ({ ...model.state(), tool, scale }), for diagnostics
+// and browser tests, which import this module (a live binding): nothing is put on window.
+export let mirrored = null;
+
 function errorText(code) {
   const key = `board.error.${code}`;
   const text = t(key);
@@ -315,8 +319,8 @@ export class Whiteboard {
     if (zoom) zoom.textContent = `${Math.round(this.canvas.scale * 100)} %`;
   }
 
-  // For diagnostics and browser tests: the server's state as this screen mirrors it.
+  // The server's state as this screen mirrors it, read by importing this module (diagnostics).
   expose() {
-    window.palabreBoard = { ...this.model.state(), tool: this.tool, scale: this.canvas?.scale };
+    mirrored = { ...this.model.state(), tool: this.tool, scale: this.canvas?.scale };
   }
 }

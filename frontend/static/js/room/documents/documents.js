@@ -60,7 +60,6 @@ export class DocumentsPanel {
     onLanguageChange(() => {
       if (!this.destroyed) this.render();
     });
-    this.expose();
   }
 
   // -- state from the server -------------------------------------------------------------
@@ -234,7 +233,6 @@ export class DocumentsPanel {
     if (!this.docs.has(docId)) return false;
     await this.viewer.open({ doc_id: docId, title: doc.title, blob: entry.blob, mime: entry.mime }, page, zoom);
     this.render();
-    this.expose();
     return true;
   }
 
@@ -267,18 +265,15 @@ export class DocumentsPanel {
     if (latest && this.following && this.viewer.doc?.doc_id === latest.doc_id) {
       await this.viewer.goTo(latest.page, latest.zoom);
     }
-    this.expose();
   }
 
   closeViewer() {
     this.viewer.clear();
     this.viewerBox.hidden = true;
     this.renderViewerActions();
-    this.expose();
   }
 
   navigated(page, zoom) {
-    this.expose();
     if (this.presenting() && this.presentation.doc_id === this.viewer.doc?.doc_id) this.present(page, zoom);
   }
 
@@ -318,7 +313,6 @@ export class DocumentsPanel {
       this.presentation = ack.presentation;
       await this.showPresented(ack.presentation);
     }
-    this.expose();
   }
 
   // -- actions on a document ------------------------------------------------------------------
@@ -384,7 +378,6 @@ export class DocumentsPanel {
       onNavigate: (page, zoom) => this.navigated(page, zoom),
       onRendered: (shown) => {
         this.rendered = shown;
-        this.expose();
       },
     });
     for (const name of ['dragenter', 'dragover']) {
@@ -423,7 +416,6 @@ export class DocumentsPanel {
     this.renderPresenting();
     this.renderViewerActions();
     this.viewer.labels();
-    this.expose();
   }
 
   renderUpload() {
@@ -520,16 +512,6 @@ export class DocumentsPanel {
     mount(this.viewerActions,
       mayPresent ? h('button', { type: 'button', id: 'docs-present', onclick: () => this.present() }, t('docs.present')) : null,
       h('button', { type: 'button', class: 'link', id: 'docs-close', onclick: () => this.closeViewer() }, t('docs.close')));
-  }
-
-  expose() {
-    window.palabreDocs = {
-      current: this.viewer?.current || null,
-      rendered: this.rendered || null,
-      following: this.following,
-      presentation: this.presentation,
-      documents: [...this.docs.keys()],
-    };
   }
 
   shown(visible) {
