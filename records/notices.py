@@ -1,4 +1,6 @@
-"""Versioned notice texts: the confidentiality undertaking and the privacy notice.
+"""Versioned notice texts: the confidentiality undertaking, the privacy notice and the
+chat-retention agreement (which text each consent is given against:
+:mod:`records.consent_policy`).
 
 Every published version is kept forever (a consent entry points to the exact
 version and SHA-256 of the text shown). ``seed_defaults`` publishes the
@@ -24,10 +26,10 @@ from records.models import NoticeTextRow, utcnow
 
 logger = logging.getLogger(__name__)
 
-NoticeKind = Literal["confidentiality", "privacy"]
+NoticeKind = Literal["confidentiality", "privacy", "chat_retention"]
 Language = Literal["fr", "en"]
-KINDS: tuple[str, ...] = get_args(NoticeKind)
-LANGUAGES: tuple[str, ...] = get_args(Language)
+KINDS: tuple[NoticeKind, ...] = get_args(NoticeKind)
+LANGUAGES: tuple[Language, ...] = get_args(Language)
 MAX_BODY = 100_000
 
 
@@ -109,10 +111,8 @@ class NoticeTexts:
     async def seed_defaults(self) -> int:
         """Publish the built-in texts where none exists yet; returns how many."""
         done = 0
-        kinds: tuple[NoticeKind, ...] = ("confidentiality", "privacy")
-        languages: tuple[Language, ...] = ("fr", "en")
-        for kind in kinds:
-            for language in languages:
+        for kind in KINDS:
+            for language in LANGUAGES:
                 async with self._db.transaction() as s:
                     exists = await s.scalar(
                         select(func.count()).where(

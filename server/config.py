@@ -14,6 +14,7 @@ from pathlib import Path
 
 from records.db import is_sqlite, sqlite_url
 from records.keystore import default_keys_url
+from signaling.ice import IceServer
 
 
 class ConfigError(ValueError):
@@ -43,15 +44,8 @@ class AuthConfig:
 
 
 @dataclass(frozen=True)
-class IceServer:
-    urls: list[str]
-    username: str | None = None
-    credential: str | None = None
-
-
-@dataclass(frozen=True)
 class MediaConfig:
-    ice_servers: list[IceServer] = field(default_factory=list)
+    ice_servers: tuple[IceServer, ...] = ()
     # coturn's REST-API shared secret (use-auth-secret): each connection gets its own
     # credentials for turn_urls, valid turn_ttl_seconds.
     turn_urls: tuple[str, ...] = ()
@@ -126,29 +120,26 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     return path
 
 
-def _ice_servers(raw: str | None) -> list[IceServer]:
+def _ice_servers(raw: str | None) -> tuple[IceServer, ...]:
     if not raw:
-        return []
+        return ()
     try:
         items = json.loads(raw)
         servers = []
         for item in items:
             urls = item["urls"]
             urls = [urls] if isinstance(urls, str) else list(urls)
-            if not urls or not all(isinstance(u, str) and u.startswith(_ICE_SCHEMES) for u in urls):
+            if not all(isinstance(u, str) for u in urls):
                 raise ValueError("urls")
             username, credential = item.get("username"), item.get("credential")
             if not all(v is None or isinstance(v, str) for v in (username, credential)):
                 raise ValueError("username and credential are strings")
-            servers.append(IceServer(urls, username, credential))
-        return servers
+            servers.append(IceServer(tuple(urls), username, credential))  # checks the schemes
+        return tuple(servers)
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(
             'PALABRE_ICE_SERVERS must be JSON like [{"urls": ["stun:host:3478"]}]'
         ) from exc
-
-
-_ICE_SCHEMES = ("stun:", "stuns:", "turn:", "turns:")
 
 
 def _turn(env: Mapping[str, str]) -> tuple[tuple[str, ...], str | None]:

@@ -27,11 +27,10 @@ from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
 from signaling.fanout import LocalManager, RedisManager
-from signaling.ice import IceServers, StaticIceServer, TurnSecret
+from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
 from signaling.ports import HubPorts
-from signaling.relay import IceServer as RelayIceServer
 from signaling.relay import Relay, RelayConfig
 
 logger = logging.getLogger(__name__)
@@ -89,16 +88,12 @@ def ice_servers_for_clients(config: Config) -> IceServers:
     turn = None
     if media.turn_secret is not None:
         turn = TurnSecret(media.turn_urls, media.turn_secret, media.turn_ttl_seconds)
-    static = [StaticIceServer(tuple(s.urls), s.username, s.credential) for s in media.ice_servers]
-    return IceServers(static, turn)
+    return IceServers(media.ice_servers, turn)
 
 
 def relay_config(config: Config) -> RelayConfig:
     return RelayConfig(
-        ice_servers=tuple(
-            RelayIceServer(tuple(s.urls), s.username, s.credential)
-            for s in config.media.ice_servers
-        ),
+        ice_servers=config.media.ice_servers,
         host_addresses=config.media.host_addresses,
     )
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
+from records.consent_policy import OBSERVER_PURPOSE, PURPOSES
 from records.notices import NoticeText
 from records.scheduling import participant_key
 from server.api import Api, Out, Query, Strict, reply
@@ -21,7 +22,6 @@ from server.context import require_mediator, services
 from server.errors import ApiError
 from server.fields import FILLED_TEXT, LINE, STRIP, Token
 from server.realtime import NAMESPACE_KEY
-from server.session_host import OBSERVER_PURPOSE, PURPOSES
 
 logger = logging.getLogger(__name__)
 

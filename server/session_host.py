@@ -4,13 +4,11 @@ the board and document stores of :mod:`signaling.stores`; :func:`case_file_ports
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Collection, Sequence
-from importlib import resources
 
 from records.casefile import ItemKind
-from records.consent import Decision
+from records.consent_policy import ConsentPolicy
 from records.encoding import encode
 from records.errors import NotFound
 from records.scheduling import (
@@ -32,15 +30,6 @@ from signaling.stores import CaseOf, JournalBoards, StoredShares
 
 logger = logging.getLogger(__name__)
 
-# The two things a participant agrees to, each against its own versioned text.
-PURPOSES = {"mediation": "confidentiality", "privacy": "privacy"}
-# Each party's agreement to the presence of the case's observers (trainees, co-mediation).
-OBSERVER_PURPOSE = "observer_presence"
-LANGUAGES = ("fr", "en")
-# Keeping the chat after the session: every participant's agreement, against this text.
-CHAT_PURPOSE = "chat_retention"
-CHAT_NOTICE_VERSION = 1
-
 
 def audit_actor(key: str | None) -> str:
     """The records convention for who did something: ``mediator:<id>``, ``participant:<id>``."""
@@ -51,14 +40,6 @@ def audit_actor(key: str | None) -> str:
     if key.startswith(PARTICIPANT_PREFIX):
         return "participant:" + key.removeprefix(PARTICIPANT_PREFIX)
     return key
-
-
-def chat_notice(language: str) -> ChatKeepNotice:
-    lang = language if language in LANGUAGES else LANGUAGES[0]
-    text = resources.files("records").joinpath(f"texts/{CHAT_PURPOSE}.{lang}.md").read_text()
-    body = text.strip()
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    return ChatKeepNotice(lang, CHAT_NOTICE_VERSION, digest, body)
 
 
 class CaseRoster:
@@ -97,71 +78,36 @@ class CaseRoster:
 
 
 class CaseConsent:
-    """The :class:`~signaling.ports.ConsentGate`: the consent log against the current texts."""
+    """The :class:`~signaling.ports.ConsentGate`: the consent policy
+    (:mod:`records.consent_policy`) for the session's people, by their keys."""
 
     def __init__(self, schedule: ScheduleStore, records: Records) -> None:
         self._schedule = schedule
-        self._consent = records.consent
-        self._notices = records.notices
-
-    async def current_versions(self) -> dict[tuple[str, str], int]:
-        """Current version of each (text kind, language)."""
-        out = {}
-        for kind in PURPOSES.values():
-            for lang in LANGUAGES:
-                out[(kind, lang)] = (await self._notices.current(kind, lang)).version  # type: ignore[arg-type]
-        return out
+        self._policy = ConsentPolicy(records.consent, records.notices)
 
     async def version(self, session_id: str) -> str:
-        versions = await self.current_versions()
-        return ".".join(f"{k[0][0]}{k[1]}{v}" for k, v in sorted(versions.items()))
+        return await self._policy.version()
 
     async def has_consent(self, session_id: str, key: str, version: str) -> bool:
         pid = participant_id_of(key)
         if pid is None:
             return True  # mediators are bound by their own professional undertaking
-        current = await self._consent.current(session_id, pid)
-        versions = await self.current_versions()
-        for purpose, kind in PURPOSES.items():
-            entry = current.get(purpose)
-            if entry is None or entry.decision != "given":
-                return False
-            if versions.get((kind, entry.language)) != entry.text_version:
-                return False
-        return True
+        return await self._policy.has_consent(session_id, pid)
 
     async def observers_allowed(self, session_id: str) -> bool:
         """Every party of the session agreed to the presence of observers."""
         roster = await self._schedule.get_roster(session_id)
-        for pid, _name, role in roster.participants:
-            if role.value != "party":
-                continue
-            entry = (await self._consent.current(session_id, pid)).get(OBSERVER_PURPOSE)
-            if entry is None or entry.decision != "given":
-                return False
-        return True
+        parties = [pid for pid, _name, role in roster.participants if role.value == "party"]
+        return await self._policy.observers_agreed(session_id, parties)
 
     async def withdraw(self, session_id: str, key: str, user_agent: str) -> None:
         pid = participant_id_of(key)
-        if pid is None:
-            return
-        current = await self._consent.current(session_id, pid)
-        for purpose, entry in current.items():
-            if entry.decision == "given":
-                await self._consent.record(
-                    session_id=session_id,
-                    participant_id=pid,
-                    purpose=purpose,
-                    decision="withdrawn",
-                    text_version=entry.text_version,
-                    text_sha256=entry.text_sha256,
-                    language=entry.language,
-                    mechanism={"form": "room-withdraw-button", "user_agent": user_agent[:200]},
-                    typed_name=None,
-                )
+        if pid is not None:
+            await self._policy.withdraw(session_id, pid, user_agent)
 
     async def chat_keep_notice(self, language: str) -> ChatKeepNotice:
-        return chat_notice(language)
+        n = await self._policy.chat_notice(language)
+        return ChatKeepNotice(n.language, n.version, n.sha256, n.body)
 
     async def record_chat_agreement(
         self, session_id: str, key: str, agreed: bool, language: str, user_agent: str
@@ -169,22 +115,7 @@ class CaseConsent:
         pid = participant_id_of(key)
         if pid is None:
             return  # the mediator proposes it; their agreement is implied
-        notice = chat_notice(language)
-        before = (await self._consent.current(session_id, pid)).get(CHAT_PURPOSE)
-        refused: Decision = (
-            "withdrawn" if before is not None and before.decision == "given" else "declined"
-        )
-        await self._consent.record(
-            session_id=session_id,
-            participant_id=pid,
-            purpose=CHAT_PURPOSE,
-            decision="given" if agreed else refused,
-            text_version=notice.version,
-            text_sha256=notice.sha256,
-            language=notice.language,
-            mechanism={"form": "room-chat-keep", "user_agent": user_agent[:200]},
-            typed_name=None,
-        )
+        await self._policy.record_chat_agreement(session_id, pid, agreed, language, user_agent)
 
 
 class CaseAudit:

@@ -6,11 +6,12 @@ Modules, lowest first:
 - ``events``: what calls hand back (audit events, notifications, kicks, room changes).
 - ``roles``, ``permissions``: the roles and the permission matrix (data).
 - ``lobby``: participants' state machine, consent gate, connections, grace period.
-- ``rooms``: plenary and private meetings, audiences (who sees/hears whom).
+- ``rooms``: plenary and private meetings, who is in which, whether a room is live.
 - ``text``: plain-text sanitising shared by chat, whiteboard and titles.
 - ``wb_ops``, ``wb_log``, ``whiteboard``: client operations, the ordered log, boards.
 - ``chat``, ``documents``: chat per room and retention; shared documents, follow-me.
-- ``outcome``, ``core``, ``collab``, ``service``: the ``LiveSession`` facade.
+- ``outcome``, ``core``, ``collab``, ``service``: the ``LiveSession`` facade (who sees and
+  hears whom: ``core``'s media room; what may be sent: ``service``'s media gate).
 
 Nothing here does I/O or reads the clock except through an injected ``Clock``.
 """

@@ -70,13 +70,41 @@ class SessionCore:
     def members(self, room_id: str) -> frozenset[str]:
         return self.rooms.members(room_id)
 
+    def media_room(self, pid: str) -> str | None:
+        """Where ``pid``'s camera and microphone are forwarded, and from whom they receive:
+        their room; alone (``hold-<pid>``) while on hold in a plenary that may not talk,
+        seeing and hearing nobody; nowhere unless admitted, connected and in a room. The
+        relay's forwarding rooms are exactly these."""
+        if self.lobby.connection_of(pid) is None or self.lobby.get(pid).state is not State.ADMITTED:
+            return None
+        if self.on_hold(pid):
+            return f"hold-{pid}"
+        return self.rooms.room_of(pid)
+
+    def on_hold(self, pid: str) -> bool:
+        """``pid`` waits in a plenary that may not talk (no mediator there, no leave to
+        talk): they see, hear and are told of nobody until it may again."""
+        return self.rooms.room_of(pid) == PLENARY and not self.rooms.is_live(PLENARY)
+
+    def may_publish(self, pid: str) -> bool:
+        """The one rule for camera and microphone (the permission matrix, in context): the
+        relay forwards nothing of ``pid``'s while this does not hold."""
+        return self.lobby.can_publish(pid) and self._allowed(Action.PUBLISH_MEDIA, pid)
+
     def audience(self, pid: str) -> MediaAudience:
-        """Who receives ``pid``'s video and audio: nobody without consent, and
-        nobody for a track a mediator stopped until ``pid`` reopens it."""
-        if not self.lobby.can_publish(pid):
+        """Who receives ``pid``'s video and audio: the others in their media room, nobody
+        unless they may publish, and nobody for a track a mediator stopped until ``pid``
+        reopens it (what the relay does, from :meth:`media_room` and the pauses)."""
+        here = self.media_room(pid)
+        if here is None or not self.may_publish(pid):
             return MediaAudience(frozenset(), frozenset())
-        video = frozenset() if pid in self._held["video"] else self.rooms.visible_to(pid)
-        audio = frozenset() if pid in self._held["audio"] else self.rooms.audible_to(pid)
+        together = frozenset(
+            other
+            for other in self.rooms.placed()
+            if other != pid and self.media_room(other) == here
+        )
+        video = frozenset() if pid in self._held["video"] else together
+        audio = frozenset() if pid in self._held["audio"] else together
         return MediaAudience(video, audio)
 
     def held(self, pid: str) -> frozenset[str]:
@@ -99,9 +127,6 @@ class SessionCore:
             if pid in heard.audio:
                 audio.add(other)
         return MediaAudience(frozenset(video), frozenset(audio))
-
-    def can_publish(self, pid: str) -> bool:
-        return self.lobby.can_publish(pid)
 
     def board(self, room_id: str) -> Board:
         self.rooms.members(room_id)  # raises NotFound for a closed room
@@ -195,26 +220,26 @@ class SessionCore:
             yield
         except Forbidden as exc:
             if exc.audit is None:
-                exc.audit = AuditEvent(
-                    kind="permission.refused",
-                    session_id=self.session_id,
-                    at=self._clock(),
-                    actor=actor,
-                    subject=subject,
-                    details={"action": action, "reason": str(exc.code)},
-                )
+                exc.audit = self._refusal(actor, action, subject, str(exc.code))
             raise
 
+    def _refusal(self, actor: str, action: str, subject: str | None, reason: str) -> AuditEvent:
+        """The audit event of a refusal the matrix does not decide alone."""
+        return AuditEvent(
+            kind="permission.refused",
+            session_id=self.session_id,
+            at=self._clock(),
+            actor=actor,
+            subject=subject,
+            details={"action": action, "reason": reason},
+        )
+
     def _moved(self, eff: Effects, moves: Iterable[Move]) -> None:
-        """Audit, channel changes and room-state notifications for moves."""
-        affected = {PLENARY}
+        """Audit, channel changes, what the mover is shown and the mediators' overview."""
         for move in moves:
             eff.add_audit(move.audit(self.session_id))
             eff.change(move.change())
             self.documents.room_changed(move.participant_id)
-            for room_id in (move.from_room, move.to_room):
-                if room_id is not None:
-                    affected.add(room_id)
             if move.to_room is not None:
                 shown = self.documents.presentation(move.to_room)
                 eff.notify(
@@ -235,21 +260,11 @@ class SessionCore:
                     [move.participant_id],
                     move.to_room,
                 )
-        self._room_states(eff, affected)
+        self._overview(eff)
 
-    def _room_states(self, eff: Effects, room_ids: Iterable[str]) -> None:
-        """Each affected room's members learn its membership and whether it is
-        live; mediators get the overview of every room."""
-        for room_id in sorted(room_ids):
-            if not self.rooms.exists(room_id):
-                continue
-            members = self.rooms.members(room_id)
-            payload = {
-                "room_id": room_id,
-                "members": sorted(members),
-                "live": self.rooms.is_live(room_id),
-            }
-            eff.notify("room:members", payload, members, room_id)
+    def _overview(self, eff: Effects) -> None:
+        """The mediators' overview: every room, and whether the session is locked (each
+        member learns their own room from the transport's ``room:view``)."""
         overview = [
             {
                 "room_id": r.room_id,
@@ -259,7 +274,8 @@ class SessionCore:
             }
             for r in self.rooms.rooms()
         ]
-        eff.notify("room:overview", {"rooms": overview}, self.admitted_mediators())
+        payload = {"rooms": overview, "locked": self.lobby.locked}
+        eff.notify("room:overview", payload, self.admitted_mediators())
 
     def _place(self, eff: Effects, pid: str, actor: str | None) -> None:
         self._took_part.add(pid)

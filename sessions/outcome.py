@@ -4,9 +4,8 @@ An :class:`Outcome` carries the call's value and everything the transport must
 do with it: board operations to store before anything of the outcome is shown
 (as the domain's :class:`~sessions.wb_log.LoggedOp`, in order), audit events to
 write, notifications to emit (each to an explicit set of participants), connections
-to close, links to revoke, Socket.IO room memberships to update, whether media
-forwarding must be recomputed, whether the shared documents' state must be stored
-again and which withdrawn documents' files to delete.
+to close, links to revoke, room changes, whether the shared documents' state must
+be stored again and which withdrawn documents' files to delete.
 """
 
 from __future__ import annotations
@@ -40,7 +39,6 @@ class Outcome(Generic[T]):
     notifications: tuple[Notification, ...] = ()
     kicks: tuple[Kick, ...] = ()
     room_changes: tuple[RoomChange, ...] = ()
-    media_changed: bool = False  # recompute who sees/hears whom
     documents_changed: bool = False  # store the shared documents' state again
     revocations: tuple[str, ...] = ()  # participants whose links the caller revokes (stored)
     discard_documents: tuple[str, ...] = ()  # withdrawn documents to delete from the case file
@@ -66,7 +64,6 @@ class Effects:
         self._changes: list[RoomChange] = []
         self._revocations: list[str] = []
         self._discards: list[str] = []
-        self.media_changed = False
         self.documents_changed = False
 
     def audit(
@@ -117,7 +114,6 @@ class Effects:
 
     def change(self, change: RoomChange) -> None:
         self._changes.append(change)
-        self.media_changed = True
 
     def outcome(self, value: V) -> Outcome[V]:
         return Outcome(
@@ -127,7 +123,6 @@ class Effects:
             notifications=tuple(self._notifications),
             kicks=tuple(self._kicks),
             room_changes=tuple(self._changes),
-            media_changed=self.media_changed,
             documents_changed=self.documents_changed,
             revocations=tuple(self._revocations),
             discard_documents=tuple(self._discards),

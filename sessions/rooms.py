@@ -159,25 +159,6 @@ class Rooms:
             return True
         return self._plenary_talk or any(is_mediator(self._roles[p]) for p in room.members)
 
-    def visible_to(self, pid: str) -> frozenset[str]:
-        """Who sees ``pid``'s video: the other members of their room."""
-        room_id = self._where.get(pid)
-        if room_id is None:
-            return frozenset()
-        return frozenset(self._rooms[room_id].members - {pid})
-
-    def audible_to(self, pid: str) -> frozenset[str]:
-        """Who hears ``pid``: the other members of their room, if it is live."""
-        room_id = self._where.get(pid)
-        if room_id is None or not self.is_live(room_id):
-            return frozenset()
-        return self.visible_to(pid)
-
-    def channel(self, room_id: str) -> str:
-        """Socket.IO room name for ``room_id`` (unique across sessions)."""
-        self._room(room_id)
-        return f"{self.session_id}:{room_id}"
-
     # -- changes ---------------------------------------------------------------
 
     def set_plenary_talk(self, allowed: bool) -> None:

@@ -19,15 +19,18 @@ from dataclasses import dataclass
 from sessions.chat import ChatMessage
 from sessions.collab import Collaboration
 from sessions.core import MediaAudience
-from sessions.errors import InvalidPayload
+from sessions.errors import Forbidden, InvalidPayload
 from sessions.lobby import AttachResult, ParticipantView, State
 from sessions.outcome import Effects, Outcome
 from sessions.permissions import Action
-from sessions.roles import Role
+from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, RoomView
 from sessions.whiteboard import Board, BoardSnapshot
 
 logger = logging.getLogger(__name__)
+
+#: Every kind of track the relay forwards (paused all at once for who may not publish).
+ALL_TRACKS = frozenset({"audio", "video", "screen"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +83,8 @@ class LiveSession(Collaboration):
             self._lobby_changed(eff)
         room_id = self.rooms.room_of(pid)
         self._state(eff, pid, room_id=room_id, resumed=result.resumed)
-        if result.resumed:
-            eff.media_changed = True
+        if room_id is not None and is_mediator(self.lobby.role_of(pid)):
+            self._overview(eff)  # a page loaded again: its panel starts from nothing
         return eff.outcome(result)
 
     def disconnect(self, pid: str, connection_id: str) -> Outcome[bool]:
@@ -89,7 +92,6 @@ class LiveSession(Collaboration):
         contending = self.lobby.contender_of(pid) == connection_id
         current = self.lobby.detach(pid, connection_id)
         eff = self._effects()
-        eff.media_changed = current
         if contending:
             self._lobby_changed(eff)
         return eff.outcome(current)
@@ -104,7 +106,6 @@ class LiveSession(Collaboration):
         logger.info("session %s: %s out (%s)", self.session_id, pid, reason)
         self._reconcile(eff)
         self._lobby_changed(eff)
-        eff.media_changed = True
         return eff.outcome(None)
 
     def tick(self) -> Outcome[list[str]]:
@@ -120,10 +121,16 @@ class LiveSession(Collaboration):
 
     def record_consent(self, pid: str, version: str) -> Outcome[ParticipantView]:
         """The caller wrote the consent log entry for ``version``."""
-        view = self.lobby.record_consent(pid, version)
+        return self._effects().outcome(self.lobby.record_consent(pid, version))
+
+    def decline_consent(self, pid: str) -> Outcome[None]:
+        """``pid`` declined on the consent page (the caller wrote the log entries): audited,
+        and the admitted mediators are told, as for a withdrawal."""
+        self.lobby.get(pid)  # someone of the session's
         eff = self._effects()
-        eff.media_changed = self.lobby.get(pid).state is State.ADMITTED
-        return eff.outcome(view)
+        eff.audit("consent.declined", actor=pid, subject=pid)
+        eff.notify("lobby:consent_declined", {"participant_id": pid}, self.admitted_mediators())
+        return eff.outcome(None)
 
     def withdraw_consent(self, pid: str) -> Outcome[None]:
         """The participant withdrew consent: they leave; mediators are told."""
@@ -136,7 +143,6 @@ class LiveSession(Collaboration):
         eff.notify("lobby:consent_withdrawn", payload, self.admitted_mediators())
         self._lobby_changed(eff)
         self._state(eff, pid)
-        eff.media_changed = True
         return eff.outcome(None)
 
     def knock(self, pid: str) -> Outcome[State]:
@@ -158,12 +164,11 @@ class LiveSession(Collaboration):
         """``pid`` asks for a mediator (a raised hand; on hold while a private meeting goes
         on, nobody else would hear them): only the admitted mediators are told, wherever
         they are, and nobody else learns of it."""
-        room_id = self._present(pid)
+        self._present(pid)
         self._require(Action.CALL_MEDIATOR, pid)
         eff = self._effects()
         eff.audit("lobby.call", actor=pid, subject=pid)
-        on_hold = room_id == PLENARY and not self.rooms.is_live(PLENARY)
-        payload = {"participant_id": pid, "on_hold": on_hold}
+        payload = {"participant_id": pid, "on_hold": self.on_hold(pid)}
         eff.notify("lobby:called", payload, self.admitted_mediators())
         return eff.outcome(None)
 
@@ -172,9 +177,16 @@ class LiveSession(Collaboration):
         self._require(Action.VIEW_LOBBY, actor)
         return self.lobby.participants()
 
-    def admit(self, actor: str, pid: str) -> Outcome[None]:
+    def admit(self, actor: str, pid: str, *, observers_agreed: bool = False) -> Outcome[None]:
+        """Let ``pid`` in. An observer needs the agreement of every party to the presence of
+        observers (``observers_agreed``, from the consent log): refused and audited without."""
         self._present(actor)
         self._require(Action.ADMIT, actor, target=pid)
+        if self.lobby.role_of(pid) is Role.OBSERVER and not observers_agreed:
+            raise Forbidden(
+                "an observer needs the agreement of every party",
+                audit=self._refusal(actor, "admit", pid, "observers_not_agreed"),
+            )
         again = self.lobby.get(pid).contending
         eff = self._effects()
         eff.kick(self.lobby.admit(pid))
@@ -185,8 +197,6 @@ class LiveSession(Collaboration):
         self._place(eff, pid, actor)
         self._lobby_changed(eff)
         self._state(eff, pid, room_id=self.rooms.room_of(pid))
-        if again:
-            eff.media_changed = True  # the seat's media now come from the new device
         return eff.outcome(None)
 
     def decline(self, actor: str, pid: str) -> Outcome[None]:
@@ -248,7 +258,7 @@ class LiveSession(Collaboration):
             self.lobby.unlock()
         eff = self._effects()
         eff.audit("session.lock" if locked else "session.unlock", actor=actor)
-        eff.notify("session:locked", {"locked": locked}, self.lobby.admitted())
+        self._overview(eff)  # every mediator's panel shows it
         return eff.outcome(None)
 
     def end(self, actor: str) -> Outcome[SessionSummary]:
@@ -277,78 +287,61 @@ class LiveSession(Collaboration):
 
     # -- media -----------------------------------------------------------------------
 
-    def publish(self, pid: str) -> Outcome[MediaAudience]:
-        """Open camera/microphone: refused without consent for the current text."""
-        self._present(pid)
-        self._require(Action.PUBLISH_MEDIA, pid)
-        eff = self._effects()
-        eff.media_changed = True
-        return eff.outcome(self.audience(pid))
-
     def may_share_screen(self, pid: str) -> bool:
         """The one rule for screens (the permission matrix, in context): the relay forwards
         a screen track only while this holds, whatever the page does."""
         room_id = self.rooms.room_of(pid)
         return (
             room_id is not None
-            and self.lobby.can_publish(pid)
+            and self.may_publish(pid)
             and self._allowed(Action.SHARE_SCREEN, pid, room_id)
         )
 
     def blocked_tracks(self, pid: str) -> frozenset[str]:
-        """What the relay must not forward of ``pid``: the kinds a mediator stopped
-        ("audio", "video"), and "screen" unless they may share a screen now."""
+        """What the relay must not forward of ``pid``: everything unless they may publish,
+        the kinds a mediator stopped ("audio", "video"), and "screen" unless they may share
+        a screen now."""
+        if not self.may_publish(pid):
+            return ALL_TRACKS
         return self.held(pid) | (frozenset() if self.may_share_screen(pid) else {"screen"})
 
-    def check_tracks(self, pid: str, labels: Iterable[str]) -> None:
-        """A media negotiation that names its tracks: each must be allowed (a screen needs
-        the screen-sharing permission, refused and audited otherwise)."""
-        self._present(pid)
+    def check_media(self, pid: str, labels: Iterable[str] = ()) -> None:
+        """The gate of every media negotiation and of what ``pid`` says they send: they
+        must be allowed to publish (consent first), be in a room, and each named track must
+        be allowed (a screen needs the screen-sharing permission). Refusals are audited."""
         self._require(Action.PUBLISH_MEDIA, pid)
+        room_id = self._present(pid)
         if "screen" in set(labels):
-            self._require(Action.SHARE_SCREEN, pid, room_id=self.rooms.room_of(pid))
-
-    def set_media_state(self, pid: str, screen: bool, was_sharing: bool) -> Outcome[frozenset[str]]:
-        """``pid`` tells what they send (shown to the others in their room). Saying
-        "screen" is sharing a screen: it needs the permission, like the track itself.
-        Returns who is told about a new screen share."""
-        room_id = self._present(pid)
-        if screen:
             self._require(Action.SHARE_SCREEN, pid, room_id=room_id)
-            if not was_sharing:
-                return self.share_screen(pid)
-        eff = self._effects()
-        eff.media_changed = True
-        return eff.outcome(frozenset())
 
-    def share_screen(self, pid: str) -> Outcome[frozenset[str]]:
-        room_id = self._present(pid)
-        self._require(Action.SHARE_SCREEN, pid, room_id=room_id)
-        eff = self._effects()
-        viewers = self.rooms.visible_to(pid)
-        eff.notify("media:screen", {"participant_id": pid}, viewers, room_id)
-        eff.media_changed = True
-        return eff.outcome(viewers)
+    def set_media_state(self, pid: str, audio: bool, video: bool, screen: bool) -> Outcome[None]:
+        """``pid`` tells what they send (shown to the others in their room): what they say
+        is on goes through the same gate as the tracks themselves."""
+        said = [k for k, on in (("microphone", audio), ("camera", video), ("screen", screen)) if on]
+        if said:
+            self.check_media(pid, said)
+        else:
+            self._present(pid)
+        return self._effects().outcome(None)
 
-    def _moderate(
-        self, action: Action, track: str, event: str, actor: str, pid: str
-    ) -> Outcome[None]:
+    def _moderate(self, action: Action, track: str, actor: str, pid: str) -> Outcome[None]:
+        """A mediator stops ``pid``'s ``track`` ("audio", "video"): held at the relay until
+        ``pid`` reopens it, and ``pid``'s page told to turn it off (``media:stop``)."""
         self._present(actor)
         self._present(pid)
         self._require(action, actor, target=pid)
         self._held[track].add(pid)
         eff = self._effects()
         eff.audit(f"media.{action.value}", actor=actor, subject=pid)
-        eff.notify(event, {"by": actor}, [pid])
-        eff.media_changed = True
+        eff.notify("media:stop", {"kind": track, "by": actor}, [pid])
         return eff.outcome(None)
 
     def mute(self, actor: str, pid: str) -> Outcome[None]:
         """Mute someone's microphone; only they can open it again."""
-        return self._moderate(Action.MUTE_OTHER, "audio", "media:muted", actor, pid)
+        return self._moderate(Action.MUTE_OTHER, "audio", actor, pid)
 
     def stop_camera(self, actor: str, pid: str) -> Outcome[None]:
-        return self._moderate(Action.STOP_CAMERA_OTHER, "video", "media:camera_stopped", actor, pid)
+        return self._moderate(Action.STOP_CAMERA_OTHER, "video", actor, pid)
 
     def reopen_media(
         self, pid: str, *, audio: bool = True, video: bool = True
@@ -362,7 +355,6 @@ class LiveSession(Collaboration):
         if video:
             self._held["video"].discard(pid)
         eff = self._effects()
-        eff.media_changed = True
         return eff.outcome(self.audience(pid))
 
     # -- rooms -------------------------------------------------------------------------
@@ -436,6 +428,5 @@ class LiveSession(Collaboration):
         self.rooms.set_plenary_talk(allowed)
         eff = self._effects()
         eff.audit("room.plenary_talk", actor=actor, allowed=str(allowed).lower())
-        self._room_states(eff, [PLENARY])
-        eff.media_changed = True
+        self._overview(eff)
         return eff.outcome(None)

@@ -1,8 +1,9 @@
 """The STUN and TURN servers a browser is told about, and who is told what.
 
 A TURN server relays media for whoever holds credentials for it, so its credentials
-reach a connection only once it may take part in media (consent to the current texts
-and admission: the namespace asks before calling :meth:`IceServers.for_connection`).
+reach a connection only once it may take part in media (the domain's media gate,
+:meth:`sessions.service.LiveSession.check_media`, lets it before the namespace calls
+:meth:`IceServers.for_connection`).
 What anyone holding a link may see (:meth:`IceServers.public`) is the STUN servers
 without credentials, which give nothing away.
 
@@ -30,12 +31,20 @@ STUN_SCHEMES = ("stun:", "stuns:")
 
 
 @dataclass(frozen=True)
-class StaticIceServer:
-    """An entry of PALABRE_ICE_SERVERS, as configured."""
+class IceServer:
+    """A STUN or TURN server with fixed credentials (an entry of PALABRE_ICE_SERVERS): told
+    to browsers (:class:`IceServers`) and used by the relay's own peer connections."""
 
     urls: tuple[str, ...]
     username: str | None = None
     credential: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.urls:
+            raise ValueError("an ICE server needs at least one URL")
+        for url in self.urls:
+            if not url.startswith(STUN_SCHEMES + TURN_SCHEMES):
+                raise ValueError(f"unsupported ICE server URL scheme: {url!r}")
 
     @property
     def is_public(self) -> bool:
@@ -84,7 +93,7 @@ class IceServers:
 
     def __init__(
         self,
-        static: Sequence[StaticIceServer] = (),
+        static: Sequence[IceServer] = (),
         turn: TurnSecret | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:

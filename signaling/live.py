@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from errors import ErrorCode
 from sessions.errors import Forbidden
-from sessions.events import AuditEvent, utc_now
+from sessions.events import utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
 from sessions.roles import Role
@@ -34,6 +34,7 @@ from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.pipeline import StoredFirst, board_ops, messages
 from signaling.ports import Emitter, HubPorts
+from signaling.presence import Connections
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class LiveHub:
         self.ports = ports
         self._relay = relay
         self._out = emitter
+        self.connections = Connections()  # who is on each connection of this node
         self._boards = BoardRecovery(ports.boards, emitter)
         self._grace = grace
         self._live: dict[str, LiveState] = {}
@@ -97,17 +99,19 @@ class LiveHub:
             for session_id, live in list(self._live.items()):
                 await self._run(live, lambda s: s.tick())
                 await self._end_dead_links(live)
-                if not live.conns and (live.ended or not live.session.connected()):
+                connected = self.connections.in_session(session_id)
+                if not connected and (live.ended or not live.session.connected()):
                     self._live.pop(session_id, None)
 
     async def _end_dead_links(self, live: LiveState) -> None:
         """Connections whose link expired, or was revoked without this node being told,
         are closed (the store is asked every ``REVOCATION_POLL_SECONDS``)."""
         now = utc_now().timestamp()
-        dead = {sid: "link_expired" for sid, who in live.conns.items() if who.expired(now)}
+        conns = self.connections.in_session(live.session.session_id)
+        dead = {sid: "link_expired" for sid, who in conns.items() if who.expired(now)}
         if now - live.polled_at >= REVOCATION_POLL_SECONDS:
             live.polled_at = now
-            links = {who.link_id for who in live.conns.values() if who.link_id is not None}
+            links = {who.link_id for who in conns.values() if who.link_id is not None}
             try:
                 revoked = await self.ports.roster.revoked_links(live.session.session_id, links)
             except Exception as exc:  # the database may be down: next time
@@ -116,10 +120,10 @@ class LiveHub:
                     live.session.session_id, type(exc).__name__,
                 )  # fmt: skip
                 revoked = set()
-            for sid, who in live.conns.items():
+            for sid, who in conns.items():
                 if who.link_id in revoked:
                     dead.setdefault(sid, "link_revoked")
-        for key, reason in sorted({(live.conns[sid].key, r) for sid, r in dead.items()}):
+        for key, reason in sorted({(conns[sid].key, r) for sid, r in dead.items()}):
             await self._run(live, _link_ended(key, reason))
 
     async def close(self) -> None:
@@ -159,12 +163,12 @@ class LiveHub:
                 s.record_consent(identity.key, live.version)
             return outcome
 
-        live.conns[sid] = identity
+        self.connections.attach(identity, sid)
         live.media.setdefault(identity.key, Media())
         try:
             outcome = await self._run(live, attach)
         except BaseException:
-            live.conns.pop(sid, None)
+            self.connections.detach(sid)
             raise
         view = live.session.participant(identity.key)
         contending = bool(getattr(outcome.value, "contending", False))
@@ -180,11 +184,13 @@ class LiveHub:
             "resumed": bool(getattr(outcome.value, "resumed", False)),
         }
 
-    async def disconnect(self, identity: Identity, sid: str) -> None:
-        live = self._live.get(identity.session_id)
-        if live is None or live.conns.pop(sid, None) is None:
-            return
-        await self._run(live, lambda s: s.disconnect(identity.key, sid))
+    async def disconnect(self, sid: str) -> Identity | None:
+        """Connection ``sid`` closed (or was refused): who was on it, None if nobody."""
+        identity = self.connections.detach(sid)
+        live = None if identity is None else self._live.get(identity.session_id)
+        if identity is not None and live is not None:
+            await self._run(live, lambda s: s.disconnect(identity.key, sid))
+        return identity
 
     async def call(
         self,
@@ -213,7 +219,7 @@ class LiveHub:
         self, live: LiveState, identity: Identity, connection: str | None, device: str | None = None
     ) -> None:
         seat = live.sids.get(identity.key)
-        who = identity if connection is None else live.conns.get(connection, identity)
+        who = (None if connection is None else self.connections.get(connection)) or identity
         if who.expired(utc_now().timestamp()):
             await self._run(live, lambda s: s.link_ended(identity.key, "link_expired"))
             raise SignalingError(ErrorCode.LINK_EXPIRED, "this link has expired")
@@ -224,7 +230,7 @@ class LiveHub:
                 raise SignalingError(ErrorCode.NOT_JOINED, "wait for the mediator to let you in")
             raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection replaced")
         if connection is None:
-            seated = live.conns.get(seat)
+            seated = self.connections.get(seat)
             if seated is None or seated.link_id != identity.link_id:
                 raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "not connected with this link")
             bound = live.session.lobby.device_of(identity.key)
@@ -265,58 +271,46 @@ class LiveHub:
         live = self._live.get(session_id)
         if live is None or key not in live.roster:
             return
-        using = {sid for sid, who in live.conns.items() if who.key == key}
+        conns = self.connections.in_session(session_id)
+        using = {sid for sid, who in conns.items() if who.key == key}
         if link_id is not None:
-            using = {sid for sid in using if live.conns[sid].link_id == link_id}
+            using = {sid for sid in using if conns[sid].link_id == link_id}
         if using or (link_id is None and live.session.room_of(key) is not None):
             await self._run(live, lambda s: s.link_ended(key, "link_revoked"))
+
+    async def admit(self, identity: Identity, connection: str, key: str) -> None:
+        """``identity`` lets ``key`` in; the domain decides, told whether every party agreed
+        to the presence of observers (from the consent log)."""
+        agreed = await self.ports.consent.observers_allowed(identity.session_id)
+        await self.call(
+            identity, lambda s, k: s.admit(k, key, observers_agreed=agreed), connection=connection
+        )
 
     async def set_media(
         self, identity: Identity, connection: str, audio: bool, video: bool, screen: bool
     ) -> None:
-        """What the participant says they send; a screen goes through the domain's rule."""
+        """What the participant says they send, through the domain's media gate."""
         live = await self._get(identity.session_id)
         await self._require_seat(live, identity, connection)
-        was_sharing = live.media.get(identity.key, Media()).screen
-        await self._run(live, lambda s: s.set_media_state(identity.key, screen, was_sharing), True)
+        await self._run(live, lambda s: s.set_media_state(identity.key, audio, video, screen), True)
         async with live.lock:
             live.media[identity.key] = Media(audio, video, screen)
             await self._send_views(live)
 
-    async def check_tracks(
-        self, identity: Identity, connection: str, labels: Sequence[str]
+    async def check_media(
+        self, identity: Identity, connection: str, labels: Sequence[str] = ()
     ) -> None:
-        """A media negotiation may carry only what the domain allows (screen: its rule)."""
+        """A media negotiation (ICE servers, offer, answer, candidate) goes through the
+        domain's media gate, with the tracks it names; a refusal is audited."""
         live = await self._get(identity.session_id)
         await self._require_seat(live, identity, connection)
         async with live.lock:
             try:
-                live.session.check_tracks(identity.key, labels)
+                live.session.check_media(identity.key, labels)
             except Forbidden as exc:
                 if exc.audit is not None:
                     await self.ports.audit.append([exc.audit])
                 raise
-
-    def can_publish(self, identity: Identity) -> bool:
-        live = self._live.get(identity.session_id)
-        return live is not None and live.session.can_publish(identity.key)
-
-    def role_of(self, session_id: str, key: str) -> str | None:
-        live = self._live.get(session_id)
-        entry = None if live is None else live.roster.get(key)
-        return None if entry is None else entry.role
-
-    def has_consented(self, identity: Identity) -> bool:
-        live = self._live.get(identity.session_id)
-        return live is not None and live.session.participant(identity.key).consented
-
-    def is_placed(self, identity: Identity, connection: str | None = None) -> bool:
-        live = self._live.get(identity.session_id)
-        return (
-            live is not None
-            and identity.key in live.relay_rooms
-            and (connection is None or live.sids.get(identity.key) == connection)
-        )
 
     def seat_of(self, session_id: str, key: str) -> str | None:
         """The connection holding ``key``'s seat in ``session_id``, if any (on this node)."""
@@ -336,16 +330,9 @@ class LiveHub:
             await self._run(live, lambda s: s.record_consent(key, live.version))
 
     async def consent_declined(self, session_id: str, key: str) -> None:
-        """The participant declined on the consent page: the mediators are told."""
+        """The participant declined on the consent page: the domain says who is told."""
         live = await self._get(session_id)
-        async with live.lock:
-            for mediator in sorted(live.session.admitted_mediators()):
-                sid = live.sids.get(mediator)
-                if sid is not None:
-                    await self._out.emit("lobby:consent_declined", {"key": key}, sid)
-            await self.ports.audit.append(
-                [AuditEvent("consent.declined", session_id, utc_now(), key, key, {})]
-            )
+        await self._run(live, lambda s: s.decline_consent(key))
 
     async def end(self, identity: Identity) -> None:
         live = await self._get(identity.session_id)
@@ -381,6 +368,7 @@ class LiveHub:
         async with live.lock:
             if live.stale:
                 await self._boards.reload(live)
+            seated = live.sids
             try:
                 outcome = step(live.session)
             except Forbidden as exc:
@@ -390,8 +378,7 @@ class LiveHub:
             self._boards.refuse_on_stale(live, outcome)
             # the lobby decides which connection holds each seat; this outcome's messages
             # still reach a seat it just closed (a "session ended", say)
-            addresses = {**live.sids, **live.session.lobby.connections()}
-            live.sids = live.session.lobby.connections()
+            addresses = {**seated, **live.sids}
             if outcome.revocations:
                 await self._revoke(live.session.session_id, outcome.revocations)
             if outcome.documents_changed:
@@ -405,7 +392,7 @@ class LiveHub:
             for kick in outcome.kicks:
                 await self._out.emit("session:kicked", {"reason": kick.reason}, kick.connection_id)
                 drops.append(kick.connection_id)
-                live.conns.pop(kick.connection_id, None)  # nothing more on it, from now
+                self.connections.detach(kick.connection_id)  # nothing more on it, from now
             if not content_only or outcome.kicks or outcome.room_changes:
                 await self._sync_relay(live)
                 await self._send_views(live)

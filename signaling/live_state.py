@@ -10,7 +10,6 @@ from typing import Any
 from sessions.lobby import State
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
-from signaling.identity import Identity
 from signaling.media import relay_room
 from signaling.pipeline import StoredFirst
 from signaling.ports import RosterEntry
@@ -30,8 +29,6 @@ class LiveState:
     roster: dict[str, RosterEntry]
     pipeline: StoredFirst
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    sids: dict[str, str] = field(default_factory=dict)  # key -> seated connection (the lobby's)
-    conns: dict[str, Identity] = field(default_factory=dict)  # every connection -> who
     polled_at: float = 0.0  # when revoked links were last asked for
     media: dict[str, Media] = field(default_factory=dict)
     relay_rooms: dict[str, str] = field(default_factory=dict)  # key -> relay room
@@ -40,21 +37,17 @@ class LiveState:
     ended: bool = False
     stale: set[str] = field(default_factory=set)  # boards to read back before the next write
 
+    @property
+    def sids(self) -> dict[str, str]:
+        """Who holds each seat: key -> connection (the lobby decides; a copy)."""
+        return self.session.lobby.connections()
+
     # -- what each person is shown, and where the relay forwards them ---------------
 
     def desired_relay_room(self, key: str) -> str | None:
-        """Where the relay forwards ``key``: their room, alone "on hold" in a plenary that
-        may not talk, or nowhere unless admitted and connected."""
-        session = self.session
-        if key not in self.sids or session.participant(key).state is not State.ADMITTED:
-            return None
-        room = session.room_of(key)
-        if room is None:
-            return None
-        session_id = session.session_id
-        if room == PLENARY and not session.rooms.is_live(PLENARY):
-            return relay_room(session_id, f"hold-{key}")  # waits alone, sees and hears nobody
-        return relay_room(session_id, room)
+        """Where the relay forwards ``key``: the domain's media room, named for this session."""
+        room = self.session.media_room(key)
+        return None if room is None else relay_room(self.session.session_id, room)
 
     def member(self, key: str) -> dict[str, Any]:
         """How ``key`` appears to the others: name, role, what they send, reconnecting."""
@@ -82,7 +75,7 @@ class LiveState:
             for other in sorted(session.members(room))
             if other != key and session.participant(other).state is State.ADMITTED
         ]
-        on_hold = room == PLENARY and not session.rooms.is_live(PLENARY)
+        on_hold = session.on_hold(key)
         return {
             "room_id": room,
             "kind": "plenary" if room == PLENARY else "private",

@@ -19,7 +19,7 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
 Server-to-client: ``room:view`` (the room you are in and who is in it with
 you), ``rtc:offer`` (renegotiation), ``session:kicked`` {reason}, the domain's
 notifications (``lobby:state``, ``lobby:waiting``, ``room:overview``,
-``session:ended``, ...) and ``media:stop`` {kind} when a mediator mutes you.
+``session:ended``, ``media:stop`` {kind, by} when a mediator mutes you, ...).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.media import MediaRelay, relay_id, split_relay_id
 from signaling.ports import Authenticator, HubPorts
-from signaling.presence import Presence
 from signaling.protocol import (
     Ack,
     CaucusMove,
@@ -104,7 +103,6 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         self._ports = ports
         self._relay = relay_factory(self._relay_offer)
         self._ice_servers = ice_servers
-        self.presence = Presence()
         self.hub = LiveHub(ports, self._relay, self)
 
     def _set_server(self, server: Any) -> None:
@@ -142,10 +140,10 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         await self.disconnect(sid)
 
     def _identity(self, sid: str) -> Identity:
-        member = self.presence.get(sid)
-        if member is None:
+        identity = self.hub.connections.get(sid)
+        if identity is None:
             raise SignalingError(ErrorCode.NOT_AUTHENTICATED, "connection not authenticated")
-        return member.identity
+        return identity
 
     async def _relay_offer(self, participant_id: str, sdp: str) -> None:
         """Called by the relay when a participant's forwarded streams change."""
@@ -163,7 +161,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         """A real CONNECT packet (the edge never lets an event named ``connect`` through).
 
         Any failure refuses the connection with a code and leaves nothing behind:
-        no presence, no connection in the hub.
+        no connection in the hub's registry, nothing in the live session.
         """
         identity: Identity | None = None
         try:
@@ -173,7 +171,6 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             hello["ice_servers"] = self._ice_servers.public()  # credentials: rtc:ice
             hello["relay_id"] = relay_id(identity)
             hello["session_id"] = identity.session_id
-            self.presence.attach(identity, sid)
             await self.emit("session:hello", hello, to=sid)
         except (Exception, asyncio.CancelledError) as exc:
             # cancelled: the client went away meanwhile (python-socketio would take a
@@ -191,12 +188,11 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def _forget(self, sid: str, identity: Identity | None) -> None:
         """Undoes whatever a refused connection had set up."""
-        self.presence.detach(sid)
         self.budgets.forget(sid)
         if identity is None:
             return
         try:
-            await self.hub.disconnect(identity, sid)
+            await self.hub.disconnect(sid)
         except Exception as exc:  # the refusal goes out whatever happens here
             logger.warning(
                 "session %s: refused connection not cleaned up (%s)",
@@ -205,11 +201,9 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self.budgets.forget(sid)
-        member = self.presence.detach(sid)
-        if member is None:
-            return
-        await self.hub.disconnect(member.identity, sid)
-        logger.info("session %s: %s disconnected", member.identity.session_id, member.identity.key)
+        identity = await self.hub.disconnect(sid)
+        if identity is not None:
+            logger.info("session %s: %s disconnected", identity.session_id, identity.key)
 
     # -- lobby -----------------------------------------------------------------
 
@@ -247,14 +241,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_lobby_admit(self, sid: str, data: Any) -> Ack:
         target = parse(KeyRef, data).key
-        identity = self._identity(sid)
-        if self.hub.role_of(identity.session_id, target) == "observer" and not (
-            await self._ports.consent.observers_allowed(identity.session_id)
-        ):
-            raise SignalingError(
-                ErrorCode.FORBIDDEN, "an observer needs the agreement of every party"
-            )
-        await self._do(sid, lambda s, k: s.admit(k, target))
+        await self.hub.admit(self._identity(sid), sid, target)
         return ok()
 
     async def on_lobby_decline(self, sid: str, data: Any) -> Ack:
@@ -292,22 +279,15 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         await self._do(sid, lambda s, k: s.remove(k, target))
         return ok()
 
-    async def _stop_media(self, sid: str, target: str, kind: str) -> Ack:
-        identity = self._identity(sid)
-        if kind == "audio":
-            await self._do(sid, lambda s, k: s.mute(k, target))
-        else:
-            await self._do(sid, lambda s, k: s.stop_camera(k, target))
-        target_sid = self.hub.seat_of(identity.session_id, target)
-        if target_sid is not None:
-            await self.emit("media:stop", {"kind": kind, "by": identity.key}, to=target_sid)
+    async def on_participant_mute(self, sid: str, data: Any) -> Ack:
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.mute(k, target))
         return ok()
 
-    async def on_participant_mute(self, sid: str, data: Any) -> Ack:
-        return await self._stop_media(sid, parse(KeyRef, data).key, "audio")
-
     async def on_participant_stop_camera(self, sid: str, data: Any) -> Ack:
-        return await self._stop_media(sid, parse(KeyRef, data).key, "video")
+        target = parse(KeyRef, data).key
+        await self._do(sid, lambda s, k: s.stop_camera(k, target))
+        return ok()
 
     async def on_media_reopen(self, sid: str, data: Any) -> Ack:
         wanted = parse(MediaReopen, data)
@@ -316,10 +296,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     async def on_media_state(self, sid: str, data: Any) -> Ack:
         state = parse(MediaState, data)
-        identity = self._identity(sid)
-        if not self.hub.is_placed(identity, sid):
-            raise SignalingError(ErrorCode.NOT_JOINED, "join the room first")
-        await self.hub.set_media(identity, sid, state.audio, state.video, state.screen)
+        await self.hub.set_media(self._identity(sid), sid, state.audio, state.video, state.screen)
         return ok()
 
     # -- private meetings -----------------------------------------------------------
@@ -353,35 +330,32 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
     # -- WebRTC negotiation ------------------------------------------------------
 
-    def _media_identity(self, sid: str) -> Identity:
+    async def _media_identity(self, sid: str, labels: list[str] | None = None) -> Identity:
+        """Who negotiates media on ``sid``, once the domain's media gate let them."""
         identity = self._identity(sid)
-        if not self.hub.has_consented(identity):
-            raise SignalingError(ErrorCode.CONSENT_REQUIRED, "consent is needed before media")
-        if not self.hub.is_placed(identity, sid) or not self.hub.can_publish(identity):
-            raise SignalingError(ErrorCode.NOT_JOINED, "wait to be admitted")
+        await self.hub.check_media(identity, sid, labels or [])
         return identity
 
     async def on_rtc_ice(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
-        self._media_identity(sid)  # TURN credentials only for whoever may take part in media
+        await self._media_identity(sid)  # TURN credentials only for whoever may send media
         return ok(**self._ice_servers.for_connection())
 
     async def on_rtc_offer(self, sid: str, data: Any) -> Ack:
         offer = parse(RtcOffer, data)
-        identity = self._media_identity(sid)
-        await self.hub.check_tracks(identity, sid, list(offer.labels.values()))
+        identity = await self._media_identity(sid, list(offer.labels.values()))
         answer = await self._relay.handle_offer(relay_id(identity), offer.sdp, offer.labels)
         return ok(sdp=answer)
 
     async def on_rtc_answer(self, sid: str, data: Any) -> Ack:
         answer = parse(RtcAnswer, data)
-        identity = self._media_identity(sid)
+        identity = await self._media_identity(sid)
         await self._relay.handle_answer(relay_id(identity), answer.sdp)
         return ok()
 
     async def on_rtc_candidate(self, sid: str, data: Any) -> Ack:
         message = parse(RtcCandidate, data)
-        identity = self._media_identity(sid)
+        identity = await self._media_identity(sid)
         candidate = None if message.candidate is None else message.candidate.model_dump()
         await self._relay.add_candidate(relay_id(identity), candidate)
         return ok()

@@ -86,7 +86,7 @@ decoder thread per published track (it never receives work).
 
 from __future__ import annotations
 
-from .config import IceServer, RelayConfig
+from .config import RelayConfig
 from .errors import (
     AlreadyJoinedError,
     BadCandidateError,
@@ -108,7 +108,6 @@ __all__ = [
     "BadLabelError",
     "ForwardedStream",
     "GlareError",
-    "IceServer",
     "MalformedSdpError",
     "OfferCallback",
     "PublishedTrack",

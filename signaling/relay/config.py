@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class IceServer:
-    """A STUN or TURN server offered to aiortc (aioice uses one of each)."""
-
-    urls: tuple[str, ...]
-    username: str | None = None
-    credential: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.urls:
-            raise ValueError("an ICE server needs at least one URL")
-        for url in self.urls:
-            if not url.startswith(("stun:", "turn:", "turns:")):
-                raise ValueError(f"unsupported ICE server URL scheme: {url!r}")
+from signaling.ice import IceServer
 
 
 @dataclass(frozen=True)
@@ -56,30 +40,3 @@ class RelayConfig:
             raise ValueError("max_video_bitrate is below 30 kbit/s")
         if self.keyframe_request_interval <= 0 or self.maintenance_interval <= 0:
             raise ValueError("intervals must be positive")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RelayConfig:
-        """Read ``PALABRE_RELAY_*`` variables; a bad value raises ``ValueError``.
-
-        ``PALABRE_RELAY_STUN`` / ``PALABRE_RELAY_TURN`` (URL),
-        ``PALABRE_RELAY_TURN_USERNAME`` / ``PALABRE_RELAY_TURN_CREDENTIAL``,
-        ``PALABRE_RELAY_HOST_ADDRESSES`` (comma-separated IPs),
-        ``PALABRE_RELAY_MAX_VIDEO_BITRATE`` (bit/s).
-        """
-        env = os.environ if env is None else env
-        servers: list[IceServer] = []
-        if stun := env.get("PALABRE_RELAY_STUN"):
-            servers.append(IceServer(urls=(stun,)))
-        if turn := env.get("PALABRE_RELAY_TURN"):
-            servers.append(
-                IceServer(
-                    urls=(turn,),
-                    username=env.get("PALABRE_RELAY_TURN_USERNAME"),
-                    credential=env.get("PALABRE_RELAY_TURN_CREDENTIAL"),
-                )
-            )
-        hosts_raw = env.get("PALABRE_RELAY_HOST_ADDRESSES")
-        hosts = tuple(h.strip() for h in hosts_raw.split(",") if h.strip()) if hosts_raw else None
-        bitrate_raw = env.get("PALABRE_RELAY_MAX_VIDEO_BITRATE")
-        bitrate = int(bitrate_raw) if bitrate_raw else cls.max_video_bitrate
-        return cls(ice_servers=tuple(servers), host_addresses=hosts, max_video_bitrate=bitrate)

@@ -6,7 +6,7 @@ import pytest
 from playwright.async_api import Browser, Locator, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
-from tests.e2e.flows import new_page
+from tests.e2e.flows import mediator_opens_room, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +71,22 @@ async def test_accept_looks_disabled_and_says_what_is_missing(
     assert enabled["color"] != disabled["color"], (enabled, disabled)
     await page.screenshot(path=str(ARTIFACTS / f"consent-enabled-{size}.png"), full_page=True)
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_mediator_is_told_by_name_when_a_party_declines(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser)  # accepts the confirmation dialog
+    await alice.goto(f"{live_server.url}/join#{tokens['Alice Martin']}")
+    await alice.click("#continue")
+    await alice.click("#consent-decline")
+    await expect(alice.locator("#declined")).to_be_visible()
+    await expect(claire.locator("#toast")).to_have_text(
+        "Alice Martin a refusé de donner son consentement.", timeout=10000
+    )
 
 
 async def test_a_session_ended_while_reading_shows_the_link_page_not_an_error(

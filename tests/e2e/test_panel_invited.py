@@ -46,3 +46,18 @@ async def test_panel_lists_who_has_not_arrived_with_their_link(
     await alice.click("#leave")
     await expect(missing).to_have_count(2, timeout=10000)
     assert claire.errors == []  # type: ignore[attr-defined]
+
+
+async def test_the_lock_shows_in_the_panel_after_a_reload(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    """The panel learns whether the session is locked from the server (room:overview),
+    not from what it last clicked: a page loaded again still shows the lock."""
+    session_id, _tokens = await seed_session(live_server, ["Alice Martin"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    await claire.check("#lock-room")
+    await expect(claire.locator("#lock-room")).to_be_checked()
+    await claire.reload()  # back in the room at once: the seat was kept for the reload
+    await expect(claire.locator("#panel")).to_be_visible(timeout=15000)
+    await expect(claire.locator("#lock-room")).to_be_checked(timeout=10000)

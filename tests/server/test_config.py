@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 
 from server.config import ConfigError, load_config
+from server.realtime import ice_servers_for_clients, relay_config
+from signaling.ice import IceServer
 
 
 def test_defaults_are_embedded(tmp_path: Path) -> None:
@@ -12,7 +14,7 @@ def test_defaults_are_embedded(tmp_path: Path) -> None:
     assert config.database_url == f"sqlite+aiosqlite:///{tmp_path / 'palabre.db'}"
     assert config.http.public_url == "http://localhost:8080"
     assert not config.secure_cookies
-    assert config.media.ice_servers == []
+    assert config.media.ice_servers == ()
 
 
 def test_postgres_url_gets_the_async_driver() -> None:
@@ -42,8 +44,15 @@ def test_ice_servers_parse() -> None:
     config = load_config(
         {"PALABRE_ICE_SERVERS": '[{"urls": "stun:s:3478"}, {"urls": ["turn:t"], "username": "u"}]'}
     )
-    assert config.media.ice_servers[0].urls == ["stun:s:3478"]
-    assert config.media.ice_servers[1].username == "u"
+    assert config.media.ice_servers == (
+        IceServer(("stun:s:3478",)),
+        IceServer(("turn:t",), username="u"),
+    )
+    # one type from the configuration to the browsers and the relay
+    assert relay_config(config).ice_servers == config.media.ice_servers
+    assert ice_servers_for_clients(config).public() == [{"urls": ["stun:s:3478"]}]
+    with pytest.raises(ConfigError):
+        load_config({"PALABRE_ICE_SERVERS": '[{"urls": "http://example.org"}]'})
 
 
 def test_turn_secret_parse() -> None:

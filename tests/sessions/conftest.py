@@ -52,7 +52,7 @@ def enter(session: LiveSession, pid: str, *, by: str = "med") -> None:
     session.record_consent(pid, VERSION)
     session.knock(pid)
     if session.participant(pid).state.value == "waiting":
-        session.admit(by, pid)
+        session.admit(by, pid, observers_agreed=True)
 
 
 @pytest.fixture

@@ -20,8 +20,6 @@ def test_everyone_starts_in_plenary(rooms: Rooms) -> None:
     assert rooms.members(PLENARY) == frozenset(CAST)
     assert all(rooms.room_of(p) == PLENARY for p in CAST)
     assert rooms.is_live(PLENARY)
-    assert rooms.audible_to("alice") == frozenset(CAST) - {"alice"}
-    assert rooms.visible_to("alice") == frozenset(CAST) - {"alice"}
     assert rooms.placed() == dict.fromkeys(CAST, PLENARY)
 
 
@@ -48,13 +46,9 @@ def test_caucus_isolation(rooms: Rooms) -> None:
     view, _ = rooms.open_private("med", {"alice", "counsel_a"})
     caucus = view.room_id
     outside = {"bob", "obs", "co"}
-    for pid in ("med", "alice", "counsel_a"):
-        assert rooms.audible_to(pid).isdisjoint(outside)
-        assert rooms.visible_to(pid).isdisjoint(outside)
+    assert rooms.members(caucus) == {"med", "alice", "counsel_a"}
     for pid in outside:
-        assert rooms.audible_to(pid).isdisjoint({"med", "alice", "counsel_a"})
         assert rooms.room_of(pid) == PLENARY
-    assert rooms.audible_to("alice") == {"med", "counsel_a"}
     assert "bob" not in rooms.members(caucus)
 
 
@@ -71,12 +65,9 @@ def test_plenary_live_depends_on_mediators_or_flag(rooms: Rooms) -> None:
     assert rooms.is_live(PLENARY)  # the co-mediator is still there
     rooms.move("co", "co", rooms.room_of("med") or "")
     assert not rooms.is_live(PLENARY)
-    assert rooms.audible_to("bob") == frozenset()
-    assert rooms.visible_to("bob") == {"counsel_a", "obs"}
     rooms.set_plenary_talk(True)
     assert rooms.plenary_talk_allowed
     assert rooms.is_live(PLENARY)
-    assert rooms.audible_to("bob") == {"counsel_a", "obs"}
 
 
 def test_private_meeting_is_always_live(rooms: Rooms) -> None:
@@ -144,15 +135,9 @@ def test_withdraw(rooms: Rooms) -> None:
     move = rooms.withdraw("alice")
     assert move is not None and move.to_room is None
     assert rooms.room_of("alice") is None
-    assert rooms.audible_to("alice") == frozenset()
+    assert "alice" not in rooms.members(PLENARY)
     assert rooms.withdraw("alice") is None
     assert move.audit("s1").details == {"from": PLENARY, "to": "-"}
-
-
-def test_channels_are_unique_per_session(rooms: Rooms) -> None:
-    assert rooms.channel(PLENARY) == "s1:plenary"
-    with pytest.raises(NotFound):
-        rooms.channel("nowhere")
 
 
 def test_views(rooms: Rooms) -> None:

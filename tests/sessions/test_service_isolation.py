@@ -19,7 +19,7 @@ from sessions.rooms import PLENARY
 from sessions.service import LiveSession
 from tests.sessions.conftest import CAST, VERSION, FakeClock
 
-CONTENT_EVENTS = {"chat:message", "wb:op", "doc:shared", "doc:page", "media:screen", "room:members"}
+CONTENT_EVENTS = {"chat:message", "wb:op", "doc:shared", "doc:page"}
 PIDS = list(CAST)
 
 
@@ -81,7 +81,7 @@ def random_action(
         if docs:
             return live.present(actor, rng.choice(docs).doc_id, rng.randint(1, 3))
     if choice == 7:
-        return live.share_screen(actor)
+        return live.set_media_state(actor, True, True, rng.random() < 0.5)
     if choice == 8:
         return live.set_plenary_talk(actor, rng.random() < 0.5)
     if choice == 9 and rng.random() < 0.3:
@@ -92,7 +92,7 @@ def random_action(
             live.connect(actor, f"c-{actor}-{n}")
             return live.knock(actor)
         if state is State.WAITING:
-            return live.admit(rng.choice(["med", "co", other]), actor)
+            return live.admit(rng.choice(["med", "co", other]), actor, observers_agreed=True)
     if choice == 11:
         out = live.disconnect(actor, live.lobby.connection_of(actor) or "")
         clock.advance(rng.choice([1, 5, 12]))

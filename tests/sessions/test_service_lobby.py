@@ -35,7 +35,7 @@ def test_party_waits_and_mediator_is_told(bare: LiveSession) -> None:
         {"participant_id": "alice", "role": "party", "again": False}
     ]
     assert [a.kind for a in out.audit] == ["lobby.knock"]
-    assert not bare.can_publish("alice")
+    assert not bare.may_publish("alice")
     assert bare.audience("alice").audio == frozenset()
 
 
@@ -49,6 +49,39 @@ def test_arriving_early_still_needs_admission(bare: LiveSession) -> None:
     assert bare.room_of("alice") == PLENARY
     assert "lobby:state" in admitted.events_for("alice")
     assert {"lobby.admit", "room.move"} <= {a.kind for a in admitted.audit}
+
+
+def test_an_observer_is_admitted_only_with_every_partys_agreement(bare: LiveSession) -> None:
+    enter(bare, "med")
+    bare.connect("obs", "co")
+    bare.record_consent("obs", VERSION)
+    bare.knock("obs")
+    with pytest.raises(Forbidden) as info:
+        bare.admit("med", "obs")  # the rule's default: no agreement known, no observer
+    assert info.value.audit is not None
+    assert info.value.audit.details == {"action": "admit", "reason": "observers_not_agreed"}
+    assert bare.participant("obs").state is State.WAITING
+    bare.admit("med", "obs", observers_agreed=True)
+    assert bare.room_of("obs") == PLENARY
+
+
+def test_a_party_needs_no_agreement_to_observers(bare: LiveSession) -> None:
+    enter(bare, "med")
+    bare.connect("alice", "ca")
+    bare.record_consent("alice", VERSION)
+    bare.knock("alice")
+    bare.admit("med", "alice")
+    assert bare.room_of("alice") == PLENARY
+
+
+def test_declining_consent_is_told_to_the_admitted_mediators_and_audited(
+    live: LiveSession,
+) -> None:
+    out = live.decline_consent("bob")
+    assert [(a.kind, a.actor, a.subject) for a in out.audit] == [("consent.declined", "bob", "bob")]
+    [note] = out.notifications
+    assert (note.event, note.payload) == ("lobby:consent_declined", {"participant_id": "bob"})
+    assert note.recipients == {"med", "co"}
 
 
 def test_knock_without_consent(bare: LiveSession) -> None:
@@ -98,7 +131,6 @@ def test_remove(live: LiveSession) -> None:
     assert live.room_of("bob") is None
     assert "bob" not in live.audible_to("alice") and "bob" not in live.members(PLENARY)
     assert {"lobby.remove", "room.move"} <= {a.kind for a in out.audit}
-    assert out.media_changed
     with pytest.raises(Forbidden):
         live.connect("bob", "again")
 
@@ -115,7 +147,14 @@ def test_lock(live: LiveSession) -> None:
     live.leave("obs")
     out = live.set_locked("med", True)
     assert out.audit[0].kind == "session.lock"
-    assert set(out.notifications[0].recipients) == set(CAST) - {"obs"}
+    [note] = out.notifications  # every mediator's panel shows it, nobody else is told
+    assert (note.event, note.payload["locked"], note.recipients) == (
+        "room:overview", True, {"med", "co"},
+    )  # fmt: skip
+    again = live.connect("med", "conn-med-2", device("med"))  # the page loaded again
+    assert [n.payload["locked"] for n in again.notifications if n.event == "room:overview"] == [
+        True
+    ]
     with pytest.raises(RoomLocked):
         live.knock("obs")
     with pytest.raises(Forbidden):
@@ -135,24 +174,24 @@ def test_leave_and_rejoin_needs_admission(live: LiveSession) -> None:
 def test_withdraw_consent(live: LiveSession) -> None:
     out = live.withdraw_consent("alice")
     assert live.room_of("alice") is None
-    assert not live.can_publish("alice")
+    assert not live.may_publish("alice")
     told = [n for n in out.notifications if n.event == "lobby:consent_withdrawn"]
     assert told and told[0].recipients == {"med", "co"}
     assert told[0].payload == {"participant_id": "alice", "previous_state": "admitted"}
-    assert out.media_changed
     assert "alice" not in live.audible_to("bob")
 
 
 def test_media_gate(live: LiveSession) -> None:
-    assert live.publish("alice").value.audio == frozenset(CAST) - {"alice"}
+    live.check_media("alice", ["camera", "microphone"])
+    assert live.may_publish("alice") and live.blocked_tracks("alice") == frozenset()
     live.lobby.set_consent_version("consent-v2")  # a new text: consent again
-    assert not live.can_publish("alice")
+    assert not live.may_publish("alice")
     assert live.audience("alice").video == frozenset()
+    assert live.blocked_tracks("alice") == {"audio", "video", "screen"}
     with pytest.raises(ConsentRequired):
-        live.publish("alice")
-    out = live.record_consent("alice", "consent-v2")
-    assert out.media_changed
-    assert live.can_publish("alice")
+        live.check_media("alice")
+    live.record_consent("alice", "consent-v2")
+    assert live.may_publish("alice")
 
 
 class TestReconnection:
@@ -165,7 +204,6 @@ class TestReconnection:
         assert out.value.resumed and out.value.state is State.ADMITTED
         assert live.room_of("alice") == room
         assert out.for_participant("alice")[0].payload["room_id"] == room
-        assert out.media_changed
 
     def test_after_grace_must_knock_again(self, live: LiveSession, clock: FakeClock) -> None:
         live.disconnect("alice", "conn-alice")

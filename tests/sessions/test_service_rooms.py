@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sessions.core import MediaAudience
 from sessions.documents import Visibility
 from sessions.errors import Forbidden, InvalidPayload, NotFound, NotJoined
 from sessions.outcome import Outcome
@@ -25,12 +26,8 @@ def test_open_private_meeting(live: LiveSession) -> None:
     kinds = [a.kind for a in out.audit]
     assert kinds.count("room.move") == 3 and "room.open" in kinds
     assert {c.participant_id for c in out.room_changes} == {"med", "alice", "counsel_a"}
-    # Those left in the plenary learn who is there, not where the others went.
-    plenary_note = next(
-        n for n in out.notifications if n.event == "room:members" and n.room_id == PLENARY
-    )
-    assert plenary_note.recipients == {"co", "bob", "obs"}
-    assert room.room_id not in str(plenary_note.payload)
+    # Those left in the plenary are told nothing of it (their room:view comes from the hub).
+    assert not out.for_participant("bob") and not out.for_participant("obs")
     overview = next(n for n in out.notifications if n.event == "room:overview")
     assert overview.recipients == {"med", "co"}
 
@@ -72,7 +69,7 @@ def test_nothing_of_a_caucus_reaches_outsiders(live: LiveSession) -> None:
         ),
         live.share_document("counsel_a", "d1", "Offre", Visibility.ROOM, pages=2),
         live.present("counsel_a", "d1", 2),
-        live.share_screen("alice"),
+        live.set_media_state("alice", True, True, True),
         live.chat_send("med", "noted"),
     ]
     for out in outcomes:
@@ -109,14 +106,14 @@ def test_plenary_waits_silently_while_mediators_are_away(live: LiveSession) -> N
         )
     with pytest.raises(Forbidden):
         live.chat_send("obs", "psst")
-    # Video still flows: they see each other waiting.
-    assert live.audience("bob").video == {"obs"}
+    # On hold, each waits alone: seen and heard by nobody (as the relay forwards).
+    assert live.media_room("bob") == "hold-bob" and live.media_room("obs") == "hold-obs"
+    assert live.audience("bob") == MediaAudience(frozenset(), frozenset())
     out = live.set_plenary_talk("med", True)
-    assert out.media_changed and out.audit[0].details == {"allowed": "true"}
-    note = next(n for n in out.notifications if n.event == "room:members" and n.room_id == PLENARY)
-    assert note.payload["live"] is True and note.recipients == {"bob", "obs"}
+    assert out.audit[0].details == {"allowed": "true"}
+    assert live.rooms.is_live(PLENARY) and live.media_room("bob") == PLENARY
     live.chat_send("bob", "ok")
-    assert live.audible_to("bob") == {"obs"}
+    assert live.audience("bob") == MediaAudience(frozenset({"obs"}), frozenset({"obs"}))
 
 
 def test_parties_cannot_set_plenary_talk(live: LiveSession) -> None:
@@ -182,9 +179,10 @@ def test_return_all(live: LiveSession) -> None:
 
 def test_mute_and_stop_camera(live: LiveSession) -> None:
     out = live.mute("med", "bob")
-    assert out.notifications[0].event == "media:muted" and out.notifications[0].recipients == {
-        "bob"
-    }
+    [note] = out.notifications
+    assert (note.event, note.payload, note.recipients) == (
+        "media:stop", {"kind": "audio", "by": "med"}, {"bob"},
+    )  # fmt: skip
     assert out.audit[0].kind == "media.mute_other"
     out = live.stop_camera("co", "alice")
     assert out.audit[0].kind == "media.stop_camera_other"
@@ -192,11 +190,19 @@ def test_mute_and_stop_camera(live: LiveSession) -> None:
         live.mute("alice", "bob")
 
 
-def test_share_screen(live: LiveSession) -> None:
-    out = live.share_screen("alice")
-    assert out.value == frozenset(CAST) - {"alice"}
+def test_screen_sharing_is_the_matrix_rule_everywhere(live: LiveSession) -> None:
+    """What the relay forwards, what a negotiation may carry and what a person says they
+    send all follow the same rule."""
+    assert live.may_share_screen("alice") and "screen" not in live.blocked_tracks("alice")
+    live.check_media("alice", ["camera", "screen"])
+    live.set_media_state("alice", True, True, True)
+    assert not live.may_share_screen("obs") and "screen" in live.blocked_tracks("obs")
+    live.check_media("obs", ["camera", "microphone"])  # an observer may still be seen, heard
+    with pytest.raises(Forbidden) as info:
+        live.check_media("obs", ["camera", "screen"])
+    assert info.value.audit is not None and info.value.audit.details["action"] == "share_screen"
     with pytest.raises(Forbidden):
-        live.share_screen("obs")
+        live.set_media_state("obs", False, True, True)
 
 
 def test_private_meeting_members_must_be_in_the_session(live: LiveSession) -> None:
@@ -215,7 +221,7 @@ def test_muting_is_enforced_until_the_participant_reopens(live: LiveSession) -> 
     live.stop_camera("med", "bob")
     assert live.audience("bob").video == frozenset()
     out = live.reopen_media("bob", video=False)
-    assert out.media_changed and out.value.audio == frozenset(CAST) - {"bob"}
+    assert out.value.audio == frozenset(CAST) - {"bob"}
     assert out.value.video == frozenset()
     live.reopen_media("bob")
     assert live.audience("bob").video == frozenset(CAST) - {"bob"}

@@ -63,9 +63,9 @@ def identity_of(world: World, who: str) -> Identity:
     namespace = world.server.app[NAMESPACE_KEY]
     sid = namespace.hub.seat_of(world.session.id, who)
     assert sid is not None
-    member = namespace.presence.get(sid)
-    assert member is not None
-    return member.identity
+    identity = namespace.hub.connections.get(sid)
+    assert identity is not None
+    return identity
 
 
 # -- whiteboard ---------------------------------------------------------------------
@@ -384,6 +384,21 @@ async def test_chat_is_kept_only_when_everyone_agreed(
     assert len(items) == 1
     kept = json.loads(items[0].content)
     assert [m["text"] for m in kept["messages"]] == ["première"]
+
+
+async def test_the_chat_retention_text_is_the_notices_stores_current_one(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, _marc = await three(world, clients)
+    body = "Le médiateur propose de garder la discussion écrite (version revue)."
+    newer = await world.svc.records.notices.publish("chat_retention", "fr", body, "anne")
+    notice = await jeanne.call("chat:notice", {"language": "fr"})
+    assert (notice["version"], notice["sha256"], notice["body"]) == (2, newer.sha256, body)
+    assert (await anne.call("chat:keep", {"enabled": True}))["ok"]
+    assert (await jeanne.call("chat:agree", {"agreed": True, "language": "fr"}))["ok"]
+    pid = key(world, "Jeanne Dupont").removeprefix("p-")
+    entry = (await world.svc.records.consent.current(world.session.id, pid))["chat_retention"]
+    assert (entry.text_version, entry.text_sha256) == (2, newer.sha256)
 
 
 async def test_chat_dies_with_the_session_when_someone_refuses(

@@ -310,11 +310,12 @@ async def test_an_expired_link_stops_working_while_connected(
 ) -> None:
     _anne, jeanne, _marc = await three(world, clients)
     hub = world.server.app[NAMESPACE_KEY].hub
-    live = hub._live[world.session.id]
     sid = hub.seat_of(world.session.id, key(world, "Jeanne Dupont"))
     assert sid is not None
     # the link's end comes while she is connected
-    live.conns[sid] = dataclasses.replace(live.conns[sid], expires_at=utcnow().timestamp())
+    who = hub.connections.get(sid)
+    assert who is not None
+    hub.connections.attach(dataclasses.replace(who, expires_at=utcnow().timestamp()), sid)
     ack = await jeanne.call("chat:send", {"text": SECRET, "room_id": "plenary"})
     assert ack["error"]["code"] == "link_expired"
     await until(lambda: bool(jeanne.seen("session:kicked")))

@@ -80,8 +80,8 @@ async def test_clients_cannot_send_the_reserved_connect_and_disconnect_events(
         assert ack[0]["ok"] is False and ack[0]["error"]["code"] == "bad_request", (body, ack)
     # still Jeanne, still connected, still in the room: her presence and identity are intact
     ns = namespace_of(world)
-    member = ns.presence.get(jeanne.sid or "")
-    assert member is not None and member.identity.key == key(world, "Jeanne Dupont")
+    identity = ns.hub.connections.get(jeanne.sid or "")
+    assert identity is not None and identity.key == key(world, "Jeanne Dupont")
     assert (await jeanne.call("lobby:admit", {"key": key(world, "Marc Durand")}))[0]["error"][
         "code"
     ] == "forbidden"  # not a mediator: the chosen cookie did nothing
@@ -108,11 +108,11 @@ async def test_a_declined_person_reconnecting_is_refused_with_nothing_left_behin
     assert (await anne.call("lobby:decline", {"key": k_marc}))["ok"]
     await until(lambda: not marc.sio.connected)
     ns = namespace_of(world)
-    before = len(ns.presence)
+    before = len(ns.hub.connections)
     code = await clients().refused(world, {"token": world.tokens["Marc Durand"]})
     assert code == "link_revoked"  # declining revoked the link: stored, so it holds
-    assert len(ns.presence) == before
-    assert not ns.presence.sids_of(world.session.id, k_marc)
+    assert len(ns.hub.connections) == before
+    assert not ns.hub.connections.of(world.session.id, k_marc)
     assert world.session.id in ns.hub._live
     assert k_marc not in ns.hub._live[world.session.id].sids
     await echo(anne, anne)  # the session goes on
@@ -127,7 +127,7 @@ async def test_an_unexpected_error_while_connecting_refuses_with_a_code(
         code = await clients().refused(world, {"token": world.tokens["Jeanne Dupont"]})
     assert code == ErrorCode.INTERNAL.value
     k_jeanne = key(world, "Jeanne Dupont")
-    assert not ns.presence.sids_of(world.session.id, k_jeanne)
+    assert not ns.hub.connections.of(world.session.id, k_jeanne)
     assert ns.hub.seat_of(world.session.id, k_jeanne) is None
     await echo(anne, anne)
 
@@ -163,7 +163,7 @@ async def test_a_client_gone_while_authenticated_leaves_no_connection_behind(
     release.set()
     await asyncio.wait_for(handled.wait(), 5)
     k_jeanne = key(world, "Jeanne Dupont")
-    await until(lambda: not ns.presence.sids_of(world.session.id, k_jeanne))
+    await until(lambda: not ns.hub.connections.of(world.session.id, k_jeanne))
     live = ns.hub._live.get(world.session.id)
     await until(lambda: live is None or k_jeanne not in live.sids)
 

@@ -166,7 +166,10 @@ async def test_mediator_mutes_a_participant(world: World, clients: Callable[[], 
     jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
     assert (await anne.call("participant:mute", {"key": key(world, "Jeanne Dupont")}))["ok"]
     await until(lambda: bool(jeanne.seen("media:stop")))
-    assert jeanne.seen("media:stop")[0]["kind"] == "audio"
+    await barrier(jeanne)
+    # one notice, the domain's: what to stop and who asked (nothing nobody listens to)
+    assert jeanne.seen("media:stop") == [{"kind": "audio", "by": anne.hello["self"]["key"]}]
+    assert not jeanne.seen("media:muted") and not jeanne.seen("media:camera_stopped")
     rid = f"{world.session.id}.{key(world, 'Jeanne Dupont')}"
     assert world.relay.paused[(rid, "audio")] is True  # held at the relay, whatever her page does
     assert (await jeanne.call("media:reopen", {"audio": True, "video": True}))["ok"]

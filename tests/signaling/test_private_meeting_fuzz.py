@@ -319,9 +319,10 @@ class Run:
         if not present:
             return
         person = self.rng.choice(present)
-        live = self.hub._live[self.world.session.id]
         sid = self.hub.seat_of(self.world.session.id, person.key)
-        live.conns[sid] = dataclasses.replace(live.conns[sid], expires_at=utcnow().timestamp())
+        who = None if sid is None else self.hub.connections.get(sid)
+        assert sid is not None and who is not None
+        self.hub.connections.attach(dataclasses.replace(who, expires_at=utcnow().timestamp()), sid)
         assert person.client is not None
         person.gone.append(person.client)
         person.client = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signaling.relay import BadLabelError, IceServer, RelayConfig
+from signaling.ice import IceServer
+from signaling.relay import BadLabelError, RelayConfig
 from signaling.relay.rewrite import StreamRewriter, seq_newer, vp8_keyframe_start
 from signaling.relay.sdp_inspect import MediaSection, assign_labels, parse_candidate
 
@@ -108,15 +109,9 @@ def test_config_validation() -> None:
         RelayConfig(host_addresses=("not-an-ip",))
     with pytest.raises(ValueError):
         IceServer(urls=("http://example.org",))
-    config = RelayConfig.from_env(
-        {
-            "PALABRE_RELAY_TURN": "turn:turn.example.org:3478",
-            "PALABRE_RELAY_TURN_USERNAME": "u",
-            "PALABRE_RELAY_TURN_CREDENTIAL": "p",
-            "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1, ::1",
-        }
-    )
+    turn = IceServer(urls=("turn:turn.example.org:3478",), username="u", credential="p")
+    config = RelayConfig(ice_servers=(turn,), host_addresses=("127.0.0.1", "::1"))
     assert config.ice_servers[0].username == "u"
     assert config.host_addresses == ("127.0.0.1", "::1")
     with pytest.raises(ValueError):
-        RelayConfig.from_env({"PALABRE_RELAY_MAX_VIDEO_BITRATE": "fast"})
+        RelayConfig(max_video_bitrate=1000)

@@ -108,8 +108,9 @@ export class MediatorPanel {
     }));
   }
 
-  setRooms(rooms) {
+  setRooms(rooms, locked) {
     this.rooms = rooms;
+    this.locked = Boolean(locked);
     this.render();
   }
 

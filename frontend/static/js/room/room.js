@@ -27,7 +27,7 @@ const state = {
   relayEpoch: 0, relayStarting: null, iceRefresh: null,
   local: null, screen: null, audio: true, video: true,
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
-  pendingView: null, workspace: null, page: null, lobby: null,
+  pendingView: null, workspace: null, page: null, lobby: null, overview: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
 };
 
@@ -438,7 +438,8 @@ function wire(socket) {
         nameOf, roleOf, notify, dismiss, sessionId: state.hello.session_id,
       });
       state.panel.selfKey = state.self.key;
-      state.panel.render();
+      if (state.overview) state.panel.setRooms(state.overview.rooms, state.overview.locked);
+      else state.panel.render();
     }
     if (hello.state === 'admitted') {
       enterRoom();
@@ -461,10 +462,13 @@ function wire(socket) {
     await showView(view);
   });
   socket.on('lobby:waiting', ({ waiting }) => state.panel && state.panel.setWaiting(waiting));
-  socket.on('room:overview', ({ rooms }) => state.panel && state.panel.setRooms(rooms));
+  socket.on('room:overview', (overview) => {
+    state.overview = overview; // may come before the panel is drawn (a page loaded again)
+    if (state.panel) state.panel.setRooms(overview.rooms, overview.locked);
+  });
   socket.on('lobby:called', ({ participant_id: key, on_hold: onHold }) => state.panel && state.panel.called(key, onHold));
   socket.on('lobby:consent_withdrawn', ({ participant_id: key }) => notify(t('panel.consentWithdrawn', { name: nameOf(key) })));
-  socket.on('lobby:consent_declined', ({ key }) => notify(t('panel.consentDeclined', { name: nameOf(key) })));
+  socket.on('lobby:consent_declined', ({ participant_id: key }) => notify(t('panel.consentDeclined', { name: nameOf(key) })));
   socket.on('media:stop', async ({ kind }) => {
     if (kind === 'audio') state.audio = false;
     else state.video = false;
