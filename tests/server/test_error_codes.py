@@ -29,7 +29,8 @@ UPLOAD_CODES = {
 # Catalogue keys beside the codes, under the prefixes that name codes.
 NOT_CODES = {
     "title", "generic", "network", "timeout", "view", "replaced", "removed", "declined",
-    "outTitle", "forbidden_observer", "contactKnown", "contactUnknown",
+    "outTitle", "forbidden_observer", "contactKnown", "contactUnknown", "contactAfter",
+    "contactAfterUnknown",
 }  # fmt: skip
 CODE_PREFIXES = ("error.", "room.error.", "docs.error.", "board.error.", "joinError.")
 
