@@ -55,6 +55,8 @@ class SessionCore:
         self._took_part: set[str] = set()  # everyone ever admitted
         # Muted / camera stopped by a mediator, until the participant reopens it.
         self._held: dict[str, set[str]] = {"audio": set(), "video": set()}
+        # Whether a mediator was in the session when the waiting were last told.
+        self._mediator_in = False
 
     # -- queries ---------------------------------------------------------------
 

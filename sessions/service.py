@@ -58,9 +58,19 @@ class LiveSession(Collaboration):
             if v.state is State.WAITING or v.contending
         ]
         eff.notify("lobby:waiting", {"waiting": waiting}, self.admitted_mediators())
+        mediator_in = bool(self.admitted_mediators())
+        if mediator_in != self._mediator_in:
+            # the waiting learn whether a mediator is there to let them in (a session not
+            # open yet, or a mediator gone for a while, is not the same wait)
+            self._mediator_in = mediator_in
+            for v in self.lobby.participants():
+                if v.state is State.WAITING and v.connected and not v.contending:
+                    self._state(eff, v.participant_id)
 
     def _state(self, eff: Effects, pid: str, **extra: object) -> None:
         state = self.lobby.get(pid).state
+        if state is State.WAITING:
+            extra["mediator_present"] = bool(self.admitted_mediators())
         eff.notify("lobby:state", {"state": state.value, **extra}, [pid])
 
     def connect(

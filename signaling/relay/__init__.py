@@ -73,6 +73,10 @@ Forwarding keeps the payload untouched (compatible with end-to-end
 encryption) and rewrites SSRC, payload type, sequence number and timestamp
 per subscriber; padding-only probe packets are dropped without leaving a
 sequence gap; NACKs from subscribers are answered from a 256-packet history.
+An outgoing m-line offered ``inactive`` (its stream stopped) starts its next
+stream 2000 sequence numbers further on: the subscriber dropped whatever was
+still in flight when it applied that offer, and must not wait for it
+(:data:`.rewrite.RESTART_GAP`).
 Only aiortc internals listed in :mod:`signaling.relay.aiortc_hooks` are used.
 
 Known limits: VP8 and Opus only; no data channels (an ``application``

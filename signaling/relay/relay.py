@@ -436,6 +436,9 @@ class Relay:
                     # stream stopped (e.g. who went into a private meeting).
                     hooks.set_msid(transceiver.sender, IDLE_STREAM, f"{slot.kind}-{position}")
                     transceiver.direction = "inactive"
+                    # the subscriber drops what is still in flight once it applies this:
+                    # whatever comes next on the slot must not wait on those packets
+                    slot.rewriter.rebase(restart=True)
                 slot.offered_source = source
             offer = await pc.createOffer()
             if participant.extmap:

@@ -12,6 +12,18 @@ from dataclasses import dataclass
 SEQ_MOD = 1 << 16
 TS_MOD = 1 << 32
 
+#: How far the sequence number jumps when a stream restarts after its m-line was
+#: negotiated inactive. The receiver silently discarded whatever was still in flight
+#: when it applied that negotiation, after SRTP had accepted it, so those packets can
+#: never reach it again (a retransmission fails SRTP's replay check): a numbering that
+#: resumed right after them would leave a hole the receiver waits on (aiortc's video
+#: jitter buffer stalls until 512 packets have passed it). The jump is past the
+#: receivers' reorder and NACK windows (aiortc 512 packets, libwebrtc gives up NACKing
+#: and asks for a key frame above 1000), which then start afresh at the key frame the
+#: relay gates the stream on, and below RFC 3550's MAX_DROPOUT (3000), above which a
+#: receiver would put the stream on probation.
+RESTART_GAP = 2000
+
 
 def seq_newer(a: int, b: int) -> bool:
     """True when sequence number ``a`` comes after ``b`` (RFC 3550 wrap-around)."""
@@ -61,7 +73,9 @@ class StreamRewriter:
     source changes: after :meth:`rebase`, the next packet is placed right after
     the last one sent, its timestamp advanced by the wall-clock time elapsed,
     so a receiver sees neither a sequence gap (no NACK storm) nor a timestamp
-    jump backwards. Packets older than the rebase point are dropped.
+    jump backwards. Packets older than the rebase point are dropped. After
+    ``rebase(restart=True)`` (the receiver stopped listening meanwhile) the
+    next packet comes :data:`RESTART_GAP` numbers later instead.
     """
 
     clock_rate: int
@@ -72,6 +86,7 @@ class StreamRewriter:
     ts_offset: int = 0
     base_seq: int | None = None
     needs_rebase: bool = True
+    gap: int = 0  # added to the next segment's first sequence number
 
     @classmethod
     def create(cls, clock_rate: int) -> StreamRewriter:
@@ -82,9 +97,12 @@ class StreamRewriter:
             last_ts=random.randrange(TS_MOD),  # noqa: S311 - not security
         )
 
-    def rebase(self) -> None:
-        """Start a new segment: the next packet continues the outgoing numbering."""
+    def rebase(self, restart: bool = False) -> None:
+        """Start a new segment: the next packet continues the outgoing numbering, or,
+        with ``restart`` (kept until that packet is sent), jumps it by RESTART_GAP."""
         self.needs_rebase = True
+        if restart:
+            self.gap = RESTART_GAP
 
     def skip(self, seq: int) -> None:
         """Drop a packet without leaving a hole: later packets move down by one.
@@ -102,10 +120,11 @@ class StreamRewriter:
         if self.needs_rebase:
             elapsed = 0 if self.last_time is None else now - self.last_time
             ticks = max(1, int(elapsed * self.clock_rate))
-            self.seq_offset = (self.last_seq + 1 - seq) % SEQ_MOD
+            self.seq_offset = (self.last_seq + 1 + self.gap - seq) % SEQ_MOD
             self.ts_offset = (self.last_ts + ticks - ts) % TS_MOD
             self.base_seq = seq
             self.needs_rebase = False
+            self.gap = 0
         elif self.base_seq is not None and seq_newer(self.base_seq, seq):
             return None  # older than the segment start: belongs to a previous source
         out_seq = (seq + self.seq_offset) % SEQ_MOD

@@ -9,9 +9,28 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, MEDIATOR_EMAIL, MEDIATOR_PASSWORD, LiveServer
 
+# The room page's live state and the board's mirror are read from their modules (a page
+# importing a module it already runs gets the same instance); nothing is put on window.
+ROOM_MODULE = "/static/js/room/room.js"
+BOARD_MODULE = "/static/js/room/board/whiteboard.js"
+
+
+def in_room(expression: str, parameter: str = "") -> str:
+    """A page function of ``parameter`` returning ``expression`` over ``room``, the room
+    page's state."""
+    load = f"const {{ state: room }} = await import('{ROOM_MODULE}');"
+    return f"async ({parameter}) => {{ {load} return ({expression}); }}"
+
+
+def on_board(expression: str) -> str:
+    """A page function returning ``expression`` over ``board``, the state the board mirrors."""
+    load = f"const {{ mirrored: board }} = await import('{BOARD_MODULE}');"
+    return f"async () => {{ {load} return ({expression}); }}"
+
+
 STATS = """
 async () => {
-  const room = window.palabreRoom;
+  const { state: room } = await import('/static/js/room/room.js');
   if (!room || !room.relay) return null;
   const report = await room.relay.pc.getStats();
   const out = { video: {}, audio: {} };
@@ -134,7 +153,7 @@ async def rising(page: Page, seconds: float = 2.5) -> tuple[int, int]:
 
 OUTBOUND = """
 async () => {
-  const room = window.palabreRoom;
+  const { state: room } = await import('/static/js/room/room.js');
   if (!room || !room.relay) return 0;
   const report = await room.relay.pc.getStats();
   let sent = 0;
@@ -154,7 +173,7 @@ async def barrier(page: Page) -> None:
     """Everything the server sent ``page`` before now has reached it, handlers included: the
     page asks for the board on its own socket, and the answer is sent after anything emitted
     to it earlier. Absence is asserted behind this, never after a wait."""
-    await page.evaluate("window.palabreRoom.socket.emitWithAck('wb:sync', {})")
+    await page.evaluate(in_room("room.socket.emitWithAck('wb:sync', {})"))
 
 
 async def until_inked(page: Page, selector: str, below: int, more_than: int) -> None:
@@ -168,7 +187,7 @@ async def until_inked(page: Page, selector: str, below: int, more_than: int) -> 
 
 
 async def received(page: Page) -> list[Any]:
-    result: list[Any] = await page.evaluate("window.palabreRoom.received")
+    result: list[Any] = await page.evaluate(in_room("room.received"))
     return result
 
 

@@ -26,7 +26,7 @@ from tests.e2e.conftest import (
     LiveServer,
     seed_session,
 )
-from tests.e2e.flows import FAKE_SCREEN, admit
+from tests.e2e.flows import FAKE_SCREEN, admit, in_room
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +116,7 @@ async def test_every_page_passes_axe_and_names_every_button(
     await audit(alice, "room", size, found)
     await expect(claire.locator("#not-arrived li")).to_have_count(1)
     # Alice calls the mediator: the panel shows the call
-    await alice.evaluate("window.palabreRoom.socket.emitWithAck('lobby:call', {})")
+    await alice.evaluate(in_room("room.socket.emitWithAck('lobby:call', {})"))
     await expect(claire.locator("#calls li")).to_have_count(1, timeout=10000)
     await audit(claire, "room-mediator", size, found)
     await alice.click("#open-chat")

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 OPEN_IN_VIEWER = """
 async ([b64, mime, page]) => {
-  const { DocViewer } = await import('/static/js/docview.js');
+  const { DocViewer } = await import('/static/js/room/documents/docview.js');
   const box = document.createElement('div');
   box.style.cssText = 'position:fixed;inset:0;background:#fff;display:flex;flex-direction:column';
   document.body.appendChild(box);
@@ -115,14 +115,14 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
 
     # Present page 1, then turn to page 2: the party's viewer follows.
     await row.locator(".docs-open").click()
-    await until_true(claire, "window.palabreDocs.rendered?.page === 1")
+    await expect(claire.locator("#doc-stage")).to_have_attribute("data-page", "1")
     await claire.click("#docs-present")
     await expect(alice.locator("#docs-presenting")).to_contain_text("Claire Médiatrice")
-    await until_true(alice, "window.palabreDocs.rendered?.page === 1")
+    await expect(alice.locator("#doc-stage")).to_have_attribute("data-page", "1")
     await claire.click("#doc-next")
-    await until_true(alice, "window.palabreDocs.rendered?.page === 2")
-    docs = await alice.evaluate("window.palabreDocs")
-    assert docs["current"]["page"] == 2 and docs["following"] is True
+    await expect(alice.locator("#doc-stage")).to_have_attribute("data-page", "2")
+    assert await alice.locator("#doc-page").text_content() == "Page 2 sur 3"
+    assert await alice.locator("#docs-presenting").get_attribute("data-following") == "true"
     assert await inked(alice, "#doc-canvas", 240) > 1000
     assert await alice.locator("#doc-next").is_disabled()  # following: the presenter leads
     await claire.screenshot(path=str(ARTIFACTS / "docs-1-mediator-presents.png"))
@@ -132,15 +132,15 @@ async def test_mediator_presents_a_pdf_and_the_party_follows_or_not(
     await alice.click("#docs-follow")
     await expect(alice.locator("#docs-presenting")).to_have_attribute("data-following", "false")
     await claire.click("#doc-next")
-    await until_true(claire, "window.palabreDocs.rendered?.page === 3")
+    await expect(claire.locator("#doc-stage")).to_have_attribute("data-page", "3")
     await barrier(alice)  # whatever the server sent her about page 3 has arrived
-    docs = await alice.evaluate("window.palabreDocs")
-    assert docs["current"]["page"] == 2 and docs["rendered"]["page"] == 2
-    assert docs["following"] is False
+    assert await alice.locator("#doc-page").text_content() == "Page 2 sur 3"
+    assert await alice.locator("#doc-stage").get_attribute("data-page") == "2"
+    assert await alice.locator("#docs-presenting").get_attribute("data-following") == "false"
     await alice.screenshot(path=str(ARTIFACTS / "docs-3-party-stopped-following.png"))
     # ... and catches up when she follows again.
     await alice.click("#docs-follow")
-    await until_true(alice, "window.palabreDocs.rendered?.page === 3")
+    await expect(alice.locator("#doc-stage")).to_have_attribute("data-page", "3")
 
     # Download: only once the mediator allows it, and it is the very file.
     await row.locator(".docs-allow-download").check()

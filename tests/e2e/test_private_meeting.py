@@ -16,6 +16,7 @@ from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
     barrier,
+    in_room,
     mediator_opens_room,
     new_page,
     party_reaches_lobby,
@@ -63,9 +64,7 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
     await expect(claire.locator(".chat-room")).to_have_class("chat-room private")
     stroke = {"type": "stroke", "id": "aside-1", "points": [[1.0, 2.0]], "color": "#000000",
               "width": 2.0}  # fmt: skip
-    ack = await alice.evaluate(
-        "(op) => window.palabreRoom.socket.emitWithAck('wb:op', { op })", stroke
-    )
+    ack = await alice.evaluate(in_room("room.socket.emitWithAck('wb:op', { op })", "op"), stroke)
     assert ack["ok"], ack
     await bruno.click("#open-chat")
     await expect(bruno.locator(".chat-room")).to_have_class("chat-room plenary")
@@ -79,15 +78,15 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
     during = (await received(bruno))[seen_before:]
     events = {event for event, _ in during}
     assert events <= {"room:view", "rtc:offer"}, events
-    alice_key = await alice.evaluate("window.palabreRoom.self.key")
-    private_room = await alice.evaluate("window.palabreRoom.view.room_id")
+    alice_key = await alice.evaluate(in_room("room.self.key"))
+    private_room = await alice.evaluate(in_room("room.view.room_id"))
     assert private_room != "plenary"
     leaks = [
         p for _, p in during
         if alice_key in p or private_room in p or "Alice" in p or "préavis" in p or "aside" in p
     ]  # fmt: skip
     assert leaks == []
-    board = await bruno.evaluate("window.palabreRoom.socket.emitWithAck('wb:sync', {})")
+    board = await bruno.evaluate(in_room("room.socket.emitWithAck('wb:sync', {})"))
     assert board["snapshot"]["objects"] == []
 
     # Back to the plenary: everyone sees and hears everyone again.

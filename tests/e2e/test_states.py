@@ -62,14 +62,17 @@ async def test_a_party_on_a_phone_waits_loses_the_connection_and_comes_back(
     # Alice arrives before the mediator: the waiting room, and a status that says so.
     await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
     await expect(alice.locator("#connection")).to_have_text("En salle d’attente")
-    await expect(alice.locator("#lobby")).to_contain_text("Le médiateur va vous faire entrer")
+    # ... and that nobody is there yet to let her in
+    await expect(alice.locator("#lobby")).to_contain_text("pas encore dans la séance")
     await expect(alice.locator("#lobby h1")).to_be_focused()
     await alice.click("button[data-lang=en]")  # the waiting room follows the language
-    await expect(alice.locator("#lobby")).to_contain_text("The mediator will let you in")
+    await expect(alice.locator("#lobby")).to_contain_text("not in the session yet")
     await alice.click("button[data-lang=fr]")
-    await expect(alice.locator("#lobby")).to_contain_text("Le médiateur va vous faire entrer")
+    await expect(alice.locator("#lobby")).to_contain_text("pas encore dans la séance")
     await expect(alice.locator("#stage")).to_be_hidden()
     await mediator_opens_room(claire, live_server, session_id)
+    # the mediator has arrived: the page says so by itself, without a reload
+    await expect(alice.locator("#lobby")).to_contain_text("Le médiateur va vous faire entrer")
     await admit(claire, alice, "Alice Martin")
     _, bruno = await new_page(browser)
     await party_reaches_lobby(bruno, live_server, tokens["Bruno Petit"], "Bruno Petit")
@@ -159,7 +162,7 @@ async def test_a_party_on_a_phone_waits_loses_the_connection_and_comes_back(
     await expect(claire.locator("#ended")).to_contain_text("sa salle ne s’ouvre plus")
     await expect(claire.locator("#back-to-case")).to_be_visible()
     for page in (claire, alice, bruno):
-        assert page.errors == []  # type: ignore[attr-defined]
+        assert page.errors == [], page.url  # type: ignore[attr-defined]
 
 
 async def test_expired_and_withdrawn_links_say_so_in_both_languages(
@@ -182,11 +185,12 @@ async def test_expired_and_withdrawn_links_say_so_in_both_languages(
         mediator = credentials.mediator.id
         participant = signer.verify(tokens["Alice Martin"]).participant_id
         past = datetime.now(UTC) - timedelta(minutes=5)
+        revoked = await links.issue(session_id, participant, mediator)
+        # the participant's current link, past its time (issuing it withdraws the one before:
+        # a link both withdrawn and past its time is told as withdrawn)
         expired = await schedule.issue_link(
             session_id, participant, mediator, secrets.token_hex(16), past
         )
-        revoked = await links.issue(session_id, participant, mediator)
-        await links.issue(session_id, participant, mediator)  # withdraws the one before
     finally:
         await db.close()
     cases = {

@@ -12,8 +12,10 @@ from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
     barrier,
+    in_room,
     mediator_opens_room,
     new_page,
+    on_board,
     party_reaches_lobby,
     received,
     until_inked,
@@ -24,12 +26,12 @@ pytestmark = pytest.mark.browser
 
 
 async def until_true(page: Page, expression: str, within: float = 10.0) -> None:
-    """Polls ``expression``; a failure shows the board's state."""
-    await _until_true(page, expression, within, "JSON.stringify(window.palabreBoard)")
+    """Polls ``expression`` over ``board``, the board's mirror; a failure shows it."""
+    await _until_true(page, on_board(expression), within, on_board("JSON.stringify(board)"))
 
 
 async def board(page: Page) -> dict[str, Any]:
-    state: dict[str, Any] = await page.evaluate("window.palabreBoard")
+    state: dict[str, Any] = await page.evaluate(on_board("board"))
     return state
 
 
@@ -52,7 +54,7 @@ async def drag(page: Page, points: list[tuple[float, float]]) -> None:
 async def open_board(page: Page) -> None:
     await page.click("#open-board")
     await expect(page.locator("#board-canvas")).to_be_visible()
-    await until_true(page, "window.palabreBoard && window.palabreBoard.room_id !== null")
+    await until_true(page, "board && board.room_id !== null")
 
 
 async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_private(
@@ -78,7 +80,7 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await claire.click("#board-color-red")
     await drag(claire, [(500, 250), (560, 280), (700, 360)])
     for page in (claire, alice, bruno):
-        await until_true(page, "Object.keys(window.palabreBoard.objects).length === 2")
+        await until_true(page, "Object.keys(board.objects).length === 2")
     state = await board(alice)
     assert shapes(state) == ["stroke", "rect"]
     stroke, rect = state["objects"].values()
@@ -90,12 +92,12 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     # Alice (on a phone) draws, then undoes her own stroke: gone everywhere, the rest stays.
     await drag(alice, [(60, 120), (120, 160), (200, 140)])
     for page in (claire, bruno):
-        await until_true(page, "Object.keys(window.palabreBoard.objects).length === 3")
+        await until_true(page, "Object.keys(board.objects).length === 3")
     await alice.screenshot(path=str(ARTIFACTS / "board-1-party-phone.png"))
     await claire.screenshot(path=str(ARTIFACTS / "board-1-mediator-desktop.png"))
     await alice.click("#board-undo")
     for page in (claire, alice, bruno):
-        await until_true(page, "Object.keys(window.palabreBoard.objects).length === 2")
+        await until_true(page, "Object.keys(board.objects).length === 2")
     same = {**await board(claire), "tool": "pen", "scale": 1, "history": {"undo": 0, "redo": 0}}
     assert await board(bruno) == same  # Bruno has drawn nothing: nothing for him to undo
 
@@ -103,36 +105,36 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await claire.click("#board-tool-select")
     await drag(claire, [(602, 252), (640, 300), (702, 352)])
     rect_id = rect["id"]
-    moved = f"((o) => o.dx > 50 && o.dx === o.dy)(window.palabreBoard.objects['{rect_id}'])"
+    moved = f"((o) => o.dx > 50 && o.dx === o.dy)(board.objects['{rect_id}'])"
     for page in (claire, bruno):
         await until_true(page, moved)
     await claire.keyboard.press("l")  # shortcut: the line tool
     await expect(claire.locator("#board-tool-line")).to_have_attribute("aria-pressed", "true")
     await drag(claire, [(150, 300), (400, 300)])
-    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    await until_true(bruno, "Object.keys(board.objects).length === 3")
     await claire.click("#board-tool-eraser")
     await drag(claire, [(300, 280), (300, 320)])
-    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 2")
+    await until_true(bruno, "Object.keys(board.objects).length === 2")
     assert shapes(await board(bruno)) == ["stroke", "rect"]
 
     # Alice's connection drops while the mediator draws: she catches up when it comes back.
-    await alice.evaluate("window.palabreRoom.socket.disconnect()")
+    await alice.evaluate(in_room("room.socket.disconnect()"))
     await drag(claire, [(700, 100), (700, 140)])  # the eraser on nothing: nothing sent
     await claire.keyboard.press("Control+z")  # the line comes back
-    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    await until_true(bruno, "Object.keys(board.objects).length === 3")
     assert len((await board(alice))["objects"]) == 2  # missed while away
-    await alice.evaluate("window.palabreRoom.socket.connect()")
-    await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 3", 20)
+    await alice.evaluate(in_room("room.socket.connect()"))
+    await until_true(alice, "Object.keys(board.objects).length === 3", 20)
     await claire.keyboard.press("Control+z")  # the rectangle goes back where it was
     await claire.keyboard.press("Control+z")  # and the line goes again
-    await until_true(alice, f"window.palabreBoard.objects['{rect_id}'].dx === 0")
-    await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 2")
+    await until_true(alice, f"board.objects['{rect_id}'].dx === 0")
+    await until_true(alice, "Object.keys(board.objects).length === 2")
 
     # Bruno's page after a reload gets the whole board.
     await bruno.reload()
     await expect(bruno.locator("#stage")).to_be_visible(timeout=15000)
     await open_board(bruno)
-    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 2")
+    await until_true(bruno, "Object.keys(board.objects).length === 2")
     assert (await board(bruno))["objects"] == (await board(claire))["objects"]
 
     # A private meeting with Alice: its board is a new, empty one, and Bruno sees none of it.
@@ -140,18 +142,18 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await claire.locator("#panel .person", has_text="Alice Martin").locator("input").check()
     await claire.click("#open-caucus")
     await expect(alice.locator("#banner")).to_have_attribute("data-kind", "private")
-    await until_true(alice, "window.palabreBoard.room_id !== 'plenary'")
-    await until_true(alice, "Object.keys(window.palabreBoard.objects).length === 0")
+    await until_true(alice, "board.room_id !== 'plenary'")
+    await until_true(alice, "Object.keys(board.objects).length === 0")
     await alice.click("#board-tool-sticky")
     box = await alice.locator("#board-canvas").bounding_box()
     assert box is not None
     await alice.mouse.click(box["x"] + 40, box["y"] + 60)
     await alice.locator("#board-textbox").fill("Je pourrais céder sur le préavis")
     await alice.keyboard.press("Enter")
-    has_sticky = "Object.values(window.palabreBoard.objects).some((o) => o.shape.type === 'sticky')"
+    has_sticky = "Object.values(board.objects).some((o) => o.shape.type === 'sticky')"
     await until_true(claire, has_sticky)
     # Words to change: the sticky tool on the note (stored: no longer pending) opens its words.
-    await until_true(alice, f"window.palabreBoard.pending === 0 && {has_sticky}")
+    await until_true(alice, f"board.pending === 0 && {has_sticky}")
     await alice.mouse.click(box["x"] + 60, box["y"] + 80)
     editing = alice.locator("#board-textbox")
     await expect(editing).to_have_value("Je pourrais céder sur le préavis")
@@ -159,7 +161,7 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
     await alice.screenshot(path=str(ARTIFACTS / "board-2a-editing-note-phone.png"))
     await alice.keyboard.press("Enter")
     edited = "o.shape.text === 'Je pourrais céder sur le préavis, pas sur le loyer'"
-    await until_true(claire, f"Object.values(window.palabreBoard.objects).some((o) => {edited})")
+    await until_true(claire, f"Object.values(board.objects).some((o) => {edited})")
     assert len((await board(claire))["objects"]) == 1
     await alice.screenshot(path=str(ARTIFACTS / "board-2-private-party-phone.png"))
     await claire.screenshot(path=str(ARTIFACTS / "board-2-private-mediator-desktop.png"))
@@ -170,9 +172,9 @@ async def test_drawing_is_shared_undone_reloaded_and_private_meetings_stay_priva
 
     # The mediator copies the private board to the plenary: Bruno sees the note there.
     await claire.click("#board-copy")
-    await until_true(bruno, "Object.keys(window.palabreBoard.objects).length === 3")
+    await until_true(bruno, "Object.keys(board.objects).length === 3")
     copied = [o for o in (await board(bruno))["objects"].values() if o["shape"]["type"] == "sticky"]
-    assert copied[0]["author"] == await claire.evaluate("window.palabreRoom.self.key")
+    assert copied[0]["author"] == await claire.evaluate(in_room("room.self.key"))
 
     # Export: the mediator's menu answers with a toast (exported, or why not).
     await claire.click("#board-export")
@@ -200,7 +202,7 @@ async def test_zoom_text_language_and_the_export_menu(
     await claire.mouse.click(box["x"] + 300, box["y"] + 200)
     await claire.locator("#board-textbox").fill("Points d’accord")
     await claire.keyboard.press("Enter")
-    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
+    await until_true(claire, "Object.keys(board.objects).length === 1")
     text = next(iter((await board(claire))["objects"].values()))["shape"]
     assert text["text"] == "Points d’accord" and text["size"] == 24
     # Selected, it takes the colour picked, settled by the stored entry.
@@ -209,8 +211,7 @@ async def test_zoom_text_language_and_the_export_menu(
     await claire.click("#board-color-green")
     await until_true(
         claire,
-        "Object.values(window.palabreBoard.objects)[0].shape.color === '#2e7d32'"
-        " && window.palabreBoard.pending === 0",
+        "Object.values(board.objects)[0].shape.color === '#2e7d32' && board.pending === 0",
     )
     await claire.keyboard.press("t")
     await claire.click("#board-zoom-in")
@@ -261,14 +262,14 @@ async def test_zoom_text_language_and_the_export_menu(
 
     # Clearing the board (confirmed), undone, redone with the keyboard.
     await claire.click("#board-clear")
-    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 0")
+    await until_true(claire, "Object.keys(board.objects).length === 0")
     await claire.locator("#board-canvas").focus()
     await claire.keyboard.press("Control+z")
-    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
+    await until_true(claire, "Object.keys(board.objects).length === 1")
     await claire.keyboard.press("Control+Shift+z")
-    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 0")
+    await until_true(claire, "Object.keys(board.objects).length === 0")
     await claire.keyboard.press("Control+z")  # the text is back for the end of the session
-    await until_true(claire, "Object.keys(window.palabreBoard.objects).length === 1")
+    await until_true(claire, "Object.keys(board.objects).length === 1")
 
     # Ending the session keeps the plenary board in the case file; the case page lists it.
     await claire.click("#end-session")

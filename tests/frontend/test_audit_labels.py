@@ -61,7 +61,7 @@ def written_vias() -> set[str]:
 
 def keys_for(function: str, values: set[str]) -> dict[str, str]:
     script = (
-        f"import('{JS / 'views' / 'audit_labels.js'}').then(m => console.log(JSON.stringify("
+        f"import('{JS / 'dashboard' / 'audit_labels.js'}').then(m => console.log(JSON.stringify("
         f"Object.fromEntries({json.dumps(sorted(values))}.map(v => [v, m.{function}(v)])))))"
     )
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)

@@ -29,7 +29,7 @@ ORIGIN = "http://board.test"
 
 FOLD = """
 async ({ start, entries, self }) => {
-  const { BoardModel } = await import('/static/js/board/model.js');
+  const { BoardModel } = await import('/static/js/room/board/model.js');
   const model = new BoardModel(self || 'nobody');
   model.loadSync({ snapshot: start, ops: [] });
   const results = entries.map((e) => model.receive(e));
@@ -195,7 +195,7 @@ async def test_random_logs_agree(page: Page) -> None:
 
 PENDING = """
 async ({ shape, entry }) => {
-  const { BoardModel } = await import('/static/js/board/model.js');
+  const { BoardModel } = await import('/static/js/room/board/model.js');
   const model = new BoardModel('p-a');
   model.loadSync({ snapshot: { seq: 0, objects: [] }, ops: [] });
   const token = model.addPending(shape);
@@ -218,7 +218,7 @@ async def test_a_pending_operation_shows_at_once_and_settles_on_its_entry(page: 
 
 EDITING = """
 async ({ snapshot, edit, entry, field }) => {
-  const { BoardModel } = await import('/static/js/board/model.js');
+  const { BoardModel } = await import('/static/js/room/board/model.js');
   const model = new BoardModel('p-a');
   model.loadSync({ snapshot, ops: [] });
   const shown = () => model.visible().map((o) => o.shape[field]);

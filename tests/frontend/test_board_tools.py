@@ -33,7 +33,9 @@ PAGE = """<!doctype html><html lang="fr"><head>
 # A Whiteboard on a fake context: acks as the server gives them, every request recorded.
 SETUP = """
 async (role) => {
-  const { Whiteboard } = await import('/static/js/whiteboard.js');
+  const whiteboard = await import('/static/js/room/board/whiteboard.js');
+  const { Whiteboard } = whiteboard;
+  window.mirror = () => whiteboard.mirrored; // the state the board mirrors (a live export)
   const handlers = {};
   const sent = [];
   const notes = [];
@@ -125,7 +127,7 @@ async def ops(page: Page) -> list[dict[str, Any]]:
 
 
 async def objects(page: Page) -> dict[str, Any]:
-    result: dict[str, Any] = await page.evaluate("window.palabreBoard.objects")
+    result: dict[str, Any] = await page.evaluate("mirror().objects")
     return result
 
 
@@ -145,11 +147,11 @@ async def test_a_long_touch_scribble_is_one_stroke_far_below_the_point_limit(pag
     assert 20 < len(stroke["points"]) <= 1000
     parse_op(stroke)  # what the server accepts
     assert list(await objects(page)) == [stroke["id"]]
-    assert await page.evaluate("window.palabreBoard.pending") == 0
+    assert await page.evaluate("mirror().pending") == 0
 
 
 async def test_two_fingers_zoom_and_pan_without_drawing(page: Page) -> None:
-    before = await page.evaluate("window.palabreBoard.scale")
+    before = await page.evaluate("mirror().scale")
     await page.evaluate("""() => {
         pointer('pointerdown', 1, 300, 300);
         pointer('pointerdown', 2, 400, 300);
@@ -160,7 +162,7 @@ async def test_two_fingers_zoom_and_pan_without_drawing(page: Page) -> None:
         pointer('pointerup', 1, 200, 300);
         pointer('pointerup', 2, 500, 300);
     }""")
-    assert await page.evaluate("window.palabreBoard.scale") == pytest.approx(before * 3)
+    assert await page.evaluate("mirror().scale") == pytest.approx(before * 3)
     assert await ops(page) == []
 
 
@@ -183,7 +185,7 @@ async def test_the_eraser_sends_one_erase_and_a_drag_one_move(page: Page) -> Non
     )
     assert shown[0] > 0 and shown[1] > 0
     move = (await ops(page))[-1]
-    scale = await page.evaluate("window.palabreBoard.scale")
+    scale = await page.evaluate("mirror().scale")
     assert move["type"] == "move" and move["target"] == first
     assert move["dx"] == pytest.approx(60 / scale, abs=0.1)
     assert move["dy"] == pytest.approx(50 / scale, abs=0.1)
@@ -219,7 +221,7 @@ async def test_a_refused_operation_is_taken_back_and_explained(page: Page) -> No
     await page.evaluate("window.failNext = 'forbidden'")
     await gesture(page, [(100, 100), (200, 150)])
     assert await objects(page) == {}
-    assert await page.evaluate("window.palabreBoard.pending") == 0
+    assert await page.evaluate("mirror().pending") == 0
     notes = await page.evaluate("window.harness.notes")
     assert notes == ["Vous ne pouvez pas faire cela sur ce tableau."]
     assert await page.locator("#board-undo").is_disabled()  # the refused stroke is no step
@@ -300,7 +302,7 @@ AT = """([x, y]) => {
 }"""
 
 OTHERS_TEXT = """([x, y]) => {
-  const { seq } = window.palabreBoard;
+  const { seq } = mirror();
   const op = { type: 'text', id: 'theirs', x, y, text: 'Leur texte', color: '#1565c0', size: 24 };
   window.harness.handlers['wb:op']({ seq: seq + 1, author: 'p-other', op, room_id: 'plenary' });
   window.harness.serverSeq(seq + 1);
@@ -376,7 +378,7 @@ async def test_undo_and_redo_are_greyed_out_when_there_is_nothing_to_take_back(
     assert await enabled() == [True, False]
     # a mediator's clear forgets everyone's history
     await page.evaluate("""() => {
-      const { seq } = window.palabreBoard;
+      const { seq } = mirror();
       window.harness.handlers['wb:op']({ seq: seq + 1, author: 'm-claire', op: { type: 'clear' },
                                          room_id: 'plenary' });
       window.harness.serverSeq(seq + 1);
@@ -433,7 +435,7 @@ async def test_an_observer_looks_pans_and_zooms_but_changes_nothing(
         for hidden in ("#board-color-red", "#board-width-4", "#board-undo", "#board-clear"):
             assert await page.locator(hidden).count() == 0
         assert await page.locator("#board-zoom-in").is_visible()
-        assert await page.evaluate("window.palabreBoard.tool") == "hand"
+        assert await page.evaluate("mirror().tool") == "hand"
         # someone's text arrives; the observer sees it, drags the view, zooms, keys
         where = await page.evaluate(AT, [300, 300])
         await page.evaluate(OTHERS_TEXT, where)
@@ -441,13 +443,13 @@ async def test_an_observer_looks_pans_and_zooms_but_changes_nothing(
         await gesture(page, [(300, 300), (400, 350), (450, 380)])
         after = await page.evaluate("({ ...window.harness.wb.canvas.offset })")
         assert (after["x"] - before["x"], after["y"] - before["y"]) == (150, 80)
-        scale = await page.evaluate("window.palabreBoard.scale")
+        scale = await page.evaluate("mirror().scale")
         await page.click("#board-zoom-in")
-        assert await page.evaluate("window.palabreBoard.scale") == pytest.approx(scale * 1.25)
+        assert await page.evaluate("mirror().scale") == pytest.approx(scale * 1.25)
         await page.locator("#board-canvas").focus()
         for key in ("p", "e", "t", "Control+z", "Delete"):
             await page.keyboard.press(key)
-        assert await page.evaluate("window.palabreBoard.tool") == "hand"
+        assert await page.evaluate("mirror().tool") == "hand"
         await tool(page, "select")
         await page.evaluate(DOUBLE_CLICK, [305, 305])  # no text box for its words
         assert await page.locator("#board-textbox").count() == 0

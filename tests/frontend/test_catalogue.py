@@ -42,3 +42,29 @@ def test_no_page_builds_html_from_strings() -> None:
         text = path.read_text()
         for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
             assert forbidden not in text, f"{path.name} uses {forbidden}"
+
+
+def areas(lang: str) -> dict[str, dict[str, str]]:
+    script = f"import('{JS / 'i18n' / lang}.js').then(m => console.log(JSON.stringify(m.AREAS)))"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    result: dict[str, dict[str, str]] = json.loads(out.stdout)
+    return result
+
+
+def test_each_area_file_holds_the_same_keys_in_both_languages() -> None:
+    fr, en = areas("fr"), areas("en")
+    assert set(fr) == set(en)
+    assert {area: sorted(set(fr[area]) ^ set(en[area])) for area in fr} == {a: [] for a in fr}
+    for files in (sorted((JS / "i18n" / lang).glob("*.js")) for lang in ("fr", "en")):
+        assert [path.stem for path in files] == sorted(fr)  # every area file is merged
+
+
+def test_no_key_is_in_two_area_files() -> None:
+    for lang in ("fr", "en"):
+        seen: dict[str, str] = {}
+        twice = []
+        for area, keys in areas(lang).items():
+            twice += [f"{key}: {seen[key]} and {area}" for key in keys if key in seen]
+            seen.update(dict.fromkeys(keys, area))
+        assert twice == []
+        assert len(seen) == len(catalogue(lang))

@@ -29,7 +29,8 @@ UPLOAD_CODES = {
 # Catalogue keys beside the codes, under the prefixes that name codes.
 NOT_CODES = {
     "title", "generic", "network", "timeout", "view", "replaced", "removed", "declined",
-    "outTitle", "forbidden_observer", "contactKnown", "contactUnknown",
+    "outTitle", "forbidden_observer", "contactKnown", "contactUnknown", "contactAfter",
+    "contactAfterUnknown",
 }  # fmt: skip
 CODE_PREFIXES = ("error.", "room.error.", "docs.error.", "board.error.", "joinError.")
 
@@ -60,7 +61,7 @@ def test_every_code_the_catalogues_name_is_a_code(catalogues: dict[str, dict[str
 
 
 def test_the_join_page_explains_every_link_refusal(catalogues: dict[str, dict[str, str]]) -> None:
-    known = re.search(r"const LINK_REFUSALS = \[([^\]]*)\]", (JS / "join.js").read_text())
+    known = re.search(r"const LINK_REFUSALS = \[([^\]]*)\]", (JS / "join" / "join.js").read_text())
     assert known is not None
     assert set(re.findall(r"'([a-z_]+)'", known.group(1))) >= set(REFUSAL_CODES)
     for lang, texts in catalogues.items():

@@ -17,7 +17,7 @@ async def test_healthz(new_client: Any) -> None:
 
 async def test_security_headers_on_pages_and_api(new_client: Any) -> None:
     api: Api = await new_client()
-    for path in ["/", "/join", "/api/cases", "/static/js/app.js", "/no-such-page"]:
+    for path in ["/", "/join", "/api/cases", "/static/js/dashboard/router.js", "/no-such-page"]:
         response = await api.get(path)
         h = response.headers
         assert "unsafe-inline" not in h["Content-Security-Policy"], path
@@ -28,10 +28,17 @@ async def test_security_headers_on_pages_and_api(new_client: Any) -> None:
 
 async def test_pages_are_served(new_client: Any) -> None:
     api: Api = await new_client()
-    for path, script in [("/", "app.js"), ("/cases/abc123", "app.js"), ("/join", "join.js")]:
+    pages = [
+        ("/", "dashboard/router.js"),
+        ("/cases/abc123", "dashboard/router.js"),
+        ("/join", "join/join.js"),
+        ("/room", "room/room.js"),
+    ]
+    for path, script in pages:
         response = await api.get(path)
         assert response.status == 200
-        assert script in await response.text()
+        assert f'src="/static/js/{script}"' in await response.text()
+        assert (await api.get(f"/static/js/{script}")).status == 200
 
 
 async def test_openapi_describes_every_route(server: TestServer, new_client: Any) -> None:

@@ -51,6 +51,28 @@ def test_arriving_early_still_needs_admission(bare: LiveSession) -> None:
     assert {"lobby.admit", "room.move"} <= {a.kind for a in admitted.audit}
 
 
+def test_the_waiting_know_whether_a_mediator_is_there_to_let_them_in(
+    bare: LiveSession,
+) -> None:
+    def told(outcome: object, pid: str) -> list[object]:
+        return [
+            n.payload.get("mediator_present")
+            for n in outcome.for_participant(pid)  # type: ignore[attr-defined]
+            if n.event == "lobby:state" and n.payload["state"] == "waiting"
+        ]
+
+    bare.connect("alice", "ca")
+    bare.record_consent("alice", VERSION)
+    assert told(bare.knock("alice"), "alice") == [False]  # the session has not started
+    bare.connect("med", "cm", device("med"))
+    bare.record_consent("med", VERSION)
+    assert told(bare.knock("med"), "alice") == [True]  # the mediator arrives
+    assert told(bare.leave("med"), "alice") == [False]  # and steps out again
+    enter(bare, "med")
+    admitted = bare.admit("med", "alice")
+    assert told(admitted, "alice") == []  # let in: no longer waiting
+
+
 def test_an_observer_is_admitted_only_with_every_partys_agreement(bare: LiveSession) -> None:
     enter(bare, "med")
     bare.connect("obs", "co")

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
+from aiortc.rtp import RtpPacket
 from aiortc.sdp import SessionDescription
 
 from signaling.relay import RelayClosedError, UnknownParticipantError
@@ -31,8 +32,9 @@ class RelayLike(Protocol):
 class Client:
     """One participant: a single peer connection to the relay."""
 
-    def __init__(self, pid: str, publish: bool = True) -> None:
+    def __init__(self, pid: str, publish: bool = True, camera: bool = True) -> None:
         self.pid = pid
+        self.camera = camera  # False: publishes its microphone only
         # max-bundle like browsers: with aiortc's "balanced" default, a second
         # video m-line in a relay offer can land on a transport bundling discards
         self.pc = RTCPeerConnection(
@@ -46,14 +48,14 @@ class Client:
         self._consumers: set[asyncio.Task[None]] = set()
         self._negotiation = asyncio.Lock()
         self.offers_handled = 0
+        self.held: list[tuple[bytes, int, tuple[str, str] | None]] = []
         self.pc.on("track", self._on_track)
 
     async def connect(self, relay: RelayLike, room: str) -> None:
         self.relay = relay
         await relay.join(self.pid, room)
-        if self.publish:
+        if self.publish and self.camera:
             video = self.pc.addTrack(VideoStreamTrack())
-            self.pc.addTrack(AudioStreamTrack())
             original = video._send_keyframe
 
             def counting_keyframe() -> None:
@@ -61,6 +63,8 @@ class Client:
                 original()
 
             video._send_keyframe = counting_keyframe
+        if self.publish:
+            self.pc.addTrack(AudioStreamTrack())
         else:
             self.pc.addTransceiver("audio", direction="recvonly")
         async with self._negotiation:
@@ -69,6 +73,43 @@ class Client:
                 await self.pc.setLocalDescription(offer)
             answer = await relay.handle_offer(self.pid, self.pc.localDescription.sdp)
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+
+    async def start_camera(self) -> None:
+        """Turn the camera on after joining without it: a new video track, offered to
+        the relay (call when the relay has no offer of its own outstanding)."""
+        assert self.relay is not None
+        async with self._negotiation:
+            self.pc.addTransceiver(VideoStreamTrack(), direction="sendrecv")
+            offer = await self.pc.createOffer()
+            with host_addresses(LOOPBACK):
+                await self.pc.setLocalDescription(offer)
+            answer = await self.relay.handle_offer(self.pid, self.pc.localDescription.sdp)
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+
+    def hold_media(self) -> None:
+        """From now on, RTP reaching this peer connection (SRTP already checked) is kept
+        back, as on a slow network, until :meth:`release_media`."""
+        transport = self.pc.getTransceivers()[0].receiver.transport  # bundled: the only one
+
+        async def keep(data: bytes, arrival_time_ms: int) -> None:
+            packet = RtpPacket.parse(data, transport._rtp_header_extensions_map)
+            receiver = transport._rtp_router.ssrc_table.get(packet.ssrc)
+            mid = next((t.mid for t in self.pc.getTransceivers() if t.receiver is receiver), None)
+            source = self.msid_by_mid.get(mid) if mid is not None else None
+            self.held.append((data, arrival_time_ms, source))
+
+        transport._handle_rtp_data = keep
+
+    def held_from(self, publisher: str, label: str) -> int:
+        return sum(1 for _, _, source in self.held if source == (publisher, label))
+
+    async def release_media(self) -> None:
+        """Deliver what :meth:`hold_media` kept back, in order, then go on as usual."""
+        transport = self.pc.getTransceivers()[0].receiver.transport
+        del transport._handle_rtp_data  # aiortc's own method again
+        held, self.held = self.held, []
+        for data, arrival_time_ms, _ in held:
+            await transport._handle_rtp_data(data, arrival_time_ms)
 
     async def on_server_offer(self, sdp: str) -> None:
         assert self.relay is not None

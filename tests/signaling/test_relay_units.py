@@ -6,7 +6,7 @@ import pytest
 
 from signaling.ice import IceServer
 from signaling.relay import BadLabelError, RelayConfig
-from signaling.relay.rewrite import StreamRewriter, seq_newer, vp8_keyframe_start
+from signaling.relay.rewrite import RESTART_GAP, StreamRewriter, seq_newer, vp8_keyframe_start
 from signaling.relay.sdp_inspect import MediaSection, assign_labels, parse_candidate
 
 
@@ -51,6 +51,17 @@ def test_rewriter_continues_numbering_across_sources() -> None:
     assert rewriter.rewrite(65_535, 0, now=11.0) is not None
     assert rewriter.rewrite(0, 3_000, now=11.033) is not None
     assert rewriter.last_seq == 105
+
+
+def test_rewriter_restart_jumps_past_what_the_receiver_dropped() -> None:
+    rewriter = StreamRewriter(clock_rate=90_000, last_seq=100, last_ts=1_000)
+    assert rewriter.rewrite(5_000, 0, now=10.0) == (101, 1_001)
+    rewriter.rebase(restart=True)  # the m-line went inactive
+    rewriter.rebase()  # e.g. the key frame that starts the new segment
+    assert rewriter.rewrite(9_000, 0, now=11.0) == (102 + RESTART_GAP, 91_001)
+    assert rewriter.rewrite(9_001, 0, now=11.0) == (103 + RESTART_GAP, 91_001)
+    rewriter.rebase()  # the jump is made once
+    assert rewriter.rewrite(20, 0, now=11.0) == (104 + RESTART_GAP, 91_002)
 
 
 def test_rewriter_skips_padding_without_a_hole() -> None:
