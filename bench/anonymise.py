@@ -12,7 +12,7 @@ to bench/results/anonymise.json. Run from the repository root:
     .venv/bin/python bench/anonymise.py [--cases 1000] [--seed 1]
 
 ``--export`` anonymises *and exports* every case through the export code of
-the server: role labels from the case's people (``records.summaries.known_names``),
+the server: role labels from the case's people (``records.anonymise.summaries.known_names``),
 the review with one manual redaction replayed, the versioned JSON document,
 its CSV row and the printable HTML page (bench/results/anonymise-export.json).
 ``--export --api`` goes through the real HTTP routes instead, on a temporary
@@ -54,8 +54,7 @@ from records.anonymise.checksums import luhn_valid, nir_key  # noqa: E402
 from records.anonymise.model import Reason  # noqa: E402
 from records.anonymise.names import _person_regex  # noqa: E402
 from records.anonymise.organisations import _org_regex  # noqa: E402
-from records.migrate import upgrade  # noqa: E402
-from records.summaries import (  # noqa: E402
+from records.anonymise.summaries import (  # noqa: E402
     Facts,
     NamedPerson,
     known_names,
@@ -64,6 +63,7 @@ from records.summaries import (  # noqa: E402
     summary_document,
     summary_html,
 )
+from records.migrate import upgrade  # noqa: E402
 
 GIVEN = ["Jeanne", "Paul", "Élodie", "Jean-Pierre", "Marie-Claire", "Karim", "Rose", "Hugo",
          "Nadia", "Olivier", "Sophie", "Thomas", "Fatima", "Luc", "Chloé", "Mehdi"]  # fmt: skip

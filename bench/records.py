@@ -36,8 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cryptography  # noqa: E402
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: E402
 
-from records.chain import Entry, next_entry, utc_iso, verify_chain  # noqa: E402
-from records.crypto import (  # noqa: E402
+from records.crypto.envelope import (  # noqa: E402
     AssociatedData,
     decrypt,
     decrypt_stream,
@@ -45,7 +44,8 @@ from records.crypto import (  # noqa: E402
     encrypt_stream,
     new_data_key,
 )
-from records.keys import FileKeyProvider  # noqa: E402
+from records.crypto.keys import FileKeyProvider  # noqa: E402
+from records.logs.chain import Entry, next_entry, utc_iso, verify_chain  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "records.json"
 MB = 1024 * 1024
@@ -183,7 +183,7 @@ def seeded_document(size: int, seed: int) -> bytes:
 def run_large_variant(name: str, size: int, repeat: int, seed: int) -> None:
     """Child process: time one variant, print its figures as JSON."""
     with tempfile.TemporaryDirectory(prefix="palabre-bench-") as tmp:
-        logging.getLogger("records.keys").setLevel(logging.ERROR)
+        logging.getLogger("records.crypto.keys").setLevel(logging.ERROR)
         provider = FileKeyProvider(Path(tmp) / "keys.json")
         fn = large_variants(provider, seeded_document(size, seed), bytes(32))[name]
         fn()  # warm-up
@@ -428,14 +428,14 @@ async def _bench_repository(
     """Through the real CaseFile (SQLite, keys.db, audit log) against raw AES-GCM."""
     from sqlalchemy import insert, update
 
-    from records.accounts import AccountStore
-    from records.audit import AuditLog
-    from records.casefile import ItemKind
-    from records.cases import MediationType, NewCase
     from records.db import Database
+    from records.logs.audit import AuditLog
     from records.migrate import upgrade_async
     from records.models import AuditLogRow, LogHeadRow
     from records.service import open_records
+    from records.stores.accounts import AccountStore
+    from records.stores.casefile import ItemKind
+    from records.stores.cases import MediationType, NewCase
 
     var = tmp / "repo"
     var.mkdir()
@@ -572,7 +572,7 @@ async def _fill_audit(
         anchor: Entry | None = None
         start = head.seq + 1
         # continue after the entries the benchmark itself appended
-        from records.chain import ChainHead
+        from records.logs.chain import ChainHead
 
         prev = ChainHead(head.seq, head.mac) if head.seq else None
         batch: list[dict[str, Any]] = []

@@ -280,8 +280,8 @@ class Palabre:
         """Mediator, cases, sessions, links and consents, written through Palabre's services."""
         from aiohttp import web
 
-        from records.cases import MediationType, NewCase, NewParticipant, ParticipantRole
         from records.migrate import upgrade
+        from records.stores.cases import MediationType, NewCase, NewParticipant, ParticipantRole
         from server.app import create_app
         from server.config import load_config
         from server.context import SERVICES

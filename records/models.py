@@ -206,11 +206,11 @@ class ConsentLogRow(Base):
     text_sha256: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16))
     mechanism: Mapped[str] = mapped_column(Text)  # how, without personal data (format 2)
-    # legacy: the typed name in clear (format 1); always NULL once sealed (0014)
+    # legacy: the typed name in clear (format 1); always NULL once sealed (0007)
     typed_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     mac: Mapped[str] = mapped_column(String(64))
     prev_mac: Mapped[str] = mapped_column(String(64))
-    # 0014: typed name and personal mechanism fields, AES-GCM under the participant's key;
+    # 0007: typed name and personal mechanism fields, AES-GCM under the participant's key;
     # the chain MACs personal_sha256, so erasure may drop the ciphertext and the key
     entry_format: Mapped[int] = mapped_column(Integer, default=2, server_default="1")
     personal: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -246,7 +246,7 @@ class NoticeTextRow(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# ------------------------------------------------------- case outcome (0010)
+# ------------------------------------------------------- case outcome (0003)
 
 
 class CaseOutcomeRow(Base):
@@ -277,7 +277,7 @@ class CaseOutcomeRow(Base):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# ------------------------------------------------------------ board journal (0011)
+# ------------------------------------------------------------ board journal (0004)
 
 
 class BoardOpRow(Base):
@@ -296,7 +296,7 @@ class BoardOpRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# ------------------------------------------------------------ shared documents (0012)
+# ------------------------------------------------------------ shared documents (0005)
 
 
 class SharedDocumentRow(Base):

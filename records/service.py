@@ -10,19 +10,19 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from records.audit import AuditLog
-from records.casefile import CaseFile, Clock
-from records.cases import CaseStore
-from records.consent import ConsentLog
+from records.crypto.keys import FileKeyProvider, KeyProvider
+from records.crypto.keystore import KeyStore, default_keys_url, holds_keys
 from records.db import Database, is_sqlite
 from records.errors import CryptoError, KeyUnavailable
-from records.journal import BoardJournal
-from records.keys import FileKeyProvider, KeyProvider
-from records.keystore import KeyStore, default_keys_url, holds_keys
+from records.logs.audit import AuditLog
+from records.logs.consent import ConsentLog
 from records.models import utcnow
-from records.notices import NoticeTexts
-from records.outcomes import OutcomeStore
-from records.shares import DocumentShares
+from records.stores.casefile import CaseFile, Clock
+from records.stores.cases import CaseStore
+from records.stores.journal import BoardJournal
+from records.stores.notices import NoticeTexts
+from records.stores.outcomes import OutcomeStore
+from records.stores.shares import DocumentShares
 
 logger = logging.getLogger(__name__)
 

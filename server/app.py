@@ -9,28 +9,17 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from records.accounts import AccountStore
 from records.db import Database
-from records.retention import load_policies
-from records.scheduling import ScheduleStore
+from records.rights.retention import load_policies
 from records.service import open_records
-from server import (
-    routes_auth,
-    routes_board,
-    routes_cases,
-    routes_consent,
-    routes_documents,
-    routes_join,
-    routes_practice,
-    routes_records,
-    routes_sessions,
-)
+from records.stores.accounts import AccountStore
+from records.stores.scheduling import ScheduleStore
 from server import web as pages
-from server.api import Api
 from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
-from server.links import LinkService, LinkSigner
+from server.invites.links import LinkService, LinkSigner
+from server.invites.signing import load_or_create_signing_key
 from server.passwords import PasswordHashing
 from server.purge import purge_task
 from server.realtime import (
@@ -40,9 +29,10 @@ from server.realtime import (
     aiortc_relay,
     attach_realtime,
 )
+from server.rest import register_routes
+from server.rest.api import Api
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
-from server.signing import load_or_create_signing_key
 from server.throttle import LoginThrottle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
@@ -54,11 +44,7 @@ VERSION = "0.1.0"
 
 def build_api() -> Api:
     api = Api("Palabre", VERSION)
-    for module in (
-        routes_auth, routes_cases, routes_sessions, routes_join, routes_consent, routes_records,
-        routes_practice, routes_documents, routes_board,
-    ):  # fmt: skip
-        module.register_routes(api)
+    register_routes(api)
     return api
 
 

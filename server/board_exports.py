@@ -4,7 +4,7 @@ Each file is one case-file item of kind ``whiteboard_export`` under the case
 key (kept and purged like shared documents, destroyed with the case), its
 metadata (name, format, room, sequence number, digest) packed and encrypted
 with it. Every export writes one audit entry that says what was exported,
-never what it shows. Used by the mediator's *Exporter* (``routes_board``) and
+never what it shows. Used by the mediator's *Exporter* (``server.rest.board``) and
 at the end of a session, when the plenary board is kept without anyone
 having to think of it (``session_host``).
 """
@@ -18,15 +18,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from records.casefile import MAX_ITEM_BYTES, ItemInfo, ItemKind
+from records.files.packing import pack_file, unpack_file
 from records.models import utcnow
-from records.packing import pack_file, unpack_file
-from records.scheduling import ScheduledSession
 from records.service import Records
+from records.stores.casefile import MAX_ITEM_BYTES, ItemInfo, ItemKind
+from records.stores.scheduling import ScheduledSession
 from sessions.rooms import RoomKind
-from sessions.wb_png import render_png
-from sessions.wb_svg import render_svg
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
+from sessions.whiteboard.png import render_png
+from sessions.whiteboard.svg import render_svg
 
 MAGIC = b"PALABRE-BOARD-EXPORT\x01"
 MIME = {"svg": "image/svg+xml", "png": "image/png"}

@@ -16,15 +16,15 @@ from typing import Any, TextIO
 import uvloop
 from aiohttp import web
 
-from records.accounts import AccountStore
+from records.crypto.vault import rewrap_all
 from records.db import Database
 from records.errors import Conflict, RecordsError
 from records.migrate import upgrade
 from records.models import utcnow
-from records.retention import load_policies, purge, register, register_markdown
+from records.rights.retention import load_policies, purge, register, register_markdown
+from records.rights.subjects import erase_subject, export_html, export_subject
 from records.service import Records, open_records
-from records.subjects import erase_subject, export_html, export_subject
-from records.vault import rewrap_all
+from records.stores.accounts import AccountStore
 from server.accesslog import AccessLogger
 from server.app import create_app, new_setup_code
 from server.config import Config, ConfigError, load_config

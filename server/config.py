@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from records.crypto.keystore import default_keys_url
 from records.db import is_sqlite, sqlite_url
-from records.keystore import default_keys_url
 from signaling.ice import IceServer
 
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from errors import ErrorCode
-from records.accounts import AccountStore, Mediator
-from records.cases import CaseStore
 from records.db import Database
-from records.scheduling import ScheduleStore
 from records.service import Records
+from records.stores.accounts import AccountStore, Mediator
+from records.stores.cases import CaseStore
+from records.stores.scheduling import ScheduleStore
 from server.config import Config
 from server.errors import ApiError
-from server.links import LinkService
+from server.invites.links import LinkService
 from server.passwords import PasswordHashing
 from server.throttle import LoginThrottle
 

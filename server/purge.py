@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from records.models import utcnow
-from records.retention import Policy, purge
+from records.rights.retention import Policy, purge
 from records.service import Records
 
 logger = logging.getLogger(__name__)

@@ -16,13 +16,13 @@ import socketio
 from aiohttp import web
 
 from errors import ErrorCode
-from records.accounts import AccountStore
 from records.errors import NotFound
-from records.invites import LinkRefused
-from records.scheduling import ScheduleStore, mediator_key, participant_key
+from records.stores.accounts import AccountStore
+from records.stores.invites import LinkRefused
+from records.stores.scheduling import ScheduleStore, mediator_key, participant_key
 from server.config import Config
 from server.context import SESSION_COOKIE
-from server.links import MAX_TOKEN_LENGTH, LinkService
+from server.invites.links import MAX_TOKEN_LENGTH, LinkService
 from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError

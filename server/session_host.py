@@ -7,11 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 
-from records.casefile import ItemKind
-from records.consent_policy import ConsentPolicy
 from records.encoding import encode
 from records.errors import NotFound
-from records.scheduling import (
+from records.logs.consent_policy import ConsentPolicy
+from records.service import Records
+from records.stores.casefile import ItemKind
+from records.stores.scheduling import (
     MEDIATOR_PREFIX,
     PARTICIPANT_PREFIX,
     ScheduleStore,
@@ -19,12 +20,11 @@ from records.scheduling import (
     participant_id_of,
     participant_key,
 )
-from records.service import Records
 from server.board_exports import store_board
 from sessions.chat import ChatMessage
 from sessions.events import AuditEvent
 from sessions.rooms import PLENARY, RoomKind
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
 from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry
 from signaling.stores import CaseOf, JournalBoards, StoredShares
 
@@ -79,7 +79,7 @@ class CaseRoster:
 
 class CaseConsent:
     """The :class:`~signaling.ports.ConsentGate`: the consent policy
-    (:mod:`records.consent_policy`) for the session's people, by their keys."""
+    (:mod:`records.logs.consent_policy`) for the session's people, by their keys."""
 
     def __init__(self, schedule: ScheduleStore, records: Records) -> None:
         self._schedule = schedule

@@ -5,7 +5,7 @@
   ``upload_in_progress``), at most :data:`WORKERS` files checked and stored
   at once (their bytes are in memory only then), and each check run in a
   worker thread under a time limit (``file_too_complex`` when it runs out:
-  the check stops itself at its :class:`~records.filecheck.Deadline`).
+  the check stops itself at its :class:`~records.files.check.Deadline`).
 - :func:`receive` streams the request body into a spooled temporary file
   (in memory up to :data:`SPOOL_BYTES`, then on disk), refusing it as soon as
   it passes the limit: many slow uploads at once cost little memory.
@@ -22,7 +22,7 @@ from typing import IO, TypeVar
 from aiohttp import web
 
 from errors import CodedError, ErrorCode
-from records.filecheck import Deadline
+from records.files.check import Deadline
 
 T = TypeVar("T")
 

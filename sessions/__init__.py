@@ -8,7 +8,7 @@ Modules, lowest first:
 - ``lobby``: participants' state machine, consent gate, connections, grace period.
 - ``rooms``: plenary and private meetings, who is in which, whether a room is live.
 - ``text``: plain-text sanitising shared by chat, whiteboard and titles.
-- ``wb_ops``, ``wb_log``, ``whiteboard``: client operations, the ordered log, boards.
+- ``whiteboard``: client operations, the ordered log, boards, their SVG and PNG exports.
 - ``chat``, ``documents``: chat per room and retention; shared documents, follow-me.
 - ``outcome``, ``core``, ``collab``, ``service``: the ``LiveSession`` facade (who sees and
   hears whom: ``core``'s media room; what may be sent: ``service``'s media gate).

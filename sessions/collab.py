@@ -18,9 +18,9 @@ from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.roles import Role
 from sessions.rooms import PLENARY
-from sessions.wb_log import LoggedOp
-from sessions.wb_ops import Clear, EditText, Erase, MoveObject, Recolor, parse_op
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
+from sessions.whiteboard.log import LoggedOp
+from sessions.whiteboard.ops import Clear, EditText, Erase, MoveObject, Recolor, parse_op
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from sessions.outcome import Effects
 from sessions.permissions import Action, PermissionContext, is_allowed, require
 from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, Move, Rooms
-from sessions.wb_log import LoggedOp
-from sessions.whiteboard import Board
+from sessions.whiteboard.board import Board
+from sessions.whiteboard.log import LoggedOp
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 An :class:`Outcome` carries the call's value and everything the transport must
 do with it: board operations to store before anything of the outcome is shown
-(as the domain's :class:`~sessions.wb_log.LoggedOp`, in order), audit events to
+(as the domain's :class:`~sessions.whiteboard.log.LoggedOp`, in order), audit events to
 write, notifications to emit (each to an explicit set of participants), connections
 to close, links to revoke, room changes, whether the shared documents' state must
 be stored again and which withdrawn documents' files to delete.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sessions.events import AuditEvent, Clock, Kick, Notification, RoomChange
-from sessions.wb_log import LoggedOp
+from sessions.whiteboard.log import LoggedOp
 
 T = TypeVar("T", covariant=True)
 V = TypeVar("V")

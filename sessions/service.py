@@ -25,7 +25,7 @@ from sessions.outcome import Effects, Outcome
 from sessions.permissions import Action
 from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, RoomView
-from sessions.whiteboard import Board, BoardSnapshot
+from sessions.whiteboard.board import Board, BoardSnapshot
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   {doc_id, visibility} (its owner: shared again in their current room),
   ``doc:download`` {doc_id, allowed} (mediators), ``doc:present`` {doc_id, page, zoom},
   ``doc:stop`` {}, ``doc:follow`` {following}. Uploading is HTTP
-  (``server/routes_documents.py``).
+  (``server/rest/documents.py``).
 
 Every event concerns the sender's current room; the domain addresses every
 notification to that room's members only.

@@ -1,7 +1,7 @@
 """Payloads of the whiteboard, chat and shared-document events (validated at the edge).
 
 Whiteboard operations themselves are validated by the domain's strict schemas
-(:mod:`sessions.wb_ops`); here only their envelope is.
+(:mod:`sessions.whiteboard.ops`); here only their envelope is.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from records.invites import past_its_time
+from records.stores.invites import past_its_time
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sessions.outcome import Outcome
 from sessions.roles import Role
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
-from sessions.wb_log import LoggedOp
+from sessions.whiteboard.log import LoggedOp
 from signaling.board_recovery import BoardRecovery
 from signaling.errors import SignalingError
 from signaling.identity import Identity

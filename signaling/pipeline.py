@@ -37,7 +37,7 @@ from typing import Any
 from errors import ErrorCode
 from sessions.events import Notification
 from sessions.outcome import BOARD_OP_EVENT, Outcome
-from sessions.wb_log import LoggedOp
+from sessions.whiteboard.log import LoggedOp
 from signaling.errors import SignalingError
 
 logger = logging.getLogger(__name__)

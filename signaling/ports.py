@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from sessions.chat import ChatMessage
 from sessions.documents import SharedDocument
 from sessions.events import AuditEvent
-from sessions.wb_log import LoggedOp
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
+from sessions.whiteboard.log import LoggedOp
 from signaling.identity import Identity
 
 

@@ -1,7 +1,7 @@
 """The live hub's stores backed by records: the boards' journal and the shared documents.
 
 Each implements a port of :mod:`signaling.ports` with the domain's types: a
-board operation arrives as the :class:`~sessions.wb_log.LoggedOp` the domain
+board operation arrives as the :class:`~sessions.whiteboard.log.LoggedOp` the domain
 made and is handed to the journal in its record form, which records encodes
 and encrypts; loading reverses it. Nothing here goes through ``server/``: the
 app factory only builds these objects and hands them to the hub.
@@ -13,13 +13,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 
-from records.casefile import CaseFile, ItemKind
-from records.journal import BoardJournal, JournalEntry
-from records.scheduling import ScheduleStore
-from records.shares import DocumentShares
+from records.stores.casefile import CaseFile, ItemKind
+from records.stores.journal import BoardJournal, JournalEntry
+from records.stores.scheduling import ScheduleStore
+from records.stores.shares import DocumentShares
 from sessions.documents import SharedDocument
 from sessions.errors import InvalidPayload, SessionError
-from sessions.wb_log import LoggedOp
+from sessions.whiteboard.log import LoggedOp
 
 logger = logging.getLogger(__name__)
 

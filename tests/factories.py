@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from records.accounts import AccountStore, Mediator
-from records.cases import Case, CaseStore, MediationType, NewCase, NewParticipant, ParticipantRole
 from records.db import Database
-from records.scheduling import ScheduledSession, ScheduleStore
+from records.stores.accounts import AccountStore, Mediator
+from records.stores.cases import (
+    Case,
+    CaseStore,
+    MediationType,
+    NewCase,
+    NewParticipant,
+    ParticipantRole,
+)
+from records.stores.scheduling import ScheduledSession, ScheduleStore
 
 
 async def make_mediator(db: Database, email: str = "anne@example.org") -> Mediator:

@@ -131,13 +131,19 @@ async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[
     """A mediator, a case with these parties and a session; returns (session id, tokens)."""
     from datetime import UTC, datetime, timedelta
 
-    from records.accounts import AccountStore
-    from records.cases import CaseStore, MediationType, NewCase, NewParticipant, ParticipantRole
     from records.db import Database, sqlite_url
-    from records.scheduling import ScheduleStore
-    from server.links import LinkService, LinkSigner
+    from records.stores.accounts import AccountStore
+    from records.stores.cases import (
+        CaseStore,
+        MediationType,
+        NewCase,
+        NewParticipant,
+        ParticipantRole,
+    )
+    from records.stores.scheduling import ScheduleStore
+    from server.invites.links import LinkService, LinkSigner
+    from server.invites.signing import load_or_create_signing_key
     from server.passwords import hash_password
-    from server.signing import load_or_create_signing_key
 
     db = Database(sqlite_url(server.var_dir))
     try:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 async def end_session(server: LiveServer, session_id: str) -> None:
     from records.db import Database, sqlite_url
-    from records.scheduling import ScheduleStore
+    from records.stores.scheduling import ScheduleStore
 
     db = Database(sqlite_url(server.var_dir))
     try:

@@ -93,7 +93,7 @@ async def test_a_session_ended_while_reading_shows_the_link_page_not_an_error(
     live_server: LiveServer, browser: Browser
 ) -> None:
     from records.db import Database, sqlite_url
-    from records.scheduling import ScheduleStore
+    from records.stores.scheduling import ScheduleStore
 
     session_id, tokens = await seed_session(live_server, ["Alice Martin"])
     _, page = await new_page(browser)

@@ -19,8 +19,8 @@ from tests.e2e.flows import (
     until_true,
 )
 from tests.pdfgen import make_pdf
-from tests.records.test_upload_safety import photo_with_gps
-from tests.records.test_uploads import png
+from tests.records.files.test_upload_safety import photo_with_gps
+from tests.records.files.test_uploads import png
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from records.models import utcnow
-from server.signing import load_or_create_signing_key
+from server.invites.signing import load_or_create_signing_key
 from tests.e2e.conftest import ARTIFACTS, LiveServer
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from records.accounts import AccountStore
 from records.db import Database, sqlite_url
+from records.stores.accounts import AccountStore
 from server.passwords import hash_password
 from tests.e2e.conftest import ARTIFACTS, LiveServer
 

@@ -7,11 +7,11 @@ import hashlib
 import pytest
 from playwright.async_api import Browser, expect
 
-from records.consent import ConsentLog
+from records.crypto.keys import FileKeyProvider
+from records.crypto.keystore import KeyStore, default_keys_url
 from records.db import Database, sqlite_url
-from records.keys import FileKeyProvider
-from records.keystore import KeyStore, default_keys_url
-from records.notices import NoticeTexts
+from records.logs.consent import ConsentLog
+from records.stores.notices import NoticeTexts
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
@@ -128,7 +128,7 @@ async def test_private_meeting_is_private(live_server: LiveServer, browser: Brow
 
 
 async def participants(db: Database, session_id: str) -> list[str]:
-    from records.scheduling import ScheduleStore
+    from records.stores.scheduling import ScheduleStore
 
     roster = await ScheduleStore(db).get_roster(session_id)
     return [pid for pid, _, _ in roster.participants]

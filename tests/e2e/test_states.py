@@ -168,11 +168,11 @@ async def test_a_party_on_a_phone_waits_loses_the_connection_and_comes_back(
 async def test_expired_and_withdrawn_links_say_so_in_both_languages(
     live_server: LiveServer, browser: Browser
 ) -> None:
-    from records.accounts import AccountStore
     from records.db import Database, sqlite_url
-    from records.scheduling import ScheduleStore
-    from server.links import LinkService, LinkSigner
-    from server.signing import load_or_create_signing_key
+    from records.stores.accounts import AccountStore
+    from records.stores.scheduling import ScheduleStore
+    from server.invites.links import LinkService, LinkSigner
+    from server.invites.signing import load_or_create_signing_key
 
     session_id, tokens = await seed_session(live_server, ["Alice Martin"])
     db = Database(sqlite_url(live_server.var_dir))

@@ -1,6 +1,6 @@
 """The browser's mirror of the board log (board/model.js) against the server's own fold.
 
-Logs are made by the real :class:`sessions.whiteboard.Board` (undo/redo changes, moves,
+Logs are made by the real :class:`sessions.whiteboard.board.Board` (undo/redo changes, moves,
 erasures, clear, paste), sent over the wire format, and applied by the JavaScript model in
 headless Chromium: it must reach exactly the objects ``wb_log.fold`` and ``replay`` reach.
 """
@@ -17,9 +17,9 @@ import pytest
 from playwright.async_api import Browser, Page, Route
 
 from sessions.errors import SessionError
-from sessions.wb_log import LoggedOp, fold, ordered, replay
-from sessions.wb_ops import parse_op
-from sessions.whiteboard import Board
+from sessions.whiteboard.log import LoggedOp, fold, ordered, replay
+from sessions.whiteboard.ops import parse_op
+from sessions.whiteboard.board import Board
 from tests.e2e.conftest import browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = pytest.mark.browser

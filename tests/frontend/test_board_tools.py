@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, Route
 
-from sessions.wb_ops import parse_op
+from sessions.whiteboard.ops import parse_op
 from tests.e2e.conftest import browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = pytest.mark.browser

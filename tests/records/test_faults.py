@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from records.casefile import ItemKind
+from records.crypto.keys import FileKeyProvider
 from records.db import Database
 from records.errors import CryptoError, KeyUnavailable
-from records.keys import FileKeyProvider
 from records.models import CaseItemRow, CaseItemVersionRow
 from records.service import Records, open_records
+from records.stores.casefile import ItemKind
 from tests.factories import make_case, make_mediator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +82,7 @@ CHILD = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from records.casefile import ItemKind
+    from records.stores.casefile import ItemKind
     from records.db import Database
     from records.service import open_records
 

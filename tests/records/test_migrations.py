@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from records.db import Base, Database
-from records.migrate import current_head, upgrade
+from records.migrate import RENUMBERED, alembic_config, current_head, upgrade
 from records.models import UTCDateTime
 from tests.conftest import pg_admin, pg_url
 
@@ -54,7 +55,7 @@ def test_empty_postgres_upgrades_to_head() -> None:
 
 
 async def _add_mediators_before_the_admin_role(url: str) -> None:
-    """Two accounts as a database from before 0013 holds them; the later one inserted first."""
+    """Two accounts as a database from before 0006 holds them; the later one inserted first."""
     mediators = sa.table(
         "mediators",
         sa.column("id", sa.String(32)),
@@ -93,7 +94,7 @@ async def _admins(url: str) -> dict[str, bool]:
 
 
 def _upgrade_makes_the_first_account_admin(url: str) -> None:
-    upgrade(url, "0012_shared_documents")
+    upgrade(url, "0005_shared_documents")
     asyncio.run(_add_mediators_before_the_admin_role(url))
     upgrade(url)
     assert asyncio.run(_admins(url)) == {"first": True, "second": False}
@@ -109,5 +110,75 @@ def test_postgres_upgrade_makes_the_first_existing_account_admin() -> None:
     pg_admin(f'CREATE DATABASE "{name}"')
     try:
         _upgrade_makes_the_first_account_admin(pg_url(name))
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# -- consecutive ids: databases upgraded under the old ones --------------------------
+
+
+def test_revision_ids_are_consecutive_and_named_after_their_files() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    chain = list(reversed(list(script.walk_revisions())))
+    assert [int(rev.revision[:4]) for rev in chain] == list(range(1, len(chain) + 1))
+    for rev in chain:
+        assert Path(str(rev.path)).name.startswith(rev.revision[:4])
+    ids = {rev.revision for rev in chain}
+    assert set(RENUMBERED.values()) <= ids
+    assert not set(RENUMBERED) & ids
+
+
+async def _set_version(url: str, revision: str) -> None:
+    """What ``alembic_version`` holds in a database upgraded before the renumbering."""
+    database = Database(url)
+    try:
+        async with database.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    finally:
+        await database.close()
+
+
+def _old_head_upgrades_to_the_new_head(url: str) -> None:
+    upgrade(url)
+    asyncio.run(_set_version(url, "0014_consent_personal"))  # the old head
+    upgrade(url)
+    version, tables = asyncio.run(_state(url))
+    assert version == current_head() == "0007_consent_personal"
+    assert set(Base.metadata.tables) <= tables
+
+
+def _old_id_mid_chain_runs_the_rest(url: str) -> None:
+    upgrade(url, "0005_shared_documents")
+    asyncio.run(_set_version(url, "0012_shared_documents"))  # its id before the renumbering
+    asyncio.run(_add_mediators_before_the_admin_role(url))
+    upgrade(url)  # 0006 and 0007 run: the first account becomes the administrator
+    assert asyncio.run(_state(url))[0] == current_head()
+    assert asyncio.run(_admins(url)) == {"first": True, "second": False}
+
+
+def test_sqlite_at_the_old_head_upgrades_to_the_new_head(tmp_path: Path) -> None:
+    _old_head_upgrades_to_the_new_head(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+def test_sqlite_at_an_old_id_runs_the_migrations_after_it(tmp_path: Path) -> None:
+    _old_id_mid_chain_runs_the_rest(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+
+
+@pytest.mark.usefixtures("pg_template")
+def test_postgres_at_the_old_head_upgrades_to_the_new_head() -> None:
+    name = f"palabre_mig_{secrets.token_hex(4)}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _old_head_upgrades_to_the_new_head(pg_url(name))
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.usefixtures("pg_template")
+def test_postgres_at_an_old_id_runs_the_migrations_after_it() -> None:
+    name = f"palabre_mig_{secrets.token_hex(4)}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        _old_id_mid_chain_runs_the_rest(pg_url(name))
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

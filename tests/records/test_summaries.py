@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, date, datetime
 
-from records.summaries import (
+from records.anonymise.summaries import (
     Facts,
     NamedPerson,
     court_report_html,

@@ -20,16 +20,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from records.casefile import ItemKind
+from records.files.uploads import prepare
 from records.models import CaseItemRow, CaseItemVersionRow
-from records.retention import DEFAULT_POLICIES, purge
-from records.uploads import prepare
+from records.rights.retention import DEFAULT_POLICIES, purge
+from records.stores.casefile import ItemKind
 from server import board_exports
 from server.board_exports import unpack
 from server.realtime import NAMESPACE_KEY
-from server.routes_board import SVG_CSP
-from sessions.wb_png import render_png
-from sessions.wb_svg import render_svg
+from server.rest.board import SVG_CSP
+from sessions.whiteboard.png import render_png
+from sessions.whiteboard.svg import render_svg
 from tests.server.browserlike import BrowserHttp, Got
 from tests.signaling import world as ns
 from tests.signaling.world import Client, World, admitted, key, mediator, three, until

@@ -17,13 +17,13 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from records.casefile import ItemKind
+from records.files.uploads import unpack
 from records.models import CaseItemRow, CaseItemVersionRow, SharedDocumentRow
-from records.uploads import unpack
+from records.stores.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
 from tests.dbfaults import inserts_refused
 from tests.pdfgen import make_pdf
-from tests.records.test_uploads import ELF, PE, ZIP
+from tests.records.files.test_uploads import ELF, PE, ZIP
 from tests.server.browserlike import BrowserHttp, Got
 from tests.signaling import world as ns
 from tests.signaling.world import Client, World, admitted, key, mediator, three, until

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from errors import ErrorCode
-from records.invites import REFUSAL_CODES
+from records.stores.invites import REFUSAL_CODES
 from server.errors import HTTP_STATUS
 from tests.frontend.test_catalogue import JS, catalogue
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from server.fields import check_text
+from server.rest.fields import check_text
 from tests.server.conftest import CASE
 from tests.server.test_fuzz_api import LiveServer, as_mediator, signed_out, start_server
 

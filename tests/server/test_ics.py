@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server.ics import Invitation, render
+from server.invites.ics import Invitation, render
 
 
 def test_escaping_and_folding() -> None:

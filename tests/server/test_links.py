@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 
 from records.models import utcnow
 from server.context import SERVICES
-from server.signing import load_or_create_signing_key
+from server.invites.signing import load_or_create_signing_key
 from tests.server.conftest import Api, create_case, issue, schedule
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from records.cases import MediationType, NewCase, NewParticipant, ParticipantRole
-from records.outcomes import Closing, Outcome, PartyKind, Referral
+from records.stores.cases import MediationType, NewCase, NewParticipant, ParticipantRole
+from records.stores.outcomes import Closing, Outcome, PartyKind, Referral
 from server.context import SERVICES
 from tests.server.conftest import Api
 

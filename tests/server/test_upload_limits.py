@@ -130,7 +130,7 @@ async def test_the_uploader_is_told_what_metadata_was_removed(
 async def test_image_bombs_are_refused_with_a_code(
     world: World, clients: Callable[[], Client], http: Callable[..., Any]
 ) -> None:
-    from tests.records.test_uploads import png
+    from tests.records.files.test_uploads import png
 
     await three(world, clients)
     party = await http("Jeanne Dupont")

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 import sessions.chat
 import sessions.documents
-import sessions.whiteboard
-from records.casefile import ItemKind
+import sessions.whiteboard.board
 from records.errors import NotFound
+from records.files.uploads import unpack
 from records.models import CaseItemVersionRow
-from records.uploads import unpack
+from records.stores.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
 from signaling.budget import EventBudgets, Rate
 from tests.pdfgen import make_pdf
@@ -76,8 +76,8 @@ async def test_one_party_cannot_fill_the_chat_or_the_board(
 ) -> None:
     monkeypatch.setattr(sessions.chat, "MAX_MESSAGES_PER_PERSON", 5)
     monkeypatch.setattr(sessions.chat, "MAX_MESSAGES_PER_ROOM", 30)
-    monkeypatch.setattr(sessions.whiteboard, "MAX_OBJECTS_PER_PERSON", 4)
-    monkeypatch.setattr(sessions.whiteboard, "MAX_OPS_PER_PERSON", 8)
+    monkeypatch.setattr(sessions.whiteboard.board, "MAX_OBJECTS_PER_PERSON", 4)
+    monkeypatch.setattr(sessions.whiteboard.board, "MAX_OPS_PER_PERSON", 8)
     unlimited_rates(world)
     anne, jeanne, marc = await three(world, clients)
     room = jeanne.room
@@ -108,7 +108,7 @@ async def test_one_party_cannot_fill_the_chat_or_the_board(
 async def test_a_mediators_clear_works_at_the_history_cap_and_frees_the_board(
     world: World, clients: Callable[[], Client], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sessions.whiteboard, "MAX_OPS", 6)
+    monkeypatch.setattr(sessions.whiteboard.board, "MAX_OPS", 6)
     unlimited_rates(world)
     anne, jeanne, marc = await three(world, clients)
     room = jeanne.room

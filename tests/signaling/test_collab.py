@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from records.casefile import ItemKind
 from records.models import BoardOpRow
+from records.stores.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
 from sessions.documents import Visibility
 from sessions.rooms import PLENARY
-from sessions.wb_log import BoardObject, LoggedOp, fold
+from sessions.whiteboard.log import BoardObject, LoggedOp, fold
 from signaling.identity import Identity
 from tests.dbfaults import inserts_refused
 from tests.signaling.world import (
@@ -197,7 +197,7 @@ async def test_operations_are_stored_encrypted_before_the_ack_and_survive_a_rest
 
 
 def _undo() -> Any:
-    from sessions.wb_ops import parse_op
+    from sessions.whiteboard.ops import parse_op
 
     return parse_op({"type": "undo"})
 

@@ -21,9 +21,9 @@ from sessions.errors import Forbidden
 from sessions.events import AuditEvent
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
-from sessions.wb_log import LoggedOp, Paste
-from sessions.wb_ops import Stroke
-from sessions.whiteboard import BoardSnapshot
+from sessions.whiteboard.board import BoardSnapshot
+from sessions.whiteboard.log import LoggedOp, Paste
+from sessions.whiteboard.ops import Stroke
 from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from records.casefile import ItemKind
+from records.stores.casefile import ItemKind
 from tests.conftest import _pg_admin, pg_admin, pg_url
 from tests.server.browserlike import BrowserHttp
 from tests.signaling.world import (

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from records.casefile import ItemKind
+from records.stores.casefile import ItemKind
 from server.realtime import NAMESPACE_KEY
 from tests.pdfgen import make_pdf
 from tests.server import browserlike

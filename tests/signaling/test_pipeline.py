@@ -10,8 +10,8 @@ import pytest
 
 from sessions.events import Notification
 from sessions.outcome import BOARD_OP_EVENT, BoardWrite, Outcome
-from sessions.wb_log import LoggedOp
-from sessions.wb_ops import Clear
+from sessions.whiteboard.log import LoggedOp
+from sessions.whiteboard.ops import Clear
 from signaling.errors import SignalingError
 from signaling.pipeline import BOARD_OPS_EVENT, StoredFirst, messages
 

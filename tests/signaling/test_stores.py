@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from records.db import Database
-from records.journal import JournalEntry
-from records.scheduling import ScheduleStore
 from records.service import Records
-from sessions.wb_log import LoggedOp
-from sessions.wb_ops import parse_op
+from records.stores.journal import JournalEntry
+from records.stores.scheduling import ScheduleStore
+from sessions.whiteboard.log import LoggedOp
+from sessions.whiteboard.ops import parse_op
 from signaling.stores import CaseOf, JournalBoards
 from tests.factories import make_case, make_mediator, make_session
 

@@ -19,8 +19,8 @@ import pytest
 import socketio
 from aiohttp.test_utils import TestServer
 
-from records.cases import Case, NewParticipant, ParticipantRole
-from records.scheduling import ScheduledSession
+from records.stores.cases import Case, NewParticipant, ParticipantRole
+from records.stores.scheduling import ScheduledSession
 from server.app import create_app
 from server.context import SERVICES, Services
 from tests.factories import make_case, make_session

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 
 The wrapped data keys are *not* here: they live in their own database (with
-SQLite, its own file ``keys.db``) whose one table ``records.keystore`` creates
+SQLite, its own file ``keys.db``) whose one table ``records.crypto.keystore`` creates
 at start, so that shredding a key can be complete. Existing plaintext
 ``cases.description`` values cannot be encrypted here (a migration has no key
 provider): ``CaseFile.encrypt_legacy_descriptions`` moves them into the

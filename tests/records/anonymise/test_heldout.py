@@ -84,7 +84,7 @@ def test_common_words_and_legal_terms_are_not_people(text: str) -> None:
 
 
 def test_a_model_suggestion_is_accepted_or_rejected_like_the_others(cases: list[Case]) -> None:
-    from records.summaries import REJECT, decision_of, review, suggestion_key
+    from records.anonymise.summaries import REJECT, decision_of, review, suggestion_key
 
     case = next(c for c in cases if c.case_id == "fr-heldout-03")
     found = review(case.text, case.language, case.names)

@@ -1,0 +1,12 @@
+"""The repositories: each keeps one kind of record and returns plain dataclasses.
+
+- ``accounts``: mediators and their sign-in sessions.
+- ``cases``: cases, their participants and mediators.
+- ``scheduling``: sessions and the registry of personal links; ``invites``: whether a
+  link may be used.
+- ``casefile``: the confidential items of a case, encrypted, every access audited.
+- ``journal``: every whiteboard operation of a session, encrypted, in order.
+- ``shares``: how a session's documents are shared while it is not in memory.
+- ``notices``: the versioned legal texts.
+- ``outcomes``: closing a case: its outcome and summary.
+"""

@@ -1,0 +1,35 @@
+"""The REST API under ``/api``: one module per area, and what they share.
+
+Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cases``,
+``sessions`` (scheduling, personal links), ``join`` (what a link opens), ``consent``,
+``records`` (notes, summaries, the case file), ``practice`` (the mediator's practice),
+``documents`` (shared in a session), ``board`` (whiteboard exports).
+
+Shared by all of them, and only these: ``api`` (the route registry: validation and the
+OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
+(who is asking, the audit channel, serving a stored file, a session's shape). No area
+module imports another one.
+"""
+
+from __future__ import annotations
+
+from server.rest import (
+    auth,
+    board,
+    cases,
+    consent,
+    documents,
+    join,
+    practice,
+    records,
+    sessions,
+)
+from server.rest.api import Api
+
+AREAS = (auth, cases, sessions, join, consent, records, practice, documents, board)
+
+
+def register_routes(api: Api) -> None:
+    """Every area's routes, in the order the OpenAPI document lists them."""
+    for area in AREAS:
+        area.register_routes(api)

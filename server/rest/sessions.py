@@ -1,0 +1,242 @@
+"""Scheduling sessions of a case and managing each participant's personal link."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+
+from aiohttp import web
+from pydantic import Field, StringConstraints, WithJsonSchema
+
+from errors import ErrorCode
+from records.errors import NotFound
+from records.models import utcnow
+from records.stores.cases import ParticipantRole
+from records.stores.invites import LinkStatus, link_status
+from records.stores.scheduling import participant_key
+from server.context import require_mediator, services
+from server.errors import ApiError
+from server.invites import ics
+from server.realtime import NAMESPACE_KEY
+from server.rest.api import Api, Out, Query, Strict, reply
+from server.rest.shared import SessionOut, session_out, zone
+
+# Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
+SessionDate = Annotated[
+    date,
+    Field(ge=date(2000, 1, 1), le=date(2199, 12, 31)),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": "^2[01][0-9]{2}-"}),
+]
+TimeZone = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")
+]
+
+
+class SessionIn(Strict):
+    date: SessionDate
+    time: time
+    timezone: TimeZone = "Europe/Paris"
+    duration_minutes: Annotated[int, Field(ge=15, le=720)] = 120
+
+
+class SessionListOut(Out):
+    sessions: list[SessionOut]
+
+
+# a link's status (records.stores.invites.LinkStatus), or "none": no link yet
+LinkState = Literal["active", "revoked", "expired", "session_closed", "none"]
+
+
+_STATES: dict[LinkStatus, LinkState] = {
+    LinkStatus.ACTIVE: "active",
+    LinkStatus.REVOKED: "revoked",
+    LinkStatus.EXPIRED: "expired",
+    LinkStatus.SESSION_CLOSED: "session_closed",
+}
+
+
+class LinkOut(Out):
+    participant_id: str
+    key: str  # the participant's key in the live session (roster, rooms, lobby)
+    participant_name: str
+    role: ParticipantRole
+    status: LinkState
+    jti: str | None
+    url: str | None
+    expires_at: datetime | None
+
+
+class LinkListOut(Out):
+    links: list[LinkOut]
+
+
+async def schedule_session(request: web.Request, body: SessionIn) -> web.Response:
+    me = await require_mediator(request)
+    tz = zone(body.timezone)
+    starts_at = datetime.combine(body.date, body.time, tzinfo=tz)
+    if starts_at + timedelta(minutes=body.duration_minutes) < utcnow():
+        raise ApiError(ErrorCode.VALIDATION, "date: this session would already be over")
+    svc = services(request)
+    session = await svc.schedule.schedule_session(
+        request.match_info["case_id"], me.id, starts_at, body.timezone, body.duration_minutes
+    )
+    # each participant's personal link comes with the session, ready to send
+    case = await svc.cases.get_case(session.case_id, me.id)
+    for participant in case.participants:
+        try:
+            await svc.links.issue(session.id, participant.id, me.id)
+        except NotFound:  # erased meanwhile: nobody to invite
+            continue
+    return reply(session_out(session), 201)
+
+
+async def list_sessions(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    sessions = await services(request).schedule.list_sessions(request.match_info["case_id"], me.id)
+    return reply(SessionListOut(sessions=[session_out(s) for s in sessions]))
+
+
+async def list_links(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    session = await svc.schedule.get_session(request.match_info["session_id"], me.id)
+    case = await svc.cases.get_case(session.case_id, me.id)
+    current = {
+        link.participant_id: link for link in await svc.schedule.list_links(session.id, me.id)
+    }
+    out = []
+    now = utcnow()
+    for p in case.participants:
+        link = current.get(p.id)
+        status = _STATES[link_status(link, session, now)] if link else "none"
+        out.append(
+            LinkOut(
+                participant_id=p.id,
+                key=participant_key(p.id),
+                participant_name=p.display_name,
+                role=p.role,
+                status=status,
+                jti=link.jti if link else None,
+                url=svc.links.url_for(link) if link and status == "active" else None,
+                expires_at=link.expires_at if link else None,
+            )
+        )
+    return reply(LinkListOut(links=out))
+
+
+async def issue_link(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    link = await svc.links.issue(
+        request.match_info["session_id"], request.match_info["participant_id"], me.id
+    )
+    # the earlier links stopped working: whoever is connected with one leaves now
+    await request.app[NAMESPACE_KEY].hub.link_revoked(
+        link.session_id, participant_key(link.participant_id), None
+    )
+    info = await svc.schedule.get_join_info(link.jti)
+    return reply(
+        LinkOut(
+            participant_id=link.participant_id,
+            key=participant_key(link.participant_id),
+            participant_name=info.participant_name,
+            role=link.role,
+            status="active",
+            jti=link.jti,
+            url=svc.links.url_for(link),
+            expires_at=link.expires_at,
+        ),
+        201,
+    )
+
+
+async def revoke_link(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    link = await services(request).schedule.revoke_link(request.match_info["jti"], me.id)
+    # stored first; then whoever is connected with it leaves at once (on other nodes,
+    # within the live sessions' next look at the store)
+    await request.app[NAMESPACE_KEY].hub.link_revoked(
+        link.session_id, participant_key(link.participant_id), link.jti
+    )
+    return web.Response(status=204)
+
+
+class InvitationQuery(Query):
+    lang: Literal["fr", "en"] = "fr"
+
+
+async def invitation(request: web.Request, query: InvitationQuery) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    session_id, participant_id = (
+        request.match_info["session_id"],
+        request.match_info["participant_id"],
+    )
+    links = await svc.schedule.list_links(session_id, me.id)
+    link = next((x for x in links if x.participant_id == participant_id), None)
+    info = await svc.schedule.get_join_info(link.jti) if link is not None else None
+    if info is None or link_status(info.link, info.session, utcnow()) is not LinkStatus.ACTIVE:
+        raise NotFound("this participant has no active link for the session")
+    link = info.link
+    if query.lang == "en":
+        summary = f"Mediation session — {info.case_public_title}"
+        text = (
+            f"Mediation session with {', '.join(info.mediator_names)}.\n"
+            f"Your personal link (do not share it): {svc.links.url_for(link)}\n"
+            "No recording of any kind is allowed. Open the link a few minutes early to check "
+            "your camera and microphone."
+        )
+    else:
+        summary = f"Séance de médiation — {info.case_public_title}"
+        text = (
+            f"Séance de médiation avec {', '.join(info.mediator_names)}.\n"
+            f"Votre lien personnel (ne le transmettez pas) : {svc.links.url_for(link)}\n"
+            "Aucun enregistrement n'est autorisé. Ouvrez le lien quelques minutes avant "
+            "pour vérifier votre caméra et votre micro."
+        )
+    body = ics.render(
+        ics.Invitation(
+            uid=f"{link.jti}@palabre",
+            starts_at=info.session.starts_at,
+            duration=timedelta(minutes=info.session.duration_minutes),
+            summary=summary,
+            description=text,
+            url=svc.links.url_for(link),
+            stamp=utcnow(),
+        )
+    )
+    return web.Response(
+        body=body.encode(),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": 'attachment; filename="mediation.ics"'},
+    )
+
+
+def register_routes(api: Api) -> None:
+    tag = "sessions"
+    api.add(
+        "POST", "/api/cases/{case_id}/sessions", schedule_session, summary="Schedule a session",
+        tag=tag, body=SessionIn, response=SessionOut, status=201,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/cases/{case_id}/sessions", list_sessions, summary="Sessions of a case",
+        tag=tag, response=SessionListOut,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/sessions/{session_id}/links", list_links,
+        summary="Each participant's current link", tag=tag, response=LinkListOut,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/sessions/{session_id}/links/{participant_id}", issue_link,
+        summary="Issue (or re-issue) a participant's link", tag=tag, response=LinkOut, status=201,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/links/{jti}/revoke", revoke_link, summary="Revoke a link", tag=tag,
+        status=204,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/sessions/{session_id}/links/{participant_id}/invitation.ics", invitation,
+        summary="Calendar invitation carrying the participant's link", tag=tag,
+        query=InvitationQuery, produces="text/calendar",
+    )  # fmt: skip

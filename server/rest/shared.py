@@ -1,0 +1,96 @@
+"""What several REST areas use, in one place (no area module imports another).
+
+- Who is asking in a live session: :func:`caller` (a party's link or a mediator's cookie).
+- The audit channel of a request: :func:`via`.
+- Serving a stored file: :data:`DOCUMENT_TYPES`, :data:`CONTENT_CSP`,
+  :func:`content_disposition`.
+- A scheduled session as the API shows it: :class:`SessionOut`, :func:`session_out`,
+  and :func:`zone` for its time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from errors import ErrorCode
+from records.stores.scheduling import ScheduledSession
+from server.errors import ApiError
+from server.realtime import AUTHENTICATOR_KEY
+from server.rest.api import Out
+from signaling.identity import Identity
+
+# -- who is asking -------------------------------------------------------------------
+
+
+async def caller(request: web.Request, session_id: str) -> Identity:
+    """A party by link token (Bearer), else a mediator of this session by cookie."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(ErrorCode.NOT_AUTHENTICATED, "send Authorization: Bearer <token>")
+        auth, cookies = {"token": token.strip()}, {}
+    else:
+        auth, cookies = {"session_id": session_id}, dict(request.cookies)
+    identity = await request.app[AUTHENTICATOR_KEY].authenticate(auth, cookies)
+    if identity.session_id != session_id:
+        raise ApiError(ErrorCode.FORBIDDEN, "this link is for another session")
+    return identity
+
+
+def via(request: web.Request) -> str:
+    """The request's route, as the audit log records the channel of an access."""
+    route = request.match_info.route.resource
+    path = route.canonical if route is not None else request.path
+    return f"api:{request.method} {path}"[:120]
+
+
+# -- serving a stored file -----------------------------------------------------------
+
+# What a shared document can be (decided from its bytes, records/files/uploads.py).
+DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")
+# What the browser may do with a document opened on its own: nothing active.
+CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """``inline`` or ``attachment`` with the file's name, plain ASCII and UTF-8 (RFC 6266)."""
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+# -- a scheduled session -------------------------------------------------------------
+
+
+class SessionOut(Out):
+    id: str
+    case_id: str
+    starts_at: datetime
+    local_start: datetime
+    timezone: str
+    duration_minutes: int
+    status: str
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone named, or a validation error (400) for an unknown one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiError(ErrorCode.VALIDATION, "timezone: unknown time zone") from None
+
+
+def session_out(s: ScheduledSession) -> SessionOut:
+    return SessionOut(
+        id=s.id,
+        case_id=s.case_id,
+        starts_at=s.starts_at,
+        local_start=s.starts_at.astimezone(zone(s.timezone)),
+        timezone=s.timezone,
+        duration_minutes=s.duration_minutes,
+        status=s.status,
+    )
