@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
 
 from records.anonymise.model import Reason
-
-I18N = Path(__file__).resolve().parents[3] / "frontend" / "static" / "js" / "i18n"
+from tests.frontend.test_catalogue import catalogue
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_reason_has_a_label(language: str) -> None:
-    catalogue = (I18N / f"{language}.js").read_text("utf-8")
-    keys = set(re.findall(r'"reason\.([a-z_]+)"\s*:', catalogue))
+    keys = {key.removeprefix("reason.") for key in catalogue(language) if key.startswith("reason.")}
     assert {r.value for r in Reason} <= keys
