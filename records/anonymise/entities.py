@@ -46,6 +46,7 @@ from records.anonymise.lexicon import FIRST_NAMES, PARTICLES, PLACE_PREFIXES, TI
 from records.anonymise.model import Candidate, Kind, Language, Reason, placeholder
 from records.anonymise.pipelines import Entity
 from records.anonymise.places import NOT_PLACES, PRIORITY_PLACE, place_label
+from records.anonymise.unlisted import INSTITUTION_LABELS
 
 PRIORITY_MODEL_ORG = 6
 
@@ -91,18 +92,13 @@ _EMPLOYER_CUE = re.compile(
     r"|embauch[ée]e?\s+par|licenci[ée]e?\s+par|employeur,?|works?\s+(?:at|for)|worked\s+(?:at|for)"
     r"|employed\s+(?:by|at)|employer,?|job\s+at|dismissed\s+by)\s*(?:l['’]|la\s+|le\s+|the\s+)?$"
 )
+# The kinds of institution an organisation the model found may name: schools, hospitals and
+# care homes (courts and the rest are the rules' own), with the rules' placeholders.
 _INSTITUTION_WORDS = {
-    "ecole": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
-    "college": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
-    "lycee": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
-    "school": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
-    "academy": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
-    "hopital": ("[ÉTABLISSEMENT DE SANTÉ]", "[HOSPITAL]"),
-    "clinique": ("[ÉTABLISSEMENT DE SANTÉ]", "[HOSPITAL]"),
-    "hospital": ("[ÉTABLISSEMENT DE SANTÉ]", "[HOSPITAL]"),
-    "infirmary": ("[ÉTABLISSEMENT DE SANTÉ]", "[HOSPITAL]"),
-    "ehpad": ("[MAISON DE RETRAITE]", "[CARE HOME]"),
-}
+    word: INSTITUTION_LABELS[word]
+    for word in ("ecole", "college", "lycee", "school", "academy", "hopital", "clinique",
+                 "hospital", "infirmary", "ehpad")
+}  # fmt: skip
 
 
 def _words(span: str) -> list[str]:

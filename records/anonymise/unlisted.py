@@ -99,7 +99,8 @@ _NEE = re.compile(rf"\b(?:n[ée]e|born)\s+{_NAME}{_END}")
 _FIRST = re.compile(rf"(?<![\w-]){_NAME}{_END}")
 _AGE_AFTER = re.compile(r"\s*(?:\(\s*\d{1,2}(?:\s*ans)?\s*\)|,\s*\d{1,2}\s*ans\b)")
 
-_INSTITUTION_HEADS: dict[str, tuple[str, str]] = {
+# The (French, English) placeholder of an institution, by the folded word that names its kind.
+INSTITUTION_LABELS: dict[str, tuple[str, str]] = {
     "ecole": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
     "college": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
     "lycee": ("[ÉTABLISSEMENT SCOLAIRE]", "[SCHOOL]"),
@@ -274,7 +275,7 @@ def find_unlisted(
                 )
     for m in _INSTITUTION.finditer(text):
         head = fold(m.group("head") or m.group("tail")).split()[0]
-        fr_label, en_label = _INSTITUTION_HEADS.get(head, ("[ÉTABLISSEMENT]", "[INSTITUTION]"))
+        fr_label, en_label = INSTITUTION_LABELS.get(head, ("[ÉTABLISSEMENT]", "[INSTITUTION]"))
         label = fr_label if language == "fr" else en_label
         out.append(
             Candidate(
