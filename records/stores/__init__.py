@@ -4,7 +4,9 @@
 - ``cases``: cases, their participants and mediators.
 - ``scheduling``: sessions and the registry of personal links; ``invites``: whether a
   link may be used.
-- ``casefile``: the confidential items of a case, encrypted, every access audited.
+- ``casefile``: the confidential items of a case, encrypted, every access audited; its
+  kinds of item in ``items``, what it destroys (erasure, retention, left-over keys) in
+  ``erasure``.
 - ``journal``: every whiteboard operation of a session, encrypted, in order.
 - ``shares``: how a session's documents are shared while it is not in memory.
 - ``notices``: the versioned legal texts.
