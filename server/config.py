@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -68,6 +70,20 @@ class RecordsConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """This node among several: its name, and how long its claim on a live session lasts.
+
+    ``node_id`` names the node in the session leases, the logs and the metrics (and in
+    the load balancer's routing hint, so it must match the name there). A holder renews
+    its lease well within ``lease_seconds``; a node that dies loses its sessions to
+    another node when that time has passed.
+    """
+
+    node_id: str = "node-1"
+    lease_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Config:
     var_dir: Path
     database_url: str
@@ -76,6 +92,7 @@ class Config:
     media: MediaConfig
     records: RecordsConfig
     redis_url: str | None = None
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
     @property
     def secure_cookies(self) -> bool:
@@ -233,4 +250,21 @@ def load_config(env: Mapping[str, str]) -> Config:
         auth=auth,
         media=media,
         redis_url=env.get("PALABRE_REDIS_URL") or None,
+        cluster=_cluster(env, port),
     )
+
+
+NODE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _cluster(env: Mapping[str, str], port: int) -> ClusterConfig:
+    node_id = env.get("PALABRE_NODE_ID") or ""
+    if not node_id:  # this machine's name and port, made fit to be one
+        derived = re.sub(r"[^a-z0-9-]", "-", f"{socket.gethostname()}-{port}".lower())
+        node_id = derived.strip("-")[-63:].strip("-") or "node"
+    if not NODE_ID.fullmatch(node_id):
+        raise ConfigError(
+            f"PALABRE_NODE_ID must be lower-case letters, digits and dashes, got {node_id!r}"
+        )
+    lease = _int(env, "PALABRE_LEASE_SECONDS", 5, 2, 120)
+    return ClusterConfig(node_id=node_id, lease_seconds=float(lease))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,18 @@ def test_tls_gives_https_and_secure_cookies(tmp_path: Path) -> None:
     assert config.secure_cookies
     with pytest.raises(ConfigError):
         load_config({"PALABRE_TLS_CERT": str(cert)})
+
+
+def test_a_node_has_a_name_fit_for_leases_logs_and_routing(tmp_path: Path) -> None:
+    var = {"PALABRE_VAR_DIR": str(tmp_path)}
+    named = load_config({**var, "PALABRE_NODE_ID": "n2", "PALABRE_LEASE_SECONDS": "8"})
+    assert named.cluster.node_id == "n2"
+    assert named.cluster.lease_seconds == 8.0
+    derived = load_config({**var, "PALABRE_PORT": "8123"}).cluster.node_id
+    assert derived.endswith("-8123")
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", derived)
+    for bad in ("N2", "n 2", "-n2", "n2/..", "x" * 64):
+        with pytest.raises(ConfigError, match="PALABRE_NODE_ID"):
+            load_config({**var, "PALABRE_NODE_ID": bad})
+    with pytest.raises(ConfigError, match="PALABRE_LEASE_SECONDS"):
+        load_config({**var, "PALABRE_LEASE_SECONDS": "1"})
