@@ -33,7 +33,7 @@ from server.rest import register_routes
 from server.rest.api import Api
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
-from server.throttle import LoginThrottle
+from server.throttle_redis import login_throttle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
 
@@ -93,6 +93,7 @@ async def create_app(
     policies = load_policies(config.records.retention_file)
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
+    throttle, close_throttle = login_throttle(config)
     signer = LinkSigner(load_or_create_signing_key(config.var_dir))
     if setup_code is not None and await accounts.count_mediators() > 0:
         setup_code = None
@@ -105,7 +106,7 @@ async def create_app(
         links=LinkService(
             signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
         ),
-        throttle=LoginThrottle(config.auth.login_max_failures, config.auth.login_window_seconds),
+        throttle=throttle,
         hashing=PasswordHashing(
             config.auth.login_max_concurrent, max_waiting=16 * config.auth.login_max_concurrent
         ),
@@ -138,6 +139,7 @@ async def create_app(
     async def close_db(_app: web.Application) -> None:
         await records.close()
         await db.close()
+        await close_throttle()
 
     app.on_cleanup.append(close_db)
     return app

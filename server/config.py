@@ -81,6 +81,9 @@ class ClusterConfig:
 
     node_id: str = "node-1"
     lease_seconds: float = 5.0
+    # What every key and channel of this deployment's in Redis starts with, so that two
+    # deployments (staging and production, say) can share one Redis.
+    redis_prefix: str = "palabre"
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,7 @@ def load_config(env: Mapping[str, str]) -> Config:
 
 
 NODE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 def _cluster(env: Mapping[str, str], port: int) -> ClusterConfig:
@@ -267,4 +271,9 @@ def _cluster(env: Mapping[str, str], port: int) -> ClusterConfig:
             f"PALABRE_NODE_ID must be lower-case letters, digits and dashes, got {node_id!r}"
         )
     lease = _int(env, "PALABRE_LEASE_SECONDS", 5, 2, 120)
-    return ClusterConfig(node_id=node_id, lease_seconds=float(lease))
+    prefix = env.get("PALABRE_REDIS_PREFIX") or "palabre"
+    if not REDIS_PREFIX.fullmatch(prefix):
+        raise ConfigError(
+            f"PALABRE_REDIS_PREFIX must be letters, digits, dashes, dots or colons, got {prefix!r}"
+        )
+    return ClusterConfig(node_id=node_id, lease_seconds=float(lease), redis_prefix=prefix)
