@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
@@ -11,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from records.db import Database
 from records.rights.retention import load_policies
-from records.service import open_records
+from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from records.stores.scheduling import ScheduleStore
 from server import web as pages
@@ -20,6 +22,7 @@ from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
+from server.node_registry import join_deployment, secret_fingerprints
 from server.passwords import PasswordHashing
 from server.purge import purge_task
 from server.realtime import (
@@ -48,9 +51,15 @@ def build_api() -> Api:
     return api
 
 
-def new_setup_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def setup_code_for(signing_key: bytes) -> str:
+    """The one-time code that guards the first account, derived from the signing key: every
+    node of a deployment prints the same one (the setup page may reach any of them), and
+    it says nothing of the key. It stops working once an account exists."""
+    digest = hmac.new(signing_key, b"palabre first-run setup code", hashlib.sha256).digest()
+    return "".join(SETUP_ALPHABET[b % len(SETUP_ALPHABET)] for b in digest[:10])
 
 
 def _log_key_store(in_main_database: bool, url: str) -> None:
@@ -64,6 +73,29 @@ def _log_key_store(in_main_database: bool, url: str) -> None:
     else:
         where = make_url(url).render_as_string(hide_password=True)
         logger.info("wrapped data keys kept apart from the main database, in %s", where)
+
+
+async def _join_deployment(
+    config: Config, signing_key: bytes, records: Records
+) -> Callable[[], Awaitable[None]]:
+    """With Redis, this node joins the running ones (or refuses to start if its secrets
+    differ from theirs); returns how it leaves at shutdown."""
+    if config.redis_url is None:
+        return _nothing
+    cluster = config.cluster
+    fingerprints = secret_fingerprints(signing_key, records.keys.log_hmac_key)
+    try:
+        return await join_deployment(
+            config.redis_url, cluster.redis_prefix, cluster.node_id, fingerprints
+        )
+    except BaseException:
+        await records.close()
+        await records.db.close()
+        raise
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def create_app(
@@ -93,8 +125,10 @@ async def create_app(
     policies = load_policies(config.records.retention_file)
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
+    signing_key = load_or_create_signing_key(config.signing_key_path)
+    signer = LinkSigner(signing_key)
+    leave = await _join_deployment(config, signing_key, records)
     throttle, close_throttle = login_throttle(config)
-    signer = LinkSigner(load_or_create_signing_key(config.var_dir))
     if setup_code is not None and await accounts.count_mediators() > 0:
         setup_code = None
     svc = Services(
@@ -137,6 +171,7 @@ async def create_app(
     app.cleanup_ctx.append(purge_task(records, policies, config.records.purge_interval_hours))
 
     async def close_db(_app: web.Application) -> None:
+        await leave()
         await records.close()
         await db.close()
         await close_throttle()

@@ -43,6 +43,8 @@ class AuthConfig:
     login_window_seconds: int = 900
     login_max_concurrent: int = 2  # argon2 password checks at once (64 MiB each)
     link_grace_hours: int = 2
+    # the link-signing key; None: var/signing.key. Several nodes must share one.
+    signing_key_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,10 @@ class Config:
         return self.http.public_url.startswith("https://")
 
     @property
+    def signing_key_path(self) -> Path:
+        return self.auth.signing_key_file or self.var_dir / "signing.key"
+
+    @property
     def session_lifetime(self) -> timedelta:
         return timedelta(hours=self.auth.session_hours)
 
@@ -138,6 +144,12 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"{name} points to {raw!r}, which is not a readable file")
     return path
+
+
+def _file_path(env: Mapping[str, str], name: str) -> Path | None:
+    """A file that is created if missing (a key generated on first run)."""
+    raw = env.get(name)
+    return Path(raw).resolve() if raw else None
 
 
 def _ice_servers(raw: str | None) -> tuple[IceServer, ...]:
@@ -214,6 +226,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         login_window_seconds=_int(env, "PALABRE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
         login_max_concurrent=_int(env, "PALABRE_LOGIN_MAX_CONCURRENT", 2, 1, 64),
         link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
+        signing_key_file=_file_path(env, "PALABRE_SIGNING_KEY_FILE"),
     )
     turn_urls, turn_secret = _turn(env)
     media = MediaConfig(
