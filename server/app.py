@@ -11,6 +11,7 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from records.anonymise import pipelines
 from records.db import Database
 from records.rights.retention import load_policies
 from records.service import Records, open_records
@@ -123,6 +124,8 @@ async def create_app(
         raise
     _log_key_store(records.keys_db is db, config.records.keys_database_url)
     policies = load_policies(config.records.retention_file)
+    if config.records.warm_up_entities:
+        pipelines.warm_up()
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
     signing_key = load_or_create_signing_key(config.signing_key_path)

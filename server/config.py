@@ -69,6 +69,9 @@ class RecordsConfig:
     retention_file: Path | None = None
     purge_interval_hours: int = 24
     organisation_id: str = "palabre"
+    # Reviews of anonymised summaries run the entity pipelines: load them in the background
+    # as the node starts (some seconds of CPU), so that the first review does not wait.
+    warm_up_entities: bool = True
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         retention_file=_path(env, "PALABRE_RETENTION_FILE"),
         purge_interval_hours=_int(env, "PALABRE_PURGE_INTERVAL_HOURS", 24, 1, 24 * 30),
         organisation_id=env.get("PALABRE_ORGANISATION_ID") or "palabre",
+        warm_up_entities=_bool(env, "PALABRE_WARM_UP_ENTITIES", True),
     )
     return Config(
         var_dir=var_dir,
