@@ -15,6 +15,7 @@ from records.service import open_records
 from records.stores.accounts import AccountStore
 from records.stores.scheduling import ScheduleStore
 from server import web as pages
+from server.command_bus import COMMAND_PREFIX
 from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
@@ -36,6 +37,7 @@ from server.session_host import case_file_ports
 from server.throttle import LoginThrottle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
+from signaling.placement import LocalPlacement, Placement
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +73,16 @@ async def create_app(
     *,
     setup_code: str | None = None,
     relay_factory: RelayFactory | None = None,
+    placement: Placement | None = None,
+    command_prefix: str = COMMAND_PREFIX,
 ) -> web.Application:
     """Builds the application.
 
     ``setup_code`` opens the first-run page on an empty database;
-    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one).
+    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one);
+    ``placement`` says which node runs each live session (by default this one runs them
+    all: :class:`~signaling.placement.LocalPlacement`); ``command_prefix`` names the Redis
+    channels of the nodes' commands (tests use one of their own).
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
@@ -93,7 +100,8 @@ async def create_app(
     policies = load_policies(config.records.retention_file)
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
-    signer = LinkSigner(load_or_create_signing_key(config.var_dir))
+    signing_key = load_or_create_signing_key(config.var_dir)
+    signer = LinkSigner(signing_key)
     if setup_code is not None and await accounts.count_mediators() > 0:
         setup_code = None
     svc = Services(
@@ -125,8 +133,9 @@ async def create_app(
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
     ports = case_file_ports(schedule, records)
     _, namespace = attach_realtime(
-        app, config, authenticator, ports, relay_factory or aiortc_relay(config)
-    )
+        app, config, authenticator, ports, relay_factory or aiortc_relay(config),
+        placement or LocalPlacement(config.cluster.node_id), signing_key, command_prefix,
+    )  # fmt: skip
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator
     app[UPLOAD_DESK_KEY] = UploadDesk()

@@ -278,6 +278,16 @@ class LiveHub:
         if using or (link_id is None and live.session.room_of(key) is not None):
             await self._run(live, lambda s: s.link_ended(key, "link_revoked"))
 
+    async def session_closed(self, session_id: str) -> None:
+        """The session can no longer take place (its case was closed; the store says it
+        ended): whoever is connected leaves now, told ``session_closed``."""
+        live = self._live.get(session_id)
+        if live is None:
+            return
+        live.ended = True
+        for key in sorted(live.sids):
+            await self._run(live, _link_ended(key, "session_closed"))
+
     async def admit(self, identity: Identity, connection: str, key: str) -> None:
         """``identity`` lets ``key`` in; the domain decides, told whether every party agreed
         to the presence of observers (from the consent log)."""
