@@ -42,8 +42,9 @@ T = TypeVar("T")
 TICK_SECONDS = 1.0
 DROP_DELAY_SECONDS = 0.2
 # How often each live session asks the store which of its connections' links were
-# revoked meanwhile (by a mediator on another node, say); on this node a revocation
-# reaches the hub at once through :meth:`LiveHub.link_revoked`.
+# revoked meanwhile. A revocation reaches the hub at once through :meth:`LiveHub.link_revoked`,
+# from whichever node it was made on (:mod:`signaling.gateway`); this is a safety net for
+# a push that was lost (Redis down, the session moving between nodes).
 REVOCATION_POLL_SECONDS = 5.0
 
 
