@@ -3,7 +3,8 @@
 The session is pinned to node B (a test placement; the Redis lease is another piece);
 its people are connected to B by Socket.IO; the mediator's and the parties' HTTP calls
 go to A. The live session's own look at the store for revoked links is pushed out of
-the way (an hour), so what is measured is the push through Redis.
+the way (an hour), so what is measured is the push through Redis. The last test is the
+same fix on one node without Redis: erasure and closing acted only at the next look.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tests.factories import make_case, make_session
 from tests.pdfgen import make_pdf
 from tests.server.browserlike import BrowserHttp, Got
 from tests.server.conftest import make_config
+from tests.signaling import world as ns
 from tests.signaling.fakes import FakeRelay
 from tests.signaling.world import Client, World, admitted, key, mediator, until
 
@@ -347,3 +349,31 @@ async def test_a_holder_that_listens_but_never_answers_is_a_503_once_the_timeout
             await pubsub.aclose()
             await silent.aclose()
         assert nodes.loads_on_a == []
+
+
+async def test_on_one_node_without_redis_erasure_and_closing_act_at_once_too(
+    tmp_path: Path, sqlite_url: str, no_polling: None
+) -> None:
+    async with ns.world_on(tmp_path, sqlite_url) as world:
+        made: list[Client] = []
+
+        def client() -> Client:
+            made.append(Client())
+            return made[-1]
+
+        try:
+            anne = await mediator(world, client)
+            jeanne = await admitted(world, client, anne, "Jeanne Dupont")
+            async with http(world) as rest:
+                started = asyncio.get_running_loop().time()
+                pid = pid_of(world, "Jeanne Dupont")
+                got = await rest.post(f"/api/cases/{world.case.id}/participants/{pid}/erase")
+                assert got.status == 200, got.body
+                await kicked(jeanne, "link_revoked", started)
+                got = await rest.put(f"/api/cases/{world.case.id}/closing", CLOSING)
+                assert got.status == 200, got.body
+                await kicked(anne, "session_closed", started)
+        finally:
+            for c in made:
+                if c.sio.connected:
+                    await c.close()
