@@ -16,9 +16,8 @@ from aiortc.rtcconfiguration import RTCBundlePolicy
 from aiortc.sdp import SessionDescription
 
 from errors import ErrorCode
-from signaling.relay import Relay, RelayConfig
+from signaling.relay import PortsExhaustedError, Relay, RelayConfig
 from signaling.relay.aiortc_hooks import host_addresses
-from signaling.relay.errors import PortsExhaustedError
 
 from .clients import LOOPBACK, Client, Harness, wait_for
 
