@@ -24,7 +24,7 @@ from tests.e2e.flows import (
     party_reaches_lobby,
     wait_for_flowing,
 )
-from tests.signaling.test_relay_ports import _free_range
+from tests.signaling.clients import free_udp_range
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
 
 @contextlib.contextmanager
 def _turn_only(tmp_path: Path, url: str, coturn: Coturn) -> Iterator[LiveServer]:
-    low, high = _free_range(20)
+    low, high = free_udp_range(20)
     with serving(
         tmp_path,
         PALABRE_TURN_URLS=url,

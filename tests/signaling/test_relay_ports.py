@@ -5,7 +5,6 @@ with a code instead of leaving a connection without candidates."""
 from __future__ import annotations
 
 import logging
-import random
 import socket
 from collections.abc import AsyncIterator, Iterator
 
@@ -19,26 +18,7 @@ from errors import ErrorCode
 from signaling.relay import PortsExhaustedError, Relay, RelayConfig
 from signaling.relay.aiortc_hooks import host_addresses
 
-from .clients import LOOPBACK, Client, Harness, wait_for
-
-
-def _free_range(size: int) -> tuple[int, int]:
-    """``size`` consecutive UDP ports on loopback that are free right now."""
-    for _ in range(200):
-        low = random.randrange(20000, 60000)
-        held = []
-        try:
-            for port in range(low, low + size):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                held.append(s)
-                s.bind(("127.0.0.1", port))
-            return low, low + size - 1
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no free range of UDP ports")
+from .clients import LOOPBACK, Client, Harness, free_udp_range, wait_for
 
 
 @pytest.fixture
@@ -65,7 +45,7 @@ async def _offer() -> tuple[RTCPeerConnection, str]:
 
 @pytest.fixture
 async def ranged(harness: Harness) -> AsyncIterator[tuple[Relay, tuple[int, int]]]:
-    ports = _free_range(4)
+    ports = free_udp_range(4)
     relay = Relay(RelayConfig(host_addresses=LOOPBACK, udp_ports=ports), harness.on_offer)
     yield relay, ports
     await relay.close()
