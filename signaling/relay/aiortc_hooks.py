@@ -64,8 +64,9 @@ ICE (aioice 0.13)
     like the addresses): then it returns a :class:`_PortRangeLoop`, whose
     ``create_datagram_endpoint`` turns the host candidate's
     ``local_addr=(address, 0)`` (aioice's
-    ``Connection.get_component_candidates``) into a port of the range, trying
-    the next one when a port is taken. A full range raises
+    ``Connection.get_component_candidates``) into a socket it binds itself to a
+    port of the range (trying the next one when a port is taken) and hands over
+    as ``sock=``. A full range raises
     :class:`PortRangeExhausted`, which is not an ``OSError`` (aioice would log and
     skip those) and so leaves ``setLocalDescription``. Everything else the
     module asks of asyncio or the loop goes to the real one; aioice's TURN
@@ -82,6 +83,7 @@ import contextlib
 import contextvars
 import errno
 import random
+import socket
 import types
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -301,19 +303,32 @@ class _PortRangeLoop:
             return await self._loop.create_datagram_endpoint(
                 protocol_factory, local_addr=local_addr, **kwargs
             )
+        address = str(local_addr[0])
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
         low, high = self._ports
         count = high - low + 1
         start = random.randrange(count)  # noqa: S311 - spreads processes sharing a range
         for step in range(count):
             port = low + (start + step) % count
+            # bound here, not by the loop: uvloop's bind errors carry no errno, and a taken
+            # port must be told from any other failure
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                sock.bind((address, port))
+            except OSError as exc:
+                sock.close()
+                if exc.errno == errno.EADDRINUSE:
+                    continue
+                raise
+            sock.setblocking(False)
             try:
                 return await self._loop.create_datagram_endpoint(
-                    protocol_factory, local_addr=(local_addr[0], port), **kwargs
+                    protocol_factory, sock=sock, **kwargs
                 )
-            except OSError as exc:
-                if exc.errno != errno.EADDRINUSE:
-                    raise
-        raise PortRangeExhausted(str(local_addr[0]), self._ports)
+            except BaseException:
+                sock.close()
+                raise
+        raise PortRangeExhausted(address, self._ports)
 
 
 class _AsyncioForIce(types.ModuleType):

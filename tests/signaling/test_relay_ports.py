@@ -8,7 +8,9 @@ import logging
 import socket
 from collections.abc import AsyncIterator, Iterator
 
+import aioice.ice
 import pytest
+import uvloop
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack
 from aiortc.rtcconfiguration import RTCBundlePolicy
@@ -16,7 +18,7 @@ from aiortc.sdp import SessionDescription
 
 from errors import ErrorCode
 from signaling.relay import PortsExhaustedError, Relay, RelayConfig
-from signaling.relay.aiortc_hooks import host_addresses
+from signaling.relay.aiortc_hooks import host_addresses, host_candidates
 
 from .clients import LOOPBACK, Client, Harness, free_udp_range, wait_for
 
@@ -125,3 +127,30 @@ async def test_a_freed_port_serves_the_next_offer(harness: Harness) -> None:
         held.close()
         await pc.close()
         await relay.close()
+
+
+def test_taken_ports_are_skipped_under_uvloop_too() -> None:
+    """``palabre serve`` runs on uvloop, whose bind errors carry no errno: a taken port
+    must still be skipped, not end the gathering with no candidate."""
+    low, high = free_udp_range(4)
+    taken = []
+    for port in range(low, high):  # all but the last
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", port))
+        taken.append(s)
+
+    async def gather_five_times() -> list[list[int]]:
+        found = []
+        for _ in range(5):
+            connection = aioice.ice.Connection(ice_controlling=False)
+            with host_candidates(LOOPBACK, (low, high)):
+                await connection.gather_candidates()
+            found.append([c.port for c in connection.local_candidates])
+            await connection.close()
+        return found
+
+    try:
+        assert uvloop.run(gather_five_times()) == [[high]] * 5
+    finally:
+        for s in taken:
+            s.close()
