@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium lock clean fuzz
+.PHONY: run test lint types unit browser bench install chromium coturn lock clean fuzz
 
 NODE_STAMP := frontend/node_modules/.installed
 
@@ -28,6 +28,16 @@ $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# Debian's coturn, for the TURN browser tests (they start their own on free ports). The
+# package's service must not start: policy-rc.d refuses it for the install, so nothing is
+# left listening on 3478.
+coturn:
+	@command -v turnserver >/dev/null || $(SUDO) sh -c 'export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq; \
+	  if [ -e /usr/sbin/policy-rc.d ]; then apt-get install -y -qq coturn; exit $$?; fi; \
+	  printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+	  apt-get install -y -qq coturn; rc=$$?; rm -f /usr/sbin/policy-rc.d; exit $$rc'
+
 run: install
 	$(VENV)/bin/palabre serve
 
@@ -41,10 +51,10 @@ types: install
 unit: install
 	$(PY) -m pytest -q -m "not browser"
 
-browser: install chromium
+browser: install chromium coturn
 	$(PY) -m pytest -q -m browser
 
-test: install chromium lint types
+test: install chromium coturn lint types
 	$(PY) -m pytest -q
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
