@@ -106,6 +106,10 @@ class ChatLog:
     def agreed(self, pid: str) -> bool:
         return self._agreements.get(pid, False)
 
+    def agreements(self) -> dict[str, bool]:
+        """Every participant's answer so far (a copy), as :meth:`set_agreement` recorded it."""
+        return dict(self._agreements)
+
     def keep_after_session(self, participants: Iterable[str]) -> bool:
         """Enabled by the mediator and agreed by every one of ``participants``."""
         everyone = list(participants)
