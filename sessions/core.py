@@ -187,6 +187,7 @@ class SessionCore:
             held_video=frozenset(self._held["video"]),
             chat_keep=self.chat_log.keep_enabled,
             chat_agreements=tuple(sorted(self.chat_log.agreements().items())),
+            chat_reserved=self.chat_log.reserved,
         )
 
     def resume(self, state: DurableState) -> None:
@@ -227,6 +228,7 @@ class SessionCore:
         for pid, agreed in state.chat_agreements:
             if pid in known:
                 self.chat_log.set_agreement(pid, agreed)
+        self.chat_log.resume_after(state.chat_reserved)
         self._mediator_in = bool(self.admitted_mediators())
 
     # -- helpers ---------------------------------------------------------------

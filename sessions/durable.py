@@ -5,8 +5,9 @@ one picks the session up and must carry on where it stood, from what was stored 
 changed, never from guesses: who is admitted, waiting, removed or declined, with what
 consent and bound to which device; which private meetings are open and who is in which
 room; the lock; whether the plenary may talk without a mediator; who stopped whose
-microphone or camera; who took part (the session's summary) and the agreements to keep
-the chat; and whether the session ended.
+microphone or camera; who took part (the session's summary), the agreements to keep the
+chat and the chat message numbers reserved (a message number is never given twice); and
+whether the session ended.
 
 :class:`DurableState` is that value, made by
 :meth:`~sessions.core.SessionCore.durable_state` and put back into a fresh session by
@@ -68,6 +69,7 @@ class DurableState:
     held_video: frozenset[str] = frozenset()  # cameras a mediator stopped
     chat_keep: bool = False  # the mediator proposes to keep the chat
     chat_agreements: tuple[tuple[str, bool], ...] = ()  # by participant id
+    chat_reserved: int = 0  # chat message numbers possibly given (never given again)
 
     def participant(self, pid: str) -> ParticipantState | None:
         for p in self.participants:
@@ -101,6 +103,7 @@ class DurableState:
             "held_video": sorted(self.held_video),
             "chat_keep": self.chat_keep,
             "chat_agreements": [[pid, agreed] for pid, agreed in self.chat_agreements],
+            "chat_reserved": self.chat_reserved,
         }
 
     @classmethod
@@ -126,6 +129,12 @@ def _optional(value: object) -> str | None:
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError("boolean expected")
+    return value
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TypeError("count expected")
     return value
 
 
@@ -175,4 +184,5 @@ def _parse(record: object) -> DurableState:
         held_video=_keys(record["held_video"]),
         chat_keep=_flag(record["chat_keep"]),
         chat_agreements=agreements,
+        chat_reserved=_count(record["chat_reserved"]),
     )
