@@ -87,6 +87,9 @@ async def test_after_a_restart_everyone_is_back_where_they_were_without_being_le
         await olivia.connect(world, {"token": world.tokens["Olivia Observer"]})
         await until(lambda: bool(olivia.seen("session:hello")))
         assert olivia.hello["state"] == "waiting"
+        await until(lambda: any(m["waiting"] for m in anne.seen("lobby:waiting")))
+        waiting = anne.seen("lobby:waiting")[-1]["waiting"]  # the panel's list
+        assert [w["participant_id"] for w in waiting] == [ok_]
         listing = await anne.call("lobby:list", {})
         states = {p["key"]: p["state"] for p in listing["participants"]}
         assert states[jk] == states[mk] == "admitted"
