@@ -26,7 +26,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from errors import ErrorCode
-from sessions.errors import Forbidden
+from sessions.durable import DurableState
+from sessions.errors import Forbidden, SessionError
 from sessions.events import utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
@@ -40,7 +41,7 @@ from signaling.identity import Identity
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.pipeline import StoredFirst, board_ops, messages
-from signaling.ports import Emitter, HubPorts, LiveStateTaken
+from signaling.ports import Emitter, HubPorts, LiveStateTaken, RosterEntry
 from signaling.presence import Connections
 
 logger = logging.getLogger(__name__)
@@ -88,17 +89,15 @@ class LiveHub:
             if live is None:
                 version = await self.ports.consent.version(session_id)
                 roster = {e.key: e for e in await self.ports.roster.roster(session_id)}
-                session = LiveSession(
-                    session_id, version, grace=self._grace, resume_grace=self._resume_grace
-                )
-                for entry in roster.values():
-                    session.register(entry.key, Role(entry.role))
                 epoch, stored = None, None
                 if self.ports.live_states is not None:
                     claim = await self.ports.live_states.claim(session_id)
                     epoch, stored = claim.epoch, claim.state
-                if stored is not None:
-                    session.resume(stored)  # before the documents: their rooms are back
+                session = (
+                    self._fresh(session_id, version, roster)
+                    if stored is None
+                    else self._resumed(session_id, version, roster, stored)
+                )
                 for room_id in [PLENARY, *session.rooms.private_meetings()]:
                     await self._boards.load(session, room_id)
                 await self._load_documents(session)
@@ -108,6 +107,35 @@ class LiveHub:
                 self._live[session_id] = live
                 self._ensure_ticker()
             return live
+
+    def _resumed(
+        self,
+        session_id: str,
+        version: str,
+        roster: Mapping[str, RosterEntry],
+        stored: DurableState,
+    ) -> LiveSession:
+        """A fresh session carrying on from ``stored`` (before its boards and documents are
+        loaded: the rooms they belong to are back); should that fail, a fresh one, logged."""
+        session = self._fresh(session_id, version, roster)
+        try:
+            session.resume(stored)
+        except SessionError as exc:  # the store checks what it reads: not expected
+            logger.error(
+                "session %s: stored live state not resumed (%s)", session_id, type(exc).__name__
+            )
+            return self._fresh(session_id, version, roster)
+        return session
+
+    def _fresh(
+        self, session_id: str, version: str, roster: Mapping[str, RosterEntry]
+    ) -> LiveSession:
+        session = LiveSession(
+            session_id, version, grace=self._grace, resume_grace=self._resume_grace
+        )
+        for entry in roster.values():
+            session.register(entry.key, Role(entry.role))
+        return session
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
