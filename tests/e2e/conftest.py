@@ -114,7 +114,8 @@ def kill_server(server: LiveServer) -> None:
 
 
 def restart_server(server: LiveServer) -> None:
-    """The same server back on the same port and data, its live state forgotten."""
+    """The same server back on the same port and data (a live session resumes from what
+    was stored of it as it changed)."""
     server.process, _ = _start(server.var_dir, int(server.url.rsplit(":", 1)[1]), server.env)
 
 
