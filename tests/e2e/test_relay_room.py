@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
+from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session, serving
 from tests.e2e.flows import (
     admit,
+    barrier,
     mediator_opens_room,
     new_page,
     party_reaches_lobby,
@@ -81,3 +85,30 @@ async def test_three_participants_see_and_hear_each_other(
     await wait_for_flowing(claire, videos=2, audios=2)
     for page in [claire, parties["Alice Martin"], bruno]:
         assert getattr(page, "errors", []) == []
+
+
+async def test_a_full_relay_says_so_and_nothing_breaks_in_the_page(
+    tmp_path: Path, browser: Browser
+) -> None:
+    """One UDP port for the relay: the mediator's connection takes it, the party's offer is
+    refused (server_busy) while her connection stands: her page says sound and picture
+    stopped, with no error left unhandled in it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with serving(tmp_path, PALABRE_RELAY_UDP_PORTS=f"{port}-{port}") as server:
+        session_id, tokens = await seed_session(server, ["Alice Martin"])
+        _, claire = await new_page(browser)
+        await mediator_opens_room(claire, server, session_id)
+        connection = claire.locator("#connection")
+        await expect(connection).to_have_attribute("data-state", "connected", timeout=20000)
+        _, alice = await new_page(browser)
+        errors: list[str] = []
+        alice.on("pageerror", lambda exc: errors.append(str(exc)))
+        await party_reaches_lobby(alice, server, tokens["Alice Martin"], "Alice Martin")
+        await admit(claire, alice, "Alice Martin")
+        lost = alice.locator("#connection-lost")
+        await expect(lost).to_have_attribute("data-kind", "failed", timeout=20000)
+        await expect(lost).to_contain_text("Le son et l’image ne passent plus")
+        await barrier(alice)
+        assert errors == []

@@ -232,8 +232,21 @@ async function startRelay() {
     state.relay.addTrack(track, state.local, track.kind === 'audio' ? 'microphone' : 'camera');
   }
   if (state.screen) state.screen.sender = state.relay.addTrack(state.screen.track, state.screen.stream, 'screen');
-  await state.relay.negotiate();
+  try {
+    await state.relay.negotiate();
+  } catch {
+    // Lost with the connection (or the node went away): the next join starts again. Refused
+    // while connected (the relay is full, say): the page says the connection failed.
+    if (epoch === state.relayEpoch && state.socket.connected) setPhase('failed');
+    return;
+  }
   await sendMediaState();
+}
+
+// A new offer after a change of what we send; a failure is logged by the relay's queue and
+// the next join starts again, so nothing is left unhandled in the page.
+async function renegotiate() {
+  if (state.relay) await state.relay.negotiate().catch(() => {});
 }
 
 function hangUp(everything = false) {
@@ -276,7 +289,7 @@ async function toggleScreenShare() {
     if (sender && state.relay) state.relay.removeSender(sender);
     track.stop();
     grid.remove(`${state.self.key}#screen`);
-    if (state.relay) await state.relay.negotiate();
+    await renegotiate();
     return sendMediaState();
   }
   let stream;
@@ -290,7 +303,7 @@ async function toggleScreenShare() {
   track.addEventListener('ended', () => state.screen && state.screen.track === track && toggleScreenShare());
   grid.ensure(`${state.self.key}#screen`, { name: state.self.display_name, screen: true, self: true });
   grid.attach(`${state.self.key}#screen`, track);
-  if (state.relay) await state.relay.negotiate();
+  await renegotiate();
   return sendMediaState();
 }
 
