@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bench.nodes import parse
+from bench.nodes import Window, figures, parse
 from bench.nodes_report import merge, relay_checks, verdict_lines, whiteboard_checks
 from bench.wb_report import Tally, summary
 
@@ -108,3 +108,16 @@ def test_quick_mode_is_small_and_rooms_must_split_evenly_over_two_nodes() -> Non
     assert (full.rooms, full.redis_db, full.quick) == (10, 7, False)
     with pytest.raises(SystemExit):
         parse(["--rooms", "5"])
+
+
+def test_a_set_up_over_several_rounds_counts_every_window() -> None:
+    first = Window(Tally(ack_ms=[1.0], sent=100, completed=100), [0.1, 0.1], 0.5, 0.01)
+    second = Window(Tally(ack_ms=[3.0], sent=100, completed=50), [0.1, 0.2], 0.5, 0.02)
+    out = figures([first, second], seconds=5.0, with_redis=True)
+    assert out["ops_per_s"] == 15.0  # 150 acknowledged over 2 windows of 5 s
+    assert out["server_cpu_ms_per_op"] == 3.333  # 0.5 s of the nodes' CPU over 150 ops
+    assert out["cpu_ms_per_op_by_round"] == [2.0, 6.0]
+    assert out["node_cpu_share_by_round"] == [[0.02, 0.02], [0.02, 0.04]]
+    assert out["nodes"] == 2
+    assert out["redis_cpu_ms_per_op"] == 0.2 and out["redis_cpu_share"] == 0.003
+    assert "redis_cpu_share" not in figures([first], seconds=5.0, with_redis=False)
