@@ -31,8 +31,8 @@ is used), with the wrapped keys in it (``PALABRE_KEYS_IN_MAIN_DATABASE``), one
 sessions of its own (fresh boards) and nodes of its own, started before its
 measuring window (the spaCy warm-up is outside it) and stopped after it (an
 idle node still subscribed to Redis would receive the next set-up's
-broadcasts without being counted). Redis: db ``--redis-db``, flushed before
-and after.
+broadcasts without being counted). Redis: db ``--redis-db``, which must be
+empty at the start, flushed at the end.
 
 With ``--rounds`` (2 by default, 1 with ``--quick``) every set-up runs once
 per round, in the opposite order every other round (a drift of the machine's
@@ -41,7 +41,8 @@ load weighs on all alike); each set-up's figures are over all its windows.
 Figures per set-up: ack and fan-out latency p50/p99,
 acknowledged operations per second, the nodes' CPU per acknowledged operation
 (``/proc``, summed over the nodes, warm-up spread as in the whiteboard
-bench), and Redis's own CPU (``INFO cpu``) per operation, given apart.
+bench), and Redis's own CPU (``INFO cpu``) per operation, given apart; the
+messages on python-socketio's Redis channel per operation (anyone's: see below).
 
 Relay. The media never crosses Redis: publishers and subscribers send RTP
 straight to the node holding their session; only the signaling (offers,
@@ -168,12 +169,62 @@ def redis_cpu(url: str | None) -> float:
         client.close()
 
 
+def reserve(url: str) -> None:
+    """The run's Redis database must be empty: someone else's keys are not flushed."""
+    client = redis.Redis.from_url(url)
+    try:
+        if client.dbsize():
+            raise SystemExit(f"{url} holds keys (someone else's?): choose another --redis-db")
+    finally:
+        client.close()
+
+
 def flush(url: str) -> None:
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()
     finally:
         client.close()
+
+
+class ChannelCount:
+    """Counts the messages on python-socketio's Redis channel, the nodes' and anyone else's.
+
+    Pub/sub channels are not per database: a count well above one message per
+    operation means other programs publish on the channel, and the nodes pay
+    for reading their messages.
+    """
+
+    def __init__(self, url: str | None, channel: str = "socketio") -> None:
+        self.url, self.channel, self.messages = url, channel, 0
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def __aenter__(self) -> ChannelCount:
+        if self.url is not None:
+            self._task = asyncio.create_task(self._listen())
+            await asyncio.wait_for(self._ready.wait(), 10)
+        return self
+
+    async def _listen(self) -> None:
+        import redis.asyncio as aredis
+
+        client = aredis.Redis.from_url(self.url)
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+            self._ready.set()
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    self.messages += 1
+        finally:
+            await pubsub.aclose()
+            await client.aclose()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
 
 
 @dataclass
@@ -184,6 +235,15 @@ class Window:
     node_cpu: list[float]  # seconds, per node, warm-up spread as in the whiteboard bench
     client_cpu: float
     redis_cpu: float
+    channel_messages: float = 0.0  # on python-socketio's Redis channel, spread as the CPU
+    idle_cpu: float = 0.0  # what the same nodes used with no client, over as long a time
+
+
+async def idle_cpu(pids: list[int], seconds: float, sample: float = 2.0) -> float:
+    """The CPU ``pids`` use with no client, over ``sample`` seconds, scaled to ``seconds``."""
+    before = sum(cpu_seconds(p) for p in pids)
+    await asyncio.sleep(sample)
+    return (sum(cpu_seconds(p) for p in pids) - before) * seconds / sample
 
 
 async def measure(nodes: list[Palabre], args: argparse.Namespace, redis_url: str | None) -> Window:
@@ -198,15 +258,17 @@ async def measure(nodes: list[Palabre], args: argparse.Namespace, redis_url: str
             redis0 = redis_cpu(redis_url)
             started = time.monotonic()
             runs = (load.run("open", args.rate, args.warmup, args.seconds) for load in loads)
-            tallies = await asyncio.gather(*runs)
+            async with ChannelCount(redis_url) as channel:
+                tallies = await asyncio.gather(*runs)
             # CPU over the whole run, warm-up included, spread over the ops of the window
             scale = args.seconds / (time.monotonic() - started)
             cpus = [(cpu_seconds(p) - c) * scale for p, c in zip(pids, cpu0, strict=True)]
             mine = (time.process_time() - mine0) * scale
             redis_used = (redis_cpu(redis_url) - redis0) * scale
+            published = channel.messages * scale
         finally:
             await asyncio.gather(*(load.close() for load in loads), return_exceptions=True)
-    return Window(merge(list(tallies)), cpus, mine, redis_used)
+    return Window(merge(list(tallies)), cpus, mine, redis_used, published)
 
 
 def figures(windows: list[Window], seconds: float, with_redis: bool) -> dict[str, Any]:
@@ -215,6 +277,13 @@ def figures(windows: list[Window], seconds: float, with_redis: bool) -> dict[str
     cpu = sum(sum(w.node_cpu) for w in windows)
     result = summary(tally, seconds * len(windows), cpu, sum(w.client_cpu for w in windows))
     result["nodes"] = len(windows[0].node_cpu)
+    # what the load itself cost: the nodes' CPU less what they use idle (timers,
+    # pings, the Redis listener), which a second node adds whatever the load
+    idle = sum(w.idle_cpu for w in windows)
+    result["idle_cpu_share"] = round(idle / (seconds * len(windows)), 3)
+    result["cpu_ms_per_op_above_idle"] = (
+        round(1000 * (cpu - idle) / tally.completed, 3) if tally.completed else None
+    )
     result["node_cpu_share_by_round"] = [
         [round(c / seconds, 2) for c in w.node_cpu] for w in windows
     ]
@@ -228,7 +297,24 @@ def figures(windows: list[Window], seconds: float, with_redis: bool) -> dict[str
         result["redis_cpu_ms_per_op"] = (
             round(1000 * redis_used / tally.completed, 3) if tally.completed else None
         )
+        messages = sum(w.channel_messages for w in windows)
+        result["channel_messages_per_op"] = (
+            round(messages / tally.completed, 2) if tally.completed else None
+        )
     return result
+
+
+def show_setup(name: str, run: dict[str, Any]) -> None:
+    show(SETUPS[name][:9], run)
+    if "redis_cpu_share" in run:
+        print(
+            f"            Redis {run['redis_cpu_share']:.3f} core, {run['redis_cpu_ms_per_op']} "
+            f"ms/op; {run['channel_messages_per_op']} messages/op on the channel"
+        )
+    print(
+        f"            nodes idle {run['idle_cpu_share']:.3f} core; above idle "
+        f"{run['cpu_ms_per_op_above_idle']} ms/op"
+    )
 
 
 async def whiteboard(args: argparse.Namespace) -> dict[str, Any]:
@@ -240,7 +326,7 @@ async def whiteboard(args: argparse.Namespace) -> dict[str, Any]:
         f"{args.rounds} round(s)"
     )
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
-    flush(redis_url)
+    reserve(redis_url)
     cluster = Cluster(args.database_url, redis_url)
     windows: dict[str, list[Window]] = {name: [] for name in SETUPS}
     try:
@@ -266,9 +352,11 @@ async def whiteboard(args: argparse.Namespace) -> dict[str, Any]:
                 ]
                 await asyncio.gather(*(node.start() for node in nodes))
                 await asyncio.gather(*(wait_idle(n.proc.pid) for n in nodes if n.proc))
+                idle = await idle_cpu([n.proc.pid for n in nodes if n.proc], args.seconds)
                 window = await measure(nodes, args, redis_url if with_redis else None)
+                window.idle_cpu = idle
                 windows[name].append(window)
-                show(SETUPS[name][:9], figures([window], args.seconds, with_redis))
+                show_setup(name, figures([window], args.seconds, with_redis))
                 cluster.retire(*nodes)
         journal_rows = cluster.seeder.count_rows()
     finally:
@@ -278,7 +366,7 @@ async def whiteboard(args: argparse.Namespace) -> dict[str, Any]:
     if args.rounds > 1:
         print("  all rounds:")
         for name, run in runs.items():
-            show(SETUPS[name][:9], run)
+            show_setup(name, run)
     checks = whiteboard_checks(runs)
     checks["journal_rows"] = journal_rows
     checks["server_errors"] = sum(len(lines) for lines in cluster.errors.values())
@@ -464,7 +552,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--database-url", default=DATABASE_URL, help="a PostgreSQL server")
     parser.add_argument("--rounds", type=int, default=2, help="each set-up once per round")
-    parser.add_argument("--redis-db", type=int, default=11, help="flushed before and after")
+    parser.add_argument("--redis-db", type=int, default=13, help="empty; flushed after")
     parser.add_argument("--publishers", type=int, default=3, help="per relay session (2)")
     parser.add_argument("--subscribers", type=int, default=4, help="per relay session (2)")
     parser.add_argument("--relay-seconds", type=float, default=8.0)

@@ -13,6 +13,7 @@ from bench.wb_report import Tally, summary
 
 def run(cpu_ms: float, ops: float = 100.0, p99: float = 10.0, redis_ms: float | None = None) -> Any:
     out: dict[str, Any] = {
+        "cpu_ms_per_op_above_idle": None if cpu_ms is None else cpu_ms - 1.0,
         "ops_per_s": ops,
         "offered_per_s": 100.0,
         "ack_ms": {"p50": p99 / 4, "p99": p99},
@@ -49,6 +50,7 @@ def test_each_set_up_is_set_against_one_node_without_redis() -> None:
         "cpu_per_op_ratio": 1.1,
         "cpu_per_op_ratio_with_redis": 1.2,
         "within_15pct": True,
+        "cpu_above_idle_per_op_ratio": 1.2,
         "throughput_ratio": 1.0,
         "ack_p99_ratio": 1.2,
         "fanout_p99_ratio": 1.2,
@@ -61,7 +63,7 @@ def test_each_set_up_is_set_against_one_node_without_redis() -> None:
     lines = verdict_lines(checks, None)
     assert lines[0].split() == [
         "whiteboard", "1", "node", "+", "Redis", "CPU/op", "+10.0", "%", "vs", "1", "node",
-        "(+20.0", "%", "counting", "Redis):", "target", "met",
+        "(+20.0", "%", "counting", "Redis,", "+20.0", "%", "above", "idle):", "target", "met",
     ]  # fmt: skip
     assert lines[1].endswith("target NOT met")
 
@@ -112,7 +114,7 @@ def test_quick_mode_is_small_and_rooms_must_split_evenly_over_two_nodes() -> Non
 
 def test_a_set_up_over_several_rounds_counts_every_window() -> None:
     first = Window(Tally(ack_ms=[1.0], sent=100, completed=100), [0.1, 0.1], 0.5, 0.01)
-    second = Window(Tally(ack_ms=[3.0], sent=100, completed=50), [0.1, 0.2], 0.5, 0.02)
+    second = Window(Tally(ack_ms=[3.0], sent=100, completed=50), [0.1, 0.2], 0.5, 0.02, 300)
     out = figures([first, second], seconds=5.0, with_redis=True)
     assert out["ops_per_s"] == 15.0  # 150 acknowledged over 2 windows of 5 s
     assert out["server_cpu_ms_per_op"] == 3.333  # 0.5 s of the nodes' CPU over 150 ops
@@ -120,4 +122,9 @@ def test_a_set_up_over_several_rounds_counts_every_window() -> None:
     assert out["node_cpu_share_by_round"] == [[0.02, 0.02], [0.02, 0.04]]
     assert out["nodes"] == 2
     assert out["redis_cpu_ms_per_op"] == 0.2 and out["redis_cpu_share"] == 0.003
+    assert out["channel_messages_per_op"] == 2.0
+    second.idle_cpu = 0.25
+    out = figures([first, second], seconds=5.0, with_redis=False)
+    assert out["idle_cpu_share"] == 0.025  # 0.25 s over 2 windows of 5 s
+    assert out["cpu_ms_per_op_above_idle"] == 1.667  # (0.5 - 0.25) s over 150 ops
     assert "redis_cpu_share" not in figures([first], seconds=5.0, with_redis=False)
