@@ -74,6 +74,7 @@ def test_exactly_15_percent_more_is_within_the_target_and_falling_behind_shows()
     assert checks["one_node_redis"]["within_15pct"] is True
     assert checks["all_within_15pct"] is True
     assert checks["kept_up"] == {"one_node": True, "one_node_redis": False}
+    assert verdict_lines(checks, None)[0].endswith("target met; fell behind the load")
 
 
 def test_a_set_up_with_no_acknowledged_operation_has_no_ratio_and_misses_the_target() -> None:
@@ -82,18 +83,25 @@ def test_a_set_up_with_no_acknowledged_operation_has_no_ratio_and_misses_the_tar
     assert checks["two_nodes_redis"]["cpu_per_op_ratio"] is None
     assert checks["two_nodes_redis"]["within_15pct"] is None
     assert checks["all_within_15pct"] is False
-    assert verdict_lines(checks, None)[0].endswith("target NOT met")
+    assert verdict_lines(checks, None)[0].endswith("target NOT met; fell behind the load")
 
 
 def test_the_relay_spread_over_two_processes_against_one() -> None:
     steps = {
-        "one_process": {"cpu_s_per_video_stream_s": 0.004, "video_loss": 0.0},
-        "two_processes": {"cpu_s_per_video_stream_s": 0.0044, "video_loss": 0.02},
+        "one_process": {"cpu_s_per_video_stream_s": 0.004, "video_loss": 0.0, "audio_loss": 0.0},
+        "two_processes": {"cpu_s_per_video_stream_s": 0.0044, "video_loss": 0.0, "audio_loss": 0},
     }
     checks = relay_checks(steps)
     assert checks["two_processes"] == {"cpu_per_stream_ratio": 1.1, "within_15pct": True}
-    assert checks["under_1pct_loss"] == {"one_process": True, "two_processes": False}
+    assert checks["under_1pct_loss"] == {"one_process": True, "two_processes": True}
     assert checks["all_within_15pct"] is True
+    steps["two_processes"]["audio_loss"] = 0.02  # forwarded less: spent less, not judged
+    checks = relay_checks(steps)
+    assert checks["two_processes"] == {"cpu_per_stream_ratio": 1.1, "within_15pct": None}
+    assert checks["under_1pct_loss"] == {"one_process": True, "two_processes": False}
+    assert checks["all_within_15pct"] is False
+    assert verdict_lines({}, checks)[0].endswith("not judged (a step lost 1 % or more)")
+    steps["two_processes"]["audio_loss"] = 0.0
     steps["two_processes"]["cpu_s_per_video_stream_s"] = 0.005
     checks = relay_checks(steps)
     assert checks["all_within_15pct"] is False
