@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bench.nodes import Window, figures, parse
+from bench.nodes import Window, figures, over_rounds, parse
 from bench.nodes_report import merge, relay_checks, verdict_lines, whiteboard_checks
 from bench.wb_report import Tally, summary
 
@@ -136,3 +136,18 @@ def test_a_set_up_over_several_rounds_counts_every_window() -> None:
     assert out["idle_cpu_share"] == 0.025  # 0.25 s over 2 windows of 5 s
     assert out["cpu_ms_per_op_above_idle"] == 1.667  # (0.5 - 0.25) s over 150 ops
     assert "redis_cpu_share" not in figures([first], seconds=5.0, with_redis=False)
+
+
+def test_a_relay_set_up_over_rounds_spreads_all_its_cpu_and_keeps_the_worst_loss() -> None:
+    def step(cpu_s: float, window_s: float, loss: float) -> dict[str, Any]:
+        return {
+            "processes": 2, "sessions": 2, "video_streams": 10, "setup_complete": True,
+            "window_s": window_s, "relay_cpu_s": cpu_s, "relay_cpu_share": [0.1, 0.3],
+            "client_cpu_share": 0.2, "video_loss": loss, "audio_loss": 0.0,
+        }  # fmt: skip
+
+    out = over_rounds([step(0.2, 8.0, 0.0), step(0.6, 12.0, 0.004)])
+    assert out["cpu_s_per_video_stream_s"] == 0.8 / (10 * 20.0)
+    assert out["relay_cpu_share"] == [0.1, 0.3] and out["client_cpu_share"] == 0.2
+    assert out["video_loss"] == 0.004 and out["audio_loss"] == 0.0
+    assert len(out["rounds"]) == 2 and out["setup_complete"] is True
