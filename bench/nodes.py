@@ -106,7 +106,15 @@ from server.invites.signing import SIGNING_KEY_FILE  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "nodes.json"
 DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-SHARED = ("PALABRE_DATABASE_URL", "PALABRE_KEYS_IN_MAIN_DATABASE", "PALABRE_KEY_FILE")
+# what every node of one deployment shares (the signing key file and the Redis prefix
+# are read by newer servers; this one reads the copy of the key in each var dir)
+SHARED = (
+    "PALABRE_DATABASE_URL",
+    "PALABRE_KEYS_IN_MAIN_DATABASE",
+    "PALABRE_KEY_FILE",
+    "PALABRE_SIGNING_KEY_FILE",
+    "PALABRE_REDIS_PREFIX",
+)
 
 
 # -- whiteboard ---------------------------------------------------------------------------------
@@ -122,7 +130,10 @@ class Cluster:
         self.seeder = Palabre(database_url)  # creates the database; never started
         secrets = Path(self.seeder.tmp.name)
         self.seeder.env.update(
-            PALABRE_KEYS_IN_MAIN_DATABASE="true", PALABRE_KEY_FILE=str(secrets / "keys.json")
+            PALABRE_KEYS_IN_MAIN_DATABASE="true",
+            PALABRE_KEY_FILE=str(secrets / "keys.json"),
+            PALABRE_SIGNING_KEY_FILE=str(secrets / SIGNING_KEY_FILE),
+            PALABRE_REDIS_PREFIX=f"palabre-bench-{os.getpid()}",
         )
 
     def node(self, name: str, sessions: list[Any], with_redis: bool) -> Palabre:
