@@ -114,6 +114,7 @@ SHARED = (
     "PALABRE_KEY_FILE",
     "PALABRE_SIGNING_KEY_FILE",
     "PALABRE_REDIS_PREFIX",
+    "PALABRE_WARM_UP_ENTITIES",
 )
 
 
@@ -134,6 +135,8 @@ class Cluster:
             PALABRE_KEY_FILE=str(secrets / "keys.json"),
             PALABRE_SIGNING_KEY_FILE=str(secrets / SIGNING_KEY_FILE),
             PALABRE_REDIS_PREFIX=f"palabre-bench-{os.getpid()}",
+            # no review runs here: newer servers then skip loading the entity pipelines
+            PALABRE_WARM_UP_ENTITIES="false",
         )
 
     def node(self, name: str, sessions: list[Any], with_redis: bool) -> Palabre:
