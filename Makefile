@@ -70,6 +70,7 @@ bench: install
 	$(PY) bench/relay.py
 	$(PY) bench/records.py
 	$(PY) bench/whiteboard.py
+	$(PY) bench/nodes.py
 	$(PY) bench/anonymise.py
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.

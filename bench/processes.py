@@ -48,6 +48,30 @@ async def wait_listening(port: int, proc: subprocess.Popen[bytes], within: float
     raise TimeoutError("server did not start")
 
 
+async def wait_idle(
+    pid: int, within: float = 120, busy: float = 0.05, quiet_for: float = 2.0
+) -> float:
+    """Waits until process ``pid`` uses under ``busy`` of a core for ``quiet_for`` seconds.
+
+    Returns its CPU time so far. On a busy machine a process may get no CPU for
+    a second while it still has work: the longer ``quiet_for``, the surer.
+
+    A server listens before it has finished starting: ``palabre serve`` loads
+    its entity pipelines in a background thread (seconds of CPU), which must
+    not fall into a measuring window.
+    """
+    deadline = time.monotonic() + within
+    last, quiet = cpu_seconds(pid), 0
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now - last < busy * 0.5 else 0
+        last = now
+        if quiet >= 2 * quiet_for:
+            return now
+    raise TimeoutError(f"process {pid} still busy after {within:g} s")
+
+
 def spawn(
     cmd: list[str], env: dict[str, str] | None = None, log: Path | None = None
 ) -> subprocess.Popen[bytes]:

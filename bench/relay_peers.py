@@ -157,8 +157,9 @@ def new_pc() -> RTCPeerConnection:
 
 
 class Publisher:
-    def __init__(self, pid: str, media: Media) -> None:
+    def __init__(self, pid: str, media: Media, room: str = "bench") -> None:
         self.pid = pid
+        self.room = room
         self.pc = new_pc()
         self.pc.addTrack(ReplayTrack("video", media.video))
         self.pc.addTrack(ReplayTrack("audio", media.audio))
@@ -167,7 +168,7 @@ class Publisher:
         self.sent_count: dict[str, int] = {"video": 0, "audio": 0}
 
     async def connect(self, relay: Any) -> None:
-        await relay.join(self.pid, "bench")
+        await relay.join(self.pid, self.room)
         with hooks.host_addresses(LOOPBACK):
             await self.pc.setLocalDescription(await self.pc.createOffer())
         answer = await relay.handle_offer(self.pid, self.pc.localDescription.sdp)
@@ -221,8 +222,9 @@ class StreamStats:
 
 
 class Subscriber:
-    def __init__(self, pid: str, publishers: Mapping[str, Publisher]) -> None:
+    def __init__(self, pid: str, publishers: Mapping[str, Publisher], room: str = "bench") -> None:
         self.pid = pid
+        self.room = room
         self.pc = new_pc()
         self.pc.addTransceiver("audio", direction="recvonly")
         self.publishers = publishers
@@ -233,7 +235,7 @@ class Subscriber:
 
     async def connect(self, relay: Any) -> None:
         self.relay = relay
-        await relay.join(self.pid, "bench")
+        await relay.join(self.pid, self.room)
         async with self.lock:
             with hooks.host_addresses(LOOPBACK):
                 await self.pc.setLocalDescription(await self.pc.createOffer())

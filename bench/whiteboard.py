@@ -45,7 +45,6 @@ import json
 import os
 import platform
 import random
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -63,6 +62,7 @@ import aiohttp  # noqa: E402
 import uvloop  # noqa: E402
 
 from bench.lean_socketio import RawClient, until  # noqa: E402
+from bench.pg import create_database, drop_database, scalar  # noqa: E402
 from bench.processes import cpu_seconds, free_port, spawn, stop, wait_listening  # noqa: E402
 from bench.wb_report import Tally, compare, run_name, show, summary  # noqa: E402
 
@@ -251,30 +251,14 @@ class Palabre:
             "PALABRE_PORT": str(self.port),
             "PALABRE_LOG_LEVEL": "WARNING",
         }
-        self.pg_admin: str | None = None
+        self.pg_url: str | None = None
         if database_url:
-            self.env["PALABRE_DATABASE_URL"] = self._throwaway_pg(database_url)
+            self.pg_url, _ = create_database(database_url)
+            self.env["PALABRE_DATABASE_URL"] = self.pg_url
         self.proc: subprocess.Popen[bytes] | None = None
         self.sessions: list[tuple[str, dict[str, str], str]] = []  # session, tokens, cookie
         self.journal_rows = 0
         self.log = Path(self.tmp.name) / "server.log"
-
-    def _throwaway_pg(self, url: str) -> str:
-        import asyncpg
-
-        server, _, _ = url.rpartition("/")
-        self.pg_admin = server.replace("+asyncpg", "") + "/postgres"
-        self.pg_name = f"palabre_bench_{secrets.token_hex(4)}"
-
-        async def create() -> None:
-            conn = await asyncpg.connect(self.pg_admin)
-            try:
-                await conn.execute(f'CREATE DATABASE "{self.pg_name}"')
-            finally:
-                await conn.close()
-
-        asyncio.run(create())
-        return f"{server}/{self.pg_name}"
 
     async def seed(self, rooms: int) -> None:
         """Mediator, cases, sessions, links and consents, written through Palabre's services."""
@@ -371,35 +355,19 @@ class Palabre:
         await asyncio.gather(*(admit(members) for members in by_room.values()))
 
     def count_rows(self) -> int:
-        import sqlalchemy
-
         url = self.env.get("PALABRE_DATABASE_URL")
         if url is None:
             import sqlite3
 
             with contextlib.closing(sqlite3.connect(Path(self.tmp.name) / "palabre.db")) as conn:
                 return int(conn.execute("SELECT count(*) FROM board_ops").fetchone()[0])
-        engine = sqlalchemy.create_engine(url.replace("+asyncpg", "+psycopg"))
-        try:
-            with engine.connect() as conn:
-                return int(conn.execute(sqlalchemy.text("SELECT count(*) FROM board_ops")).scalar())
-        finally:
-            engine.dispose()
+        return scalar(url, "SELECT count(*) FROM board_ops")
 
     def stop(self) -> None:
         if self.proc is not None:
             stop(self.proc)
-        if self.pg_admin is not None:
-            import asyncpg
-
-            async def drop() -> None:
-                conn = await asyncpg.connect(self.pg_admin)
-                try:
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-                finally:
-                    await conn.close()
-
-            asyncio.run(drop())
+        if self.pg_url is not None:
+            drop_database(self.pg_url)
         self.tmp.cleanup()
 
 
