@@ -16,6 +16,7 @@ from pathlib import Path
 
 from records.crypto.keystore import default_keys_url
 from records.db import is_sqlite, sqlite_url
+from server.invites.signing import SIGNING_KEY_FILE
 from signaling.ice import IceServer
 
 
@@ -114,7 +115,7 @@ class Config:
 
     @property
     def signing_key_path(self) -> Path:
-        return self.auth.signing_key_file or self.var_dir / "signing.key"
+        return self.auth.signing_key_file or self.var_dir / SIGNING_KEY_FILE
 
     @property
     def session_lifetime(self) -> timedelta:

@@ -10,7 +10,9 @@ just closed is skipped, as python-socketio's tasks would have failed alone.
 
 Messages with an ack callback (one packet per recipient) go through
 python-socketio unchanged. With Redis (several processes), each process
-delivers what it receives from Redis the same way.
+delivers what it receives from Redis the same way; and a message whose
+recipients are all connected to this process does not go through Redis at all
+(a live session runs on one node, so its messages are all of that kind).
 """
 
 from __future__ import annotations
@@ -80,3 +82,33 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
     delivered by :class:`LocalManager` (it comes after the pub/sub manager in
     the method resolution order, before ``AsyncManager``).
     """
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        """Delivered here when every recipient is a connection of this process; else
+        published through Redis (python-socketio's way), which every process delivers."""
+        namespace = namespace or "/"
+        target = to or room
+        if callback is None and self._all_here(target, namespace):
+            await LocalManager.emit(self, event, data, namespace, room=target, skip_sid=skip_sid)
+            return
+        await super().emit(
+            event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback,
+            to=to, **kwargs,
+        )  # fmt: skip
+
+    def _all_here(self, target: Any, namespace: str) -> bool:
+        """``target`` names connections (not a room, not everyone), each connected here."""
+        if target is None:
+            return False
+        sids = list(target) if isinstance(target, list | tuple | set) else [target]
+        return bool(sids) and all(self.is_connected(sid, namespace) for sid in sids)

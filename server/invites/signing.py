@@ -14,6 +14,8 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+SIGNING_KEY_FILE = "signing.key"  # its name under var/ unless PALABRE_SIGNING_KEY_FILE says
+
 
 def load_or_create_signing_key(path: Path) -> bytes:
     """Reads the key file, creating it (0600, never wider) on first run."""

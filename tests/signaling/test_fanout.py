@@ -105,3 +105,40 @@ async def test_bytes_still_go_out_as_a_binary_packet_with_its_attachment() -> No
         ("eio-anne", '51-/session,["doc:chunk",{"n":1,"data":{"_placeholder":true,"num":0}}]'),
         ("eio-anne", b"\x00\x01"),
     ]
+
+
+class Publishes(RedisManager):  # type: ignore[misc]
+    """A Redis manager whose publications are recorded instead of sent."""
+
+    def __init__(self) -> None:
+        super().__init__("redis://127.0.0.1:1/0")  # never connected: nothing is published
+        self.published: list[dict[str, Any]] = []
+
+    async def _publish(self, data: Any) -> None:
+        self.published.append(data)
+
+
+async def test_with_redis_a_message_for_connections_of_this_node_skips_redis() -> None:
+    """A live session runs on one node: its messages are delivered there, not published."""
+    recorder = Recorder()
+    manager = Publishes()
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager, json=codec)
+    sio._send_eio_packet = recorder  # type: ignore[method-assign]
+    anne = await manager.connect("eio-anne", NS)
+    jeanne = await manager.connect("eio-jeanne", NS)
+    await sio.emit("wb:ops", {"seq": 1}, to=[anne, jeanne], namespace=NS)
+    await sio.emit("chat:message", {"n": 2}, to=anne, namespace=NS)
+    assert [eio for eio, _ in recorder.sent] == ["eio-anne", "eio-jeanne", "eio-anne"]
+    assert manager.published == []
+    # someone on another node, a room, or everyone: published for every node
+    await sio.emit("x", {}, to=[anne, "sid-on-another-node"], namespace=NS)
+    await sio.enter_room(anne, "caucus", namespace=NS)
+    await sio.emit("y", {}, room="caucus", namespace=NS)
+    await sio.emit("z", {}, namespace=NS)
+    assert [m["event"] for m in manager.published] == ["x", "y", "z"]
+    assert [eio for eio, _ in recorder.sent][3:] == [
+        "eio-anne",
+        "eio-anne",
+        "eio-anne",
+        "eio-jeanne",
+    ]
