@@ -30,6 +30,7 @@ from signaling.fanout import LocalManager, RedisManager
 from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
+from signaling.observe import BoardObserver
 from signaling.ports import HubPorts
 from signaling.relay import Relay, RelayConfig
 
@@ -121,6 +122,7 @@ def attach_realtime(
     authenticator: ConnectionAuthenticator,
     ports: HubPorts,
     relay_factory: RelayFactory,
+    observer: BoardObserver | None = None,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
     manager = RedisManager(config.redis_url) if config.redis_url else LocalManager()
@@ -133,7 +135,7 @@ def attach_realtime(
         max_http_buffer_size=256 * 1024,
     )
     namespace = SessionNamespace(
-        authenticator, ports, relay_factory, ice_servers_for_clients(config)
+        authenticator, ports, relay_factory, ice_servers_for_clients(config), observer=observer
     )
     sio.register_namespace(namespace)
     sio.attach(app)
