@@ -133,7 +133,9 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         except Exception as exc:
             ack = _error_ack(exc)
             if ack is None:
-                logger.exception("error in %s", event)
+                who = self.hub.connections.get(sid)
+                session = None if who is None else who.session_id
+                logger.exception("error in %s", event, extra={"session": session})
                 return fail(ErrorCode.INTERNAL, "internal error")
             return ack
         return result
