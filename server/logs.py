@@ -102,12 +102,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=True, default=str)
 
 
-def configure_logging(log_format: str, node_id: str, stream: TextIO | None = None) -> None:
-    """The root logger writes ``log_format`` lines (``text`` or ``json``) to ``stream``
-    (standard error), each with ``node_id``; replaces the handlers set before."""
+def log_handler(log_format: str, node_id: str, stream: TextIO | None = None) -> logging.Handler:
+    """Writes ``log_format`` lines (``text`` or ``json``) to ``stream`` (standard error),
+    each with ``node_id``."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(NodeFilter(node_id))
+    return handler
+
+
+def configure_logging(log_format: str, node_id: str) -> None:
+    """The root logger writes through :func:`log_handler` only (replaces the handlers set
+    before), at INFO; the loggers that would write personal data at WARNING."""
+    handler = log_handler(log_format, node_id)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -43,7 +43,7 @@ from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -262,7 +262,9 @@ def metrics_server(
     """Serves ``GET /metrics`` on ``host:port`` for as long as the app runs."""
 
     async def scrape(_request: web.Request) -> web.Response:
-        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(
+            body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
+        )
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         own = web.Application()
