@@ -241,7 +241,7 @@ class Relay:
         participant.closed = True
         for published in list(participant.published.values()):
             self._unpublish(published)
-            self._retired += _counts(published)
+            self._retired += published.counts()
         participant.published.clear()
         for slot in participant.slots:
             self._unbind(slot)
@@ -290,7 +290,7 @@ class Relay:
         total = self._retired
         for participant in self._participants.values():
             for published in participant.published.values():
-                total += _counts(published)
+                total += published.counts()
             total += PacketCounts(forwarded=sum(s.packets_out for s in participant.slots))
         # aiortc's loss figure may go back down (a late packet); a counter never does
         self._lost_shown = max(self._lost_shown, total.lost)
@@ -339,7 +339,7 @@ class Relay:
         for mid, old in list(participant.published.items()):
             if mid not in sending or labels.get(mid) != old.label:
                 self._unpublish(old)
-                self._retired += _counts(old)
+                self._retired += old.counts()
                 del participant.published[mid]
         for mid, section in sending.items():
             transceiver = transceivers.get(mid)
@@ -590,10 +590,6 @@ class Relay:
     def _check_open(self) -> None:
         if self._closed:
             raise RelayClosedError("relay is closed")
-
-
-def _counts(published: Publication) -> PacketCounts:
-    return PacketCounts(received=published.packets_in, lost=hooks.packets_lost(published.receiver))
 
 
 def _check_id(value: str, what: str) -> None:

@@ -77,6 +77,9 @@ class Publication:
         self.packets_in = 0
         self.paused = False  # a mediator stopped it, or a screen not allowed: nothing forwarded
 
+    def counts(self) -> PacketCounts:
+        return PacketCounts(received=self.packets_in, lost=hooks.packets_lost(self.receiver))
+
     def stopped_by(self, paused: set[str]) -> bool:
         """Whether ``paused`` (kinds, and "screen") stops this publication."""
         return self.kind in paused or (self.label == "screen" and "screen" in paused)
