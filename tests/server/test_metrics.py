@@ -17,6 +17,7 @@ from server import purge as purge_module
 from server.app import create_app
 from server.config import ConfigError
 from server.metrics import METRICS
+from tests.dbfaults import inserts_refused
 from tests.server.conftest import Api, api_clients, create_case, make_config
 from tests.signaling.world import (
     Client,
@@ -118,6 +119,24 @@ async def test_a_session_moves_the_gauges_and_counters(
         assert value(text, "palabre_socketio_connections") == 2
         await jeanne.close()  # before the server stops: it would wait for them
         await marc.close()
+
+
+async def test_a_board_operation_the_database_refuses_is_counted_refused(
+    tmp_path: Path,
+    sqlite_url: str,
+    clients: Callable[[], Client],  # noqa: F811 (the fixture)
+) -> None:
+    async with metrics_world(tmp_path, sqlite_url) as (world, metrics_url):
+        anne = await mediator(world, clients)
+        stroke = {"type": "stroke", "id": "s1", "points": [[1.0, 2.0], [3.0, 4.0]],
+                  "color": "#1f2937", "width": 2.0}  # fmt: skip
+        async with inserts_refused(world.svc.db, "board_ops"):
+            ack = await anne.call("wb:op", {"op": stroke})
+        assert ack["error"]["code"] == "not_stored"
+        text = await scrape(metrics_url)
+        assert value(text, "palabre_board_operations_total", result="refused") == 1
+        assert value(text, "palabre_board_operations_total", result="stored") == 0
+        await anne.close()
 
 
 async def test_http_requests_are_counted_by_route_pattern(tmp_path: Path, sqlite_url: str) -> None:
