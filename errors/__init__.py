@@ -57,6 +57,7 @@ class ErrorCode(StrEnum):
     IMAGE_TOO_LARGE = "image_too_large"
     UPLOAD_IN_PROGRESS = "upload_in_progress"
     SERVER_BUSY = "server_busy"
+    SESSION_UNAVAILABLE = "session_unavailable"  # the node running it did not answer in time
     DOWNLOAD_NOT_ALLOWED = "download_not_allowed"
     CRYPTO = "crypto_error"
     KEY_UNAVAILABLE = "key_unavailable"

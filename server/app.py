@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from records.anonymise import pipelines
 from records.db import Database
 from records.rights.retention import load_policies
-from records.service import open_records
+from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from records.stores.scheduling import ScheduleStore
 from server import web as pages
@@ -23,6 +26,7 @@ from server.health import register_routes as register_health
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
 from server.metrics import METRICS, Metrics, metrics_server
+from server.node_registry import join_deployment, secret_fingerprints
 from server.passwords import PasswordHashing
 from server.purge import purge_task
 from server.realtime import (
@@ -36,9 +40,10 @@ from server.rest import register_routes
 from server.rest.api import Api
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
-from server.throttle import LoginThrottle
+from server.throttle_redis import login_throttle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
+from signaling.placement import LocalPlacement, Placement
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +56,15 @@ def build_api() -> Api:
     return api
 
 
-def new_setup_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def setup_code_for(signing_key: bytes) -> str:
+    """The one-time code that guards the first account, derived from the signing key: every
+    node of a deployment prints the same one (the setup page may reach any of them), and
+    it says nothing of the key. It stops working once an account exists."""
+    digest = hmac.new(signing_key, b"palabre first-run setup code", hashlib.sha256).digest()
+    return "".join(SETUP_ALPHABET[b % len(SETUP_ALPHABET)] for b in digest[:10])
 
 
 def _log_key_store(in_main_database: bool, url: str) -> None:
@@ -69,16 +80,42 @@ def _log_key_store(in_main_database: bool, url: str) -> None:
         logger.info("wrapped data keys kept apart from the main database, in %s", where)
 
 
+async def _join_deployment(
+    config: Config, signing_key: bytes, records: Records
+) -> Callable[[], Awaitable[None]]:
+    """With Redis, this node joins the running ones (or refuses to start if its secrets
+    differ from theirs); returns how it leaves at shutdown."""
+    if config.redis_url is None:
+        return _nothing
+    cluster = config.cluster
+    fingerprints = secret_fingerprints(signing_key, records.keys.log_hmac_key)
+    try:
+        return await join_deployment(
+            config.redis_url, cluster.redis_prefix, cluster.node_id, fingerprints
+        )
+    except BaseException:
+        await records.close()
+        await records.db.close()
+        raise
+
+
+async def _nothing() -> None:
+    return None
+
+
 async def create_app(
     config: Config,
     *,
     setup_code: str | None = None,
     relay_factory: RelayFactory | None = None,
+    placement: Placement | None = None,
 ) -> web.Application:
     """Builds the application.
 
     ``setup_code`` opens the first-run page on an empty database;
-    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one).
+    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one);
+    ``placement`` says which node runs each live session (by default this one runs them
+    all: :class:`~signaling.placement.LocalPlacement`).
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
@@ -94,9 +131,14 @@ async def create_app(
         raise
     _log_key_store(records.keys_db is db, config.records.keys_database_url)
     policies = load_policies(config.records.retention_file)
+    if config.records.warm_up_entities:
+        pipelines.warm_up()
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
-    signer = LinkSigner(load_or_create_signing_key(config.var_dir))
+    signing_key = load_or_create_signing_key(config.signing_key_path)
+    signer = LinkSigner(signing_key)
+    leave = await _join_deployment(config, signing_key, records)
+    throttle, close_throttle = login_throttle(config)
     if setup_code is not None and await accounts.count_mediators() > 0:
         setup_code = None
     svc = Services(
@@ -108,7 +150,7 @@ async def create_app(
         links=LinkService(
             signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
         ),
-        throttle=LoginThrottle(config.auth.login_max_failures, config.auth.login_window_seconds),
+        throttle=throttle,
         hashing=PasswordHashing(
             config.auth.login_max_concurrent, max_waiting=16 * config.auth.login_max_concurrent
         ),
@@ -131,8 +173,9 @@ async def create_app(
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
     ports = case_file_ports(schedule, records)
     _, namespace = attach_realtime(
-        app, config, authenticator, ports, relay_factory or aiortc_relay(config), metrics
-    )
+        app, config, authenticator, ports, relay_factory or aiortc_relay(config),
+        placement or LocalPlacement(config.cluster.node_id), signing_key, metrics,
+    )  # fmt: skip
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator
     app[UPLOAD_DESK_KEY] = UploadDesk()
@@ -153,8 +196,10 @@ async def create_app(
     )
 
     async def close_db(_app: web.Application) -> None:
+        await leave()
         await records.close()
         await db.close()
+        await close_throttle()
 
     app.on_cleanup.append(close_db)
     return app

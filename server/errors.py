@@ -89,6 +89,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL: 500,
     ErrorCode.SERVER_BUSY: 503,
     ErrorCode.KEY_UNAVAILABLE: 503,
+    ErrorCode.SESSION_UNAVAILABLE: 503,
 }
 
 # aiohttp's own refusals (no route, wrong method, body too large) get a code too.

@@ -20,6 +20,7 @@ from records.errors import NotFound
 from records.stores.accounts import AccountStore
 from records.stores.invites import LinkRefused
 from records.stores.scheduling import ScheduleStore, mediator_key, participant_key
+from server.command_bus import RedisCommandBus, bus_key
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.invites.links import MAX_TOKEN_LENGTH, LinkService
@@ -27,10 +28,12 @@ from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
 from signaling.fanout import LocalManager, RedisManager
+from signaling.gateway import SessionGateway
 from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
 from signaling.observe import BoardObserver
+from signaling.placement import Placement
 from signaling.ports import HubPorts
 from signaling.relay import Relay, RelayConfig
 
@@ -122,10 +125,18 @@ def attach_realtime(
     authenticator: ConnectionAuthenticator,
     ports: HubPorts,
     relay_factory: RelayFactory,
+    placement: Placement,
+    signing_key: bytes,
     observer: BoardObserver | None = None,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
-    """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
-    manager = RedisManager(config.redis_url) if config.redis_url else LocalManager()
+    """Mounts Socket.IO at /socket.io on ``app`` with the session namespace, and the
+    gateway through which REST reaches the live sessions (:data:`GATEWAY_KEY`): on the
+    node ``placement`` says runs each, through Redis when there are several nodes."""
+    prefix = config.cluster.redis_prefix
+    if config.redis_url:
+        manager: LocalManager = RedisManager(config.redis_url, channel=f"{prefix}:socketio")
+    else:
+        manager = LocalManager()
     sio = EdgeServer(
         async_mode="aiohttp",
         transports=["websocket"],  # the room page uses nothing else
@@ -139,17 +150,32 @@ def attach_realtime(
     )
     sio.register_namespace(namespace)
     sio.attach(app)
+    bus = None
+    if config.redis_url:
+        bus = RedisCommandBus(
+            config.redis_url, placement.node_id, bus_key(signing_key), prefix=f"{prefix}:commands"
+        )
+    gateway = SessionGateway(namespace.hub, placement, bus)
+    app[GATEWAY_KEY] = gateway
+
+    async def start_bus(_app: web.Application) -> None:
+        if bus is not None:
+            await bus.start(gateway)
 
     async def close_relay(_app: web.Application) -> None:
+        if bus is not None:
+            await bus.close()  # no more commands from other nodes, then the sessions stop
         await namespace.hub.close()
         await namespace.relay.close()
         await sio.shutdown()
         if isinstance(manager, RedisManager):
             await _close_redis_manager(manager)
 
+    app.on_startup.append(start_bus)
     app.on_shutdown.append(close_relay)
     return sio, namespace
 
 
 NAMESPACE_KEY = web.AppKey("session_namespace", SessionNamespace)
 AUTHENTICATOR_KEY = web.AppKey("connection_authenticator", ConnectionAuthenticator)
+GATEWAY_KEY = web.AppKey("session_gateway", SessionGateway)
