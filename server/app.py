@@ -21,8 +21,11 @@ from server import web as pages
 from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
+from server.health import NodeState, Readiness
+from server.health import register_routes as register_health
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
+from server.metrics import METRICS, Metrics, metrics_server
 from server.node_registry import join_deployment, secret_fingerprints
 from server.passwords import PasswordHashing
 from server.purge import purge_task
@@ -154,9 +157,12 @@ async def create_app(
         setup=SetupState(setup_code),
         records=records,
     )
+    node = NodeState(config.cluster.node_id)
+    metrics = Metrics(node, VERSION, config.records.purge_interval_hours)
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
         middlewares=[
+            metrics.middleware,
             forwarded_middleware(config.http.trust_forwarded, config.http.trusted_proxy_hops),
             headers_middleware(config.secure_cookies, config.http.public_url),
             error_middleware,
@@ -168,15 +174,26 @@ async def create_app(
     ports = case_file_ports(schedule, records)
     _, namespace = attach_realtime(
         app, config, authenticator, ports, relay_factory or aiortc_relay(config),
-        placement or LocalPlacement(config.cluster.node_id), signing_key,
+        placement or LocalPlacement(config.cluster.node_id), signing_key, metrics,
     )  # fmt: skip
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator
     app[UPLOAD_DESK_KEY] = UploadDesk()
     build_api().register(app)
     pages.register_routes(app)
+    register_health(
+        app, Readiness(node, db, records.keys_db, config.redis_url, namespace.relay, namespace.hub)
+    )
+    metrics.watch(namespace)
+    app[METRICS] = metrics
+    if config.ops.metrics_host is not None:
+        app.cleanup_ctx.append(
+            metrics_server(metrics, config.ops.metrics_host, config.ops.metrics_port)
+        )
 
-    app.cleanup_ctx.append(purge_task(records, policies, config.records.purge_interval_hours))
+    app.cleanup_ctx.append(
+        purge_task(records, policies, config.records.purge_interval_hours, metrics.purged)
+    )
 
     async def close_db(_app: web.Application) -> None:
         await leave()

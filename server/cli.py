@@ -30,6 +30,7 @@ from server.app import create_app, setup_code_for
 from server.config import Config, ConfigError, load_config
 from server.heap import keep_heap
 from server.invites.signing import load_or_create_signing_key
+from server.logs import configure_logging
 from server.passwords import check_policy, hash_password
 
 logger = logging.getLogger("palabre")
@@ -55,6 +56,7 @@ async def _serving_app(config: Config, setup_code: str | None) -> web.Applicatio
 
 def cmd_serve(args: argparse.Namespace) -> int:
     config = _config()
+    configure_logging(config.ops.log_format, config.cluster.node_id)
     config.var_dir.mkdir(parents=True, exist_ok=True)
     if not args.no_migrate:
         upgrade(config.database_url)

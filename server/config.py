@@ -99,6 +99,16 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class OpsConfig:
+    """What the administrator watches: where the metrics are served (None: nowhere; never
+    on the public port) and how log lines are written (``text`` or ``json``)."""
+
+    metrics_host: str | None = None
+    metrics_port: int = 9108
+    log_format: str = "text"
+
+
+@dataclass(frozen=True)
 class Config:
     var_dir: Path
     database_url: str
@@ -108,6 +118,7 @@ class Config:
     records: RecordsConfig
     redis_url: str | None = None
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    ops: OpsConfig = field(default_factory=OpsConfig)
 
     @property
     def secure_cookies(self) -> bool:
@@ -309,6 +320,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         media=media,
         redis_url=env.get("PALABRE_REDIS_URL") or None,
         cluster=_cluster(env, port),
+        ops=_ops(env, host, port),
     )
 
 
@@ -332,3 +344,32 @@ def _cluster(env: Mapping[str, str], port: int) -> ClusterConfig:
             f"PALABRE_REDIS_PREFIX must be letters, digits, dashes, dots or colons, got {prefix!r}"
         )
     return ClusterConfig(node_id=node_id, lease_seconds=float(lease), redis_prefix=prefix)
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def _ops(env: Mapping[str, str], public_host: str, public_port: int) -> OpsConfig:
+    """PALABRE_METRICS_ADDRESS (``host:port``, ``[::1]:port``; unset: no metrics) and
+    PALABRE_LOG_FORMAT (``text``, the default, or ``json``)."""
+    log_format = (env.get("PALABRE_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"PALABRE_LOG_FORMAT must be text or json, got {log_format!r}")
+    raw = (env.get("PALABRE_METRICS_ADDRESS") or "").strip()
+    if not raw:
+        return OpsConfig(log_format=log_format)
+    host, sep, port_text = raw.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        ipaddress.ip_address(host)
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not sep or not 0 <= port <= 65535:  # 0: any free port (tests)
+        raise ConfigError(
+            f"PALABRE_METRICS_ADDRESS must be an IP address and a port like 127.0.0.1:9108, "
+            f"got {raw!r}"
+        )
+    if port and port == public_port and (host == public_host or public_host in {"0.0.0.0", "::"}):  # noqa: S104
+        raise ConfigError("PALABRE_METRICS_ADDRESS must not be the public address")
+    return OpsConfig(metrics_host=host, metrics_port=port, log_format=log_format)

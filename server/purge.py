@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
 
 from aiohttp import web
@@ -28,17 +28,29 @@ CHECK_SECONDS = 3600.0
 
 
 def purge_task(
-    records: Records, policies: tuple[Policy, ...], interval_hours: int
+    records: Records,
+    policies: tuple[Policy, ...],
+    interval_hours: int,
+    on_run: Callable[[Mapping[str, int] | None], None] | None = None,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
+    """``on_run`` is told how each run of this node ended: the counts per category, or
+    None (failed); nothing when it was not this node's turn or not due."""
     interval = timedelta(hours=interval_hours)
 
     async def loop() -> None:
         await asyncio.sleep(FIRST_RUN_DELAY)
         while True:
             try:
-                await purge_if_due(records, policies, utcnow(), interval)
+                counts = await purge_if_due(records, policies, utcnow(), interval)
             except Exception:
                 logger.exception("retention purge failed; will retry when next due")
+                if on_run is not None:
+                    on_run(None)
+            else:
+                if counts is not None:
+                    logger.info("retention purge done: %d items", sum(counts.values()))
+                    if on_run is not None:
+                        on_run(counts)
             await asyncio.sleep(min(CHECK_SECONDS, interval.total_seconds()))
 
     async def ctx(_app: web.Application) -> AsyncIterator[None]:

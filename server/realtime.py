@@ -32,6 +32,7 @@ from signaling.gateway import SessionGateway
 from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
+from signaling.observe import BoardObserver
 from signaling.placement import Placement
 from signaling.ports import HubPorts
 from signaling.relay import Relay, RelayConfig
@@ -127,6 +128,7 @@ def attach_realtime(
     relay_factory: RelayFactory,
     placement: Placement,
     signing_key: bytes,
+    observer: BoardObserver | None = None,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
     """Mounts Socket.IO at /socket.io on ``app`` with the session namespace, and the
     gateway through which REST reaches the live sessions (:data:`GATEWAY_KEY`): on the
@@ -145,7 +147,7 @@ def attach_realtime(
         max_http_buffer_size=256 * 1024,
     )
     namespace = SessionNamespace(
-        authenticator, ports, relay_factory, ice_servers_for_clients(config)
+        authenticator, ports, relay_factory, ice_servers_for_clients(config), observer=observer
     )
     sio.register_namespace(namespace)
     sio.attach(app)

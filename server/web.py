@@ -59,15 +59,10 @@ async def vendor_file(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={"Content-Type": "text/javascript; charset=utf-8"})
 
 
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
 def register_routes(app: web.Application) -> None:
     for path in MEDIATOR_PAGES:
         app.router.add_get(path, mediator_page)
     app.router.add_get("/join", join_page)
     app.router.add_get("/room", room_page)
     app.router.add_get("/vendor/{name:[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)?}", vendor_file)
-    app.router.add_get("/healthz", healthz)
     app.router.add_static("/static", FRONTEND / "static", follow_symlinks=False)

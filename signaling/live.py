@@ -40,6 +40,7 @@ from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
+from signaling.observe import BoardObserver
 from signaling.pipeline import StoredFirst, board_ops, messages
 from signaling.ports import Emitter, HubPorts, LiveStateTaken, RosterEntry
 from signaling.presence import Connections
@@ -65,8 +66,10 @@ class LiveHub:
         *,
         grace: timedelta = timedelta(seconds=10),
         resume_grace: timedelta = timedelta(seconds=60),
+        observer: BoardObserver | None = None,
     ) -> None:
         self.ports = ports
+        self._observer = observer
         self._relay = relay
         self._out = emitter
         self.connections = Connections()  # who is on each connection of this node
@@ -186,6 +189,14 @@ class LiveHub:
         for live in self._live.values():
             await live.pipeline.close()
         self._live.clear()
+
+    def live_sessions(self) -> list[LiveSession]:
+        """The sessions live on this node now (what the metrics count)."""
+        return [live.session for live in self._live.values()]
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def session(self, session_id: str) -> LiveSession | None:
         live = self._live.get(session_id)
@@ -541,7 +552,7 @@ class LiveHub:
                         await self._boards.rewind(live, room_id, seq)
                 await self._boards.reload(live)
 
-        return StoredFirst(store, deliver, recover)
+        return StoredFirst(store, deliver, recover, self._observer)
 
     async def _load_documents(self, session: LiveSession) -> None:
         if session.restore_documents(await self.ports.documents.load(session.session_id)):

@@ -34,6 +34,11 @@ class MediaRelay(Protocol):
 
     async def close(self) -> None: ...
 
+    @property
+    def closed(self) -> bool:
+        """Closed (the server is stopping): nothing can be relayed any more."""
+        ...
+
 
 def relay_id(identity: Identity) -> str:
     return f"{identity.session_id}.{identity.key}"

@@ -44,6 +44,7 @@ from signaling.ice import IceServers
 from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.media import MediaRelay, relay_id, split_relay_id
+from signaling.observe import BoardObserver
 from signaling.ports import Authenticator, HubPorts
 from signaling.protocol import (
     Ack,
@@ -96,6 +97,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         relay_factory: RelayFactory,
         ice_servers: IceServers,
         budgets: EventBudgets | None = None,
+        observer: BoardObserver | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self.budgets = budgets or EventBudgets()
@@ -103,7 +105,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         self._ports = ports
         self._relay = relay_factory(self._relay_offer)
         self._ice_servers = ice_servers
-        self.hub = LiveHub(ports, self._relay, self)
+        self.hub = LiveHub(ports, self._relay, self, observer=observer)
 
     def _set_server(self, server: Any) -> None:
         if not isinstance(server, EdgeServer):  # the edge keeps reserved names out of events
@@ -131,7 +133,9 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         except Exception as exc:
             ack = _error_ack(exc)
             if ack is None:
-                logger.exception("error in %s", event)
+                who = self.hub.connections.get(sid)
+                session = None if who is None else who.session_id
+                logger.exception("error in %s", event, extra={"session": session})
                 return fail(ErrorCode.INTERNAL, "internal error")
             return ack
         return result

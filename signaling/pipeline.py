@@ -39,6 +39,7 @@ from sessions.events import Notification
 from sessions.outcome import BOARD_OP_EVENT, Outcome
 from sessions.whiteboard.log import LoggedOp
 from signaling.errors import SignalingError
+from signaling.observe import BoardObserver, NoObserver
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ class _Pending:
     done: asyncio.Future[Outcome[Any]]
     first: Mapping[str, int]  # room -> sequence number of its first operation here
     stale: bool = False  # numbered after a failed write of one of its rooms: refused
+    started: float = 0.0  # loop time at submission (the observer's latency)
 
 
 def _first_seqs(outcome: Outcome[Any]) -> dict[str, int]:
@@ -121,10 +123,17 @@ def _stored(item: _Pending) -> bool:
 
 
 class StoredFirst:
-    def __init__(self, store: Store, deliver: Deliver, recover: Recover) -> None:
+    def __init__(
+        self,
+        store: Store,
+        deliver: Deliver,
+        recover: Recover,
+        observer: BoardObserver | None = None,
+    ) -> None:
         self._store = store
         self._deliver = deliver
         self._recover = recover
+        self._observer = observer or NoObserver()
         self._queue: deque[_Pending] = deque()
         self._pump: asyncio.Task[None] | None = None
 
@@ -138,8 +147,11 @@ class StoredFirst:
             (room, asyncio.ensure_future(self._store(room, ops)))
             for room, ops in board_ops(outcome).items()
         ]
-        done: asyncio.Future[Outcome[Any]] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Pending(outcome, writes, done, _first_seqs(outcome)))
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Outcome[Any]] = loop.create_future()
+        self._queue.append(
+            _Pending(outcome, writes, done, _first_seqs(outcome), False, loop.time())
+        )
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._run(), name="stored-first")
         return done
@@ -151,6 +163,7 @@ class StoredFirst:
             if head.stale:
                 self._queue.popleft()
                 head.done.set_exception(_refusal())
+                self._observe(head, stored=False)
                 continue
             if failed:
                 self._queue.popleft()
@@ -171,9 +184,15 @@ class StoredFirst:
                 logger.exception("delivering stored outcomes failed")
                 for item in batch:
                     item.done.set_exception(exc)
+                    self._observe(item, stored=True)
                 continue
             for item in batch:
                 item.done.set_result(item.outcome)
+                self._observe(item, stored=True)
+
+    def _observe(self, item: _Pending, *, stored: bool) -> None:
+        seconds = asyncio.get_running_loop().time() - item.started
+        self._observer.board_ops(len(item.outcome.board_writes), seconds, stored)
 
     def discard(self, rooms: Iterable[str]) -> None:
         """Everything queued so far for ``rooms`` is refused, stored or not.
@@ -199,6 +218,7 @@ class StoredFirst:
         except Exception:
             logger.exception("putting a board back after a failed write failed")
         item.done.set_exception(_refusal())
+        self._observe(item, stored=False)
 
     async def close(self) -> None:
         if self._pump is not None:

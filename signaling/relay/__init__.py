@@ -22,6 +22,8 @@ API::
     relay.published_tracks() -> list[PublishedTrack]
     relay.forwarded_streams() -> list[ForwardedStream]
     relay.participant_ids() -> list[str]
+    relay.packet_counts() -> PacketCounts          # received, forwarded, lost since start
+    relay.closed -> bool
 
 Errors are :class:`RelayError` subclasses whose ``code`` is a shared
 :class:`errors.ErrorCode`: ``bad_sdp`` (malformed SDP, or an SDP the
@@ -107,7 +109,7 @@ from .errors import (
     UnsupportedCodecError,
 )
 from .relay import OfferCallback, Relay
-from .state import ForwardedStream, PublishedTrack
+from .state import ForwardedStream, PacketCounts, PublishedTrack
 
 __all__ = [
     "AlreadyJoinedError",
@@ -117,6 +119,7 @@ __all__ = [
     "GlareError",
     "MalformedSdpError",
     "OfferCallback",
+    "PacketCounts",
     "PortsExhaustedError",
     "PublishedTrack",
     "Relay",

@@ -135,6 +135,13 @@ def intercept_rtp(receiver: Any, handler: RtpHandler) -> None:
     receiver._handle_rtp_packet = handle_rtp_packet
 
 
+def packets_lost(receiver: Any) -> int:
+    """Packets a publisher sent that never reached the relay, by aiortc's own count
+    (``StreamStatistics``: expected from the sequence numbers, less received)."""
+    streams: dict[int, StreamStatistics] = receiver._RTCRtpReceiver__remote_streams
+    return sum(max(0, s.packets_lost) for s in streams.values())
+
+
 async def send_pli(receiver: Any, media_ssrc: int) -> None:
     """Ask the publisher for a key frame (RTCP PLI, RFC 4585 6.3.1)."""
     await receiver._send_rtcp_pli(media_ssrc)

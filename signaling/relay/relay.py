@@ -45,7 +45,14 @@ from .errors import (
 from .forward import packet_handler, resend
 from .rewrite import StreamRewriter
 from .sdp_inspect import FORWARDED_CODECS, assign_labels, parse_candidate, parse_description
-from .state import ForwardedStream, Publication, PublishedTrack, RelayParticipant, Slot
+from .state import (
+    ForwardedStream,
+    PacketCounts,
+    Publication,
+    PublishedTrack,
+    RelayParticipant,
+    Slot,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,8 @@ class Relay:
         self._tasks: set[asyncio.Task[None]] = set()
         self._maintenance: asyncio.Task[None] | None = None
         self._closed = False
+        self._retired = PacketCounts()  # of publications and slots gone since
+        self._lost_shown = 0
 
     # --- public API ---------------------------------------------------------
 
@@ -236,10 +245,12 @@ class Relay:
         participant.closed = True
         for published in list(participant.published.values()):
             self._unpublish(published)
+            self._retired += published.counts()
         participant.published.clear()
         for slot in participant.slots:
             self._unbind(slot)
             slot.track.stop()
+        self._retired += PacketCounts(forwarded=sum(s.packets_out for s in participant.slots))
         self._reconcile_all()
         await self._close_pc(participant.pc)
         if not self._participants:
@@ -272,6 +283,22 @@ class Relay:
         if self._maintenance is not None and not self._maintenance.done():
             running += 1
         return running
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def packet_counts(self) -> PacketCounts:
+        """Packets received, forwarded and lost since the relay started (summed at call
+        time: the packet path only increments its own integers)."""
+        total = self._retired
+        for participant in self._participants.values():
+            for published in participant.published.values():
+                total += published.counts()
+            total += PacketCounts(forwarded=sum(s.packets_out for s in participant.slots))
+        # aiortc's loss figure may go back down (a late packet); a counter never does
+        self._lost_shown = max(self._lost_shown, total.lost)
+        return PacketCounts(total.received, total.forwarded, self._lost_shown)
 
     def participant_ids(self) -> list[str]:
         return sorted(self._participants)
@@ -316,6 +343,7 @@ class Relay:
         for mid, old in list(participant.published.items()):
             if mid not in sending or labels.get(mid) != old.label:
                 self._unpublish(old)
+                self._retired += old.counts()
                 del participant.published[mid]
         for mid, section in sending.items():
             transceiver = transceivers.get(mid)

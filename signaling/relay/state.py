@@ -43,6 +43,21 @@ class ForwardedStream:
     packets_sent: int
 
 
+@dataclass(frozen=True, slots=True)
+class PacketCounts:
+    """Packets since the relay started (introspection, for the metrics): ``received`` from
+    publishers, ``forwarded`` to subscribers, ``lost`` on the way from publishers."""
+
+    received: int = 0
+    forwarded: int = 0
+    lost: int = 0
+
+    def __add__(self, other: PacketCounts) -> PacketCounts:
+        return PacketCounts(
+            self.received + other.received, self.forwarded + other.forwarded, self.lost + other.lost
+        )
+
+
 class Publication:
     def __init__(
         self, owner: RelayParticipant, mid: str, kind: str, label: str, transceiver: Any
@@ -61,6 +76,9 @@ class Publication:
         self.last_remb = -1e9
         self.packets_in = 0
         self.paused = False  # a mediator stopped it, or a screen not allowed: nothing forwarded
+
+    def counts(self) -> PacketCounts:
+        return PacketCounts(received=self.packets_in, lost=hooks.packets_lost(self.receiver))
 
     def stopped_by(self, paused: set[str]) -> bool:
         """Whether ``paused`` (kinds, and "screen") stops this publication."""
