@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium lock clean fuzz
+.PHONY: run test lint types unit browser bench install chromium nginx lock clean fuzz
 
 NODE_STAMP := frontend/node_modules/.installed
 
@@ -28,6 +28,10 @@ $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# Debian's nginx, for the tests of several nodes behind a load balancer (run unprivileged there).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx-light || $(SUDO) apt-get install -y -qq nginx; }
+
 run: install
 	$(VENV)/bin/palabre serve
 
@@ -41,10 +45,10 @@ types: install
 unit: install
 	$(PY) -m pytest -q -m "not browser"
 
-browser: install chromium
+browser: install chromium nginx
 	$(PY) -m pytest -q -m browser
 
-test: install chromium lint types
+test: install chromium nginx lint types
 	$(PY) -m pytest -q
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
@@ -61,6 +65,7 @@ bench: install
 	$(PY) bench/records.py
 	$(PY) bench/whiteboard.py
 	$(PY) bench/anonymise.py
+	$(PY) bench/takeover.py
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -27,6 +27,7 @@ from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from server.accesslog import AccessLogger
 from server.app import create_app, new_setup_code
+from server.cluster.checks import check_cluster
 from server.config import Config, ConfigError, load_config
 from server.heap import keep_heap
 from server.passwords import check_policy, hash_password
@@ -54,6 +55,7 @@ async def _serving_app(config: Config, setup_code: str | None) -> web.Applicatio
 
 def cmd_serve(args: argparse.Namespace) -> int:
     config = _config()
+    check_cluster(config)
     config.var_dir.mkdir(parents=True, exist_ok=True)
     if not args.no_migrate:
         upgrade(config.database_url)

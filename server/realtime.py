@@ -20,6 +20,7 @@ from records.errors import NotFound
 from records.stores.accounts import AccountStore
 from records.stores.invites import LinkRefused
 from records.stores.scheduling import ScheduleStore, mediator_key, participant_key
+from server.cluster.leases import RedisPlacement, connect
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.invites.links import MAX_TOKEN_LENGTH, LinkService
@@ -30,6 +31,7 @@ from signaling.fanout import LocalManager, RedisManager
 from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
+from signaling.placement import LocalPlacement, Placement
 from signaling.ports import HubPorts
 from signaling.relay import Relay, RelayConfig
 
@@ -115,6 +117,15 @@ async def _close_redis_manager(manager: Any) -> None:
             await connection.aclose()
 
 
+def placement_for(config: Config) -> Placement:
+    """Leases in Redis with several nodes (PALABRE_REDIS_URL), else this node runs all."""
+    cluster = config.cluster
+    if config.redis_url is None:
+        return LocalPlacement(cluster.node_id)
+    redis = connect(config.redis_url, cluster.lease_seconds)
+    return RedisPlacement(redis, cluster.node_id, cluster.lease_seconds)
+
+
 def attach_realtime(
     app: web.Application,
     config: Config,
@@ -132,13 +143,20 @@ def attach_realtime(
         cors_allowed_origins=[config.http.public_url.rstrip("/")],
         max_http_buffer_size=256 * 1024,
     )
+    placement = placement_for(config)
     namespace = SessionNamespace(
-        authenticator, ports, relay_factory, ice_servers_for_clients(config)
+        authenticator, ports, relay_factory, ice_servers_for_clients(config), placement=placement
     )
     sio.register_namespace(namespace)
     sio.attach(app)
 
     async def close_relay(_app: web.Application) -> None:
+        # the sessions are handed over first (leases released, clients sent away), then
+        # the rest closes; with one node there is nobody to hand them to, and nothing
+        # changes for the clients: they come back when the node does
+        if isinstance(placement, RedisPlacement):
+            await namespace.hub.drain()
+            await placement.close()
         await namespace.hub.close()
         await namespace.relay.close()
         await sio.shutdown()
