@@ -115,10 +115,7 @@ class RedisPlacement:
 
     async def claim(self, session_id: str) -> Claim:
         async with self._locks.setdefault(session_id, asyncio.Lock()):
-            try:
-                return await self._claim(session_id)
-            finally:
-                self._locks.pop(session_id, None)
+            return await self._claim(session_id)
 
     async def _claim(self, session_id: str) -> Claim:
         key = self._key(session_id)
@@ -145,6 +142,9 @@ class RedisPlacement:
 
     async def release(self, session_id: str) -> None:
         held = self._held.pop(session_id, None)
+        lock = self._locks.get(session_id)
+        if lock is not None and not lock.locked():
+            del self._locks[session_id]
         if held is None:
             return
         try:

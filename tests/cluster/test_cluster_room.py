@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.cluster.conftest import Cluster, seed_session, until
+from tests.cluster.harness import Cluster, Participant, seed_session, until
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.flows import (
     admit,
@@ -31,8 +31,6 @@ from tests.e2e.flows import (
     wait_for_flowing,
 )
 from tests.pdfgen import make_pdf
-
-pytestmark = pytest.mark.browser
 
 TAKEOVER_LIMIT = 15.0  # seconds, from the kill to everyone back with pictures
 
@@ -82,6 +80,7 @@ async def _node_of(page: Page) -> str:
     return node
 
 
+@pytest.mark.browser
 async def test_participants_landing_on_different_nodes_meet_in_one_session(
     cluster: Cluster, browser: Browser
 ) -> None:
@@ -144,6 +143,41 @@ async def _connected(page: Page) -> bool:
     return bool(await page.evaluate(in_room("room.phase === 'connected'")))
 
 
+async def test_a_node_stopped_with_sigterm_hands_its_sessions_over_at_once(
+    cluster: Cluster,
+) -> None:
+    """Drain: the node releases its leases and sends its sockets away before it exits, so
+    they are back on another node without waiting for a lease to expire."""
+    session_id, tokens = await seed_session(cluster, ["Alice Martin", "Bruno Petit"])
+    people = [Participant(cluster, {"token": t}, None) for t in tokens.values()]
+    for person in people:
+        person.start()
+    holder = None
+    try:
+        await asyncio.wait_for(asyncio.gather(*(p.hello.wait() for p in people)), 30)
+        holder = await cluster.holder(session_id)
+        assert holder is not None and {p.node for p in people} == {holder}
+        for person in people:
+            person.hello.clear()
+        stopped_at = time.monotonic()
+        assert await asyncio.to_thread(cluster.terminate, holder) == 0
+        await asyncio.wait_for(asyncio.gather(*(p.hello.wait() for p in people)), 15)
+        took = time.monotonic() - stopped_at
+        new_holder = await cluster.holder(session_id)
+        assert new_holder not in {None, holder}
+        assert {p.node for p in people} == {new_holder}
+        lines = "".join(cluster.nodes[holder].lines)
+        assert f"session {session_id}: handed over (the node is stopping)" in lines
+        assert f"session {session_id}: lease released" in lines
+        assert took < 5.0, took  # the lease was released, not left to expire
+    finally:
+        for person in people:
+            await person.stop()
+        if holder is not None:
+            await asyncio.to_thread(cluster.start, holder)
+
+
+@pytest.mark.browser
 async def test_a_node_killed_mid_session_the_session_goes_on_elsewhere(
     cluster: Cluster, browser: Browser
 ) -> None:
