@@ -150,6 +150,7 @@ class LiveHub:
         """The node is stopping: no new session, every session handed over (lease
         released, connections sent away to come back on another node)."""
         self.placement.drain()
+        logger.info("stopping: handing %d live sessions over", len(self._live))
         for session_id in sorted(self._live):
             async with self._creating.setdefault(session_id, asyncio.Lock()):
                 live = self._live.pop(session_id, None)
