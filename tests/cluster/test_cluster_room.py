@@ -90,11 +90,11 @@ async def test_participants_landing_on_different_nodes_meet_in_one_session(
     assert holder in cluster.nodes
     assert [await _node_of(p) for p in pages] == [holder] * 3
     # they did land on different nodes: nginx sent the unhinted sockets round the nodes, and
-    # the ones that reached another node came back with the holder's name as a hint
+    # the ones that reached another node were refused there (nginx logs a socket once it
+    # is closed: these) and came back to the holder with its name as a hint
     log = cluster.socket_log()
-    landed = {cluster.node_of_port(e["upstream"]) for e in log if e.get("node") in {"", "-"}}
-    assert len(landed) >= 2, log
-    assert any(e.get("node") == holder for e in log), log
+    refused = {cluster.node_of_port(e["upstream"]) for e in log if e.get("node") in {"", "-"}}
+    assert refused - {holder}, log
 
     # A private meeting stays private across the nodes.
     seen_before = len(await received(bruno))
@@ -216,7 +216,12 @@ async def test_a_node_killed_mid_session_the_session_goes_on_elsewhere(
     # REMAINING GAP until the `durable` branch lands: without the durable live state the
     # parties come back to the waiting room and must be let in again; the requirement is
     # that they do not, so this waits for "connected" with no admission step.
-    await until(everyone_back, TAKEOVER_LIMIT + 5, "everyone connected again")
+    phases = in_room("[room.phase, room.hello && room.hello.node, room.hello && room.hello.state]")
+    try:
+        await until(everyone_back, TAKEOVER_LIMIT + 5, "everyone connected again")
+    except AssertionError as exc:
+        states = [await page.evaluate(phases) for page in pages]
+        raise AssertionError(f"{exc}: back {back}, pages {states}") from None
     new_holder = await cluster.holder(session_id)
     assert new_holder not in {None, holder}
     for page in pages:
