@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
-import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from records.anonymise import pipelines
 from records.db import Database
 from records.rights.retention import load_policies
-from records.service import open_records
+from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from records.stores.scheduling import ScheduleStore
 from server import web as pages
@@ -20,6 +23,7 @@ from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
+from server.node_registry import join_deployment, secret_fingerprints
 from server.passwords import PasswordHashing
 from server.purge import purge_task
 from server.realtime import (
@@ -33,7 +37,7 @@ from server.rest import register_routes
 from server.rest.api import Api
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
-from server.throttle import LoginThrottle
+from server.throttle_redis import login_throttle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
 
@@ -48,9 +52,15 @@ def build_api() -> Api:
     return api
 
 
-def new_setup_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(10))
+SETUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def setup_code_for(signing_key: bytes) -> str:
+    """The one-time code that guards the first account, derived from the signing key: every
+    node of a deployment prints the same one (the setup page may reach any of them), and
+    it says nothing of the key. It stops working once an account exists."""
+    digest = hmac.new(signing_key, b"palabre first-run setup code", hashlib.sha256).digest()
+    return "".join(SETUP_ALPHABET[b % len(SETUP_ALPHABET)] for b in digest[:10])
 
 
 def _log_key_store(in_main_database: bool, url: str) -> None:
@@ -64,6 +74,29 @@ def _log_key_store(in_main_database: bool, url: str) -> None:
     else:
         where = make_url(url).render_as_string(hide_password=True)
         logger.info("wrapped data keys kept apart from the main database, in %s", where)
+
+
+async def _join_deployment(
+    config: Config, signing_key: bytes, records: Records
+) -> Callable[[], Awaitable[None]]:
+    """With Redis, this node joins the running ones (or refuses to start if its secrets
+    differ from theirs); returns how it leaves at shutdown."""
+    if config.redis_url is None:
+        return _nothing
+    cluster = config.cluster
+    fingerprints = secret_fingerprints(signing_key, records.keys.log_hmac_key)
+    try:
+        return await join_deployment(
+            config.redis_url, cluster.redis_prefix, cluster.node_id, fingerprints
+        )
+    except BaseException:
+        await records.close()
+        await records.db.close()
+        raise
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def create_app(
@@ -91,9 +124,14 @@ async def create_app(
         raise
     _log_key_store(records.keys_db is db, config.records.keys_database_url)
     policies = load_policies(config.records.retention_file)
+    if config.records.warm_up_entities:
+        pipelines.warm_up()
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
-    signer = LinkSigner(load_or_create_signing_key(config.var_dir))
+    signing_key = load_or_create_signing_key(config.signing_key_path)
+    signer = LinkSigner(signing_key)
+    leave = await _join_deployment(config, signing_key, records)
+    throttle, close_throttle = login_throttle(config)
     if setup_code is not None and await accounts.count_mediators() > 0:
         setup_code = None
     svc = Services(
@@ -105,7 +143,7 @@ async def create_app(
         links=LinkService(
             signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
         ),
-        throttle=LoginThrottle(config.auth.login_max_failures, config.auth.login_window_seconds),
+        throttle=throttle,
         hashing=PasswordHashing(
             config.auth.login_max_concurrent, max_waiting=16 * config.auth.login_max_concurrent
         ),
@@ -136,8 +174,10 @@ async def create_app(
     app.cleanup_ctx.append(purge_task(records, policies, config.records.purge_interval_hours))
 
     async def close_db(_app: web.Application) -> None:
+        await leave()
         await records.close()
         await db.close()
+        await close_throttle()
 
     app.on_cleanup.append(close_db)
     return app

@@ -26,10 +26,11 @@ from records.rights.subjects import erase_subject, export_html, export_subject
 from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from server.accesslog import AccessLogger
-from server.app import create_app, new_setup_code
+from server.app import create_app, setup_code_for
 from server.cluster.checks import check_cluster
 from server.config import Config, ConfigError, load_config
 from server.heap import keep_heap
+from server.invites.signing import load_or_create_signing_key
 from server.passwords import check_policy, hash_password
 
 logger = logging.getLogger("palabre")
@@ -61,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         upgrade(config.database_url)
     setup_code = None
     if asyncio.run(_count_mediators(config)) == 0:
-        setup_code = new_setup_code()
+        setup_code = setup_code_for(load_or_create_signing_key(config.signing_key_path))
     ssl_context = None
     if config.http.tls_cert and config.http.tls_key:
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

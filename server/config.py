@@ -43,6 +43,8 @@ class AuthConfig:
     login_window_seconds: int = 900
     login_max_concurrent: int = 2  # argon2 password checks at once (64 MiB each)
     link_grace_hours: int = 2
+    # the link-signing key; None: var/signing.key. Several nodes must share one.
+    signing_key_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class RecordsConfig:
     retention_file: Path | None = None
     purge_interval_hours: int = 24
     organisation_id: str = "palabre"
+    # Reviews of anonymised summaries run the entity pipelines: load them in the background
+    # as the node starts (some seconds of CPU), so that the first review does not wait.
+    warm_up_entities: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ class ClusterConfig:
 
     node_id: str = "node-1"
     lease_seconds: float = 5.0
+    # What every key and channel of this deployment's in Redis starts with, so that two
+    # deployments (staging and production, say) can share one Redis.
+    redis_prefix: str = "palabre"
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,10 @@ class Config:
     @property
     def secure_cookies(self) -> bool:
         return self.http.public_url.startswith("https://")
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.auth.signing_key_file or self.var_dir / "signing.key"
 
     @property
     def session_lifetime(self) -> timedelta:
@@ -135,6 +147,12 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"{name} points to {raw!r}, which is not a readable file")
     return path
+
+
+def _file_path(env: Mapping[str, str], name: str) -> Path | None:
+    """A file that is created if missing (a key generated on first run)."""
+    raw = env.get(name)
+    return Path(raw).resolve() if raw else None
 
 
 def _ice_servers(raw: str | None) -> tuple[IceServer, ...]:
@@ -211,6 +229,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         login_window_seconds=_int(env, "PALABRE_LOGIN_WINDOW_SECONDS", 900, 1, 86400),
         login_max_concurrent=_int(env, "PALABRE_LOGIN_MAX_CONCURRENT", 2, 1, 64),
         link_grace_hours=_int(env, "PALABRE_LINK_GRACE_HOURS", 2, 0, 24 * 14),
+        signing_key_file=_file_path(env, "PALABRE_SIGNING_KEY_FILE"),
     )
     turn_urls, turn_secret = _turn(env)
     media = MediaConfig(
@@ -241,6 +260,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         retention_file=_path(env, "PALABRE_RETENTION_FILE"),
         purge_interval_hours=_int(env, "PALABRE_PURGE_INTERVAL_HOURS", 24, 1, 24 * 30),
         organisation_id=env.get("PALABRE_ORGANISATION_ID") or "palabre",
+        warm_up_entities=_bool(env, "PALABRE_WARM_UP_ENTITIES", True),
     )
     return Config(
         var_dir=var_dir,
@@ -255,6 +275,7 @@ def load_config(env: Mapping[str, str]) -> Config:
 
 
 NODE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 
 
 def _cluster(env: Mapping[str, str], port: int) -> ClusterConfig:
@@ -267,4 +288,9 @@ def _cluster(env: Mapping[str, str], port: int) -> ClusterConfig:
             f"PALABRE_NODE_ID must be lower-case letters, digits and dashes, got {node_id!r}"
         )
     lease = _int(env, "PALABRE_LEASE_SECONDS", 5, 2, 120)
-    return ClusterConfig(node_id=node_id, lease_seconds=float(lease))
+    prefix = env.get("PALABRE_REDIS_PREFIX") or "palabre"
+    if not REDIS_PREFIX.fullmatch(prefix):
+        raise ConfigError(
+            f"PALABRE_REDIS_PREFIX must be letters, digits, dashes, dots or colons, got {prefix!r}"
+        )
+    return ClusterConfig(node_id=node_id, lease_seconds=float(lease), redis_prefix=prefix)

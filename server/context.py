@@ -16,7 +16,7 @@ from server.config import Config
 from server.errors import ApiError
 from server.invites.links import LinkService
 from server.passwords import PasswordHashing
-from server.throttle import LoginThrottle
+from server.throttle import Throttle
 
 SESSION_COOKIE = "palabre_session"
 
@@ -36,7 +36,7 @@ class Services:
     cases: CaseStore
     schedule: ScheduleStore
     links: LinkService
-    throttle: LoginThrottle
+    throttle: Throttle
     hashing: PasswordHashing
     setup: SetupState
     records: Records

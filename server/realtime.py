@@ -123,7 +123,9 @@ def placement_for(config: Config) -> Placement:
     if config.redis_url is None:
         return LocalPlacement(cluster.node_id)
     redis = connect(config.redis_url, cluster.lease_seconds)
-    return RedisPlacement(redis, cluster.node_id, cluster.lease_seconds)
+    return RedisPlacement(
+        redis, cluster.node_id, cluster.lease_seconds, prefix=f"{cluster.redis_prefix}:"
+    )
 
 
 def attach_realtime(

@@ -20,8 +20,13 @@ someone hammering their account from elsewhere or by colleagues' typos.
 
 Every table is bounded (least recently touched entry evicted first), so
 random e-mails and addresses cannot grow memory without limit. Accounts are
-keyed by a hash of the e-mail, not the address itself. In-process: with
-several server processes each keeps its own tables.
+keyed by a hash of the e-mail, not the address itself.
+
+The rules live in :class:`ThrottlePolicy`, which decides from the rows it is
+shown; where the rows are kept is the throttle's business. :class:`LoginThrottle`
+keeps them in this process (one node); :class:`server.throttle_redis.RedisThrottle`
+keeps them in Redis, shared by every node behind the load balancer, so that
+spreading guesses over the nodes gains an attacker nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 KNOWN_PAIR_SECONDS = 90 * 86400  # how long a successful sign-in vouches for its address
 
@@ -45,9 +51,137 @@ class TooManyAttempts(Exception):
 
 
 @dataclass
-class _Failures:
+class Failures:
+    """One counter's row: failures counted, and when the last one was."""
+
     count: int
     last: float
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A reserved attempt; hand it back to ``succeeded`` or ``release``."""
+
+    pair: str
+    account: str | None
+    address: str | None
+
+
+def account_key(account: str) -> str:
+    return hashlib.blake2b(account.strip().lower().encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The rows one attempt reads: the pair, its account and its address."""
+
+    pair: str
+    account: str
+    address: str
+
+    @classmethod
+    def of(cls, account: str, address: str) -> Keys:
+        acct = account_key(account)
+        return cls(f"{acct}|{address}", acct, address)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What the throttle holds for one attempt's keys, read at one moment."""
+
+    pair: Failures | None
+    account: Failures | None
+    address: Failures | None
+    known_since: float | None  # when the pair last signed in successfully
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The policy's answer: wait (refused), or the reservation to count."""
+
+    wait: float
+    attempt: Attempt | None
+    expired: tuple[str, ...] = ()  # rows quiet for long enough: drop them ("pair", ...)
+    known_expired: bool = False
+
+
+class ThrottlePolicy:
+    """The rules, decided from rows: free failures, doubling delays, known pairs exempt."""
+
+    def __init__(
+        self, max_failures: int, window_seconds: float, *, first_delay: float, wide_factor: int
+    ) -> None:
+        self.free = max_failures
+        self.wide_free = max_failures * wide_factor
+        self.window = float(window_seconds)
+        self.first = min(first_delay, self.window)
+
+    def _delay(self, failures: int, free: int) -> float:
+        if failures < free:
+            return 0.0
+        return min(self.first * 2.0 ** min(failures - free, 64), self.window)
+
+    def _wait(self, row: Failures | None, free: int, now: float) -> float | None:
+        """Seconds to wait for this row; None: quiet for a window after its last delay
+        (the row is forgotten)."""
+        if row is None:
+            return 0.0
+        delay = self._delay(row.count, free)
+        if now - row.last > delay + self.window:
+            return None
+        return max(0.0, row.last + delay - now)
+
+    def plan(self, keys: Keys, rows: Rows, now: float, *, account_wide: bool) -> Plan:
+        known = rows.known_since is not None and now - rows.known_since <= KNOWN_PAIR_SECONDS
+        known_expired = rows.known_since is not None and not known
+        wide_account = account_wide and not known
+        checks = [("pair", rows.pair, self.free)]
+        if wide_account:
+            checks.append(("account", rows.account, self.wide_free))
+        if not known:
+            checks.append(("address", rows.address, self.wide_free))
+        wait, expired = 0.0, []
+        for name, row, free in checks:
+            row_wait = self._wait(row, free, now)
+            if row_wait is None:
+                expired.append(name)
+            else:
+                wait = max(wait, row_wait)
+        if wait > 0:
+            return Plan(wait, None, tuple(expired), known_expired)
+        attempt = Attempt(
+            keys.pair, keys.account if wide_account else None, None if known else keys.address
+        )
+        return Plan(0.0, attempt, tuple(expired), known_expired)
+
+    def row_lifetime(self) -> float:
+        """How long a row can matter after its last failure (its delay, then a window)."""
+        return 2 * self.window
+
+
+def refused(plan: Plan) -> TooManyAttempts:
+    return TooManyAttempts(max(1, math.ceil(plan.wait)))
+
+
+class Throttle(Protocol):
+    """What sign-in asks of a throttle (wherever its rows are kept)."""
+
+    async def begin(self, account: str, address: str, *, account_wide: bool = True) -> Attempt:
+        """Reserves an attempt, or raises TooManyAttempts.
+
+        ``account_wide=False`` skips the per-account counter (for a secret that
+        is not an account's, such as the setup code, where it would only let
+        strangers block the operator).
+        """
+        ...
+
+    async def release(self, attempt: Attempt) -> None:
+        """Gives the reservation back: the password was not checked."""
+        ...
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The right password: the pair starts afresh and its address is known from now on."""
+        ...
 
 
 class _Table:
@@ -55,12 +189,12 @@ class _Table:
 
     def __init__(self, max_entries: int) -> None:
         self._max = max_entries
-        self._rows: OrderedDict[str, _Failures] = OrderedDict()
+        self._rows: OrderedDict[str, Failures] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def get(self, key: str) -> _Failures | None:
+    def get(self, key: str) -> Failures | None:
         return self._rows.get(key)
 
     def bump(self, key: str, now: float) -> None:
@@ -68,7 +202,7 @@ class _Table:
         if row is None:
             while len(self._rows) >= self._max:
                 self._rows.popitem(last=False)
-            self._rows[key] = _Failures(1, now)
+            self._rows[key] = Failures(1, now)
         else:
             row.count += 1
             row.last = now
@@ -85,20 +219,13 @@ class _Table:
         self._rows.pop(key, None)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """A reserved attempt; hand it back to ``succeeded`` or ``release``."""
-
-    pair: str
-    account: str | None
-    address: str | None
-
-
-def account_key(account: str) -> str:
-    return hashlib.blake2b(account.strip().lower().encode(), digest_size=16).hexdigest()
-
-
 class LoginThrottle:
+    """The throttle of one process: bounded tables in memory.
+
+    ``begin`` reads, decides and counts without an await in between, so it is
+    atomic in the event loop.
+    """
+
     def __init__(
         self,
         max_failures: int,
@@ -109,83 +236,61 @@ class LoginThrottle:
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._free = max_failures
-        self._wide_free = max_failures * wide_factor
-        self._window = float(window_seconds)
-        self._first = min(first_delay, self._window)
+        self._policy = ThrottlePolicy(
+            max_failures, window_seconds, first_delay=first_delay, wide_factor=wide_factor
+        )
         self._clock = clock
-        self._pairs = _Table(max_entries)
-        self._accounts = _Table(max_entries)
-        self._addresses = _Table(max_entries)
+        self._tables = {
+            "pair": _Table(max_entries),
+            "account": _Table(max_entries),
+            "address": _Table(max_entries),
+        }
         self._known: OrderedDict[str, float] = OrderedDict()
         self._max_known = max_entries
 
     def size(self) -> int:
         """Entries held over every table (bounded by 4 x max_entries)."""
-        return len(self._pairs) + len(self._accounts) + len(self._addresses) + len(self._known)
+        return sum(len(t) for t in self._tables.values()) + len(self._known)
 
-    def _delay(self, failures: int, free: int) -> float:
-        if failures < free:
-            return 0.0
-        return min(self._first * 2.0 ** min(failures - free, 64), self._window)
-
-    def _wait(self, table: _Table, key: str, free: int, now: float) -> float:
-        row = table.get(key)
-        if row is None:
-            return 0.0
-        delay = self._delay(row.count, free)
-        if now - row.last > delay + self._window:  # quiet for a window after the last delay
-            table.drop(key)
-            return 0.0
-        return max(0.0, row.last + delay - now)
-
-    def _is_known(self, pair: str, now: float) -> bool:
-        since = self._known.get(pair)
-        if since is None:
-            return False
-        if now - since > KNOWN_PAIR_SECONDS:
-            del self._known[pair]
-            return False
-        return True
-
-    def begin(self, account: str, address: str, *, account_wide: bool = True) -> Attempt:
-        """Reserves an attempt, or raises TooManyAttempts. Synchronous: atomic in the event loop.
-
-        ``account_wide=False`` skips the per-account counter (for a secret that
-        is not an account's, such as the setup code, where it would only let
-        strangers block the operator).
-        """
+    async def begin(self, account: str, address: str, *, account_wide: bool = True) -> Attempt:
         now = self._clock()
-        acct = account_key(account)
-        pair = f"{acct}|{address}"
-        known = self._is_known(pair, now)
-        wait = self._wait(self._pairs, pair, self._free, now)
-        wide_account = account_wide and not known
-        if wide_account:
-            wait = max(wait, self._wait(self._accounts, acct, self._wide_free, now))
-        if not known:
-            wait = max(wait, self._wait(self._addresses, address, self._wide_free, now))
-        if wait > 0:
-            raise TooManyAttempts(max(1, math.ceil(wait)))
-        self._pairs.bump(pair, now)
-        if wide_account:
-            self._accounts.bump(acct, now)
-        if not known:
-            self._addresses.bump(address, now)
-        return Attempt(pair, acct if wide_account else None, None if known else address)
-
-    def release(self, attempt: Attempt) -> None:
-        """Gives the reservation back: the password was not checked."""
-        self._pairs.refund(attempt.pair)
+        keys = Keys.of(account, address)
+        named = {"pair": keys.pair, "account": keys.account, "address": keys.address}
+        tables = self._tables
+        rows = Rows(
+            tables["pair"].get(keys.pair),
+            tables["account"].get(keys.account),
+            tables["address"].get(keys.address),
+            self._known.get(keys.pair),
+        )
+        plan = self._policy.plan(keys, rows, now, account_wide=account_wide)
+        for name in plan.expired:
+            tables[name].drop(named[name])
+        if plan.known_expired:
+            del self._known[keys.pair]
+        if plan.attempt is None:
+            raise refused(plan)
+        attempt = plan.attempt
+        tables["pair"].bump(attempt.pair, now)
         if attempt.account is not None:
-            self._accounts.refund(attempt.account)
+            tables["account"].bump(attempt.account, now)
         if attempt.address is not None:
-            self._addresses.refund(attempt.address)
+            tables["address"].bump(attempt.address, now)
+        return attempt
 
-    def succeeded(self, attempt: Attempt) -> None:
-        """The right password: the pair starts afresh and its address is known from now on."""
-        self.release(attempt)
-        self._pairs.drop(attempt.pair)
+    async def release(self, attempt: Attempt) -> None:
+        self._release(attempt)
+
+    def _release(self, attempt: Attempt) -> None:
+        self._tables["pair"].refund(attempt.pair)
+        if attempt.account is not None:
+            self._tables["account"].refund(attempt.account)
+        if attempt.address is not None:
+            self._tables["address"].refund(attempt.address)
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        self._release(attempt)
+        self._tables["pair"].drop(attempt.pair)
         self._known[attempt.pair] = self._clock()
         self._known.move_to_end(attempt.pair)
         while len(self._known) > self._max_known:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import records.models  # noqa: F401  (registers every table on Base.metadata)
 from records.db import Base, create_engine, is_sqlite
 
 target_metadata = Base.metadata
+
+# Several nodes start at once on one PostgreSQL database and each migrates it: the first
+# to take this lock migrates, the others wait for its commit and then find nothing to do.
+MIGRATION_LOCK = 0x70616C6162  # "palab"
 
 
 def _run(connection: Connection) -> None:
@@ -21,6 +26,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":  # held until this transaction commits
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

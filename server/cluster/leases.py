@@ -1,6 +1,7 @@
 """Session leases in Redis: which node runs each live session (several nodes).
 
-One key per session, ``<prefix>lease:<session id>``, holds ``<node id>:<epoch>``; it is
+One key per session, ``<prefix>lease:<session id>`` (the prefix: ``PALABRE_REDIS_PREFIX``
+and a colon), holds ``<node id>:<epoch>``; it is
 set with ``SET NX PX`` (only if no node holds the session) and lasts ``lease_seconds``.
 The epoch comes from ``INCR <prefix>epoch:<session id>``: it grows at every new claim,
 so a holder's writes can be told from an earlier holder's (a fencing token).

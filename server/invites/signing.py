@@ -1,4 +1,8 @@
-"""The server's token-signing secret: a generated file under var/, mode 0600."""
+"""The server's token-signing secret: a generated file (var/signing.key by default), mode 0600.
+
+Every node of one deployment must read the same key (``PALABRE_SIGNING_KEY_FILE``): a
+link issued on one node is checked on whichever node the party reaches.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,10 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-SIGNING_KEY_FILE = "signing.key"
 
-
-def load_or_create_signing_key(var_dir: Path) -> bytes:
-    """Reads var/signing.key, creating it (0600, never wider) on first run."""
-    path = var_dir / SIGNING_KEY_FILE
-    var_dir.mkdir(parents=True, exist_ok=True)
+def load_or_create_signing_key(path: Path) -> bytes:
+    """Reads the key file, creating it (0600, never wider) on first run."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

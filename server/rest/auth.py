@@ -73,10 +73,10 @@ async def get_me(request: web.Request) -> web.Response:
     return reply(_me(await require_mediator(request)))
 
 
-def _begin(request: web.Request, account: str, *, account_wide: bool = True) -> Attempt:
-    """Reserves the attempt before anything is checked (atomic: no await before it counts)."""
+async def _begin(request: web.Request, account: str, *, account_wide: bool = True) -> Attempt:
+    """Reserves the attempt before anything is checked (counted before the password is)."""
     try:
-        return services(request).throttle.begin(
+        return await services(request).throttle.begin(
             account, request.remote or "unknown", account_wide=account_wide
         )
     except TooManyAttempts as exc:
@@ -91,17 +91,17 @@ _BUSY = "too many sign-ins at once; try again in a few seconds"
 
 async def login(request: web.Request, body: LoginIn) -> web.Response:
     svc = services(request)
-    attempt = _begin(request, body.email)
+    attempt = await _begin(request, body.email)
     try:
         creds = await svc.accounts.get_credentials(body.email)
         ok = await svc.hashing.verify(creds.password_hash if creds else None, body.password)
     except HashingBusy as exc:
-        svc.throttle.release(attempt)
+        await svc.throttle.release(attempt)
         raise ApiError(ErrorCode.THROTTLED, _BUSY) from exc
     if creds is None or not ok:
         logger.info("sign-in refused")
         raise ApiError(ErrorCode.BAD_CREDENTIALS, "wrong email or password")
-    svc.throttle.succeeded(attempt)
+    await svc.throttle.succeeded(attempt)
     logger.info("mediator %s signed in", creds.mediator.id)
     return await _sign_in(request, creds.mediator)
 
@@ -126,10 +126,10 @@ async def setup(request: web.Request, body: SetupIn) -> web.Response:
     code = svc.setup.code
     if code is None or await current_mediator(request) is not None:
         raise ApiError(ErrorCode.SETUP_DONE, "setup is already done; please sign in")
-    attempt = _begin(request, "setup code", account_wide=False)
+    attempt = await _begin(request, "setup code", account_wide=False)
     if not hmac.compare_digest(code.encode(), body.code.strip().upper().encode()):
         raise ApiError(ErrorCode.FORBIDDEN, "wrong setup code (printed by `make run`)")
-    svc.throttle.succeeded(attempt)
+    await svc.throttle.succeeded(attempt)
     reason = check_policy(body.password)
     if reason:
         raise ApiError(ErrorCode.VALIDATION, reason)

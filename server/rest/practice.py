@@ -21,7 +21,6 @@ from aiohttp import web
 from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from errors import ErrorCode
-from records.anonymise import pipelines
 from records.anonymise.geography import DEPARTEMENTS
 from records.anonymise.model import AnonymisedText, Replacement
 from records.anonymise.stats import DEFAULT_K, practice_report
@@ -552,9 +551,6 @@ async def practice_stats(request: web.Request, query: StatsQuery) -> web.Respons
 
 
 def register_routes(api: Api) -> None:
-    # reviews run the entity pipelines: start loading them now, in the background, so
-    # that the first review of this process does not wait seconds for them
-    pipelines.warm_up()
     tag = "practice"
     base = "/api/cases/{case_id}"
     api.add("GET", f"{base}/closing", get_closing, tag=tag, response=ClosingOut,

@@ -182,7 +182,7 @@ def _prepare_shared(shared: Path) -> None:
     from server.invites.signing import load_or_create_signing_key
 
     FileKeyProvider(shared / "keys.json")
-    load_or_create_signing_key(shared)
+    load_or_create_signing_key(shared / "signing.key")
 
 
 def available() -> str | None:
@@ -218,6 +218,8 @@ def running_cluster(
             "PALABRE_DATABASE_URL": f"{PG_SERVER}/{name}",
             "PALABRE_KEYS_IN_MAIN_DATABASE": "true",
             "PALABRE_KEY_FILE": str(shared / "keys.json"),
+            "PALABRE_SIGNING_KEY_FILE": str(shared / "signing.key"),
+            "PALABRE_WARM_UP_ENTITIES": "false",  # no summary review here: spare the CPU
             "PALABRE_REDIS_URL": redis_url,
             "PALABRE_PUBLIC_URL": public,
             "PALABRE_TRUST_FORWARDED": "true",
@@ -227,7 +229,6 @@ def running_cluster(
         for node_id in NODE_IDS:
             var = root / node_id
             var.mkdir()
-            shutil.copy(shared / "signing.key", var / "signing.key")
             port = free_port()
             env = {
                 **os.environ, **common, "PALABRE_VAR_DIR": str(var),
@@ -311,10 +312,11 @@ async def seed_session(cluster: Cluster, names: list[str]) -> tuple[str, dict[st
         session = await schedule.schedule_session(
             case.id, mediator.id, datetime.now(UTC), "Europe/Paris", 120
         )
-        var = next(iter(cluster.nodes.values())).var_dir
+        signing_key = Path(cluster.env["PALABRE_SIGNING_KEY_FILE"])
         links = LinkService(
-            LinkSigner(load_or_create_signing_key(var)), schedule, cluster.url, timedelta(hours=1)
-        )
+            LinkSigner(load_or_create_signing_key(signing_key)), schedule, cluster.url,
+            timedelta(hours=1),
+        )  # fmt: skip
         tokens = {}
         for p in case.participants:
             link = await links.issue(session.id, p.id, mediator.id)

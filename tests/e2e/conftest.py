@@ -50,14 +50,22 @@ def _free_port() -> int:
         return port
 
 
-def _start(var: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
-    """``palabre serve`` on ``port``, its output drained while it lives; waits until it answers."""
+def _start(
+    var: Path, port: int, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], list[str]]:
+    """``palabre serve`` on ``port``, its output drained while it lives; waits until it answers.
+
+    The entity pipelines are not loaded in advance (seconds of CPU per server) unless
+    ``extra_env`` asks for it: only summary reviews use them, and they load them anyway.
+    """
     env = {
         **os.environ,
         "PALABRE_VAR_DIR": str(var),
         "PALABRE_PORT": str(port),
         "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
         "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1",
+        "PALABRE_WARM_UP_ENTITIES": "false",
+        **(extra_env or {}),
     }
     env.pop("PALABRE_DATABASE_URL", None)
     proc = subprocess.Popen(
@@ -107,8 +115,13 @@ def restart_server(server: LiveServer) -> None:
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    yield from serve(tmp_path)
+
+
+def serve(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """A live server for one test, stopped afterwards (the ``live_server`` fixture's body)."""
     port = _free_port()
-    proc, lines = _start(tmp_path / "var", port)
+    proc, lines = _start(tmp_path / "var", port, extra_env)
     codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
     code = codes[0] if codes else None
     server = LiveServer(f"http://localhost:{port}", tmp_path / "var", code, proc)
@@ -164,7 +177,7 @@ async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[
             case.id, mediator.id, datetime.now(UTC), "Europe/Paris", 120
         )
         links = LinkService(
-            LinkSigner(load_or_create_signing_key(server.var_dir)),
+            LinkSigner(load_or_create_signing_key(server.var_dir / "signing.key")),
             schedule, server.url, timedelta(hours=1),
         )  # fmt: skip
         tokens = {}

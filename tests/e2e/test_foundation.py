@@ -115,7 +115,7 @@ async def test_mediator_to_party_link(live_server: LiveServer, browser: Browser)
     await shot(party, "5-join-en")
 
     # The same link, expired: a clear page naming whom to contact.
-    key = load_or_create_signing_key(live_server.var_dir)
+    key = load_or_create_signing_key(live_server.var_dir / "signing.key")
     token = link.split("#", 1)[1]
     claims = jwt.decode(token, key, algorithms=["HS256"], audience="palabre:join")
     claims["exp"] = int((utcnow() - timedelta(hours=1)).timestamp())

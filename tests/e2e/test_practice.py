@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -14,9 +16,11 @@ from tests.e2e.conftest import (
     MEDIATOR_PASSWORD,
     LiveServer,
     seed_session,
+    serve,
 )
 
 pytestmark = pytest.mark.browser
+PIPELINES_LOADED_MS = 30000  # a busy machine loads spaCy's two pipelines in seconds
 
 SUMMARY = (
     "Mme Jeanne Martin et M. Paul Lefèvre sont voisins depuis 2015. Jeanne reproche à "
@@ -73,6 +77,12 @@ async def select_in_text(page: Page, word: str) -> None:
     )
 
 
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """As in production: the entity pipelines load in the background as the server starts."""
+    yield from serve(tmp_path, {"PALABRE_WARM_UP_ENTITIES": "true"})
+
+
 async def test_close_review_export_statistics(live_server: LiveServer, browser: Browser) -> None:
     await seed_session(live_server, ["Jeanne Martin", "Paul Lefèvre"])
     context = await browser.new_context(
@@ -103,7 +113,8 @@ async def test_close_review_export_statistics(live_server: LiveServer, browser: 
 
     # Review: every replacement highlighted with its kind; nothing of the names left.
     text = page.locator("#anonymised-text")
-    await expect(text.locator("mark").first).to_be_visible()
+    # the first review of a server may wait for its entity pipelines to finish loading
+    await expect(text.locator("mark").first).to_be_visible(timeout=PIPELINES_LOADED_MS)
     content = await text.inner_text()
     for name in ("Jeanne", "Martin", "Lefèvre", "Claire", "06 12", "example.org"):
         assert name not in content
@@ -184,7 +195,7 @@ async def test_suggestions_show_their_reason_and_a_rejection_is_remembered(
 
     # Each suggestion is its own kind in the text and in the list, with the rule's reason.
     text = page.locator("#anonymised-text")
-    await expect(text.locator("mark.suggestion").first).to_be_visible()
+    await expect(text.locator("mark.suggestion").first).to_be_visible(timeout=PIPELINES_LOADED_MS)
     for word in ("Léa", "Aubert", "Onet", "Florence"):
         await expect(text).not_to_contain_text(word)
     listed = page.locator("#suggestion-list li")

@@ -178,7 +178,7 @@ async def test_expired_and_withdrawn_links_say_so_in_both_languages(
     db = Database(sqlite_url(live_server.var_dir))
     try:
         schedule = ScheduleStore(db)
-        signer = LinkSigner(load_or_create_signing_key(live_server.var_dir))
+        signer = LinkSigner(load_or_create_signing_key(live_server.var_dir / "signing.key"))
         links = LinkService(signer, schedule, live_server.url, timedelta(hours=1))
         credentials = await AccountStore(db).get_credentials(MEDIATOR_EMAIL)
         assert credentials is not None

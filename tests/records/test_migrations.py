@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -180,5 +182,28 @@ def test_postgres_at_an_old_id_runs_the_migrations_after_it() -> None:
     pg_admin(f'CREATE DATABASE "{name}"')
     try:
         _old_id_mid_chain_runs_the_rest(pg_url(name))
+    finally:
+        pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.usefixtures("pg_template")
+def test_nodes_starting_together_migrate_one_after_the_other() -> None:
+    """Several nodes start at once on one new PostgreSQL database: each runs the
+    migrations at start, and none fails on a table another has just created."""
+    name = f"palabre_mig_{secrets.token_hex(4)}"
+    pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        code = f"from records.migrate import upgrade; upgrade({pg_url(name)!r})"
+        nodes = [
+            subprocess.Popen(
+                [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            for _ in range(4)
+        ]
+        outputs = [node.communicate(timeout=120)[0].decode() for node in nodes]
+        assert [node.returncode for node in nodes] == [0] * 4, "\n".join(outputs)
+        version, tables = asyncio.run(_state(pg_url(name)))
+        assert version == current_head()
+        assert set(Base.metadata.tables) <= tables
     finally:
         pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

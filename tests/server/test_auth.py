@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestServer
 
+from server.app import create_app
 from server.context import SERVICES
-from tests.server.conftest import PASSWORD, Api, add_mediator
+from tests.redis import redis_url_or_skip
+from tests.server.conftest import PASSWORD, Api, add_mediator, api_clients, make_config
 
 
 async def test_sign_in_and_out(server: TestServer, new_client: Any) -> None:
@@ -109,3 +113,25 @@ async def test_setup_refuses_a_weak_password(server: TestServer, new_client: Any
     response = await api.post("/api/setup", body)
     assert response.status == 400
     assert "10 characters" in (await response.json())["error"]["message"]
+
+
+async def test_nodes_behind_one_balancer_throttle_together(tmp_path: Path, sqlite_url: str) -> None:
+    """Wrong passwords spread over two nodes sharing Redis count as one allowance."""
+    config = make_config(
+        tmp_path,
+        sqlite_url,
+        PALABRE_REDIS_URL=redis_url_or_skip(),
+        PALABRE_REDIS_PREFIX=f"test-{secrets.token_hex(6)}",
+    )
+    apps = [await create_app(config) for _ in range(2)]
+    async with TestServer(apps[0]) as a, TestServer(apps[1]) as b:
+        await add_mediator(a, "anne@example.org")
+        async with api_clients(a) as on_a, api_clients(b) as on_b:
+            clients = [await on_a(), await on_b()]
+            for i in range(5):
+                response = await clients[i % 2].login("anne@example.org", "wrong password!")
+                assert response.status == 401
+            for api in clients:
+                response = await api.login("anne@example.org", PASSWORD)
+                assert response.status == 429
+                assert (await response.json())["error"]["code"] == "throttled"

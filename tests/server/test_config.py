@@ -121,3 +121,18 @@ def test_a_node_has_a_name_fit_for_leases_logs_and_routing(tmp_path: Path) -> No
             load_config({**var, "PALABRE_NODE_ID": bad})
     with pytest.raises(ConfigError, match="PALABRE_LEASE_SECONDS"):
         load_config({**var, "PALABRE_LEASE_SECONDS": "1"})
+    assert named.cluster.redis_prefix == "palabre"
+    staging = load_config({**var, "PALABRE_REDIS_PREFIX": "palabre-staging"})
+    assert staging.cluster.redis_prefix == "palabre-staging"
+    for bad in ("", " x", "a b", "*"):
+        if bad:
+            with pytest.raises(ConfigError, match="PALABRE_REDIS_PREFIX"):
+                load_config({**var, "PALABRE_REDIS_PREFIX": bad})
+
+
+def test_the_signing_key_file_may_be_shared_by_the_nodes(tmp_path: Path) -> None:
+    var = {"PALABRE_VAR_DIR": str(tmp_path)}
+    assert load_config(var).signing_key_path == tmp_path / "signing.key"
+    shared = tmp_path / "shared" / "signing.key"
+    config = load_config({**var, "PALABRE_SIGNING_KEY_FILE": str(shared)})
+    assert config.signing_key_path == shared

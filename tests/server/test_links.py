@@ -109,7 +109,7 @@ async def test_expired_link(
     server: TestServer, new_client: Any, setup_links: dict[str, Any]
 ) -> None:
     svc = server.app[SERVICES]
-    key = load_or_create_signing_key(svc.config.var_dir)
+    key = load_or_create_signing_key(svc.config.signing_key_path)
     claims = jwt.decode(
         token_of(setup_links["link"]), key, algorithms=["HS256"], audience="palabre:join"
     )
@@ -149,7 +149,7 @@ async def test_tampered_links_are_invalid(new_client: Any, setup_links: dict[str
 async def test_validly_signed_token_with_mismatched_role_is_refused(
     server: TestServer, new_client: Any, setup_links: dict[str, Any]
 ) -> None:
-    key = load_or_create_signing_key(server.app[SERVICES].config.var_dir)
+    key = load_or_create_signing_key(server.app[SERVICES].config.signing_key_path)
     claims = jwt.decode(
         token_of(setup_links["link"]), key, algorithms=["HS256"], audience="palabre:join"
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,29 +15,16 @@ from server.app import create_app
 from server.context import SERVICES
 from server.realtime import NAMESPACE_KEY
 from tests.factories import make_case, make_session
+from tests.redis import redis_url_or_skip
 from tests.server.conftest import make_config
 from tests.signaling.fakes import FakeRelay
-
-REDIS_URL = os.environ.get("PALABRE_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
 async def two_nodes(
     tmp_path: Path, sqlite_url: str
 ) -> AsyncIterator[tuple[TestServer, TestServer]]:
-    if not redis_reachable():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis at 127.0.0.1:6379 is unreachable under CI=true")
-        pytest.skip("Redis unreachable")
-    config = make_config(tmp_path, sqlite_url, PALABRE_REDIS_URL=REDIS_URL)
+    config = make_config(tmp_path, sqlite_url, PALABRE_REDIS_URL=redis_url_or_skip())
     apps = [await create_app(config, relay_factory=lambda sink: FakeRelay()) for _ in range(2)]
     async with TestServer(apps[0]) as a, TestServer(apps[1]) as b:
         yield a, b
