@@ -59,6 +59,7 @@ class ErrorCode(StrEnum):
     SERVER_BUSY = "server_busy"
     SESSION_ELSEWHERE = "session_elsewhere"  # another node runs this live session: go there
     SESSION_MOVING = "session_moving"  # the session is changing node: retry in a moment
+    SESSION_UNAVAILABLE = "session_unavailable"  # the node running it did not answer in time
     DOWNLOAD_NOT_ALLOWED = "download_not_allowed"
     CRYPTO = "crypto_error"
     KEY_UNAVAILABLE = "key_unavailable"

@@ -32,6 +32,7 @@ from server.realtime import (
     ConnectionAuthenticator,
     aiortc_relay,
     attach_realtime,
+    placement_for,
 )
 from server.rest import register_routes
 from server.rest.api import Api
@@ -40,6 +41,7 @@ from server.session_host import case_file_ports
 from server.throttle_redis import login_throttle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
+from signaling.placement import Placement
 
 logger = logging.getLogger(__name__)
 
@@ -104,11 +106,15 @@ async def create_app(
     *,
     setup_code: str | None = None,
     relay_factory: RelayFactory | None = None,
+    placement: Placement | None = None,
 ) -> web.Application:
     """Builds the application.
 
     ``setup_code`` opens the first-run page on an empty database;
-    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one).
+    ``relay_factory`` replaces the aiortc relay (tests use an in-memory one);
+    ``placement`` says which node runs each live session (by default: leases in Redis with
+    PALABRE_REDIS_URL, else this one runs them
+    all: :class:`~signaling.placement.LocalPlacement`).
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
@@ -163,8 +169,9 @@ async def create_app(
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
     ports = case_file_ports(schedule, records)
     _, namespace = attach_realtime(
-        app, config, authenticator, ports, relay_factory or aiortc_relay(config)
-    )
+        app, config, authenticator, ports, relay_factory or aiortc_relay(config),
+        placement or placement_for(config), signing_key,
+    )  # fmt: skip
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator
     app[UPLOAD_DESK_KEY] = UploadDesk()

@@ -91,6 +91,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SESSION_ELSEWHERE: 503,
     ErrorCode.SESSION_MOVING: 503,
     ErrorCode.KEY_UNAVAILABLE: 503,
+    ErrorCode.SESSION_UNAVAILABLE: 503,
 }
 
 # aiohttp's own refusals (no route, wrong method, body too large) get a code too.

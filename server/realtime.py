@@ -21,6 +21,7 @@ from records.stores.accounts import AccountStore
 from records.stores.invites import LinkRefused
 from records.stores.scheduling import ScheduleStore, mediator_key, participant_key
 from server.cluster.leases import RedisPlacement, connect
+from server.command_bus import RedisCommandBus, bus_key
 from server.config import Config
 from server.context import SESSION_COOKIE
 from server.invites.links import MAX_TOKEN_LENGTH, LinkService
@@ -28,6 +29,7 @@ from signaling import codec
 from signaling.edge import EdgeServer
 from signaling.errors import SignalingError
 from signaling.fanout import LocalManager, RedisManager
+from signaling.gateway import SessionGateway
 from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
@@ -134,9 +136,17 @@ def attach_realtime(
     authenticator: ConnectionAuthenticator,
     ports: HubPorts,
     relay_factory: RelayFactory,
+    placement: Placement,
+    signing_key: bytes,
 ) -> tuple[socketio.AsyncServer, SessionNamespace]:
-    """Mounts Socket.IO at /socket.io on ``app`` with the session namespace."""
-    manager = RedisManager(config.redis_url) if config.redis_url else LocalManager()
+    """Mounts Socket.IO at /socket.io on ``app`` with the session namespace, and the
+    gateway through which REST reaches the live sessions (:data:`GATEWAY_KEY`): on the
+    node ``placement`` says runs each, through Redis when there are several nodes."""
+    prefix = config.cluster.redis_prefix
+    if config.redis_url:
+        manager: LocalManager = RedisManager(config.redis_url, channel=f"{prefix}:socketio")
+    else:
+        manager = LocalManager()
     sio = EdgeServer(
         async_mode="aiohttp",
         transports=["websocket"],  # the room page uses nothing else
@@ -145,17 +155,29 @@ def attach_realtime(
         cors_allowed_origins=[config.http.public_url.rstrip("/")],
         max_http_buffer_size=256 * 1024,
     )
-    placement = placement_for(config)
     namespace = SessionNamespace(
         authenticator, ports, relay_factory, ice_servers_for_clients(config), placement=placement
     )
     sio.register_namespace(namespace)
     sio.attach(app)
+    bus = None
+    if config.redis_url:
+        bus = RedisCommandBus(
+            config.redis_url, placement.node_id, bus_key(signing_key), prefix=f"{prefix}:commands"
+        )
+    gateway = SessionGateway(namespace.hub, placement, bus)
+    app[GATEWAY_KEY] = gateway
+
+    async def start_bus(_app: web.Application) -> None:
+        if bus is not None:
+            await bus.start(gateway)
 
     async def close_relay(_app: web.Application) -> None:
-        # the sessions are handed over first (leases released, clients sent away), then
-        # the rest closes; with one node there is nobody to hand them to, and nothing
-        # changes for the clients: they come back when the node does
+        if bus is not None:
+            await bus.close()  # no more commands from other nodes, then the sessions stop
+        # the sessions are handed over (leases released, clients sent away), then the rest
+        # closes; with one node there is nobody to hand them to, and nothing changes for
+        # the clients: they come back when the node does
         if isinstance(placement, RedisPlacement):
             await namespace.hub.drain()
             await placement.close()
@@ -165,9 +187,11 @@ def attach_realtime(
         if isinstance(manager, RedisManager):
             await _close_redis_manager(manager)
 
+    app.on_startup.append(start_bus)
     app.on_shutdown.append(close_relay)
     return sio, namespace
 
 
 NAMESPACE_KEY = web.AppKey("session_namespace", SessionNamespace)
 AUTHENTICATOR_KEY = web.AppKey("connection_authenticator", ConnectionAuthenticator)
+GATEWAY_KEY = web.AppKey("session_gateway", SessionGateway)

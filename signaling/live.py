@@ -43,8 +43,9 @@ T = TypeVar("T")
 TICK_SECONDS = 1.0
 DROP_DELAY_SECONDS = 0.2
 # How often each live session asks the store which of its connections' links were
-# revoked meanwhile (by a mediator on another node, say); on this node a revocation
-# reaches the hub at once through :meth:`LiveHub.link_revoked`.
+# revoked meanwhile. A revocation reaches the hub at once through :meth:`LiveHub.link_revoked`,
+# from whichever node it was made on (:mod:`signaling.gateway`); this is a safety net for
+# a push that was lost (Redis down, the session moving between nodes).
 REVOCATION_POLL_SECONDS = 5.0
 
 
@@ -355,6 +356,16 @@ class LiveHub:
             using = {sid for sid in using if conns[sid].link_id == link_id}
         if using or (link_id is None and live.session.room_of(key) is not None):
             await self._run(live, lambda s: s.link_ended(key, "link_revoked"))
+
+    async def session_closed(self, session_id: str) -> None:
+        """The session can no longer take place (its case was closed; the store says it
+        ended): whoever is connected leaves now, told ``session_closed``."""
+        live = self._live.get(session_id)
+        if live is None:
+            return
+        live.ended = True
+        for key in sorted(live.sids):
+            await self._run(live, _link_ended(key, "session_closed"))
 
     async def admit(self, identity: Identity, connection: str, key: str) -> None:
         """``identity`` lets ``key`` in; the domain decides, told whether every party agreed

@@ -2,8 +2,8 @@
 
 - ``POST /api/sessions/{session_id}/board/export`` with ``{"room_id": ...}``:
   the board of that room of the live session (the plenary or a private
-  meeting) is read through the live hub (a snapshot taken under the session's
-  lock, nothing more), drawn as SVG and PNG and stored encrypted in the case
+  meeting) is read from the live session, wherever it runs (a snapshot taken
+  under the session's lock, nothing more), drawn as SVG and PNG and stored encrypted in the case
   file (:mod:`server.board_exports`). Answers 201
   ``{"seq", "files": [{"format", "file_id", "name", "size"}]}``.
 - ``GET /api/sessions/{session_id}/board/exports/{file_id}``: the stored file
@@ -22,19 +22,17 @@ import logging
 from aiohttp import web
 
 from errors import ErrorCode
-from records.errors import NotFound
 from records.stores.casefile import ItemKind
 from records.stores.scheduling import mediator_key
 from server.board_exports import MIME, BoardTooLarge, store_board, unpack
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.realtime import AUTHENTICATOR_KEY, NAMESPACE_KEY
+from server.realtime import AUTHENTICATOR_KEY, GATEWAY_KEY
 from server.rest.api import Api, Out, Strict, reply
 from server.rest.shared import caller
 from server.session_host import audit_actor
 from sessions.roles import Role, is_mediator
 from sessions.rooms import RoomKind
-from sessions.service import LiveSession
 from sessions.whiteboard.board import BoardSnapshot
 from signaling.errors import SignalingError
 from signaling.identity import Identity
@@ -79,20 +77,13 @@ async def mediator_of(request: web.Request, session_id: str) -> str:
     return mediator_key(me.id)
 
 
-def _board_of(session: LiveSession, room_id: str) -> tuple[RoomKind, BoardSnapshot]:
-    if not session.rooms.exists(room_id):
-        raise NotFound("no such room in this session")
-    return session.rooms.view(room_id).kind, session.board(room_id).snapshot()
-
-
 async def _snapshot(
     request: web.Request, identity: Identity, room_id: str
 ) -> tuple[RoomKind, BoardSnapshot]:
-    """A room's board as it is now: only a snapshot is taken under the session's lock."""
+    """A room's board as it is now: only a snapshot is taken under the session's lock
+    (on the node that runs the session)."""
     try:
-        return await request.app[NAMESPACE_KEY].hub.read(
-            identity, lambda s, _key: _board_of(s, room_id)
-        )
+        return await request.app[GATEWAY_KEY].board_of(identity, room_id)
     except SignalingError as exc:
         if exc.code is ErrorCode.NOT_AUTHENTICATED:  # signed in, but not in the session now
             raise ApiError(ErrorCode.NOT_IN_ROOM, "join the session first") from None

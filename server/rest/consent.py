@@ -19,9 +19,10 @@ from records.stores.notices import NoticeText
 from records.stores.scheduling import participant_key
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.realtime import NAMESPACE_KEY
+from server.realtime import GATEWAY_KEY
 from server.rest.api import Api, Out, Query, Strict, reply
 from server.rest.fields import FILLED_TEXT, LINE, STRIP, Token
+from signaling.commands import ConsentDeclined, ConsentRecorded
 
 logger = logging.getLogger(__name__)
 
@@ -146,11 +147,12 @@ async def record_consent(request: web.Request, body: ConsentIn) -> web.Response:
             mechanism={**mechanism, "observers": ", ".join(info.observer_names)[:200]},
             typed_name=body.typed_name or None,
         )
-    hub = request.app[NAMESPACE_KEY].hub
+    # stored first; then the live session, wherever it runs, acts on it
+    key, gateway = participant_key(pid), request.app[GATEWAY_KEY]
     if giving:
-        await hub.consent_recorded(session_id, participant_key(pid))
+        await gateway.send(ConsentRecorded(session_id=session_id, key=key))
     else:
-        await hub.consent_declined(session_id, participant_key(pid))
+        await gateway.send(ConsentDeclined(session_id=session_id, key=key))
     logger.info("session %s: consent %s", session_id, "given" if giving else "declined")
     return reply(ConsentOut(consented=giving), 201)
 

@@ -28,9 +28,10 @@ double-submit check, whichever way the caller authenticated.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from collections.abc import Iterator
+from typing import Annotated
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -42,20 +43,16 @@ from records.stores.casefile import ItemKind
 from records.stores.scheduling import participant_id_of
 from server.context import services
 from server.errors import ApiError
-from server.realtime import NAMESPACE_KEY
+from server.realtime import GATEWAY_KEY
 from server.rest.api import Api, Out, Query, reply
 from server.rest.shared import CONTENT_CSP, DOCUMENT_TYPES, caller, content_disposition
 from server.session_host import audit_actor
 from server.uploading import UPLOAD_DESK_KEY, receive
 from sessions.documents import SharedDocument, Visibility
-from sessions.service import LiveSession
 from signaling.errors import SignalingError
-from signaling.identity import Identity
 from signaling.namespace import DEVICE_ID
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 MAX_RAW_FILENAME = 2048
 
@@ -88,24 +85,16 @@ def device(request: web.Request) -> str | None:
     return raw if raw is not None and DEVICE_ID.fullmatch(raw) else None
 
 
-async def _read(
-    request: web.Request, identity: Identity, query: Callable[[LiveSession, str], T]
-) -> T:
-    """Asks the live session as ``identity``, who must be connected to it (a party: from
-    the device holding their seat)."""
+@contextlib.contextmanager
+def _in_session() -> Iterator[None]:
+    """Asking the live session as someone who must be connected to it (a party: from the
+    device holding their seat): not being connected is ``not_in_room``."""
     try:
-        return await request.app[NAMESPACE_KEY].hub.read(identity, query, device=device(request))
+        yield
     except SignalingError as exc:
         if exc.code is ErrorCode.NOT_AUTHENTICATED:  # signed in, but not in the session now
             raise ApiError(ErrorCode.NOT_IN_ROOM, "join the session first") from None
         raise
-
-
-def _access(session: LiveSession, key: str, doc_id: str) -> tuple[bool, bool]:
-    """May ``key`` see ``doc_id`` now, and download it?"""
-    if doc_id not in {d.doc_id for d in session.documents_for(key)}:
-        return False, False
-    return True, session.can_download(key, doc_id)
 
 
 # -- upload ----------------------------------------------------------------------------
@@ -144,21 +133,18 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
     visibility = query.visibility
     raw_name = _raw_filename(request, query)
     aimed_at = query.room_id
-    hub = request.app[NAMESPACE_KEY].hub
+    gateway = request.app[GATEWAY_KEY]
     svc = services(request)
     # who may share, and whether the session and their room allow it: before any byte is read
-    if await _read(request, identity, lambda s, key: s.room_of(key)) is None:
+    with _in_session():
+        room = await gateway.room_of(identity, device(request))
+    if room is None:
         raise ApiError(ErrorCode.NOT_IN_ROOM, "join the session before sharing a document")
     case_id = (await svc.schedule.get_roster(session_id)).session.case_id
     stored = await svc.records.casefile.count_items(
         case_id, ItemKind.DOCUMENT, session_id=session_id
     )  # withdrawn documents a mediator kept count too
-    await hub.call(
-        identity,
-        lambda s, key: s.check_share_document(key, aimed_at, stored),
-        device=device(request),
-        content_only=True,
-    )
+    await gateway.check_share(identity, device(request), aimed_at, stored)
     desk = request.app[UPLOAD_DESK_KEY]
     async with desk.slot(session_id, identity.key):
         with await receive(request, svc.config.http.max_upload_bytes) as body:
@@ -179,13 +165,10 @@ async def upload_document(request: web.Request, query: UploadQuery) -> web.Respo
         meta, removed = prepared.meta, prepared.removed
         del prepared  # the packed file: no longer needed in memory
         try:
-            doc = await hub.call(
-                identity,
-                lambda s, key: s.share_document(
-                    key, info.id, meta.filename, visibility, meta.pages, aimed_at
-                ),
-                device=device(request),
-            )
+            doc = await gateway.share_document(
+                identity, device(request), info.id, meta.filename, visibility, meta.pages,
+                aimed_at,
+            )  # fmt: skip
         except BaseException:
             await casefile.delete_item(info.id, actor=actor, via="http")
             raise
@@ -203,7 +186,10 @@ async def _serve(request: web.Request, *, attachment: bool) -> web.Response:
     session_id = request.match_info["session_id"]
     doc_id = request.match_info["doc_id"]
     identity = await caller(request, session_id)
-    visible, allowed = await _read(request, identity, lambda s, key: _access(s, key, doc_id))
+    with _in_session():
+        visible, allowed = await request.app[GATEWAY_KEY].document_access(
+            identity, device(request), doc_id
+        )
     if not visible:
         raise ApiError(ErrorCode.NOT_FOUND, "no such document")
     if attachment and not allowed:

@@ -52,7 +52,8 @@ from server.context import require_mediator, services
 from server.errors import ApiError
 from server.rest.api import Api, Out, Query, Strict, reply
 from server.rest.fields import FILLED_LINE, STRIP, TEXT
-from server.rest.shared import via
+from server.rest.shared import tell_sessions, via
+from signaling.commands import SessionClosed
 
 # the printable pages carry their own inline style and no script at all
 PRINT_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -238,6 +239,7 @@ async def put_closing(request: web.Request, body: ClosingIn) -> web.Response:
         court_reference=body.court_reference,
     )  # fmt: skip
     outcome = await outcomes.close_case(case_id, me.id, closing, via=via(request))
+    await _end_sessions(request, case_id, me.id)
     minutes = await outcomes.session_minutes(case_id, me.id)
     return reply(
         ClosingOut(
@@ -246,6 +248,19 @@ async def put_closing(request: web.Request, body: ClosingIn) -> web.Response:
             organisations=list(body.organisations),
         )
     )  # fmt: skip
+
+
+async def _end_sessions(request: web.Request, case_id: str, mediator_id: str) -> None:
+    """A closed case holds no more sessions: each one not over yet ends (stored: its links
+    stop working, its mediators cannot enter), and whoever is in one now leaves it."""
+    schedule = services(request).schedule
+    ending = [
+        s for s in await schedule.list_sessions(case_id, mediator_id)
+        if s.status not in {"ended", "cancelled"}
+    ]  # fmt: skip
+    for session in ending:
+        await schedule.set_status(session.id, "ended")
+    await tell_sessions(request, ending, lambda sid: SessionClosed(session_id=sid))
 
 
 class CourtReportQuery(Query):

@@ -20,13 +20,21 @@ from records.files.uploads import unpack as unpack_document
 from records.logs.audit import AuditEntry
 from records.rights.subjects import erase_subject, export_html, export_subject
 from records.stores.casefile import Item, ItemKind
+from records.stores.scheduling import participant_key
 from server.board_exports import MIME as EXPORT_TYPES
 from server.board_exports import unpack as unpack_export
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.rest.api import Api, Out, Query, Strict, reply
 from server.rest.fields import FILLED_TEXT, STRIP
-from server.rest.shared import CONTENT_CSP, DOCUMENT_TYPES, content_disposition, via
+from server.rest.shared import (
+    CONTENT_CSP,
+    DOCUMENT_TYPES,
+    content_disposition,
+    tell_sessions,
+    via,
+)
+from signaling.commands import ParticipantErased
 
 logger = logging.getLogger(__name__)
 
@@ -251,10 +259,13 @@ async def export_participant(request: web.Request, query: SubjectExportQuery) ->
 
 
 async def erase_participant(request: web.Request) -> web.Response:
-    _case_id, participant_id, actor = await _participant_of(request)
-    report = await erase_subject(
-        services(request).records, participant_id, actor=actor, via=via(request)
-    )
+    case_id, participant_id, actor = await _participant_of(request)
+    svc = services(request)
+    report = await erase_subject(svc.records, participant_id, actor=actor, via=via(request))
+    # their links went with their data: if they are in a live session, they leave it now
+    sessions = await svc.schedule.list_sessions(case_id, actor.removeprefix("mediator:"))
+    key = participant_key(participant_id)
+    await tell_sessions(request, sessions, lambda sid: ParticipantErased(session_id=sid, key=key))
     return reply(ErasureOut.model_validate(report))
 
 

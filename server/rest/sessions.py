@@ -17,9 +17,10 @@ from records.stores.scheduling import participant_key
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.invites import ics
-from server.realtime import NAMESPACE_KEY
+from server.realtime import GATEWAY_KEY
 from server.rest.api import Api, Out, Query, Strict, reply
 from server.rest.shared import SessionOut, session_out, zone
+from signaling.commands import LinkRevoked
 
 # Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
 SessionDate = Annotated[
@@ -131,8 +132,8 @@ async def issue_link(request: web.Request) -> web.Response:
         request.match_info["session_id"], request.match_info["participant_id"], me.id
     )
     # the earlier links stopped working: whoever is connected with one leaves now
-    await request.app[NAMESPACE_KEY].hub.link_revoked(
-        link.session_id, participant_key(link.participant_id), None
+    await request.app[GATEWAY_KEY].send(
+        LinkRevoked(session_id=link.session_id, key=participant_key(link.participant_id))
     )
     info = await svc.schedule.get_join_info(link.jti)
     return reply(
@@ -153,10 +154,11 @@ async def issue_link(request: web.Request) -> web.Response:
 async def revoke_link(request: web.Request) -> web.Response:
     me = await require_mediator(request)
     link = await services(request).schedule.revoke_link(request.match_info["jti"], me.id)
-    # stored first; then whoever is connected with it leaves at once (on other nodes,
-    # within the live sessions' next look at the store)
-    await request.app[NAMESPACE_KEY].hub.link_revoked(
-        link.session_id, participant_key(link.participant_id), link.jti
+    # stored first; then whoever is connected with it leaves at once, on whichever node
+    # runs the session
+    key = participant_key(link.participant_id)
+    await request.app[GATEWAY_KEY].send(
+        LinkRevoked(session_id=link.session_id, key=key, link_id=link.jti)
     )
     return web.Response(status=204)
 

@@ -6,10 +6,12 @@
   :func:`content_disposition`.
 - A scheduled session as the API shows it: :class:`SessionOut`, :func:`session_out`,
   and :func:`zone` for its time zone.
+- Telling the live sessions of a case what was just stored: :func:`tell_sessions`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,8 +21,9 @@ from aiohttp import web
 from errors import ErrorCode
 from records.stores.scheduling import ScheduledSession
 from server.errors import ApiError
-from server.realtime import AUTHENTICATOR_KEY
+from server.realtime import AUTHENTICATOR_KEY, GATEWAY_KEY
 from server.rest.api import Out
+from signaling.commands import Command
 from signaling.identity import Identity
 
 # -- who is asking -------------------------------------------------------------------
@@ -94,3 +97,18 @@ def session_out(s: ScheduledSession) -> SessionOut:
         duration_minutes=s.duration_minutes,
         status=s.status,
     )
+
+
+# -- the live sessions of a case ---------------------------------------------------------
+
+
+async def tell_sessions(
+    request: web.Request,
+    sessions: list[ScheduledSession],
+    command: Callable[[str], Command],
+) -> None:
+    """Once a change is stored: each of ``sessions`` that runs now acts on it, on whichever
+    node runs it (``command``: what to tell a session, from its id)."""
+    gateway = request.app[GATEWAY_KEY]
+    for session in sessions:
+        await gateway.send(command(session.id))

@@ -69,6 +69,7 @@ export default {
   'docs.error.image_too_large': 'This picture is too large. Make it smaller and try again.',
   'docs.error.upload_in_progress': 'Your previous file is still being sent. Wait a moment.',
   'docs.error.server_busy': 'The server is very busy. Try again in a moment.',
+  'docs.error.session_unavailable': 'The session cannot be reached just now. Try again in a moment.',
   'docs.error.link_invalid': 'Your link is not valid. Ask your mediator for a new one.',
   'docs.error.link_expired': 'Your link has expired. Ask your mediator for a new one.',
   'docs.error.link_revoked': 'Your link was withdrawn. Ask your mediator for a new one.',

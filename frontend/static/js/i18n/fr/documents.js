@@ -69,6 +69,7 @@ export default {
   'docs.error.image_too_large': 'Cette image est trop grande. Réduisez ses dimensions et réessayez.',
   'docs.error.upload_in_progress': 'Votre fichier précédent est encore en cours d’envoi. Patientez un instant.',
   'docs.error.server_busy': 'Le serveur est très occupé. Réessayez dans un instant.',
+  'docs.error.session_unavailable': 'La séance est injoignable pour l’instant. Réessayez dans un instant.',
   'docs.error.link_invalid': 'Votre lien n’est pas valide. Demandez un nouveau lien à votre médiateur.',
   'docs.error.link_expired': 'Votre lien a expiré. Demandez un nouveau lien à votre médiateur.',
   'docs.error.link_revoked': 'Votre lien a été retiré. Demandez un nouveau lien à votre médiateur.',
