@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium nginx lock clean fuzz
+.PHONY: run test lint types unit browser bench install chromium coturn nginx lock clean fuzz
 
 NODE_STAMP := frontend/node_modules/.installed
 
@@ -32,6 +32,16 @@ chromium:
 nginx:
 	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx-light || $(SUDO) apt-get install -y -qq nginx; }
 
+# Debian's coturn, for the TURN browser tests (they start their own on free ports). The
+# package's service must not start: policy-rc.d refuses it for the install, so nothing is
+# left listening on 3478.
+coturn:
+	@command -v turnserver >/dev/null || $(SUDO) sh -c 'export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq; \
+	  if [ -e /usr/sbin/policy-rc.d ]; then apt-get install -y -qq coturn; exit $$?; fi; \
+	  printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; \
+	  apt-get install -y -qq coturn; rc=$$?; rm -f /usr/sbin/policy-rc.d; exit $$rc'
+
 run: install
 	$(VENV)/bin/palabre serve
 
@@ -45,10 +55,10 @@ types: install
 unit: install
 	$(PY) -m pytest -q -m "not browser"
 
-browser: install chromium nginx
+browser: install chromium coturn nginx
 	$(PY) -m pytest -q -m browser
 
-test: install chromium nginx lint types
+test: install chromium coturn nginx lint types
 	$(PY) -m pytest -q
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the

@@ -315,3 +315,23 @@ class SharedDocumentRow(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ------------------------------------------------------------ live sessions' state (0008)
+
+
+class LiveStateRow(Base):
+    """What a live session needs to carry on after its node dies, encrypted under the case
+    key (see :mod:`records.stores.live`). Goes with the session and the case."""
+
+    __tablename__ = "live_states"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("mediation_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    epoch: Mapped[int] = mapped_column(Integer)  # who may write: the latest node to claim it
+    revision: Mapped[int] = mapped_column(Integer)  # one more at every write
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

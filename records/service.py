@@ -20,6 +20,7 @@ from records.models import utcnow
 from records.stores.casefile import CaseFile, Clock
 from records.stores.cases import CaseStore
 from records.stores.journal import BoardJournal
+from records.stores.live import LiveStates
 from records.stores.notices import NoticeTexts
 from records.stores.outcomes import OutcomeStore
 from records.stores.shares import DocumentShares
@@ -42,6 +43,7 @@ class Records:
     outcomes: OutcomeStore
     journal: BoardJournal
     shares: DocumentShares
+    live: LiveStates
 
     async def close(self) -> None:
         self.journal.close()
@@ -98,6 +100,7 @@ async def open_records(
         outcomes=OutcomeStore(db, casefile),
         journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
         shares=DocumentShares(db, keystore, provider, organisation_id=organisation_id),
+        live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -58,6 +58,12 @@ class MediaConfig:
     # Local addresses the relay gathers ICE host candidates on; None: every
     # interface but loopback (aioice's default).
     host_addresses: tuple[str, ...] | None = None
+    # The inclusive UDP port range of the relay's host candidates (a firewall rule can
+    # name it); None: ephemeral ports.
+    udp_ports: tuple[int, int] | None = None
+    # "relay": browsers use TURN only (iceTransportPolicy), for deployments where only
+    # the TURN server is reachable; "all": every candidate (the default).
+    ice_transport_policy: str = "all"
 
 
 @dataclass(frozen=True)
@@ -200,6 +206,31 @@ def _addresses(env: Mapping[str, str], name: str) -> tuple[str, ...] | None:
     return tuple(out)
 
 
+def _port_range(env: Mapping[str, str], name: str) -> tuple[int, int] | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    match = re.fullmatch(r"(\d{1,5})\s*-\s*(\d{1,5})", raw)
+    if match is None:
+        raise ConfigError(f"{name} must be a range of UDP ports like 40000-40999, got {raw!r}")
+    low, high = int(match[1]), int(match[2])
+    if not 1024 <= low <= high <= 65535:
+        raise ConfigError(f"{name} must be low-high with 1024 <= low <= high <= 65535")
+    return low, high
+
+
+def _transport_policy(env: Mapping[str, str], can_relay: bool) -> str:
+    policy = env.get("PALABRE_ICE_TRANSPORT_POLICY", "").strip().lower() or "all"
+    if policy not in {"all", "relay"}:
+        raise ConfigError(f"PALABRE_ICE_TRANSPORT_POLICY must be all or relay, got {policy!r}")
+    if policy == "relay" and not can_relay:
+        raise ConfigError(
+            "PALABRE_ICE_TRANSPORT_POLICY=relay needs a TURN server "
+            "(PALABRE_TURN_URLS and PALABRE_TURN_SECRET, or one in PALABRE_ICE_SERVERS)"
+        )
+    return policy
+
+
 def load_config(env: Mapping[str, str]) -> Config:
     var_dir = Path(env.get("PALABRE_VAR_DIR") or "var").resolve()
     host = env.get("PALABRE_HOST") or "127.0.0.1"
@@ -232,12 +263,18 @@ def load_config(env: Mapping[str, str]) -> Config:
         signing_key_file=_file_path(env, "PALABRE_SIGNING_KEY_FILE"),
     )
     turn_urls, turn_secret = _turn(env)
+    ice_servers = _ice_servers(env.get("PALABRE_ICE_SERVERS"))
+    can_relay = bool(turn_urls) or any(
+        url.startswith(("turn:", "turns:")) for server in ice_servers for url in server.urls
+    )
     media = MediaConfig(
-        ice_servers=_ice_servers(env.get("PALABRE_ICE_SERVERS")),
+        ice_servers=ice_servers,
         host_addresses=_addresses(env, "PALABRE_RELAY_HOST_ADDRESSES"),
         turn_urls=turn_urls,
         turn_secret=turn_secret,
         turn_ttl_seconds=_int(env, "PALABRE_TURN_TTL_SECONDS", 3600, 60, 7 * 86400),
+        udp_ports=_port_range(env, "PALABRE_RELAY_UDP_PORTS"),
+        ice_transport_policy=_transport_policy(env, can_relay),
     )
     database_url = env.get("PALABRE_DATABASE_URL") or sqlite_url(var_dir)
     if database_url.startswith("postgresql://"):

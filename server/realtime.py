@@ -92,13 +92,14 @@ def ice_servers_for_clients(config: Config) -> IceServers:
     turn = None
     if media.turn_secret is not None:
         turn = TurnSecret(media.turn_urls, media.turn_secret, media.turn_ttl_seconds)
-    return IceServers(media.ice_servers, turn)
+    return IceServers(media.ice_servers, turn, transport_policy=media.ice_transport_policy)
 
 
 def relay_config(config: Config) -> RelayConfig:
     return RelayConfig(
         ice_servers=config.media.ice_servers,
         host_addresses=config.media.host_addresses,
+        udp_ports=config.media.udp_ports,
     )
 
 

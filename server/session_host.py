@@ -1,6 +1,7 @@
 """The case file behind a live session, as signaling's ports: who is invited (roster), what
 they agreed to (consent gate), the audit trail and what is kept at the end (archive), with
-the board and document stores of :mod:`signaling.stores`; :func:`case_file_ports` wires them."""
+the board, document and live-state stores of :mod:`signaling.stores`; :func:`case_file_ports`
+wires them."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from sessions.events import AuditEvent
 from sessions.rooms import PLENARY, RoomKind
 from sessions.whiteboard.board import BoardSnapshot
 from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry
-from signaling.stores import CaseOf, JournalBoards, StoredShares
+from signaling.stores import CaseOf, JournalBoards, StoredLiveStates, StoredShares
 
 logger = logging.getLogger(__name__)
 
@@ -173,4 +174,5 @@ def case_file_ports(schedule: ScheduleStore, records: Records) -> HubPorts:
         boards=JournalBoards(records.journal, case_of),
         documents=StoredShares(records.shares, records.casefile, case_of),
         archive=CaseArchive(schedule, records, case_of),
+        live_states=StoredLiveStates(records.live, case_of),
     )

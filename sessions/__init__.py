@@ -10,6 +10,8 @@ Modules, lowest first:
 - ``text``: plain-text sanitising shared by chat, whiteboard and titles.
 - ``whiteboard``: client operations, the ordered log, boards, their SVG and PNG exports.
 - ``chat``, ``documents``: chat per room and retention; shared documents, follow-me.
+- ``durable``: what of a live session outlives its process (stored as it changes, resumed
+  by whichever node takes the session next).
 - ``outcome``, ``core``, ``collab``, ``service``: the ``LiveSession`` facade (who sees and
   hears whom: ``core``'s media room; what may be sent: ``service``'s media gate).
 

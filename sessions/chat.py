@@ -22,6 +22,9 @@ from sessions.text import clean_text
 MAX_MESSAGE_LENGTH = 2_000
 MAX_RAW_LENGTH = 4 * MAX_MESSAGE_LENGTH  # refuse before sanitising anything larger
 MAX_MESSAGES_PER_ROOM = 10_000
+# Message numbers are reserved by blocks in the session's durable state: a session resumed
+# elsewhere numbers its messages after the block, never again a number used before.
+SEQ_BLOCK = 1000
 # One person's share of a room's messages: well below the room's capacity, so that
 # one person can never fill a room's chat for the others.
 MAX_MESSAGES_PER_PERSON = 1_000
@@ -64,6 +67,7 @@ class ChatLog:
         self._rooms: dict[str, list[ChatMessage]] = {}
         self._posted: dict[tuple[str, str], int] = {}  # (room, author) -> messages
         self._seq = 0
+        self._reserved = 0  # message numbers up to this one are taken (see SEQ_BLOCK)
         self._keep_enabled = False
         self._agreements: dict[str, bool] = {}
 
@@ -81,9 +85,20 @@ class ChatLog:
             raise Conflict("this room's chat is full", ErrorCode.CHAT_FULL)
         self._posted[(room_id, author)] = posted + 1
         self._seq += 1
+        if self._seq > self._reserved:
+            self._reserved = self._seq + SEQ_BLOCK - 1
         message = ChatMessage(self._seq, room_id, author, text, self._clock())
         messages.append(message)
         return message
+
+    @property
+    def reserved(self) -> int:
+        """The highest message number this log may have given (what outlives the process)."""
+        return self._reserved
+
+    def resume_after(self, reserved: int) -> None:
+        """Carry on after a log that may have given every number up to ``reserved``."""
+        self._seq = self._reserved = max(self._reserved, reserved)
 
     def history(self, room_id: str, since: int = 0) -> list[ChatMessage]:
         """A room's messages with ``seq`` greater than ``since``."""
@@ -105,6 +120,10 @@ class ChatLog:
 
     def agreed(self, pid: str) -> bool:
         return self._agreements.get(pid, False)
+
+    def agreements(self) -> dict[str, bool]:
+        """Every participant's answer so far (a copy), as :meth:`set_agreement` recorded it."""
+        return dict(self._agreements)
 
     def keep_after_session(self, participants: Iterable[str]) -> bool:
         """Enabled by the mediator and agreed by every one of ``participants``."""

@@ -3,6 +3,8 @@
 Holds one lobby, the rooms, a whiteboard per room, the chat and the shared
 documents of a session, and the helpers every action uses: permission checks
 with the situation's context, presence checks, and the effects of room moves.
+What must outlive the process is read with :meth:`SessionCore.durable_state` and put back
+into a fresh session with :meth:`SessionCore.resume` (see :mod:`sessions.durable`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from datetime import timedelta
 
 from sessions.chat import ChatLog
 from sessions.documents import Documents, SharedDocument
+from sessions.durable import DurableState, ParticipantState, RoomState
 from sessions.errors import Forbidden, NotInRoom, NotJoined, SessionClosed
 from sessions.events import AuditEvent, Clock, utc_now
-from sessions.lobby import DEFAULT_GRACE, Lobby, ParticipantView, State
+from sessions.lobby import DEFAULT_GRACE, DEFAULT_RESUME_GRACE, Lobby, ParticipantView, Seat, State
 from sessions.outcome import Effects
 from sessions.permissions import Action, PermissionContext, is_allowed, require
 from sessions.roles import Role, is_mediator
@@ -44,10 +47,13 @@ class SessionCore:
         *,
         clock: Clock = utc_now,
         grace: timedelta = DEFAULT_GRACE,
+        resume_grace: timedelta = DEFAULT_RESUME_GRACE,
     ) -> None:
         self.session_id = session_id
         self._clock = clock
-        self.lobby = Lobby(session_id, consent_version, clock=clock, grace=grace)
+        self.lobby = Lobby(
+            session_id, consent_version, clock=clock, grace=grace, resume_grace=resume_grace
+        )
         self.rooms = Rooms(session_id, clock=clock)
         self.chat_log = ChatLog(clock=clock)
         self.documents = Documents()
@@ -158,6 +164,72 @@ class SessionCore:
 
     def connected(self) -> frozenset[str]:
         return frozenset(v.participant_id for v in self.lobby.participants() if v.connected)
+
+    # -- what outlives the process ---------------------------------------------------
+
+    def durable_state(self) -> DurableState:
+        """What another node needs to carry the session on (:mod:`sessions.durable`)."""
+        placed = self.rooms.placed()
+        participants = tuple(
+            ParticipantState(s.participant_id, s.state, s.consent_version, s.device,
+                             placed.get(s.participant_id), s.dropped_at_s)
+            for s in sorted(self.lobby.seats(), key=lambda s: s.participant_id)
+        )  # fmt: skip
+        private = [self.rooms.view(room_id) for room_id in self.rooms.private_meetings()]
+        return DurableState(
+            participants=participants,
+            rooms=tuple(RoomState(r.room_id, r.label, r.opened_by) for r in private),
+            locked=self.lobby.locked,
+            ended=not self.lobby.is_open,
+            plenary_talk=self.rooms.plenary_talk_allowed,
+            took_part=frozenset(self._took_part),
+            held_audio=frozenset(self._held["audio"]),
+            held_video=frozenset(self._held["video"]),
+            chat_keep=self.chat_log.keep_enabled,
+            chat_agreements=tuple(sorted(self.chat_log.agreements().items())),
+            chat_reserved=self.chat_log.reserved,
+        )
+
+    def resume(self, state: DurableState) -> None:
+        """Carry on from ``state`` in this fresh session (participants registered, nothing
+        else done yet). Someone in ``state`` who is no longer registered (erased, no longer
+        invited) does not come back. The admitted are put back in their room, disconnected,
+        for the resume grace: they come back from the same device without knocking; the
+        waiting still wait; removal and decline stay final; an ended session stays ended."""
+        known = {v.participant_id for v in self.lobby.participants()}
+        kept = [p for p in state.participants if p.participant_id in known]
+        if state.ended:
+            self.lobby.resume_ended()
+        for p in kept:
+            self.lobby.resume_seat(
+                Seat(p.participant_id, p.state, p.consent_version, p.device, p.dropped_at)
+            )
+        if state.locked:
+            self.lobby.lock()
+        self.rooms.set_plenary_talk(state.plenary_talk)
+        rooms = () if state.ended else state.rooms
+        admitted = {
+            p.participant_id: p.room_id
+            for p in kept
+            if p.room_id is not None
+            and not state.ended
+            and self.lobby.get(p.participant_id).state is State.ADMITTED
+        }
+        self.rooms.resume(
+            [(r.room_id, r.label, r.opened_by) for r in rooms],
+            [(pid, self.lobby.role_of(pid), room_id) for pid, room_id in admitted.items()],
+        )
+        for room in rooms:
+            self._boards[room.room_id] = Board(room.room_id)
+        self._took_part |= state.took_part & known
+        self._held["audio"] |= state.held_audio & admitted.keys()
+        self._held["video"] |= state.held_video & admitted.keys()
+        self.chat_log.set_keep_enabled(state.chat_keep)
+        for pid, agreed in state.chat_agreements:
+            if pid in known:
+                self.chat_log.set_agreement(pid, agreed)
+        self.chat_log.resume_after(state.chat_reserved)
+        self._mediator_in = bool(self.admitted_mediators())
 
     # -- helpers ---------------------------------------------------------------
 

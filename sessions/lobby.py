@@ -23,6 +23,12 @@ A revoked or expired link closes the person's connections and takes them out
 are final for the session, and the caller revokes the link so that they stay
 so after a break or a restart. After :meth:`Lobby.end` nobody can attach,
 knock or be admitted.
+
+What must outlive the process (each seat's state, consent, bound device; the lock; whether
+it ended) is read with :meth:`Lobby.seats` and put back into a fresh lobby with
+:meth:`Lobby.resume_seat`: a resumed seat is dropped at the resume and kept for
+``resume_grace`` (60 s by default, long enough for another node to take the session over)
+instead of ``grace``; its holder comes back from the same device without knocking again.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from sessions.events import Clock, Kick, utc_now
 from sessions.roles import Role, enters_directly
 
 DEFAULT_GRACE = timedelta(seconds=10)
+DEFAULT_RESUME_GRACE = timedelta(seconds=60)
 
 # Kick reasons (codes the client shows a message for).
 KICK_REPLACED = "replaced_by_new_connection"
@@ -84,6 +91,18 @@ class _Record:
     device: str | None = None  # the device the seat is bound to (once admitted)
     contender: str | None = None  # another device's connection asking for the seat
     contender_device: str | None = None
+    grace_s: float | None = None  # this drop's grace, if not the lobby's (a resumed seat)
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """What outlives the process of one participant's place in the lobby."""
+
+    participant_id: str
+    state: State
+    consent_version: str | None
+    device: str | None
+    dropped_at_s: float | None = None  # waiting or admitted, and disconnected since then
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +131,7 @@ class Lobby:
         *,
         clock: Clock = utc_now,
         grace: timedelta = DEFAULT_GRACE,
+        resume_grace: timedelta = DEFAULT_RESUME_GRACE,
     ) -> None:
         if not consent_version:
             raise InvalidPayload("consent version required")
@@ -119,6 +139,7 @@ class Lobby:
         self._consent_version = consent_version
         self._clock = clock
         self._grace = grace.total_seconds()
+        self._resume_grace = resume_grace.total_seconds()
         self._records: dict[str, _Record] = {}
         self._locked = False
         self._open = True
@@ -248,16 +269,18 @@ class Lobby:
         return self._clock().timestamp()
 
     def _expired(self, record: _Record) -> bool:
+        grace = self._grace if record.grace_s is None else record.grace_s
         return (
             record.connection is None
             and record.dropped_at_s is not None
-            and self._now() - record.dropped_at_s > self._grace
+            and self._now() - record.dropped_at_s > grace
         )
 
     def _expire(self, record: _Record) -> bool:
         if record.state in PRESENT_STATES and self._expired(record):
             record.state = State.LEFT
             record.dropped_at_s = None
+            record.grace_s = None
             return True
         return False
 
@@ -289,6 +312,7 @@ class Lobby:
         record.connection = connection_id
         record.device = device
         record.dropped_at_s = None
+        record.grace_s = None
         return AttachResult(state=record.state, resumed=resumed, kicked=kicked)
 
     def detach(self, pid: str, connection_id: str) -> bool:
@@ -303,6 +327,7 @@ class Lobby:
             return False
         record.connection = None
         record.dropped_at_s = self._now() if record.state in PRESENT_STATES else None
+        record.grace_s = None
         return True
 
     def _close_all(self, record: _Record, reason: str) -> list[Kick]:
@@ -398,6 +423,44 @@ class Lobby:
         self._require(record, State.WAITING, State.ADMITTED)
         record.state = State.LEFT
         record.dropped_at_s = None
+
+    # -- what outlives the process ------------------------------------------------------
+
+    def seats(self) -> list[Seat]:
+        """Every participant's durable place: state, consent, the device the seat is bound
+        to (connections, contenders and grace clocks do not outlive the process)."""
+        return [
+            Seat(r.pid, r.state, r.consent_version, r.device, r.dropped_at_s)
+            for r in self._records.values()
+        ]
+
+    def resume_seat(self, seat: Seat) -> None:
+        """Put back a registered participant's place as :meth:`seats` gave it. A waiting or
+        admitted seat is disconnected from now and kept for the resume grace: its holder
+        comes back from the same device without knocking again (or leaves once it runs
+        out). One that had already dropped more than the resume grace before (everyone
+        gone for a long break: the session was let go) is lost, as its grace ran out."""
+        record = self._get(seat.participant_id)
+        record.state = seat.state
+        record.consent_version = seat.consent_version
+        record.device = seat.device
+        record.connection = record.contender = record.contender_device = None
+        record.dropped_at_s = record.grace_s = None
+        if seat.state in PRESENT_STATES and self._open:
+            now = self._now()
+            long_gone = (
+                seat.dropped_at_s is not None and now - seat.dropped_at_s > self._resume_grace
+            )
+            record.dropped_at_s = seat.dropped_at_s if long_gone else now
+            record.grace_s = self._resume_grace
+
+    def resume_ended(self) -> None:
+        """The session had ended before: it stays ended (nobody attaches, knocks, enters)."""
+        self._open = False
+        for record in self._records.values():
+            self._close_all(record, KICK_SESSION_ENDED)
+            if record.state in PRESENT_STATES:
+                record.state = State.LEFT
 
     def lock(self) -> None:
         self._locked = True

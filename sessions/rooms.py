@@ -6,6 +6,9 @@ Nobody wanders into a private meeting: membership changes only through the
 explicit moves below, each of which yields a :class:`Move` to audit. Observers
 are never put into a private meeting implicitly; only an explicit member list
 or move by a mediator does that (the permission matrix guards who may move).
+
+After a takeover or a restart :meth:`Rooms.resume` puts back the private meetings that
+were open and who was in which room, exactly as stored: nobody is placed by a guess.
 """
 
 from __future__ import annotations
@@ -163,6 +166,29 @@ class Rooms:
 
     def set_plenary_talk(self, allowed: bool) -> None:
         self._plenary_talk = allowed
+
+    def resume(
+        self,
+        private: Iterable[tuple[str, str, str | None]],
+        placed: Iterable[tuple[str, Role, str]],
+    ) -> None:
+        """Put back the private meetings that were open (``(room_id, label, opened_by)``,
+        in the order they were opened) and who was in which room (``(pid, role, room_id)``),
+        into rooms with nobody placed yet. A placement in a room that is not among them
+        is refused (``InvalidPayload``) rather than guessed."""
+        if self._where or len(self._rooms) > 1:
+            raise InvalidState("rooms are resumed only into a fresh session")
+        for room_id, label, opened_by in private:
+            if room_id == PLENARY or room_id in self._rooms:
+                raise InvalidPayload(f"room {room_id} twice")
+            self._opened.add(room_id)
+            self._rooms[room_id] = _Room(room_id, RoomKind.PRIVATE, label, opened_by=opened_by)
+        for pid, role, room_id in placed:
+            if room_id not in self._rooms:
+                raise InvalidPayload(f"no room {room_id} to put a participant back in")
+            self._roles[pid] = role
+            self._rooms[room_id].members.add(pid)
+            self._where[pid] = room_id
 
     def _move(self, pid: str, to_room: str | None, actor: str | None) -> Move | None:
         from_room = self._where.get(pid)

@@ -89,12 +89,15 @@ class LiveSession(Collaboration):
             return eff.outcome(result)
         if result.kicked is not None:
             eff.audit("connection.replaced", actor=pid, subject=pid)
-        if self._reconcile(eff):
-            self._lobby_changed(eff)
         room_id = self.rooms.room_of(pid)
+        # a mediator's page loaded again (or after a takeover): its panel starts from
+        # nothing, so it is sent who waits as well as the rooms
+        reloaded = room_id is not None and is_mediator(self.lobby.role_of(pid))
+        if self._reconcile(eff) or reloaded:
+            self._lobby_changed(eff)
         self._state(eff, pid, room_id=room_id, resumed=result.resumed)
-        if room_id is not None and is_mediator(self.lobby.role_of(pid)):
-            self._overview(eff)  # a page loaded again: its panel starts from nothing
+        if reloaded:
+            self._overview(eff)
         return eff.outcome(result)
 
     def disconnect(self, pid: str, connection_id: str) -> Outcome[bool]:

@@ -96,10 +96,14 @@ class IceServers:
         static: Sequence[IceServer] = (),
         turn: TurnSecret | None = None,
         clock: Callable[[], float] = time.time,
+        transport_policy: str = "all",
     ) -> None:
+        if transport_policy not in ("all", "relay"):
+            raise ValueError(f"unknown ICE transport policy {transport_policy!r}")
         self._static = tuple(static)
         self._turn = turn
         self._clock = clock
+        self._policy = transport_policy
 
     def public(self) -> list[dict[str, Any]]:
         """What may go to a connection that has not consented or is not admitted."""
@@ -109,7 +113,9 @@ class IceServers:
         """Every server with its credentials, minted now for one connection, and
         ``expires_in``: seconds until the time-limited ones stop being accepted for new
         allocations (None when there are none; seconds, not a date, as the browser's
-        clock may differ from ours)."""
+        clock may differ from ours), and ``ice_transport_policy``: ``"relay"`` when the
+        deployment wants browsers to use TURN only (RTCConfiguration.iceTransportPolicy),
+        else ``"all"``."""
         servers = [s.as_client_entry() for s in self._static]
         expires_in: int | None = None
         if self._turn is not None:
@@ -120,4 +126,8 @@ class IceServers:
                 {"urls": list(self._turn.urls), "username": username, "credential": credential}
             )
             expires_in = self._turn.ttl_seconds
-        return {"ice_servers": servers, "expires_in": expires_in}
+        return {
+            "ice_servers": servers,
+            "expires_in": expires_in,
+            "ice_transport_policy": self._policy,
+        }

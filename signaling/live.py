@@ -7,6 +7,13 @@ events to the tamper-evident log, notifications to exactly their recipients'
 connections, kicks close connections, and the relay's forwarding rooms are
 recomputed from the domain's rooms. Nothing of a private meeting is sent to
 anyone outside it, because every emit here is addressed to explicit participants.
+
+What the session needs to carry on on another node (:mod:`sessions.durable`: who is
+admitted, waiting or removed, the private meetings and who is in which, the lock...) is
+stored whenever an outcome changed it, before anyone is told (the live-state port), and a
+session this node picks up is resumed from it: the admitted come back to their room
+without being let in again. The hub claims the stored state when it picks the session up,
+so a node that lost the session can no longer overwrite it.
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from errors import ErrorCode
-from sessions.errors import Forbidden
+from sessions.durable import DurableState
+from sessions.errors import Forbidden, SessionError
 from sessions.events import utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
@@ -34,7 +42,7 @@ from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.pipeline import StoredFirst, board_ops, messages
 from signaling.placement import LocalPlacement, Placement
-from signaling.ports import Emitter, HubPorts
+from signaling.ports import Emitter, HubPorts, LiveStateTaken, RosterEntry
 from signaling.presence import Connections
 
 logger = logging.getLogger(__name__)
@@ -58,6 +66,7 @@ class LiveHub:
         *,
         grace: timedelta = timedelta(seconds=10),
         placement: Placement | None = None,
+        resume_grace: timedelta = timedelta(seconds=60),
     ) -> None:
         self.ports = ports
         self.placement: Placement = placement or LocalPlacement()
@@ -67,6 +76,7 @@ class LiveHub:
         self.connections = Connections()  # who is on each connection of this node
         self._boards = BoardRecovery(ports.boards, emitter)
         self._grace = grace
+        self._resume_grace = resume_grace  # a resumed seat's wait for its holder
         self._live: dict[str, LiveState] = {}
         self._creating: dict[str, asyncio.Lock] = {}
         self._ticker: asyncio.Task[None] | None = None
@@ -94,15 +104,53 @@ class LiveHub:
                     raise SessionElsewhere(claim.holder, moving=here)
                 version = await self.ports.consent.version(session_id)
                 roster = {e.key: e for e in await self.ports.roster.roster(session_id)}
-                session = LiveSession(session_id, version, grace=self._grace)
-                for entry in roster.values():
-                    session.register(entry.key, Role(entry.role))
-                await self._boards.load(session, PLENARY)
+                epoch, stored = None, None
+                if self.ports.live_states is not None:
+                    taken = await self.ports.live_states.claim(session_id)
+                    epoch, stored = taken.epoch, taken.state
+                session = (
+                    self._fresh(session_id, version, roster)
+                    if stored is None
+                    else self._resumed(session_id, version, roster, stored)
+                )
+                for room_id in [PLENARY, *session.rooms.private_meetings()]:
+                    await self._boards.load(session, room_id)
                 await self._load_documents(session)
                 live = LiveState(session, version, roster, self._pipeline(session_id))
+                live.epoch, live.stored = epoch, stored
+                live.ended = stored is not None and stored.ended
                 self._live[session_id] = live
                 self._ensure_ticker()
             return live
+
+    def _resumed(
+        self,
+        session_id: str,
+        version: str,
+        roster: Mapping[str, RosterEntry],
+        stored: DurableState,
+    ) -> LiveSession:
+        """A fresh session carrying on from ``stored`` (before its boards and documents are
+        loaded: the rooms they belong to are back); should that fail, a fresh one, logged."""
+        session = self._fresh(session_id, version, roster)
+        try:
+            session.resume(stored)
+        except SessionError as exc:  # the store checks what it reads: not expected
+            logger.error(
+                "session %s: stored live state not resumed (%s)", session_id, type(exc).__name__
+            )
+            return self._fresh(session_id, version, roster)
+        return session
+
+    def _fresh(
+        self, session_id: str, version: str, roster: Mapping[str, RosterEntry]
+    ) -> LiveSession:
+        session = LiveSession(
+            session_id, version, grace=self._grace, resume_grace=self._resume_grace
+        )
+        for entry in roster.values():
+            session.register(entry.key, Role(entry.role))
+        return session
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
@@ -428,6 +476,7 @@ class LiveHub:
         outcome = await self._run(live, lambda s: s.end(identity.key))
         live.ended = True
         await self.ports.roster.end_session(identity.session_id)
+        await self._drop_live(live)
         board = outcome.value.plenary_board
         if board.objects:
             try:
@@ -465,6 +514,7 @@ class LiveHub:
                     await self.ports.audit.append([exc.audit])
                 raise
             self._boards.refuse_on_stale(live, outcome)
+            await self._store_live(live)
             # the lobby decides which connection holds each seat; this outcome's messages
             # still reach a seat it just closed (a "session ended", say)
             addresses = {**seated, **live.sids}
@@ -510,6 +560,44 @@ class LiveHub:
             sids = [to[k] for k in sorted(message.recipients) if k in to]
             if sids:
                 await self._out.emit(message.event, message.payload, sids)
+
+    async def _store_live(self, live: LiveState) -> None:
+        """Stores the session's durable state if the outcome changed it, before anyone is
+        told. A failure is logged: the change stands in memory and is stored with the next
+        one (or the next tick's, once a second). If another node claimed the session since,
+        this node no longer stores anything for it (it lost the session)."""
+        store = self.ports.live_states
+        if store is None or live.epoch is None:
+            return
+        state = live.session.durable_state()
+        if state == live.stored:
+            return  # a drawing, a message: nothing of it outlives the process here
+        session_id = live.session.session_id
+        try:
+            await store.save(session_id, live.epoch, state)
+        except LiveStateTaken:
+            logger.error("session %s: another node took this live session over", session_id)
+            live.epoch = None
+            return
+        except Exception as exc:  # the database may fail in any way
+            logger.warning("session %s: live state not stored (%s)", session_id, type(exc).__name__)
+            return
+        live.stored = state
+
+    async def _drop_live(self, live: LiveState) -> None:
+        """The session ended: its stored live state goes (if that fails, the state stored
+        says it ended, so that it stays ended)."""
+        store = self.ports.live_states
+        if store is None or live.epoch is None:
+            return
+        try:
+            await store.drop(live.session.session_id)
+        except Exception as exc:  # the database may fail in any way
+            logger.warning(
+                "session %s: ended live state not dropped (%s)",
+                live.session.session_id, type(exc).__name__,
+            )  # fmt: skip
+        live.epoch = None
 
     def _pipeline(self, session_id: str) -> StoredFirst:
         def store(room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:

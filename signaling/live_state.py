@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from sessions.durable import DurableState
 from sessions.lobby import State
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
@@ -36,6 +37,8 @@ class LiveState:
     views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
     ended: bool = False
     stale: set[str] = field(default_factory=set)  # boards to read back before the next write
+    epoch: int | None = None  # this node's claim on the stored live state (None: not stored)
+    stored: DurableState | None = None  # the durable state as last stored
 
     @property
     def sids(self) -> dict[str, str]:

@@ -6,7 +6,8 @@ session, one narrow port per concern, each taking and returning the domain's
 own types: who may take part (:class:`Roster`), whether they agreed
 (:class:`ConsentGate`), the tamper-evident log (:class:`AuditTrail`), the boards'
 operations (:class:`BoardStore`), the shared documents' state
-(:class:`DocumentStore`) and what is kept at the end (:class:`Archive`). Tests
+(:class:`DocumentStore`), what a live session needs to carry on on another node
+(:class:`LiveStateStore`) and what is kept at the end (:class:`Archive`). Tests
 fill them with in-memory fakes and drive a :class:`~signaling.live.LiveHub`
 without a database or an HTTP server.
 """
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from sessions.chat import ChatMessage
 from sessions.documents import SharedDocument
+from sessions.durable import DurableState
 from sessions.events import AuditEvent
 from sessions.whiteboard.board import BoardSnapshot
 from sessions.whiteboard.log import LoggedOp
@@ -156,6 +158,38 @@ class DocumentStore(Protocol):
         ...
 
 
+class LiveStateTaken(Exception):
+    """Another node claimed the session's live state since this one did: its writes are
+    refused (it lost the session, perhaps without knowing it yet)."""
+
+
+@dataclass(frozen=True)
+class LiveClaim:
+    """The right to store a session's live state (``epoch``) and what was stored before."""
+
+    epoch: int
+    state: DurableState | None
+
+
+class LiveStateStore(Protocol):
+    """A live session's durable state (:mod:`sessions.durable`), stored as it changes so
+    that whichever node takes the session next carries on from it."""
+
+    async def claim(self, session_id: str) -> LiveClaim:
+        """Take the right to store the session's state (every earlier claim loses it) and
+        read what was stored (None: nothing, or nothing readable, which is logged)."""
+        ...
+
+    async def save(self, session_id: str, epoch: int, state: DurableState) -> None:
+        """Store ``state``; :class:`LiveStateTaken` if another claim came since ``epoch``'s
+        (or the state was dropped): nothing is written then."""
+        ...
+
+    async def drop(self, session_id: str) -> None:
+        """The session ended: its stored state goes."""
+        ...
+
+
 class Archive(Protocol):
     """What the case file keeps of a session once it ends."""
 
@@ -179,3 +213,4 @@ class HubPorts:
     boards: BoardStore
     documents: DocumentStore
     archive: Archive
+    live_states: LiveStateStore | None = None  # None: nothing outlives this process

@@ -1,4 +1,5 @@
-"""The live hub's stores backed by records: the boards' journal and the shared documents.
+"""The live hub's stores backed by records: the boards' journal, the shared documents and
+the live sessions' durable state.
 
 Each implements a port of :mod:`signaling.ports` with the domain's types: a
 board operation arrives as the :class:`~sessions.whiteboard.log.LoggedOp` the domain
@@ -15,11 +16,14 @@ from collections.abc import Awaitable, Sequence
 
 from records.stores.casefile import CaseFile, ItemKind
 from records.stores.journal import BoardJournal, JournalEntry
+from records.stores.live import LiveStates, StaleWriter
 from records.stores.scheduling import ScheduleStore
 from records.stores.shares import DocumentShares
 from sessions.documents import SharedDocument
+from sessions.durable import DurableState
 from sessions.errors import InvalidPayload, SessionError
 from sessions.whiteboard.log import LoggedOp
+from signaling.ports import LiveClaim, LiveStateTaken
 
 logger = logging.getLogger(__name__)
 
@@ -116,3 +120,31 @@ class StoredShares:
         for doc_id in doc_ids:
             if doc_id in mine:
                 await self._casefile.delete_item(doc_id, actor="system", via="socket")
+
+
+class StoredLiveStates:
+    """The :class:`~signaling.ports.LiveStateStore` on records' live states."""
+
+    def __init__(self, states: LiveStates, case_of: CaseOf) -> None:
+        self._states = states
+        self._case_of = case_of
+
+    async def claim(self, session_id: str) -> LiveClaim:
+        claim = await self._states.claim(await self._case_of(session_id), session_id)
+        if claim.data is None:
+            return LiveClaim(claim.epoch, None)
+        try:
+            return LiveClaim(claim.epoch, DurableState.from_record(claim.data))
+        except InvalidPayload:
+            logger.error("session %s: stored live state unreadable; not resumed", session_id)
+            return LiveClaim(claim.epoch, None)
+
+    async def save(self, session_id: str, epoch: int, state: DurableState) -> None:
+        case_id = await self._case_of(session_id)
+        try:
+            await self._states.save(case_id, session_id, epoch, state.to_record())
+        except StaleWriter:
+            raise LiveStateTaken(session_id) from None
+
+    async def drop(self, session_id: str) -> None:
+        await self._states.drop(session_id)

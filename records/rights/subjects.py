@@ -293,6 +293,8 @@ async def erase_subject(
             subject=f"participant:{participant_id}",
             detail={"legal_hold": case.legal_hold}, via=via,
         )  # fmt: skip
+    # the live sessions' stored state names the person's key: none of it comes back
+    await records.live.drop_case(case.id)
     await checkpoint(records.db)
     logger.info("erased participant %s of case %s", participant_id, case.id)
     return {"participant_id": participant_id, "erased": erased, "kept": kept}

@@ -9,6 +9,7 @@
   ``erasure``.
 - ``journal``: every whiteboard operation of a session, encrypted, in order.
 - ``shares``: how a session's documents are shared while it is not in memory.
+- ``live``: what a live session needs to carry on on another node, fenced by a claim.
 - ``notices``: the versioned legal texts.
 - ``outcomes``: closing a case: its outcome and summary.
 """

@@ -28,7 +28,9 @@ Errors are :class:`RelayError` subclasses whose ``code`` is a shared
 WebRTC stack refuses), ``unsupported_codec`` (a media section offers no VP8 /
 no Opus), ``conflict`` (glare, or joining twice), ``bad_request`` (answer
 without an outstanding offer, bad candidate), ``not_joined``,
-``validation_error`` (bad id or label), ``session_closed``.
+``validation_error`` (bad id or label), ``session_closed``, ``server_busy`` (no free
+UDP port in ``RelayConfig.udp_ports``: the participant's next offer gets a new peer
+connection).
 
 Negotiation (one ``RTCPeerConnection`` per participant, bundled, used both to
 publish and to subscribe):
@@ -97,6 +99,7 @@ from .errors import (
     BadLabelError,
     GlareError,
     MalformedSdpError,
+    PortsExhaustedError,
     RelayClosedError,
     RelayError,
     SignalingStateError,
@@ -114,6 +117,7 @@ __all__ = [
     "GlareError",
     "MalformedSdpError",
     "OfferCallback",
+    "PortsExhaustedError",
     "PublishedTrack",
     "Relay",
     "RelayClosedError",

@@ -57,9 +57,20 @@ ICE (aioice 0.13)
     can be limited to configured addresses. The choice travels in a
     ``ContextVar`` set around ``setLocalDescription``/``setRemoteDescription``
     (aiortc gathers inside those calls), so peer connections created by other
-    code in the same process keep aioice's default. aioice binds each host
-    candidate to port 0 (ephemeral): there is no way to impose a port range
-    short of replacing its candidate gathering, which we do not do.
+    code in the same process keep aioice's default.
+  * ``aioice.ice.asyncio`` (the module as aioice.ice sees it) is replaced once
+    by :class:`_AsyncioForIce`, whose ``get_running_loop()`` returns the real
+    loop except while a UDP port range is chosen (another ``ContextVar``, set
+    like the addresses): then it returns a :class:`_PortRangeLoop`, whose
+    ``create_datagram_endpoint`` turns the host candidate's
+    ``local_addr=(address, 0)`` (aioice's
+    ``Connection.get_component_candidates``) into a socket it binds itself to a
+    port of the range (trying the next one when a port is taken) and hands over
+    as ``sock=``. A full range raises
+    :class:`PortRangeExhausted`, which is not an ``OSError`` (aioice would log and
+    skip those) and so leaves ``setLocalDescription``. Everything else the
+    module asks of asyncio or the loop goes to the real one; aioice's TURN
+    client (``aioice.turn``, its own module) keeps ephemeral ports.
 
 Upgrading aiortc means re-reading the methods named above; the import fails
 loudly on any other version.
@@ -70,6 +81,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import errno
+import random
+import socket
+import types
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -251,6 +266,106 @@ def host_addresses(addresses: Sequence[str] | None) -> Iterator[None]:
         yield
     finally:
         _host_addresses.reset(token)
+
+
+_udp_ports: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar(
+    "palabre_relay_udp_ports", default=None
+)
+
+
+class PortRangeExhausted(RuntimeError):
+    """Every UDP port of the configured range is taken on an address.
+
+    Deliberately not an ``OSError``: aioice logs and skips those, which would leave a
+    peer connection with no candidate and no word of why.
+    """
+
+    def __init__(self, address: str, ports: tuple[int, int]) -> None:
+        super().__init__(f"no free UDP port in {ports[0]}-{ports[1]} on {address}")
+        self.address = address
+        self.ports = ports
+
+
+class _PortRangeLoop:
+    """The running loop, binding aioice's host candidates within a port range."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, ports: tuple[int, int]) -> None:
+        self._loop = loop
+        self._ports = ports
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loop, name)
+
+    async def create_datagram_endpoint(
+        self, protocol_factory: Callable[[], Any], local_addr: Any = None, **kwargs: Any
+    ) -> Any:
+        if local_addr is None or local_addr[1] != 0:
+            return await self._loop.create_datagram_endpoint(
+                protocol_factory, local_addr=local_addr, **kwargs
+            )
+        address = str(local_addr[0])
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        low, high = self._ports
+        count = high - low + 1
+        start = random.randrange(count)  # noqa: S311 - spreads processes sharing a range
+        for step in range(count):
+            port = low + (start + step) % count
+            # bound here, not by the loop: uvloop's bind errors carry no errno, and a taken
+            # port must be told from any other failure
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                sock.bind((address, port))
+            except OSError as exc:
+                sock.close()
+                if exc.errno == errno.EADDRINUSE:
+                    continue
+                raise
+            sock.setblocking(False)
+            try:
+                return await self._loop.create_datagram_endpoint(
+                    protocol_factory, sock=sock, **kwargs
+                )
+            except BaseException:
+                sock.close()
+                raise
+        raise PortRangeExhausted(address, self._ports)
+
+
+class _AsyncioForIce(types.ModuleType):
+    """``asyncio`` as aioice.ice sees it: the same but for the loop it gets."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    @staticmethod
+    def get_running_loop() -> Any:
+        loop = asyncio.get_running_loop()
+        ports = _udp_ports.get()
+        return loop if ports is None else _PortRangeLoop(loop, ports)
+
+
+if not isinstance(vars(aioice.ice)["asyncio"], _AsyncioForIce):
+    vars(aioice.ice)["asyncio"] = _AsyncioForIce("asyncio")
+
+
+@contextlib.contextmanager
+def udp_ports(ports: tuple[int, int] | None) -> Iterator[None]:
+    """Within this block, ICE host candidates take their UDP port from ``ports``
+    (inclusive); None keeps aioice's ephemeral ports."""
+    token = _udp_ports.set(ports)
+    try:
+        yield
+    finally:
+        _udp_ports.reset(token)
+
+
+@contextlib.contextmanager
+def host_candidates(
+    addresses: Sequence[str] | None, ports: tuple[int, int] | None
+) -> Iterator[None]:
+    """Both choices at once: the addresses and the port range of the host candidates."""
+    with host_addresses(addresses), udp_ports(ports):
+        yield
 
 
 # --- stable payload types across renegotiation -----------------------------------------

@@ -62,5 +62,11 @@ class BadLabelError(RelayError):
     code = ErrorCode.VALIDATION
 
 
+class PortsExhaustedError(RelayError):
+    """No UDP port of the configured range is free for a new peer connection."""
+
+    code = ErrorCode.SERVER_BUSY
+
+
 class RelayClosedError(RelayError):
     code = ErrorCode.SESSION_CLOSED

@@ -8,6 +8,7 @@ touched through :mod:`.aiortc_hooks`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -34,6 +35,7 @@ from .errors import (
     BadCandidateError,
     GlareError,
     MalformedSdpError,
+    PortsExhaustedError,
     RelayClosedError,
     RelayError,
     SignalingStateError,
@@ -78,15 +80,10 @@ class Relay:
         _check_id(room_id, "room id")
         if participant_id in self._participants:
             raise AlreadyJoinedError("participant already joined")
-        pc = RTCPeerConnection(self._rtc_configuration())
-        participant = RelayParticipant(pid=participant_id, room=room_id, pc=pc)
+        participant = RelayParticipant(
+            pid=participant_id, room=room_id, pc=self._new_pc(participant_id)
+        )
         self._participants[participant_id] = participant
-        self._pcs.add(pc)
-
-        @pc.on("connectionstatechange")
-        def _on_state() -> None:
-            logger.info("relay pc %s: %s", participant_id, pc.connectionState)
-
         self._ensure_maintenance()
         self._reconcile(participant)
         logger.info("relay: %s joined room %s", participant_id, room_id)
@@ -114,7 +111,7 @@ class Relay:
             if pc.signalingState != "stable":
                 raise SignalingStateError(f"cannot take an offer in {pc.signalingState}")
             try:
-                with hooks.host_addresses(self._config.host_addresses):
+                with self._gathering():
                     await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
                     participant.extmap.update(sdp_inspect.extmap_ids(sdp))
             except RelayError:
@@ -129,8 +126,15 @@ class Relay:
                 if not hooks.restrict_codecs(transceiver, FORWARDED_CODECS[section.kind]):
                     raise UnsupportedCodecError("no forwardable codec negotiated")
             answer = await pc.createAnswer()
-            with hooks.host_addresses(self._config.host_addresses):
-                await pc.setLocalDescription(answer)
+            try:
+                with self._gathering():
+                    await pc.setLocalDescription(answer)
+            except hooks.PortRangeExhausted as exc:
+                # the peer connection is stuck half-gathered; a later offer gets a new one
+                logger.error("relay: %s for %s: refused its offer", exc, participant_id)
+                participant.pc = self._new_pc(participant_id)
+                await self._close_pc(pc)
+                raise PortsExhaustedError("the relay has no free port: try again later") from None
             hooks.pin_negotiated_codecs(pc)
             participant.first_offer_done = True
             self._update_publications(participant, sections, chosen, transceivers)
@@ -446,7 +450,7 @@ class Relay:
                 offer = RTCSessionDescription(
                     sdp=sdp_inspect.align_extmap(offer.sdp, participant.extmap), type="offer"
                 )
-            with hooks.host_addresses(self._config.host_addresses):
+            with self._gathering():
                 await pc.setLocalDescription(offer)
             sdp: str = pc.localDescription.sdp
         try:
@@ -544,6 +548,20 @@ class Relay:
             self._pcs.discard(pc)
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _new_pc(self, participant_id: str) -> RTCPeerConnection:
+        pc = RTCPeerConnection(self._rtc_configuration())
+        self._pcs.add(pc)
+
+        @pc.on("connectionstatechange")
+        def _on_state() -> None:
+            logger.info("relay pc %s: %s", participant_id, pc.connectionState)
+
+        return pc
+
+    def _gathering(self) -> contextlib.AbstractContextManager[None]:
+        """Where ICE gathers host candidates (aiortc gathers in set*Description)."""
+        return hooks.host_candidates(self._config.host_addresses, self._config.udp_ports)
 
     def _rtc_configuration(self) -> RTCConfiguration:
         servers = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -10,8 +11,8 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,8 @@ class LiveServer:
     var_dir: Path
     setup_code: str | None
     process: subprocess.Popen[str]
+    env: dict[str, str] = field(default_factory=dict)  # its PALABRE_* settings beyond the usual
+    output: list[str] = field(default_factory=list)  # what it printed so far (for failures)
 
 
 def _free_port() -> int:
@@ -51,12 +54,13 @@ def _free_port() -> int:
 
 
 def _start(
-    var: Path, port: int, extra_env: dict[str, str] | None = None
+    var: Path, port: int, extra: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], list[str]]:
     """``palabre serve`` on ``port``, its output drained while it lives; waits until it answers.
 
-    The entity pipelines are not loaded in advance (seconds of CPU per server) unless
-    ``extra_env`` asks for it: only summary reviews use them, and they load them anyway.
+    ``extra``: more PALABRE_* settings. The entity pipelines are not loaded in advance
+    (seconds of CPU per server) unless ``extra`` asks for it: only summary reviews use
+    them, and they load them anyway.
     """
     env = {
         **os.environ,
@@ -65,7 +69,7 @@ def _start(
         "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
         "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1",
         "PALABRE_WARM_UP_ENTITIES": "false",
-        **(extra_env or {}),
+        **(extra or {}),
     }
     env.pop("PALABRE_DATABASE_URL", None)
     proc = subprocess.Popen(
@@ -98,6 +102,7 @@ def _stop(proc: subprocess.Popen[str]) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
     if proc.stdout:
         proc.stdout.close()
 
@@ -109,26 +114,31 @@ def kill_server(server: LiveServer) -> None:
 
 
 def restart_server(server: LiveServer) -> None:
-    """The same server back on the same port and data, its live state forgotten."""
-    server.process, _ = _start(server.var_dir, int(server.url.rsplit(":", 1)[1]))
+    """The same server back on the same port and data (a live session resumes from what
+    was stored of it as it changed)."""
+    server.process, _ = _start(server.var_dir, int(server.url.rsplit(":", 1)[1]), server.env)
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
+    """A live server with more PALABRE_* settings (``env``), stopped when the block ends."""
+    port = _free_port()
+    proc, lines = _start(tmp_path / "var", port, env)
+    codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
+    code = codes[0] if codes else None
+    server = LiveServer(f"http://localhost:{port}", tmp_path / "var", code, proc, env, lines)
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+        if server.process is not proc and proc.stdout:
+            proc.stdout.close()
 
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    yield from serve(tmp_path)
-
-
-def serve(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """A live server for one test, stopped afterwards (the ``live_server`` fixture's body)."""
-    port = _free_port()
-    proc, lines = _start(tmp_path / "var", port, extra_env)
-    codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
-    code = codes[0] if codes else None
-    server = LiveServer(f"http://localhost:{port}", tmp_path / "var", code, proc)
-    yield server
-    _stop(server.process)
-    if server.process is not proc and proc.stdout:
-        proc.stdout.close()
+    with serving(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

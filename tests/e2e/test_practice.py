@@ -16,7 +16,7 @@ from tests.e2e.conftest import (
     MEDIATOR_PASSWORD,
     LiveServer,
     seed_session,
-    serve,
+    serving,
 )
 
 pytestmark = pytest.mark.browser
@@ -80,7 +80,8 @@ async def select_in_text(page: Page, word: str) -> None:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """As in production: the entity pipelines load in the background as the server starts."""
-    yield from serve(tmp_path, {"PALABRE_WARM_UP_ENTITIES": "true"})
+    with serving(tmp_path, PALABRE_WARM_UP_ENTITIES="true") as server:
+        yield server
 
 
 async def test_close_review_export_statistics(live_server: LiveServer, browser: Browser) -> None:

@@ -65,6 +65,47 @@ def test_turn_secret_parse() -> None:
     assert "s3cr3t" not in repr(config)
 
 
+def test_relay_udp_ports_and_transport_policy_parse() -> None:
+    assert load_config({}).media.udp_ports is None
+    assert load_config({}).media.ice_transport_policy == "all"
+    turn = {"PALABRE_TURN_URLS": "turn:t:3478?transport=tcp", "PALABRE_TURN_SECRET": "s"}
+    config = load_config(
+        {
+            **turn,
+            "PALABRE_RELAY_UDP_PORTS": "40000-40999",
+            "PALABRE_ICE_TRANSPORT_POLICY": "Relay",
+        }
+    )
+    assert config.media.udp_ports == (40000, 40999)
+    assert config.media.ice_transport_policy == "relay"
+    assert load_config({"PALABRE_RELAY_UDP_PORTS": "50000 - 50000"}).media.udp_ports == (
+        50000,
+        50000,
+    )
+    static_turn = '[{"urls": "turn:t:3478", "username": "u", "credential": "p"}]'
+    relay_only = {"PALABRE_ICE_SERVERS": static_turn, "PALABRE_ICE_TRANSPORT_POLICY": "relay"}
+    assert load_config(relay_only).media.ice_transport_policy == "relay"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PALABRE_RELAY_UDP_PORTS": "40000"},
+        {"PALABRE_RELAY_UDP_PORTS": "40999-40000"},
+        {"PALABRE_RELAY_UDP_PORTS": "80-90"},
+        {"PALABRE_RELAY_UDP_PORTS": "60000-70000"},
+        {"PALABRE_RELAY_UDP_PORTS": "a-b"},
+        {"PALABRE_ICE_TRANSPORT_POLICY": "turn-only"},
+        # relay only without any TURN server would leave browsers without a candidate
+        {"PALABRE_ICE_TRANSPORT_POLICY": "relay"},
+        {"PALABRE_ICE_TRANSPORT_POLICY": "relay", "PALABRE_ICE_SERVERS": '[{"urls": "stun:x"}]'},
+    ],
+)
+def test_bad_relay_network_values_fail_loudly(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError, match=next(iter(env))):
+        load_config(env)
+
+
 @pytest.mark.parametrize(
     "env",
     [

@@ -26,7 +26,7 @@ from tests.pdfgen import make_pdf
 from tests.records.files.test_uploads import ELF, PE, ZIP
 from tests.server.browserlike import BrowserHttp, Got
 from tests.signaling import world as ns
-from tests.signaling.world import Client, World, admitted, key, mediator, three, until
+from tests.signaling.world import Client, World, admitted, back, key, mediator, three, until
 
 world = ns.world  # the namespace tests' world: a real app, a case, a session, links
 clients = ns.clients
@@ -259,7 +259,7 @@ async def test_its_owner_shares_a_private_meeting_document_in_the_plenary_later(
         await c.close()
     world.server.app[NAMESPACE_KEY].hub._live.pop(world.session.id, None)
     anne = await mediator(world, clients)
-    marc = await admitted(world, clients, anne, "Marc Durand")
+    marc = await back(world, clients, "Marc Durand")  # let in before: in again at once
     assert [d["doc_id"] for d in (await marc.call("doc:list", {}))["documents"]] == [doc_id]
 
 
@@ -491,8 +491,8 @@ async def test_shared_documents_are_on_the_table_again_after_a_break(
     hub = world.server.app[NAMESPACE_KEY].hub
     hub._live.pop(world.session.id, None)
     anne = await mediator(world, clients)
-    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
-    marc = await admitted(world, clients, anne, "Marc Durand")
+    jeanne = await back(world, clients, "Jeanne Dupont")  # let in before: in again at once
+    marc = await back(world, clients, "Marc Durand")
     after = {name: (await c.call("doc:list", {}))["documents"]
              for name, c in (("anne", anne), ("jeanne", jeanne), ("marc", marc))}  # fmt: skip
     assert after == before

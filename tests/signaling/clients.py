@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import socket
 import time
 from collections import defaultdict
 from typing import Any, Protocol
@@ -221,3 +223,22 @@ async def flowing(
         lambda: all(c.count(p, label, since=since) >= frames for c, p, label in streams),
         within=within,
     ), {(c.pid, p, label): c.count(p, label, since=since) for c, p, label in streams}
+
+
+def free_udp_range(size: int) -> tuple[int, int]:
+    """``size`` consecutive UDP ports on loopback that are free right now."""
+    for _ in range(200):
+        low = random.randrange(20000, 60000)
+        held = []
+        try:
+            for port in range(low, low + size):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                held.append(s)
+                s.bind(("127.0.0.1", port))
+            return low, low + size - 1
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no free range of UDP ports")

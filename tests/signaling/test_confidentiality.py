@@ -95,13 +95,17 @@ async def test_after_a_break_a_new_private_meeting_inherits_nothing(
     status, doc = await (await http("Jeanne Dupont")).upload(make_pdf(1), "offre.pdf", first)
     assert status == 201, doc
     assert (await jeanne.call("wb:op", {"op": stroke("jeanne-secret"), "room_id": first}))["ok"]
-    # lunch: everyone leaves, the live session is let go
+    # a short break: everyone leaves, the live session is let go
     for c in (anne, jeanne, marc):
         await c.close()
     hub = world.server.app[NAMESPACE_KEY].hub
     await until(lambda: hub.session(world.session.id) is None, within=5)
+    # back: the private meeting is still open, each is in their room again
     anne = await mediator(world, clients)
-    marc = await admitted(world, clients, anne, "Marc Durand")
+    await in_room(anne, first)
+    marc = await ns.back(world, clients, "Marc Durand")
+    assert marc.room == "plenary"
+    assert (await anne.call("caucus:close", {"room_id": first}))["ok"]
     second = await open_private(anne, mk)
     assert second != first
     await in_room(marc, second)

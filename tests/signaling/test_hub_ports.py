@@ -2,7 +2,7 @@
 
 Each port of :mod:`signaling.ports` is a fake that records what reached it,
 in one shared log, so that a test can say what the hub asked of each concern
-(roster, consent gate, audit trail, board store, document store, archive)
+(roster, consent gate, audit trail, board store, document store, live state, archive)
 and in which order relative to what it emitted.
 """
 
@@ -17,6 +17,7 @@ import pytest
 
 from sessions.chat import ChatMessage
 from sessions.documents import SharedDocument
+from sessions.durable import DurableState
 from sessions.errors import Forbidden
 from sessions.events import AuditEvent
 from sessions.rooms import PLENARY
@@ -26,7 +27,7 @@ from sessions.whiteboard.log import LoggedOp, Paste
 from sessions.whiteboard.ops import Stroke
 from signaling.identity import Identity
 from signaling.live import LiveHub
-from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry
+from signaling.ports import ChatKeepNotice, HubPorts, LiveClaim, LiveStateTaken, RosterEntry
 from tests.signaling.fakes import FakeRelay
 
 SESSION = "s-1"
@@ -145,6 +146,33 @@ class FakeDocuments:
         self.log.calls.append(("documents.discard", tuple(doc_ids)))
 
 
+class FakeLiveStates:
+    """The durable state as stored, fenced by the epoch of the last claim."""
+
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.epoch = 0
+        self.state: DurableState | None = None
+        self.failing = False
+
+    async def claim(self, session_id: str) -> LiveClaim:
+        self.epoch += 1
+        self.log.calls.append(("live.claim", self.epoch))
+        return LiveClaim(self.epoch, self.state)
+
+    async def save(self, session_id: str, epoch: int, state: DurableState) -> None:
+        if self.failing:
+            raise ConnectionError("database down")
+        if epoch != self.epoch:
+            raise LiveStateTaken(session_id)
+        self.state = state
+        self.log.calls.append(("live.save", epoch))
+
+    async def drop(self, session_id: str) -> None:
+        self.state = None
+        self.log.calls.append(("live.drop", session_id))
+
+
 class FakeArchive:
     def __init__(self, log: Log) -> None:
         self.log = log
@@ -187,11 +215,13 @@ class Fakes:
     documents: FakeDocuments
     archive: FakeArchive
     emitter: FakeEmitter
+    live: FakeLiveStates
 
     def ports(self) -> HubPorts:
         return HubPorts(
-            self.roster, self.consent, self.audit, self.boards, self.documents, self.archive
-        )
+            self.roster, self.consent, self.audit, self.boards, self.documents, self.archive,
+            self.live,
+        )  # fmt: skip
 
     def hub(self) -> LiveHub:
         return LiveHub(self.ports(), FakeRelay(), self.emitter)
@@ -202,7 +232,7 @@ def fakes() -> Fakes:
     log = Log()
     return Fakes(
         log, FakeRoster(log), FakeConsent(log), FakeAudit(log), FakeBoards(log),
-        FakeDocuments(log), FakeArchive(log), FakeEmitter(log),
+        FakeDocuments(log), FakeArchive(log), FakeEmitter(log), FakeLiveStates(log),
     )  # fmt: skip
 
 
@@ -346,7 +376,8 @@ async def test_a_hub_picks_a_session_up_from_what_its_stores_hold(fakes: Fakes) 
         board = session.board(PLENARY)
         assert board.seq == 3 and sorted(o.id for o in board.snapshot().objects) == ["a", "b", "c"]
         assert [d.doc_id for d in session.documents.all()] == ["doc-2"]
-        await admit(again, JEANNE)
+        await enter(again, JEANNE)  # let in before the restart: in again at once
+        assert session.participant(JEANNE.key).state.value == "admitted"
         entry = await act(again, JEANNE, draw("d"), content_only=True)
         assert entry.seq == 4
         assert [op.seq for op in fakes.boards.stored[(SESSION, PLENARY)]] == [1, 2, 3, 4]
@@ -365,3 +396,84 @@ async def test_the_chat_everyone_agreed_to_keep_reaches_the_archive_as_messages(
     await hub.end(ANNE)
     [kept] = fakes.archive.chats
     assert kept == [sent] and kept[0].text == "à garder"
+
+
+# -- the durable state ----------------------------------------------------------------------
+
+
+async def test_the_durable_state_is_stored_before_anyone_is_told_and_only_when_it_changes(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    log = fakes.log
+    await enter(hub, ANNE)
+    await enter(hub, JEANNE)
+    before = len(log.of("live.save"))
+    start = len(log.calls)
+    await hub.admit(ANNE, SIDS[ANNE.key], JEANNE.key)
+    after = [who for who, _what in log.calls[start:]]
+    assert after.count("live.save") == 1 and "emit" in after
+    assert after.index("live.save") < after.index("emit")  # stored, then told
+    stored = fakes.live.state
+    assert stored is not None and stored.participant(JEANNE.key) is not None
+    # drawings and messages change nothing that outlives the process: nothing written
+    await act(hub, JEANNE, draw("j1"), content_only=True)
+    await act(hub, JEANNE, lambda s, k: s.chat_send(k, "bonjour"), content_only=True)
+    # (but for the first message, which reserves a block of message numbers)
+    assert len(log.of("live.save")) == before + 2
+    for i in range(20):
+        await act(hub, JEANNE, draw(f"j{i + 2}"), content_only=True)
+        await act(hub, JEANNE, lambda s, k: s.chat_send(k, "encore"), content_only=True)
+    assert len(log.of("live.save")) == before + 2
+
+
+async def test_a_failed_store_does_not_stop_the_session_and_is_done_again(
+    hub: LiveHub, fakes: Fakes
+) -> None:
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    fakes.live.failing = True
+    view = await act(hub, ANNE, lambda s, k: s.open_private_meeting(k, [JEANNE.key]))
+    live = hub.session(SESSION)
+    assert live is not None and live.room_of(JEANNE.key) == view.room_id
+    stored = fakes.live.state
+    assert stored is not None and stored.rooms == ()
+    fakes.live.failing = False
+    await act(hub, ANNE, lambda s, k: s.set_locked(k, True))  # the next change stores all
+    stored = fakes.live.state
+    assert stored is not None and [r.room_id for r in stored.rooms] == [view.room_id]
+    assert stored.locked
+
+
+async def test_a_node_that_lost_the_session_stops_storing_it(hub: LiveHub, fakes: Fakes) -> None:
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    taken = await fakes.live.claim(SESSION)  # another node takes the session over
+    saves = len(fakes.log.of("live.save"))
+    await act(hub, ANNE, lambda s, k: s.set_locked(k, True))  # the action stands here...
+    await act(hub, ANNE, lambda s, k: s.set_locked(k, False))
+    assert len(fakes.log.of("live.save")) == saves  # ...but nothing is written over theirs
+    assert taken.epoch == fakes.live.epoch
+
+
+async def test_another_hub_resumes_the_session_where_it_stood(fakes: Fakes) -> None:
+    first = fakes.hub()
+    try:
+        await enter(first, ANNE)
+        await admit(first, JEANNE)
+        await admit(first, MARC)
+        view = await act(first, ANNE, lambda s, k: s.open_private_meeting(k, [JEANNE.key]))
+        await act(first, ANNE, lambda s, k: s.remove(k, MARC.key))
+        await act(first, JEANNE, draw("secret", view.room_id), content_only=True)
+    finally:
+        await first.close()
+    second = fakes.hub()  # another node, the same stores
+    try:
+        hello = await second.connect(JEANNE, "sid-j2", "device-" + JEANNE.key)
+        assert hello["state"] == "admitted" and hello["resumed"]
+        live = second.session(SESSION)
+        assert live is not None and live.room_of(JEANNE.key) == view.room_id
+        assert [o.id for o in live.board(view.room_id).snapshot().objects] == ["secret"]
+        assert live.participant(MARC.key).state.value == "removed"
+        assert fakes.log.of("live.claim") == [1, 2]
+    finally:
+        await second.close()

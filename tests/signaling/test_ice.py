@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from signaling.ice import IceServers
 from tests.signaling.world import (
     Client,
     World,
@@ -117,3 +118,21 @@ async def test_withdrawn_consent_ends_the_credentials(
     assert (await jeanne.call("consent:withdraw", {}))["ok"]
     ack = await jeanne.call("rtc:ice", {})
     assert ack["ok"] is False and ack["error"]["code"] == "consent_required", ack
+
+
+@pytest.fixture
+async def relay_only_world(tmp_path: Path, sqlite_url: str) -> AsyncIterator[World]:
+    async with world_on(tmp_path, sqlite_url, **ENV, PALABRE_ICE_TRANSPORT_POLICY="relay") as made:
+        yield made
+
+
+async def test_a_relay_only_deployment_tells_browsers_with_the_credentials(
+    relay_only_world: World, clients: Callable[[], Client]
+) -> None:
+    world = relay_only_world
+    anne = await mediator(world, clients)
+    jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+    ack = await jeanne.call("rtc:ice", {})
+    assert ack["ok"] is True and ack["ice_transport_policy"] == "relay", ack
+    # the default lets browsers use every candidate
+    assert IceServers().for_connection()["ice_transport_policy"] == "all"

@@ -25,6 +25,7 @@ from tests.signaling.world import (
     Client,
     World,
     admitted,
+    back,
     mediator,
     restarted,
     until,
@@ -202,7 +203,7 @@ async def test_a_database_outage_mid_session_loses_nothing_acknowledged_and_show
     async with restarted(world, tmp_path) as world:
         anne = await mediator(world, clients)
         assert await board_ids(anne) == acked
-        jeanne = await admitted(world, clients, anne, "Jeanne Dupont")
+        jeanne = await back(world, clients, "Jeanne Dupont")  # not let in again
         assert await board_ids(jeanne) == acked
         for c in (anne, jeanne):
             assert await titles(c) == set(shared)

@@ -8,7 +8,9 @@ from another device, let in or turned away; removals, REST revocations (with a n
 afterwards) and links that expire while connected. After every step, behind a barrier, each
 content item (a unique token in a chat message, a document's name, a drawing's id) must have
 reached only people who were in its room at some point, and the relay must forward each
-person inside their own room only.
+person inside their own room only. After a break or a restart everyone who was in a room
+is back in that same room from their own browser without being let in again (the live
+session resumes from what was stored as it changed).
 
 The suite runs one fixed seed; ``make fuzz`` runs more seeds and steps
 (``PALABRE_FUZZ_SEED``, ``PALABRE_FUZZ_STEPS``).
@@ -52,6 +54,7 @@ class Person:
     key: str
     client: Client | None = None
     out: bool = False  # removed: never again in this session
+    device: str | None = None  # the browser holding the seat, if not the link's usual one
     gone: list[Client] = field(default_factory=list)  # connections that must be closed
 
 
@@ -66,7 +69,6 @@ class Run:
         self.items: list[Item] = []
         self.ever_in: dict[str, set[str]] = {}
         self.counter = 0
-        self.life = 0  # the live session's life: a break or a restart starts another
         self.restarts = contextlib.AsyncExitStack()
         self.log: list[str] = []
 
@@ -85,9 +87,9 @@ class Run:
             self.ever_in.setdefault(self.instance(room), set()).add(pid)
 
     def instance(self, room: str) -> str:
-        """A room as one meeting: a private meeting of another life of the session is
-        another meeting, even if it came back under the same id (it must not)."""
-        return room if room == "plenary" else f"{room}@{self.life}"
+        """A room as one meeting: a private meeting carries on across breaks and restarts
+        under its id, and a new one never takes the id of another."""
+        return room
 
     def rooms(self) -> list[str]:
         live = self.hub.session(self.world.session.id)
@@ -115,23 +117,26 @@ class Run:
         assert (await anne.call("lobby:knock", {}))["state"] == "admitted"
         self.anne = anne
 
-    async def bring_in(self, person: Person, device: str | None = None) -> None:
-        """Connect (from their browser, or ``device``), knock and be let in."""
+    async def bring_in(self, person: Person) -> bool:
+        """Connect from their browser, knock and be let in unless they still hold a seat;
+        returns whether they had to be let in."""
         if person.out:
-            return
+            return False
         c = Client()
         auth: dict[str, Any] = {"token": self.world.tokens[person.name]}
-        if device is not None:
-            auth["device"] = device
+        if person.device is not None:
+            auth["device"] = person.device
         await c.connect(self.world, auth)
         await until(lambda: bool(c.seen("session:hello")))
-        if c.hello["state"] != "admitted":
+        let_in = c.hello["state"] != "admitted"
+        if let_in:
             ack = await c.call("lobby:knock", {})
             assert ack["ok"], ack
             assert self.anne is not None
             assert (await self.anne.call("lobby:admit", {"key": person.key}))["ok"]
         await until(lambda: bool(c.seen("room:view")))
         person.client = c
+        return let_in
 
     async def everyone_leaves(self) -> None:
         for c in self.connected():
@@ -140,12 +145,19 @@ class Run:
             person.client = None
         self.anne = None
         await until(lambda: self.hub.session(self.world.session.id) is None, within=5)
-        self.life += 1
 
-    async def everyone_comes_back(self) -> None:
+    async def everyone_comes_back(self, placed: dict[str, str] | None = None) -> None:
+        """Everyone connects again; ``placed``: who was in which room before a break or a
+        restart, where each must be again without being let in."""
         await self.connect_mediator()
         for person in self.people.values():
-            await self.bring_in(person)
+            let_in = await self.bring_in(person)
+            if placed is not None and person.key in placed:
+                assert not let_in, f"seed {SEED}: {person.key} had to be let in again"
+        if placed is not None:
+            now = self.placed()
+            again = {k: now.get(k) for k in placed}
+            assert again == placed, f"seed {SEED}: not back where they were: {again} {placed}"
 
     def connected(self) -> list[Client]:
         out = [p.client for p in self.people.values() if p.client is not None]
@@ -257,7 +269,8 @@ class Run:
         person = self.rng.choice(present)
         other = Client()
         token = self.world.tokens[person.name]
-        await other.connect(self.world, {"token": token, "device": f"dev{self.token('d')}"})
+        device = f"dev{self.token('d')}"
+        await other.connect(self.world, {"token": token, "device": device})
         await until(lambda: bool(other.seen("session:hello")))
         assert other.hello["state"] == "waiting" and other.hello["again"] is True
         # it may ask for things: it gets nothing of the room
@@ -269,6 +282,7 @@ class Run:
             person.gone.append(person.client)
             await until(lambda: bool(other.seen("room:view")))
             person.client = other
+            person.device = device  # the seat is this browser's now
         else:
             assert (await self.anne.call("lobby:decline", {"key": person.key}))["ok"]
             person.gone.append(other)
@@ -311,6 +325,7 @@ class Run:
         assert person.client is not None
         person.gone.append(person.client)
         person.client = None
+        person.device = None  # a new link: the browser's id for it
         if self.rng.random() < 0.7:
             await self.bring_in(person)
 
@@ -330,16 +345,18 @@ class Run:
         await self.bring_in(person)  # the link itself still works: back through the lobby
 
     async def take_a_break(self) -> None:
+        placed = self.placed()
         await self.everyone_leaves()
-        await self.everyone_comes_back()
+        await self.everyone_comes_back(placed)
 
     async def restart(self) -> None:
+        placed = self.placed()
         await self.everyone_leaves()
         await self.restarts.aclose()
         self.restarts = contextlib.AsyncExitStack()
         self.world = await self.restarts.enter_async_context(restarted(self.world, self.tmp_path))
         self.relay = self.world.relay
-        await self.everyone_comes_back()
+        await self.everyone_comes_back(placed)
 
     # -- the checks ----------------------------------------------------------------------------
 

@@ -126,3 +126,7 @@ def test_config_validation() -> None:
     assert config.host_addresses == ("127.0.0.1", "::1")
     with pytest.raises(ValueError):
         RelayConfig(max_video_bitrate=1000)
+    assert RelayConfig(udp_ports=(40000, 40999)).udp_ports == (40000, 40999)
+    for ports in ((40999, 40000), (80, 90), (60000, 70000)):
+        with pytest.raises(ValueError):
+            RelayConfig(udp_ports=ports)

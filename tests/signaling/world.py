@@ -253,6 +253,17 @@ async def enter(world: World, make: Callable[[], Client], name: str) -> Client:
     return c
 
 
+async def back(world: World, make: Callable[[], Client], name: str) -> Client:
+    """A party let in before a break or a restart, connecting again from the same browser:
+    back in their room at once, nobody lets them in again."""
+    c = make()
+    await c.connect(world, {"token": world.tokens[name]})
+    await until(lambda: bool(c.seen("session:hello")))
+    assert c.hello["state"] == "admitted" and c.hello["resumed"], c.hello
+    await until(lambda: bool(c.seen("room:view")))
+    return c
+
+
 async def mediator(world: World, make: Callable[[], Client]) -> Client:
     m = make()
     await m.connect(world, {"session_id": world.session.id}, cookie=world.mediator_cookie)

@@ -223,6 +223,7 @@ async function startRelay() {
   }
   renewIceServers(ice.expires_in, epoch);
   state.relay = new RelayConnection(state.socket, ice.ice_servers, {
+    iceTransportPolicy: ice.ice_transport_policy === 'relay' ? 'relay' : 'all',
     onTrack,
     onState: (pc) => {
       if (state.phase === 'reconnecting' && !(navigator.onLine && state.socket.connected)) return; // said already

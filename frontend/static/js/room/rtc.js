@@ -7,13 +7,14 @@
 // then offer again. Every step runs through one queue so they never interleave.
 
 export class RelayConnection {
-  constructor(socket, iceServers, { onTrack, onState }) {
+  // iceTransportPolicy 'relay': TURN only, when the deployment asks for it (rtc:ice says so).
+  constructor(socket, iceServers, { onTrack, onState, iceTransportPolicy = 'all' }) {
     this.socket = socket;
     this.onTrack = onTrack;
     this.onState = onState;
     this.queue = Promise.resolve();
     this.labels = new Map(); // MediaStreamTrack -> 'camera' | 'microphone' | 'screen'
-    this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
     this.pc.addEventListener('track', (event) => this.onTrack(event));
     this.pc.addEventListener('connectionstatechange', () => this.onState(this.pc.connectionState));
     this.pc.addEventListener('icecandidate', (event) => {
