@@ -234,8 +234,8 @@ async function startRelay() {
     state.relay.addTrack(track, state.local, track.kind === 'audio' ? 'microphone' : 'camera');
   }
   if (state.screen) state.screen.sender = state.relay.addTrack(state.screen.track, state.screen.stream, 'screen');
-  await state.relay.negotiate();
-  await sendMediaState();
+  // the socket may drop meanwhile (a node going, the network): its reconnection starts again
+  if (await state.relay.negotiate().then(() => true, () => false)) await sendMediaState();
 }
 
 function hangUp(everything = false) {
