@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium coturn lock clean fuzz
+.PHONY: run test lint types unit browser bench install chromium coturn nginx lock clean fuzz
 
 NODE_STAMP := frontend/node_modules/.installed
 
@@ -27,6 +27,10 @@ $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 # Debian's Chromium, for the browser tests (Playwright never downloads a browser here).
 chromium:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+# Debian's nginx, for the tests of several nodes behind a load balancer (run unprivileged there).
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx-light || $(SUDO) apt-get install -y -qq nginx; }
 
 # Debian's coturn, for the TURN browser tests (they start their own on free ports). The
 # package's service must not start: policy-rc.d refuses it for the install, so nothing is
@@ -51,10 +55,10 @@ types: install
 unit: install
 	$(PY) -m pytest -q -m "not browser"
 
-browser: install chromium coturn
+browser: install chromium coturn nginx
 	$(PY) -m pytest -q -m browser
 
-test: install chromium coturn lint types
+test: install chromium coturn nginx lint types
 	$(PY) -m pytest -q
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
@@ -72,6 +76,7 @@ bench: install
 	$(PY) bench/whiteboard.py
 	$(PY) bench/nodes.py
 	$(PY) bench/anonymise.py
+	$(PY) bench/takeover.py
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -57,6 +57,8 @@ class ErrorCode(StrEnum):
     IMAGE_TOO_LARGE = "image_too_large"
     UPLOAD_IN_PROGRESS = "upload_in_progress"
     SERVER_BUSY = "server_busy"
+    SESSION_ELSEWHERE = "session_elsewhere"  # another node runs this live session: go there
+    SESSION_MOVING = "session_moving"  # the session is changing node: retry in a moment
     SESSION_UNAVAILABLE = "session_unavailable"  # the node running it did not answer in time
     DOWNLOAD_NOT_ALLOWED = "download_not_allowed"
     CRYPTO = "crypto_error"

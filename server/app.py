@@ -35,6 +35,7 @@ from server.realtime import (
     ConnectionAuthenticator,
     aiortc_relay,
     attach_realtime,
+    placement_for,
 )
 from server.rest import register_routes
 from server.rest.api import Api
@@ -43,7 +44,7 @@ from server.session_host import case_file_ports
 from server.throttle_redis import login_throttle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
-from signaling.placement import LocalPlacement, Placement
+from signaling.placement import Placement
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ async def create_app(
 
     ``setup_code`` opens the first-run page on an empty database;
     ``relay_factory`` replaces the aiortc relay (tests use an in-memory one);
-    ``placement`` says which node runs each live session (by default this one runs them
+    ``placement`` says which node runs each live session (by default: leases in Redis with
+    PALABRE_REDIS_URL, else this one runs them
     all: :class:`~signaling.placement.LocalPlacement`).
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
@@ -174,7 +176,7 @@ async def create_app(
     ports = case_file_ports(schedule, records)
     _, namespace = attach_realtime(
         app, config, authenticator, ports, relay_factory or aiortc_relay(config),
-        placement or LocalPlacement(config.cluster.node_id), signing_key, metrics,
+        placement or placement_for(config), signing_key, metrics,
     )  # fmt: skip
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator

@@ -27,6 +27,7 @@ from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from server.accesslog import AccessLogger
 from server.app import create_app, setup_code_for
+from server.cluster.checks import check_cluster
 from server.config import Config, ConfigError, load_config
 from server.heap import keep_heap
 from server.invites.signing import load_or_create_signing_key
@@ -57,6 +58,7 @@ async def _serving_app(config: Config, setup_code: str | None) -> web.Applicatio
 def cmd_serve(args: argparse.Namespace) -> int:
     config = _config()
     configure_logging(config.ops.log_format, config.cluster.node_id)
+    check_cluster(config)
     config.var_dir.mkdir(parents=True, exist_ok=True)
     if not args.no_migrate:
         upgrade(config.database_url)

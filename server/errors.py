@@ -88,6 +88,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.CRYPTO: 500,
     ErrorCode.INTERNAL: 500,
     ErrorCode.SERVER_BUSY: 503,
+    ErrorCode.SESSION_ELSEWHERE: 503,
+    ErrorCode.SESSION_MOVING: 503,
     ErrorCode.KEY_UNAVAILABLE: 503,
     ErrorCode.SESSION_UNAVAILABLE: 503,
 }

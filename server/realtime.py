@@ -20,6 +20,7 @@ from records.errors import NotFound
 from records.stores.accounts import AccountStore
 from records.stores.invites import LinkRefused
 from records.stores.scheduling import ScheduleStore, mediator_key, participant_key
+from server.cluster.leases import RedisPlacement, connect
 from server.command_bus import RedisCommandBus, bus_key
 from server.config import Config
 from server.context import SESSION_COOKIE
@@ -33,7 +34,7 @@ from signaling.ice import IceServers, TurnSecret
 from signaling.identity import Identity
 from signaling.namespace import RelayFactory, SessionNamespace
 from signaling.observe import BoardObserver
-from signaling.placement import Placement
+from signaling.placement import LocalPlacement, Placement
 from signaling.ports import HubPorts
 from signaling.relay import Relay, RelayConfig
 
@@ -120,6 +121,17 @@ async def _close_redis_manager(manager: Any) -> None:
             await connection.aclose()
 
 
+def placement_for(config: Config) -> Placement:
+    """Leases in Redis with several nodes (PALABRE_REDIS_URL), else this node runs all."""
+    cluster = config.cluster
+    if config.redis_url is None:
+        return LocalPlacement(cluster.node_id)
+    redis = connect(config.redis_url, cluster.lease_seconds)
+    return RedisPlacement(
+        redis, cluster.node_id, cluster.lease_seconds, prefix=f"{cluster.redis_prefix}:"
+    )
+
+
 def attach_realtime(
     app: web.Application,
     config: Config,
@@ -147,7 +159,12 @@ def attach_realtime(
         max_http_buffer_size=256 * 1024,
     )
     namespace = SessionNamespace(
-        authenticator, ports, relay_factory, ice_servers_for_clients(config), observer=observer
+        authenticator,
+        ports,
+        relay_factory,
+        ice_servers_for_clients(config),
+        observer=observer,
+        placement=placement,
     )
     sio.register_namespace(namespace)
     sio.attach(app)
@@ -166,6 +183,12 @@ def attach_realtime(
     async def close_relay(_app: web.Application) -> None:
         if bus is not None:
             await bus.close()  # no more commands from other nodes, then the sessions stop
+        # the sessions are handed over (leases released, clients sent away), then the rest
+        # closes; with one node there is nobody to hand them to, and nothing changes for
+        # the clients: they come back when the node does
+        if isinstance(placement, RedisPlacement):
+            await namespace.hub.drain()
+            await placement.close()
         await namespace.hub.close()
         await namespace.relay.close()
         await sio.shutdown()

@@ -36,12 +36,13 @@ from sessions.rooms import PLENARY
 from sessions.service import LiveSession
 from sessions.whiteboard.log import LoggedOp
 from signaling.board_recovery import BoardRecovery
-from signaling.errors import SignalingError
+from signaling.errors import SessionElsewhere, SignalingError
 from signaling.identity import Identity
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.observe import BoardObserver
 from signaling.pipeline import StoredFirst, board_ops, messages
+from signaling.placement import LocalPlacement, Placement
 from signaling.ports import Emitter, HubPorts, LiveStateTaken, RosterEntry
 from signaling.presence import Connections
 
@@ -65,11 +66,14 @@ class LiveHub:
         emitter: Emitter,
         *,
         grace: timedelta = timedelta(seconds=10),
+        placement: Placement | None = None,
         resume_grace: timedelta = timedelta(seconds=60),
         observer: BoardObserver | None = None,
     ) -> None:
         self.ports = ports
         self._observer = observer
+        self.placement: Placement = placement or LocalPlacement()
+        self.placement.on_lost(self.lost)
         self._relay = relay
         self._out = emitter
         self.connections = Connections()  # who is on each connection of this node
@@ -91,12 +95,22 @@ class LiveHub:
         async with self._creating.setdefault(session_id, asyncio.Lock()):
             live = self._live.get(session_id)
             if live is None:
+                try:
+                    claim = await self.placement.claim(session_id)
+                except Exception as exc:  # the lease store is out of reach: retry
+                    logger.warning(
+                        "session %s: lease not claimed (%s)", session_id, type(exc).__name__
+                    )
+                    raise SignalingError(ErrorCode.SERVER_BUSY, "retry in a moment") from None
+                if not claim.mine:  # another node runs it, or this one is stopping
+                    here = claim.holder == self.placement.node_id
+                    raise SessionElsewhere(claim.holder, moving=here)
                 version = await self.ports.consent.version(session_id)
                 roster = {e.key: e for e in await self.ports.roster.roster(session_id)}
                 epoch, stored = None, None
                 if self.ports.live_states is not None:
-                    claim = await self.ports.live_states.claim(session_id)
-                    epoch, stored = claim.epoch, claim.state
+                    taken = await self.ports.live_states.claim(session_id)
+                    epoch, stored = taken.epoch, taken.state
                 session = (
                     self._fresh(session_id, version, roster)
                     if stored is None
@@ -153,7 +167,71 @@ class LiveHub:
                 await self._end_dead_links(live)
                 connected = self.connections.in_session(session_id)
                 if not connected and (live.ended or not live.session.connected()):
-                    self._live.pop(session_id, None)
+                    await self._drop_idle(session_id, live)
+
+    async def _drop_idle(self, session_id: str, live: LiveState) -> None:
+        """Forgets a live session nobody is connected to, and gives its lease up (under the
+        creation lock: a connection coming meanwhile claims it again afterwards)."""
+        async with self._creating.setdefault(session_id, asyncio.Lock()):
+            if self._live.get(session_id) is not live or self.connections.in_session(session_id):
+                return
+            self._live.pop(session_id, None)
+            await live.pipeline.close()
+            try:
+                await self.placement.release(session_id)
+            except Exception as exc:  # it expires by itself
+                logger.warning(
+                    "session %s: lease not released (%s)", session_id, type(exc).__name__
+                )
+
+    async def lost(self, session_id: str) -> None:
+        """This node no longer holds ``session_id``'s lease: it stops running it at once.
+        Its state here is dropped (what was acknowledged is stored) and its connections
+        are told ``session:moving`` and closed, so that they come back through the load
+        balancer to the node that runs it now."""
+        async with self._creating.setdefault(session_id, asyncio.Lock()):
+            live = self._live.pop(session_id, None)
+        if live is None:
+            return
+        await live.pipeline.close()
+        await self._leave_relay(live)
+        await self._send_away(session_id)
+        logger.warning("session %s: no longer run on this node", session_id)
+
+    async def drain(self) -> None:
+        """The node is stopping: no new session, every session handed over (lease
+        released, connections sent away to come back on another node)."""
+        self.placement.drain()
+        logger.info("stopping: handing %d live sessions over", len(self._live))
+        for session_id in sorted(self._live):
+            async with self._creating.setdefault(session_id, asyncio.Lock()):
+                live = self._live.pop(session_id, None)
+            if live is None:
+                continue
+            async with live.lock:  # the call under way ends first
+                await live.pipeline.close()
+            await self._leave_relay(live)
+            try:
+                await self.placement.release(session_id)
+            except Exception as exc:  # it expires by itself
+                logger.warning(
+                    "session %s: lease not released (%s)", session_id, type(exc).__name__
+                )
+            await self._send_away(session_id)
+            logger.info("session %s: handed over (the node is stopping)", session_id)
+
+    async def _leave_relay(self, live: LiveState) -> None:
+        for key in sorted(live.relay_rooms):
+            with contextlib.suppress(Exception):  # closing what it can
+                await self._relay.leave(f"{live.session.session_id}.{key}")
+        live.relay_rooms.clear()
+
+    async def _send_away(self, session_id: str) -> None:
+        for sid in sorted(self.connections.in_session(session_id)):
+            self.connections.detach(sid)
+            with contextlib.suppress(Exception):  # gone already
+                await self._out.emit("session:moving", {}, sid)
+                await self._out.drop(sid)
 
     async def _end_dead_links(self, live: LiveState) -> None:
         """Connections whose link expired, or was revoked without this node being told,

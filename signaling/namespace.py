@@ -30,6 +30,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
+from urllib.parse import parse_qs
 
 import socketio
 
@@ -39,12 +40,13 @@ from signaling.budget import EventBudgets
 from signaling.collab import CollabEvents
 from signaling.collab_protocol import MODELS as COLLAB_MODELS
 from signaling.edge import EdgeServer
-from signaling.errors import SignalingError
+from signaling.errors import SessionElsewhere, SignalingError
 from signaling.ice import IceServers
 from signaling.identity import Identity
 from signaling.live import LiveHub
 from signaling.media import MediaRelay, relay_id, split_relay_id
 from signaling.observe import BoardObserver
+from signaling.placement import Placement
 from signaling.ports import Authenticator, HubPorts
 from signaling.protocol import (
     Ack,
@@ -98,6 +100,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         ice_servers: IceServers,
         budgets: EventBudgets | None = None,
         observer: BoardObserver | None = None,
+        placement: Placement | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self.budgets = budgets or EventBudgets()
@@ -105,7 +108,7 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
         self._ports = ports
         self._relay = relay_factory(self._relay_offer)
         self._ice_servers = ice_servers
-        self.hub = LiveHub(ports, self._relay, self, observer=observer)
+        self.hub = LiveHub(ports, self._relay, self, observer=observer, placement=placement)
 
     def _set_server(self, server: Any) -> None:
         if not isinstance(server, EdgeServer):  # the edge keeps reserved names out of events
@@ -175,11 +178,14 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
             hello["ice_servers"] = self._ice_servers.public()  # credentials: rtc:ice
             hello["relay_id"] = relay_id(identity)
             hello["session_id"] = identity.session_id
+            hello["node"] = self.hub.placement.node_id  # the load balancer's routing hint
             await self.emit("session:hello", hello, to=sid)
         except (Exception, asyncio.CancelledError) as exc:
             # cancelled: the client went away meanwhile (python-socketio would take a
             # cancelled handler for an accepted connection)
             await self._forget(sid, identity)
+            if isinstance(exc, SessionElsewhere):
+                raise _route(exc, _node_hint(environ)) from None
             ack = _error_ack(exc) if isinstance(exc, Exception) else None
             if ack is None:
                 if isinstance(exc, Exception):
@@ -366,6 +372,27 @@ class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[m
 
 
 DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _node_hint(environ: Mapping[str, Any]) -> str | None:
+    """The node the client was sent to (its ``node`` query parameter), if any."""
+    values = parse_qs(str(environ.get("QUERY_STRING", ""))).get("node", [])
+    return values[0][:64] if values else None
+
+
+def _route(exc: SessionElsewhere, hint: str | None) -> socketio.exceptions.ConnectionRefusedError:
+    """The refusal that sends a client to the node running its session.
+
+    A client that asked for the holder and reached this node instead was routed around it
+    by the load balancer (the holder is down, or stopping): its lease has not expired yet,
+    so the client is told to retry shortly rather than sent back there in a loop.
+    """
+    moving = exc.code is ErrorCode.SESSION_MOVING or hint == exc.holder
+    if moving:
+        code, message = ErrorCode.SESSION_MOVING, "the session is moving: retry shortly"
+    else:
+        code, message = ErrorCode.SESSION_ELSEWHERE, "the session runs on another node"
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "node": exc.holder})
 
 
 def _device(raw: Any) -> str | None:

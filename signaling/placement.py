@@ -12,8 +12,13 @@ sessions to another node when that time has passed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+# Told that this node lost a session's lease (it expired, or Redis stayed out of reach
+# too long): the node must stop running that session at once.
+LostLease = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -43,12 +48,21 @@ class Placement(Protocol):
         """Gives the lease up, if this node holds it."""
         ...
 
+    def on_lost(self, callback: LostLease) -> None:
+        """``callback(session_id)`` runs when this node loses a lease it held."""
+        ...
+
+    def drain(self) -> None:
+        """From now on this node claims no session (it is stopping)."""
+        ...
+
 
 class LocalPlacement:
     """One node: it runs every session."""
 
     def __init__(self, node_id: str = "node-1") -> None:
         self._node_id = node_id
+        self._draining = False
 
     @property
     def node_id(self) -> str:
@@ -58,7 +72,13 @@ class LocalPlacement:
         return self._node_id
 
     async def claim(self, session_id: str) -> Claim:
-        return Claim(self._node_id, mine=True)
+        return Claim(self._node_id, mine=not self._draining)
 
     async def release(self, session_id: str) -> None:
         return None
+
+    def on_lost(self, callback: LostLease) -> None:
+        return None  # one node never loses a lease
+
+    def drain(self) -> None:
+        self._draining = True

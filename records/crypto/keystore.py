@@ -40,6 +40,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -114,6 +115,9 @@ def item_scope(item_id: str) -> str:
     return f"{ITEM_SCOPE_PREFIX}{item_id}"
 
 
+SCHEMA_LOCK = 0x7061_6C61  # the advisory lock held while the key tables are created
+
+
 class KeyStore:
     """The data-key table; implements ``records.crypto.vault.WrappedKeyStore``."""
 
@@ -122,10 +126,19 @@ class KeyStore:
 
     async def ensure_schema(self) -> None:
         async with self.db.engine.begin() as conn:
+            if not is_sqlite(self.db.url):
+                # several nodes starting at once on one PostgreSQL database: one creates the
+                # tables, the others wait for it (the lock ends with the transaction)
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})
             await conn.run_sync(KeysBase.metadata.create_all)
-        async with self.db.transaction() as s:
-            if await s.get(KeysMetaRow, 1) is None:
-                s.add(KeysMetaRow(id=1, schema_version=SCHEMA_VERSION, created_at=datetime.now()))
+        try:
+            async with self.db.transaction() as s:
+                if await s.get(KeysMetaRow, 1) is None:
+                    s.add(
+                        KeysMetaRow(id=1, schema_version=SCHEMA_VERSION, created_at=datetime.now())
+                    )
+        except IntegrityError:  # another node wrote it first
+            pass
 
     async def count_keys(self) -> int:
         async with self.db.transaction() as s:

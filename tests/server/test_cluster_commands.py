@@ -30,7 +30,7 @@ from server.app import create_app
 from server.command_bus import TIMEOUT_SECONDS
 from server.context import SERVICES
 from server.realtime import GATEWAY_KEY, NAMESPACE_KEY
-from signaling.placement import Claim
+from signaling.placement import Claim, LostLease
 from tests.factories import make_case, make_session
 from tests.pdfgen import make_pdf
 from tests.redis import redis_url_or_skip
@@ -61,6 +61,12 @@ class PinnedPlacement:
         return Claim(self.pinned, mine=self.pinned == self._node_id)
 
     async def release(self, session_id: str) -> None:
+        return None
+
+    def on_lost(self, callback: LostLease) -> None:
+        return None
+
+    def drain(self) -> None:
         return None
 
 

@@ -26,7 +26,7 @@ from signaling.errors import SignalingError
 from signaling.gateway import HolderUnavailable, SessionGateway
 from signaling.identity import Identity
 from signaling.live import LiveHub
-from signaling.placement import Claim
+from signaling.placement import Claim, LostLease
 
 SID = "s-1"
 ANNE = Identity(SID, "m-anne", "mediator", "Anne")
@@ -81,6 +81,12 @@ class FakePlacement:
         return Claim(self.held_by, self.held_by == self._node_id)
 
     async def release(self, session_id: str) -> None:
+        return None
+
+    def on_lost(self, callback: LostLease) -> None:
+        return None
+
+    def drain(self) -> None:
         return None
 
 

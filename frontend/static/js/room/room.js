@@ -29,6 +29,8 @@ const state = {
   phase: 'connecting', view: null, panel: null, entered: false, finished: false, mediaReady: null,
   pendingView: null, workspace: null, page: null, lobby: null, overview: null,
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
+  route: {}, // the load balancer's routing hint: {session, node} (several nodes)
+  retry: null, moving: false,
 };
 
 function credentials() {
@@ -426,11 +428,35 @@ async function prepareMedia(hello) {
   state.video = state.local.getVideoTracks().length > 0;
 }
 
+// Several nodes: each live session runs on one of them. The socket goes through the load
+// balancer with a hint ({session, node} in its query) that sends it to that node; a node that
+// does not run the session says which one does (session_elsewhere), or that it is moving to
+// another node (session_moving: its node is gone or stopping), and the socket tries again.
+function reconnectVia(route, delay) {
+  state.route = { ...state.route, ...route };
+  for (const [name, value] of Object.entries(state.route)) if (!value) delete state.route[name];
+  clearTimeout(state.retry);
+  state.retry = setTimeout(() => {
+    if (state.finished) return;
+    const socket = state.socket;
+    socket.io.opts.query = { ...state.route };
+    socket.disconnect(); // a new transport (through the load balancer) with the new hint
+    socket.connect();
+  }, delay);
+}
+
+const ROUTING_CODES = ['session_elsewhere', 'session_moving', 'server_busy'];
+
 function wire(socket) {
   socket.onAny((event, payload) => state.received.push([event, JSON.stringify(payload ?? null)]));
   socket.on('connect_error', (error) => {
     const code = error && error.data && error.data.code;
-    if (code === 'session_closed') { // over before I came: nobody just closed it
+    if (ROUTING_CODES.includes(code)) {
+      if (state.phase !== 'connecting') setPhase('reconnecting');
+      if (code === 'session_elsewhere') reconnectVia({ node: error.data.node }, 0);
+      else reconnectVia({}, 300 + Math.random() * 400); // within a second
+    }
+    else if (code === 'session_closed') { // over before I came: nobody just closed it
       showPage('ended', 'room.endedTitle', isMediator() ? 'room.closedMediatorBody' : 'room.endedBody', { phase: 'ended' });
     }
     else if (code) showProblem(code);
@@ -440,13 +466,19 @@ function wire(socket) {
     // back: the pictures come again through a new peer connection ("connected" once it is up)
     if (state.phase === 'reconnecting') setPhase(state.beforeLost === 'connected' ? 'connecting' : state.beforeLost || 'connecting');
   });
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     if (state.finished) return;
     hangUp();
     setPhase('reconnecting');
+    // sent away by a node that no longer runs the session: back through the load balancer
+    if (state.moving && reason === 'io server disconnect') reconnectVia({ node: null }, 0);
+    state.moving = false;
   });
+  socket.on('session:moving', () => { state.moving = true; });
   socket.on('session:hello', async (hello) => {
     state.hello = hello;
+    state.route = { session: hello.session_id, node: hello.node }; // where to come back to
+    state.socket.io.opts.query = { ...state.route };
     state.self = hello.self;
     state.roster = hello.roster;
     if (!hello.consented && !isMediator()) {
@@ -529,7 +561,12 @@ function start() {
   if (!auth) return showProblem('link_invalid');
   setPhase('connecting');
   const socketAuth = auth.token ? { ...auth, device: deviceId() } : auth;
-  const socket = io('/session', { auth: socketAuth, transports: ['websocket'], reconnectionDelayMax: 3000 });
+  if (auth.session_id) state.route = { session: auth.session_id };
+  const socket = io('/session', {
+    auth: socketAuth, transports: ['websocket'], query: { ...state.route },
+    // a node that dies is replaced within seconds: come back quickly
+    reconnectionDelay: 500, reconnectionDelayMax: 2000,
+  });
   state.socket = socket;
   wire(socket);
 }
