@@ -13,7 +13,9 @@ admitted, waiting or removed, the private meetings and who is in which, the lock
 stored whenever an outcome changed it, before anyone is told (the live-state port), and a
 session this node picks up is resumed from it: the admitted come back to their room
 without being let in again. The hub claims the stored state when it picks the session up,
-so a node that lost the session can no longer overwrite it.
+so a node that lost the session can no longer overwrite it. How each thing is stored and a
+session opened from the stores is :mod:`signaling.keeping`; how the relay is kept in step
+with the rooms, :mod:`signaling.relay_rooms`.
 """
 
 from __future__ import annotations
@@ -26,25 +28,24 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from errors import ErrorCode
-from sessions.durable import DurableState
-from sessions.errors import Forbidden, SessionError
+from sessions.errors import Forbidden
 from sessions.events import utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
-from sessions.roles import Role
-from sessions.rooms import PLENARY
 from sessions.service import LiveSession
 from sessions.whiteboard.log import LoggedOp
 from signaling.board_recovery import BoardRecovery
 from signaling.errors import SessionElsewhere, SignalingError
 from signaling.identity import Identity
+from signaling.keeping import Keeper
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.observe import BoardObserver
 from signaling.pipeline import StoredFirst, board_ops, messages
 from signaling.placement import LocalPlacement, Placement
-from signaling.ports import Emitter, HubPorts, LiveStateTaken, RosterEntry
+from signaling.ports import Emitter, HubPorts
 from signaling.presence import Connections
+from signaling.relay_rooms import RelayRooms
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +75,11 @@ class LiveHub:
         self._observer = observer
         self.placement: Placement = placement or LocalPlacement()
         self.placement.on_lost(self.lost)
-        self._relay = relay
+        self._relay_rooms = RelayRooms(relay)
         self._out = emitter
         self.connections = Connections()  # who is on each connection of this node
         self._boards = BoardRecovery(ports.boards, emitter)
-        self._grace = grace
-        self._resume_grace = resume_grace  # a resumed seat's wait for its holder
+        self._keeper = Keeper(ports, self._boards, grace=grace, resume_grace=resume_grace)
         self._live: dict[str, LiveState] = {}
         self._creating: dict[str, asyncio.Lock] = {}
         self._ticker: asyncio.Task[None] | None = None
@@ -105,55 +105,15 @@ class LiveHub:
                 if not claim.mine:  # another node runs it, or this one is stopping
                     here = claim.holder == self.placement.node_id
                     raise SessionElsewhere(claim.holder, moving=here)
-                version = await self.ports.consent.version(session_id)
-                roster = {e.key: e for e in await self.ports.roster.roster(session_id)}
-                epoch, stored = None, None
-                if self.ports.live_states is not None:
-                    taken = await self.ports.live_states.claim(session_id)
-                    epoch, stored = taken.epoch, taken.state
-                session = (
-                    self._fresh(session_id, version, roster)
-                    if stored is None
-                    else self._resumed(session_id, version, roster, stored)
+                opened = await self._keeper.open(session_id)
+                live = LiveState(
+                    opened.session, opened.version, opened.roster, self._pipeline(session_id)
                 )
-                for room_id in [PLENARY, *session.rooms.private_meetings()]:
-                    await self._boards.load(session, room_id)
-                await self._load_documents(session)
-                live = LiveState(session, version, roster, self._pipeline(session_id))
-                live.epoch, live.stored = epoch, stored
-                live.ended = stored is not None and stored.ended
+                live.epoch, live.stored = opened.epoch, opened.stored
+                live.ended = opened.stored is not None and opened.stored.ended
                 self._live[session_id] = live
                 self._ensure_ticker()
             return live
-
-    def _resumed(
-        self,
-        session_id: str,
-        version: str,
-        roster: Mapping[str, RosterEntry],
-        stored: DurableState,
-    ) -> LiveSession:
-        """A fresh session carrying on from ``stored`` (before its boards and documents are
-        loaded: the rooms they belong to are back); should that fail, a fresh one, logged."""
-        session = self._fresh(session_id, version, roster)
-        try:
-            session.resume(stored)
-        except SessionError as exc:  # the store checks what it reads: not expected
-            logger.error(
-                "session %s: stored live state not resumed (%s)", session_id, type(exc).__name__
-            )
-            return self._fresh(session_id, version, roster)
-        return session
-
-    def _fresh(
-        self, session_id: str, version: str, roster: Mapping[str, RosterEntry]
-    ) -> LiveSession:
-        session = LiveSession(
-            session_id, version, grace=self._grace, resume_grace=self._resume_grace
-        )
-        for entry in roster.values():
-            session.register(entry.key, Role(entry.role))
-        return session
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
@@ -194,7 +154,7 @@ class LiveHub:
         if live is None:
             return
         await live.pipeline.close()
-        await self._leave_relay(live)
+        await self._relay_rooms.leave(live)
         await self._send_away(session_id)
         logger.warning("session %s: no longer run on this node", session_id)
 
@@ -210,7 +170,7 @@ class LiveHub:
                 continue
             async with live.lock:  # the call under way ends first
                 await live.pipeline.close()
-            await self._leave_relay(live)
+            await self._relay_rooms.leave(live)
             try:
                 await self.placement.release(session_id)
             except Exception as exc:  # it expires by itself
@@ -219,12 +179,6 @@ class LiveHub:
                 )
             await self._send_away(session_id)
             logger.info("session %s: handed over (the node is stopping)", session_id)
-
-    async def _leave_relay(self, live: LiveState) -> None:
-        for key in sorted(live.relay_rooms):
-            with contextlib.suppress(Exception):  # closing what it can
-                await self._relay.leave(f"{live.session.session_id}.{key}")
-        live.relay_rooms.clear()
 
     async def _send_away(self, session_id: str) -> None:
         for sid in sorted(self.connections.in_session(session_id)):
@@ -258,6 +212,7 @@ class LiveHub:
 
     async def close(self) -> None:
         self._closed = True
+        self._keeper.close()
         for task in list(self._background):
             task.cancel()
         if self._ticker is not None:
@@ -487,7 +442,7 @@ class LiveHub:
         outcome = await self._run(live, lambda s: s.end(identity.key))
         live.ended = True
         await self.ports.roster.end_session(identity.session_id)
-        await self._drop_live(live)
+        await self._keeper.drop_live(live)
         board = outcome.value.plenary_board
         if board.objects:
             try:
@@ -525,16 +480,16 @@ class LiveHub:
                     await self.ports.audit.append([exc.audit])
                 raise
             self._boards.refuse_on_stale(live, outcome)
-            await self._store_live(live)
+            await self._keeper.store_live(live)
             # the lobby decides which connection holds each seat; this outcome's messages
             # still reach a seat it just closed (a "session ended", say)
             addresses = {**seated, **live.sids}
             if outcome.revocations:
-                await self._revoke(live.session.session_id, outcome.revocations)
+                await self._keeper.revoke(live.session.session_id, outcome.revocations)
             if outcome.documents_changed:
-                await self._save_documents(live.session)
+                await self._keeper.save_documents(live.session)
             if outcome.discard_documents:
-                await self._discard_documents(live.session, outcome.discard_documents)
+                await self._keeper.discard_documents(live.session, outcome.discard_documents)
             if board_ops(outcome):
                 delivered = live.pipeline.submit(outcome)
             else:
@@ -544,7 +499,8 @@ class LiveHub:
                 drops.append(kick.connection_id)
                 self.connections.detach(kick.connection_id)  # nothing more on it, from now
             if not content_only or outcome.kicks or outcome.room_changes:
-                await self._sync_relay(live)
+                if not self._closed:  # else: a disconnection waited for the lock meanwhile
+                    await self._relay_rooms.sync(live)
                 await self._send_views(live)
         if drops:
             task = asyncio.create_task(self._drop_later(drops), name="live-hub-drop")
@@ -572,44 +528,6 @@ class LiveHub:
             if sids:
                 await self._out.emit(message.event, message.payload, sids)
 
-    async def _store_live(self, live: LiveState) -> None:
-        """Stores the session's durable state if the outcome changed it, before anyone is
-        told. A failure is logged: the change stands in memory and is stored with the next
-        one (or the next tick's, once a second). If another node claimed the session since,
-        this node no longer stores anything for it (it lost the session)."""
-        store = self.ports.live_states
-        if store is None or live.epoch is None:
-            return
-        state = live.session.durable_state()
-        if state == live.stored:
-            return  # a drawing, a message: nothing of it outlives the process here
-        session_id = live.session.session_id
-        try:
-            await store.save(session_id, live.epoch, state)
-        except LiveStateTaken:
-            logger.error("session %s: another node took this live session over", session_id)
-            live.epoch = None
-            return
-        except Exception as exc:  # the database may fail in any way
-            logger.warning("session %s: live state not stored (%s)", session_id, type(exc).__name__)
-            return
-        live.stored = state
-
-    async def _drop_live(self, live: LiveState) -> None:
-        """The session ended: its stored live state goes (if that fails, the state stored
-        says it ended, so that it stays ended)."""
-        store = self.ports.live_states
-        if store is None or live.epoch is None:
-            return
-        try:
-            await store.drop(live.session.session_id)
-        except Exception as exc:  # the database may fail in any way
-            logger.warning(
-                "session %s: ended live state not dropped (%s)",
-                live.session.session_id, type(exc).__name__,
-            )  # fmt: skip
-        live.epoch = None
-
     def _pipeline(self, session_id: str) -> StoredFirst:
         def store(room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:
             return self.ports.boards.store(session_id, room_id, ops)
@@ -632,93 +550,11 @@ class LiveHub:
 
         return StoredFirst(store, deliver, recover, self._observer)
 
-    async def _load_documents(self, session: LiveSession) -> None:
-        if session.restore_documents(await self.ports.documents.load(session.session_id)):
-            await self._save_documents(session)
-
-    async def _save_documents(self, session: LiveSession) -> None:
-        """Stores the documents' sharing state before the change is shown. A failure
-        is logged: the change stands for the session in memory, and the next change
-        stores the whole state again."""
-        try:
-            await self.ports.documents.save(session.session_id, session.documents.all())
-        except Exception as exc:  # the database may fail in any way
-            logger.warning(
-                "session %s: shared documents' state not stored (%s)",
-                session.session_id, type(exc).__name__,
-            )  # fmt: skip
-
-    async def _discard_documents(self, session: LiveSession, doc_ids: Sequence[str]) -> None:
-        """Deletes withdrawn documents' files once nobody can be shown them any more. A
-        failure is logged: the withdrawal stands (the file is no longer shared)."""
-        try:
-            await self.ports.documents.discard(session.session_id, doc_ids)
-        except Exception as exc:  # the database may fail in any way
-            logger.warning(
-                "session %s: %d withdrawn documents not deleted (%s)",
-                session.session_id, len(doc_ids), type(exc).__name__,
-            )  # fmt: skip
-
-    async def _revoke(self, session_id: str, pids: Sequence[str], attempts: int = 60) -> None:
-        """Stores that ``pids``' links no longer work (removed, declined). Their connections
-        are closed by the caller either way; if the database is down, this keeps trying
-        in the background, once a second, so that the link cannot be used again later."""
-        for pid in pids:
-            try:
-                await self.ports.roster.revoke_link(session_id, pid)
-            except Exception as exc:  # the database may fail in any way
-                logger.error(
-                    "session %s: revoking %s's link failed (%s); trying again",
-                    session_id, pid, type(exc).__name__,
-                )  # fmt: skip
-                if attempts > 1:
-                    task = asyncio.create_task(self._revoke_later(session_id, pid, attempts - 1))
-                    self._background.add(task)
-                    task.add_done_callback(self._background.discard)
-
-    async def _revoke_later(self, session_id: str, pid: str, attempts: int) -> None:
-        await asyncio.sleep(1.0)
-        await self._revoke(session_id, [pid], attempts)
-
     async def _drop_later(self, sids: list[str]) -> None:
         """Closes kicked connections once the current ack and notices have gone out."""
         await asyncio.sleep(DROP_DELAY_SECONDS)
         for sid in sids:
             await self._out.drop(sid)
-
-    async def _sync_relay(self, live: LiveState) -> None:
-        if self._closed:
-            return  # a disconnection that was waiting for the lock while the server stopped
-        for key in sorted(set(live.roster)):
-            pid = f"{live.session.session_id}.{key}"
-            want = live.desired_relay_room(key)
-            have = live.relay_rooms.get(key)
-            if want == have:
-                continue
-            if have is None and want is not None:
-                await self._relay.join(pid, want)
-                live.relay_rooms[key] = want
-            elif want is None:
-                await self._relay.leave(pid)
-                del live.relay_rooms[key]
-            else:
-                assert want is not None
-                await self._relay.set_room(pid, want)
-                live.relay_rooms[key] = want
-        await self._sync_paused(live)
-
-    async def _sync_paused(self, live: LiveState) -> None:
-        """A mediator's mute or camera stop holds at the relay until the person reopens it,
-        and a screen is forwarded only while the domain allows its publisher to share one."""
-        for key in sorted(live.relay_rooms):
-            held = live.session.blocked_tracks(key)
-            if held != live.paused.get(key, frozenset()):
-                pid = f"{live.session.session_id}.{key}"
-                for kind in ("audio", "video", "screen"):
-                    await self._relay.set_paused(pid, kind, kind in held)
-                live.paused[key] = held
-        for key in [k for k in live.paused if k not in live.relay_rooms]:
-            del live.paused[key]
 
     async def _send_views(self, live: LiveState) -> None:
         current = set(live.sids.values())
