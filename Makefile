@@ -59,7 +59,7 @@ browser: install chromium coturn nginx
 	$(PY) -m pytest -q -m browser
 
 test: install chromium coturn nginx lint types
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
 # Socket.IO edge (Hypothesis payloads and raw frames), with many more examples each, and whole

@@ -14,9 +14,10 @@ the plenary), each sending a 16-point stroke ``rate`` times a second, open
 loop, against real ``palabre serve`` processes:
 
 * ``one_node``: one node, no Redis (the reference);
-* ``one_node_redis``: one node with ``PALABRE_REDIS_URL``: each room broadcast
-  goes out through Redis pub/sub and comes back before it is delivered
-  (python-socketio's Redis manager, ``signaling/fanout.py``);
+* ``one_node_redis``: one node with ``PALABRE_REDIS_URL``: a broadcast whose
+  recipients are all connected to the node is delivered there, without going
+  through Redis (``signaling/fanout.py``); anything else (the node registry, the
+  leases, the command channel) uses Redis as in production;
 * ``two_nodes_redis``: two nodes with Redis, half of the sessions on each,
   every client of a session connected to its node (what the session lease
   enforces; the clients connect straight to each node's port, no nginx).
