@@ -61,9 +61,8 @@ that lost 1 % or more retried once.
 Not measured here: the relay inside a ``palabre serve`` node (the standalone
 relay has no Socket.IO at all) and its signaling through Redis; PostgreSQL's
 CPU (shared by every set-up and by other users of this server); nginx; the
-session leases and the takeover after a node dies. Redis pub/sub channels are
-not per database: another program on this Redis publishing on python-socketio's
-default channel would be heard by the nodes, and theirs by it.
+session leases and the takeover after a node dies (``bench/takeover.py``). The
+nodes' channels carry the run's own Redis prefix.
 
 Writes bench/results/nodes.json.
 """
@@ -93,10 +92,11 @@ import uvloop  # noqa: E402
 
 from bench.nodes_report import (  # noqa: E402
     LOSS,
-    RELAY_SETUPS,
     SETUPS,
     merge,
+    over_rounds,
     relay_checks,
+    show_relay,
     verdict_lines,
     whiteboard_checks,
 )
@@ -507,38 +507,6 @@ async def relay_step(
             "sequence_span": expected,
         }
     return result
-
-
-def show_relay(name: str, step: dict[str, Any]) -> None:
-    print(
-        f"  {RELAY_SETUPS[name]:<17} {step['video_streams']} streams  "
-        f"cpu/stream/s {step['cpu_s_per_video_stream_s'] * 1000:.3f} ms  "
-        f"relays {'+'.join(f'{c:.2f}' for c in step['relay_cpu_share'])} core  "
-        f"loss v={step['video_loss'] * 100:.2f}% a={step['audio_loss'] * 100:.2f}%  "
-        f"(clients {step['client_cpu_share']:.2f} core)"
-        + ("" if step["setup_complete"] else "  SET-UP INCOMPLETE"),
-        flush=True,
-    )
-
-
-def over_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
-    """A relay set-up's figures over its rounds: CPU over all windows, the worst loss."""
-    out = {key: rounds[0][key] for key in ("processes", "sessions", "video_streams")}
-    stream_seconds = sum(r["video_streams"] * r["window_s"] for r in rounds)
-    cpu = sum(r["relay_cpu_s"] for r in rounds)
-    return {
-        **out,
-        "setup_complete": all(r["setup_complete"] for r in rounds),
-        "cpu_s_per_video_stream_s": cpu / stream_seconds,
-        "relay_cpu_share": [
-            round(sum(r["relay_cpu_share"][i] for r in rounds) / len(rounds), 3)
-            for i in range(out["processes"])
-        ],
-        "client_cpu_share": round(sum(r["client_cpu_share"] for r in rounds) / len(rounds), 3),
-        "video_loss": max(r["video_loss"] for r in rounds),
-        "audio_loss": max(r["audio_loss"] for r in rounds),
-        "rounds": rounds,
-    }
 
 
 async def relay(args: argparse.Namespace) -> dict[str, Any]:

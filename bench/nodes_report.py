@@ -142,3 +142,35 @@ def verdict_lines(wb: dict[str, Any], relay: dict[str, Any] | None) -> list[str]
                 f"process: {verdict}"
             )
     return lines
+
+
+def show_relay(name: str, step: dict[str, Any]) -> None:
+    print(
+        f"  {RELAY_SETUPS[name]:<17} {step['video_streams']} streams  "
+        f"cpu/stream/s {step['cpu_s_per_video_stream_s'] * 1000:.3f} ms  "
+        f"relays {'+'.join(f'{c:.2f}' for c in step['relay_cpu_share'])} core  "
+        f"loss v={step['video_loss'] * 100:.2f}% a={step['audio_loss'] * 100:.2f}%  "
+        f"(clients {step['client_cpu_share']:.2f} core)"
+        + ("" if step["setup_complete"] else "  SET-UP INCOMPLETE"),
+        flush=True,
+    )
+
+
+def over_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """A relay set-up's figures over its rounds: CPU over all windows, the worst loss."""
+    out = {key: rounds[0][key] for key in ("processes", "sessions", "video_streams")}
+    stream_seconds = sum(r["video_streams"] * r["window_s"] for r in rounds)
+    cpu = sum(r["relay_cpu_s"] for r in rounds)
+    return {
+        **out,
+        "setup_complete": all(r["setup_complete"] for r in rounds),
+        "cpu_s_per_video_stream_s": cpu / stream_seconds,
+        "relay_cpu_share": [
+            round(sum(r["relay_cpu_share"][i] for r in rounds) / len(rounds), 3)
+            for i in range(out["processes"])
+        ],
+        "client_cpu_share": round(sum(r["client_cpu_share"] for r in rounds) / len(rounds), 3),
+        "video_loss": max(r["video_loss"] for r in rounds),
+        "audio_loss": max(r["audio_loss"] for r in rounds),
+        "rounds": rounds,
+    }

@@ -321,8 +321,7 @@ async def _reviewed(request: web.Request) -> _Reviewed:
     outcome = await outcomes.get_outcome(case.id, me)
     text = await outcomes.get_summary(case.id, me, via=via(request))
     names = known_names(_people(case), text.organisations, outcome.language)
-    # the anonymiser runs the named-entity model (tens of ms, seconds on its first load):
-    # in a worker thread, off the event loop
+    # the named-entity model (tens of ms; seconds on a first load) runs off the event loop
     try:
         result = await asyncio.to_thread(
             review, text.summary, outcome.language, names, outcome.edits, text.decisions
