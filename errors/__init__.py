@@ -64,6 +64,7 @@ class ErrorCode(StrEnum):
     CRYPTO = "crypto_error"
     KEY_UNAVAILABLE = "key_unavailable"
     SHREDDED = "shredded"
+    E2EE_UNSUPPORTED = "e2ee_unsupported"  # the case requires frame encryption this browser lacks
     INTERNAL = "internal_error"
 
 

@@ -95,6 +95,10 @@ class CaseRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # "required": a browser that cannot encrypt frames end to end may not take part; "allowed"
+    media_encryption: Mapped[str] = mapped_column(
+        String(16), default="required", server_default="required"
+    )
 
 
 class CaseMediatorRow(Base):

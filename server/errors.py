@@ -74,6 +74,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.LINK_REVOKED: 410,
     ErrorCode.SESSION_CLOSED: 410,
     ErrorCode.SHREDDED: 410,
+    ErrorCode.E2EE_UNSUPPORTED: 403,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.UNSUPPORTED_TYPE: 415,

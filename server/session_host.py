@@ -71,6 +71,9 @@ class CaseRoster:
     async def revoked_links(self, session_id: str, link_ids: Collection[str]) -> set[str]:
         return await self._schedule.revoked_links(link_ids)
 
+    async def media_encryption(self, session_id: str) -> str:
+        return await self._schedule.media_encryption(session_id)
+
     async def end_session(self, session_id: str) -> None:
         try:
             await self._schedule.set_status(session_id, "ended")

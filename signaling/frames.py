@@ -29,7 +29,7 @@ from typing import Any
 from signaling import codec
 
 CONNECT, DISCONNECT, EVENT = 0, 1, 2
-EVENT_NAME = re.compile(r"[a-z]{1,24}:[a-z_]{1,32}")
+EVENT_NAME = re.compile(r"[a-z][a-z0-9]{0,23}:[a-z_]{1,32}")
 MAX_NAMESPACE = 64
 MAX_ACK_DIGITS = 9  # python-socketio's clients count from 0; a billion is plenty
 

@@ -38,6 +38,7 @@ from signaling.board_recovery import BoardRecovery
 from signaling.errors import SessionElsewhere, SignalingError
 from signaling.identity import Identity
 from signaling.keeping import Keeper
+from signaling.key_rooms import KeyRooms
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.observe import BoardObserver
@@ -76,6 +77,7 @@ class LiveHub:
         self.placement: Placement = placement or LocalPlacement()
         self.placement.on_lost(self.lost)
         self._relay_rooms = RelayRooms(relay)
+        self.key_rooms = KeyRooms(emitter)
         self._out = emitter
         self.connections = Connections()  # who is on each connection of this node
         self._boards = BoardRecovery(ports.boards, emitter)
@@ -353,6 +355,16 @@ class LiveHub:
         async with live.lock:
             return query(live.session, identity.key)
 
+    async def with_live(
+        self, identity: Identity, connection: str, step: Callable[[LiveState], Awaitable[None]]
+    ) -> None:
+        """Runs ``step`` on ``identity``'s live session under its lock, from the connection
+        holding their seat (what is not a domain action: the media keys' messages)."""
+        live = await self._get(identity.session_id)
+        await self._require_seat(live, identity, connection)
+        async with live.lock:
+            await step(live)
+
     def is_contender(self, identity: Identity, connection: str) -> bool:
         """``connection`` is another device waiting for a mediator to give it the seat."""
         live = self._live.get(identity.session_id)
@@ -502,6 +514,7 @@ class LiveHub:
                 if not self._closed:  # else: a disconnection waited for the lock meanwhile
                     await self._relay_rooms.sync(live)
                 await self._send_views(live)
+                await self.key_rooms.sync(live)
         if drops:
             task = asyncio.create_task(self._drop_later(drops), name="live-hub-drop")
             self._background.add(task)

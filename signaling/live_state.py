@@ -4,10 +4,12 @@ what the relay was told, and the views derived from them (pure: no I/O here)."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from sessions.durable import DurableState
+from sessions.e2ee import KeyDirectory
 from sessions.lobby import State
 from sessions.rooms import PLENARY
 from sessions.service import LiveSession
@@ -39,6 +41,10 @@ class LiveState:
     stale: set[str] = field(default_factory=set)  # boards to read back before the next write
     epoch: int | None = None  # this node's claim on the stored live state (None: not stored)
     stored: DurableState | None = None  # the durable state as last stored
+    # end-to-end media encryption: the key groups (epochs start anywhere: a key index is
+    # the epoch's low byte, and pages that come back after a restart may hold old ones)
+    keys: KeyDirectory = field(default_factory=lambda: KeyDirectory(secrets.randbelow(1 << 16)))
+    key_status: dict[str, dict[str, str]] = field(default_factory=dict)  # mediator sid -> sent
 
     @property
     def sids(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
   ``caucus:move`` {key, room_id}, ``caucus:return_all`` {}, ``room:plenary_talk`` {allowed}
 * whiteboard, chat, shared documents: ``wb:*``, ``chat:*``, ``doc:*`` (see
   :mod:`signaling.collab`)
+* end-to-end media encryption: ``e2ee:hello``, ``e2ee:key`` (see :mod:`signaling.e2ee`)
 * WebRTC: ``rtc:ice`` {} (ack carries the STUN/TURN servers with their credentials,
   :mod:`signaling.ice`), ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer),
   ``rtc:answer`` {sdp}, ``rtc:candidate`` {candidate}; refused without consent or before admission.
@@ -39,6 +40,8 @@ from sessions.service import LiveSession
 from signaling.budget import EventBudgets
 from signaling.collab import CollabEvents
 from signaling.collab_protocol import MODELS as COLLAB_MODELS
+from signaling.e2ee import MODELS as E2EE_MODELS
+from signaling.e2ee import E2eeEvents
 from signaling.edge import EdgeServer
 from signaling.errors import SessionElsewhere, SignalingError
 from signaling.ice import IceServers
@@ -91,7 +94,7 @@ def _error_ack(exc: Exception) -> Ack | None:
     return None
 
 
-class SessionNamespace(CollabEvents, socketio.AsyncNamespace):  # type: ignore[misc]
+class SessionNamespace(CollabEvents, E2eeEvents, socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
         self,
         authenticator: Authenticator,
@@ -406,4 +409,5 @@ def payload_models() -> list[type[Payload]]:
     return [
         Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState, KeyRef, Locked, CaucusOpen,
         CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen, *COLLAB_MODELS,
+        *E2EE_MODELS,
     ]  # fmt: skip

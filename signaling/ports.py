@@ -77,6 +77,11 @@ class Roster(Protocol):
         """Which of ``link_ids`` (of this session's connections) no longer work."""
         ...
 
+    async def media_encryption(self, session_id: str) -> str:
+        """The case's setting for a browser that cannot encrypt frames end to end:
+        ``required`` (it may not take part) or ``allowed``."""
+        ...
+
     async def end_session(self, session_id: str) -> None:
         """Every link of the session stops working for it."""
         ...

@@ -33,6 +33,13 @@ class MediationType(StrEnum):
     OTHER = "other"
 
 
+class MediaEncryption(StrEnum):
+    """Whether a browser that cannot encrypt frames end to end may take part in the case."""
+
+    REQUIRED = "required"  # it is refused, with a page that says why and what to use
+    ALLOWED = "allowed"  # it may join; its room is encrypted only as far as the server
+
+
 class ParticipantRole(StrEnum):
     PARTY = "party"
     COUNSEL = "counsel"
@@ -55,6 +62,7 @@ class NewCase:
     description: str
     participants: list[NewParticipant]
     co_mediator_ids: list[str]
+    media_encryption: MediaEncryption = MediaEncryption.REQUIRED
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ class Case:
     created_at: datetime
     participants: list[Participant]
     mediators: list[CaseMediator]
+    media_encryption: MediaEncryption = MediaEncryption.REQUIRED
 
 
 def _summary(row: CaseRow) -> CaseSummary:
@@ -138,6 +147,7 @@ class CaseStore:
                 mediation_type=new.mediation_type.value,
                 description="",
                 created_by=creator_id,
+                media_encryption=new.media_encryption.value,
             )
             s.add(row)
             await s.flush()
@@ -195,6 +205,20 @@ class CaseStore:
                     detail={"on": on}, via=via,
                 )  # fmt: skip
 
+    async def set_media_encryption(
+        self, case_id: str, mediator_id: str, policy: MediaEncryption, *, via: str = "api"
+    ) -> None:
+        """Whether a browser that cannot encrypt frames may take part (audited); a live
+        session applies it to whoever announces such a browser from now on."""
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            row.media_encryption = policy.value
+            if self._casefile is not None:
+                await self._casefile.audit.append_in(
+                    s, actor=f"mediator:{mediator_id}", action="case.media_encryption",
+                    case_id=case_id, detail={"policy": policy.value}, via=via,
+                )  # fmt: skip
+
     async def require_mediator(self, case_id: str, mediator_id: str) -> None:
         """``NotFound`` unless the case exists and this mediator is one of its mediators."""
         async with self._db.transaction() as s:
@@ -248,6 +272,7 @@ class CaseStore:
             created_at=row.created_at,
             participants=[_participant(p) for p in parts],
             mediators=[CaseMediator(m.id, m.display_name, m.email, role) for m, role in meds],
+            media_encryption=MediaEncryption(row.media_encryption),
         )
 
 

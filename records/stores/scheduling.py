@@ -177,6 +177,18 @@ class ScheduleStore:
                 mediators=[(m.id, m.display_name, m.role) for m in meds],
             )
 
+    async def media_encryption(self, session_id: str) -> str:
+        """The setting of the session's case for browsers that cannot encrypt frames."""
+        async with self._db.transaction() as s:
+            policy = await s.scalar(
+                select(CaseRow.media_encryption)
+                .join(SessionRow, SessionRow.case_id == CaseRow.id)
+                .where(SessionRow.id == session_id)
+            )
+            if policy is None:
+                raise NotFound("no such session")
+            return str(policy)
+
     async def revoke_participant_links(self, session_id: str, participant_id: str) -> int:
         """Revokes every active link of a participant for a session (removal from the room)."""
         async with self._db.transaction() as s:

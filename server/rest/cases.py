@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 from errors import ErrorCode
 from records.stores.cases import (
     Case,
+    MediaEncryption,
     MediationType,
     NewCase,
     NewParticipant,
@@ -21,6 +22,7 @@ from server.context import require_mediator, services
 from server.errors import ApiError
 from server.rest.api import Api, Out, Strict, reply
 from server.rest.fields import FILLED_LINE, STRIP, TEXT, Email, Name, Title
+from server.rest.shared import via
 
 
 class ParticipantIn(Strict):
@@ -39,6 +41,16 @@ class CaseIn(Strict):
     description: Annotated[str, StringConstraints(max_length=4000, pattern=TEXT), STRIP] = ""
     participants: Annotated[list[ParticipantIn], Field(default_factory=list, max_length=30)]
     co_mediator_emails: Annotated[list[Email], Field(default_factory=list, max_length=10)]
+    media_encryption: MediaEncryption = Field(
+        default=MediaEncryption.REQUIRED,
+        description="Whether a browser that cannot encrypt sound and picture end to end may "
+        "take part: 'required' refuses it, 'allowed' lets it in and shows everyone in its room "
+        "that the room is then encrypted only as far as the server",
+    )
+
+
+class MediaEncryptionIn(Strict):
+    policy: MediaEncryption
 
 
 class ParticipantOut(Out):
@@ -73,6 +85,7 @@ class CaseOut(CaseSummaryOut):
     description: str
     participants: list[ParticipantOut]
     mediators: list[MediatorOut]
+    media_encryption: MediaEncryption
 
 
 def participant_out(p: Participant) -> ParticipantOut:
@@ -111,6 +124,7 @@ async def create_case(request: web.Request, body: CaseIn) -> web.Response:
                 NewParticipant(p.display_name, p.role, p.email) for p in body.participants
             ],
             co_mediator_ids=[m.id for m in found.values()],
+            media_encryption=body.media_encryption,
         ),
     )
     return reply(case_out(case), 201)
@@ -132,6 +146,14 @@ async def add_participant(request: web.Request, body: ParticipantIn) -> web.Resp
     return reply(participant_out(participant), 201)
 
 
+async def set_media_encryption(request: web.Request, body: MediaEncryptionIn) -> web.Response:
+    me = await require_mediator(request)
+    await services(request).cases.set_media_encryption(
+        request.match_info["case_id"], me.id, body.policy, via=via(request)
+    )
+    return web.Response(status=204)
+
+
 def register_routes(api: Api) -> None:
     tag = "cases"
     api.add("GET", "/api/cases", list_cases, summary="My cases", tag=tag, response=CaseListOut)
@@ -147,4 +169,9 @@ def register_routes(api: Api) -> None:
         "POST", "/api/cases/{case_id}/participants", add_participant,
         summary="Add a participant", tag=tag, body=ParticipantIn, response=ParticipantOut,
         status=201,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/cases/{case_id}/media-encryption", set_media_encryption,
+        summary="Whether browsers that cannot encrypt media end to end may take part", tag=tag,
+        body=MediaEncryptionIn, status=204,
     )  # fmt: skip

@@ -123,3 +123,22 @@ async def test_add_participant(server: TestServer, anne: Api) -> None:
     await add_mediator(server, "x@example.org")
     svc = server.app[SERVICES]
     assert len((await svc.cases.get_case(case["id"], case["mediators"][0]["id"])).participants) == 4
+
+
+async def test_media_encryption_is_required_unless_a_mediator_of_the_case_allows_otherwise(
+    anne: Api, bob: Api
+) -> None:
+    case = await create_case(anne)
+    assert case["media_encryption"] == "required"
+    url = f"/api/cases/{case['id']}/media-encryption"
+    assert (await bob.post(url, {"policy": "allowed"})).status == 404  # not his case
+    refused = await anne.post(url, {"policy": "sometimes"})
+    assert refused.status == 400
+    assert (await refused.json())["error"]["code"] == "validation_error"
+    assert (await anne.post(url, {"policy": "allowed"})).status == 204
+    opened = await (await anne.get(f"/api/cases/{case['id']}")).json()
+    assert opened["media_encryption"] == "allowed"
+    trail = await (await anne.get(f"/api/cases/{case['id']}/audit")).json()
+    assert "case.media_encryption" in [e["action"] for e in trail["entries"]]
+    allowed_at_once = await create_case(anne, media_encryption="allowed")
+    assert allowed_at_once["media_encryption"] == "allowed"

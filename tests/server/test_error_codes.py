@@ -30,7 +30,7 @@ UPLOAD_CODES = {
 NOT_CODES = {
     "title", "generic", "network", "timeout", "view", "replaced", "removed", "declined",
     "outTitle", "forbidden_observer", "contactKnown", "contactUnknown", "contactAfter",
-    "contactAfterUnknown",
+    "contactAfterUnknown", "e2eeTitle", "e2ee_unsupported_mediator",
 }  # fmt: skip
 CODE_PREFIXES = ("error.", "room.error.", "docs.error.", "board.error.", "joinError.")
 

@@ -59,6 +59,7 @@ class FakeRoster:
             RosterEntry(JEANNE.key, "party", "Jeanne"),
             RosterEntry(MARC.key, "party", "Marc"),
         ]
+        self.media_encryption_policy = "required"
 
     async def roster(self, session_id: str) -> Sequence[RosterEntry]:
         return self.entries
@@ -68,6 +69,9 @@ class FakeRoster:
 
     async def revoked_links(self, session_id: str, link_ids: Collection[str]) -> set[str]:
         return set()
+
+    async def media_encryption(self, session_id: str) -> str:
+        return self.media_encryption_policy
 
     async def end_session(self, session_id: str) -> None:
         self.log.calls.append(("roster.end", session_id))

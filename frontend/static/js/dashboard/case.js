@@ -4,6 +4,7 @@ import { h, mount } from '../common/dom.js';
 import { formatDateTime, language, t } from '../common/i18n.js';
 import { actionKey, viaKey } from './audit_labels.js';
 import { closingSection } from './closing.js';
+import { encryptionSection } from './encryption.js';
 import { errorBox, field, showError } from './form.js';
 
 const ZONES = ['Europe/Paris', 'Europe/Brussels', 'Europe/Luxembourg', 'Europe/Zurich',
@@ -39,6 +40,7 @@ export async function showCase(main, caseId) {
       scheduleForm(caseId, () => showCase(main, caseId)),
     ),
     closingSection(kase),
+    encryptionSection(kase),
   );
   if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
   else mount(sessionsBox, sessions.map((s) => sessionBlock(s)));

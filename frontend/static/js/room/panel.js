@@ -21,6 +21,7 @@ export class MediatorPanel {
     this.locked = false;
     this.plenaryTalk = false;
     this.selected = new Set();
+    this.encryption = {}; // participant key -> what their browser can do (e2ee:status)
     this.el.hidden = false;
     this.loadLinks();
   }
@@ -121,6 +122,19 @@ export class MediatorPanel {
     return ack;
   }
 
+  setEncryption(states) {
+    this.encryption = states;
+    this.render();
+  }
+
+  // Whether this person's sound and picture are encrypted end to end (what the mediator can
+  // tell a worried party): their browser can, cannot (the case allowed it), or has not said.
+  encryptionOf(key) {
+    const state = this.encryption[key];
+    if (!state) return null;
+    return h('span', { class: `e2ee-state ${state}`, dataset: { e2ee: state } }, t(`panel.e2ee.${state}`));
+  }
+
   personRow(key, roomId) {
     const name = this.nameOf(key);
     const isMediator = ['mediator', 'co_mediator'].includes(this.roleOf(key));
@@ -130,6 +144,7 @@ export class MediatorPanel {
       roomId === 'plenary' && !isMediator ? pick : null,
       h('span', { class: 'person-name' }, name),
       h('span', { class: 'muted' }, ` ${t(`role.${this.roleOf(key)}`)}`),
+      this.encryptionOf(key),
       isMediator ? null : h('span', { class: 'person-actions' },
         h('button', { type: 'button', class: 'link', onclick: () => this.act('participant:mute', { key }) }, t('panel.mute')),
         h('button', { type: 'button', class: 'link', onclick: () => this.act('participant:stop_camera', { key }) }, t('panel.stopCamera')),

@@ -38,6 +38,7 @@ export default {
   'audit.action.board.keep': "Plenary board kept at the end of the session",
   'audit.action.case.close': "Closed the case",
   'audit.action.case.legal_hold': "Changed the case's legal hold",
+  'audit.action.case.media_encryption': "Changed whether browsers without end-to-end encryption may take part",
   'audit.action.chat.keep': "Chose whether to keep the chat",
   'audit.action.chat.keep_agreement': "Answered about keeping the chat",
   'audit.action.consent.seal_legacy': "Earlier consents sealed",

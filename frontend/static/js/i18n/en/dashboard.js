@@ -220,4 +220,11 @@ export default {
   "stats.summariesCsv": "Confirmed summaries (CSV)",
   "stats.summariesHint": "The anonymised summaries you have reviewed and confirmed, for the same year and type; each export is logged.",
   "type.other_type": "Other type",
+  'encryption.title': "Sound and picture encryption",
+  'encryption.intro': "During sessions, sound and picture are encrypted end to end in each participant’s browser: Palabre’s server passes them on without being able to read them. Recent browsers (Chrome, Edge, Firefox, Safari) all can.",
+  'encryption.question': "If a participant’s browser cannot encrypt end to end:",
+  'encryption.required': "turn it away, saying which browser to use (recommended)",
+  'encryption.allowed': "let it in: its room is then encrypted as far as the server only, and everyone in the room sees it",
+  'encryption.saved': "Setting saved. It applies to the next connections.",
+  'encryption.failed': "The setting could not be saved. Try again.",
 };

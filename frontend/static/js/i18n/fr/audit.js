@@ -38,6 +38,7 @@ export default {
   'audit.action.board.keep': "Tableau de la plénière conservé à la fin de la séance",
   'audit.action.case.close': "A clos le dossier",
   'audit.action.case.legal_hold': "A changé la conservation légale du dossier",
+  'audit.action.case.media_encryption': "A changé l’accès des navigateurs sans chiffrement de bout en bout",
   'audit.action.chat.keep': "A choisi de conserver ou non la discussion",
   'audit.action.chat.keep_agreement': "A répondu sur la conservation de la discussion",
   'audit.action.consent.seal_legacy': "Consentements anciens scellés",

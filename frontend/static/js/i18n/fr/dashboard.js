@@ -220,4 +220,11 @@ export default {
   "stats.summariesCsv": "Résumés confirmés (CSV)",
   "stats.summariesHint": "Les résumés anonymisés que vous avez relus et confirmés, pour la même année et le même type ; chaque export est journalisé.",
   "type.other_type": "Autre type",
+  'encryption.title': "Chiffrement du son et de l’image",
+  'encryption.intro': "Pendant les séances, le son et l’image sont chiffrés de bout en bout dans le navigateur de chaque participant : le serveur de Palabre les transmet sans pouvoir les lire. Les navigateurs récents (Chrome, Edge, Firefox, Safari) le permettent tous.",
+  'encryption.question': "Si le navigateur d’un participant ne permet pas le chiffrement de bout en bout :",
+  'encryption.required': "le refuser, en lui indiquant quel navigateur utiliser (recommandé)",
+  'encryption.allowed': "l’accepter : sa salle sera chiffrée jusqu’au serveur seulement, et chacun dans la salle le verra",
+  'encryption.saved': "Réglage enregistré. Il s’applique aux prochaines connexions.",
+  'encryption.failed': "Le réglage n’a pas pu être enregistré. Réessayez.",
 };
