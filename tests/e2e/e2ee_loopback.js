@@ -1,0 +1,93 @@
+// Test and bench harness (served by tests/e2e/e2ee_loopback.py, never by the app): two
+// RTCPeerConnections in one page, the first sending a fake camera (640x480, VP8) and a fake
+// microphone to the second, each with its own FrameCrypto, so the frame encryption of
+// frontend/static/js/room/e2ee runs end to end without a server.
+
+import { FrameCrypto, peerConnectionConfig } from '/static/js/room/e2ee/transforms.js';
+
+const loops = new Map();
+let nextLoop = 1;
+
+function preferVp8(transceiver) {
+  const codecs = RTCRtpReceiver.getCapabilities('video').codecs.filter(
+    (c) => c.mimeType.toLowerCase() === 'video/vp8',
+  );
+  transceiver.setCodecPreferences(codecs);
+}
+
+export async function start(api) {
+  const config = peerConnectionConfig(api);
+  const a = new RTCPeerConnection(config);
+  const b = new RTCPeerConnection(config);
+  const sending = new FrameCrypto(api);
+  const receiving = new FrameCrypto(api);
+  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  const sound = new Audio(); // received audio is only measured (totalAudioEnergy) when played
+  sound.muted = false;
+  b.ontrack = (e) => {
+    receiving.attachReceiver(e.receiver, e.track.kind);
+    if (e.track.kind === 'audio') {
+      sound.srcObject = new MediaStream([e.track]);
+      sound.play().catch(() => {});
+    }
+  };
+  const media = await navigator.mediaDevices.getUserMedia({
+    audio: true,
+    video: { width: { exact: 640 }, height: { exact: 480 }, frameRate: 30 },
+  });
+  for (const track of media.getTracks()) {
+    const transceiver = a.addTransceiver(track, { direction: 'sendonly', streams: [media] });
+    if (track.kind === 'video') preferVp8(transceiver);
+    sending.attachSender(transceiver.sender, track.kind);
+    sending.attachSender(transceiver.sender, track.kind); // idempotent
+  }
+  await a.setLocalDescription();
+  await b.setRemoteDescription(a.localDescription);
+  await b.setLocalDescription();
+  await a.setRemoteDescription(b.localDescription);
+  const id = nextLoop++;
+  loops.set(id, { a, b, sending, receiving, media, sound });
+  return id;
+}
+
+export function crypto(id, side) {
+  const loop = loops.get(id);
+  return side === 'send' ? loop.sending : loop.receiving;
+}
+
+export function setKey(id, side, index, bytes) {
+  crypto(id, side).setKey(index, new Uint8Array(bytes));
+}
+
+export async function inbound(id) {
+  const out = { framesDecoded: 0, videoPackets: 0, audioPackets: 0, audioEnergy: 0, codec: null };
+  const report = await loops.get(id).b.getStats();
+  const codecs = new Map();
+  report.forEach((s) => {
+    if (s.type === 'codec') codecs.set(s.id, s.mimeType);
+  });
+  report.forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    if (s.kind === 'video') {
+      out.framesDecoded += s.framesDecoded || 0;
+      out.videoPackets += s.packetsReceived || 0;
+      out.codec = codecs.get(s.codecId) || out.codec;
+    } else {
+      out.audioPackets += s.packetsReceived || 0;
+      out.audioEnergy += s.totalAudioEnergy || 0;
+    }
+  });
+  return out;
+}
+
+export async function stop(id) {
+  const loop = loops.get(id);
+  loops.delete(id);
+  for (const track of loop.media.getTracks()) track.stop();
+  loop.sound.srcObject = null;
+  loop.a.close();
+  loop.b.close();
+  loop.sending.close();
+  loop.receiving.close();
+}
