@@ -96,13 +96,14 @@ export class FrameCrypto {
     if (this.worker) this.worker.postMessage({ type: 'mode', encrypt: Boolean(encrypt) });
   }
 
-  // Counters per direction and kind, and per-video-frame timings (see worker.js).
-  stats() {
+  // Counters per direction and kind, and per-video-frame timings (see worker.js);
+  // { samples: true } adds the raw timings of the window (for the bench).
+  stats({ samples = false } = {}) {
     if (!this.worker) return Promise.resolve(null);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      this.worker.postMessage({ type: 'stats', id });
+      this.worker.postMessage({ type: 'stats', id, samples });
     });
   }
 

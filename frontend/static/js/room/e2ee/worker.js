@@ -147,8 +147,13 @@ function summary(samples) {
   return { count: sorted.length, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
 }
 
-function stats() {
+// `samples`: also the raw timings (ms) of the window, oldest first (the bench pairs them).
+function stats(samples) {
+  const raw = samples
+    ? { encrypt: [...timing.encrypt], decrypt: [...timing.decrypt], bytes: [...timing.bytes] }
+    : undefined;
   return {
+    samples: raw,
     mode: encrypt ? 'e2ee' : 'transport',
     send_index: sendIndex,
     keys: [...ring.keys()],
@@ -182,7 +187,7 @@ function onControl(message) {
       if (sendIndex === message.index) sendIndex = null;
       return undefined;
     case 'stats':
-      self.postMessage({ type: 'stats', id: message.id, stats: stats() });
+      self.postMessage({ type: 'stats', id: message.id, stats: stats(message.samples === true) });
       return undefined;
     case 'stream':
       pipe(message.readable, message.writable, message.direction, message.kind);
