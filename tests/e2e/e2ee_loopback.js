@@ -91,3 +91,39 @@ export async function stop(id) {
   loop.sending.close();
   loop.receiving.close();
 }
+
+// Synthetic frames through a crypto worker, as plain objects { type, data } on a transferred
+// stream (what createEncodedStreams hands the worker, minus the RTP): returns the frames that
+// came out, in order, as byte arrays. `keys`: [[index, bytes], ...], the last one sends.
+export async function through(direction, kind, frames, keys, encrypt = true) {
+  const fc = new FrameCrypto('streams');
+  try {
+    for (const [index, bytes] of keys) fc.setKey(index, new Uint8Array(bytes));
+    if (!encrypt) fc.setMode(false);
+    const readable = new ReadableStream({
+      start(controller) {
+        for (const f of frames) {
+          const frame = { data: new Uint8Array(f.data).buffer };
+          if (f.type) frame.type = f.type;
+          controller.enqueue(frame);
+        }
+        controller.close();
+      },
+    });
+    const out = [];
+    let done;
+    const finished = new Promise((resolve) => { done = resolve; });
+    const writable = new WritableStream({
+      write(frame) { out.push(Array.from(new Uint8Array(frame.data))); },
+      close() { done(); },
+    });
+    fc.worker.postMessage({ type: 'stream', readable, writable, direction, kind, id: 't' }, [
+      readable,
+      writable,
+    ]);
+    await finished;
+    return { frames: out, stats: await fc.stats() };
+  } finally {
+    fc.close();
+  }
+}

@@ -326,3 +326,84 @@ async def test_api_choice(page: Page) -> None:
         {"encodedInsertableStreams": True},
     ]
     await page.evaluate(choose, None)
+
+
+# --- frame format, byte for byte (§1), against Python ---------------------------------------
+
+TRAILER = 12 + 1
+
+
+def _clear_prefix(kind: str, frame_type: str | None, frame: bytes) -> int:
+    if kind == "audio":
+        return 1
+    if frame_type is None:
+        frame_type = "key" if frame and frame[0] & 1 == 0 else "delta"
+    return 10 if frame_type == "key" else 3
+
+
+async def test_sent_frames_open_in_python(page: Page) -> None:
+    k, index = os.urandom(32), 5
+    video = [
+        ("key", bytes([0x10]) + os.urandom(199)),
+        ("delta", bytes([0x11]) + os.urandom(49)),
+        ("key", b"\x10\x02"),  # shorter than its prefix: all prefix
+        (None, bytes([0x30]) + os.urandom(30)),  # no type: a VP8 key frame by its first bit
+        (None, bytes([0x31]) + os.urandom(30)),
+    ]
+    audio = [(None, os.urandom(40)), (None, b"\x7f"), (None, b"")]
+    for kind, frames in (("video", video), ("audio", audio)):
+        out = await call(
+            page,
+            "through",
+            "send",
+            kind,
+            [{"type": t, "data": list(d)} for t, d in frames],
+            [[1, list(os.urandom(32))], [index, list(k)]],
+        )
+        assert len(out["frames"]) == len(frames)
+        for (frame_type, plain), sealed_list in zip(frames, out["frames"], strict=True):
+            sealed = bytes(sealed_list)
+            prefix = min(_clear_prefix(kind, frame_type, plain), len(plain))
+            assert len(sealed) == len(plain) + 16 + TRAILER
+            assert sealed[-1] == index
+            assert sealed[:prefix] == plain[:prefix]
+            iv = sealed[-TRAILER:-1]
+            body = AESGCM(k).decrypt(iv, sealed[prefix:-TRAILER], sealed[:prefix])
+            assert body == plain[prefix:]
+        assert out["stats"]["send"][kind]["encrypted"] == len(frames)
+
+
+async def test_python_frames_open_in_the_worker(page: Page) -> None:
+    k, index = os.urandom(32), 200
+
+    def seal(
+        kind: str, frame_type: str | None, plain: bytes, key: bytes = k, i: int = index
+    ) -> bytes:
+        prefix = min(_clear_prefix(kind, frame_type, plain), len(plain))
+        iv = os.urandom(12)
+        body = AESGCM(key).encrypt(iv, plain[prefix:], plain[:prefix])
+        return plain[:prefix] + body + iv + bytes([i])
+
+    plains = [
+        ("key", bytes([0x10]) + os.urandom(99)),
+        ("delta", b"\x11\x00"),
+        ("delta", b"\x11abc"),
+    ]
+    frames = [seal("video", t, p) for t, p in plains]
+    tampered = bytearray(seal("video", "delta", b"\x11" + os.urandom(20)))
+    tampered[1] ^= 1  # the clear prefix is authenticated too
+    wrong_key = seal("video", "delta", b"\x11" + os.urandom(20), key=os.urandom(32))
+    unknown = seal("video", "delta", b"\x11" + os.urandom(20), i=7)
+    sent = [frames[0], bytes(tampered), frames[1], wrong_key, unknown, b"\x00" * 20, frames[2]]
+    types = ["key", "delta", "delta", "delta", "delta", "delta", "delta"]
+    out = await call(
+        page,
+        "through",
+        "recv",
+        "video",
+        [{"type": t, "data": list(d)} for t, d in zip(types, sent, strict=True)],
+        [[index, list(k)]],
+    )
+    assert [bytes(f) for f in out["frames"]] == [p for _, p in plains]
+    counted = out["stats"]["recv"]["video"]
+    assert (counted["decrypted"], counted["dropped_failed"], counted["dropped_no_key"]) == (3, 3, 1)
