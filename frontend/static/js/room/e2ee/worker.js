@@ -197,12 +197,14 @@ function onControl(message) {
   }
 }
 
-self.onmessage = (event) => {
+// Listeners rather than on* properties: the served modules set no global property.
+self.addEventListener('message', (event) => {
   const message = event.data || {};
   control = control.then(() => onControl(message)).catch(() => {});
-};
+});
 
-self.onrtctransform = (event) => {
+// RTCRtpScriptTransform: options = { direction: 'send' | 'recv', kind: 'audio' | 'video', id }.
+self.addEventListener('rtctransform', (event) => {
   const { readable, writable, options } = event.transformer;
   pipe(readable, writable, options.direction, options.kind);
-};
+});
