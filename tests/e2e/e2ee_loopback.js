@@ -127,3 +127,54 @@ export async function through(direction, kind, frames, keys, encrypt = true) {
     fc.close();
   }
 }
+
+// `count` random VP8 delta frames of `size` bytes through a sending worker then a receiving
+// one (same key), outside WebRTC: per-frame timings at a given frame size, for the bench.
+export async function chain(size, count) {
+  const sending = new FrameCrypto('streams');
+  const receiving = new FrameCrypto('streams');
+  try {
+    const key = globalThis.crypto.getRandomValues(new Uint8Array(32));
+    sending.setKey(1, key);
+    receiving.setKey(1, key);
+    let made = 0;
+    const readable = new ReadableStream({
+      pull(controller) {
+        if (made === count) {
+          controller.close();
+          return;
+        }
+        made += 1;
+        const data = new Uint8Array(size);
+        for (let i = 0; i < size; i += 65536) {
+          globalThis.crypto.getRandomValues(data.subarray(i, Math.min(size, i + 65536)));
+        }
+        data[0] |= 1; // a delta frame
+        controller.enqueue({ type: 'delta', data: data.buffer });
+      },
+    });
+    const middle = new TransformStream();
+    let received = 0;
+    let done;
+    const finished = new Promise((resolve) => { done = resolve; });
+    const writable = new WritableStream({
+      write() { received += 1; },
+      close() { done(); },
+    });
+    const stream = (fc, direction, from, to) => {
+      const message = { type: 'stream', readable: from, writable: to, direction, kind: 'video' };
+      fc.worker.postMessage({ ...message, id: direction }, [from, to]);
+    };
+    stream(sending, 'send', readable, middle.writable);
+    stream(receiving, 'recv', middle.readable, writable);
+    await finished;
+    return {
+      received,
+      encrypt: (await sending.stats({ samples: true })).samples.encrypt,
+      decrypt: (await receiving.stats({ samples: true })).samples.decrypt,
+    };
+  } finally {
+    sending.close();
+    receiving.close();
+  }
+}
