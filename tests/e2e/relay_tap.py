@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -132,9 +132,14 @@ class RelayTap:
     def packets(self, kind: str | None = None) -> int:
         return sum(s.packets for s in self._history if kind in (None, s.kind))
 
-    def decoded_video_frames(self) -> int:
-        """Frames aiortc's VP8 decoder produced from what the relay forwarded."""
-        return sum(s.decoded for s in self._history if s.kind == "video")
+    def decoded_video_frames(self, publishers: Collection[str] | None = None) -> int:
+        """Frames aiortc's VP8 decoder produced from what the relay forwarded (of these
+        publishers' streams only, when named)."""
+        return sum(
+            s.decoded
+            for s in self._history
+            if s.kind == "video" and (publishers is None or s.publisher in publishers)
+        )
 
     def frames(self, kind: str | None = None) -> list[CapturedFrame]:
         return sorted(

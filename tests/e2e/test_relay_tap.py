@@ -7,18 +7,21 @@ the pages' VP8 video; once pages encrypt, the same tap must decode nothing
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser
 
 from signaling.media import relay_room
+from tests import e2ee_frames
 from tests.e2e.conftest import seed_session
 from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby
 from tests.e2e.inprocess import InProcessServer, in_process_server
-from tests.e2e.relay_tap import RelayTap
-from tests.e2e.tap_checks import assert_tap_reads_media
+from tests.e2e.relay_tap import CapturedFrame, RelayTap
+from tests.e2e.tap_checks import assert_frames_unreadable, assert_tap_reads_media
 
 pytestmark = pytest.mark.browser
 
@@ -48,9 +51,21 @@ async def test_a_tap_at_the_relay_decodes_clear_media(
         assert all(f.data and f.arrival for f in captured)
         assert any(f.keyframe for f in captured)
         assert {s.label for s in tap.streams} >= {"camera", "microphone"}
+        # The very same Chromium frames, encrypted as the spec says, fail the checks the
+        # encrypted case will use: those checks are not vacuous on real pages' video.
+        key = os.urandom(32)
+        sealed = [
+            replace(f, data=e2ee_frames.encrypt_frame(key, 7, f.data, _kind(f), f.keyframe))
+            for f in tap.frames()
+        ]
+        assert_frames_unreadable(sealed, {7: key})
     assert f"{session_id}.tap-1" not in server.relay.participant_ids()
     for page in [claire, alice]:
         assert getattr(page, "errors", []) == []
+
+
+def _kind(frame: CapturedFrame) -> e2ee_frames.Kind:
+    return "video" if frame.kind == "video" else "audio"
 
 
 def _publishers(server: InProcessServer, room: str) -> set[str]:
