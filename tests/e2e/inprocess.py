@@ -14,7 +14,6 @@ every other offer to the Socket.IO namespace as in production.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from server.config import load_config
 from server.context import SERVICES
 from server.invites.signing import load_or_create_signing_key
 from server.realtime import NAMESPACE_KEY, aiortc_relay
-from tests.e2e.conftest import LiveServer, _free_port
+from tests.e2e.conftest import LiveServer, free_port, server_env
 
 OfferHandler = Callable[[str, str], Awaitable[None]]
 
@@ -81,28 +80,14 @@ class InProcessServer(LiveServer):
         return self.namespace.hub
 
 
-def _env(var: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
-    """What ``tests.e2e.conftest._start`` gives the subprocess."""
-    env = {
-        **os.environ,
-        "PALABRE_VAR_DIR": str(var),
-        "PALABRE_PORT": str(port),
-        "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
-        "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1",
-        "PALABRE_WARM_UP_ENTITIES": "false",
-        **extra,
-    }
-    env.pop("PALABRE_DATABASE_URL", None)
-    return env
-
-
 @contextlib.asynccontextmanager
 async def in_process_server(tmp_path: Path, **extra: str) -> AsyncIterator[InProcessServer]:
-    """The app on a free port of 127.0.0.1 in the running loop, with more PALABRE_*
-    settings (``extra``); shut down (peer connections closed) when the block ends."""
-    port = _free_port()
+    """The app on a free port of 127.0.0.1 in the running loop, with the subprocess
+    server's settings (:func:`~tests.e2e.conftest.server_env`) and more PALABRE_* ones
+    (``extra``); shut down (peer connections closed) when the block ends."""
+    port = free_port()
     var = tmp_path / "var"
-    config = load_config(_env(var, port, extra))
+    config = load_config(server_env(var, port, extra))
     config.var_dir.mkdir(parents=True, exist_ok=True)
     await upgrade_async(config.database_url)
     offers = OfferRouter()
