@@ -359,7 +359,7 @@ async def bench(quick: bool) -> dict[str, Any]:
     same_load = await run_step("palabre", 2, 2, media, warmup, window)
     show(same_load)
     # the same frames encrypted end to end (spec v1) against clear, alternating
-    e2ee = await compare_e2ee(media, warmup, *((8, 1.5) if quick else (16, 3.0)))
+    e2ee = await compare_e2ee(media, warmup, slices=6 if quick else 12)
 
     # publishers x subscribers; stops at the first step with >=1% loss
     ladder = (
