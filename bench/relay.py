@@ -23,6 +23,9 @@ Figures:
 * capacity: the largest step (publishers x subscribers video streams) with
   <1% video and audio loss.
 
+* end-to-end encryption: one relay, publishers switching between clear frames and the
+  same frames encrypted in the spec's format (bench/relay_e2ee.py); CPU per stream, on/off.
+
 Writes bench/results/relay.json.
 """
 
@@ -54,6 +57,7 @@ from aiortc.rtp import RtpPacket  # noqa: E402
 from aiortc.sdp import SessionDescription  # noqa: E402
 
 from bench.figures import percentile  # noqa: E402
+from bench.relay_e2ee import compare as compare_e2ee  # noqa: E402
 from bench.relay_peers import (  # noqa: E402
     FPS,
     HEIGHT,
@@ -354,6 +358,8 @@ async def bench(quick: bool) -> dict[str, Any]:
     show(baseline)
     same_load = await run_step("palabre", 2, 2, media, warmup, window)
     show(same_load)
+    # the same frames encrypted end to end (spec v1) against clear, alternating
+    e2ee = await compare_e2ee(media, warmup, slices=6 if quick else 12)
 
     # publishers x subscribers; stops at the first step with >=1% loss
     ladder = (
@@ -402,8 +408,10 @@ async def bench(quick: bool) -> dict[str, Any]:
             for step in [same_load, *steps]
         },
         "capacity_ladder_exhausted": capacity == ladder[-1][0] * ladder[-1][1],
+        "e2ee": e2ee,
         "targets": {
             "cpu_ratio_ge_10": ratio >= 10,
+            "e2ee_cpu_within_10pct": e2ee["within_10pct"],
             "streams_ge_60": capacity >= 60,
             "audio_latency_lt_20ms": _median(same_load, "audio") is not None
             and (_median(same_load, "audio") or 0) < 20,

@@ -46,11 +46,28 @@ class LiveServer:
     output: list[str] = field(default_factory=list)  # what it printed so far (for failures)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def server_env(var: Path, port: int, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a test server: its data under ``var`` (SQLite), media on
+    loopback, ``extra`` PALABRE_* settings on top (the subprocess and the in-process
+    server alike)."""
+    env = {
+        **os.environ,
+        "PALABRE_VAR_DIR": str(var),
+        "PALABRE_PORT": str(port),
+        "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
+        "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1",
+        "PALABRE_WARM_UP_ENTITIES": "false",
+        **(extra or {}),
+    }
+    env.pop("PALABRE_DATABASE_URL", None)
+    return env
 
 
 def _start(
@@ -62,16 +79,7 @@ def _start(
     (seconds of CPU per server) unless ``extra`` asks for it: only summary reviews use
     them, and they load them anyway.
     """
-    env = {
-        **os.environ,
-        "PALABRE_VAR_DIR": str(var),
-        "PALABRE_PORT": str(port),
-        "PALABRE_PUBLIC_URL": f"http://localhost:{port}",
-        "PALABRE_RELAY_HOST_ADDRESSES": "127.0.0.1",
-        "PALABRE_WARM_UP_ENTITIES": "false",
-        **(extra or {}),
-    }
-    env.pop("PALABRE_DATABASE_URL", None)
+    env = server_env(var, port, extra)
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve"],
         stdout=subprocess.PIPE,
@@ -122,7 +130,7 @@ def restart_server(server: LiveServer) -> None:
 @contextlib.contextmanager
 def serving(tmp_path: Path, **env: str) -> Iterator[LiveServer]:
     """A live server with more PALABRE_* settings (``env``), stopped when the block ends."""
-    port = _free_port()
+    port = free_port()
     proc, lines = _start(tmp_path / "var", port, env)
     codes = [m.group(1) for line in lines if (m := re.search(r"one-time code (\w+)", line))]
     code = codes[0] if codes else None
