@@ -76,6 +76,7 @@ class JoinInfo:
     lead_mediator_email: str
     session: ScheduledSession
     observer_names: list[str]  # parties are asked to agree to their presence
+    media_encryption: str = "required"  # the case's setting for browsers that cannot encrypt
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,7 @@ class ScheduleStore:
                 lead_mediator_email=lead_email,
                 session=_session(session),
                 observer_names=list(observers),
+                media_encryption=case.media_encryption,
             )
 
     async def _own_session(self, s: AsyncSession, session_id: str, mediator_id: str) -> SessionRow:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from aiohttp import web
+from pydantic import Field
 
-from records.stores.cases import ParticipantRole
+from records.stores.cases import MediaEncryption, ParticipantRole
 from records.stores.invites import LinkRefused
 from server.context import services
 from server.errors import coded_response
@@ -30,6 +31,9 @@ class JoinOut(Out):
     duration_minutes: int
     contact_email: str
     observers: list[str]
+    media_encryption: MediaEncryption = Field(
+        description="Whether a browser that cannot encrypt end to end may take part"
+    )
 
 
 class JoinErrorDetail(Out):
@@ -67,6 +71,7 @@ async def resolve_link(request: web.Request, body: JoinIn) -> web.Response:
             duration_minutes=session.duration_minutes,
             contact_email=info.lead_mediator_email,
             observers=info.observer_names,
+            media_encryption=MediaEncryption(info.media_encryption),
         )
     )
 

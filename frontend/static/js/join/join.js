@@ -3,6 +3,7 @@ import { api } from '../common/api.js';
 import { focusHeading, h, mount } from '../common/dom.js';
 import { showConsent, showDeclined } from './consent.js';
 import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from '../common/i18n.js';
+import { frameTransformSupport } from '../room/e2ee/transforms.js';
 
 const main = document.getElementById('main');
 let state = null;
@@ -21,8 +22,17 @@ async function loadJoinInfo() {
   }
 }
 
+// Whether this browser can encrypt sound and picture end to end, and what the case says if it
+// cannot: told before the consent step, not after it (a refused browser goes no further).
+function encryptionNotice(info) {
+  if (frameTransformSupport()) return { text: t('join.e2ee'), blocked: false };
+  if (info.media_encryption === 'required') return { text: t('join.e2eeRequired'), blocked: true };
+  return { text: t('join.e2eeAllowed'), blocked: false };
+}
+
 function showJoinInfo(info) {
   const when = formatDateTime(info.local_start, info.timezone);
+  const encryption = encryptionNotice(info);
   mount(
     main,
     h('section', { class: 'card narrow', id: 'join-info' },
@@ -38,9 +48,14 @@ function showJoinInfo(info) {
       ),
       h('div', { class: 'notice' },
         h('p', {}, h('strong', {}, t('join.noRecordingTitle'))),
-        h('p', {}, t('join.noRecording'))),
-      h('p', {}, t('join.nextSteps')),
-      h('p', {}, h('button', { type: 'button', class: 'primary', id: 'continue', onclick: () => {
+        h('p', {}, t('join.noRecording')),
+        encryption.blocked ? null : h('p', { id: 'join-e2ee', dataset: { blocked: 'false' } }, encryption.text)),
+      encryption.blocked
+        ? h('div', { class: 'notice blocked', id: 'join-e2ee', role: 'alert', dataset: { blocked: 'true' } },
+          h('p', {}, h('strong', {}, t('join.e2eeRequiredTitle'))), h('p', {}, encryption.text))
+        : null,
+      encryption.blocked ? null : h('p', {}, t('join.nextSteps')),
+      encryption.blocked ? null : h('p', {}, h('button', { type: 'button', class: 'primary', id: 'continue', onclick: () => {
         state.step = 'consent';
         render();
       } }, t('join.continue'))),

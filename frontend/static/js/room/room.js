@@ -5,8 +5,11 @@ import { controlButton } from './controls.js';
 import { openMedia, deviceCheck } from './devices.js';
 import { focusHeading, h, mount } from '../common/dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from '../common/i18n.js';
+import { EncryptionBar } from './e2ee/bar.js';
+import { RoomKeys } from './e2ee/room_keys.js';
 import { MediatorPanel } from './panel.js';
 import { RelayConnection } from './rtc.js';
+import { ROUTING_CODES, reconnectVia } from './routing.js';
 import { TileGrid } from './tiles.js';
 import { Workspace, toolContext } from './workspace.js';
 
@@ -21,6 +24,7 @@ const chatEl = document.getElementById('chat');
 const lostEl = document.getElementById('connection-lost');
 const toast = document.getElementById('toast');
 const grid = new TileGrid(document.getElementById('tiles'));
+const encryptionEl = document.getElementById('e2ee');
 
 const state = {
   socket: null, relay: null, hello: null, self: null, roster: {},
@@ -31,6 +35,7 @@ const state = {
   received: [], // [event, payload] pairs, kept for diagnostics and browser tests
   route: {}, // the load balancer's routing hint: {session, node} (several nodes)
   retry: null, moving: false,
+  keys: null, bar: null, // end-to-end encryption: the room's media keys, and what the room says of them
 };
 
 function credentials() {
@@ -91,7 +96,8 @@ function closeStage(phase = 'offline') {
   state.finished = true;
   hangUp(true);
   if (state.socket) state.socket.io.reconnection(false);
-  for (const el of [stage, controls, panelEl, banner, toast]) el.hidden = true;
+  for (const el of [stage, controls, panelEl, banner, toast, encryptionEl]) el.hidden = true;
+  if (state.keys) state.keys.close();
   document.body.classList.remove('in-room');
   controls.replaceChildren();
   for (const id of grid.ids()) grid.remove(id);
@@ -224,6 +230,7 @@ async function startRelay() {
   renewIceServers(ice.expires_in, epoch);
   state.relay = new RelayConnection(state.socket, ice.ice_servers, {
     iceTransportPolicy: ice.ice_transport_policy === 'relay' ? 'relay' : 'all',
+    keys: state.keys,
     onTrack,
     onState: (pc) => {
       if (state.phase === 'reconnecting' && !(navigator.onLine && state.socket.connected)) return; // said already
@@ -363,7 +370,7 @@ function showLobby(again = false) {
   // Back in the waiting room (the server restarted and forgot me): nothing of the room shows
   // until the mediator lets me in again, and the page says why I am here again.
   if (state.workspace) state.workspace.park();
-  for (const el of [stage, controls, banner]) el.hidden = true;
+  for (const el of [stage, controls, banner, encryptionEl]) el.hidden = true;
   document.body.classList.remove('in-room');
   setPhase('waiting');
   state.lobby = { again, back: state.entered };
@@ -389,6 +396,7 @@ function enterRoom() {
   stage.hidden = false;
   controls.hidden = false;
   document.body.classList.add('in-room');
+  state.bar.render();
   if (state.phase === 'waiting') setPhase('connecting');
   if (state.entered) return renderControls(); // let in again after a stay in the waiting room
   state.entered = true;
@@ -428,24 +436,6 @@ async function prepareMedia(hello) {
   state.video = state.local.getVideoTracks().length > 0;
 }
 
-// Several nodes: each live session runs on one of them. The socket goes through the load
-// balancer with a hint ({session, node} in its query) that sends it to that node; a node that
-// does not run the session says which one does (session_elsewhere), or that it is moving to
-// another node (session_moving: its node is gone or stopping), and the socket tries again.
-function reconnectVia(route, delay) {
-  state.route = { ...state.route, ...route };
-  for (const [name, value] of Object.entries(state.route)) if (!value) delete state.route[name];
-  clearTimeout(state.retry);
-  state.retry = setTimeout(() => {
-    if (state.finished) return;
-    const socket = state.socket;
-    socket.io.opts.query = { ...state.route };
-    socket.disconnect(); // a new transport (through the load balancer) with the new hint
-    socket.connect();
-  }, delay);
-}
-
-const ROUTING_CODES = ['session_elsewhere', 'session_moving', 'server_busy'];
 
 function wire(socket) {
   socket.onAny((event, payload) => state.received.push([event, JSON.stringify(payload ?? null)]));
@@ -453,8 +443,8 @@ function wire(socket) {
     const code = error && error.data && error.data.code;
     if (ROUTING_CODES.includes(code)) {
       if (state.phase !== 'connecting') setPhase('reconnecting');
-      if (code === 'session_elsewhere') reconnectVia({ node: error.data.node }, 0);
-      else reconnectVia({}, 300 + Math.random() * 400); // within a second
+      if (code === 'session_elsewhere') reconnectVia(state, { node: error.data.node }, 0);
+      else reconnectVia(state, {}, 300 + Math.random() * 400); // within a second
     }
     else if (code === 'session_closed') { // over before I came: nobody just closed it
       showPage('ended', 'room.endedTitle', isMediator() ? 'room.closedMediatorBody' : 'room.endedBody', { phase: 'ended' });
@@ -469,9 +459,10 @@ function wire(socket) {
   socket.on('disconnect', (reason) => {
     if (state.finished) return;
     hangUp();
+    state.keys.reset();
     setPhase('reconnecting');
     // sent away by a node that no longer runs the session: back through the load balancer
-    if (state.moving && reason === 'io server disconnect') reconnectVia({ node: null }, 0);
+    if (state.moving && reason === 'io server disconnect') reconnectVia(state, { node: null }, 0);
     state.moving = false;
   });
   socket.on('session:moving', () => { state.moving = true; });
@@ -484,6 +475,13 @@ function wire(socket) {
     if (!hello.consented && !isMediator()) {
       location.assign(`/join${location.hash}`);
       return;
+    }
+    // announced on every connection (a new connection is a new member of its key group);
+    // a case that requires end-to-end encryption turns a browser without it away, before
+    // any camera or microphone is opened
+    const announced = await state.keys.hello(hello.self, hello.session_id);
+    if (announced && !announced.ok && announced.error.code === 'e2ee_unsupported') {
+      return showProblem(isMediator() ? 'e2ee_unsupported_mediator' : 'e2ee_unsupported', 'room.error.e2eeTitle');
     }
     if (!state.mediaReady) state.mediaReady = prepareMedia(hello);
     await state.mediaReady;
@@ -535,6 +533,7 @@ function wire(socket) {
     notify(t(kind === 'audio' ? 'room.mutedByMediator' : 'room.cameraStoppedByMediator'));
     await sendMediaState();
   });
+  socket.on('e2ee:status', ({ participants }) => state.panel && state.panel.setEncryption(participants));
   socket.on('session:ended', showEnded);
   socket.on('session:kicked', ({ reason }) => {
     if (state.finished) return; // the end page is already up ("session ended" comes first)
@@ -568,6 +567,13 @@ function start() {
     reconnectionDelay: 500, reconnectionDelayMax: 2000,
   });
   state.socket = socket;
+  state.bar = new EncryptionBar(encryptionEl, { notify, nameOf });
+  state.keys = new RoomKeys(socket, {
+    onChange: (status, how) => {
+      if (!stage.hidden || status.state === 'off') state.bar.show(status, how);
+      else state.bar.status = status; // shown once the room is
+    },
+  });
   wire(socket);
 }
 
@@ -580,6 +586,7 @@ onLanguageChange(() => {
   renderControls();
   if (state.panel) state.panel.render();
   if (state.view) applyView(state.view);
+  if (!stage.hidden) state.bar.render();
 });
 start();
 // The live room, read by importing this module (diagnostics): nothing is put on window.

@@ -5,17 +5,26 @@
 // we answer. When we offer again (screen share) and the relay's offer crosses
 // ours, the relay refuses ours ('conflict'): we roll back, answer its offer,
 // then offer again. Every step runs through one queue so they never interleave.
+//
+// Every frame we send and receive goes through the room's frame encryption (``keys``, a
+// RoomKeys): the relay forwards frames it cannot read.
 
 export class RelayConnection {
   // iceTransportPolicy 'relay': TURN only, when the deployment asks for it (rtc:ice says so).
-  constructor(socket, iceServers, { onTrack, onState, iceTransportPolicy = 'all' }) {
+  constructor(socket, iceServers, { onTrack, onState, keys, iceTransportPolicy = 'all' }) {
     this.socket = socket;
+    this.keys = keys;
     this.onTrack = onTrack;
     this.onState = onState;
     this.queue = Promise.resolve();
     this.labels = new Map(); // MediaStreamTrack -> 'camera' | 'microphone' | 'screen'
-    this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' });
-    this.pc.addEventListener('track', (event) => this.onTrack(event));
+    this.pc = new RTCPeerConnection({
+      iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle', ...keys.peerConnectionConfig(),
+    });
+    this.pc.addEventListener('track', (event) => {
+      this.keys.attachReceiver(event.receiver); // before any of its frames reaches the decoder
+      this.onTrack(event);
+    });
     this.pc.addEventListener('connectionstatechange', () => this.onState(this.pc.connectionState));
     this.pc.addEventListener('icecandidate', (event) => {
       const candidate = event.candidate ? event.candidate.toJSON() : null;
@@ -39,7 +48,9 @@ export class RelayConnection {
   // one of the receiving transceivers the relay created, mixing two streams on one m-line.
   addTrack(track, stream, label) {
     this.labels.set(track, label);
-    return this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }).sender;
+    const { sender } = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    this.keys.attachSender(sender, track.kind);
+    return sender;
   }
 
   removeSender(sender) {

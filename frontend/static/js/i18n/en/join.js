@@ -54,4 +54,8 @@ export default {
   'consent.observerBody': "The mediator proposes that {names} attend the session as an observer (a trainee mediator or co-mediation), bound by the same confidentiality. Their presence is possible only if every party agrees; your answer does not change your own participation.",
   'consent.observerYes': "I agree to their presence",
   'consent.observerNo': "I do not agree to their presence",
+  'join.e2ee': "Sound and picture will be encrypted end to end, in your browser: not even Palabre’s server will be able to see or hear them.",
+  'join.e2eeRequired': "This browser cannot do the end-to-end encryption this session requires. Open your link in a recent version of Chrome, Edge, Firefox or Safari, or contact your mediator.",
+  'join.e2eeAllowed': "This browser cannot encrypt end to end: your room will be encrypted as far as the server only, and everyone will see it. To protect the session better, use a recent version of Chrome, Edge, Firefox or Safari.",
+  'join.e2eeRequiredTitle': "This browser cannot protect the session",
 };

@@ -54,4 +54,8 @@ export default {
   'consent.observerBody': "Le médiateur propose que {names} assiste à la séance comme observateur (médiateur en formation ou co-médiation), tenu(e) à la même confidentialité. Sa présence n’est possible que si chaque partie l’accepte ; votre réponse ne change rien à votre participation.",
   'consent.observerYes': "J’accepte sa présence",
   'consent.observerNo': "Je refuse sa présence",
+  'join.e2ee': "Le son et l’image seront chiffrés de bout en bout, dans votre navigateur : même le serveur de Palabre ne pourra ni les voir ni les entendre.",
+  'join.e2eeRequired': "Ce navigateur ne permet pas le chiffrement de bout en bout que cette séance exige. Ouvrez votre lien dans une version récente de Chrome, Edge, Firefox ou Safari, ou contactez votre médiateur.",
+  'join.e2eeAllowed': "Ce navigateur ne permet pas le chiffrement de bout en bout : votre salle sera chiffrée jusqu’au serveur seulement, et chacun le verra. Pour mieux protéger la séance, utilisez une version récente de Chrome, Edge, Firefox ou Safari.",
+  'join.e2eeRequiredTitle': "Ce navigateur ne peut pas protéger la séance",
 };

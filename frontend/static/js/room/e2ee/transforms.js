@@ -88,6 +88,12 @@ export class FrameCrypto {
     this.worker.postMessage({ type: 'key', index, raw: copy }, [copy]);
   }
 
+  // Stops sending until the next setKey: frames are dropped meanwhile (a member left, and
+  // nothing said from now on may be under the key they hold). Received frames still decrypt.
+  hold() {
+    if (this.worker) this.worker.postMessage({ type: 'hold' });
+  }
+
   forget(index) {
     if (this.worker) this.worker.postMessage({ type: 'forget', index });
   }

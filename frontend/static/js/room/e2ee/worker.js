@@ -182,6 +182,9 @@ function onControl(message) {
     case 'mode':
       encrypt = message.encrypt !== false;
       return undefined;
+    case 'hold': // someone left the room: nothing more goes out under the key they held
+      sendIndex = null;
+      return undefined;
     case 'forget':
       ring.delete(message.index);
       if (sendIndex === message.index) sendIndex = null;
