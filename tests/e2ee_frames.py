@@ -3,8 +3,12 @@ benchmarks only: the server never holds a room key and never decrypts.
 
 Frame format (spec 1): ``prefix || AES-GCM-256(key, iv, rest, aad=prefix) || iv || keyIndex``
 where the clear prefix is 10 bytes for a VP8 key frame, 3 for a VP8 delta frame and 1
-for Opus (the whole frame when shorter). Key wrap (spec 2): ECDH P-256, HKDF-SHA256 with
-the wrap context as info, AES-GCM-256 with the same context as additional data.
+for Opus (the whole frame when shorter). A VP8 frame of 3 bytes or more goes out with the
+first partition's size in its frame tag set to the largest value (every decoder refuses the
+frame as truncated: a decoder without the key decodes nothing, not noise), and its three
+tag bytes as they were at the start of what is encrypted. Key wrap (spec 2): ECDH P-256,
+HKDF-SHA256 with the wrap context as info, AES-GCM-256 with the same context as additional
+data.
 Verification code (spec 3): the first 6 bytes of SHA-256 over the members' public keys.
 """
 
@@ -77,11 +81,25 @@ def clear_prefix(kind: Kind, keyframe: bool, size: int) -> int:
     return min(nominal, size)
 
 
+TAG_BYTES = 3  # a VP8 frame tag: key frame bit, version, show frame, first partition size
+MASKED_MIN = 2 * TAG_BYTES  # a received video frame with a masked tag has this much before it
+
+
+def mask_tag(prefix: bytes) -> bytes:
+    """The prefix with the VP8 first partition size (19 bits of the frame tag) all ones;
+    the key frame bit, the version and the show frame bit are kept."""
+    return bytes([prefix[0] | 0xE0, 0xFF, 0xFF]) + prefix[TAG_BYTES:]
+
+
 def encrypt_frame(key: bytes, index: int, frame: bytes, kind: Kind, keyframe: bool) -> bytes:
     """One encoded frame as a browser's sender transform writes it (a fresh random iv)."""
     prefix = frame[: clear_prefix(kind, keyframe, len(frame))]
+    rest = frame[len(prefix) :]
+    if kind == "video" and len(frame) >= TAG_BYTES:
+        rest = frame[:TAG_BYTES] + rest
+        prefix = mask_tag(prefix)
     iv = os.urandom(IV_SIZE)
-    sealed = AESGCM(key).encrypt(iv, frame[len(prefix) :], prefix)
+    sealed = AESGCM(key).encrypt(iv, rest, prefix)
     return prefix + sealed + iv + bytes([index & 0xFF])
 
 
@@ -105,12 +123,16 @@ def decrypt_frame(keys: Mapping[int, bytes], data: bytes, kind: Kind, keyframe: 
         raise MissingKeyError(f"no key for index {index}")
     iv = data[-TRAILER:-1]
     body = data[:-TRAILER]
-    prefix_size = min(clear_prefix(kind, keyframe, len(body)), len(body) - TAG_SIZE)
+    clear = len(body) - TAG_SIZE  # the clear prefix and what was encrypted, together
+    masked = kind == "video" and clear >= MASKED_MIN
+    prefix_size = min(clear_prefix(kind, keyframe, len(body)), clear - (TAG_BYTES if masked else 0))
     prefix = body[:prefix_size]
     try:
         rest = AESGCM(key).decrypt(iv, body[prefix_size:], prefix)
     except InvalidTag:
         raise AuthenticationError("frame authentication failed") from None
+    if masked:  # the frame tag as it was, then the rest of the prefix, then the rest
+        return rest[:TAG_BYTES] + prefix[TAG_BYTES:] + rest[TAG_BYTES:]
     return prefix + rest
 
 

@@ -1,15 +1,11 @@
 """What a key-less relay tap can read of a room's media: the checks browser tests share.
 
-Today's pages send clear media: :func:`assert_tap_reads_media` is the positive control.
-With end-to-end encryption on, :func:`assert_tap_cannot_read_media` must hold instead.
-
-"libvpx decodes 0 frames" is NOT a sound test of encrypted video: the VP8 header stays in
-clear (spec 1) and VP8 has no integrity check, so for some keys libvpx turns the
-ciphertext into pictures (noise) without an error (seen with tests/e2e/test_tap_checks.py:
-a few frames in two runs out of three). The encrypted case therefore asserts that every
-frame is AES-GCM ciphertext under the room key (it opens with the key, which only the
-pages hold), that what it opens to is real video, and that whatever libvpx makes of the
-frames as forwarded is nothing like the pictures (PSNR far below any usable picture).
+Clear media (:func:`assert_tap_reads_media`) decodes; encrypted media
+(:func:`assert_tap_cannot_read_media`) decodes nothing. A frame's VP8 header stays in clear
+(the relay reads it) but the first partition's size in its tag is masked, so libvpx refuses
+every encrypted frame as truncated instead of making noise pictures of the ciphertext. The
+encrypted checks also show that what the tap got is the real media: every frame opens with
+the room key (which only the pages hold), and what it opens to decodes.
 """
 
 from __future__ import annotations
@@ -83,9 +79,11 @@ def open_frames(frames: Sequence[CapturedFrame], keys: Mapping[int, bytes]) -> l
 
 def assert_frames_unreadable(frames: Sequence[CapturedFrame], keys: Mapping[int, bytes]) -> None:
     """Every frame is ciphertext under ``keys`` ({key index: room key}), it holds real
-    video, and the pictures libvpx makes of the frames as they are look nothing like it."""
+    video, and libvpx decodes no picture from the frames as they are (nor one that looks
+    like the real one, should a decoder ever get past the masked header)."""
     opened = open_frames(frames, keys)
     assert decodable_vp8_frames(opened) > 0, "the decrypted frames are not video"
+    assert decodable_vp8_frames(frames) == 0, "a key-less decoder decodes the frames"
     sealed_streams, clear_streams = _streams(frames), _streams(opened)
     for sealed, clear in zip(sealed_streams, clear_streams, strict=True):
         for seen, real in zip(_decode(sealed), _decode(clear), strict=True):
@@ -128,7 +126,8 @@ async def assert_tap_cannot_read_media(
 ) -> None:
     """Encrypted media: once ``frames`` video frames (a key frame among them) and audio
     frames of each publisher have reached the tap (the barrier), all of them hold
-    :func:`assert_frames_unreadable`. ``tap.decoded_video_frames()`` is not asserted
-    (see the module doc)."""
+    :func:`assert_frames_unreadable`, and the tap's own receiver (aiortc's decoder) has
+    decoded no video frame."""
     await tap.until(lambda: _received_enough(tap, publishers, frames), within)
+    assert tap.decoded_video_frames(publishers) == 0, tap.describe()
     assert_frames_unreadable([f for f in tap.frames() if f.publisher in publishers], keys)

@@ -51,8 +51,12 @@ async def test_the_tap_reads_clear_media_and_not_encrypted_media(
         async with RelayTap(*relay, "s1.tap-1", ROOM) as tap:
             await assert_tap_reads_media(tap, [clear.pid])
             await assert_tap_cannot_read_media(tap, [sealed.pid], {KEY_INDEX: key})
-            with pytest.raises(e2ee_frames.E2eeError):  # the clear publisher's frames do not open
+            with pytest.raises(AssertionError, match="decoded"):  # clear frames decode
                 await assert_tap_cannot_read_media(tap, [clear.pid], {KEY_INDEX: key}, within=1)
+            with pytest.raises(e2ee_frames.E2eeError):  # and do not open with the key
+                e2ee_frames.decrypt_frame(
+                    {KEY_INDEX: key}, tap.frames("video")[0].data, "video", False
+                )
             wrong = {KEY_INDEX: os.urandom(32)}
             with pytest.raises(e2ee_frames.AuthenticationError):
                 await assert_tap_cannot_read_media(tap, [sealed.pid], wrong, within=1)

@@ -12,6 +12,11 @@
 // - The receiver reads keyIndex from the last byte and the iv from the 12 before it; the
 //   prefix length is found the same way (the sender's frame was 29 bytes shorter). A frame with
 //   no key for its index, or that fails to decrypt, is dropped (never handed to the decoder).
+// - A VP8 frame of 3 bytes or more goes out with its frame tag's first partition size set to
+//   the largest value (bytes 0-2 become b0 | 0xE0, 0xFF, 0xFF: the key frame, version and
+//   show-frame bits stay), and its three original tag bytes lead what is encrypted. A decoder
+//   without the key (the relay's operator, say) refuses every such frame as truncated rather
+//   than decoding noise; the receiver restores the tag once the frame is decrypted.
 // - Send side with no key yet: the frame is dropped, never sent in clear. Only mode
 //   { encrypt: false } (the room's 'transport' fallback) lets frames through untouched.
 // Frames are handled one at a time per stream, in order. Key bytes are never logged or posted.
@@ -19,6 +24,7 @@
 const TAG = 16;
 const IV = 12;
 const TRAILER = IV + 1;
+const VP8_TAG = 3; // the VP8 frame tag: key frame bit, version, show frame, first partition size
 const SAMPLES = 600;
 
 const ring = new Map(); // key index (0..255) -> CryptoKey (AES-GCM, non-extractable)
@@ -59,14 +65,20 @@ async function encryptFrame(frame, kind, tally) {
   const started = performance.now();
   const data = new Uint8Array(frame.data);
   const prefix = Math.min(prefixLength(frame, kind, data), data.length);
+  const head = data.slice(0, prefix);
+  let body = data.subarray(prefix);
+  if (kind === 'video' && data.length >= VP8_TAG) {
+    body = new Uint8Array(VP8_TAG + data.length - prefix);
+    body.set(data.subarray(0, VP8_TAG), 0);
+    body.set(data.subarray(prefix), VP8_TAG);
+    head[0] |= 0xe0;
+    head[1] = 0xff;
+    head[2] = 0xff;
+  }
   const iv = crypto.getRandomValues(new Uint8Array(IV));
-  const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: data.subarray(0, prefix) },
-    key,
-    data.subarray(prefix),
-  );
+  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: head }, key, body);
   const out = new Uint8Array(prefix + sealed.byteLength + TRAILER);
-  out.set(data.subarray(0, prefix), 0);
+  out.set(head, 0);
   out.set(new Uint8Array(sealed), prefix);
   out.set(iv, prefix + sealed.byteLength);
   out[out.length - 1] = sendIndex;
@@ -94,7 +106,9 @@ async function decryptFrame(frame, kind, tally) {
     return false;
   }
   const started = performance.now();
-  const clearLength = data.length - TAG - TRAILER; // length of the frame as it was sent
+  const clear = data.length - TAG - TRAILER; // the clear prefix and what was encrypted
+  const masked = kind === 'video' && clear >= 2 * VP8_TAG; // a frame tag to restore
+  const clearLength = masked ? clear - VP8_TAG : clear; // length of the frame as it was sent
   const prefix = Math.min(prefixLength(frame, kind, data), clearLength);
   const iv = data.subarray(data.length - TRAILER, data.length - 1);
   let plain;
@@ -108,9 +122,16 @@ async function decryptFrame(frame, kind, tally) {
     tally.dropped_failed += 1;
     return false;
   }
+  const opened = new Uint8Array(plain);
   const out = new Uint8Array(clearLength);
-  out.set(data.subarray(0, prefix), 0);
-  out.set(new Uint8Array(plain), prefix);
+  if (masked) {
+    out.set(opened.subarray(0, VP8_TAG), 0); // the frame tag as it was sent
+    out.set(data.subarray(VP8_TAG, prefix), VP8_TAG);
+    out.set(opened.subarray(VP8_TAG), prefix);
+  } else {
+    out.set(data.subarray(0, prefix), 0);
+    out.set(opened, prefix);
+  }
   frame.data = out.buffer;
   tally.decrypted += 1;
   if (kind === 'video') remember(timing.decrypt, performance.now() - started);
