@@ -72,6 +72,7 @@ fuzz: install
 
 bench: install
 	$(PY) bench/relay.py
+	$(PY) bench/e2ee_browser.py
 	$(PY) bench/records.py
 	$(PY) bench/whiteboard.py
 	$(PY) bench/nodes.py
