@@ -1,4 +1,4 @@
-"""A Python reference of Palabre's end-to-end media encryption (spec v1), for tests and
+"""A Python reference of Palabre's end-to-end media encryption (docs/e2ee.md), for tests and
 benchmarks only: the server never holds a room key and never decrypts.
 
 Frame format (spec 1): ``prefix || AES-GCM-256(key, iv, rest, aad=prefix) || iv || keyIndex``

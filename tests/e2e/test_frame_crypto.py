@@ -1,4 +1,4 @@
-"""Frame encryption in the browser (frontend/static/js/room/e2ee, e2ee-spec v1): two local
+"""Frame encryption in the browser (frontend/static/js/room/e2ee, docs/e2ee.md): two local
 peer connections in one page, fake camera and microphone, VP8, for both frame-transform APIs;
 and the key side (wrap, unwrap, verification code), checked against the spec in Python."""
 

@@ -67,18 +67,27 @@ async def ready_in(client: Client, *keys: str) -> dict[str, Any]:
     return group_of(client)
 
 
-async def test_a_group_per_media_room_with_a_new_epoch_on_every_change(
+async def keyed_three(
     world: World, clients: Callable[[], Client]
-) -> None:
+) -> tuple[tuple[Client, Client, Client], tuple[str, str, str], dict[str, Any]]:
+    """Anne (mediator), Jeanne and Marc in the plenary, each page announced; the plenary's
+    key group once everyone in it sees the three of them ready."""
     anne, jeanne, marc = await three(world, clients)
     a, j, m = anne.hello["self"]["key"], key(world, "Jeanne Dupont"), key(world, "Marc Durand")
     for c in (anne, jeanne, marc):
         assert (await hello(c)) == {"ok": True, "policy": "required"}
     group = await ready_in(anne, a, j, m)
-    assert group["group"] == "plenary" and group["mode"] == "e2ee"
-    assert group["distributor"] == a  # the mediator makes the plenary's keys
     for c in (jeanne, marc):
         assert (await ready_in(c, a, j, m)) == group  # everyone sees the same group
+    return (anne, jeanne, marc), (a, j, m), group
+
+
+async def test_a_group_per_media_room_with_a_new_epoch_on_every_change(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    (anne, jeanne, marc), (a, j, m), group = await keyed_three(world, clients)
+    assert group["group"] == "plenary" and group["mode"] == "e2ee"
+    assert group["distributor"] == a  # the mediator makes the plenary's keys
     keys = {x["key"]: x["public_key"] for x in group["members"]}
     assert len(set(keys.values())) == 3
 
@@ -105,14 +114,8 @@ async def test_a_group_per_media_room_with_a_new_epoch_on_every_change(
 async def test_only_the_distributor_hands_out_a_key_and_only_to_its_members(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    anne, jeanne, marc = await three(world, clients)
-    a, j, m = anne.hello["self"]["key"], key(world, "Jeanne Dupont"), key(world, "Marc Durand")
-    for c in (anne, jeanne, marc):
-        await hello(c)
-    group = await ready_in(anne, a, j, m)
+    (anne, jeanne, marc), (a, j, m), group = await keyed_three(world, clients)
     epoch = group["epoch"]
-    await ready_in(jeanne, a, j, m)
-    await ready_in(marc, a, j, m)
     keys = {j: wrapped(), m: wrapped()}
     assert (await anne.call("e2ee:key", {"group": "plenary", "epoch": epoch, "keys": keys}))["ok"]
     await until(lambda: bool(jeanne.seen("e2ee:key")) and bool(marc.seen("e2ee:key")))
@@ -139,11 +142,7 @@ async def test_only_the_distributor_hands_out_a_key_and_only_to_its_members(
 async def test_a_leaver_is_out_of_the_next_epoch_and_a_reloaded_page_announces_again(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    anne, jeanne, marc = await three(world, clients)
-    a, j, m = anne.hello["self"]["key"], key(world, "Jeanne Dupont"), key(world, "Marc Durand")
-    for c in (anne, jeanne, marc):
-        await hello(c)
-    before = await ready_in(anne, a, j, m)
+    (anne, jeanne, marc), (a, j, m), before = await keyed_three(world, clients)
     assert (await marc.call("room:leave", {}))["ok"]
     await until(lambda: {x["key"] for x in group_of(anne)["members"]} == {a, j})
     after = group_of(anne)

@@ -3,7 +3,7 @@ import { api } from '../common/api.js';
 import { focusHeading, h, mount } from '../common/dom.js';
 import { showConsent, showDeclined } from './consent.js';
 import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from '../common/i18n.js';
-import { frameTransformSupport } from '../room/e2ee/transforms.js';
+import { frameTransformSupport } from '../common/frames.js';
 
 const main = document.getElementById('main');
 let state = null;

@@ -1,17 +1,17 @@
-// End-to-end media encryption, key side (main thread, WebCrypto). Source: e2ee-spec v1.
+// End-to-end media encryption, key side (main thread, WebCrypto). Formats: docs/e2ee.md.
 //
 // - One ECDH P-256 key pair per page load (makeKeyPair): the private key never leaves
 //   WebCrypto (non-extractable); the public key goes on the wire as its raw uncompressed
 //   point (65 bytes, 0x04 first), base64url without padding.
 // - Room key: 32 random bytes, the AES-GCM-256 key of every media frame (see worker.js).
-// - Key wrap (spec §2): the group's distributor sends the room key to each member.
+// - Key wrap (docs/e2ee.md §2): the group's distributor sends the room key to each member.
 //     shared = ECDH(myPrivate, peerPublic), 256 bits
 //     info   = UTF-8 "palabre-e2ee-v1 wrap|<session_id>|<group>|<epoch>|<sender>|<recipient>"
 //     KEK    = HKDF-SHA256(ikm = shared, salt = UTF-8 "palabre-e2ee-v1", info) -> AES-GCM-256
 //     wire   = { iv: b64url(12 random bytes), data: b64url(AES-GCM(KEK, iv, roomKey, aad = info)) }
 //   (data is 48 bytes: 32 of ciphertext then the 16-byte tag). Both ends compute the same
 //   info, so a wrap made for another recipient, group, epoch or sender fails to unwrap.
-// - Verification code (spec §3): SHA-256 over "palabre-e2ee-v1 code\n" then one line
+// - Verification code (docs/e2ee.md §3): SHA-256 over "palabre-e2ee-v1 code\n" then one line
 //   "<key>:<public_key>\n" per member with a public key, sorted by key; its first 6 bytes
 //   are shown as 6 words (words.js), as digits, and as lowercase hex (data-code).
 // Nothing here logs or returns key material other than what the caller asked for.

@@ -1,6 +1,6 @@
 // End-to-end media encryption, wiring (main thread): which frame-transform API this browser
 // has, and FrameCrypto, which routes every sender's and receiver's encoded frames of one peer
-// connection through one crypto worker (worker.js; frame format in e2ee-spec v1 §1:
+// connection through one crypto worker (worker.js; frame format in docs/e2ee.md §1:
 // clear prefix || AES-GCM ciphertext || tag || iv (12) || keyIndex (1)).
 //
 // - 'script': RTCRtpScriptTransform (sender.transform / receiver.transform).
@@ -11,26 +11,9 @@
 // Until setKey is called, frames we send are dropped (never sent in clear), unless
 // setMode(false) (the room's 'transport' fallback) lets everything through untouched.
 
-const FORCE_KEY = 'palabre.frameApi';
+import { frameTransformSupport } from '../../common/frames.js';
 
-function forcedApi() {
-  try {
-    return globalThis.localStorage ? globalThis.localStorage.getItem(FORCE_KEY) : null;
-  } catch {
-    return null; // storage blocked: no forcing
-  }
-}
-
-export function frameTransformSupport() {
-  const streams =
-    typeof RTCRtpSender !== 'undefined' &&
-    typeof RTCRtpSender.prototype.createEncodedStreams === 'function' &&
-    typeof RTCRtpReceiver !== 'undefined' &&
-    typeof RTCRtpReceiver.prototype.createEncodedStreams === 'function';
-  if (streams && forcedApi() === 'streams') return 'streams';
-  if (typeof RTCRtpScriptTransform === 'function' && typeof Worker === 'function') return 'script';
-  return streams ? 'streams' : null;
-}
+export { frameTransformSupport };
 
 export function peerConnectionConfig(api) {
   return api === 'streams' ? { encodedInsertableStreams: true } : {};

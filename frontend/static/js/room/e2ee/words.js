@@ -1,4 +1,4 @@
-// Word lists for the verification code (spec §3): byte i of the code picks word i of the
+// Word lists for the verification code (docs/e2ee.md §3): byte i of the code picks word i of the
 // list of the page's language. Written for Palabre: common, short, concrete nouns that are
 // easy to say aloud and tell apart; 256 distinct words per list, none differing from another
 // only by accents. The order is part of the format: never reorder, only replace a word with

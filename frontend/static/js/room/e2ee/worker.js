@@ -1,5 +1,5 @@
 // End-to-end media encryption, frame side: a module worker that encrypts every encoded frame
-// we send and decrypts every frame we receive (e2ee-spec v1 §1). It serves both browser APIs:
+// we send and decrypts every frame we receive (docs/e2ee.md §1). It serves both browser APIs:
 // RTCRtpScriptTransform (the 'rtctransform' event) and createEncodedStreams (a 'stream'
 // message carrying the transferred readable and writable).
 //
