@@ -18,6 +18,8 @@ for every media room, its *key group*:
   member wrapped for that member alone (ECDH + HKDF + AES-GCM in the browsers). A
   mediator or co-mediator of the group first, else the smallest key: every page can
   tell who it is, and the server only lets that page hand out that epoch's key;
+* a distributor that has not handed the epoch's key out after :data:`KEYING_PATIENCE`
+  seconds (its page hung, or will not) is passed over: a new epoch, another distributor;
 * its **mode**: ``e2ee``, or ``transport`` (encrypted only as far as the server) as soon
   as one member is ``unsupported``, shown to everyone in the group.
 
@@ -49,6 +51,7 @@ class Mode(StrEnum):
 
 
 MEDIATOR_ROLES = frozenset({Role.MEDIATOR.value, Role.CO_MEDIATOR.value})
+KEYING_PATIENCE = 10.0  # seconds a group waits for its distributor before another is chosen
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,9 @@ class KeyDirectory:
     next_epoch: int
     announced: dict[str, Announcement] = field(default_factory=dict)
     groups: dict[str, KeyGroup] = field(default_factory=dict)
+    since: dict[str, float] = field(default_factory=dict)  # group -> when its epoch began
+    keyed: set[str] = field(default_factory=set)  # groups whose epoch key was handed out
+    passed_over: dict[str, set[str]] = field(default_factory=dict)  # group -> stalled distributors
 
     def announce(self, key: str, connection: str, public_key: str | None, supported: bool) -> None:
         """``key``'s page on ``connection`` can encrypt frames with this ECDH public key
@@ -125,11 +131,14 @@ class KeyDirectory:
         rooms: Mapping[str, str],
         connections: Mapping[str, str],
         roles: Mapping[str, str],
+        now: float = 0.0,
     ) -> list[KeyGroup]:
-        """The groups to tell, each at a new epoch: those whose members or keys changed.
+        """The groups to tell, each at a new epoch: those whose members or keys changed, and
+        those whose distributor let :data:`KEYING_PATIENCE` pass without handing out a key.
 
         ``rooms``: each connected participant's media room (those in none are left out);
-        ``connections``: the connection holding each seat; ``roles``: each one's role.
+        ``connections``: the connection holding each seat; ``roles``: each one's role;
+        ``now``: a monotonic clock's reading, in seconds.
         """
         gone = [k for k, said in self.announced.items() if connections.get(k) != said.connection]
         for key in gone:
@@ -142,18 +151,28 @@ class KeyDirectory:
             members = tuple(self._member(k, connections.get(k)) for k in sorted(keys))
             current = self.groups.get(group)
             if current is not None and current.members == members:
-                continue
+                if not self._stalled(current, now):
+                    continue
+                passed = self.passed_over.setdefault(group, set())
+                passed.add(str(current.distributor))
+            else:
+                self.passed_over.pop(group, None)
             fresh = KeyGroup(
                 group=group,
                 epoch=self._take_epoch(),
                 mode=_mode(members),
-                distributor=_distributor(members, roles),
+                distributor=_distributor(members, roles, self.passed_over.get(group, set())),
                 members=members,
             )
             self.groups[group] = fresh
+            self.since[group] = now
+            self.keyed.discard(group)
             changed.append(fresh)
         for group in [g for g in self.groups if g not in by_group]:
             del self.groups[group]  # empty now: a group that forms again starts a new epoch
+            self.since.pop(group, None)
+            self.keyed.discard(group)
+            self.passed_over.pop(group, None)
         return changed
 
     def check_distribution(
@@ -171,6 +190,7 @@ class KeyDirectory:
         strangers = set(recipients) - current.ready()
         if strangers:
             raise Forbidden("a room key goes to the key group's ready members only")
+        self.keyed.add(group)
         return current
 
     def states(self, keys: Collection[str], connections: Mapping[str, str]) -> dict[str, str]:
@@ -184,6 +204,14 @@ class KeyDirectory:
                 state = "transport"  # can encrypt, but shares a room with someone who cannot
             out[key] = state
         return out
+
+    def _stalled(self, group: KeyGroup, now: float) -> bool:
+        """``group``'s distributor has others to hand the key to and has not, for too long."""
+        if group.group in self.keyed or group.distributor is None:
+            return False
+        if not group.ready() - {group.distributor}:
+            return False  # alone (or with people not ready): nothing to hand out
+        return now - self.since.get(group.group, now) >= KEYING_PATIENCE
 
     def _member(self, key: str, connection: str | None) -> Member:
         state = self.capability(key, connection)
@@ -202,8 +230,14 @@ def _mode(members: tuple[Member, ...]) -> Mode:
     return Mode.TRANSPORT if unsupported else Mode.E2EE
 
 
-def _distributor(members: tuple[Member, ...], roles: Mapping[str, str]) -> str | None:
+def _distributor(
+    members: tuple[Member, ...], roles: Mapping[str, str], passed_over: Collection[str] = ()
+) -> str | None:
+    """A mediator of the group first, else the smallest key; one that let an epoch stall
+    comes last (unless every ready member did)."""
     ready = [m.key for m in members if m.state is Capability.READY]
     if not ready:
         return None
+    if set(ready) - set(passed_over):
+        ready = [k for k in ready if k not in passed_over]
     return min(ready, key=lambda k: (roles.get(k) not in MEDIATOR_ROLES, k))

@@ -11,7 +11,8 @@ wrapped for one member each.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from sessions.e2ee import MEDIATOR_ROLES
 from signaling.live_state import LiveState
@@ -23,8 +24,9 @@ logger = logging.getLogger(__name__)
 class KeyRooms:
     """Keeps each media room's key group in step with the session, and tells its members."""
 
-    def __init__(self, emitter: Emitter) -> None:
+    def __init__(self, emitter: Emitter, clock: Callable[[], float] = time.monotonic) -> None:
         self._out = emitter
+        self._clock = clock
 
     async def sync(self, live: LiveState) -> None:
         """After any change: the groups whose members or keys changed go to a new epoch and
@@ -33,7 +35,7 @@ class KeyRooms:
         sids = live.sids
         rooms = {k: room for k in live.roster if (room := session.media_room(k)) is not None}
         roles = {k: entry.role for k, entry in live.roster.items()}
-        for group in live.keys.update(rooms, sids, roles):
+        for group in live.keys.update(rooms, sids, roles, self._clock()):
             to = [sids[m.key] for m in group.members if m.key in sids]
             logger.info(
                 "session %s: key group %s at epoch %d (%d members, %s)",

@@ -95,3 +95,22 @@ def spellings(key: bytes) -> list[bytes]:
     numbers = ",".join(str(b) for b in key).encode()
     return [key, key.hex().encode(), key.hex().upper().encode(), b64, b64.rstrip(b"="),
             url, url.rstrip(b"="), numbers]  # fmt: skip
+
+
+async def decoding(page: Page, seconds: float = 2.0) -> dict[str, float]:
+    """How much more the page decoded and received over ``seconds``."""
+    before = await received_media(page)
+    await asyncio.sleep(seconds)
+    after = await received_media(page)
+    return {k: after[k] - before[k] for k in after}
+
+
+async def until_decoding(page: Page, within: float = 25.0) -> dict[str, float]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        delta = await decoding(page, 1.0)
+        if delta["frames"] > 0 and delta["energy"] > 0:
+            return delta
+        if loop.time() > deadline:
+            raise AssertionError(f"nothing decoded: {delta}, {await frame_counters(page)}")

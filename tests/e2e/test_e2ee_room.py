@@ -11,12 +11,13 @@ from playwright.async_api import Browser, Page, WebSocket, expect
 
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.e2ee_pages import (
+    decoding,
     frame_counters,
     held_keys,
     key_bytes,
-    received_media,
     shown,
     spellings,
+    until_decoding,
     until_same_code,
 )
 from tests.e2e.flows import admit, in_room, mediator_opens_room, new_page, party_reaches_lobby
@@ -39,25 +40,6 @@ class Wire:
 
     def _keep(self, payload: str | bytes) -> None:
         self.frames.append(payload.encode() if isinstance(payload, str) else payload)
-
-
-async def decoding(page: Page, seconds: float = 2.0) -> dict[str, float]:
-    """How much more the page decoded and received over ``seconds``."""
-    before = await received_media(page)
-    await asyncio.sleep(seconds)
-    after = await received_media(page)
-    return {k: after[k] - before[k] for k in after}
-
-
-async def until_decoding(page: Page, within: float = 25.0) -> dict[str, float]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        delta = await decoding(page, 1.0)
-        if delta["frames"] > 0 and delta["energy"] > 0:
-            return delta
-        if loop.time() > deadline:
-            raise AssertionError(f"nothing decoded: {delta}, {await frame_counters(page)}")
 
 
 async def test_three_pages_encrypt_agree_on_a_code_and_leak_no_key(

@@ -20,7 +20,7 @@ from playwright.async_api import Browser, Page, expect
 from signaling.media import relay_room
 from tests import e2ee_frames
 from tests.e2e.conftest import ARTIFACTS, seed_session
-from tests.e2e.e2ee_pages import held_keys, key_bytes, shown, until_same_code
+from tests.e2e.e2ee_pages import held_keys, key_bytes, shown, until_decoding, until_same_code
 from tests.e2e.flows import (
     admit,
     in_room,
@@ -168,7 +168,7 @@ async def test_someone_moved_out_of_a_private_meeting_cannot_open_what_is_said_a
     meeting = await until_same_code([claire, alice])
     assert (await shown(bruno))["code"] != meeting
     for page in (claire, alice):
-        await wait_for_flowing(page, videos=1, audios=1)
+        await until_decoding(page)  # pictures and sound (audio energy), decrypted
     await claire.screenshot(path=str(ARTIFACTS / "e2ee-private-meeting.png"))
 
     async with RelayTap(server.relay, server.offers, f"{session_id}.tap-2", caucus) as tap:

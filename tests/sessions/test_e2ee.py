@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sessions.e2ee import Capability, KeyDirectory, Mode
+from sessions.e2ee import KEYING_PATIENCE, Capability, KeyDirectory, Mode
 from sessions.errors import Forbidden, InvalidState
 
 ROLES = {"m-a": "mediator", "m-c": "co_mediator", "p-1": "party", "p-2": "party"}
@@ -79,3 +79,26 @@ def test_handing_out_a_key_is_checked() -> None:
         d.check_distribution("m-a", "plenary", g.epoch - 1, ["p-1"])
     with pytest.raises(Forbidden):
         d.check_distribution("m-a", "elsewhere", g.epoch, ["p-1"])
+
+
+def test_a_distributor_that_hands_out_no_key_is_passed_over() -> None:
+    d = directory("m-a", "p-1", "p-2")
+    rooms = {"m-a": "plenary", "p-1": "plenary", "p-2": "plenary"}
+    [first] = d.update(rooms, CONNS, ROLES, now=100.0)
+    assert first.distributor == "m-a"
+    assert d.update(rooms, CONNS, ROLES, now=100.0 + KEYING_PATIENCE - 0.1) == []
+    [second] = d.update(rooms, CONNS, ROLES, now=100.0 + KEYING_PATIENCE)
+    assert second.distributor == "p-1" and second.epoch > first.epoch  # the mediator's page hung
+    d.check_distribution("p-1", "plenary", second.epoch, ["m-a", "p-2"])
+    assert d.update(rooms, CONNS, ROLES, now=1000.0) == []  # handed out: nothing stalls
+    # once the members change, the mediator distributes again
+    [third] = d.update({"m-a": "plenary", "p-1": "plenary"}, CONNS, ROLES, now=1001.0)
+    assert third.distributor == "m-a"
+
+
+def test_alone_or_with_nobody_ready_nothing_stalls() -> None:
+    d = directory("p-1")
+    d.update({"p-1": "hold-p-1"}, CONNS, ROLES, now=0.0)
+    assert d.update({"p-1": "hold-p-1"}, CONNS, ROLES, now=10 * KEYING_PATIENCE) == []
+    d.update({"p-1": "plenary", "p-2": "plenary"}, CONNS, ROLES, now=0.0)  # p-2 never announced
+    assert d.update({"p-1": "plenary", "p-2": "plenary"}, CONNS, ROLES, now=1e6) == []
