@@ -38,6 +38,10 @@ RATES: Mapping[str, Rate] = {
     "media:state": Rate(burst=20, per_second=5.0),
     "lobby": Rate(burst=60, per_second=20.0),  # cheap: asking one's own state
     "lobby:call": Rate(burst=2, per_second=1 / 30),  # a call to the mediators: no pestering
+    # each new public key starts a new epoch for the whole room: a page announces itself
+    # once per connection; a distributor hands out one key per change of its room
+    "e2ee:hello": Rate(burst=4, per_second=0.2),
+    "e2ee": Rate(burst=20, per_second=5.0),
 }
 DEFAULT_RATE = Rate(burst=40, per_second=10.0)
 

@@ -219,3 +219,12 @@ async def test_a_member_who_never_announces_gets_no_key(
     assert refused["error"]["code"] == "forbidden"
     await barrier(jeanne)
     assert not jeanne.seen("e2ee:key")
+
+
+async def test_a_page_announcing_new_keys_over_and_over_is_slowed_down(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne = await mediator(world, clients)
+    answers = [(await hello(anne)).get("error", {}).get("code") for _ in range(8)]
+    assert answers[:4] == [None] * 4  # each one a new epoch for the whole room
+    assert "rate_limited" in answers[4:]
