@@ -24,6 +24,8 @@ from tests.e2e.flows import admit, in_room, mediator_opens_room, new_page, party
 
 pytestmark = pytest.mark.browser
 
+STREAMS_API = "localStorage.setItem('palabre.frameApi', 'streams');"
+
 
 class Wire:
     """Every Socket.IO frame a page sent or received, as the browser saw it."""
@@ -52,7 +54,9 @@ async def test_three_pages_encrypt_agree_on_a_code_and_leak_no_key(
     await mediator_opens_room(claire, live_server, session_id)
     pages: dict[str, Page] = {}
     for name in ["Alice Martin", "Bruno Petit"]:
-        _, pages[name] = await new_page(browser)
+        context, pages[name] = await new_page(browser)
+        if name == "Bruno Petit":  # the older API (createEncodedStreams), as some browsers have
+            await context.add_init_script(STREAMS_API)
         wire.watch(pages[name])
         await party_reaches_lobby(pages[name], live_server, tokens[name], name)
     alice, bruno = pages["Alice Martin"], pages["Bruno Petit"]
@@ -75,6 +79,8 @@ async def test_three_pages_encrypt_agree_on_a_code_and_leak_no_key(
     await expect(panel).to_have_count(3)
     assert set(await panel.evaluate_all("els => els.map(e => e.dataset.e2ee)")) == {"ready"}
 
+    apis = [await p.evaluate(in_room("room.keys.api")) for p in (claire, alice, bruno)]
+    assert apis == ["script", "script", "streams"]
     # Everyone decodes everyone's picture and sound, every frame having been decrypted.
     heard = {}
     for page in (claire, alice, bruno):

@@ -12,6 +12,7 @@ import { FrameCrypto, frameTransformSupport, peerConnectionConfig } from './tran
 import { b64url, makeKeyPair, newRoomKey, unwrapRoomKey, verificationCode, wrapRoomKey } from './keys.js';
 
 const KEEP_OLD_KEYS_MS = 5000; // frames still in flight under the previous key decrypt meanwhile
+const MAX_EXPORTED = 256; // the keys this page held that exportKeys() still lists
 
 // Whether a member of ``before`` (with the key they held) is not in ``after``.
 function departed(before, after) {
@@ -119,6 +120,7 @@ export class RoomKeys {
     const index = group.epoch & 0xff;
     this.frames?.setKey(index, roomKey);
     this.exported.push({ group: group.group, epoch: group.epoch, index, key: b64url(roomKey) });
+    if (this.exported.length > MAX_EXPORTED) this.exported.splice(0, this.exported.length - MAX_EXPORTED);
     this.installed = { group: group.group, epoch: group.epoch };
     // the previous keys go once frames sent under them can no longer be on their way
     const older = this.held.filter((i) => i !== index);
