@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -7,19 +9,32 @@ from pathlib import Path
 
 import pytest
 
+from server.cli import main
+
 
 def run(args: list[str], var: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PALABRE_VAR_DIR": str(var)}
-    env.pop("PALABRE_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "server.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    """``palabre <args>`` on the data in ``var``, run in this process (a new Python for each
+    command costs seconds of imports; one test below runs the real module entry point)."""
+    saved = {name: os.environ.get(name) for name in ("PALABRE_VAR_DIR", "PALABRE_DATABASE_URL")}
+    os.environ["PALABRE_VAR_DIR"] = str(var)
+    os.environ.pop("PALABRE_DATABASE_URL", None)
+    out, err = io.StringIO(), io.StringIO()
+    stdin_before = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as exc:  # argparse refusing the arguments
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        sys.stdin = stdin_before
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return subprocess.CompletedProcess(["palabre", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_create_mediator_reads_the_password_from_stdin(tmp_path: Path) -> None:
