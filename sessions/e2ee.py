@@ -52,6 +52,7 @@ class Mode(StrEnum):
 
 MEDIATOR_ROLES = frozenset({Role.MEDIATOR.value, Role.CO_MEDIATOR.value})
 KEYING_PATIENCE = 10.0  # seconds a group waits for its distributor before another is chosen
+KEYING_GRACE = 3.0  # seconds a member may take to open a new epoch's key before it shows
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class KeyDirectory:
     since: dict[str, float] = field(default_factory=dict)  # group -> when its epoch began
     keyed: set[str] = field(default_factory=set)  # groups whose epoch key was handed out
     passed_over: dict[str, set[str]] = field(default_factory=dict)  # group -> stalled distributors
+    holding: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (group, epoch)
 
     def announce(self, key: str, connection: str, public_key: str | None, supported: bool) -> None:
         """``key``'s page on ``connection`` can encrypt frames with this ECDH public key
@@ -142,7 +144,8 @@ class KeyDirectory:
         """
         gone = [k for k, said in self.announced.items() if connections.get(k) != said.connection]
         for key in gone:
-            del self.announced[key]  # that page is gone: a new one announces itself again
+            del self.announced[key]
+            self.holding.pop(key, None)  # that page is gone: a new one announces itself again
         by_group: dict[str, list[str]] = {}
         for key, group in rooms.items():
             by_group.setdefault(group, []).append(key)
@@ -193,15 +196,35 @@ class KeyDirectory:
         self.keyed.add(group)
         return current
 
-    def states(self, keys: Collection[str], connections: Mapping[str, str]) -> dict[str, str]:
-        """What each of ``keys`` can do (``ready`` / ``unsupported`` / ``pending``), and
-        whether their room is encrypted end to end: for the mediators' overview."""
-        modes = {m.key: g.mode for g in self.groups.values() for m in g.members}
+    def opened(self, key: str, group: str, epoch: int) -> bool:
+        """``key``'s page says it holds ``group``'s key at ``epoch`` (False: not its group's
+        current epoch, nothing recorded)."""
+        current = self.groups.get(group)
+        if current is None or current.epoch != epoch or key not in current.ready():
+            return False
+        self.holding[key] = (group, epoch)
+        return True
+
+    def states(
+        self, keys: Collection[str], connections: Mapping[str, str], now: float = 0.0
+    ) -> dict[str, str]:
+        """What each of ``keys`` can do and whether it is in effect, for the mediators'
+        overview: ``ready`` (encrypting end to end with their room's current key),
+        ``keying`` (their page has not opened the current key for a few seconds),
+        ``transport`` (can encrypt, but shares a room with a browser that cannot),
+        ``unsupported`` or ``pending`` (nothing announced on this connection)."""
+        group_of = {m.key: g for g in self.groups.values() for m in g.members}
         out = {}
         for key in sorted(keys):
             state = self.capability(key, connections.get(key)).value
-            if modes.get(key) is Mode.TRANSPORT and state == "ready":
-                state = "transport"  # can encrypt, but shares a room with someone who cannot
+            group = group_of.get(key)
+            if state == "ready" and group is not None:
+                if group.mode is Mode.TRANSPORT:
+                    state = "transport"
+                elif self.holding.get(key) != (group.group, group.epoch) and (
+                    now - self.since.get(group.group, now) >= KEYING_GRACE
+                ):
+                    state = "keying"  # the key did not reach them, or did not open
             out[key] = state
         return out
 

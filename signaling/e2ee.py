@@ -12,6 +12,8 @@ Client-to-server, each with an ack ``{"ok": ...}``:
 * ``e2ee:key`` {group, epoch, keys: {<key>: {iv, data}}}: the group's distributor hands out
   that epoch's key, wrapped for each ready member; refused from anyone else, for another
   epoch, or for someone outside the group.
+* ``e2ee:opened`` {group, epoch}: this page holds that epoch's key (the mediators see who
+  does not, a few seconds after a change).
 
 Server-to-client: ``e2ee:room`` (a group's members, their public keys, its epoch, mode
 and distributor) to each member whenever it changes; ``e2ee:key`` {group, epoch, from,
@@ -53,6 +55,11 @@ class E2eeHello(Payload):
 class WrappedKey(Payload):
     iv: Annotated[str, Field(min_length=16, max_length=16, pattern=B64URL)]  # 12 bytes
     data: Annotated[str, Field(min_length=64, max_length=64, pattern=B64URL)]  # 32 + 16 tag
+
+
+class E2eeOpened(Payload):
+    group: RoomId
+    epoch: Annotated[int, Field(ge=0, le=2**53)]
 
 
 class E2eeKey(Payload):
@@ -115,5 +122,16 @@ class E2eeEvents:
         await self.hub.with_live(identity, sid, hand_out)
         return ok()
 
+    async def on_e2ee_opened(self, sid: str, data: Any) -> Ack:
+        message = parse(E2eeOpened, data)
+        identity = self._identity(sid)
+        keys = self.hub.key_rooms
 
-MODELS: list[type[Payload]] = [E2eeHello, E2eeKey]
+        async def opened(live: LiveState) -> None:
+            await keys.opened(live, identity.key, message.group, message.epoch)
+
+        await self.hub.with_live(identity, sid, opened)
+        return ok()
+
+
+MODELS: list[type[Payload]] = [E2eeHello, E2eeKey, E2eeOpened]

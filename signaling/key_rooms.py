@@ -44,7 +44,7 @@ class KeyRooms:
             )  # fmt: skip
             if to:
                 await self._out.emit("e2ee:room", group.payload(), to)
-        states = live.keys.states(live.roster, sids)
+        states = live.keys.states(live.roster, sids, self._clock())
         for key, sid in sorted(sids.items()):
             if roles.get(key) not in MEDIATOR_ROLES:
                 continue
@@ -59,6 +59,11 @@ class KeyRooms:
     ) -> None:
         live.keys.announce(key, connection, public_key, supported)
         await self.sync(live)
+
+    async def opened(self, live: LiveState, key: str, group: str, epoch: int) -> None:
+        """``key``'s page holds ``group``'s key at ``epoch``: the mediators' overview says so."""
+        if live.keys.opened(key, group, epoch):
+            await self.sync(live)
 
     async def hand_out(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sessions.e2ee import KEYING_PATIENCE, Capability, KeyDirectory, Mode
+from sessions.e2ee import KEYING_GRACE, KEYING_PATIENCE, Capability, KeyDirectory, Mode
 from sessions.errors import Forbidden, InvalidState
 
 ROLES = {"m-a": "mediator", "m-c": "co_mediator", "p-1": "party", "p-2": "party"}
@@ -102,3 +102,20 @@ def test_alone_or_with_nobody_ready_nothing_stalls() -> None:
     assert d.update({"p-1": "hold-p-1"}, CONNS, ROLES, now=10 * KEYING_PATIENCE) == []
     d.update({"p-1": "plenary", "p-2": "plenary"}, CONNS, ROLES, now=0.0)  # p-2 never announced
     assert d.update({"p-1": "plenary", "p-2": "plenary"}, CONNS, ROLES, now=1e6) == []
+
+
+def test_the_mediators_see_whose_page_has_not_opened_the_current_key() -> None:
+    d = directory("m-a", "p-1", "p-2")
+    rooms = {"m-a": "plenary", "p-1": "plenary", "p-2": "plenary"}
+    [g] = d.update(rooms, CONNS, ROLES, now=50.0)
+    assert d.states(rooms, CONNS, now=50.0 + KEYING_GRACE - 0.1) == dict.fromkeys(rooms, "ready")
+    assert d.opened("m-a", "plenary", g.epoch) and d.opened("p-1", "plenary", g.epoch)
+    assert not d.opened("p-2", "plenary", g.epoch - 1)  # an old epoch counts for nothing
+    late = d.states(rooms, CONNS, now=50.0 + KEYING_GRACE)
+    assert late == {"m-a": "ready", "p-1": "ready", "p-2": "keying"}
+    assert d.opened("p-2", "plenary", g.epoch)
+    assert set(d.states(rooms, CONNS, now=1e6).values()) == {"ready"}
+    # a new epoch: nobody holds its key yet
+    [g2] = d.update({**rooms, "m-c": "plenary"}, CONNS, {**ROLES}, now=2e6)
+    assert d.states(rooms, CONNS, now=2e6 + KEYING_GRACE)["p-1"] == "keying"
+    assert not d.opened("p-1", "plenary", g.epoch) and d.opened("p-1", "plenary", g2.epoch)

@@ -228,3 +228,23 @@ async def test_a_page_announcing_new_keys_over_and_over_is_slowed_down(
     answers = [(await hello(anne)).get("error", {}).get("code") for _ in range(8)]
     assert answers[:4] == [None] * 4  # each one a new epoch for the whole room
     assert "rate_limited" in answers[4:]
+
+
+async def test_a_page_says_when_it_holds_the_key_and_only_for_its_group(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    (anne, jeanne, marc), (a, j, m), group = await keyed_three(world, clients)
+    epoch = group["epoch"]
+    assert (await anne.call("e2ee:opened", {"group": "plenary", "epoch": epoch}))["ok"]
+    assert (await jeanne.call("e2ee:opened", {"group": "plenary", "epoch": epoch}))["ok"]
+    # another group's or another epoch's key: nothing recorded, no error to learn from
+    assert (await marc.call("e2ee:opened", {"group": "private-x", "epoch": epoch}))["ok"]
+    assert (await marc.call("e2ee:opened", {"group": "plenary", "epoch": -1}))["error"]["code"] == (
+        "validation_error"
+    )
+    # Marc's page never opened it: a few seconds on, the mediator's panel says so
+    await until(lambda: anne.seen("e2ee:status")[-1]["participants"][m] == "keying", within=10)
+    assert anne.seen("e2ee:status")[-1]["participants"][j] == "ready"
+    assert anne.seen("e2ee:status")[-1]["participants"][a] == "ready"
+    assert (await marc.call("e2ee:opened", {"group": "plenary", "epoch": epoch}))["ok"]
+    await until(lambda: anne.seen("e2ee:status")[-1]["participants"][m] == "ready")

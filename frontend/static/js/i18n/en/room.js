@@ -161,4 +161,5 @@ export default {
   'room.error.e2ee_unsupported': "This case requires sound and picture to be encrypted end to end, which this browser cannot do. Open your link in a recent version of Chrome, Edge, Firefox or Safari, or contact your mediator.",
   'room.error.e2ee_unsupported_mediator': "This case requires sound and picture to be encrypted end to end, which this browser cannot do. Open the session in a recent version of Chrome, Edge, Firefox or Safari, or allow such browsers in the case (their room is then encrypted as far as the server only, and everyone sees it).",
   'e2ee.digits': "The same code in digits (to compare across languages):",
+  'panel.e2ee.keying': "the key has not reached them",
 };

@@ -161,4 +161,5 @@ export default {
   'room.error.e2ee_unsupported': "Ce dossier exige que le son et l’image soient chiffrés de bout en bout, ce que ce navigateur ne permet pas. Ouvrez votre lien dans une version récente de Chrome, Edge, Firefox ou Safari, ou contactez votre médiateur.",
   'room.error.e2ee_unsupported_mediator': "Ce dossier exige que le son et l’image soient chiffrés de bout en bout, ce que ce navigateur ne permet pas. Ouvrez la séance dans une version récente de Chrome, Edge, Firefox ou Safari, ou autorisez ces navigateurs dans le dossier (leur salle sera alors chiffrée jusqu’au serveur seulement, et chacun le verra).",
   'e2ee.digits': "Le même code en chiffres (pour comparer entre langues) :",
+  'panel.e2ee.keying': "la clé ne lui est pas parvenue",
 };

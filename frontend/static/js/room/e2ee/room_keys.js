@@ -122,6 +122,9 @@ export class RoomKeys {
     this.exported.push({ group: group.group, epoch: group.epoch, index, key: b64url(roomKey) });
     if (this.exported.length > MAX_EXPORTED) this.exported.splice(0, this.exported.length - MAX_EXPORTED);
     this.installed = { group: group.group, epoch: group.epoch };
+    // the mediators see whose page holds the room's key (lost with the connection: the next
+    // connection is a new epoch anyway)
+    this.socket.emitWithAck('e2ee:opened', { group: group.group, epoch: group.epoch }).catch(() => null);
     // the previous keys go once frames sent under them can no longer be on their way
     const older = this.held.filter((i) => i !== index);
     this.held = [index];
