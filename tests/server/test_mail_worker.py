@@ -249,3 +249,19 @@ async def test_a_refusal_for_now_is_retried_then_given_up_with_its_reason(
     assert max(delays) == POLICY.cap
     assert reply == "4.7.1 Greylisted, try again later"
     assert attempts == len(delays) + 1
+
+
+async def test_a_message_to_an_erased_person_is_never_sent(
+    records: Records, smtp: MailServer, clock: Clock
+) -> None:
+    case_id, _ = await _queue(records, clock)
+    [status] = await records.outbox.list_mail(case_id)
+    assert status.participant_id is not None
+    await records.casefile.shred_participant(
+        case_id, status.participant_id, actor="mediator:x", via="test"
+    )
+    await smtp.start()
+    assert await _worker(records, smtp, clock).run_once() == 1
+    [(state, _, reply)] = await _state(records)
+    assert state == "failed" and reply is not None and reply.startswith("erased")
+    assert smtp.received == []
