@@ -20,11 +20,11 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from records.crypto.envelope import AssociatedData, decrypt, encrypt
 from records.crypto.keys import KeyProvider
@@ -270,6 +270,23 @@ class Outbox:
                 )
             )  # fmt: skip
         return claimed
+
+    async def get_next_due(self) -> datetime | None:
+        """When the next message falls due (a waiting one, or a lease that runs out)."""
+        async with self._db.transaction() as s:
+            waiting = await s.scalar(
+                select(func.min(MailRow.next_attempt_at)).where(
+                    MailRow.state == MailState.WAITING.value
+                )
+            )
+            leased = await s.scalar(
+                select(func.min(MailRow.lease_until)).where(
+                    MailRow.state == MailState.SENDING.value
+                )
+            )
+        times = [t for t in (waiting, leased) if t is not None]
+        # min() over a custom column type comes back naive on some backends
+        return min(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times) if times else None
 
     async def _finish(
         self, mail: ClaimedMail, values: dict[str, Any], action: str | None, detail: dict[str, Any]

@@ -130,8 +130,22 @@ class MailWorker:
                     pass  # more may be due
             except Exception:
                 logger.exception("mail outbox round failed; will try again")
+            pause = await self._pause()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.policy.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), pause)
+
+    async def _pause(self) -> float:
+        """Seconds until the next message falls due, at most one poll interval (another
+        node may queue one meanwhile)."""
+        try:
+            due = await self._outbox.get_next_due()
+        except Exception:
+            logger.exception("mail outbox: could not read when the next message is due")
+            return self.policy.poll_seconds
+        if due is None:
+            return self.policy.poll_seconds
+        wait = (due - self._clock()).total_seconds()
+        return min(self.policy.poll_seconds, max(wait, 0.01))
 
 
 def mail_task(worker: MailWorker) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -4,6 +4,7 @@ join page, the outbox the case page lists, what the database holds in clear."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -178,3 +179,51 @@ async def test_only_the_cases_mediators_may_send_or_see_its_mail(
     r = await bob.post(f"/api/sessions/{session['id']}/links/{jeanne['id']}/email", {})
     assert r.status == 404
     assert (await bob.get(f"/api/cases/{case['id']}/outbox")).status == 404
+
+
+async def _outbox(api: Api, case_id: str) -> list[dict[str, Any]]:
+    body = await (await api.get(f"/api/cases/{case_id}/outbox")).json()
+    messages: list[dict[str, Any]] = body["messages"]
+    return messages
+
+
+async def test_smtp_down_then_up_across_a_restart_sends_once(tmp_path: Path, db_url: str) -> None:
+    from tests.server.conftest import add_mediator, api_clients
+
+    smtp = MailServer()  # not started: nothing listens on its port yet
+    config = make_config(tmp_path, db_url, **env(smtp))
+    app = await create_app(config, mail_policy=FAST)
+    async with TestServer(app) as first, api_clients(first) as make:
+        await add_mediator(first, "anne@example.org")
+        anne = await make()
+        assert (await anne.login("anne@example.org")).status == 200
+        case = await create_case(anne)
+        session = await schedule(anne, case["id"])
+        jeanne, _, girard = case["participants"]
+        r = await anne.post(f"/api/sessions/{session['id']}/links/{jeanne['id']}/email", {})
+        assert r.status == 202
+        for _ in range(200):  # the worker tries, fails, and waits a little longer each time
+            [mail] = await _outbox(anne, case["id"])
+            if mail["attempts"] >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert mail["state"] in {"waiting", "sending"} and mail["attempts"] >= 2
+    # the node stops (its worker with it) and starts again; the server is up now
+    await smtp.start()
+    try:
+        app = await create_app(config, mail_policy=FAST)
+        async with TestServer(app) as second, api_clients(second) as make:
+            anne = await make()
+            assert (await anne.login("anne@example.org")).status == 200
+            [message] = await smtp.wait_for(1)
+            assert message["To"] == "jeanne@example.org"
+            # a sentinel: the next message arrives, and Jeanne's was not sent again
+            r = await anne.post(f"/api/sessions/{session['id']}/links/{girard['id']}/email", {})
+            assert r.status == 202
+            received = await smtp.wait_for(2)
+            assert [m["To"] for m in received] == ["jeanne@example.org", "girard@example.org"]
+            states = {m["participant_id"]: m for m in await _outbox(anne, case["id"])}
+            assert states[jeanne["id"]]["state"] == "sent"
+            assert states[jeanne["id"]]["attempts"] >= 3
+    finally:
+        await smtp.stop()

@@ -116,6 +116,7 @@ async def test_down_then_up_sends_once_and_a_restart_loses_nothing(
     [(state, attempts, reply)] = await _state(records)
     assert (state, attempts) == ("waiting", 1)
     assert reply and "Connect" in reply
+    assert await records.outbox.get_next_due() == clock.now + timedelta(seconds=30)
     assert await worker.run_once() == 0  # not due yet
     clock.advance(timedelta(seconds=31))
     assert await worker.run_once() == 1  # still down: the wait doubles
