@@ -84,7 +84,12 @@ class MailWorker:
         """Send what is due now; returns how many messages were tried."""
         claimed = await self._outbox.claim_due(self._clock(), self.policy.lease, limit=self._batch)
         for mail in claimed:
-            await self._try(mail)
+            try:
+                await self._try(mail)
+            except Exception as exc:  # a bug or the database: the others still go
+                logger.exception("mail %s of case %s: not tried", mail.id, mail.case_id)
+                with contextlib.suppress(Exception):
+                    await self._not_sent(mail, None, f"internal error: {type(exc).__name__}", False)
         return len(claimed)
 
     async def _try(self, mail: ClaimedMail) -> None:

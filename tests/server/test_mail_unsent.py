@@ -34,6 +34,10 @@ async def test_without_smtp_the_invitation_waits_and_can_be_copied(
     assert url in copy["text"]
     audit = await (await anne.get(f"/api/cases/{case['id']}/audit?limit=50")).json()
     assert {"mail.queued", "mail.read"} <= {e["action"] for e in audit["entries"]}
+    paths = (await (await anne.get("/api/openapi.json")).json())["paths"]
+    assert "post" in paths["/api/sessions/{session_id}/links/{participant_id}/email"]
+    assert "get" in paths["/api/cases/{case_id}/outbox"]
+    assert "get" in paths["/api/cases/{case_id}/outbox/{mail_id}"]
 
 
 @pytest.mark.parametrize(

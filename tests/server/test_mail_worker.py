@@ -266,3 +266,27 @@ async def test_a_message_to_an_erased_person_is_never_sent(
     [(state, _, reply)] = await _state(records)
     assert state == "failed" and reply is not None and reply.startswith("erased")
     assert smtp.received == []
+
+
+class Broken:
+    """A transport with a bug: the message is put back to wait, the round goes on."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, message: EmailMessage, sender: str, recipient: str) -> Accepted:
+        self.calls += 1
+        raise RuntimeError("a bug")
+
+
+async def test_a_bug_while_sending_puts_the_message_back_to_wait(
+    records: Records, clock: Clock
+) -> None:
+    await _queue(records, clock, 2)
+    broken = Broken()
+    worker = MailWorker(records.outbox, broken, "m@palabre.test", policy=POLICY, clock=clock)
+    assert await worker.run_once() == 2
+    assert broken.calls == 2
+    assert {(s, a, r) for s, a, r in await _state(records)} == {
+        ("waiting", 1, "internal error: RuntimeError")
+    }
