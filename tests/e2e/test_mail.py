@@ -75,10 +75,14 @@ async def test_send_by_email_from_the_case_page_and_open_the_mailed_link(
             await expect(chloe.locator(".send-mail")).to_have_count(0)  # no address, no button
             assert "null" not in await chloe.inner_text()
 
-            await rows.filter(has_text="Alice").locator(".send-mail").click()
+            alice = rows.filter(has_text="Alice")
+            await expect(alice.locator(".mail-language")).to_have_value("fr")  # the page's
+            await alice.locator(".mail-language").select_option("en")
+            await alice.locator(".send-mail").click()
             await expect(rows.filter(has_text="Alice")).to_contain_text("mise en file")
             [message] = await smtp.wait_for(1)
             assert message["To"] == "alice@example.org"
+            assert message["Subject"].startswith("Invitation to a mediation session")
             smtp.refuse = "550 5.1.1 Mailbox unavailable"
             await rows.filter(has_text="Bruno").locator(".send-mail").click()
             outbox = page.locator("#outbox")

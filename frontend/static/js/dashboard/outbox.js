@@ -12,22 +12,25 @@ function queued() {
   for (const fn of listeners) fn();
 }
 
-// The button beside an active link, for a participant who has an address (else nothing).
+// Beside an active link, for a participant who has an address (else nothing): the language
+// of the message (the recipient's; the page's by default) and the button that sends it.
 export function mailButton(session, link, participant, feedback) {
   if (!participant || !participant.email) return [];
-  return [h('button', { type: 'button', class: 'secondary send-mail', onclick: async (event) => {
-    const button = event.currentTarget;
-    button.disabled = true;
+  const lang = h('select', { class: 'mail-language', 'aria-label': t('mail.language') },
+    ['fr', 'en'].map((code) => h('option', { value: code, selected: code === language() }, t(`mail.lang.${code}`))));
+  const send = h('button', { type: 'button', class: 'secondary send-mail', onclick: async () => {
+    send.disabled = true;
     try {
-      await api('POST', `/api/sessions/${session.id}/links/${link.participant_id}/email`, { language: language() });
+      await api('POST', `/api/sessions/${session.id}/links/${link.participant_id}/email`, { language: lang.value });
       feedback.textContent = t('mail.queued');
       queued();
     } catch {
       feedback.textContent = t('mail.queueFailed');
     } finally {
-      button.disabled = false;
+      send.disabled = false;
     }
-  } }, t('mail.send'))];
+  } }, t('mail.send'));
+  return [h('span', { class: 'mail-send' }, send, ' ', lang)];
 }
 
 function stateLabel(message) {

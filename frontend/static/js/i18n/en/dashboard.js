@@ -247,4 +247,7 @@ export default {
   'mail.to': "To:",
   'mail.subject': "Subject:",
   'mail.text': "Message text",
+  'mail.language': "Language of the e-mail",
+  'mail.lang.fr': "in French",
+  'mail.lang.en': "in English",
 };

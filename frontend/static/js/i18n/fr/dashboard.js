@@ -247,4 +247,7 @@ export default {
   'mail.to': "À :",
   'mail.subject': "Objet :",
   'mail.text': "Texte du courriel",
+  'mail.language': "Langue du courriel",
+  'mail.lang.fr': "en français",
+  'mail.lang.en': "en anglais",
 };
