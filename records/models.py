@@ -339,3 +339,39 @@ class LiveStateRow(Base):
     key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ------------------------------------------------------------ mail outbox (0010)
+
+
+class MailRow(Base):
+    """One e-mail of a case, stored before it is sent (see :mod:`records.stores.outbox`).
+
+    In clear only what says where it stands: kind, language, state, attempts, times, the
+    server's last reply (its code and text, the recipient's address masked). Recipient,
+    subject, bodies and attachments (a personal link among them) are AES-GCM under the
+    recipient participant's data key: erasing that person or the case makes them unreadable.
+    """
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("mediation_sessions.id", ondelete="CASCADE"), nullable=True
+    )
+    participant_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    message_id: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # waiting, sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    last_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_reply: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

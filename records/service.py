@@ -22,6 +22,7 @@ from records.stores.cases import CaseStore
 from records.stores.journal import BoardJournal
 from records.stores.live import LiveStates
 from records.stores.notices import NoticeTexts
+from records.stores.outbox import Outbox
 from records.stores.outcomes import OutcomeStore
 from records.stores.shares import DocumentShares
 
@@ -44,6 +45,7 @@ class Records:
     journal: BoardJournal
     shares: DocumentShares
     live: LiveStates
+    outbox: Outbox
 
     async def close(self) -> None:
         self.journal.close()
@@ -101,6 +103,7 @@ async def open_records(
         journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
         shares=DocumentShares(db, keystore, provider, organisation_id=organisation_id),
         live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
+        outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

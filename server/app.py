@@ -25,6 +25,8 @@ from server.health import NodeState, Readiness
 from server.health import register_routes as register_health
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
+from server.mail.transport import SmtpTransport
+from server.mail.worker import MailWorker, RetryPolicy, mail_task
 from server.metrics import METRICS, Metrics, metrics_server
 from server.node_registry import join_deployment, secret_fingerprints
 from server.passwords import PasswordHashing
@@ -100,6 +102,14 @@ async def _join_deployment(
         raise
 
 
+def _mail_worker(config: Config, records: Records, policy: RetryPolicy | None) -> MailWorker | None:
+    """The outbox's sender, if an SMTP server is configured (else mail waits there)."""
+    if not config.smtp.configured:
+        logger.info("no SMTP server configured (PALABRE_SMTP_HOST): e-mail stays in the outbox")
+        return None
+    return MailWorker(records.outbox, SmtpTransport(config.smtp), config.smtp.sender, policy=policy)
+
+
 async def _nothing() -> None:
     return None
 
@@ -110,6 +120,7 @@ async def create_app(
     setup_code: str | None = None,
     relay_factory: RelayFactory | None = None,
     placement: Placement | None = None,
+    mail_policy: RetryPolicy | None = None,
 ) -> web.Application:
     """Builds the application.
 
@@ -117,7 +128,8 @@ async def create_app(
     ``relay_factory`` replaces the aiortc relay (tests use an in-memory one);
     ``placement`` says which node runs each live session (by default: leases in Redis with
     PALABRE_REDIS_URL, else this one runs them
-    all: :class:`~signaling.placement.LocalPlacement`).
+    all: :class:`~signaling.placement.LocalPlacement`);
+    ``mail_policy`` the outbox's back-off (tests shorten it).
     """
     config.var_dir.mkdir(parents=True, exist_ok=True)
     db = Database(config.database_url)
@@ -158,6 +170,7 @@ async def create_app(
         ),
         setup=SetupState(setup_code),
         records=records,
+        mail=_mail_worker(config, records, mail_policy),
     )
     node = NodeState(config.cluster.node_id)
     metrics = Metrics(node, VERSION, config.records.purge_interval_hours)
@@ -196,6 +209,9 @@ async def create_app(
     app.cleanup_ctx.append(
         purge_task(records, policies, config.records.purge_interval_hours, metrics.purged)
     )
+
+    if svc.mail is not None:
+        app.cleanup_ctx.append(mail_task(svc.mail))
 
     async def close_db(_app: web.Application) -> None:
         await leave()

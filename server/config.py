@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from records.crypto.keystore import default_keys_url
 from records.db import is_sqlite, sqlite_url
@@ -108,6 +109,28 @@ class OpsConfig:
     log_format: str = "text"
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where e-mail goes (:mod:`server.mail`). No ``host``: nothing is sent, messages wait
+    in the outbox (the mediator can copy them). ``security``: ``starttls`` (upgrade on the
+    submission port), ``tls`` (implicit TLS) or ``none`` (a relay on a trusted network)."""
+
+    host: str | None = None
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "palabre@localhost"
+
+    @property
+    def configured(self) -> bool:
+        return self.host is not None
+
+
 @dataclass(frozen=True)
 class Config:
     var_dir: Path
@@ -119,6 +142,7 @@ class Config:
     redis_url: str | None = None
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
 
     @property
     def secure_cookies(self) -> bool:
@@ -321,6 +345,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         redis_url=env.get("PALABRE_REDIS_URL") or None,
         cluster=_cluster(env, port),
         ops=_ops(env, host, port),
+        smtp=_smtp(env, public_url),
     )
 
 
@@ -373,3 +398,40 @@ def _ops(env: Mapping[str, str], public_host: str, public_port: int) -> OpsConfi
     if port and port == public_port and (host == public_host or public_host in {"0.0.0.0", "::"}):  # noqa: S104
         raise ConfigError("PALABRE_METRICS_ADDRESS must not be the public address")
     return OpsConfig(metrics_host=host, metrics_port=port, log_format=log_format)
+
+
+SMTP_HOST = re.compile(r"[A-Za-z0-9._:\[\]-]{1,253}")
+MAIL_ADDRESS = re.compile(r"[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9.-]{1,253}")
+
+
+def _smtp(env: Mapping[str, str], public_url: str) -> SmtpConfig:
+    """PALABRE_SMTP_HOST (unset: no e-mail is sent), _PORT, _SECURITY (starttls, tls,
+    none), _USER with _PASSWORD or _PASSWORD_FILE, and _SENDER (the From address)."""
+    host = (env.get("PALABRE_SMTP_HOST") or "").strip() or None
+    security = (env.get("PALABRE_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"PALABRE_SMTP_SECURITY must be starttls, tls or none, got {security!r}")
+    if host is not None and not SMTP_HOST.fullmatch(host):
+        raise ConfigError(f"PALABRE_SMTP_HOST must be a host name or an address, got {host!r}")
+    port = _int(env, "PALABRE_SMTP_PORT", SMTP_DEFAULT_PORTS[security], 1, 65535)
+    user = env.get("PALABRE_SMTP_USER") or None
+    password = env.get("PALABRE_SMTP_PASSWORD") or None
+    password_file = _path(env, "PALABRE_SMTP_PASSWORD_FILE")
+    if password is not None and password_file is not None:
+        raise ConfigError("PALABRE_SMTP_PASSWORD and PALABRE_SMTP_PASSWORD_FILE exclude each other")
+    if password_file is not None:
+        password = password_file.read_text().strip() or None
+    if (user is None) != (password is None):
+        raise ConfigError(
+            "PALABRE_SMTP_USER and PALABRE_SMTP_PASSWORD (or _PASSWORD_FILE) go together"
+        )
+    default_sender = f"palabre@{urlsplit(public_url).hostname or 'localhost'}"
+    sender = (env.get("PALABRE_SMTP_SENDER") or "").strip() or default_sender
+    if not MAIL_ADDRESS.fullmatch(sender):
+        raise ConfigError(
+            f"PALABRE_SMTP_SENDER must be one e-mail address like palabre@example.org, "
+            f"got {sender!r}"
+        )
+    return SmtpConfig(
+        host=host, port=port, security=security, user=user, password=password, sender=sender
+    )

@@ -15,6 +15,7 @@ from records.stores.scheduling import ScheduleStore
 from server.config import Config
 from server.errors import ApiError
 from server.invites.links import LinkService
+from server.mail.worker import MailWorker
 from server.passwords import PasswordHashing
 from server.throttle import Throttle
 
@@ -40,6 +41,7 @@ class Services:
     hashing: PasswordHashing
     setup: SetupState
     records: Records
+    mail: MailWorker | None = None  # None: no SMTP server configured, mail waits
 
 
 SERVICES = web.AppKey("services", Services)

@@ -12,4 +12,5 @@
 - ``live``: what a live session needs to carry on on another node, fenced by a claim.
 - ``notices``: the versioned legal texts.
 - ``outcomes``: closing a case: its outcome and summary.
+- ``outbox``: e-mail of a case, stored (encrypted) before it is sent, and its fate.
 """

@@ -17,6 +17,39 @@ class Invitation:
     stamp: datetime
 
 
+def for_link(
+    *,
+    uid: str,
+    starts_at: datetime,
+    duration: timedelta,
+    public_title: str,
+    mediator_names: list[str],
+    url: str,
+    language: str,
+    stamp: datetime,
+) -> Invitation:
+    """The invitation a participant gets with their personal link (downloaded from the
+    case page or attached to the e-mail), in their language (``fr`` or ``en``)."""
+    mediators = ", ".join(mediator_names)
+    if language == "en":
+        summary = f"Mediation session — {public_title}"
+        text = (
+            f"Mediation session with {mediators}.\n"
+            f"Your personal link (do not share it): {url}\n"
+            "No recording of any kind is allowed. Open the link a few minutes early to check "
+            "your camera and microphone."
+        )
+    else:
+        summary = f"Séance de médiation — {public_title}"
+        text = (
+            f"Séance de médiation avec {mediators}.\n"
+            f"Votre lien personnel (ne le transmettez pas) : {url}\n"
+            "Aucun enregistrement n'est autorisé. Ouvrez le lien quelques minutes avant "
+            "pour vérifier votre caméra et votre micro."
+        )
+    return Invitation(uid, starts_at, duration, summary, text, url, stamp)
+
+
 def _escape(text: str) -> str:
     text = "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32)
     return (

@@ -3,7 +3,8 @@
 Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cases``,
 ``sessions`` (scheduling, personal links), ``join`` (what a link opens), ``consent``,
 ``records`` (notes, summaries, the case file), ``practice`` (the mediator's practice),
-``documents`` (shared in a session), ``board`` (whiteboard exports).
+``documents`` (shared in a session), ``board`` (whiteboard exports), ``mail`` (e-mail
+of a case: invitations, the outbox).
 
 Shared by all of them, and only these: ``api`` (the route registry: validation and the
 OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
@@ -20,13 +21,14 @@ from server.rest import (
     consent,
     documents,
     join,
+    mail,
     practice,
     records,
     sessions,
 )
 from server.rest.api import Api
 
-AREAS = (auth, cases, sessions, join, consent, records, practice, documents, board)
+AREAS = (auth, cases, sessions, join, consent, records, practice, documents, board, mail)
 
 
 def register_routes(api: Api) -> None:

@@ -19,7 +19,7 @@ from server.errors import ApiError
 from server.invites import ics
 from server.realtime import GATEWAY_KEY
 from server.rest.api import Api, Out, Query, Strict, reply
-from server.rest.shared import SessionOut, session_out, zone
+from server.rest.shared import SessionOut, issue_new_link, session_out, zone
 from signaling.commands import LinkRevoked
 
 # Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
@@ -128,12 +128,8 @@ async def list_links(request: web.Request) -> web.Response:
 async def issue_link(request: web.Request) -> web.Response:
     me = await require_mediator(request)
     svc = services(request)
-    link = await svc.links.issue(
-        request.match_info["session_id"], request.match_info["participant_id"], me.id
-    )
-    # the earlier links stopped working: whoever is connected with one leaves now
-    await request.app[GATEWAY_KEY].send(
-        LinkRevoked(session_id=link.session_id, key=participant_key(link.participant_id))
+    link = await issue_new_link(
+        request, request.match_info["session_id"], request.match_info["participant_id"], me.id
     )
     info = await svc.schedule.get_join_info(link.jti)
     return reply(
@@ -180,30 +176,15 @@ async def invitation(request: web.Request, query: InvitationQuery) -> web.Respon
     if info is None or link_status(info.link, info.session, utcnow()) is not LinkStatus.ACTIVE:
         raise NotFound("this participant has no active link for the session")
     link = info.link
-    if query.lang == "en":
-        summary = f"Mediation session — {info.case_public_title}"
-        text = (
-            f"Mediation session with {', '.join(info.mediator_names)}.\n"
-            f"Your personal link (do not share it): {svc.links.url_for(link)}\n"
-            "No recording of any kind is allowed. Open the link a few minutes early to check "
-            "your camera and microphone."
-        )
-    else:
-        summary = f"Séance de médiation — {info.case_public_title}"
-        text = (
-            f"Séance de médiation avec {', '.join(info.mediator_names)}.\n"
-            f"Votre lien personnel (ne le transmettez pas) : {svc.links.url_for(link)}\n"
-            "Aucun enregistrement n'est autorisé. Ouvrez le lien quelques minutes avant "
-            "pour vérifier votre caméra et votre micro."
-        )
     body = ics.render(
-        ics.Invitation(
+        ics.for_link(
             uid=f"{link.jti}@palabre",
             starts_at=info.session.starts_at,
             duration=timedelta(minutes=info.session.duration_minutes),
-            summary=summary,
-            description=text,
+            public_title=info.case_public_title,
+            mediator_names=info.mediator_names,
             url=svc.links.url_for(link),
+            language=query.lang,
             stamp=utcnow(),
         )
     )

@@ -7,6 +7,7 @@
 - A scheduled session as the API shows it: :class:`SessionOut`, :func:`session_out`,
   and :func:`zone` for its time zone.
 - Telling the live sessions of a case what was just stored: :func:`tell_sessions`.
+- A participant's link to send (copied or e-mailed): :func:`link_to_send`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from errors import ErrorCode
-from records.stores.scheduling import ScheduledSession
+from records.models import utcnow
+from records.stores.invites import LinkStatus, link_status
+from records.stores.scheduling import InviteLink, ScheduledSession, participant_key
+from server.context import services
 from server.errors import ApiError
 from server.realtime import AUTHENTICATOR_KEY, GATEWAY_KEY
 from server.rest.api import Out
-from signaling.commands import Command
+from signaling.commands import Command, LinkRevoked
 from signaling.identity import Identity
 
 # -- who is asking -------------------------------------------------------------------
@@ -112,3 +116,35 @@ async def tell_sessions(
     gateway = request.app[GATEWAY_KEY]
     for session in sessions:
         await gateway.send(command(session.id))
+
+
+# -- a participant's link to send ----------------------------------------------------------
+
+
+async def issue_new_link(
+    request: web.Request, session_id: str, participant_id: str, mediator_id: str
+) -> InviteLink:
+    """A new link for the participant (their earlier ones stop working: whoever is
+    connected with one leaves now, on whichever node runs the session)."""
+    link = await services(request).links.issue(session_id, participant_id, mediator_id)
+    await request.app[GATEWAY_KEY].send(
+        LinkRevoked(session_id=link.session_id, key=participant_key(link.participant_id))
+    )
+    return link
+
+
+async def link_to_send(
+    request: web.Request, session_id: str, participant_id: str, mediator_id: str
+) -> InviteLink:
+    """The participant's active link, as the case page shows it to copy; a new one if
+    they have none that works (never issued, revoked, expired)."""
+    svc = services(request)
+    session = await svc.schedule.get_session(session_id, mediator_id)
+    current = next(
+        (x for x in await svc.schedule.list_links(session_id, mediator_id)
+         if x.participant_id == participant_id),
+        None,
+    )  # fmt: skip
+    if current is not None and link_status(current, session, utcnow()) is LinkStatus.ACTIVE:
+        return current
+    return await issue_new_link(request, session_id, participant_id, mediator_id)

@@ -7,12 +7,14 @@ export function actionKey(action) {
 }
 
 // The channel: the live session (Socket.IO), the room's file transfers (HTTP), the mediator's
-// case pages (``api:METHOD /path``), the command line, the retention purge, a software update.
+// case pages (``api:METHOD /path``), the command line, the retention purge, the mail outbox's
+// sender, a software update.
 export function viaKey(via) {
   if (via === 'socket') return 'audit.via.socket';
   if (via === 'http') return 'audit.via.http';
   if (via === 'cli') return 'audit.via.cli';
   if (via === 'purge') return 'audit.via.purge';
+  if (via === 'mail') return 'audit.via.mail';
   if (via.startsWith('api:')) return 'audit.via.api';
   if (via.startsWith('migration:')) return 'audit.via.migration';
   return 'audit.via.other';

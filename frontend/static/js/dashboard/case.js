@@ -6,6 +6,7 @@ import { actionKey, viaKey } from './audit_labels.js';
 import { closingSection } from './closing.js';
 import { encryptionSection } from './encryption.js';
 import { errorBox, field, showError } from './form.js';
+import { mailButton, outboxSection } from './outbox.js';
 
 const ZONES = ['Europe/Paris', 'Europe/Brussels', 'Europe/Luxembourg', 'Europe/Zurich',
   'Europe/London', 'America/Montreal', 'America/Guadeloupe', 'America/Martinique',
@@ -39,11 +40,12 @@ export async function showCase(main, caseId) {
       sessionsBox,
       scheduleForm(caseId, () => showCase(main, caseId)),
     ),
+    outboxSection(kase),
     closingSection(kase),
     encryptionSection(kase),
   );
   if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
-  else mount(sessionsBox, sessions.map((s) => sessionBlock(s)));
+  else mount(sessionsBox, sessions.map((s) => sessionBlock(s, kase)));
   main.append(filesSection(caseId, sessions), notesSection(caseId), auditSection(kase));
 }
 
@@ -212,7 +214,7 @@ function scheduleForm(caseId, done) {
   return form;
 }
 
-function sessionBlock(session) {
+function sessionBlock(session, kase) {
   const table = h('tbody');
   const block = h(
     'div',
@@ -230,13 +232,14 @@ function sessionBlock(session) {
   );
   const refresh = async () => {
     const { links } = await api('GET', `/api/sessions/${session.id}/links`);
-    mount(table, links.map((link) => linkRow(session, link, refresh)));
+    const people = new Map(kase.participants.map((p) => [p.id, p]));
+    mount(table, links.map((link) => linkRow(session, link, refresh, people.get(link.participant_id))));
   };
   refresh();
   return block;
 }
 
-function linkRow(session, link, refresh) {
+function linkRow(session, link, refresh, participant) {
   // Once the session is over a link opens nothing: no copying, no new link.
   const ended = session.status === 'ended';
   const status = ended
@@ -270,6 +273,7 @@ function linkRow(session, link, refresh) {
         await api('POST', `/api/links/${link.jti}/revoke`);
         refresh();
       } }, t('links.revoke')),
+      ...mailButton(session, link, participant, feedback),
       feedback,
     );
   } else {

@@ -64,6 +64,12 @@ export default {
   'audit.via.cli': "Administration (command line)",
   'audit.via.purge': "Automatic purge",
   'audit.via.migration': "Palabre update",
+  'audit.via.mail': "Mail outbox",
   'audit.via.other': "Other",
   'audit.action.unknown': "Other action ({code})",
+  'audit.action.mail.queued': 'Queued an e-mail',
+  'audit.action.mail.sent': 'E-mail sent',
+  'audit.action.mail.deferred': 'E-mail not sent yet (will retry)',
+  'audit.action.mail.failed': 'E-mail could not be sent',
+  'audit.action.mail.read': 'Opened an e-mail to copy it',
 };

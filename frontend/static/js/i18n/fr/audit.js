@@ -64,6 +64,12 @@ export default {
   'audit.via.cli': "Administration (ligne de commande)",
   'audit.via.purge': "Purge automatique",
   'audit.via.migration': "Mise à jour de Palabre",
+  'audit.via.mail': "Envoi des courriels",
   'audit.via.other': "Autre",
   'audit.action.unknown': "Autre action ({code})",
+  'audit.action.mail.queued': 'Courriel mis en file d’envoi',
+  'audit.action.mail.sent': 'Courriel envoyé',
+  'audit.action.mail.deferred': 'Courriel pas encore envoyé (nouvel essai prévu)',
+  'audit.action.mail.failed': 'Courriel impossible à envoyer',
+  'audit.action.mail.read': 'Courriel ouvert pour le copier',
 };

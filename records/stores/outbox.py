@@ -1,0 +1,347 @@
+"""The mail outbox: each e-mail of a case is stored here before anything tries to send it.
+
+A message is *waiting* until it is due (``next_attempt_at``); a sender *claims* it
+(state *sending*, a lease until a given time and a token of its own), tries it, then marks
+it *sent* (the server accepted it), *waiting* again with a later due time (the server
+refused for now, or could not be reached) or *failed* (for good, with the server's
+reason). A claim is one conditional UPDATE, so two senders (two nodes) never hold the
+same message; a sender that dies while sending leaves a lease that runs out, and the
+message is claimed again. Only the lease's holder can record the outcome.
+
+What is personal (recipient, subject, bodies, attachments: a personal link is a secret)
+is encoded here (:mod:`records.encoding`) and encrypted with AES-256-GCM under the
+recipient participant's data key, bound to the message's id: erasing that person, or
+shredding the case, makes it unreadable. Queueing and each outcome are in the case's
+audit log, in the transaction that writes the row (ids only).
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+
+from records.crypto.envelope import AssociatedData, decrypt, encrypt
+from records.crypto.keys import KeyProvider
+from records.crypto.keystore import KeyStore, participant_scope
+from records.db import Database
+from records.encoding import decode, encode
+from records.errors import CryptoError, NotFound
+from records.logs.audit import AuditLog
+from records.models import MailRow, ParticipantRow, new_id
+
+KIND = "mail"
+REPLY_LIMIT = 500
+
+
+class MailState(StrEnum):
+    WAITING = "waiting"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "text/calendar"
+    data: bytes
+
+
+@dataclass(frozen=True)
+class MailContents:
+    """What is encrypted: never in a log, never in a listing."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewMail:
+    case_id: str
+    session_id: str | None
+    participant_id: str
+    kind: str  # "invitation"
+    language: str
+    message_id: str
+    contents: MailContents
+    note: str | None = None  # shown until the first attempt ("no SMTP server configured")
+
+
+@dataclass(frozen=True)
+class MailStatus:
+    """A message as the case page lists it: no address, no subject, no body."""
+
+    id: str
+    case_id: str
+    session_id: str | None
+    participant_id: str | None
+    recipient_name: str | None
+    kind: str
+    language: str
+    state: MailState
+    attempts: int
+    last_code: int | None
+    last_reply: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimedMail:
+    """A message a sender holds until ``lease_until``; ``contents`` None: unreadable (its
+    key was destroyed: the person or the case erased)."""
+
+    id: str
+    case_id: str
+    message_id: str
+    token: str
+    attempts: int  # before this one
+    created_at: datetime
+    lease_until: datetime
+    contents: MailContents | None = field(repr=False)
+
+
+def _encode(c: MailContents) -> bytes:
+    return encode(
+        {
+            "to": c.to, "subject": c.subject, "text": c.text, "html": c.html,
+            "attachments": [
+                {"filename": a.filename, "type": a.content_type,
+                 "data": base64.b64encode(a.data).decode()}
+                for a in c.attachments
+            ],
+        }
+    )  # fmt: skip
+
+
+def _decode(raw: bytes) -> MailContents:
+    d: Any = decode(raw)
+    return MailContents(
+        to=str(d["to"]), subject=str(d["subject"]), text=str(d["text"]), html=str(d["html"]),
+        attachments=tuple(
+            Attachment(str(a["filename"]), str(a["type"]), base64.b64decode(a["data"]))
+            for a in d["attachments"]
+        ),
+    )  # fmt: skip
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Database,
+        keystore: KeyStore,
+        keys: KeyProvider,
+        audit: AuditLog,
+        *,
+        organisation_id: str = "palabre",
+    ) -> None:
+        self._db = db
+        self._keystore = keystore
+        self._keys = keys
+        self._audit = audit
+        self._org = organisation_id
+
+    def _ad(self, case_id: str, mail_id: str) -> AssociatedData:
+        return AssociatedData(self._org, case_id, f"mail:{mail_id}", KIND, 1)
+
+    async def create_mail(self, new: NewMail, now: datetime, *, actor: str, via: str) -> MailStatus:
+        """Store a message, due now (audited ``mail.queued``)."""
+        key_id, key = await self._keystore.get_or_create(
+            self._keys, new.case_id, participant_scope(new.participant_id)
+        )
+        mail_id = new_id()
+        row = MailRow(
+            id=mail_id, case_id=new.case_id, session_id=new.session_id,
+            participant_id=new.participant_id, kind=new.kind, language=new.language,
+            message_id=new.message_id, state=MailState.WAITING.value, attempts=0,
+            next_attempt_at=now, last_reply=new.note, key_id=key_id,
+            ciphertext=encrypt(key, _encode(new.contents), self._ad(new.case_id, mail_id)),
+            created_at=now,
+        )  # fmt: skip
+        async with self._db.transaction() as s:
+            s.add(row)
+            await s.flush()
+            await self._audit.append_in(
+                s, actor=actor, action="mail.queued", case_id=new.case_id,
+                session_id=new.session_id, subject=f"participant:{new.participant_id}",
+                detail={"mail": mail_id, "kind": new.kind, "language": new.language}, via=via,
+            )  # fmt: skip
+        return (await self.list_mail(new.case_id, mail_id=mail_id))[0]
+
+    async def list_mail(self, case_id: str, *, mail_id: str | None = None) -> list[MailStatus]:
+        """The case's messages, newest first (or the one ``mail_id``)."""
+        q = (
+            select(MailRow, ParticipantRow.display_name, ParticipantRow.erased_at)
+            .outerjoin(ParticipantRow, ParticipantRow.id == MailRow.participant_id)
+            .where(MailRow.case_id == case_id)
+            .order_by(MailRow.created_at.desc(), MailRow.id)
+        )
+        if mail_id is not None:
+            q = q.where(MailRow.id == mail_id)
+        async with self._db.transaction() as s:
+            rows = (await s.execute(q)).all()
+        return [
+            MailStatus(
+                r.id,
+                r.case_id,
+                r.session_id,
+                r.participant_id,
+                None if erased is not None else name,
+                r.kind,
+                r.language,
+                MailState(r.state),
+                r.attempts,
+                r.last_code,
+                r.last_reply,
+                r.created_at,
+                r.next_attempt_at,
+                r.sent_at,
+            )
+            for r, name, erased in rows
+        ]
+
+    async def get_contents(self, case_id: str, mail_id: str) -> MailContents:
+        """A message's contents (the mediator copies it when nothing sends mail);
+        ``NotFound``, or ``Shredded`` when its key was destroyed."""
+        async with self._db.transaction() as s:
+            row = await s.get(MailRow, mail_id)
+            if row is None or row.case_id != case_id:
+                raise NotFound("no such message")
+            key_id, ciphertext = row.key_id, row.ciphertext
+        key = await self._keystore.get_key(self._keys, key_id)
+        return _decode(decrypt(key, ciphertext, self._ad(case_id, mail_id)))
+
+    async def claim_due(
+        self, now: datetime, lease: timedelta, *, limit: int = 10
+    ) -> list[ClaimedMail]:
+        """Take up to ``limit`` messages that are due (waiting, or sending with a lease
+        that ran out): each is this caller's alone until ``now + lease``."""
+        due = or_(
+            and_(MailRow.state == MailState.WAITING.value, MailRow.next_attempt_at <= now),
+            and_(MailRow.state == MailState.SENDING.value, MailRow.lease_until <= now),
+        )
+        async with self._db.transaction() as s:
+            ids = list(
+                await s.scalars(
+                    select(MailRow.id).where(due).order_by(MailRow.next_attempt_at).limit(limit)
+                )
+            )
+        claimed: list[ClaimedMail] = []
+        for mail_id in ids:
+            token = secrets.token_hex(12)
+            async with self._db.transaction() as s:
+                row = (
+                    await s.execute(
+                        update(MailRow)
+                        .where(MailRow.id == mail_id, due)  # still due: nobody took it meanwhile
+                        .values(
+                            state=MailState.SENDING.value, lease_until=now + lease,
+                            lease_token=token,
+                        )
+                        .returning(
+                            MailRow.case_id, MailRow.message_id, MailRow.attempts,
+                            MailRow.created_at, MailRow.key_id, MailRow.ciphertext,
+                        )
+                    )
+                ).first()  # fmt: skip
+            if row is None:
+                continue
+            case_id, message_id, attempts, created_at, key_id, ciphertext = row
+            contents: MailContents | None
+            try:
+                key = await self._keystore.get_key(self._keys, key_id)
+                contents = _decode(decrypt(key, ciphertext, self._ad(case_id, mail_id)))
+            except (CryptoError, ValueError, KeyError, TypeError):
+                contents = None
+            claimed.append(
+                ClaimedMail(
+                    mail_id, case_id, message_id, token, attempts, created_at, now + lease,
+                    contents,
+                )
+            )  # fmt: skip
+        return claimed
+
+    async def get_next_due(self) -> datetime | None:
+        """When the next message falls due (a waiting one, or a lease that runs out)."""
+        async with self._db.transaction() as s:
+            waiting = await s.scalar(
+                select(func.min(MailRow.next_attempt_at)).where(
+                    MailRow.state == MailState.WAITING.value
+                )
+            )
+            leased = await s.scalar(
+                select(func.min(MailRow.lease_until)).where(
+                    MailRow.state == MailState.SENDING.value
+                )
+            )
+        times = [t for t in (waiting, leased) if t is not None]
+        # min() over a custom column type comes back naive on some backends
+        return min(t if t.tzinfo else t.replace(tzinfo=UTC) for t in times) if times else None
+
+    async def _finish(
+        self, mail: ClaimedMail, values: dict[str, Any], action: str | None, detail: dict[str, Any]
+    ) -> bool:
+        async with self._db.transaction() as s:
+            row = (
+                await s.execute(
+                    update(MailRow)
+                    .where(
+                        MailRow.id == mail.id,
+                        MailRow.state == MailState.SENDING.value,
+                        MailRow.lease_token == mail.token,
+                    )
+                    .values(lease_until=None, lease_token=None, **values)
+                    .returning(MailRow.session_id, MailRow.participant_id)
+                )
+            ).first()
+            if row is None:  # the lease ran out and another sender holds it
+                return False
+            if action is not None:
+                await self._audit.append_in(
+                    s, actor="system", action=action, case_id=mail.case_id,
+                    session_id=row.session_id, subject=f"participant:{row.participant_id}",
+                    detail={"mail": mail.id, **detail}, via="mail",
+                )  # fmt: skip
+        return True
+
+    async def set_sent(self, mail: ClaimedMail, code: int, reply: str, now: datetime) -> bool:
+        """The server accepted the message (audited ``mail.sent``). False: this caller's
+        lease was lost (nothing written)."""
+        return await self._finish(
+            mail,
+            dict(state=MailState.SENT.value, attempts=mail.attempts + 1, last_code=code,
+                 last_reply=reply[:REPLY_LIMIT], sent_at=now),
+            "mail.sent", {"code": code, "attempts": mail.attempts + 1},
+        )  # fmt: skip
+
+    async def set_retry(
+        self, mail: ClaimedMail, code: int | None, reply: str, next_attempt_at: datetime
+    ) -> bool:
+        """Not sent this time: due again at ``next_attempt_at`` (the first deferral is
+        audited ``mail.deferred``; the later ones only count)."""
+        attempts = mail.attempts + 1
+        return await self._finish(
+            mail,
+            dict(state=MailState.WAITING.value, attempts=attempts, last_code=code,
+                 last_reply=reply[:REPLY_LIMIT], next_attempt_at=next_attempt_at),
+            "mail.deferred" if attempts == 1 else None, {"code": code, "attempts": attempts},
+        )  # fmt: skip
+
+    async def set_failed(self, mail: ClaimedMail, code: int | None, reply: str) -> bool:
+        """Given up, with the server's reason (audited ``mail.failed``)."""
+        return await self._finish(
+            mail,
+            dict(state=MailState.FAILED.value, attempts=mail.attempts + 1, last_code=code,
+                 last_reply=reply[:REPLY_LIMIT]),
+            "mail.failed", {"code": code, "attempts": mail.attempts + 1},
+        )  # fmt: skip
