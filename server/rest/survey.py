@@ -1,11 +1,12 @@
 """The satisfaction survey: a party's ballot and answer, and its k-anonymous results.
 
-A party whose session has ended asks for a ballot with their personal link (once per
-link: :mod:`records.stores.survey` keeps the ballot apart from the link), then answers with
-the ballot alone. The results are the organisation's (an answer names no case, so it
-cannot be counted as one mediator's), counted only through the practice statistics'
-k-anonymity rule (:func:`records.anonymise.stats.values_table`); the free-text comments
-are listed only when the selection holds at least ``k`` answers, in alphabetical order.
+A party (not counsel, not an observer) whose session has ended asks for a ballot with
+their personal link (once per link: :mod:`records.stores.survey` keeps the ballot apart
+from the link), then answers with the ballot alone. The results are the organisation's
+(an answer names no case, so it cannot be counted as one mediator's), counted only
+through the practice statistics' k-anonymity rule
+(:func:`records.anonymise.stats.values_table`); the free-text comments are listed only
+when the selection holds at least ``k`` answers, in alphabetical order.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from typing import Annotated, Any, Literal
 from aiohttp import web
 from pydantic import Field, StringConstraints
 
+from errors import ErrorCode
 from records.anonymise.stats import DEFAULT_K, values_table
-from records.stores.cases import MediationType
+from records.stores.cases import MediationType, ParticipantRole
 from records.stores.survey import MAX_COMMENT, StoredAnswer, SurveyAnswer
 from server.context import require_mediator, services
+from server.errors import ApiError
 from server.rest.api import Api, Out, Query, Strict, reply
 from server.rest.fields import STRIP, TEXT, Token
 
@@ -64,6 +67,8 @@ class SurveyStatsOut(Out):
 async def draw_ballot(request: web.Request, body: BallotIn) -> web.Response:
     svc = services(request)
     info = await svc.links.ended(body.token)
+    if info.link.role is not ParticipantRole.PARTY:
+        raise ApiError(ErrorCode.FORBIDDEN, "the questionnaire is for the parties")
     ballot = await svc.records.survey.issue(
         info.link.jti, svc.config.records.region, svc.records.clock()
     )

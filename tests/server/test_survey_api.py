@@ -61,6 +61,16 @@ async def test_a_ballot_follows_an_ended_session_and_is_spent_once(
     assert error["error"]["code"] == "conflict" and "already" in error["error"]["message"]
 
 
+async def test_only_the_parties_are_asked(server: TestServer, anne: Api) -> None:
+    case = await create_case(anne)
+    session = await schedule(anne, case["id"])
+    counsel = next(p["id"] for p in case["participants"] if p["role"] == "counsel")
+    token = (await issue(anne, session["id"], counsel))["url"].split("#", 1)[1]
+    await _end(server, [session["id"]])
+    status, body = await _ballot(anne, token)
+    assert status == 403 and body["error"]["code"] == "forbidden"
+
+
 async def test_bad_answers_are_refused_field_by_field(server: TestServer, anne: Api) -> None:
     tokens, ids = await _tokens(anne)
     await _end(server, ids)
