@@ -132,3 +132,17 @@ async def test_bad_answers_are_refused_before_the_store() -> None:
             SurveyAnswer(*bad)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         SurveyAnswer(3, 3, 3, "yes", "x" * 1001)
+
+
+async def test_answers_are_selected_by_year_and_type(db: Database) -> None:
+    links, _ = await _links(db, sessions=1)
+    store = SurveyStore(db)
+    await store.answer(await store.issue(links[0], "Bretagne", NOW), SurveyAnswer(2, 2, 2, "no"))
+    last_year = NOW.replace(year=2025)
+    await store.answer(
+        await store.issue(links[1], "Bretagne", last_year), SurveyAnswer(3, 3, 3, "yes")
+    )
+    assert [a.month for a in await store.answers(year=2026)] == ["2026-12"]
+    assert [a.month for a in await store.answers(year=2025)] == ["2025-12"]
+    assert len(await store.answers(mediation_type="neighbourhood")) == 2
+    assert await store.answers(mediation_type="family") == []
