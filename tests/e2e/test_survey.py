@@ -77,7 +77,7 @@ async def test_a_party_answers_the_survey_when_the_mediator_ends_the_session(
     await expect(claire.locator("#survey-count")).to_have_text(
         "Moins de 2 réponses : tous les chiffres sont masqués.", timeout=10000
     )
-    heard = claire.locator("#survey-stats .stat[data-dimension=heard]")
+    heard = claire.locator("#survey-stats .stat[data-answers=heard]")
     await expect(heard).to_contain_text("Masqué : moins de 2 réponses.")
     await expect(claire.locator("#survey-comments")).to_have_count(0)
     await claire.locator("#survey-stats").screenshot(path=str(ARTIFACTS / "survey-stats.png"))

@@ -65,7 +65,7 @@ function countTable(table, unit = 'cases') {
   const rows = Object.entries(table.counts).map(([value, n]) =>
     h('tr', {}, h('td', {}, valueLabel(table.dimension, value)), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num muted' }, share(n))));
-  return h('section', { class: 'card stat', dataset: { dimension: table.dimension } },
+  return h('section', { class: 'card stat', dataset: unit === 'cases' ? { dimension: table.dimension } : { answers: table.dimension } },
     h('h2', {}, t(`dimension.${table.dimension}`)),
     rows.length ? h('div', { class: 'stat-body' },
       h('table', { class: 'list counts' },
@@ -156,7 +156,7 @@ export async function showStats(main, params = new URLSearchParams(location.sear
       h('a', { class: 'button secondary', id: 'summaries-json', href: `/api/practice/summaries?${summariesQuery}`, download: 'palabre-summaries.json' }, t('stats.summariesJson')), ' ',
       h('a', { class: 'button secondary', id: 'summaries-csv', href: `/api/practice/summaries?${summariesCsv}`, download: 'palabre-summaries.csv' }, t('stats.summariesCsv'))),
     h('p', { class: 'hint' }, t('stats.summariesHint')),
-    h('div', { class: 'stats-grid', id: 'stats' }, data.tables.map(countTable)),
+    h('div', { class: 'stats-grid', id: 'stats' }, data.tables.map((table) => countTable(table))),
     data.cross_tables.map(crossTable),
     await surveySection(query),
   );
