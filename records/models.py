@@ -375,3 +375,47 @@ class MailRow(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# ------------------------------------------------------ satisfaction survey (0011)
+
+
+class SurveyIssuedRow(Base):
+    """That a personal link got its one survey ballot (never which ballot)."""
+
+    __tablename__ = "survey_issued"
+
+    link_id: Mapped[str] = mapped_column(
+        ForeignKey("invite_links.jti", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class SurveyBallotRow(Base):
+    """An unused ballot: the SHA-256 of its random token and its bucket, nothing else.
+    No rowid on SQLite: rows are kept in hash order, not in the order they were issued."""
+
+    __tablename__ = "survey_ballots"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mediation_type: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+
+
+class SurveyAnswerRow(Base):
+    """One answer: the answers and the bucket under a random id. No rowid on SQLite, no
+    time finer than the month, no participant, case, session or link."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mediation_type: Mapped[str] = mapped_column(String(32))
+    region: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    heard: Mapped[int] = mapped_column(Integer)
+    understood: Mapped[int] = mapped_column(Integer)
+    tool_worked: Mapped[int] = mapped_column(Integer)
+    recommend: Mapped[str] = mapped_column(String(8))  # yes, partly, no
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -25,6 +25,7 @@ from records.stores.notices import NoticeTexts
 from records.stores.outbox import Outbox
 from records.stores.outcomes import OutcomeStore
 from records.stores.shares import DocumentShares
+from records.stores.survey import SurveyStore
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class Records:
     shares: DocumentShares
     live: LiveStates
     outbox: Outbox
+    survey: SurveyStore
 
     async def close(self) -> None:
         self.journal.close()
@@ -104,6 +106,7 @@ async def open_records(
         shares=DocumentShares(db, keystore, provider, organisation_id=organisation_id),
         live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
         outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
+        survey=SurveyStore(db),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

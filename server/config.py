@@ -77,6 +77,9 @@ class RecordsConfig:
     retention_file: Path | None = None
     purge_interval_hours: int = 24
     organisation_id: str = "palabre"
+    # The region the satisfaction survey's answers are counted in (PALABRE_REGION): the
+    # organisation's, one for the whole installation, never a case's.
+    region: str = "unspecified"
     # Reviews of anonymised summaries run the entity pipelines: load them in the background
     # as the node starts (some seconds of CPU), so that the first review does not wait.
     warm_up_entities: bool = True
@@ -179,6 +182,14 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _region(env: Mapping[str, str]) -> str:
+    """PALABRE_REGION: a short label (letters, digits, spaces, - ' .), 64 at most."""
+    raw = (env.get("PALABRE_REGION") or "unspecified").strip()
+    if not re.fullmatch(r"[\w][\w '.-]{0,63}", raw):
+        raise ConfigError(f"PALABRE_REGION must be a short label, got {raw!r}")
+    return raw
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:
@@ -333,6 +344,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         retention_file=_path(env, "PALABRE_RETENTION_FILE"),
         purge_interval_hours=_int(env, "PALABRE_PURGE_INTERVAL_HOURS", 24, 1, 24 * 30),
         organisation_id=env.get("PALABRE_ORGANISATION_ID") or "palabre",
+        region=_region(env),
         warm_up_entities=_bool(env, "PALABRE_WARM_UP_ENTITIES", True),
     )
     return Config(

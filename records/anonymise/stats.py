@@ -134,12 +134,18 @@ class CountTable:
 
 def count_table(records: Sequence[CaseRecord], dimension: str, k: int = DEFAULT_K) -> CountTable:
     _check_dimension(dimension)
+    return values_table(dimension, [value_of(r, dimension) for r in records], k)
+
+
+def values_table(dimension: str, values: Sequence[str], k: int = DEFAULT_K) -> CountTable:
+    """The k-anonymous counts of ``values`` (one per record) under the name ``dimension``:
+    the one rule for every count table, of cases or of survey answers."""
     _check_k(k)
-    counts = Counter(value_of(r, dimension) for r in records)
-    if len(records) < k:
+    counts = Counter(values)
+    if len(values) < k:
         return CountTable(dimension, k, None, {}, tuple(sorted(counts)), True)
     published, merged = merge_rare(counts, k)
-    return CountTable(dimension, k, len(records), published, merged, False)
+    return CountTable(dimension, k, len(values), published, merged, False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,3 +127,18 @@ def require_issuable(session: ScheduledSession, expires_at: datetime, now: datet
         raise Conflict("this session is already over", ErrorCode.SESSION_CLOSED)
     if session.status == "ended":
         raise Conflict("this session has ended", ErrorCode.SESSION_CLOSED)
+
+
+def require_ended(claims: LinkClaims, info: JoinInfo | None, now: datetime) -> JoinInfo:
+    """``info`` when the presented link is genuine, not withdrawn, and its session was
+    ended by the mediator (what the satisfaction survey asks: it follows a session);
+    else :class:`LinkRefused`."""
+    status = presented_status(claims, info, now)
+    if info is not None and status is not LinkStatus.INVALID:
+        if status is not LinkStatus.REVOKED and info.session.status == "ended":
+            return info
+        if status in (LinkStatus.ACTIVE, LinkStatus.EXPIRED):
+            raise LinkRefused(ErrorCode.CONFLICT, "this session has not ended")
+        code, message = _REFUSALS[status]
+        raise LinkRefused(code, message, info.lead_mediator_email)
+    raise invalid_link()

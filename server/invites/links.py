@@ -19,6 +19,7 @@ from records.stores.invites import (
     LinkClaims,
     invalid_link,
     link_expiry,
+    require_ended,
     require_issuable,
     require_usable,
 )
@@ -99,3 +100,12 @@ class LinkService:
         except NotFound:
             info = None
         return require_usable(claims, info, utcnow())
+
+    async def ended(self, token: str) -> JoinInfo:
+        """The link's session when it has ended (the survey's ballot); LinkRefused else."""
+        claims = self._signer.verify(token)
+        try:
+            info: JoinInfo | None = await self._schedule.get_join_info(claims.jti)
+        except NotFound:
+            info = None
+        return require_ended(claims, info, utcnow())

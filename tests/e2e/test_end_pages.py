@@ -106,7 +106,8 @@ async def test_every_end_state_shows_its_own_page_and_nothing_of_the_room(
     # The mediator ends the session: David and the mediator each see their own page.
     david = await enters("David Morel")
     await claire.click("#end-session")
-    await nothing_of_the_room(david, "ended", f"ended-party-{size}")
+    # the party's end page offers the satisfaction survey (tests/e2e/test_survey.py)
+    await nothing_of_the_room(david, "ended", f"ended-party-{size}", allowed=":not(#survey-send)")
     await expect(david.locator("#ended")).to_contain_text("Merci de votre participation")
     await expect(david.locator("#connection")).to_have_text("Séance terminée")
     await expect(david.locator("#back-to-case")).to_have_count(0)

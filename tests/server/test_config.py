@@ -177,3 +177,13 @@ def test_the_signing_key_file_may_be_shared_by_the_nodes(tmp_path: Path) -> None
     shared = tmp_path / "shared" / "signing.key"
     config = load_config({**var, "PALABRE_SIGNING_KEY_FILE": str(shared)})
     assert config.signing_key_path == shared
+
+
+def test_the_survey_region_is_a_short_label(tmp_path: Path) -> None:
+    var = {"PALABRE_VAR_DIR": str(tmp_path)}
+    assert load_config(var).records.region == "unspecified"
+    chosen = load_config({**var, "PALABRE_REGION": " Provence-Alpes-Côte d'Azur "})
+    assert chosen.records.region == "Provence-Alpes-Côte d'Azur"
+    for bad in ("<b>", "x" * 65, "-lead", "a\nb"):
+        with pytest.raises(ConfigError, match="PALABRE_REGION"):
+            load_config({**var, "PALABRE_REGION": bad})

@@ -21,6 +21,7 @@ from records.anonymise.stats import (
     merge_rare,
     practice_report,
     sessions_band,
+    values_table,
 )
 
 TYPES = ["familiale", "voisinage", "travail", "consommation", "commerciale", "judiciaire"]
@@ -152,3 +153,15 @@ def test_bands_and_validation() -> None:
         "duration",
         "region",
     }
+
+
+def test_values_table_is_the_one_rule_for_any_count() -> None:
+    """Survey answers are counted by the same rule as cases: merged under k, all
+    suppressed when there are fewer than k values."""
+    table = values_table("heard", ["5", "5", "4", "2"], k=2)
+    assert table.counts == {"5": 2, OTHER: 2} and table.merged_into_other == ("2", "4")
+    assert table.total == 4 and not table.suppressed
+    few = values_table("heard", ["5"], k=2)
+    assert few.suppressed and few.counts == {} and few.total is None
+    with pytest.raises(ValueError):
+        values_table("heard", ["5"], k=0)

@@ -6,7 +6,7 @@ import { MEDIATION_TYPES } from './cases.js';
 import { errorBox, field, showError } from './form.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const LABELLED = { mediation_type: 'type', outcome: 'outcome', referral: 'referral', duration: 'duration' };
+const LABELLED = { mediation_type: 'type', outcome: 'outcome', referral: 'referral', duration: 'duration', recommend: 'stats.answer' };
 
 function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -51,11 +51,13 @@ export function barChart(dimension, counts) {
   return chart;
 }
 
-function countTable(table) {
+// ``unit``: what is counted, 'cases' (closed cases) or 'answers' (the satisfaction survey)
+function countTable(table, unit = 'cases') {
   const notes = [];
-  if (table.suppressed) notes.push(h('p', { class: 'note suppressed' }, t('stats.suppressedAll', { k: table.k })));
+  const of = unit === 'cases' ? '' : 'Answers';
+  if (table.suppressed) notes.push(h('p', { class: 'note suppressed' }, t(`stats.suppressedAll${of}`, { k: table.k })));
   if (table.merged_into_other.length && !table.suppressed) {
-    notes.push(h('p', { class: 'note merged' }, t('stats.merged', {
+    notes.push(h('p', { class: 'note merged' }, t(`stats.merged${of}`, {
       k: table.k, values: table.merged_into_other.map((v) => valueLabel(table.dimension, v)).join(', '),
     })));
   }
@@ -63,11 +65,11 @@ function countTable(table) {
   const rows = Object.entries(table.counts).map(([value, n]) =>
     h('tr', {}, h('td', {}, valueLabel(table.dimension, value)), h('td', { class: 'num' }, String(n)),
       h('td', { class: 'num muted' }, share(n))));
-  return h('section', { class: 'card stat', dataset: { dimension: table.dimension } },
+  return h('section', { class: 'card stat', dataset: unit === 'cases' ? { dimension: table.dimension } : { answers: table.dimension } },
     h('h2', {}, t(`dimension.${table.dimension}`)),
     rows.length ? h('div', { class: 'stat-body' },
       h('table', { class: 'list counts' },
-        h('thead', {}, h('tr', {}, h('th', {}, t('stats.value')), h('th', { class: 'num' }, t('stats.cases')), h('th', { class: 'num' }, t('stats.share')))),
+        h('thead', {}, h('tr', {}, h('th', {}, t('stats.value')), h('th', { class: 'num' }, t(`stats.${unit}`)), h('th', { class: 'num' }, t('stats.share')))),
         h('tbody', {}, rows),
         table.total !== null ? h('tfoot', {}, h('tr', {}, h('th', {}, t('stats.total')), h('th', { class: 'num' }, String(table.total)), h('th', { class: 'num' }, '100 %'))) : null),
       barChart(table.dimension, table.counts)) : null,
@@ -84,6 +86,25 @@ function crossTable(cross) {
       h('tbody', {}, cross.rows.map((r) => h('tr', {}, h('th', {}, valueLabel(cross.rows_dimension, r)),
         cross.columns.map((c) => h('td', { class: 'num' }, shown(cell(r, c)))), h('td', { class: 'num' }, shown(cross.row_totals[r])))))),
     cross.suppressed.length ? h('p', { class: 'note suppressed' }, t('stats.cellsSuppressed', { n: cross.suppressed.length, k: cross.k })) : null);
+}
+
+// The satisfaction survey: the organisation's answers (they name no case, so they are
+// nobody's in particular), counted with the same k; the comments only in aggregate.
+async function surveySection(query) {
+  let data;
+  try {
+    data = await api('GET', `/api/practice/survey?${query}`);
+  } catch {
+    return null;
+  }
+  return h('section', { id: 'survey-stats' },
+    h('h2', {}, t('stats.surveyTitle')),
+    h('p', { class: 'hint' }, t('stats.surveyIntro', { k: data.k })),
+    h('p', { class: 'summary-line', id: 'survey-count' },
+      data.answers === null ? t('stats.surveyTooFew', { k: data.k }) : t('stats.surveyCount', { n: data.answers })),
+    h('div', { class: 'stats-grid' }, data.tables.map((table) => countTable(table, 'answers'))),
+    data.comments.length ? h('section', { class: 'card stat', id: 'survey-comments' },
+      h('h2', {}, t('stats.surveyComments')), h('ul', {}, data.comments.map((c) => h('li', {}, c)))) : null);
 }
 
 export async function showStats(main, params = new URLSearchParams(location.search)) {
@@ -135,7 +156,8 @@ export async function showStats(main, params = new URLSearchParams(location.sear
       h('a', { class: 'button secondary', id: 'summaries-json', href: `/api/practice/summaries?${summariesQuery}`, download: 'palabre-summaries.json' }, t('stats.summariesJson')), ' ',
       h('a', { class: 'button secondary', id: 'summaries-csv', href: `/api/practice/summaries?${summariesCsv}`, download: 'palabre-summaries.csv' }, t('stats.summariesCsv'))),
     h('p', { class: 'hint' }, t('stats.summariesHint')),
-    h('div', { class: 'stats-grid', id: 'stats' }, data.tables.map(countTable)),
+    h('div', { class: 'stats-grid', id: 'stats' }, data.tables.map((table) => countTable(table))),
     data.cross_tables.map(crossTable),
+    await surveySection(query),
   );
 }
