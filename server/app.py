@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from server.health import NodeState, Readiness
 from server.health import register_routes as register_health
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
+from server.invites.survey_links import SurveyLinks
 from server.mail.transport import SmtpTransport
 from server.mail.worker import MailWorker, RetryPolicy, mail_task
 from server.metrics import METRICS, Metrics, metrics_server
@@ -43,6 +45,7 @@ from server.rest import register_routes
 from server.rest.api import Api
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
+from server.survey_mail import SurveyMail
 from server.throttle_redis import login_throttle
 from server.uploading import UPLOAD_DESK_KEY, UploadDesk
 from signaling.namespace import RelayFactory
@@ -110,6 +113,14 @@ def _mail_worker(config: Config, records: Records, policy: RetryPolicy | None) -
     return MailWorker(records.outbox, SmtpTransport(config.smtp), config.smtp.sender, policy=policy)
 
 
+def _survey_mail(svc: Services) -> SurveyMail:
+    """What follows a session's end: the parties' questionnaire by e-mail."""
+    assert svc.surveys is not None
+    wake = svc.mail.wake if svc.mail is not None else None
+    return SurveyMail(svc.schedule, svc.cases, svc.records.outbox, svc.surveys,
+                      svc.config.smtp, wake)  # fmt: skip
+
+
 async def _nothing() -> None:
     return None
 
@@ -171,6 +182,7 @@ async def create_app(
         setup=SetupState(setup_code),
         records=records,
         mail=_mail_worker(config, records, mail_policy),
+        surveys=SurveyLinks(signing_key, schedule, config.http.public_url),
     )
     node = NodeState(config.cluster.node_id)
     metrics = Metrics(node, VERSION, config.records.purge_interval_hours)
@@ -186,7 +198,7 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
-    ports = case_file_ports(schedule, records)
+    ports = replace(case_file_ports(schedule, records), follow_up=_survey_mail(svc))
     _, namespace = attach_realtime(
         app, config, authenticator, ports, relay_factory or aiortc_relay(config),
         placement or placement_for(config), signing_key, metrics,

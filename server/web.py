@@ -42,6 +42,11 @@ async def room_page(request: web.Request) -> web.Response:
     return _page("room.html")
 
 
+async def survey_page(request: web.Request) -> web.Response:
+    """The questionnaire opened from its e-mail (its token in the fragment)."""
+    return _page("survey.html")
+
+
 # Browser packages from npm (frontend/package-lock.json), served by exact name only.
 PDFJS = FRONTEND / "node_modules/pdfjs-dist/build"
 VENDOR = {
@@ -64,5 +69,6 @@ def register_routes(app: web.Application) -> None:
         app.router.add_get(path, mediator_page)
     app.router.add_get("/join", join_page)
     app.router.add_get("/room", room_page)
+    app.router.add_get("/survey", survey_page)
     app.router.add_get("/vendor/{name:[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)?}", vendor_file)
     app.router.add_static("/static", FRONTEND / "static", follow_symlinks=False)

@@ -125,10 +125,13 @@ class LiveHub:
         while self._live:
             await asyncio.sleep(TICK_SECONDS)
             for session_id, live in list(self._live.items()):
+                if live.ended and not live.end_stored:
+                    await self._finish_end(live)
                 await self._run(live, lambda s: s.tick())
                 await self._end_dead_links(live)
                 connected = self.connections.in_session(session_id)
-                if not connected and (live.ended or not live.session.connected()):
+                pending = live.ended and not live.end_stored  # kept until it is stored
+                if not connected and not pending and (live.ended or not live.session.connected()):
                     await self._drop_idle(session_id, live)
 
     async def _drop_idle(self, session_id: str, live: LiveState) -> None:
@@ -389,7 +392,7 @@ class LiveHub:
         live = self._live.get(session_id)
         if live is None:
             return
-        live.ended = True
+        live.ended = live.end_stored = True  # stored by whoever closed it
         for key in sorted(live.sids):
             await self._run(live, _link_ended(key, "session_closed"))
 
@@ -450,10 +453,21 @@ class LiveHub:
         await self._run(live, lambda s: s.decline_consent(key))
 
     async def end(self, identity: Identity) -> None:
+        """Ends the session for everyone. The end is stored (the live state, then the
+        schedule) before anyone is told: whoever hears "session:ended" finds the session
+        ended on every route (the questionnaire's ballot, a reload). What follows the end
+        (the questionnaire by e-mail) comes after everyone was told, in the background."""
         live = await self._get(identity.session_id)
-        outcome = await self._run(live, lambda s: s.end(identity.key))
-        live.ended = True
-        await self.ports.roster.end_session(identity.session_id)
+
+        async def store_end() -> None:
+            live.ended = True
+            await self._store_end(live)
+
+        outcome = await self._run(live, lambda s: s.end(identity.key), stored=store_end)
+        if live.end_stored:  # in the background: the mediator's answer does not wait for it
+            task = asyncio.create_task(self._follow_up(live), name="live-hub-follow-up")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         await self._keeper.drop_live(live)
         board = outcome.value.plenary_board
         if board.objects:
@@ -468,12 +482,57 @@ class LiveHub:
         if kept:
             await self.ports.archive.keep_chat(identity.session_id, kept)
 
+    async def _store_end(self, live: LiveState) -> None:
+        """The schedule says the session ended; a failure is logged and the tick tries
+        again (the live state stored says it ended meanwhile)."""
+        session_id = live.session.session_id
+        try:
+            await self.ports.roster.end_session(session_id)
+        except Exception as exc:  # the database may fail in any way
+            logger.warning(
+                "session %s: its end not stored yet (%s)", session_id, type(exc).__name__
+            )
+            return
+        live.end_stored = True
+
+    async def _follow_up(self, live: LiveState) -> None:
+        """What follows the end (once the end is stored); a failure is logged."""
+        follow_up = self.ports.follow_up
+        if follow_up is None:
+            return
+        session_id = live.session.session_id
+        try:
+            await follow_up.session_ended(session_id, live.session.participants_who_took_part())
+        except Exception as exc:
+            logger.warning(
+                "session %s: what follows its end failed (%s)", session_id, type(exc).__name__
+            )
+
+    async def _finish_end(self, live: LiveState) -> None:
+        """An ended session whose end is not stored yet (the database failed, or the node
+        that ended it stopped before storing it: its live state says so): store it now,
+        then what follows it."""
+        async with live.lock:
+            if live.end_stored:
+                return
+            await self._store_end(live)
+        if live.end_stored:
+            await self._follow_up(live)
+            await self._keeper.drop_live(live)
+
     # -- applying outcomes -------------------------------------------------------
 
     async def _run(
-        self, live: LiveState, step: Callable[[LiveSession], Outcome[T]], content_only: bool = False
+        self,
+        live: LiveState,
+        step: Callable[[LiveSession], Outcome[T]],
+        content_only: bool = False,
+        stored: Callable[[], Awaitable[None]] | None = None,
     ) -> Outcome[T]:
         """Runs ``step`` under the session's lock and applies its outcome.
+
+        ``stored``: runs once the outcome's live state is stored, before anyone is told
+        (what must be stored elsewhere first: a session's end).
 
         An outcome with board operations is delivered by the session's
         :class:`~signaling.pipeline.StoredFirst` once they are stored (the call
@@ -493,6 +552,8 @@ class LiveHub:
                 raise
             self._boards.refuse_on_stale(live, outcome)
             await self._keeper.store_live(live)
+            if stored is not None:
+                await stored()
             # the lobby decides which connection holds each seat; this outcome's messages
             # still reach a seat it just closed (a "session ended", say)
             addresses = {**seated, **live.sids}

@@ -38,6 +38,7 @@ class LiveState:
     paused: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> kinds stopped
     views: dict[str, Any] = field(default_factory=dict)  # connection -> last room view sent
     ended: bool = False
+    end_stored: bool = False  # the schedule says it ended (else the tick stores it)
     stale: set[str] = field(default_factory=set)  # boards to read back before the next write
     epoch: int | None = None  # this node's claim on the stored live state (None: not stored)
     stored: DurableState | None = None  # the durable state as last stored

@@ -7,7 +7,8 @@ own types: who may take part (:class:`Roster`), whether they agreed
 (:class:`ConsentGate`), the tamper-evident log (:class:`AuditTrail`), the boards'
 operations (:class:`BoardStore`), the shared documents' state
 (:class:`DocumentStore`), what a live session needs to carry on on another node
-(:class:`LiveStateStore`) and what is kept at the end (:class:`Archive`). Tests
+(:class:`LiveStateStore`), what is kept at the end (:class:`Archive`) and what
+follows it (:class:`FollowUp`). Tests
 fill them with in-memory fakes and drive a :class:`~signaling.live.LiveHub`
 without a database or an HTTP server.
 """
@@ -83,7 +84,9 @@ class Roster(Protocol):
         ...
 
     async def end_session(self, session_id: str) -> None:
-        """Every link of the session stops working for it."""
+        """Store that the session ended (final): every link stops working for it, and
+        its parties may answer the questionnaire. Called before anyone is told it ended;
+        calling it again changes nothing."""
         ...
 
 
@@ -208,6 +211,16 @@ class Archive(Protocol):
         ...
 
 
+class FollowUp(Protocol):
+    """What follows a session once its end is stored and everyone was told."""
+
+    async def session_ended(self, session_id: str, took_part: Collection[str]) -> None:
+        """The session ended; ``took_part``: the keys of everyone ever admitted. Called
+        again for the same session after a takeover or a restart: it must do its work
+        once (the parties' questionnaire by e-mail is queued once per party)."""
+        ...
+
+
 @dataclass(frozen=True)
 class HubPorts:
     """Everything a live session needs from the case file, one port per concern."""
@@ -219,3 +232,4 @@ class HubPorts:
     documents: DocumentStore
     archive: Archive
     live_states: LiveStateStore | None = None  # None: nothing outlives this process
+    follow_up: FollowUp | None = None  # None: nothing follows a session's end

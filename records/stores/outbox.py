@@ -18,6 +18,7 @@ audit log, in the transaction that writes the row (ids only).
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from records.crypto.envelope import AssociatedData, decrypt, encrypt
 from records.crypto.keys import KeyProvider
@@ -37,6 +39,12 @@ from records.models import MailRow, ParticipantRow, new_id
 
 KIND = "mail"
 REPLY_LIMIT = 500
+
+
+def once_id(once: str) -> str:
+    """The id of the one message named ``once`` (32 hexadecimal digits, like no random id:
+    those have 24)."""
+    return hashlib.sha256(f"mail-once:{once}".encode()).hexdigest()[:32]
 
 
 class MailState(StrEnum):
@@ -156,10 +164,41 @@ class Outbox:
 
     async def create_mail(self, new: NewMail, now: datetime, *, actor: str, via: str) -> MailStatus:
         """Store a message, due now (audited ``mail.queued``)."""
+        return await self._create(new, new_id(), now, actor=actor, via=via)
+
+    async def create_mail_once(
+        self, new: NewMail, once: str, now: datetime, *, actor: str, via: str
+    ) -> MailStatus | None:
+        """Store a message that is sent once whoever asks and however often: ``once``
+        names it (e.g. the questionnaire of one party for one session) and its id is
+        derived from it, so a second message is refused by the database (two nodes, a
+        restart). None: it was queued before (nothing written)."""
+        mail_id = once_id(once)
+        try:
+            return await self._create(new, mail_id, now, actor=actor, via=via)
+        except IntegrityError:
+            return None
+
+    async def get_language(self, case_id: str, participant_id: str, kind: str) -> str | None:
+        """The language of the latest message of ``kind`` to the participant, if any."""
+        async with self._db.transaction() as s:
+            language: str | None = await s.scalar(
+                select(MailRow.language)
+                .where(
+                    MailRow.case_id == case_id, MailRow.participant_id == participant_id,
+                    MailRow.kind == kind,
+                )
+                .order_by(MailRow.created_at.desc())
+                .limit(1)
+            )  # fmt: skip
+        return language
+
+    async def _create(
+        self, new: NewMail, mail_id: str, now: datetime, *, actor: str, via: str
+    ) -> MailStatus:
         key_id, key = await self._keystore.get_or_create(
             self._keys, new.case_id, participant_scope(new.participant_id)
         )
-        mail_id = new_id()
         row = MailRow(
             id=mail_id, case_id=new.case_id, session_id=new.session_id,
             participant_id=new.participant_id, kind=new.kind, language=new.language,

@@ -1,10 +1,11 @@
 """The satisfaction survey: a party's ballot and answer, and its k-anonymous results.
 
 A party (not counsel, not an observer) whose session has ended asks for a ballot with
-their personal link (once per link: :mod:`records.stores.survey` keeps the ballot apart
-from the link), then answers with the ballot alone. The results are the organisation's
-(an answer names no case, so it cannot be counted as one mediator's), counted only
-through the practice statistics' k-anonymity rule
+their personal link, or with the questionnaire's own link sent by e-mail
+(:mod:`server.invites.survey_links`): once per personal link either way
+(:mod:`records.stores.survey` keeps the ballot apart from the link), then answers with
+the ballot alone. The results are the organisation's (an answer names no case, so it
+cannot be counted as one mediator's), counted only through the practice statistics' k-anonymity rule
 (:func:`records.anonymise.stats.values_table`); the free-text comments are listed only
 when the selection holds at least ``k`` answers, in alphabetical order.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from errors import ErrorCode
 from records.anonymise.stats import DEFAULT_K, values_table
@@ -35,7 +36,19 @@ QUESTIONS = ("heard", "understood", "tool_worked", "recommend")
 
 
 class BallotIn(Strict):
-    token: Token
+    """Exactly one of the two: the personal link (the end page) or the questionnaire's own
+    link (the e-mail); either way once per personal link."""
+
+    token: Token | None = Field(default=None, description="The party's personal link")
+    survey: Token | None = Field(
+        default=None, description="The questionnaire's link, from the e-mail after the session"
+    )
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> BallotIn:
+        if (self.token is None) == (self.survey is None):
+            raise ValueError("token or survey: give exactly one")
+        return self
 
 
 class BallotOut(Out):
@@ -66,7 +79,12 @@ class SurveyStatsOut(Out):
 
 async def draw_ballot(request: web.Request, body: BallotIn) -> web.Response:
     svc = services(request)
-    info = await svc.links.ended(body.token)
+    if body.survey is not None:
+        assert svc.surveys is not None
+        info = await svc.surveys.ended(body.survey, svc.records.clock())
+    else:
+        assert body.token is not None
+        info = await svc.links.ended(body.token)
     if info.link.role is not ParticipantRole.PARTY:
         raise ApiError(ErrorCode.FORBIDDEN, "the questionnaire is for the parties")
     ballot = await svc.records.survey.issue(
@@ -111,7 +129,8 @@ def register_routes(api: Api) -> None:
     api.add("POST", "/api/survey/ballot", draw_ballot, tag=tag, body=BallotIn,
             response=BallotOut, status=201, auth=False,
             summary="A party's one ballot for the questionnaire, once their session has "
-            "ended (with their personal link; once per link)")  # fmt: skip
+            "ended (with their personal link or the questionnaire's link sent by e-mail; "
+            "once per personal link)")  # fmt: skip
     api.add("POST", "/api/survey/answers", answer, tag=tag, body=AnswerIn, status=204,
             auth=False,
             summary="Answer the questionnaire with a ballot; the ballot is spent")  # fmt: skip

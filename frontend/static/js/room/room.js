@@ -9,7 +9,7 @@ import { EncryptionBar } from './e2ee/bar.js';
 import { RoomKeys } from './e2ee/room_keys.js';
 import { MediatorPanel } from './panel.js';
 import { RelayConnection } from './rtc.js';
-import { surveySection } from './survey.js';
+import { surveySection } from '../survey/form.js';
 import { ROUTING_CODES, reconnectVia } from './routing.js';
 import { TileGrid } from './tiles.js';
 import { Workspace, toolContext } from './workspace.js';
@@ -123,7 +123,7 @@ function renderPage() {
   mount(main, h('section', { class: `card narrow${code ? ' error-page' : ''}`, id, dataset: code ? { code } : {} },
     h('h1', {}, t(titleKey)), h('p', {}, body()),
     next.length ? h('div', { class: 'actions' }, next) : null,
-    id === 'ended' && !mediator && credentials()?.token ? surveySection(credentials().token) : null));
+    id === 'ended' && !mediator && credentials()?.token ? surveySection({ token: credentials().token }) : null));
   focusHeading(main);
 }
 

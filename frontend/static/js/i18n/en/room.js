@@ -178,4 +178,12 @@ export default {
   'room.survey.thanks': "Thank you! Your answers have been recorded, anonymously.",
   'room.survey.spent': "This questionnaire has already been answered.",
   'room.survey.failed': "Your answers could not be sent. Please try again in a moment.",
+  // the questionnaire's own page, opened from its e-mail (survey/page.js)
+  'room.survey.pageTitle': "Your view of the mediation",
+  'room.survey.pageIntro': "Your mediation session has ended. This questionnaire is on how it went; it takes two minutes.",
+  'room.survey.notEnded': "This questionnaire opens once the session has ended.",
+  'room.survey.closed': "This questionnaire is no longer open.",
+  'room.survey.invalid': "This questionnaire link is not valid. Check that it was copied whole from the e-mail.",
+  'room.survey.notParty': "This questionnaire is for the parties to the mediation.",
+  'room.survey.unreachable': "The questionnaire cannot be reached just now. Please try again later.",
 };

@@ -178,4 +178,12 @@ export default {
   'room.survey.thanks': "Merci ! Vos réponses ont bien été enregistrées, de façon anonyme.",
   'room.survey.spent': "Ce questionnaire a déjà reçu une réponse.",
   'room.survey.failed': "Vos réponses n’ont pas pu être envoyées. Réessayez dans un instant.",
+  // la page du questionnaire, ouverte depuis son e-mail (survey/page.js)
+  'room.survey.pageTitle': "Votre avis sur la médiation",
+  'room.survey.pageIntro': "Votre séance de médiation est terminée. Ce questionnaire porte sur son déroulement ; il prend deux minutes.",
+  'room.survey.notEnded': "Ce questionnaire ouvre une fois la séance terminée.",
+  'room.survey.closed': "Ce questionnaire n’est plus ouvert.",
+  'room.survey.invalid': "Ce lien de questionnaire n’est pas valide. Vérifiez qu’il a été copié en entier depuis l’e-mail.",
+  'room.survey.notParty': "Ce questionnaire s’adresse aux parties à la médiation.",
+  'room.survey.unreachable': "Le questionnaire n’est pas joignable pour le moment. Réessayez plus tard.",
 };

@@ -1,7 +1,10 @@
-// The satisfaction survey on a party's end page: on the process, not the outcome.
-// The page draws one ballot with the party's link (once per link), then answers with the
-// ballot alone: the answer carries nothing that says whose it is. A language change
-// re-renders the section from what this module keeps (ballot, choices, whether answered).
+// The satisfaction survey's form, on a party's end page (room/room.js) and on the page the
+// questionnaire's e-mail opens (survey/page.js): on the process, not the outcome.
+// The page draws one ballot with the party's credential (their personal link, or the
+// questionnaire's own link from the e-mail: once per personal link either way), then
+// answers with the ballot alone: the answer carries nothing that says whose it is. A
+// language change re-renders the section from what this module keeps (ballot, choices,
+// whether answered).
 import { api } from '../common/api.js';
 import { h } from '../common/dom.js';
 import { t } from '../common/i18n.js';
@@ -10,30 +13,38 @@ const SCALES = ['heard', 'understood', 'tool_worked'];
 const RECOMMEND = ['yes', 'partly', 'no'];
 const MAX_COMMENT = 1000;
 
-// ``error``: a catalogue key, so that a language change says it again in the new language
-const survey = { token: null, ballot: null, phase: 'idle', values: {}, error: null, slot: null };
+// ``error``: a catalogue key, so that a language change says it again in the new language;
+// ``why``: why no form is offered (a catalogue key), said only where ``explain`` asks it
+const survey = {
+  credential: null, ballot: null, phase: 'idle', values: {}, error: null, why: null,
+  explain: false, slot: null,
+};
 
-const DRAW_TRIES = 8;
-const DRAW_PAUSE_MS = 500;
+// Why the server gave no ballot, as a catalogue key.
+function refusal(error) {
+  if (error.status === 409) {
+    return /already/.test(error.message || '') ? 'room.survey.spent' : 'room.survey.notEnded';
+  }
+  if (error.code === 'link_expired' || error.code === 'link_revoked' || error.code === 'session_closed') {
+    return 'room.survey.closed';
+  }
+  if (error.code === 'forbidden') return 'room.survey.notParty';
+  if (error.code === 'link_invalid' || error.status === 400) return 'room.survey.invalid';
+  return 'room.survey.unreachable';
+}
 
-// Ask for this link's ballot; ``slot`` is re-rendered when it comes. "session:ended" may
-// reach the page a moment before the end is stored, when the server still answers 409: ask
-// again a few times (a link that already drew its ballot gets 409 each time, and no form).
-async function drawBallot(token) {
-  survey.token = token;
+// Ask for this credential's ballot, once; ``slot`` is re-rendered when it comes. The server
+// stores a session's end before telling anyone it ended, so a party told "session:ended"
+// gets its ballot at the first try: a refusal is final (answered before, or not offered).
+async function drawBallot(credential) {
+  survey.credential = credential;
   survey.phase = 'drawing';
-  for (let attempt = 1; attempt <= DRAW_TRIES; attempt += 1) {
-    try {
-      survey.ballot = (await api('POST', '/api/survey/ballot', { token })).ballot;
-      survey.phase = 'open';
-      break;
-    } catch (error) {
-      if (error.status !== 409 || attempt === DRAW_TRIES) {
-        survey.phase = 'unavailable'; // answered before, or not offered: say nothing
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, DRAW_PAUSE_MS));
-    }
+  try {
+    survey.ballot = (await api('POST', '/api/survey/ballot', credential)).ballot;
+    survey.phase = 'open';
+  } catch (error) {
+    survey.phase = 'unavailable';
+    survey.why = refusal(error);
   }
   render();
 }
@@ -94,21 +105,29 @@ function render() {
   if (!slot) return;
   slot.replaceChildren();
   slot.dataset.phase = survey.phase; // read by the browser tests
-  slot.hidden = !['open', 'thanked'].includes(survey.phase) && !survey.error;
+  const explained = survey.explain && survey.phase === 'unavailable' && survey.why;
+  slot.hidden = !['open', 'thanked'].includes(survey.phase) && !survey.error && !explained;
   if (survey.phase === 'thanked') {
     slot.append(h('p', { id: 'survey-thanks', role: 'status' }, t('room.survey.thanks')));
   } else if (survey.phase === 'open') {
     slot.append(h('h2', {}, t('room.survey.title')), h('p', { class: 'hint' }, t('room.survey.intro')), form());
   } else if (survey.phase === 'unavailable' && survey.error) {
     slot.append(h('p', { class: 'hint' }, t(survey.error)));
+  } else if (explained) {
+    slot.dataset.why = survey.why.split('.').pop();
+    slot.append(h('p', { id: 'survey-unavailable', role: 'status' }, t(survey.why)));
   }
 }
 
-// The survey's section for an end page (a party's: ``token`` is their link). Drawn once per
-// page; later calls (a language change) render what is already known.
-export function surveySection(token) {
+// The survey's section for a page: ``credential`` is ``{ token }`` (the party's personal
+// link, on the room's end page) or ``{ survey }`` (the questionnaire's link, from the
+// e-mail); ``explain``: say why when no form is offered (the room's end page says
+// nothing then). Drawn once per page; later calls (a language change) render what is
+// already known.
+export function surveySection(credential, { explain = false } = {}) {
   survey.slot = h('section', { id: 'survey', class: 'survey', 'aria-live': 'polite' });
-  if (survey.phase === 'idle') drawBallot(token);
+  survey.explain = explain;
+  if (survey.phase === 'idle') drawBallot(credential);
   render();
   return survey.slot;
 }
