@@ -110,7 +110,8 @@ function render() {
   if (survey.phase === 'thanked') {
     slot.append(h('p', { id: 'survey-thanks', role: 'status' }, t('room.survey.thanks')));
   } else if (survey.phase === 'open') {
-    slot.append(h('h2', {}, t('room.survey.title')), h('p', { class: 'hint' }, t('room.survey.intro')), form());
+    if (!survey.explain) slot.append(h('h2', {}, t('room.survey.title')));
+    slot.append(h('p', { class: 'hint' }, t('room.survey.intro')), form());
   } else if (survey.phase === 'unavailable' && survey.error) {
     slot.append(h('p', { class: 'hint' }, t(survey.error)));
   } else if (explained) {
@@ -121,8 +122,8 @@ function render() {
 
 // The survey's section for a page: ``credential`` is ``{ token }`` (the party's personal
 // link, on the room's end page) or ``{ survey }`` (the questionnaire's link, from the
-// e-mail); ``explain``: say why when no form is offered (the room's end page says
-// nothing then). Drawn once per page; later calls (a language change) render what is
+// e-mail); ``explain``: the section is the page's own (its heading is the page's) and says
+// why when no form is offered (the room's end page says nothing then). Drawn once per page; later calls (a language change) render what is
 // already known.
 export function surveySection(credential, { explain = false } = {}) {
   survey.slot = h('section', { id: 'survey', class: 'survey', 'aria-live': 'polite' });
