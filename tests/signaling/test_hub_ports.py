@@ -9,8 +9,9 @@ and in which order relative to what it emitted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -479,5 +480,103 @@ async def test_another_hub_resumes_the_session_where_it_stood(fakes: Fakes) -> N
         assert [o.id for o in live.board(view.room_id).snapshot().objects] == ["secret"]
         assert live.participant(MARC.key).state.value == "removed"
         assert fakes.log.of("live.claim") == [1, 2]
+    finally:
+        await second.close()
+
+
+class FakeFollowUp:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+
+    async def session_ended(self, session_id: str, took_part: Collection[str]) -> None:
+        self.log.calls.append(("follow_up", (session_id, tuple(sorted(took_part)))))
+
+
+class FailingOnce(FakeRoster):
+    """A roster whose database is down the first time the end is stored."""
+
+    def __init__(self, log: Log) -> None:
+        super().__init__(log)
+        self.failures = 1
+
+    async def end_session(self, session_id: str) -> None:
+        if self.failures:
+            self.failures -= 1
+            self.log.calls.append(("roster.end.failed", session_id))
+            raise ConnectionError("database down")
+        await super().end_session(session_id)
+
+
+async def until_logged(log: Log, who: str, within: float = 5.0) -> None:
+    """Polls (the hub's tick runs each second) until ``who`` shows in the log."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not log.of(who):
+        assert asyncio.get_running_loop().time() < deadline, f"{who} not logged in time"
+        await asyncio.sleep(0.02)
+
+
+async def test_the_end_is_stored_before_anyone_is_told_then_followed_up_once(
+    fakes: Fakes,
+) -> None:
+    log = fakes.log
+    hub = LiveHub(replace(fakes.ports(), follow_up=FakeFollowUp(log)), FakeRelay(), fakes.emitter)
+    try:
+        await enter(hub, ANNE)
+        await admit(hub, JEANNE)
+        await hub.end(ANNE)
+        await until_logged(log, "follow_up")
+        told = log.index(
+            "emit", ("session:ended", tuple(sorted(SIDS[k] for k in (ANNE.key, JEANNE.key))))
+        )
+        assert (
+            log.index("roster.end", SESSION)
+            < told
+            < log.index("follow_up", (SESSION, (ANNE.key, JEANNE.key)))
+        )
+        assert len(log.of("follow_up")) == 1 and len(log.of("roster.end")) == 1
+    finally:
+        await hub.close()
+
+
+async def test_an_end_the_database_refused_is_stored_by_the_tick_then_followed_up(
+    fakes: Fakes,
+) -> None:
+    log = fakes.log
+    ports = replace(fakes.ports(), roster=FailingOnce(log), follow_up=FakeFollowUp(log))
+    hub = LiveHub(ports, FakeRelay(), fakes.emitter)
+    try:
+        await enter(hub, ANNE)
+        await admit(hub, JEANNE)
+        await hub.end(ANNE)  # told all the same: the live state stored says it ended
+        assert fakes.emitter.to(JEANNE.key, "session:ended")
+        assert log.of("roster.end.failed") == [SESSION] and not log.of("follow_up")
+        await until_logged(log, "follow_up")  # the next tick stored it, then followed up
+        assert log.of("roster.end") == [SESSION]
+        assert log.of("follow_up") == [(SESSION, (ANNE.key, JEANNE.key))]
+    finally:
+        await hub.close()
+
+
+async def test_a_node_that_finds_an_ended_session_not_stored_stores_its_end(
+    fakes: Fakes,
+) -> None:
+    log = fakes.log
+    first = fakes.hub()
+    try:
+        await enter(first, ANNE)
+        await admit(first, JEANNE)
+    finally:
+        await first.close()
+    assert fakes.live.state is not None  # the first node stopped as it ended the session:
+    fakes.live.state = replace(fakes.live.state, ended=True)  # stored ended, nothing more
+    second = LiveHub(
+        replace(fakes.ports(), follow_up=FakeFollowUp(log)), FakeRelay(), fakes.emitter
+    )
+    try:
+        with contextlib.suppress(Exception):  # an ended session takes nobody in
+            await second.connect(ANNE, "sid-anne-2")
+        await until_logged(log, "follow_up")
+        assert log.of("roster.end") == [SESSION]
+        assert log.of("follow_up") == [(SESSION, (ANNE.key, JEANNE.key))]
     finally:
         await second.close()
