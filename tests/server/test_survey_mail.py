@@ -22,6 +22,7 @@ from aiohttp import ClientSession, CookieJar
 from sqlalchemy import select
 
 from records.models import MailRow, SurveyAnswerRow, SurveyBallotRow, SurveyIssuedRow
+from records.rights.subjects import erase_subject
 from records.stores.cases import NewParticipant, ParticipantRole
 from records.stores.outbox import MailContents, NewMail
 from server.invites.survey_links import AUDIENCE, SurveyLinks
@@ -265,3 +266,10 @@ async def test_a_forged_expired_or_misdirected_questionnaire_link_is_refused(
     assert claims["aud"] == AUDIENCE and claims["lnk"] == jeanne_link.jti
     status, body = await _ballot(world, {"survey": good})
     assert status == 201, body  # nothing above spent it
+
+    # erased: her links went with her data, and so did the questionnaire's
+    await erase_subject(svc.records, jeanne.id, actor="mediator:x", via="test")
+    status, body = await _ballot(world, {"survey": good})
+    assert (status, body["error"]["code"]) == (410, "link_expired")
+    async with svc.db.transaction() as s:
+        assert list(await s.scalars(select(SurveyIssuedRow.link_id))) == []

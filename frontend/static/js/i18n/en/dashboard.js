@@ -257,6 +257,7 @@ export default {
   'mail.reason': "Server reply: {reason}",
   'mail.attempts': "{n} attempt(s)",
   'mail.kind.invitation': "Invitation",
+  'mail.kind.survey': "Satisfaction questionnaire",
   'mail.erased': "Erased person",
   'mail.open': "Open to copy",
   'mail.to': "To:",

@@ -257,6 +257,7 @@ export default {
   'mail.reason': "Réponse du serveur : {reason}",
   'mail.attempts': "{n} tentative(s)",
   'mail.kind.invitation': "Invitation",
+  'mail.kind.survey': "Questionnaire de satisfaction",
   'mail.erased': "Personne effacée",
   'mail.open': "Ouvrir pour copier",
   'mail.to': "À :",
