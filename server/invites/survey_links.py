@@ -40,10 +40,6 @@ class SurveyClaims:
     expires_at: int  # POSIX seconds
 
 
-def survey_refused(code: ErrorCode, message: str) -> LinkRefused:
-    return LinkRefused(code, message)
-
-
 class SurveyLinks:
     def __init__(self, key: bytes, schedule: ScheduleStore, public_url: str) -> None:
         self._key = key
@@ -66,21 +62,21 @@ class SurveyLinks:
         """Authentic, unexpired claims; :class:`LinkRefused` (``link_expired`` past its
         time, ``link_invalid`` for anything else)."""
         if not token or len(token) > MAX_TOKEN_LENGTH:
-            raise survey_refused(ErrorCode.LINK_INVALID, "this questionnaire link is not valid")
+            raise LinkRefused(ErrorCode.LINK_INVALID, "this questionnaire link is not valid")
         try:
             claims = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], audience=AUDIENCE,
                 options={"require": ["lnk", "purpose", "exp", "iat"], "verify_exp": False},
             )  # fmt: skip
         except jwt.PyJWTError:
-            raise survey_refused(
+            raise LinkRefused(
                 ErrorCode.LINK_INVALID, "this questionnaire link is not valid"
             ) from None
         link_id, exp = claims["lnk"], claims["exp"]
         if claims["purpose"] != "survey" or not isinstance(link_id, str) or type(exp) is not int:
-            raise survey_refused(ErrorCode.LINK_INVALID, "this questionnaire link is not valid")
+            raise LinkRefused(ErrorCode.LINK_INVALID, "this questionnaire link is not valid")
         if now.timestamp() >= exp:
-            raise survey_refused(ErrorCode.LINK_EXPIRED, "this questionnaire is no longer open")
+            raise LinkRefused(ErrorCode.LINK_EXPIRED, "this questionnaire is no longer open")
         return SurveyClaims(link_id, exp)
 
     async def ended(self, token: str, now: datetime) -> JoinInfo:
@@ -90,11 +86,11 @@ class SurveyLinks:
         try:
             info = await self._schedule.get_join_info(claims.link_id)
         except NotFound:  # erased with the person or the case
-            raise survey_refused(
+            raise LinkRefused(
                 ErrorCode.LINK_EXPIRED, "this questionnaire is no longer open"
             ) from None
         if info.link.role is not ParticipantRole.PARTY:
-            raise survey_refused(ErrorCode.FORBIDDEN, "the questionnaire is for the parties")
+            raise LinkRefused(ErrorCode.FORBIDDEN, "the questionnaire is for the parties")
         if info.session.status != "ended":
             raise LinkRefused(ErrorCode.CONFLICT, "this session has not ended")
         return info
