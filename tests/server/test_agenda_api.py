@@ -1,10 +1,11 @@
-"""The mediator's agenda across cases, and its private calendar feed."""
+"""The mediator's agenda across cases, and its private calendar feed (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,7 +19,19 @@ from server.accesslog import AccessLogger
 from server.app import create_app
 from server.config import Config
 from server.context import SERVICES
-from tests.server.conftest import Api, add_mediator, api_clients, create_case, schedule
+from tests.server.conftest import (
+    Api,
+    add_mediator,
+    api_clients,
+    create_case,
+    make_config,
+    schedule,
+)
+
+
+@pytest.fixture
+def config(tmp_path: Path, db_url: str) -> Config:
+    return make_config(tmp_path, db_url)
 
 
 def parse_ics(text: str) -> list[dict[str, Any]]:
