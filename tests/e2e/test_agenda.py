@@ -110,4 +110,10 @@ async def test_agenda_and_calendar_feed(live_server: LiveServer, browser: Browse
     await expect(page.locator("h1")).to_have_text("My agenda")
     await expect(page.locator("#agenda-feed h2")).to_have_text("Subscribe from my calendar")
     await shot(page, "3-english")
+
+    # the last 30 days: today's session (begun), not the one to come
+    await page.select_option("#agenda-period", "past")
+    await expect(page.locator(".agenda-day")).to_have_count(1)
+    await expect(page.locator("#agenda-days")).to_contain_text("E2E")
+    await expect(page.locator("#agenda-days")).not_to_contain_text("VOI-12")
     assert errors == []

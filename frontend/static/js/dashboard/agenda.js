@@ -7,15 +7,35 @@ import { errorBox, showError } from './form.js';
 
 const HERE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-export async function showAgenda(main) {
-  const [agenda, feed] = await Promise.all([api('GET', '/api/agenda'), api('GET', '/api/agenda/feed')]);
+// The periods one can look at: what is to come (the default), or what was held lately.
+const PERIODS = ['upcoming', 'past'];
+
+function isoDay(date) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: HERE }).format(date);
+}
+
+function query(period) {
+  if (period !== 'past') return '';
+  const today = new Date();
+  const from = new Date(today.getTime() - 30 * 86400000);
+  return `?start=${isoDay(from)}&end=${isoDay(today)}&tz=${encodeURIComponent(HERE)}`;
+}
+
+export async function showAgenda(main, period = 'upcoming') {
+  const [agenda, feed] = await Promise.all([api('GET', `/api/agenda${query(period)}`), api('GET', '/api/agenda/feed')]);
+  const choice = h('select', { id: 'agenda-period', 'aria-label': t('agenda.period'),
+    onchange: () => showAgenda(main, choice.value) },
+  PERIODS.map((p) => h('option', { value: p, selected: p === period }, t(`agenda.period.${p}`))));
   mount(
     main,
     h('div', { class: 'page-head' },
       h('h1', {}, t('agenda.title')),
-      h('a', { href: '/cases', 'data-nav': true, class: 'button secondary' }, t('agenda.toCases'))),
-    h('p', { class: 'hint agenda-window' }, t('agenda.window', { days: windowDays(agenda) })),
-    sessionList(agenda),
+      h('span', { class: 'actions' }, choice,
+        h('a', { href: '/cases', 'data-nav': true, class: 'button secondary' }, t('agenda.toCases')))),
+    h('p', { class: 'hint agenda-window' }, period === 'past'
+      ? t('agenda.windowPast')
+      : t('agenda.window', { days: windowDays(agenda) })),
+    sessionList(agenda, period),
     feedPanel(feed),
   );
 }
@@ -38,10 +58,13 @@ function timeIn(iso, timeZone) {
   return new Intl.DateTimeFormat(locale(), { timeStyle: 'short', timeZone }).format(new Date(iso));
 }
 
-function sessionList(agenda) {
-  if (agenda.sessions.length === 0) return h('p', { class: 'empty', id: 'agenda-empty' }, t('agenda.empty'));
+function sessionList(agenda, period) {
+  if (agenda.sessions.length === 0) {
+    return h('p', { class: 'empty', id: 'agenda-empty' }, t(period === 'past' ? 'agenda.emptyPast' : 'agenda.empty'));
+  }
   const days = new Map();
-  for (const s of agenda.sessions) {
+  const sessions = period === 'past' ? [...agenda.sessions].reverse() : agenda.sessions;
+  for (const s of sessions) {
     if (!days.has(dayOf(s))) days.set(dayOf(s), []);
     days.get(dayOf(s)).push(s);
   }
@@ -65,7 +88,8 @@ function sessionItem(s) {
     h('div', { class: 'agenda-case' },
       h('a', { href: `/cases/${s.case_id}`, 'data-nav': true, class: 'agenda-ref' }, s.case_reference),
       ' — ', s.case_public_title,
-      s.role === 'co' ? h('span', { class: 'muted' }, ` · ${t('agenda.coMediator')}`) : null),
+      s.role === 'co' ? h('span', { class: 'muted' }, ` · ${t('agenda.coMediator')}`) : null,
+      s.case_status === 'closed' ? h('span', { class: 'status status-ended' }, t('agenda.caseClosed')) : null),
     h('div', { class: 'muted agenda-people' },
       t('sessions.minutes', { n: s.duration_minutes }), ' · ',
       t(s.participants === 1 ? 'agenda.participant' : 'agenda.participants', { n: s.participants }), ' · ',
