@@ -6,6 +6,7 @@ import asyncio
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -17,6 +18,7 @@ from tests.e2e.conftest import (
     LiveServer,
     seed_session,
 )
+from tests.e2e.test_accessibility import SIZES, audit, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -117,3 +119,21 @@ async def test_agenda_and_calendar_feed(live_server: LiveServer, browser: Browse
     await expect(page.locator("#agenda-days")).to_contain_text("E2E")
     await expect(page.locator("#agenda-days")).not_to_contain_text("VOI-12")
     assert errors == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_the_agenda_passes_axe(live_server: LiveServer, browser: Browser, size: str) -> None:
+    await seed_session(live_server, ["Jeanne Martin"])
+    page = await new_page(browser, size)
+    await page.goto(f"{live_server.url}/login")
+    await page.fill("input[name=email]", MEDIATOR_EMAIL)
+    await page.fill("input[name=password]", MEDIATOR_PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("h1")).to_have_text("Mes dossiers")
+    await page.click("#agenda-link")
+    await expect(page.locator(".agenda-session")).to_have_count(1)
+    await page.click("#feed-create")
+    await expect(page.locator("#feed-url")).to_be_visible()
+    found: dict[str, Any] = {}
+    await audit(page, "agenda", size, found)
+    assert found == {}
