@@ -79,6 +79,8 @@ async def test_agenda_and_calendar_feed(live_server: LiveServer, browser: Browse
     await expect(days).to_have_count(2)  # today's session (in progress), and the one in 2 days
     await expect(days.nth(1)).to_have_attribute("data-day", day)
     await expect(days.nth(0).locator(".status-active")).to_have_text("en cours")
+    await expect(days.nth(0).locator("a.open-room")).to_have_text("Ouvrir la salle")
+    await expect(days.nth(1).locator("a.open-room")).to_have_count(0)  # not within the day
     second = days.nth(1).locator(".agenda-session")
     await expect(second).to_contain_text("09:30 – 11:00")
     await expect(second).to_contain_text("VOI-12 — Médiation de voisinage")

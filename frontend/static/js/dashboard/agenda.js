@@ -80,11 +80,16 @@ function sessionItem(s) {
   const elsewhere = s.timezone !== HERE
     ? h('span', { class: 'muted' }, ` (${s.timezone}; ${t('agenda.hereAt', { time: timeIn(s.starts_at, HERE) })})`)
     : null;
-  const live = s.status === 'open' || (new Date(s.starts_at) <= new Date() && new Date() < new Date(s.ends_at));
+  const now = new Date();
+  const live = s.status === 'open' || (new Date(s.starts_at) <= now && now < new Date(s.ends_at));
+  // the room of a session that starts within the day (or runs) opens from here too
+  const soon = s.status !== 'ended' && new Date(s.starts_at) - now < 86400000 && now < new Date(s.ends_at);
   return h('li', { class: 'agenda-session', dataset: { sessionId: s.id, caseId: s.case_id } },
     h('div', { class: 'agenda-time' }, h('strong', {}, when), elsewhere,
       live ? h('span', { class: 'status status-active' }, t('agenda.now')) : null,
-      s.status === 'ended' ? h('span', { class: 'status status-ended' }, t('sessions.ended')) : null),
+      s.status === 'ended' ? h('span', { class: 'status status-ended' }, t('sessions.ended')) : null,
+      soon ? h('a', { class: 'button primary open-room',
+        href: `/room?session=${encodeURIComponent(s.id)}&case=${encodeURIComponent(s.case_id)}` }, t('sessions.openRoom')) : null),
     h('div', { class: 'agenda-case' },
       h('a', { href: `/cases/${s.case_id}`, 'data-nav': true, class: 'agenda-ref' }, s.case_reference),
       ' — ', s.case_public_title,
