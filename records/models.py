@@ -419,3 +419,21 @@ class SurveyAnswerRow(Base):
     tool_worked: Mapped[int] = mapped_column(Integer)
     recommend: Mapped[str] = mapped_column(String(8))  # yes, partly, no
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# ---------------------------------------------------------- agenda feeds (0015)
+
+
+class AgendaFeedRow(Base):
+    """A mediator's private calendar subscription: the SHA-256 of its random token, never
+    the token. One per mediator: a new one replaces it, revoking deletes it."""
+
+    __tablename__ = "agenda_feeds"
+
+    mediator_id: Mapped[str] = mapped_column(
+        ForeignKey("mediators.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -17,6 +17,7 @@ from records.errors import CryptoError, KeyUnavailable
 from records.logs.audit import AuditLog
 from records.logs.consent import ConsentLog
 from records.models import utcnow
+from records.stores.agenda import AgendaStore
 from records.stores.casefile import CaseFile, Clock
 from records.stores.cases import CaseStore
 from records.stores.journal import BoardJournal
@@ -48,6 +49,7 @@ class Records:
     live: LiveStates
     outbox: Outbox
     survey: SurveyStore
+    agenda: AgendaStore
 
     async def close(self) -> None:
         self.journal.close()
@@ -107,6 +109,7 @@ async def open_records(
         live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
         outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
         survey=SurveyStore(db),
+        agenda=AgendaStore(db, audit),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -42,6 +42,7 @@ from server.realtime import (
     placement_for,
 )
 from server.rest import register_routes
+from server.rest.agenda import register_feed
 from server.rest.api import Api
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
@@ -207,6 +208,7 @@ async def create_app(
     app[AUTHENTICATOR_KEY] = authenticator
     app[UPLOAD_DESK_KEY] = UploadDesk()
     build_api().register(app)
+    register_feed(app)
     pages.register_routes(app)
     register_health(
         app, Readiness(node, db, records.keys_db, config.redis_url, namespace.relay, namespace.hub)

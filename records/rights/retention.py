@@ -136,11 +136,12 @@ DEFAULT_POLICIES: tuple[Policy, ...] = (
         None,
         "account closed",
         "review",
-        "mediator accounts and sign-in",
+        "mediator accounts and sign-in; the calendar feed of their agenda",
         "contract (art. 6(1)(b))",
         "mediators",
-        "name, email, password hash",
-        "none",
+        "name, email, password hash; calendar feed token hash, language, when created and "
+        "last fetched (deleted when revoked or with the account)",
+        "none; a feed's holder: the time and case public title of the mediator's sessions",
     ),
 )
 

@@ -108,3 +108,77 @@ def render(inv: Invitation) -> str:
         "END:VCALENDAR",
     ]
     return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+# -- a mediator's agenda as a calendar subscription (feed) ------------------------------
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    starts_at: datetime
+    duration: timedelta
+    summary: str
+    url: str
+    cancelled: bool
+    sequence: int
+    modified_at: datetime
+
+
+def for_agenda(
+    *,
+    uid: str,
+    starts_at: datetime,
+    duration: timedelta,
+    public_title: str,
+    url: str,
+    cancelled: bool,
+    language: str,
+    modified_at: datetime,
+    sequence: int = 0,
+) -> FeedEvent:
+    """One session in its mediator's calendar feed. The feed lives in third-party
+    calendar apps, so it says no more than an invitation's title: the case's public
+    title, the time and the address of the case page (which asks to sign in). No
+    party, no e-mail address, no description, no personal link."""
+    label = "Mediation session" if language == "en" else "Séance de médiation"
+    return FeedEvent(
+        uid, starts_at, duration, f"{label} — {public_title}", url, cancelled, sequence,
+        modified_at,
+    )  # fmt: skip
+
+
+def feed_name(language: str) -> str:
+    return "Palabre — my sessions" if language == "en" else "Palabre — mes séances"
+
+
+def render_feed(events: list[FeedEvent], *, name: str, stamp: datetime) -> str:
+    """A VCALENDAR that calendar apps poll: every event, cancelled ones marked so."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Palabre//e-mediation agenda//FR",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+    ]
+    for event in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{_escape(event.uid)}",
+            f"DTSTAMP:{_utc(stamp)}",
+            f"LAST-MODIFIED:{_utc(event.modified_at)}",
+            f"SEQUENCE:{event.sequence}",
+            f"DTSTART:{_utc(event.starts_at)}",
+            f"DTEND:{_utc(event.starts_at + event.duration)}",
+            f"SUMMARY:{_escape(event.summary)}",
+            f"URL:{_escape(event.url)}",
+            f"STATUS:{'CANCELLED' if event.cancelled else 'CONFIRMED'}",
+            "CLASS:CONFIDENTIAL",
+            f"TRANSP:{'TRANSPARENT' if event.cancelled else 'OPAQUE'}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(_fold(line) + "\r\n" for line in lines)

@@ -3,6 +3,7 @@
 import { api } from '../common/api.js';
 import { h, mount } from '../common/dom.js';
 import { onLanguageChange, t, wireLanguageSwitch } from '../common/i18n.js';
+import { showAgenda } from './agenda.js';
 import { showCase } from './case.js';
 import { showCaseList, showNewCase } from './cases.js';
 import { showStats } from './stats.js';
@@ -33,6 +34,7 @@ function renderUser() {
   }
   mount(
     userBox,
+    h('a', { href: '/agenda', 'data-nav': true, class: 'top-link', id: 'agenda-link' }, t('agenda.link')),
     h('a', { href: '/notices', 'data-nav': true, class: 'top-link', id: 'notices-link' }, t('notices.title')),
     h('span', { class: 'user-name' }, me.display_name),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: signOut }, t('auth.signOut')),
@@ -74,6 +76,7 @@ async function route() {
   if (path === '/cases/new') return showNewCase(main, { navigate });
   if (path === '/notices') return showNotices(main, me);
   if (path === '/statistics') return showStats(main);
+  if (path === '/agenda') return showAgenda(main);
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);
   if (match) return showCase(main, match[1]);
   mount(main, h('p', { class: 'notice' }, t('common.notFound')));

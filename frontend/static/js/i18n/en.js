@@ -1,5 +1,6 @@
 // English catalogue: one file per area in en/, merged here.
 // Every area file holds the keys of its own prefixes; no key is in two files (tests/frontend).
+import agenda from './en/agenda.js';
 import audit from './en/audit.js';
 import board from './en/board.js';
 import chat from './en/chat.js';
@@ -9,6 +10,6 @@ import documents from './en/documents.js';
 import join from './en/join.js';
 import room from './en/room.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda };

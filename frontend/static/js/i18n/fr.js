@@ -1,5 +1,6 @@
 // Catalogue français (langue de référence): one file per area in fr/, merged here.
 // Every area file holds the keys of its own prefixes; no key is in two files (tests/frontend).
+import agenda from './fr/agenda.js';
 import audit from './fr/audit.js';
 import board from './fr/board.js';
 import chat from './fr/chat.js';
@@ -9,6 +10,6 @@ import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda };

@@ -55,6 +55,8 @@ export default {
   'audit.action.retention.purge': "Data past its retention period purged",
   'audit.action.session.unlock': "Unlocked the room",
   'audit.action.stats.export': "Exported statistics",
+  'audit.action.agenda_feed.create': "Created a calendar feed of their agenda",
+  'audit.action.agenda_feed.revoke': "Revoked the calendar feed of their agenda",
   'audit.action.summary.export': "Exported an anonymised summary",
   'audit.action.wb.clear': "Cleared the board",
   'audit.action.wb.copy': "Copied a board to another room",

@@ -55,6 +55,8 @@ export default {
   'audit.action.retention.purge': "Purge des données arrivées à échéance",
   'audit.action.session.unlock': "Déverrouillage de la salle",
   'audit.action.stats.export': "A exporté des statistiques",
+  'audit.action.agenda_feed.create': "A créé un lien d’agenda (abonnement de calendrier)",
+  'audit.action.agenda_feed.revoke': "A révoqué son lien d’agenda",
   'audit.action.summary.export': "A exporté un résumé anonymisé",
   'audit.action.wb.clear': "A effacé le tableau",
   'audit.action.wb.copy': "A copié un tableau dans une autre salle",
