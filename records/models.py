@@ -421,7 +421,7 @@ class SurveyAnswerRow(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-# ---------------------------------------------------------- agenda feeds (0015)
+# ---------------------------------------------------------- agenda feeds (0012)
 
 
 class AgendaFeedRow(Base):

@@ -1,6 +1,6 @@
 """agenda feeds: each mediator's private calendar subscription, by the hash of its token
 
-Revision ID: 0015_agenda_feeds
+Revision ID: 0012_agenda_feeds
 Revises: 0011_satisfaction_survey
 
 ``agenda_feeds``: one row per mediator who has a feed; the SHA-256 of its random token
@@ -15,7 +15,7 @@ from alembic import op
 
 from records.models import UTCDateTime
 
-revision = "0015_agenda_feeds"
+revision = "0012_agenda_feeds"
 down_revision = "0011_satisfaction_survey"
 branch_labels = None
 depends_on = None
