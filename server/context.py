@@ -15,6 +15,7 @@ from records.stores.scheduling import ScheduleStore
 from server.config import Config
 from server.errors import ApiError
 from server.invites.links import LinkService
+from server.mail.notify import Notifier
 from server.mail.worker import MailWorker
 from server.passwords import PasswordHashing
 from server.throttle import Throttle
@@ -42,6 +43,7 @@ class Services:
     setup: SetupState
     records: Records
     mail: MailWorker | None = None  # None: no SMTP server configured, mail waits
+    notifier: Notifier | None = None  # what invited participants are told (set by the app)
 
 
 SERVICES = web.AppKey("services", Services)

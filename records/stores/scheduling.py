@@ -379,6 +379,24 @@ class ScheduleStore:
             await s.flush()
             return _session(row)
 
+    async def current_link(self, session_id: str, participant_id: str) -> InviteLink | None:
+        """A participant's latest link for a session (whatever its state); None if they
+        have none, or were erased (nobody to write to any more)."""
+        async with self._db.transaction() as s:
+            part = await s.get(ParticipantRow, participant_id)
+            if part is None or part.erased_at is not None:
+                return None
+            row = await s.scalar(
+                select(InviteLinkRow)
+                .where(
+                    InviteLinkRow.session_id == session_id,
+                    InviteLinkRow.participant_id == participant_id,
+                )
+                .order_by(InviteLinkRow.issued_at.desc(), InviteLinkRow.jti.desc())
+                .limit(1)
+            )
+            return None if row is None else _link(row)
+
     async def sessions_starting(
         self, after: datetime, until: datetime
     ) -> list[tuple[ScheduledSession, int]]:
