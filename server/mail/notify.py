@@ -175,7 +175,7 @@ class Notifier:
             contents = session_notices.reminder(facts, now, organizer=org)
             queued = await self.queue(
                 session, pid, session_notices.REMINDER, contents, language, now,
-                dedup_key=keys[pid], actor="system", via="mail:reminders",
+                dedup_key=keys[pid], actor="system", via="mail",
             )  # fmt: skip
             count += queued is not None
         return count

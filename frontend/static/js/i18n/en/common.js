@@ -53,6 +53,8 @@ export default {
   'role.mediator': "Mediator",
   'role.co_mediator': "Co-mediator",
   'sessions.ended': "Session over",
+  'sessions.cancelled': "Session cancelled",
+  'sessions.cancelledHint': "This session was cancelled: its links open nothing. Schedule a new session if the mediation goes on.",
   'sessions.endedHint': "This session is over: the links no longer open the room. Schedule a new session if the mediation goes on.",
   'links.ended': "Session over",
 };

@@ -53,6 +53,8 @@ export default {
   'role.mediator': "Médiateur",
   'role.co_mediator': "Co-médiateur",
   'sessions.ended': "Séance terminée",
+  'sessions.cancelled': "Séance annulée",
+  'sessions.cancelledHint': "Cette séance a été annulée : ses liens n’ouvrent plus rien. Planifiez une nouvelle séance si la médiation continue.",
   'sessions.endedHint': "Cette séance est terminée : les liens n’ouvrent plus la salle. Planifiez une nouvelle séance si la médiation continue.",
   'links.ended': "Séance terminée",
 };
