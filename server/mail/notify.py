@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from records.errors import NotFound
 from records.stores.cases import CaseStore
 from records.stores.invites import LinkStatus, link_status
 from records.stores.outbox import MailContents, MailStatus, NewMail, Outbox
@@ -69,7 +70,10 @@ class Notifier:
         active = link_status(link, session, now) is LinkStatus.ACTIVE
         if usable and not active:
             return None
-        participant = await self._cases.get_participant(session.case_id, participant_id)
+        try:
+            participant = await self._cases.get_participant(session.case_id, participant_id)
+        except NotFound:  # no longer in the case
+            return None
         if not participant.email:
             return None
         info = await self._schedule.get_join_info(link.jti)
