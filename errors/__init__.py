@@ -34,6 +34,8 @@ class ErrorCode(StrEnum):
     LINK_EXPIRED = "link_expired"
     LINK_REVOKED = "link_revoked"
     SESSION_CLOSED = "session_closed"
+    SESSION_CANCELLED = "session_cancelled"  # the mediator cancelled the session
+    SESSION_STARTED = "session_started"  # people took part in it: it can no longer move
     SETUP_DONE = "setup_done"
     CONSENT_REQUIRED = "consent_required"
     NOT_JOINED = "not_joined"

@@ -99,6 +99,8 @@ class CaseRow(Base):
     media_encryption: Mapped[str] = mapped_column(
         String(16), default="required", server_default="required"
     )
+    # hours before each session that invited participants get a reminder (0: none), 0012
+    reminder_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
 
 
 class CaseMediatorRow(Base):
@@ -135,6 +137,8 @@ class SessionRow(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the .ics SEQUENCE: one more at each move or cancellation (0013)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class InviteLinkRow(Base):
@@ -375,6 +379,11 @@ class MailRow(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # what makes a message one of a kind (a reminder: session, person, start time): a
+    # unique index, so two nodes or a restart never queue it twice; None: no such rule (0013)
+    dedup_key: Mapped[str | None] = mapped_column(
+        String(160), nullable=True, unique=True, index=True
+    )
 
 
 # ------------------------------------------------------ satisfaction survey (0011)

@@ -27,6 +27,8 @@ from server.health import register_routes as register_health
 from server.invites.links import LinkService, LinkSigner
 from server.invites.signing import load_or_create_signing_key
 from server.invites.survey_links import SurveyLinks
+from server.mail.notify import Notifier
+from server.mail.reminders import Reminders, reminders_task
 from server.mail.transport import SmtpTransport
 from server.mail.worker import MailWorker, RetryPolicy, mail_task
 from server.metrics import METRICS, Metrics, metrics_server
@@ -167,23 +169,32 @@ async def create_app(
     throttle, close_throttle = login_throttle(config)
     if setup_code is not None and await accounts.count_mediators() > 0:
         setup_code = None
+    links = LinkService(
+        signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
+    )
+    mail = _mail_worker(config, records, mail_policy)
+    # session notices: what participants invited by e-mail are told (moves, cancellations,
+    # reminders), queued in the outbox
+    notifier = Notifier(
+        schedule, records.cases, links, records.outbox, config.smtp,
+        mail.wake if mail is not None else None,
+    )  # fmt: skip
     svc = Services(
         config=config,
         db=db,
         accounts=accounts,
         cases=records.cases,
         schedule=schedule,
-        links=LinkService(
-            signer, schedule, config.http.public_url, timedelta(hours=config.auth.link_grace_hours)
-        ),
+        links=links,
         throttle=throttle,
         hashing=PasswordHashing(
             config.auth.login_max_concurrent, max_waiting=16 * config.auth.login_max_concurrent
         ),
         setup=SetupState(setup_code),
         records=records,
-        mail=_mail_worker(config, records, mail_policy),
         surveys=SurveyLinks(signing_key, schedule, config.http.public_url),
+        mail=mail,
+        notifier=notifier,
     )
     node = NodeState(config.cluster.node_id)
     metrics = Metrics(node, VERSION, config.records.purge_interval_hours)
@@ -226,6 +237,9 @@ async def create_app(
 
     if svc.mail is not None:
         app.cleanup_ctx.append(mail_task(svc.mail))
+    # reminders before sessions: every node runs the loop; the outbox's unique dedup key
+    # makes each reminder queued once
+    app.cleanup_ctx.append(reminders_task(Reminders(schedule, notifier)))
 
     async def close_db(_app: web.Application) -> None:
         await leave()

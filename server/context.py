@@ -16,6 +16,7 @@ from server.config import Config
 from server.errors import ApiError
 from server.invites.links import LinkService
 from server.invites.survey_links import SurveyLinks
+from server.mail.notify import Notifier
 from server.mail.worker import MailWorker
 from server.passwords import PasswordHashing
 from server.throttle import Throttle
@@ -44,6 +45,7 @@ class Services:
     records: Records
     mail: MailWorker | None = None  # None: no SMTP server configured, mail waits
     surveys: SurveyLinks | None = None  # the questionnaire's own links (by e-mail)
+    notifier: Notifier | None = None  # what invited participants are told (set by the app)
 
 
 SERVICES = web.AppKey("services", Services)

@@ -68,11 +68,13 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_STATE: 409,
     ErrorCode.SETUP_DONE: 409,
     ErrorCode.DOCUMENTS_FULL: 409,
+    ErrorCode.SESSION_STARTED: 409,
     # what was there and is no more: a link past its time or withdrawn, a session over,
     # an erased item. The same answer on the join page, consent, uploads and the socket.
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.LINK_REVOKED: 410,
     ErrorCode.SESSION_CLOSED: 410,
+    ErrorCode.SESSION_CANCELLED: 410,
     ErrorCode.SHREDDED: 410,
     ErrorCode.E2EE_UNSUPPORTED: 403,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,

@@ -80,6 +80,8 @@ class ConnectionAuthenticator:
             raise SignalingError(ErrorCode.FORBIDDEN, "not a mediator of this session") from None
         if session.status == "ended":
             raise SignalingError(ErrorCode.SESSION_CLOSED, "this session has ended")
+        if session.status == "cancelled":
+            raise SignalingError(ErrorCode.SESSION_CANCELLED, "this session was cancelled")
         return Identity(
             session_id=session.id,
             key=mediator_key(mediator.id),

@@ -83,8 +83,7 @@ class SurveyMail:
             case_id=case_id, session_id=session_id, participant_id=pid, kind=KIND,
             language=language, message_id=new_message_id(self._smtp.sender), contents=contents,
             note=None if self._smtp.configured else NO_SMTP,
+            dedup_key=f"{KIND}:{session_id}:{pid}",
         )  # fmt: skip
-        queued = await self._outbox.create_mail_once(
-            new, f"{KIND}:{session_id}:{pid}", now, actor="system", via="socket"
-        )
+        queued = await self._outbox.create_mail_once(new, now, actor="system", via="socket")
         return queued is not None

@@ -52,7 +52,8 @@ class AgendaEntry:
     role: str  # the mediator's in the case: "lead" or "co"
     participants: int  # not erased
     invited: int  # of them, those whose invitation e-mail for this session went out
-    modified_at: datetime  # when the session last changed (sessions do not move yet)
+    modified_at: datetime  # when the session was scheduled (the store keeps no later time)
+    sequence: int  # the .ics SEQUENCE: one more at each move or cancellation
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class AgendaStore:
                     participants=counts.get(case.id, 0),
                     invited=invited.get(row.id, 0),
                     modified_at=row.created_at,
+                    sequence=row.sequence,
                 )
                 for row, case, role in chosen
             ]

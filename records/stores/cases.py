@@ -20,6 +20,9 @@ from records.models import (
 )
 from records.stores.casefile import CaseFile, ItemKind
 
+# How long before each session its invited participants may be reminded, at most (a week).
+MAX_REMINDER_HOURS = 168
+
 
 class MediationType(StrEnum):
     FAMILY = "family"
@@ -217,6 +220,29 @@ class CaseStore:
                 await self._casefile.audit.append_in(
                     s, actor=f"mediator:{mediator_id}", action="case.media_encryption",
                     case_id=case_id, detail={"policy": policy.value}, via=via,
+                )  # fmt: skip
+
+    # -- reminders before each session (0013) ------------------------------------------
+
+    async def get_reminder_hours(self, case_id: str, mediator_id: str) -> int:
+        """How long before each session its invited participants are reminded (0: never)."""
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            return int(row.reminder_hours)
+
+    async def set_reminder_hours(
+        self, case_id: str, mediator_id: str, hours: int, *, via: str = "api"
+    ) -> None:
+        """0 (no reminder) or 1 to :data:`MAX_REMINDER_HOURS` hours before (audited)."""
+        if not 0 <= hours <= MAX_REMINDER_HOURS:
+            raise Invalid(f"hours: 0 (none) to {MAX_REMINDER_HOURS}")
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            row.reminder_hours = hours
+            if self._casefile is not None:
+                await self._casefile.audit.append_in(
+                    s, actor=f"mediator:{mediator_id}", action="case.reminder",
+                    case_id=case_id, detail={"hours": hours}, via=via,
                 )  # fmt: skip
 
     async def require_mediator(self, case_id: str, mediator_id: str) -> None:

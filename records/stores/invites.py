@@ -25,6 +25,7 @@ class LinkStatus(StrEnum):
     REVOKED = "revoked"  # withdrawn by a mediator, or replaced by a newer link
     EXPIRED = "expired"  # past the session's end and the grace after it
     SESSION_CLOSED = "session_closed"  # the mediator ended the session
+    CANCELLED = "cancelled"  # the mediator cancelled the session
     INVALID = "invalid"  # not a link the registry knows, or not the one it claims to be
 
 
@@ -52,6 +53,7 @@ _REFUSALS = {
     LinkStatus.REVOKED: (ErrorCode.LINK_REVOKED, "this link has been withdrawn"),
     LinkStatus.EXPIRED: (ErrorCode.LINK_EXPIRED, "this link has expired"),
     LinkStatus.SESSION_CLOSED: (ErrorCode.SESSION_CLOSED, "this session has ended"),
+    LinkStatus.CANCELLED: (ErrorCode.SESSION_CANCELLED, "this session was cancelled"),
 }
 
 # What a link's holder may be told, whichever route or the socket they came by.
@@ -71,10 +73,12 @@ def past_its_time(expires_at: float, now: float) -> bool:
 
 def link_status(link: InviteLink, session: ScheduledSession, now: datetime) -> LinkStatus:
     """The status of a link the registry holds. A withdrawn link says so even once past
-    its time (what the mediator did is what its holder is told); then its time; then
-    whether the mediator ended the session."""
+    its time (what the mediator did is what its holder is told), and so does a cancelled
+    session; then its time; then whether the mediator ended the session."""
     if link.revoked_at is not None:
         return LinkStatus.REVOKED
+    if session.status == "cancelled":
+        return LinkStatus.CANCELLED
     if past_its_time(link.expires_at.timestamp(), now.timestamp()):
         return LinkStatus.EXPIRED
     if session.status == "ended":
@@ -95,10 +99,10 @@ def presented_status(claims: LinkClaims, info: JoinInfo | None, now: datetime) -
         claims.role,
     ):
         return LinkStatus.INVALID
-    status = link_status(link, info.session, now)
-    if status is not LinkStatus.REVOKED and past_its_time(claims.expires_at, now.timestamp()):
-        return LinkStatus.EXPIRED  # the token says it is past its time: it is
-    return status
+    # The registry's expiry rules, not the token's: a link follows its session when the
+    # session moves (:meth:`~records.stores.scheduling.ScheduleStore.move_session`), and a
+    # token already sent must keep working at the new time.
+    return link_status(link, info.session, now)
 
 
 def require_usable(claims: LinkClaims, info: JoinInfo | None, now: datetime) -> JoinInfo:
@@ -127,6 +131,8 @@ def require_issuable(session: ScheduledSession, expires_at: datetime, now: datet
         raise Conflict("this session is already over", ErrorCode.SESSION_CLOSED)
     if session.status == "ended":
         raise Conflict("this session has ended", ErrorCode.SESSION_CLOSED)
+    if session.status == "cancelled":
+        raise Conflict("this session was cancelled", ErrorCode.SESSION_CANCELLED)
 
 
 def require_ended(claims: LinkClaims, info: JoinInfo | None, now: datetime) -> JoinInfo:

@@ -18,7 +18,6 @@ audit log, in the transaction that writes the row (ids only).
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,18 +32,15 @@ from records.crypto.keys import KeyProvider
 from records.crypto.keystore import KeyStore, participant_scope
 from records.db import Database
 from records.encoding import decode, encode
-from records.errors import CryptoError, NotFound
+from records.errors import Conflict, CryptoError, NotFound
 from records.logs.audit import AuditLog
 from records.models import MailRow, ParticipantRow, new_id
 
 KIND = "mail"
 REPLY_LIMIT = 500
-
-
-def once_id(once: str) -> str:
-    """The id of the one message named ``once`` (32 hexadecimal digits, like no random id:
-    those have 24)."""
-    return hashlib.sha256(f"mail-once:{once}".encode()).hexdigest()[:32]
+# The kinds of message that invite someone to a session (whoever got one is told when it
+# moves or is cancelled, and reminded before it).
+INVITING = ("invitation", "new_link")
 
 
 class MailState(StrEnum):
@@ -82,6 +78,9 @@ class NewMail:
     message_id: str
     contents: MailContents
     note: str | None = None  # shown until the first attempt ("no SMTP server configured")
+    # one of a kind: a second message with the same key is not queued (a reminder for one
+    # person and one start time, a notice for one move); None: no such rule
+    dedup_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,20 +163,43 @@ class Outbox:
 
     async def create_mail(self, new: NewMail, now: datetime, *, actor: str, via: str) -> MailStatus:
         """Store a message, due now (audited ``mail.queued``)."""
-        return await self._create(new, new_id(), now, actor=actor, via=via)
+        queued = await self.create_mail_once(new, now, actor=actor, via=via)
+        if queued is None:
+            raise Conflict("this message was queued already")
+        return queued
 
     async def create_mail_once(
-        self, new: NewMail, once: str, now: datetime, *, actor: str, via: str
+        self, new: NewMail, now: datetime, *, actor: str, via: str
     ) -> MailStatus | None:
-        """Store a message that is sent once whoever asks and however often: ``once``
-        names it (e.g. the questionnaire of one party for one session) and its id is
-        derived from it, so a second message is refused by the database (two nodes, a
-        restart). None: it was queued before (nothing written)."""
-        mail_id = once_id(once)
+        """Store a message, due now (audited ``mail.queued``); None when one with the same
+        ``dedup_key`` is stored already (by this node or any other, at any time)."""
+        key_id, key = await self._keystore.get_or_create(
+            self._keys, new.case_id, participant_scope(new.participant_id)
+        )
+        mail_id = new_id()
+        row = MailRow(
+            id=mail_id, case_id=new.case_id, session_id=new.session_id,
+            participant_id=new.participant_id, kind=new.kind, language=new.language,
+            message_id=new.message_id, state=MailState.WAITING.value, attempts=0,
+            next_attempt_at=now, last_reply=new.note, key_id=key_id,
+            ciphertext=encrypt(key, _encode(new.contents), self._ad(new.case_id, mail_id)),
+            created_at=now, dedup_key=new.dedup_key,
+        )  # fmt: skip
         try:
-            return await self._create(new, mail_id, now, actor=actor, via=via)
+            async with self._db.transaction() as s:
+                s.add(row)
+                await s.flush()  # the unique dedup key: before the audit log's lock
+                await self._audit.append_in(
+                    s, actor=actor, action="mail.queued", case_id=new.case_id,
+                    session_id=new.session_id, subject=f"participant:{new.participant_id}",
+                    detail={"mail": mail_id, "kind": new.kind, "language": new.language},
+                    via=via,
+                )  # fmt: skip
         except IntegrityError:
+            if new.dedup_key is None:
+                raise
             return None
+        return (await self.list_mail(new.case_id, mail_id=mail_id))[0]
 
     async def get_language(self, case_id: str, participant_id: str, kind: str) -> str | None:
         """The language of the latest message of ``kind`` to the participant, if any."""
@@ -193,29 +215,50 @@ class Outbox:
             )  # fmt: skip
         return language
 
-    async def _create(
-        self, new: NewMail, mail_id: str, now: datetime, *, actor: str, via: str
-    ) -> MailStatus:
-        key_id, key = await self._keystore.get_or_create(
-            self._keys, new.case_id, participant_scope(new.participant_id)
-        )
-        row = MailRow(
-            id=mail_id, case_id=new.case_id, session_id=new.session_id,
-            participant_id=new.participant_id, kind=new.kind, language=new.language,
-            message_id=new.message_id, state=MailState.WAITING.value, attempts=0,
-            next_attempt_at=now, last_reply=new.note, key_id=key_id,
-            ciphertext=encrypt(key, _encode(new.contents), self._ad(new.case_id, mail_id)),
-            created_at=now,
-        )  # fmt: skip
+    # -- who was invited by e-mail -------------------------------------------------------
+
+    async def list_invited(self, session_id: str) -> dict[str, str]:
+        """The participants invited to a session by e-mail (an invitation or a new link
+        for it that did not fail), each with the language of the latest one."""
         async with self._db.transaction() as s:
-            s.add(row)
-            await s.flush()
-            await self._audit.append_in(
-                s, actor=actor, action="mail.queued", case_id=new.case_id,
-                session_id=new.session_id, subject=f"participant:{new.participant_id}",
-                detail={"mail": mail_id, "kind": new.kind, "language": new.language}, via=via,
-            )  # fmt: skip
-        return (await self.list_mail(new.case_id, mail_id=mail_id))[0]
+            rows = (
+                await s.execute(
+                    select(MailRow.participant_id, MailRow.language)
+                    .where(
+                        MailRow.session_id == session_id,
+                        MailRow.kind.in_(INVITING),
+                        MailRow.state != MailState.FAILED.value,
+                        MailRow.participant_id.is_not(None),
+                    )
+                    .order_by(MailRow.created_at, MailRow.id)
+                )
+            ).all()
+        return {str(pid): str(lang) for pid, lang in rows}
+
+    async def last_invited_at(self, session_id: str, participant_id: str) -> datetime | None:
+        """When the participant's latest invitation (or new link) to the session that did
+        not fail was queued; None if they were never invited by e-mail."""
+        async with self._db.transaction() as s:
+            at = await s.scalar(
+                select(MailRow.created_at)
+                .where(
+                    MailRow.session_id == session_id,
+                    MailRow.participant_id == participant_id,
+                    MailRow.kind.in_(INVITING),
+                    MailRow.state != MailState.FAILED.value,
+                )
+                .order_by(MailRow.created_at.desc())
+                .limit(1)
+            )
+        return at
+
+    async def queued_keys(self, keys: list[str]) -> set[str]:
+        """Which of ``keys`` some stored message already has as its dedup key."""
+        if not keys:
+            return set()
+        async with self._db.transaction() as s:
+            found = await s.scalars(select(MailRow.dedup_key).where(MailRow.dedup_key.in_(keys)))
+            return {k for k in found if k is not None}
 
     async def list_mail(self, case_id: str, *, mail_id: str | None = None) -> list[MailStatus]:
         """The case's messages, newest first (or the one ``mail_id``)."""

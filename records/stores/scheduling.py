@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from errors import ErrorCode
 from records.db import Database
-from records.errors import NotFound
+from records.errors import Conflict, NotFound
 from records.models import (
     CaseMediatorRow,
     CaseRow,
@@ -51,7 +52,8 @@ class ScheduledSession:
     starts_at: datetime
     timezone: str
     duration_minutes: int
-    status: str
+    status: str  # scheduled, open, ended (final), cancelled (final)
+    sequence: int = 0  # the .ics SEQUENCE of its event: one more at each move or cancellation
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,20 @@ class Roster:
 
 def _session(row: SessionRow) -> ScheduledSession:
     return ScheduledSession(
-        row.id, row.case_id, row.starts_at, row.timezone, row.duration_minutes, row.status
-    )
+        row.id, row.case_id, row.starts_at, row.timezone, row.duration_minutes, row.status,
+        row.sequence,
+    )  # fmt: skip
+
+
+FINAL = ("ended", "cancelled")  # a session's status that nothing changes any more
+
+
+def require_changeable(session: ScheduledSession) -> None:
+    """A session may still be moved or cancelled: neither ended nor cancelled."""
+    if session.status == "ended":
+        raise Conflict("this session has ended", ErrorCode.SESSION_CLOSED)
+    if session.status == "cancelled":
+        raise Conflict("this session was cancelled", ErrorCode.SESSION_CANCELLED)
 
 
 def _link(row: InviteLinkRow) -> InviteLink:
@@ -218,14 +232,15 @@ class ScheduleStore:
             return wanted - set(active)
 
     async def set_status(self, session_id: str, status: str) -> None:
-        """``open`` when the room is in use, ``ended`` when the mediator ends it (final)."""
+        """``open`` when the room is in use, ``ended`` when the mediator ends it (final; a
+        cancelled session stays cancelled: :meth:`cancel_session`)."""
         if status not in {"scheduled", "open", "ended"}:
             raise ValueError(f"unknown session status {status!r}")
         async with self._db.transaction() as s:
             row = await s.get(SessionRow, session_id)
             if row is None:
                 raise NotFound("no such session")
-            if row.status != "ended":
+            if row.status not in FINAL:
                 row.status = status
 
     async def list_links(self, session_id: str, mediator_id: str) -> list[InviteLink]:
@@ -340,6 +355,83 @@ class ScheduleStore:
                 observer_names=list(observers),
                 media_encryption=case.media_encryption,
             )
+
+    # -- moving and cancelling a session ---------------------------------------------------
+
+    async def move_session(
+        self,
+        session_id: str,
+        mediator_id: str,
+        starts_at: datetime,
+        timezone: str,
+        duration_minutes: int,
+        link_expires_at: datetime,
+    ) -> ScheduledSession:
+        """The session at its new time (its event's sequence one more); the links that
+        still work follow it (``link_expires_at``: when they stop working now). Refused
+        (``Conflict``) once the session ended or was cancelled."""
+        async with self._db.transaction() as s:
+            row = await self._own_session(s, session_id, mediator_id)
+            require_changeable(_session(row))
+            row.starts_at, row.timezone = starts_at, timezone
+            row.duration_minutes, row.sequence = duration_minutes, row.sequence + 1
+            await s.execute(
+                update(InviteLinkRow)
+                .where(InviteLinkRow.session_id == session_id, InviteLinkRow.revoked_at.is_(None))
+                .values(expires_at=link_expires_at)
+            )
+            await s.flush()
+            return _session(row)
+
+    async def cancel_session(self, session_id: str, mediator_id: str) -> ScheduledSession:
+        """The session cancelled (final: its links stop working); ``Conflict`` once it
+        ended or was cancelled already."""
+        async with self._db.transaction() as s:
+            row = await self._own_session(s, session_id, mediator_id)
+            require_changeable(_session(row))
+            row.status, row.sequence = "cancelled", row.sequence + 1
+            await s.flush()
+            return _session(row)
+
+    async def current_link(self, session_id: str, participant_id: str) -> InviteLink | None:
+        """A participant's latest link for a session (whatever its state); None if they
+        have none, or were erased (nobody to write to any more)."""
+        async with self._db.transaction() as s:
+            part = await s.get(ParticipantRow, participant_id)
+            if part is None or part.erased_at is not None:
+                return None
+            row = await s.scalar(
+                select(InviteLinkRow)
+                .where(
+                    InviteLinkRow.session_id == session_id,
+                    InviteLinkRow.participant_id == participant_id,
+                )
+                .order_by(InviteLinkRow.issued_at.desc(), InviteLinkRow.jti.desc())
+                .limit(1)
+            )
+            return None if row is None else _link(row)
+
+    async def sessions_starting(
+        self, after: datetime, until: datetime
+    ) -> list[tuple[ScheduledSession, int]]:
+        """Scheduled sessions starting in (``after``, ``until``], each with its case's
+        reminder setting (hours before; only cases that want reminders)."""
+        async with self._db.transaction() as s:
+            rows = (
+                await s.execute(
+                    select(SessionRow, CaseRow.reminder_hours)
+                    .join(CaseRow, CaseRow.id == SessionRow.case_id)
+                    .where(
+                        SessionRow.status == "scheduled",
+                        SessionRow.starts_at > after,
+                        SessionRow.starts_at <= until,
+                        CaseRow.reminder_hours > 0,
+                        CaseRow.status == "open",
+                    )
+                    .order_by(SessionRow.starts_at)
+                )
+            ).all()
+            return [(_session(r), int(hours)) for r, hours in rows]
 
     async def _own_session(self, s: AsyncSession, session_id: str, mediator_id: str) -> SessionRow:
         row = await s.get(SessionRow, session_id)

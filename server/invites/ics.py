@@ -1,4 +1,11 @@
-"""iCalendar (RFC 5545) invitations for a session, one per participant link."""
+"""iCalendar (RFC 5545) invitations for a session, one event per participant.
+
+An event's UID names the session and the participant (:func:`event_uid`), not their link:
+a link re-issued after a revocation, a reminder, a move or a cancellation all speak of the
+same event, so a calendar updates it rather than adding a second one. ``SEQUENCE`` goes up
+at each move or cancellation (the session keeps the count), and a cancellation is
+``METHOD:CANCEL`` with ``STATUS:CANCELLED`` (RFC 5546).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,15 @@ class Invitation:
     description: str
     url: str
     stamp: datetime
+    sequence: int = 0  # one more at each move or cancellation of the session
+    cancelled: bool = False  # METHOD:CANCEL, STATUS:CANCELLED
+    organizer: str | None = None  # the sender's address (a cancellation names it)
+    attendee: str | None = None  # the recipient's address (a cancellation names it)
+
+
+def event_uid(session_id: str, participant_id: str) -> str:
+    """The UID of one participant's event for one session, whatever link they hold."""
+    return f"{session_id}-{participant_id}@palabre"
 
 
 def for_link(
@@ -27,6 +43,7 @@ def for_link(
     url: str,
     language: str,
     stamp: datetime,
+    sequence: int = 0,
 ) -> Invitation:
     """The invitation a participant gets with their personal link (downloaded from the
     case page or attached to the e-mail), in their language (``fr`` or ``en``)."""
@@ -47,7 +64,7 @@ def for_link(
             "Aucun enregistrement n'est autorisé. Ouvrez le lien quelques minutes avant "
             "pour vérifier votre caméra et votre micro."
         )
-    return Invitation(uid, starts_at, duration, summary, text, url, stamp)
+    return Invitation(uid, starts_at, duration, summary, text, url, stamp, sequence)
 
 
 def _escape(text: str) -> str:
@@ -82,31 +99,45 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def _address(value: str) -> str:
+    return "mailto:" + "".join(ch for ch in value if ch not in '\r\n:;,"' and ord(ch) > 32)
+
+
 def render(inv: Invitation) -> str:
-    lines = [
+    head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Palabre//e-mediation//FR",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:CANCEL" if inv.cancelled else "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{inv.uid}",
+        f"SEQUENCE:{inv.sequence}",
         f"DTSTAMP:{_utc(inv.stamp)}",
         f"DTSTART:{_utc(inv.starts_at)}",
         f"DTEND:{_utc(inv.starts_at + inv.duration)}",
         f"SUMMARY:{_escape(inv.summary)}",
         f"DESCRIPTION:{_escape(inv.description)}",
-        f"URL:{_escape(inv.url)}",
-        "CLASS:CONFIDENTIAL",
-        "TRANSP:OPAQUE",
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        "TRIGGER:-PT15M",
-        f"DESCRIPTION:{_escape(inv.summary)}",
-        "END:VALARM",
-        "END:VEVENT",
-        "END:VCALENDAR",
     ]
+    if inv.organizer:
+        head.append(f"ORGANIZER:{_address(inv.organizer)}")
+    if inv.attendee:
+        head.append(f"ATTENDEE:{_address(inv.attendee)}")
+    if inv.cancelled:
+        body = ["STATUS:CANCELLED", "CLASS:CONFIDENTIAL", "TRANSP:TRANSPARENT"]
+    else:
+        body = [
+            f"URL:{_escape(inv.url)}",
+            "STATUS:CONFIRMED",
+            "CLASS:CONFIDENTIAL",
+            "TRANSP:OPAQUE",
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "TRIGGER:-PT15M",
+            f"DESCRIPTION:{_escape(inv.summary)}",
+            "END:VALARM",
+        ]
+    lines = [*head, *body, "END:VEVENT", "END:VCALENDAR"]
     return "".join(_fold(line) + "\r\n" for line in lines)
 
 

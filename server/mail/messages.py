@@ -40,8 +40,9 @@ class InvitationFacts:
     timezone: str
     duration_minutes: int
     url: str
-    link_id: str  # the .ics UID: the same event when the invitation is sent again
+    event_uid: str  # the .ics UID (session and person): the same event whatever is sent
     language: str
+    sequence: int = 0  # the .ics SEQUENCE: the session's count of moves and cancellations
 
 
 def new_message_id(sender: str) -> str:
@@ -51,25 +52,25 @@ def new_message_id(sender: str) -> str:
     return f"<{secrets.token_hex(16)}@{domain}>"
 
 
-def _date(value: datetime, language: str) -> str:
+def date_text(value: datetime, language: str) -> str:
     month = MONTHS[language][value.month - 1]
     return f"{value.day} {month} {value.year}"
 
 
-def _when(value: datetime, language: str) -> str:
+def when_text(value: datetime, language: str) -> str:
     if language == "en":
-        return f"{_date(value, language)} at {value:%H:%M}"
-    return f"{_date(value, language)} à {value:%H:%M}"
+        return f"{date_text(value, language)} at {value:%H:%M}"
+    return f"{date_text(value, language)} à {value:%H:%M}"
 
 
 def invitation(facts: InvitationFacts, now: datetime) -> MailContents:
     """The invitation to a session: the personal link, and the session's .ics attached."""
     lang = facts.language if facts.language in LANGUAGES else "fr"
     local = facts.starts_at.astimezone(ZoneInfo(facts.timezone))
-    when = f"{_when(local, lang)} ({facts.timezone})"
+    when = f"{when_text(local, lang)} ({facts.timezone})"
     mediators = ", ".join(facts.mediator_names)
     if lang == "en":
-        subject = f"Invitation to a mediation session — {_date(local, lang)}"
+        subject = f"Invitation to a mediation session — {date_text(local, lang)}"
         lines = [
             f"Hello {facts.participant_name},",
             f"You are invited to a mediation session ({facts.public_title}) with {mediators}.",
@@ -83,7 +84,7 @@ def invitation(facts: InvitationFacts, now: datetime) -> MailContents:
             "The attached calendar file adds the session to your agenda.",
         ]
     else:
-        subject = f"Invitation à une séance de médiation — {_date(local, lang)}"
+        subject = f"Invitation à une séance de médiation — {date_text(local, lang)}"
         lines = [
             f"Bonjour {facts.participant_name},",
             f"Vous êtes invité(e) à une séance de médiation ({facts.public_title}) "
@@ -108,9 +109,10 @@ def invitation(facts: InvitationFacts, now: datetime) -> MailContents:
     )
     calendar = ics.render(
         ics.for_link(
-            uid=f"{facts.link_id}@palabre", starts_at=facts.starts_at,
+            uid=facts.event_uid, starts_at=facts.starts_at,
             duration=timedelta(minutes=facts.duration_minutes), public_title=facts.public_title,
             mediator_names=facts.mediator_names, url=facts.url, language=lang, stamp=now,
+            sequence=facts.sequence,
         )
     )  # fmt: skip
     return MailContents(

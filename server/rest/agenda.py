@@ -178,6 +178,7 @@ async def feed(request: web.Request) -> web.Response:
             cancelled=e.session.status == "cancelled",
             language=owner.language,
             modified_at=e.modified_at,
+            sequence=e.sequence,
         )
         for e in entries
     ]

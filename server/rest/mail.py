@@ -10,24 +10,27 @@ open it to copy it into their own mail program.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
+from pydantic import Field
 
 from errors import ErrorCode
 from records.models import utcnow
-from records.stores.outbox import MailState, MailStatus, NewMail
+from records.stores.cases import MAX_REMINDER_HOURS
+from records.stores.outbox import MailState, MailStatus
 from server.context import require_mediator, services
 from server.errors import ApiError
-from server.mail import messages
+from server.invites import ics
+from server.mail import messages, session_notices
+from server.mail.session_notices import NEW_LINK
 from server.rest.api import Api, Out, Strict, reply
 from server.rest.shared import link_to_send, via
 
-NO_SMTP = "no SMTP server configured"
-
 
 class InvitationMailIn(Strict):
-    language: Literal["fr", "en"] = "fr"
+    # None: the language of the person's last invitation to the session (else French)
+    language: Literal["fr", "en"] | None = None
 
 
 class MailOut(Out):
@@ -69,6 +72,8 @@ def _out(m: MailStatus) -> MailOut:
 
 
 async def send_invitation(request: web.Request, body: InvitationMailIn) -> web.Response:
+    """The invitation; or, to someone invited by e-mail before whose link was withdrawn or
+    re-issued since, their new link (kind ``new_link``: the earlier one no longer works)."""
     me = await require_mediator(request)
     svc = services(request)
     session_id = request.match_info["session_id"]
@@ -77,31 +82,35 @@ async def send_invitation(request: web.Request, body: InvitationMailIn) -> web.R
     participant = await svc.cases.get_participant(session.case_id, participant_id)
     if not participant.email:
         raise ApiError(ErrorCode.VALIDATION, "email: this participant has no e-mail address")
+    invited_at = await svc.records.outbox.last_invited_at(session_id, participant_id)
+    language = body.language or (await svc.records.outbox.list_invited(session_id)).get(
+        participant_id, "fr"
+    )
     link = await link_to_send(request, session_id, participant_id, me.id)
     info = await svc.schedule.get_join_info(link.jti)
     now = utcnow()
-    contents = messages.invitation(
-        messages.InvitationFacts(
-            to=participant.email, participant_name=participant.display_name,
-            mediator_names=info.mediator_names, public_title=info.case_public_title,
-            starts_at=session.starts_at, timezone=session.timezone,
-            duration_minutes=session.duration_minutes, url=svc.links.url_for(link),
-            link_id=link.jti, language=body.language,
-        ),
-        now,
+    facts = messages.InvitationFacts(
+        to=participant.email, participant_name=participant.display_name,
+        mediator_names=info.mediator_names, public_title=info.case_public_title,
+        starts_at=session.starts_at, timezone=session.timezone,
+        duration_minutes=session.duration_minutes, url=svc.links.url_for(link),
+        event_uid=ics.event_uid(session_id, participant_id), language=language,
+        sequence=session.sequence,
     )  # fmt: skip
-    smtp = svc.config.smtp
-    queued = await svc.records.outbox.create_mail(
-        NewMail(
-            case_id=session.case_id, session_id=session_id, participant_id=participant_id,
-            kind="invitation", language=body.language,
-            message_id=messages.new_message_id(smtp.sender), contents=contents,
-            note=None if smtp.configured else NO_SMTP,
-        ),
-        now, actor=f"mediator:{me.id}", via=via(request),
+    renewed = invited_at is not None and link.issued_at > invited_at
+    if renewed:
+        kind, contents = (
+            NEW_LINK,
+            session_notices.new_link(facts, now, organizer=svc.config.smtp.sender),
+        )
+    else:
+        kind, contents = "invitation", messages.invitation(facts, now)
+    assert svc.notifier is not None
+    queued = await svc.notifier.queue(
+        session, participant_id, kind, contents, language, now, dedup_key=None,
+        actor=f"mediator:{me.id}", via=via(request),
     )  # fmt: skip
-    if svc.mail is not None:
-        svc.mail.wake()
+    assert queued is not None  # no dedup key: always queued
     return reply(_out(queued), 202)
 
 
@@ -129,6 +138,31 @@ async def copy_mail(request: web.Request) -> web.Response:
     return reply(MailCopyOut(to=contents.to, subject=contents.subject, text=contents.text))
 
 
+# -- the case's reminder before each session ------------------------------------------------
+
+
+class ReminderIn(Strict):
+    hours: Annotated[int, Field(ge=0, le=MAX_REMINDER_HOURS)]  # 0: no reminder
+
+
+class ReminderOut(Out):
+    hours: int  # before each session, invited participants get a reminder; 0: none
+    max_hours: int
+
+
+async def get_reminder(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    hours = await services(request).cases.get_reminder_hours(request.match_info["case_id"], me.id)
+    return reply(ReminderOut(hours=hours, max_hours=MAX_REMINDER_HOURS))
+
+
+async def put_reminder(request: web.Request, body: ReminderIn) -> web.Response:
+    me = await require_mediator(request)
+    case_id = request.match_info["case_id"]
+    await services(request).cases.set_reminder_hours(case_id, me.id, body.hours, via=via(request))
+    return reply(ReminderOut(hours=body.hours, max_hours=MAX_REMINDER_HOURS))
+
+
 def register_routes(api: Api) -> None:
     tag = "mail"
     api.add(
@@ -145,4 +179,14 @@ def register_routes(api: Api) -> None:
         "GET", "/api/cases/{case_id}/outbox/{mail_id}", copy_mail,
         summary="One message's recipient, subject and text, to copy (audited)", tag=tag,
         response=MailCopyOut,
+    )  # fmt: skip
+    api.add(
+        "GET", "/api/cases/{case_id}/reminder", get_reminder,
+        summary="How long before each session invited participants are reminded", tag=tag,
+        response=ReminderOut,
+    )  # fmt: skip
+    api.add(
+        "PUT", "/api/cases/{case_id}/reminder", put_reminder,
+        summary="Set the reminder before each session (hours; 0: none; audited)", tag=tag,
+        body=ReminderIn, response=ReminderOut,
     )  # fmt: skip

@@ -12,15 +12,17 @@ from errors import ErrorCode
 from records.errors import NotFound
 from records.models import utcnow
 from records.stores.cases import ParticipantRole
-from records.stores.invites import LinkStatus, link_status
-from records.stores.scheduling import participant_key
+from records.stores.invites import LinkStatus, link_expiry, link_status
+from records.stores.scheduling import ScheduledSession, participant_key, require_changeable
 from server.context import require_mediator, services
 from server.errors import ApiError
 from server.invites import ics
 from server.realtime import GATEWAY_KEY
 from server.rest.api import Api, Out, Query, Strict, reply
-from server.rest.shared import SessionOut, issue_new_link, session_out, zone
-from signaling.commands import LinkRevoked
+from server.rest.shared import SessionOut, issue_new_link, session_out, via, zone
+from sessions.durable import DurableState
+from sessions.errors import SessionError
+from signaling.commands import LinkRevoked, SessionClosed
 
 # Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
 SessionDate = Annotated[
@@ -45,7 +47,7 @@ class SessionListOut(Out):
 
 
 # a link's status (records.stores.invites.LinkStatus), or "none": no link yet
-LinkState = Literal["active", "revoked", "expired", "session_closed", "none"]
+LinkState = Literal["active", "revoked", "expired", "session_closed", "cancelled", "none"]
 
 
 _STATES: dict[LinkStatus, LinkState] = {
@@ -53,6 +55,7 @@ _STATES: dict[LinkStatus, LinkState] = {
     LinkStatus.REVOKED: "revoked",
     LinkStatus.EXPIRED: "expired",
     LinkStatus.SESSION_CLOSED: "session_closed",
+    LinkStatus.CANCELLED: "cancelled",
 }
 
 
@@ -178,7 +181,7 @@ async def invitation(request: web.Request, query: InvitationQuery) -> web.Respon
     link = info.link
     body = ics.render(
         ics.for_link(
-            uid=f"{link.jti}@palabre",
+            uid=ics.event_uid(link.session_id, link.participant_id),
             starts_at=info.session.starts_at,
             duration=timedelta(minutes=info.session.duration_minutes),
             public_title=info.case_public_title,
@@ -186,6 +189,7 @@ async def invitation(request: web.Request, query: InvitationQuery) -> web.Respon
             url=svc.links.url_for(link),
             language=query.lang,
             stamp=utcnow(),
+            sequence=info.session.sequence,
         )
     )
     return web.Response(
@@ -194,6 +198,82 @@ async def invitation(request: web.Request, query: InvitationQuery) -> web.Respon
         charset="utf-8",
         headers={"Content-Disposition": 'attachment; filename="mediation.ics"'},
     )
+
+
+# -- moving and cancelling a session ---------------------------------------------------------
+
+
+class SessionChangeOut(SessionOut):
+    notices_queued: int  # e-mail notices queued for the participants invited by e-mail
+
+
+async def _require_not_started(request: web.Request, session: ScheduledSession) -> None:
+    """Refused once someone took part in the session's room (its stored live state says
+    so): what happened there stays at the time it happened; the mediator ends it."""
+    stored = await services(request).records.live.load(session.case_id, session.id)
+    if stored is None:
+        return
+    try:
+        took_part = DurableState.from_record(stored[1]).took_part
+    except SessionError:
+        took_part = frozenset({"unreadable"})  # cannot tell: as if someone had
+    if took_part:
+        raise ApiError(
+            ErrorCode.SESSION_STARTED,
+            "people took part in this session: it can no longer be moved or cancelled",
+        )
+
+
+async def move_session(request: web.Request, body: SessionIn) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    tz = zone(body.timezone)
+    starts_at = datetime.combine(body.date, body.time, tzinfo=tz)
+    now = utcnow()
+    if starts_at <= now:
+        raise ApiError(ErrorCode.VALIDATION, "date: a session cannot move into the past")
+    before = await svc.schedule.get_session(request.match_info["session_id"], me.id)
+    require_changeable(before)
+    await _require_not_started(request, before)
+    after = ScheduledSession(
+        before.id, before.case_id, starts_at, body.timezone, body.duration_minutes, before.status
+    )
+    moved = await svc.schedule.move_session(
+        before.id, me.id, starts_at, body.timezone, body.duration_minutes,
+        link_expiry(after, svc.links.grace),
+    )  # fmt: skip
+    actor = f"mediator:{me.id}"
+    await svc.records.audit.append(
+        actor=actor, action="session.moved", case_id=moved.case_id, session_id=moved.id,
+        subject=None, detail={"sequence": moved.sequence}, via=via(request),
+    )  # fmt: skip
+    assert svc.notifier is not None
+    queued = await svc.notifier.session_moved(
+        moved, before.starts_at, now, actor=actor, via=via(request)
+    )
+    return reply(SessionChangeOut(**session_out(moved).model_dump(), notices_queued=queued))
+
+
+async def cancel_session(request: web.Request) -> web.Response:
+    me = await require_mediator(request)
+    svc = services(request)
+    before = await svc.schedule.get_session(request.match_info["session_id"], me.id)
+    require_changeable(before)
+    await _require_not_started(request, before)
+    cancelled = await svc.schedule.cancel_session(before.id, me.id)
+    actor = f"mediator:{me.id}"
+    await svc.records.audit.append(
+        actor=actor, action="session.cancelled", case_id=cancelled.case_id,
+        session_id=cancelled.id, subject=None, detail={"sequence": cancelled.sequence},
+        via=via(request),
+    )  # fmt: skip
+    # stored first; then whoever waits in its lobby leaves, on whichever node runs it
+    await request.app[GATEWAY_KEY].send(SessionClosed(session_id=cancelled.id))
+    assert svc.notifier is not None
+    queued = await svc.notifier.session_cancelled(
+        cancelled, utcnow(), actor=actor, via=via(request)
+    )
+    return reply(SessionChangeOut(**session_out(cancelled).model_dump(), notices_queued=queued))
 
 
 def register_routes(api: Api) -> None:
@@ -222,4 +302,14 @@ def register_routes(api: Api) -> None:
         "GET", "/api/sessions/{session_id}/links/{participant_id}/invitation.ics", invitation,
         summary="Calendar invitation carrying the participant's link", tag=tag,
         query=InvitationQuery, produces="text/calendar",
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/sessions/{session_id}/move", move_session,
+        summary="Move a scheduled session (its links follow; invited people are told)",
+        tag=tag, body=SessionIn, response=SessionChangeOut,
+    )  # fmt: skip
+    api.add(
+        "POST", "/api/sessions/{session_id}/cancel", cancel_session,
+        summary="Cancel a scheduled session (its links stop working; invited people are told)",
+        tag=tag, response=SessionChangeOut,
     )  # fmt: skip

@@ -306,3 +306,28 @@ async def test_the_access_log_never_holds_the_token(
     assert any("GET /agenda/{token}.ics 200" in line for line in lines)
     assert any("GET /agenda/{token}.ics 404" in line for line in lines)
     assert all(token not in line for line in lines)
+
+
+async def test_the_feed_follows_a_moved_then_cancelled_session(
+    server: TestServer, anne: Api
+) -> None:
+    case = await create_case(anne)
+    session = await schedule(anne, case["id"], date=soon(3), time="14:30")
+    path = await new_feed(anne)
+    uid = f"session-{session['id']}@127.0.0.1"
+
+    move = {"date": soon(5), "time": "10:00", "timezone": "Europe/Paris", "duration_minutes": 60}
+    r = await anne.post(f"/api/sessions/{session['id']}/move", move)
+    assert r.status == 200, await r.text()
+    (moved,) = events_of((await (await fetch(server, path)).read()).decode())
+    assert moved["UID"] == [uid] and moved["SEQUENCE"] == ["1"]
+    assert moved["STATUS"] == ["CONFIRMED"]
+    assert moved["DTSTART"] == [
+        datetime.fromisoformat((await r.json())["starts_at"]).astimezone(UTC)
+        .strftime("%Y%m%dT%H%M%SZ")
+    ]  # fmt: skip
+
+    assert (await anne.post(f"/api/sessions/{session['id']}/cancel")).status == 200
+    (cancelled,) = events_of((await (await fetch(server, path)).read()).decode())
+    assert cancelled["UID"] == [uid] and cancelled["SEQUENCE"] == ["2"]
+    assert cancelled["STATUS"] == ["CANCELLED"]

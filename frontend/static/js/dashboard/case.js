@@ -7,12 +7,14 @@ import { closingSection } from './closing.js';
 import { encryptionSection } from './encryption.js';
 import { errorBox, field, showError } from './form.js';
 import { mailButton, outboxSection } from './outbox.js';
+import { newLinkByMail, reminderSetting, sessionChanges } from './schedule_changes.js';
 
 const ZONES = ['Europe/Paris', 'Europe/Brussels', 'Europe/Luxembourg', 'Europe/Zurich',
   'Europe/London', 'America/Montreal', 'America/Guadeloupe', 'America/Martinique',
   'America/Cayenne', 'Indian/Reunion', 'Indian/Mayotte', 'Pacific/Noumea', 'Pacific/Tahiti', 'UTC'];
 
-export async function showCase(main, caseId) {
+// ``flash``: what the last change of a session did (notices queued), shown above the sessions.
+export async function showCase(main, caseId, flash = '') {
   const [kase, { sessions }] = await Promise.all([
     api('GET', `/api/cases/${caseId}`),
     api('GET', `/api/cases/${caseId}/sessions`),
@@ -37,15 +39,17 @@ export async function showCase(main, caseId) {
     ),
     h('section', { class: 'card' },
       h('h2', {}, t('sessions.title')),
+      flash ? h('p', { class: 'notice session-flash', role: 'status' }, flash) : null,
       sessionsBox,
       scheduleForm(caseId, () => showCase(main, caseId)),
+      reminderSetting(kase),
     ),
     outboxSection(kase),
     closingSection(kase),
     encryptionSection(kase),
   );
   if (sessions.length === 0) mount(sessionsBox, h('p', { class: 'empty' }, t('sessions.empty')));
-  else mount(sessionsBox, sessions.map((s) => sessionBlock(s, kase)));
+  else mount(sessionsBox, sessions.map((s) => sessionBlock(s, kase, (message) => showCase(main, caseId, message))));
   main.append(filesSection(caseId, sessions), notesSection(caseId), auditSection(kase));
 }
 
@@ -214,21 +218,29 @@ function scheduleForm(caseId, done) {
   return form;
 }
 
-function sessionBlock(session, kase) {
+// The session's badge once it is over or cancelled; else the button that opens its room.
+function sessionState(session) {
+  if (session.status === 'ended') return h('span', { class: 'status status-ended session-ended' }, t('sessions.ended'));
+  if (session.status === 'cancelled') return h('span', { class: 'status status-cancelled session-cancelled' }, t('sessions.cancelled'));
+  return h('a', { class: 'button primary open-room', href: `/room?session=${encodeURIComponent(session.id)}&case=${encodeURIComponent(session.case_id)}` }, t('sessions.openRoom'));
+}
+
+function sessionBlock(session, kase, changed) {
   const table = h('tbody');
+  const over = session.status === 'ended' || session.status === 'cancelled';
   const block = h(
     'div',
     { class: 'session', dataset: { sessionId: session.id } },
     h('h3', {}, formatDateTime(session.starts_at, session.timezone),
       h('span', { class: 'muted' }, ` · ${session.timezone} · ${t('sessions.minutes', { n: session.duration_minutes })}`),
       ' ',
-      session.status === 'ended'
-        ? h('span', { class: 'status status-ended session-ended' }, t('sessions.ended'))
-        : h('a', { class: 'button primary open-room', href: `/room?session=${encodeURIComponent(session.id)}&case=${encodeURIComponent(session.case_id)}` }, t('sessions.openRoom'))),
+      sessionState(session)),
+    over ? null : sessionChanges(session, ZONES, changed),
     h('table', { class: 'list links' },
       h('thead', {}, h('tr', {}, ['participant.name', 'participant.role', 'links.status', 'links.actions'].map((k) => h('th', {}, t(k))))),
       table),
     session.status === 'ended' ? h('p', { class: 'hint' }, t('sessions.endedHint')) : null,
+    session.status === 'cancelled' ? h('p', { class: 'hint' }, t('sessions.cancelledHint')) : null,
   );
   const refresh = async () => {
     const { links } = await api('GET', `/api/sessions/${session.id}/links`);
@@ -240,10 +252,10 @@ function sessionBlock(session, kase) {
 }
 
 function linkRow(session, link, refresh, participant) {
-  // Once the session is over a link opens nothing: no copying, no new link.
-  const ended = session.status === 'ended';
+  // Once the session is over or cancelled a link opens nothing: no copying, no new link.
+  const ended = session.status === 'ended' || session.status === 'cancelled';
   const status = ended
-    ? h('span', { class: 'status status-ended' }, t('links.ended'))
+    ? h('span', { class: 'status status-ended' }, t(session.status === 'ended' ? 'links.ended' : 'links.cancelled'))
     : h('span', { class: `status status-${link.status}` }, t(`links.${link.status}`));
   const actions = h('td', { class: 'actions' });
   const feedback = h('span', { class: 'feedback', role: 'status' });
@@ -278,7 +290,9 @@ function linkRow(session, link, refresh, participant) {
     );
   } else {
     actions.append(h('button', { type: 'button', class: 'secondary issue-link', onclick: issue },
-      t(link.status === 'none' ? 'links.issue' : 'links.reissue')));
+      t(link.status === 'none' ? 'links.issue' : 'links.reissue')),
+    ...(link.status === 'none' ? [] : newLinkByMail(session, link, participant, feedback, refresh)),
+    feedback);
   }
   return h('tr', { dataset: { participantId: link.participant_id } },
     h('td', {}, link.participant_name), h('td', {}, t(`role.${link.role}`)), h('td', {}, status), actions);

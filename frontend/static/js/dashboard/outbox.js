@@ -8,7 +8,7 @@ import { formatDateTime, language, t } from '../common/i18n.js';
 const listeners = new Set();
 
 // Tell the outbox section that something was queued.
-function queued() {
+export function queued() {
   for (const fn of listeners) fn();
 }
 

@@ -65,7 +65,9 @@ function showJoinInfo(info) {
 }
 
 // Why a link cannot be used (the server's codes, the same on every route and the socket).
-const LINK_REFUSALS = ['link_invalid', 'link_expired', 'link_revoked', 'session_closed'];
+const LINK_REFUSALS = ['link_invalid', 'link_expired', 'link_revoked', 'session_closed', 'session_cancelled'];
+// no new link is needed for a session that is over or cancelled: the next one has its own
+const NO_NEW_LINK = ['session_closed', 'session_cancelled'];
 
 function showLinkError({ code, contact }) {
   const kind = LINK_REFUSALS.includes(code) ? code : 'generic';
@@ -76,9 +78,9 @@ function showLinkError({ code, contact }) {
       h('p', {}, t(`joinError.${kind}.body`)),
       // after the session, no new link is needed for it: the next session has its own
       contact
-        ? h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfter' : 'joinError.contactKnown'), ' ',
+        ? h('p', {}, t(NO_NEW_LINK.includes(kind) ? 'joinError.contactAfter' : 'joinError.contactKnown'), ' ',
           h('a', { href: `mailto:${contact}` }, contact))
-        : h('p', {}, t(kind === 'session_closed' ? 'joinError.contactAfterUnknown' : 'joinError.contactUnknown')),
+        : h('p', {}, t(NO_NEW_LINK.includes(kind) ? 'joinError.contactAfterUnknown' : 'joinError.contactUnknown')),
     ),
   );
   focusHeading(main);

@@ -74,4 +74,7 @@ export default {
   'audit.action.mail.deferred': 'E-mail not sent yet (will retry)',
   'audit.action.mail.failed': 'E-mail could not be sent',
   'audit.action.mail.read': 'Opened an e-mail to copy it',
+  'audit.action.session.moved': 'Moved a session',
+  'audit.action.session.cancelled': 'Cancelled a session',
+  'audit.action.case.reminder': 'Changed the reminder before sessions',
 };

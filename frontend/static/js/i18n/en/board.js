@@ -63,6 +63,7 @@ export default {
   'board.error.network': 'The server does not answer: check your connection.',
   'board.error.not_in_room': 'You are not in the room (yet).',
   'board.error.session_closed': 'The session has ended.',
+  'board.error.session_cancelled': 'The session was cancelled.',
   'board.error.not_authenticated': 'Sign in to your mediator account again.',
   'board.error.csrf_failed': 'Reload the page and try again.',
 };

@@ -74,5 +74,6 @@ export default {
   'docs.error.link_expired': 'Your link has expired. Ask your mediator for a new one.',
   'docs.error.link_revoked': 'Your link was withdrawn. Ask your mediator for a new one.',
   'docs.error.session_closed': 'The session has ended.',
+  'docs.error.session_cancelled': 'The session was cancelled.',
   'docs.error.generic': 'That did not work. Please try again.',
 };

@@ -20,6 +20,8 @@ export default {
   'joinError.link_revoked.body': 'The mediator withdrew this link. They can send you a new one.',
   'joinError.session_closed.title': 'This session has ended',
   'joinError.session_closed.body': 'The mediator has closed this session.',
+  'joinError.session_cancelled.title': 'This session was cancelled',
+  'joinError.session_cancelled.body': 'The mediator cancelled this session. It will not take place at the time planned.',
   'joinError.generic.title': 'The link cannot be opened',
   'joinError.generic.body': 'Something went wrong. Please try again in a moment.',
   'joinError.contactKnown': 'To get a new link, contact your mediator:',

@@ -74,4 +74,7 @@ export default {
   'audit.action.mail.deferred': 'Courriel pas encore envoyé (nouvel essai prévu)',
   'audit.action.mail.failed': 'Courriel impossible à envoyer',
   'audit.action.mail.read': 'Courriel ouvert pour le copier',
+  'audit.action.session.moved': 'A déplacé une séance',
+  'audit.action.session.cancelled': 'A annulé une séance',
+  'audit.action.case.reminder': 'A changé le rappel avant les séances',
 };

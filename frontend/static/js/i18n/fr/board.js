@@ -63,6 +63,7 @@ export default {
   'board.error.network': 'Le serveur ne répond pas : vérifiez votre connexion.',
   'board.error.not_in_room': 'Vous n’êtes pas (encore) dans la salle.',
   'board.error.session_closed': 'La séance est terminée.',
+  'board.error.session_cancelled': 'La séance a été annulée.',
   'board.error.not_authenticated': 'Reconnectez-vous à votre compte médiateur.',
   'board.error.csrf_failed': 'Rechargez la page puis réessayez.',
 };

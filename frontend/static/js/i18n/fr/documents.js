@@ -74,5 +74,6 @@ export default {
   'docs.error.link_expired': 'Votre lien a expiré. Demandez un nouveau lien à votre médiateur.',
   'docs.error.link_revoked': 'Votre lien a été retiré. Demandez un nouveau lien à votre médiateur.',
   'docs.error.session_closed': 'La séance est terminée.',
+  'docs.error.session_cancelled': 'La séance a été annulée.',
   'docs.error.generic': 'L’opération n’a pas abouti. Réessayez.',
 };

@@ -20,6 +20,8 @@ export default {
   'joinError.link_revoked.body': 'Le médiateur a retiré ce lien. Il peut vous en envoyer un nouveau.',
   'joinError.session_closed.title': 'Cette séance est terminée',
   'joinError.session_closed.body': 'Le médiateur a clos cette séance.',
+  'joinError.session_cancelled.title': 'Cette séance a été annulée',
+  'joinError.session_cancelled.body': 'Le médiateur a annulé cette séance. Elle n’aura pas lieu à la date prévue.',
   'joinError.generic.title': 'Le lien ne peut pas être ouvert',
   'joinError.generic.body': 'Une erreur est survenue. Réessayez dans quelques instants.',
   'joinError.contactKnown': 'Pour obtenir un nouveau lien, contactez votre médiateur :',
