@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from records.agreements.templates import TextTemplates
 from records.crypto.keys import FileKeyProvider, KeyProvider
 from records.crypto.keystore import KeyStore, default_keys_url, holds_keys
 from records.db import Database, is_sqlite
@@ -48,6 +49,7 @@ class Records:
     live: LiveStates
     outbox: Outbox
     survey: SurveyStore
+    templates: TextTemplates  # the organisation's agreement texts
 
     async def close(self) -> None:
         self.journal.close()
@@ -107,6 +109,7 @@ async def open_records(
         live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
         outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
         survey=SurveyStore(db),
+        templates=TextTemplates(db),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

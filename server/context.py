@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from errors import ErrorCode
+from records.agreements.seal import OrganisationSeal
 from records.db import Database
 from records.service import Records
 from records.stores.accounts import AccountStore, Mediator
@@ -42,6 +43,7 @@ class Services:
     setup: SetupState
     records: Records
     mail: MailWorker | None = None  # None: no SMTP server configured, mail waits
+    seal: OrganisationSeal | None = None  # what signed agreements are sealed with
 
 
 SERVICES = web.AppKey("services", Services)

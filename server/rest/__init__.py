@@ -4,7 +4,8 @@ Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cas
 ``sessions`` (scheduling, personal links), ``join`` (what a link opens), ``consent``,
 ``records`` (notes, summaries, the case file), ``practice`` (the mediator's practice),
 ``documents`` (shared in a session), ``board`` (whiteboard exports), ``mail`` (e-mail
-of a case: invitations, the outbox), ``survey`` (the satisfaction survey).
+of a case: invitations, the outbox), ``survey`` (the satisfaction survey), ``templates``
+(the templates of the agreement texts).
 
 Shared by all of them, and only these: ``api`` (the route registry: validation and the
 OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
@@ -26,10 +27,12 @@ from server.rest import (
     records,
     sessions,
     survey,
+    templates,
 )
 from server.rest.api import Api
 
-AREAS = (auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey)
+AREAS = (auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey,
+         templates)  # fmt: skip
 
 
 def register_routes(api: Api) -> None:
