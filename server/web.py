@@ -18,6 +18,7 @@ MEDIATOR_PAGES = [
     "/cases/{case_id}",
     "/statistics",
     "/notices",
+    "/templates",
 ]
 
 
