@@ -190,6 +190,8 @@ def render(
         raise ValueError("language must be fr or en")
     labels = LABELS[language]
     sha = text_sha256(document)
+    # the drawings are checked before the fonts are opened (fpdf2 closes them at output)
+    drawings = [None if e.drawing_png is None else _drawing(e.drawing_png) for e in signatures]
     pdf = _Pages((sha, case_reference, language))
     for (family, style), name in FONT_FILES.items():
         pdf.add_font(family, style, str(FONTS / name))
@@ -232,7 +234,7 @@ def render(
     span = f"1–{text_pages}" if text_pages > 1 else "1"
     pdf.multi_cell(0, 5, f"{labels['pages']}{colon} {span}", align="L", new_x="LMARGIN",
                    new_y="NEXT")  # fmt: skip
-    for evidence in signatures:
+    for evidence, drawing in zip(signatures, drawings, strict=True):
         if pdf.get_y() > pdf.h - 80:
             pdf.add_page()
         pdf.ln(5)
@@ -254,10 +256,10 @@ def render(
         ]
         for line in lines:
             pdf.multi_cell(0, 5, line, align="L", new_x="LMARGIN", new_y="NEXT")
-        if evidence.drawing_png is not None:
+        if drawing is not None:
             pdf.multi_cell(0, 5, f"{labels['drawn']}{colon}", align="L", new_x="LMARGIN",
                            new_y="NEXT")  # fmt: skip
-            pdf.image(_drawing(evidence.drawing_png), x=pdf.l_margin, h=22, keep_aspect_ratio=True)
+            pdf.image(drawing, x=pdf.l_margin, h=22, keep_aspect_ratio=True)
         else:
             pdf.multi_cell(0, 5, f"{labels['typed']}{colon}", align="L", new_x="LMARGIN",
                            new_y="NEXT")  # fmt: skip

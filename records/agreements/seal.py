@@ -24,7 +24,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+from pyhanko.keys import load_certs_from_pemder, load_private_key_from_pemder
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -44,17 +44,25 @@ class OrganisationSeal:
     password: bytes | None = None
     self_signed: bool = False
 
+    def chain(self) -> list[asn1_x509.Certificate]:
+        """The certificate file's certificates: the seal's first, then its issuers, if the
+        file holds them (they are embedded in each signature)."""
+        found = load_certs_from_pemder([str(self.cert_path)])  # type: ignore[no-untyped-call]
+        certs: list[asn1_x509.Certificate] = list(found)
+        if not certs:
+            raise ValueError(f"{self.cert_path} holds no certificate")
+        return certs
+
     def certificate(self) -> asn1_x509.Certificate:
-        cert: asn1_x509.Certificate = load_cert_from_pemder(str(self.cert_path))  # type: ignore[no-untyped-call]
-        return cert
+        return self.chain()[0]
 
     def signer(self) -> SimpleSigner:
-        cert = self.certificate()
+        chain = self.chain()
         key = load_private_key_from_pemder(str(self.key_path), passphrase=self.password)
         return SimpleSigner(
-            signing_cert=cert,
+            signing_cert=chain[0],
             signing_key=key,
-            cert_registry=SimpleCertificateStore.from_certs([cert]),  # type: ignore[no-untyped-call]
+            cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
         )
 
 
@@ -136,5 +144,15 @@ def load_or_create_seal(
             )
         seal = OrganisationSeal(organisation, cert_path, key_path, None, self_signed=True)
     _check_private(seal.key_path)
-    seal.signer()  # reads both now: a bad file fails at start
+    _check_pair(seal)  # reads both now: a bad file or a wrong password fails at start
     return seal
+
+
+def _check_pair(seal: OrganisationSeal) -> None:
+    """The key is the certificate's (else every seal would fail to validate)."""
+    seal.signer()
+    cert = x509.load_der_x509_certificate(seal.certificate().dump())
+    key = serialization.load_pem_private_key(seal.key_path.read_bytes(), seal.password)
+    pem, info = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    if key.public_key().public_bytes(pem, info) != cert.public_key().public_bytes(pem, info):
+        raise ValueError(f"{seal.key_path} is not the key of {seal.cert_path}")

@@ -5,7 +5,9 @@ case's files."""
 from __future__ import annotations
 
 import hashlib
+import stat
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,8 +19,9 @@ from records.agreements.fields import long_date
 from records.agreements.pdf import SignatureEvidence, check_sealed, seal_agreement
 from records.agreements.signed import store_signed
 from records.models import utcnow
+from server.app import create_app
 from server.context import SERVICES
-from tests.server.conftest import Api, create_case
+from tests.server.conftest import Api, create_case, make_config
 
 
 async def put(api: Api, path: str, body: Any) -> ClientResponse:
@@ -152,3 +155,19 @@ async def test_a_sealed_agreement_is_listed_and_downloaded_from_the_case_file(
     assert "mediated_agreement-2026-031-2026-12-07.pdf" in got.headers["Content-Disposition"]
     pdf = await got.read()
     assert pdf == sealed.pdf and (await check_sealed(pdf, svc.seal.certificate())).ok
+
+
+async def test_the_development_seal_is_made_at_setup_once_and_kept(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    config = make_config(tmp_path, sqlite_url, PALABRE_ORGANISATION_NAME="Médiation du Rhône")
+    seen = []
+    for _ in range(2):  # a start, then a restart
+        async with TestServer(await create_app(config)) as srv:
+            seal = srv.app[SERVICES].seal
+            assert seal is not None and seal.self_signed
+            assert seal.certificate().subject.native["organization_name"] == "Médiation du Rhône"
+            assert seal.key_path.parent == config.var_dir / "seal"
+            assert stat.S_IMODE(seal.key_path.stat().st_mode) == 0o600
+            seen.append((seal.cert_path.read_bytes(), seal.key_path.read_bytes()))
+    assert seen[0] == seen[1]

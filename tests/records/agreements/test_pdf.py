@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from PIL import Image, ImageDraw
 
 from records.agreements.documents import fill, normalise, text_sha256
@@ -187,3 +193,72 @@ def test_a_drawing_that_is_not_a_png_is_refused(seal: OrganisationSeal) -> None:
     with pytest.raises(ValueError, match="PNG"):
         seal_agreement_sync(fill("# T\n\nx", {}), [bad], seal, language="fr",
                             case_reference="r", sealed_at=SEALED_AT)  # fmt: skip
+
+
+def _issued_seal(folder: Path) -> tuple[OrganisationSeal, x509.Certificate]:
+    """A seal issued by a (test) certification authority, its file holding the chain."""
+    now = datetime.now(UTC)
+
+    def issue(
+        subject: str, public: Any, issuer: str, key: ec.EllipticCurvePrivateKey, ca: bool
+    ) -> x509.Certificate:
+        usage = dict.fromkeys(
+            ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+             "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"],
+            False,
+        )  # fmt: skip
+        usage.update(key_cert_sign=ca, crl_sign=ca, digital_signature=not ca,
+                     content_commitment=not ca)  # fmt: skip
+        return (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(**usage), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+
+    ca_key, seal_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    ca = issue("Test CA", ca_key.public_key(), "Test CA", ca_key, True)
+    leaf = issue("Org seal", seal_key.public_key(), "Test CA", ca_key, False)
+    folder.mkdir()
+    cert_path, key_path = folder / "chain.pem", folder / "key.pem"
+    pem = serialization.Encoding.PEM
+    cert_path.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
+    key_path.write_bytes(seal_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
+    key_path.chmod(0o600)
+    return load_or_create_seal("Org", folder, cert=cert_path, key=key_path), ca
+
+
+def test_a_seal_issued_by_an_authority_validates_against_it_and_itself(tmp_path: Path) -> None:
+    seal, ca = _issued_seal(tmp_path / "issued")
+    assert not seal.self_signed and len(seal.chain()) == 2
+    out, _ = sealed(seal)
+    assert check_sync(out.pdf, seal.certificate()).ok
+    root = asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER))
+    assert check_sync(out.pdf, root).ok  # the chain travels in the signature
+
+
+def test_a_long_text_over_several_pages_still_reads_as_frozen(seal: OrganisationSeal) -> None:
+    clauses = "\n\n".join(
+        f"## Article {n}\n\nLa partie n° {n} s’engage à verser {n * 10} € avant le "
+        f"{n} août, « sans réserve » ; l’autre partie accepte, à l’exclusion de toute "
+        "autre prétention née du différend, et renonce à toute action à ce titre."
+        for n in range(1, 41)
+    )
+    document = fill(f"# Protocole d’accord\n\n{clauses}", {})
+    out = seal_agreement_sync(
+        document, SIGNERS, seal, language="fr", case_reference="2026-031", sealed_at=SEALED_AT
+    )
+    assert out.text_pages >= 3
+    read = text_pages(out.pdf, out.text_pages, out.sha256, "2026-031", "fr")
+    assert normalise(read) == normalise(" ".join(b.text for b in document))
+    assert check_sync(out.pdf, seal.certificate()).ok

@@ -84,3 +84,10 @@ def test_the_seal_settings_go_together(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a readable file"):
         load_config({"PALABRE_VAR_DIR": str(tmp_path), "PALABRE_SEAL_CERT": str(tmp_path / "no"),
                      "PALABRE_SEAL_KEY": str(cert)})  # fmt: skip
+
+
+def test_a_key_that_is_not_the_certificate_s_is_refused(tmp_path: Path) -> None:
+    one = load_or_create_seal("Org", tmp_path / "one")
+    two = load_or_create_seal("Org", tmp_path / "two")
+    with pytest.raises(ValueError, match="is not the key of"):
+        load_or_create_seal("Org", tmp_path, cert=one.cert_path, key=two.key_path)
