@@ -23,6 +23,7 @@ Both do CPU work: callers in the event loop use :func:`seal_agreement` and
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from asn1crypto import x509 as asn1_x509
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -87,6 +89,39 @@ LABELS = {
     },
 }
 IDENTIFICATIONS = ("email_code", "mediator_code")
+
+
+class Unrenderable(ValueError):
+    """A text holds characters the PDF's fonts cannot draw: its PDF would not read as it."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(f"the PDF's fonts cannot draw: {' '.join(sorted(missing))}")
+        self.missing = missing
+
+
+@functools.cache
+def _drawable() -> frozenset[int]:
+    """The characters both text fonts (regular and bold) draw."""
+    sets = []
+    for style in ("", "B"):
+        with TTFont(str(FONTS / FONT_FILES["serif", style]), lazy=True) as font:
+            sets.append(frozenset(font.getBestCmap()))
+    return sets[0] & sets[1]
+
+
+def missing_glyphs(*texts: str) -> str:
+    """The characters of ``texts`` the PDF cannot draw (white space aside), in order of
+    first appearance: a text to be signed must have none (check it before freezing)."""
+    drawable = _drawable()
+    seen = dict.fromkeys(c for t in texts for c in t if not c.isspace() and ord(c) not in drawable)
+    return "".join(seen)
+
+
+def _drawn(text: str) -> str:
+    """Evidence as the signing flow recorded it (a browser's name): what cannot be drawn
+    is shown as U+FFFD rather than silently dropped."""
+    missing = set(missing_glyphs(text))
+    return "".join("\ufffd" if c in missing else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -189,6 +224,10 @@ def render(
     if language not in LABELS:
         raise ValueError("language must be fr or en")
     labels = LABELS[language]
+    missing = missing_glyphs(*(b.text for b in document), *(e.name for e in signatures),
+                             organisation, case_reference)  # fmt: skip
+    if missing:
+        raise Unrenderable(missing)
     sha = text_sha256(document)
     # the drawings are checked before the fonts are opened (fpdf2 closes them at output)
     drawings = [None if e.drawing_png is None else _drawing(e.drawing_png) for e in signatures]
@@ -251,8 +290,8 @@ def render(
             f"{labels['signed_at']}{colon} {utc:%Y-%m-%d %H:%M:%S} UTC "
             f"({labels['local']}{colon} {local:%Y-%m-%d %H:%M:%S} {evidence.timezone})",
             f"{labels['identified']}{colon} {labels[evidence.identified_by]}"
-            + (f" {evidence.identified_to}" if evidence.identified_to else ""),
-            f"{labels['browser']}{colon} {evidence.user_agent or '—'}",
+            + (f" {_drawn(evidence.identified_to)}" if evidence.identified_to else ""),
+            f"{labels['browser']}{colon} {_drawn(evidence.user_agent) or '—'}",
         ]
         for line in lines:
             pdf.multi_cell(0, 5, line, align="L", new_x="LMARGIN", new_y="NEXT")

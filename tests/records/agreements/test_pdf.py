@@ -20,8 +20,10 @@ from records.agreements.documents import fill, normalise, text_sha256
 from records.agreements.pdf import (
     SealedAgreement,
     SignatureEvidence,
+    Unrenderable,
     check_sealed,
     check_sync,
+    missing_glyphs,
     seal_agreement,
     seal_agreement_sync,
 )
@@ -262,3 +264,17 @@ def test_a_long_text_over_several_pages_still_reads_as_frozen(seal: Organisation
     read = text_pages(out.pdf, out.text_pages, out.sha256, "2026-031", "fr")
     assert normalise(read) == normalise(" ".join(b.text for b in document))
     assert check_sync(out.pdf, seal.certificate()).ok
+
+
+def test_a_text_the_fonts_cannot_draw_is_refused_not_sealed_wrong(seal: OrganisationSeal) -> None:
+    assert missing_glyphs("Éloïse « Dupré » — 240 € ; œuvre", "ẞ İ ł ő ș ț ğ") == ""
+    assert missing_glyphs("Li 李 et 😀 puis 李") == "李😀"
+    document = fill("# Accord\n\nEntre {{parties}}.", {"parties": "李雷"})
+    with pytest.raises(Unrenderable) as caught:
+        seal_agreement_sync(document, [], seal, language="fr", case_reference="r",
+                            sealed_at=SEALED_AT)  # fmt: skip
+    assert caught.value.missing == "李雷"
+    odd = SignatureEvidence("Jeanne", SEALED_AT, "UTC", "mediator_code", user_agent="UA 李")
+    out = seal_agreement_sync(fill("# T\n\nx", {}), [odd], seal, language="fr",
+                              case_reference="r", sealed_at=SEALED_AT)  # fmt: skip
+    assert "UA \ufffd" in all_text(out.pdf)  # evidence kept, what cannot be drawn marked
