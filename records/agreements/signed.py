@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from records.agreements.pdf import SealedAgreement
+from records.errors import NotFound
 from records.files.packing import pack_file, unpack_file
 from records.stores.casefile import CaseFile, ItemInfo, ItemKind
 
@@ -82,3 +83,25 @@ async def store_signed(
         case_id, ItemKind.AGREEMENT, pack(meta, sealed.pdf), actor=actor, via=via,
         session_id=session_id,
     )  # fmt: skip
+
+
+async def read_signed(
+    casefile: CaseFile,
+    case_id: str,
+    item_id: str,
+    *,
+    actor: str,
+    via: str,
+    session_id: str | None = None,
+) -> tuple[SignedMeta, bytes]:
+    """A sealed agreement of the case and its PDF, for whoever may have it (the case's
+    mediators, or a signer from their link: the caller decides); the read is audited
+    under ``actor``. :class:`NotFound` for any item that is not one of the case's signed
+    agreements (nothing else is decrypted)."""
+    listed = await casefile.list_items(case_id, kinds={ItemKind.AGREEMENT})
+    if item_id not in {i.id for i in listed}:
+        raise NotFound("no such signed agreement in this case file")
+    item = await casefile.get_item(
+        item_id, actor=actor, via=via, session_id=session_id, case_id=case_id
+    )
+    return unpack(item.content)

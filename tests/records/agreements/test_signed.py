@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from records.agreements.documents import fill
 from records.agreements.pdf import SignatureEvidence, check_sealed, seal_agreement
 from records.agreements.seal import load_or_create_seal
-from records.agreements.signed import store_signed, unpack
+from records.agreements.signed import read_signed, store_signed
 from records.agreements.templates import default_text
 from records.db import Database
+from records.errors import NotFound
 from records.models import CaseItemVersionRow
 from records.service import Records
 from records.stores.casefile import ItemKind
@@ -49,13 +51,21 @@ async def test_the_sealed_pdf_is_stored_encrypted_and_listed(
     assert b"%PDF" not in at_rest and sealed.pdf[-2000:] not in at_rest
     assert b"Jeanne" not in at_rest and b"mediated_agreement" not in at_rest
 
-    item = await records.casefile.get_item(info.id, actor=actor, via="test")
-    meta, pdf = unpack(item.content)
+    signer = f"participant:{case.participants[0].id}"  # a signer, from their link
+    meta, pdf = await read_signed(records.casefile, case.id, info.id, actor=signer, via="test")
     assert pdf == sealed.pdf
     assert (meta.template, meta.language, meta.text_sha256) == (
         "mediated_agreement", "fr", sealed.sha256,
     )  # fmt: skip
     assert meta.name == f"mediated_agreement-{case.reference}-2026-12-07.pdf"
     assert (await check_sealed(pdf, seal.certificate())).ok
-    actions = [e.action for e in await records.audit.for_case(case.id)]
-    assert actions[:2] == ["item.read", "item.write"]  # newest first
+    trail = await records.audit.for_case(case.id)
+    assert [(e.action, e.actor) for e in trail[:2]] == [
+        ("item.read", signer), ("item.write", actor),
+    ]  # newest first  # fmt: skip
+    description = next(
+        i for i in await records.casefile.list_items(case.id) if i.kind is ItemKind.DESCRIPTION
+    )
+    with pytest.raises(NotFound):  # nothing but a signed agreement is read this way
+        await read_signed(records.casefile, case.id, description.id, actor=signer, via="test")
+    assert len(await records.audit.for_case(case.id)) == len(trail)
