@@ -6,11 +6,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint types unit browser bench install chromium coturn nginx lock clean fuzz
+.PHONY: run test lint types unit browser bench install chromium coturn nginx lock clean fuzz fonts
 
 NODE_STAMP := frontend/node_modules/.installed
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) fonts
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Palabre needs Python 3.11 ($(PYTHON))"; exit 1; }
@@ -23,6 +23,10 @@ $(STAMP): requirements.lock pyproject.toml
 $(NODE_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# Debian's DejaVu fonts, embedded in the signed agreements' PDF (records/agreements/pdf.py).
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf ] || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-dejavu-core; }
 
 # Debian's Chromium, for the browser tests (Playwright never downloads a browser here).
 chromium:

@@ -446,3 +446,24 @@ class AgendaFeedRow(Base):
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# ------------------------------------------------------------ text templates (0014)
+
+
+class TextTemplateRow(Base):
+    """One saved version of an organisation's template (:mod:`records.agreements.templates`).
+
+    Every save is a new version, kept: who saved it, when. ``body`` NULL: that version
+    went back to the built-in text.
+    """
+
+    __tablename__ = "text_templates"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    edited_by: Mapped[str] = mapped_column(String(80))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from records.agreements.templates import TextTemplates
 from records.crypto.keys import FileKeyProvider, KeyProvider
 from records.crypto.keystore import KeyStore, default_keys_url, holds_keys
 from records.db import Database, is_sqlite
@@ -50,6 +51,7 @@ class Records:
     outbox: Outbox
     survey: SurveyStore
     agenda: AgendaStore
+    templates: TextTemplates  # the organisation's agreement texts
 
     async def close(self) -> None:
         self.journal.close()
@@ -110,6 +112,7 @@ async def open_records(
         outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
         survey=SurveyStore(db),
         agenda=AgendaStore(db, audit),
+        templates=TextTemplates(db),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
+from records.agreements.seal import load_or_create_seal
 from records.anonymise import pipelines
 from records.db import Database
 from records.rights.retention import load_policies
@@ -164,6 +165,10 @@ async def create_app(
     accounts = AccountStore(db)
     schedule = ScheduleStore(db)
     signing_key = load_or_create_signing_key(config.signing_key_path)
+    seal = load_or_create_seal(
+        config.seal.organisation_name, config.var_dir, cert=config.seal.cert,
+        key=config.seal.key, password_file=config.seal.key_password_file,
+    )  # fmt: skip
     signer = LinkSigner(signing_key)
     leave = await _join_deployment(config, signing_key, records)
     throttle, close_throttle = login_throttle(config)
@@ -195,6 +200,7 @@ async def create_app(
         surveys=SurveyLinks(signing_key, schedule, config.http.public_url),
         mail=mail,
         notifier=notifier,
+        seal=seal,
     )
     node = NodeState(config.cluster.node_id)
     metrics = Metrics(node, VERSION, config.records.purge_interval_hours)

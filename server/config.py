@@ -135,6 +135,18 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class SealConfig:
+    """The organisation's name (in its texts and on its seal) and the certificate its signed
+    agreements are sealed with (PEM files; :mod:`records.agreements.seal`). No certificate:
+    a self-signed one is made once under the var directory, for development."""
+
+    organisation_name: str = "Palabre"
+    cert: Path | None = None
+    key: Path | None = None
+    key_password_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     var_dir: Path
     database_url: str
@@ -146,6 +158,7 @@ class Config:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    seal: SealConfig = field(default_factory=SealConfig)
 
     @property
     def secure_cookies(self) -> bool:
@@ -358,6 +371,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         cluster=_cluster(env, port),
         ops=_ops(env, host, port),
         smtp=_smtp(env, public_url),
+        seal=_seal(env),
     )
 
 
@@ -447,3 +461,18 @@ def _smtp(env: Mapping[str, str], public_url: str) -> SmtpConfig:
     return SmtpConfig(
         host=host, port=port, security=security, user=user, password=password, sender=sender
     )
+
+
+def _seal(env: Mapping[str, str]) -> SealConfig:
+    """PALABRE_ORGANISATION_NAME, and PALABRE_SEAL_CERT with PALABRE_SEAL_KEY (PEM files;
+    the key's password, if any, in PALABRE_SEAL_KEY_PASSWORD_FILE)."""
+    name = " ".join((env.get("PALABRE_ORGANISATION_NAME") or "Palabre").split())
+    if len(name) > 120 or not name.isprintable():
+        raise ConfigError("PALABRE_ORGANISATION_NAME must be one line of 120 characters at most")
+    cert, key = _path(env, "PALABRE_SEAL_CERT"), _path(env, "PALABRE_SEAL_KEY")
+    if (cert is None) != (key is None):
+        raise ConfigError("PALABRE_SEAL_CERT and PALABRE_SEAL_KEY go together")
+    password_file = _path(env, "PALABRE_SEAL_KEY_PASSWORD_FILE")
+    if password_file is not None and key is None:
+        raise ConfigError("PALABRE_SEAL_KEY_PASSWORD_FILE is the password of PALABRE_SEAL_KEY")
+    return SealConfig(organisation_name=name, cert=cert, key=key, key_password_file=password_file)

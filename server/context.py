@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from errors import ErrorCode
+from records.agreements.seal import OrganisationSeal
 from records.db import Database
 from records.service import Records
 from records.stores.accounts import AccountStore, Mediator
@@ -46,6 +47,7 @@ class Services:
     mail: MailWorker | None = None  # None: no SMTP server configured, mail waits
     surveys: SurveyLinks | None = None  # the questionnaire's own links (by e-mail)
     notifier: Notifier | None = None  # what invited participants are told (set by the app)
+    seal: OrganisationSeal | None = None  # what signed agreements are sealed with
 
 
 SERVICES = web.AppKey("services", Services)

@@ -19,6 +19,7 @@ MEDIATOR_PAGES = [
     "/statistics",
     "/notices",
     "/agenda",
+    "/templates",
 ]
 
 

@@ -195,6 +195,13 @@ class CaseStore:
             row = await require_case_mediator(s, case_id, mediator_id)
             return await self._load(s, row, description)
 
+    async def get_case_header(self, case_id: str, mediator_id: str) -> Case:
+        """The case without its description (nothing is decrypted, so nothing to audit):
+        names, roles and reference, as a text made from a template needs them."""
+        async with self._db.transaction() as s:
+            row = await require_case_mediator(s, case_id, mediator_id)
+            return await self._load(s, row, "")
+
     async def set_legal_hold(
         self, case_id: str, mediator_id: str, on: bool, *, via: str = "api"
     ) -> None:

@@ -5,7 +5,8 @@ Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cas
 ``records`` (notes, summaries, the case file), ``practice`` (the mediator's practice),
 ``documents`` (shared in a session), ``board`` (whiteboard exports), ``mail`` (e-mail
 of a case: invitations, the outbox), ``survey`` (the satisfaction survey), ``agenda``
-(a mediator's sessions across their cases, and its calendar feed).
+(a mediator's sessions across their cases, and its calendar feed), ``templates`` (the
+templates of the agreement texts).
 
 Shared by all of them, and only these: ``api`` (the route registry: validation and the
 OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
@@ -28,12 +29,13 @@ from server.rest import (
     records,
     sessions,
     survey,
+    templates,
 )
 from server.rest.api import Api
 
 AREAS = (
     auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey,
-    agenda,
+    agenda, templates,
 )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
+from records.agreements.signed import unpack as unpack_agreement
 from records.files.uploads import unpack as unpack_document
 from records.logs.audit import AuditEntry
 from records.rights.subjects import erase_subject, export_html, export_subject
@@ -60,7 +61,7 @@ class NoteListOut(Out):
 
 class CaseFileOut(Out):
     id: str
-    kind: str  # "document" or "whiteboard_export"
+    kind: str  # "document", "whiteboard_export" or "agreement" (a sealed PDF)
     session_id: str | None
     created_at: datetime
     size: int
@@ -123,7 +124,7 @@ async def list_notes(request: web.Request) -> web.Response:
 
 # -- files: what was shared and drawn in the sessions, kept after them -------------------
 
-FILE_KINDS = {ItemKind.DOCUMENT, ItemKind.WHITEBOARD_EXPORT}
+FILE_KINDS = {ItemKind.DOCUMENT, ItemKind.WHITEBOARD_EXPORT, ItemKind.AGREEMENT}
 
 
 async def list_files(request: web.Request) -> web.Response:
@@ -145,7 +146,8 @@ async def list_files(request: web.Request) -> web.Response:
 
 
 async def download_file(request: web.Request) -> web.Response:
-    """A shared document or a board export, as the attachment it was (the read is audited)."""
+    """A shared document, a board export or a sealed agreement, as the attachment it was
+    (the read is audited)."""
     case_id, actor = await _mediator_of(request)
     casefile = services(request).records.casefile
     file_id = request.match_info["file_id"]
@@ -160,6 +162,9 @@ async def download_file(request: web.Request) -> web.Response:
         if info.kind is ItemKind.DOCUMENT:
             document, data = unpack_document(item.content)
             name, mime = document.filename, document.mime
+        elif info.kind is ItemKind.AGREEMENT:
+            agreement, data = unpack_agreement(item.content)
+            name, mime = agreement.name, agreement.mime
         else:
             export, data = unpack_export(item.content)
             name, mime = export.name, export.mime

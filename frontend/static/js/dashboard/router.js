@@ -9,6 +9,7 @@ import { showCaseList, showNewCase } from './cases.js';
 import { showStats } from './stats.js';
 import { showLogin, showSetup } from './auth.js';
 import { showNotices } from './notices.js';
+import { showTemplates } from './templates.js';
 
 const main = document.getElementById('main');
 const userBox = document.getElementById('user');
@@ -36,6 +37,7 @@ function renderUser() {
     userBox,
     h('a', { href: '/agenda', 'data-nav': true, class: 'top-link', id: 'agenda-link' }, t('agenda.link')),
     h('a', { href: '/notices', 'data-nav': true, class: 'top-link', id: 'notices-link' }, t('notices.title')),
+    h('a', { href: '/templates', 'data-nav': true, class: 'top-link', id: 'templates-link' }, t('templates.link')),
     h('span', { class: 'user-name' }, me.display_name),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: signOut }, t('auth.signOut')),
   );
@@ -75,6 +77,7 @@ async function route() {
   if (path === '/' || path === '/cases') return showCaseList(main);
   if (path === '/cases/new') return showNewCase(main, { navigate });
   if (path === '/notices') return showNotices(main, me);
+  if (path === '/templates') return showTemplates(main, me);
   if (path === '/statistics') return showStats(main);
   if (path === '/agenda') return showAgenda(main);
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);

@@ -9,7 +9,8 @@ import dashboard from './en/dashboard.js';
 import documents from './en/documents.js';
 import join from './en/join.js';
 import room from './en/room.js';
+import templates from './en/templates.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates };

@@ -9,7 +9,8 @@ import dashboard from './fr/dashboard.js';
 import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
+import templates from './fr/templates.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates };

@@ -55,6 +55,7 @@ export default {
   'files.empty': "No files yet.",
   'files.kind.document': "Shared document",
   'files.kind.whiteboard_export': "Exported board",
+  'files.kind.agreement': "Signed agreement (sealed PDF)",
   'files.session': "session of {date}",
   'files.size': "{n} kB",
   'files.download': "Download",

@@ -55,6 +55,7 @@ export default {
   'files.empty': "Aucune pièce pour l’instant.",
   'files.kind.document': "Document partagé",
   'files.kind.whiteboard_export': "Tableau exporté",
+  'files.kind.agreement': "Accord signé (PDF scellé)",
   'files.session': "séance du {date}",
   'files.size': "{n} Ko",
   'files.download': "Télécharger",
