@@ -24,6 +24,7 @@ from records.stores.live import LiveStates
 from records.stores.notices import NoticeTexts
 from records.stores.outbox import Outbox
 from records.stores.outcomes import OutcomeStore
+from records.stores.requests import RequestStore
 from records.stores.shares import DocumentShares
 from records.stores.survey import SurveyStore
 
@@ -48,6 +49,7 @@ class Records:
     live: LiveStates
     outbox: Outbox
     survey: SurveyStore
+    requests: RequestStore
 
     async def close(self) -> None:
         self.journal.close()
@@ -95,18 +97,20 @@ async def open_records(
     audit = AuditLog(db, provider, clock=clock)
     casefile = CaseFile(db, keystore, provider, audit, organisation_id=organisation_id, clock=clock)
     notices = NoticeTexts(db)
+    consent = ConsentLog(db, provider, keystore, organisation_id=organisation_id, clock=clock)
+    cases = CaseStore(db, casefile)
     records = Records(
         db=db, keys_db=keys_db, keystore=keystore, keys=provider, audit=audit,
-        consent=ConsentLog(
-            db, provider, keystore, organisation_id=organisation_id, clock=clock
-        ), notices=notices, casefile=casefile,
-        cases=CaseStore(db, casefile), clock=clock,
+        consent=consent, notices=notices, casefile=casefile, cases=cases, clock=clock,
         outcomes=OutcomeStore(db, casefile),
         journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
         shares=DocumentShares(db, keystore, provider, organisation_id=organisation_id),
         live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
         outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
         survey=SurveyStore(db),
+        requests=RequestStore(
+            db, keystore, provider, audit, consent, cases, organisation_id=organisation_id
+        ),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -4,7 +4,8 @@ Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cas
 ``sessions`` (scheduling, personal links), ``join`` (what a link opens), ``consent``,
 ``records`` (notes, summaries, the case file), ``practice`` (the mediator's practice),
 ``documents`` (shared in a session), ``board`` (whiteboard exports), ``mail`` (e-mail
-of a case: invitations, the outbox), ``survey`` (the satisfaction survey).
+of a case: invitations, the outbox), ``survey`` (the satisfaction survey), ``requests``
+(requests for a mediation from the public, and their queue).
 
 Shared by all of them, and only these: ``api`` (the route registry: validation and the
 OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
@@ -24,12 +25,16 @@ from server.rest import (
     mail,
     practice,
     records,
+    requests,
     sessions,
     survey,
 )
 from server.rest.api import Api
 
-AREAS = (auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey)
+AREAS = (
+    auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey,
+    requests,
+)  # fmt: skip
 
 
 def register_routes(api: Api) -> None:
