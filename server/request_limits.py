@@ -60,7 +60,7 @@ def _counters(
     names: Sequence[str], windows: Sequence[Window], now: float
 ) -> list[tuple[str, Window, float]]:
     """``(counter key, window, when the window ends)`` for each name and window."""
-    out = []
+    out: list[tuple[str, Window, float]] = []
     for name in names:
         for w in windows:
             bucket = math.floor(now / w.seconds)

@@ -50,14 +50,14 @@ from records.stores.cases import (
     NewParticipant,
     ParticipantRole,
 )
-from records.stores.notices import Language, NoticeText
+from records.stores.notices import Language, NoticeKind, NoticeText
 
 logger = logging.getLogger(__name__)
 
 KIND = "public_request"
 FORM = "public-request"
 CARRIED = "public-request-carried"
-NOTICE = "request_privacy"
+NOTICE: NoticeKind = "request_privacy"
 
 
 @dataclass(frozen=True)

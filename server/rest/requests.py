@@ -74,7 +74,7 @@ class RequestIn(Strict):
     agreed: Annotated[
         list[Annotated[str, StringConstraints(max_length=64, pattern=LINE)]],
         Field(max_length=10),
-    ] = []
+    ] = Field(default_factory=list)
     website: Line = Field(
         default="", description="Leave empty (a field hidden from people: filled, it is spam)"
     )
@@ -230,7 +230,7 @@ async def send_request(request: web.Request, body: RequestIn) -> web.Response:
                 form.other_name,
                 form.other_contact,
                 form.description,
-            ),  # fmt: skip
+            ),
             notice=notice,
             agreed=frozenset(form.agreed),
         ),
