@@ -84,22 +84,22 @@ class ReceivedOut(Out):
     received: bool
 
 
-class PurposeOut(Out):
+class RequestPurposeOut(Out):
     name: str
     required: bool
 
 
-class NoticeOut(Out):
+class RequestNoticeOut(Out):
     kind: str
     language: str
     version: int
     sha256: str
     body: str
-    purposes: list[PurposeOut]
+    purposes: list[RequestPurposeOut]
     kinds: list[str]
 
 
-class NoticeQuery(Query):
+class RequestNoticeQuery(Query):
     language: Literal["fr", "en"] = "fr"
 
 
@@ -176,13 +176,13 @@ def _refused(problems: list[FieldProblem]) -> web.Response:
 # -- the public side -------------------------------------------------------------------
 
 
-async def get_notice(request: web.Request, query: NoticeQuery) -> web.Response:
+async def get_notice(request: web.Request, query: RequestNoticeQuery) -> web.Response:
     notice = await services(request).records.notices.current(NOTICE, query.language)
     return reply(
-        NoticeOut(
+        RequestNoticeOut(
             kind=notice.kind, language=notice.language, version=notice.version,
             sha256=notice.sha256, body=notice.body,
-            purposes=[PurposeOut(name=p.name, required=p.required) for p in PURPOSES],
+            purposes=[RequestPurposeOut(name=p.name, required=p.required) for p in PURPOSES],
             kinds=[k.value for k in MediationType],
         )
     )  # fmt: skip
@@ -287,8 +287,8 @@ async def decline_request(request: web.Request, body: DeclineIn) -> web.Response
 
 def register_routes(api: Api) -> None:
     tag = "requests"
-    api.add("GET", "/api/requests/notice", get_notice, tag=tag, query=NoticeQuery,
-            response=NoticeOut, auth=False,
+    api.add("GET", "/api/requests/notice", get_notice, tag=tag, query=RequestNoticeQuery,
+            response=RequestNoticeOut, auth=False,
             summary="The request form's privacy notice (current version), the purposes to "
             "agree to and the kinds of dispute")  # fmt: skip
     api.add("POST", "/api/requests", send_request, tag=tag, body=RequestIn,

@@ -302,3 +302,38 @@ async def test_the_purge_shreds_unanswered_and_declined_requests(
     assert (await anne.post(f"/api/requests/{first['id']}/take")).status == 409
     actions = [e.action for e in await records.audit.for_subject(f"request:{first['id']}")]
     assert "request.shredded" in actions
+
+
+async def test_nothing_personal_is_stored_or_logged_in_clear(
+    anne: Api, new_client: Any, server: TestServer, smtp: MailServer, db_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from sqlalchemy import text
+
+    from records.db import Database
+
+    caplog.set_level("DEBUG")
+    public = await new_client()
+    body = await form(public)
+    assert (await send(public, body)).status == 202
+    [item] = await queue(anne)
+    await anne.get(f"/api/requests/{item['id']}")
+    decline = {"message": "Nous ne traitons pas ce type de litige."}
+    assert (await anne.post(f"/api/requests/{item['id']}/decline", decline)).status == 200
+    await smtp.wait_for(1)
+    secrets = ["Jeanne", "jeanne@example.org", "12 34 56", "Roux", "terrasse", "ce type de litige"]
+    db = Database(db_url)
+    try:
+        async with db.engine.connect() as conn:
+            dumped = ""
+            for table in ("public_requests", "mail_outbox", "consent_log", "audit_log"):
+                rows = (await conn.execute(text(f"SELECT * FROM {table}"))).all()  # noqa: S608
+                dumped += repr(rows)
+    finally:
+        await db.close()
+    ours = ("records", "server", "sessions", "signaling", "aiohttp")  # not the test SMTP server
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(ours))
+    assert "public request" in logged
+    for secret in secrets:
+        assert secret not in dumped
+        assert secret not in logged

@@ -8,6 +8,7 @@ import { showCaseList, showNewCase } from './cases.js';
 import { showStats } from './stats.js';
 import { showLogin, showSetup } from './auth.js';
 import { showNotices } from './notices.js';
+import { showRequests } from './requests.js';
 
 const main = document.getElementById('main');
 const userBox = document.getElementById('user');
@@ -33,6 +34,7 @@ function renderUser() {
   }
   mount(
     userBox,
+    h('a', { href: '/requests', 'data-nav': true, class: 'top-link', id: 'requests-link' }, t('requests.title')),
     h('a', { href: '/notices', 'data-nav': true, class: 'top-link', id: 'notices-link' }, t('notices.title')),
     h('span', { class: 'user-name' }, me.display_name),
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: signOut }, t('auth.signOut')),
@@ -74,6 +76,7 @@ async function route() {
   if (path === '/cases/new') return showNewCase(main, { navigate });
   if (path === '/notices') return showNotices(main, me);
   if (path === '/statistics') return showStats(main);
+  if (path === '/requests') return showRequests(main, { navigate });
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);
   if (match) return showCase(main, match[1]);
   mount(main, h('p', { class: 'notice' }, t('common.notFound')));

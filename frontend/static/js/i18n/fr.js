@@ -8,7 +8,8 @@ import dashboard from './fr/dashboard.js';
 import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
+import requests from './fr/requests.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, requests };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...requests };
