@@ -192,6 +192,11 @@ def load_policies(path: Path | None) -> tuple[Policy, ...]:
     return tuple(out.values())
 
 
+def days_of(policies: tuple[Policy, ...], category: str) -> int | None:
+    """How many days a category is kept (None: reviewed by hand, or no such category)."""
+    return next((p.days for p in policies if p.category == category), None)
+
+
 def _cutoff(policies: tuple[Policy, ...], category: str, now: datetime) -> datetime | None:
     for p in policies:
         if p.category == category and p.days is not None:

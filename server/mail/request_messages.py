@@ -15,8 +15,11 @@ KIND = "request_declined"
 MESSAGE_MAX = 4000
 
 
-def request_declined(to: str, name: str, message: str, language: str) -> MailContents:
-    """The mediator's answer to a request they decline."""
+def request_declined(
+    to: str, name: str, message: str, language: str, kept_days: int | None
+) -> MailContents:
+    """The mediator's answer to a request they decline; ``kept_days``: how long the request
+    is kept after it (the retention policy's ``requests_declined``)."""
     if language == "en":
         subject = "Your mediation request"
         before = [
@@ -25,8 +28,9 @@ def request_declined(to: str, name: str, message: str, language: str) -> MailCon
             "it on. Their message:",
         ]
         after = [
-            "Your request will be destroyed 30 days from now. This message was sent "
-            "automatically: to write to the service, use its usual contact details.",
+            (f"Your request will be destroyed {kept_days} days from now. " if kept_days else "")
+            + "This message was sent automatically: to write to the service, use its usual "
+            "contact details.",
         ]
     else:
         subject = "Votre demande de médiation"
@@ -36,8 +40,9 @@ def request_declined(to: str, name: str, message: str, language: str) -> MailCon
             "donner suite. Son message :",
         ]
         after = [
-            "Votre demande sera détruite dans 30 jours. Ce message est envoyé "
-            "automatiquement : pour écrire au service, utilisez ses coordonnées habituelles.",
+            (f"Votre demande sera détruite dans {kept_days} jours. " if kept_days else "")
+            + "Ce message est envoyé automatiquement : pour écrire au service, utilisez ses "
+            "coordonnées habituelles.",
         ]
     quoted = message.strip()
     text = "\n\n".join([*before, quoted, *after]) + "\n"

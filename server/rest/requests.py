@@ -28,6 +28,7 @@ from pydantic import Field, StringConstraints
 from errors import ErrorCode
 from records.errors import NotFound
 from records.models import utcnow
+from records.rights.retention import days_of, load_policies
 from records.stores.cases import MediationType
 from records.stores.notices import Language
 from records.stores.requests import (
@@ -97,6 +98,7 @@ class RequestNoticeOut(Out):
     body: str
     purposes: list[RequestPurposeOut]
     kinds: list[str]
+    unanswered_days: int | None = Field(description="how long an unanswered request is kept")
 
 
 class RequestNoticeQuery(Query):
@@ -167,6 +169,12 @@ def _detail(r: PublicRequest) -> RequestDetailOut:
     return RequestDetailOut(**_out(r.summary).model_dump(), content=content, agreed=r.agreed)
 
 
+def _kept_days(request: web.Request, category: str) -> int | None:
+    """The retention policy's days for a category (the file was checked at start)."""
+    policies = load_policies(services(request).config.records.retention_file)
+    return days_of(policies, category)
+
+
 def _refused(problems: list[FieldProblem]) -> web.Response:
     body = error_body(ErrorCode.VALIDATION, "; ".join(p.message for p in problems))
     body["error"]["fields"] = [p.to_dict() for p in problems]  # type: ignore[assignment]
@@ -184,6 +192,7 @@ async def get_notice(request: web.Request, query: RequestNoticeQuery) -> web.Res
             sha256=notice.sha256, body=notice.body,
             purposes=[RequestPurposeOut(name=p.name, required=p.required) for p in PURPOSES],
             kinds=[k.value for k in MediationType],
+            unanswered_days=_kept_days(request, "requests_unanswered"),
         )
     )  # fmt: skip
 
@@ -274,7 +283,10 @@ async def decline_request(request: web.Request, body: DeclineIn) -> web.Response
     request_id = request.match_info["request_id"]
     now = utcnow()
     declined = await svc.records.requests.decline(request_id, mediator.id, now, via=via(request))
-    contents = request_declined(declined.email, declined.name, body.message, declined.language)
+    contents = request_declined(
+        declined.email, declined.name, body.message, declined.language,
+        _kept_days(request, "requests_declined"),
+    )  # fmt: skip
     await svc.records.outbox.create_request_mail(
         request_id, DECLINED_KIND, declined.language, new_message_id(svc.config.smtp.sender),
         contents, now, actor=f"mediator:{mediator.id}", via=via(request),

@@ -121,3 +121,41 @@ async def test_the_form_on_a_phone(live_server: LiveServer, browser: Browser) ->
     await expect(page.locator("#request-form")).to_be_visible()
     assert await axe(page) == []
     await page.screenshot(path=str(ARTIFACTS / "request-form-phone.png"), full_page=True)
+
+
+async def test_a_mediator_declines_a_request_with_a_message(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    page = await new_page(browser)
+    await page.goto(f"{live_server.url}/demande")
+    await page.fill("#rq-name", "Jeanne Martin")
+    await page.fill("#rq-email", "jeanne@example.org")
+    await page.select_option("#rq-kind", "consumer")
+    await page.fill("#rq-description", "Un litige sur une facture de réparation.")
+    await page.check("#rq-agreed-request_handling")
+    await page.click("#request-send")
+    await page.wait_for_url("**/demande/merci")
+    await expect(page.locator("#request-sent")).to_contain_text("90 jours")
+
+    await add_mediator(live_server)
+    claire = await new_page(browser)
+    await claire.goto(f"{live_server.url}/login")
+    await claire.fill("input[name=email]", MEDIATOR_EMAIL)
+    await claire.fill("input[name=password]", MEDIATOR_PASSWORD)
+    await claire.click("#login-form button[type=submit]")
+    await claire.click("#requests-link")
+    await claire.locator("#request-list tbody tr").first.get_by_role("button").click()
+    await claire.click("#request-decline")
+    await expect(claire.locator("#decline-message")).to_be_focused()
+    await claire.fill("#decline-message", "Nous ne traitons pas les litiges de consommation.")
+    await claire.click("#decline-send")
+    # no SMTP server on this one: the message waits in the outbox, and the page says so
+    await expect(claire.locator("#decline-done")).to_contain_text("boîte d’envoi")
+    await expect(claire.locator("#request-view")).to_have_attribute("data-state", "declined")
+    assert await claire.locator("#request-take").count() == 0
+    await claire.screenshot(path=str(ARTIFACTS / "request-declined-fr.png"), full_page=True)
+    await claire.click("text=Retour aux demandes")
+    await expect(claire.locator("#requests-empty")).to_be_visible()
+    await claire.select_option("#requests-state", "declined")
+    await expect(claire.locator("#request-list tbody tr")).to_have_count(1)
+    await expect(claire.locator("#request-list")).to_contain_text("Déclinée")

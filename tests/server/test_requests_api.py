@@ -4,6 +4,7 @@ the consents), declining (a mail received by a real SMTP server), the purge's sh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -249,6 +250,22 @@ async def test_a_taken_request_becomes_a_case_with_its_people(
     assert (await queue(anne)) == []
 
 
+async def test_two_mediators_taking_at_once_open_one_case(
+    anne: Api, bob: Api, new_client: Any, server: TestServer
+) -> None:
+    public = await new_client()
+    assert (await send(public, await form(public))).status == 202
+    [item] = await queue(anne)
+    path = f"/api/requests/{item['id']}/take"
+    answers = await asyncio.gather(anne.post(path), bob.post(path))
+    assert sorted(a.status for a in answers) == [201, 409]
+    cases = [
+        *(await (await anne.get("/api/cases")).json())["cases"],
+        *(await (await bob.get("/api/cases")).json())["cases"],
+    ]
+    assert len(cases) == 1
+
+
 async def test_a_declined_request_is_answered_by_mail_in_the_requesters_language(
     anne: Api, new_client: Any, server: TestServer, smtp: MailServer
 ) -> None:
@@ -267,6 +284,7 @@ async def test_a_declined_request_is_answered_by_mail_in_the_requesters_language
     assert text is not None and html is not None
     assert "Hello Jeanne Martin" in text.get_content()
     assert "only handle family disputes" in text.get_content()
+    assert "destroyed 30 days from now" in text.get_content()  # the retention policy's
     assert "&lt;b&gt;please&lt;/b&gt;" in html.get_content()
     assert (await anne.post(f"/api/requests/{item['id']}/take")).status == 409
     [declined] = await queue(anne, "declined")

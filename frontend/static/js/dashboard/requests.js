@@ -47,7 +47,7 @@ function facts(c) {
   return h('dl', { class: 'facts request-detail' }, rows.map(([key, value]) => [h('dt', {}, t(key)), h('dd', {}, value)]));
 }
 
-async function showRequest(main, id, { navigate }) {
+async function showRequest(main, id, { navigate, done = null }) {
   const r = await api('GET', `/api/requests/${id}`);
   const error = errorBox();
   const back = h('button', { type: 'button', class: 'link', onclick: () => showRequests(main, { navigate }) }, t('requests.back'));
@@ -79,9 +79,8 @@ async function showRequest(main, id, { navigate }) {
     send.addEventListener('click', async () => {
       send.disabled = true;
       try {
-        const done = await api('POST', `/api/requests/${id}/decline`, { message: message.value });
-        mount(actions, h('p', { class: 'feedback', role: 'status', id: 'decline-done' },
-          t(done.mail === 'queued' ? 'requests.declined' : 'requests.declinedWaiting')));
+        const answer = await api('POST', `/api/requests/${id}/decline`, { message: message.value });
+        await showRequest(main, id, { navigate, done: answer.mail === 'queued' ? 'requests.declined' : 'requests.declinedWaiting' });
       } catch (err) {
         send.disabled = false;
         showError(error, err);
@@ -97,5 +96,6 @@ async function showRequest(main, id, { navigate }) {
       h('span', { class: 'status' }, t(`requests.is.${r.state}`))),
     r.content ? facts(r.content) : h('p', { class: 'notice' }, t('requests.shredded')),
     h('h2', { class: 'spaced' }, t('requests.consents')), consents,
+    done ? h('p', { class: 'feedback', role: 'status', id: 'decline-done' }, t(done)) : null,
     error, actions));
 }

@@ -168,10 +168,11 @@ async function showForm() {
     form));
 }
 
-function showSent() {
+async function showSent() {
+  const notice = await api('GET', `/api/requests/notice?language=${language()}`);
   mount(main, h('section', { class: 'card narrow', id: 'request-sent' },
     h('h1', {}, t('request.sentTitle')),
-    h('p', {}, t('request.sentBody')),
+    h('p', {}, t('request.sentBody', { days: notice.unanswered_days ?? 90 })),
     h('p', {}, h('a', { href: '/demande' }, t('request.sentAgain')))));
   focusHeading(main);
 }

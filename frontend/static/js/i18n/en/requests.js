@@ -39,7 +39,7 @@ export default {
   'request.reason.unknown_purpose': 'Unknown agreement: reload the page.',
   'request.reason.outdated_notice': 'The notice changed: reload the page.',
   'request.sentTitle': 'Your request was sent',
-  'request.sentBody': 'Thank you. A mediator will read it and answer you by e-mail. If it stays unanswered, it is destroyed after 90 days.',
+  'request.sentBody': 'Thank you. A mediator will read it and answer you by e-mail. If it stays unanswered, it is destroyed after {days} days.',
   'request.sentAgain': 'Send another request',
   'requests.title': 'Requests',
   'requests.intro': 'Requests for a mediation received through the public form. The list shows nothing personal; opening a request is logged.',

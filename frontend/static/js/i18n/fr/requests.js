@@ -39,7 +39,7 @@ export default {
   'request.reason.unknown_purpose': 'Accord inconnu : rechargez la page.',
   'request.reason.outdated_notice': 'La notice a changé : rechargez la page.',
   'request.sentTitle': 'Votre demande a été envoyée',
-  'request.sentBody': 'Merci. Un médiateur va la lire et vous répondra par e-mail. Si elle reste sans réponse, elle sera détruite au bout de 90 jours.',
+  'request.sentBody': 'Merci. Un médiateur va la lire et vous répondra par e-mail. Si elle reste sans réponse, elle sera détruite au bout de {days} jours.',
   'request.sentAgain': 'Envoyer une autre demande',
   'requests.title': 'Demandes',
   'requests.intro': 'Demandes de médiation reçues par le formulaire public. La liste ne montre rien de personnel ; ouvrir une demande est tracé.',
