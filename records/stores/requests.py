@@ -331,7 +331,7 @@ class RequestStore:
                 s, actor=f"mediator:{mediator_id}", action="request.taken", case_id=case_id,
                 subject=f"request:{request_id}", detail={}, via=via,
             )  # fmt: skip
-        await self._shred(request_id, "taken", now)
+        await self._shred(request_id, "taken", now, via)
         return case_id
 
     async def _open_case(
@@ -387,7 +387,7 @@ class RequestStore:
 
     # ------------------------------------------------------------------ shredding
 
-    async def _shred(self, request_id: str, reason: str, now: datetime) -> None:
+    async def _shred(self, request_id: str, reason: str, now: datetime, via: str) -> None:
         """Destroy the request's key, then drop its ciphertext (audited)."""
         await self._keystore.shred(request_id, REQUEST_SCOPE)
         async with self._db.transaction() as s:
@@ -398,7 +398,7 @@ class RequestStore:
             )
             await self._audit.append_in(
                 s, actor="system", action="request.shredded", subject=f"request:{request_id}",
-                detail={"reason": reason}, via="requests",
+                detail={"reason": reason}, via=via,
             )  # fmt: skip
 
     async def purge(
@@ -442,10 +442,10 @@ class RequestStore:
                     )
                 if not getattr(done, "rowcount", 0):
                     continue  # taken or declined meanwhile
-                await self._shred(request_id, "expired", now)
+                await self._shred(request_id, "expired", now, "purge")
                 counts["requests_unanswered"] += 1
             else:
-                await self._shred(request_id, "declined", now)
+                await self._shred(request_id, "declined", now, "purge")
                 counts["requests_declined"] += 1
         return counts
 

@@ -355,3 +355,21 @@ async def test_nothing_personal_is_stored_or_logged_in_clear(
     for secret in secrets:
         assert secret not in dumped
         assert secret not in logged
+
+
+async def test_the_openapi_document_describes_the_request_routes(new_client: Any) -> None:
+    api = await new_client()
+    doc = await (await api.get("/api/openapi.json")).json()
+    paths = doc["paths"]
+    assert "security" not in paths["/api/requests"]["post"]  # public
+    assert "security" not in paths["/api/requests/notice"]["get"]
+    for path, method in (
+        ("/api/requests", "get"),
+        ("/api/requests/{request_id}", "get"),
+        ("/api/requests/{request_id}/take", "post"),
+        ("/api/requests/{request_id}/decline", "post"),
+    ):
+        assert paths[path][method]["security"] == [{"cookie": []}]
+    body = doc["components"]["schemas"]["RequestIn"]["properties"]
+    assert {"name", "email", "kind", "description", "agreed", "website"} <= set(body)
+    assert "fields" in doc["components"]["schemas"]["ErrorDetail"]["properties"]
