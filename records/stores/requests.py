@@ -418,9 +418,12 @@ class RequestStore:
                 & (PublicRequestRow.decided_at < declined_before)
                 & (PublicRequestRow.shredded_at.is_(None))
             )
+        # taken, but its shredding failed then (the content lives in the case): shred now
+        conditions.append(
+            (PublicRequestRow.state == RequestState.TAKEN.value)
+            & (PublicRequestRow.shredded_at.is_(None))
+        )
         counts = {"requests_unanswered": 0, "requests_declined": 0}
-        if not conditions:
-            return counts
         async with self._db.transaction() as s:
             due = list(
                 (
@@ -444,9 +447,11 @@ class RequestStore:
                     continue  # taken or declined meanwhile
                 await self._shred(request_id, "expired", now, "purge")
                 counts["requests_unanswered"] += 1
-            else:
+            elif state == RequestState.DECLINED.value:
                 await self._shred(request_id, "declined", now, "purge")
                 counts["requests_declined"] += 1
+            else:
+                await self._shred(request_id, "taken", now, "purge")
         return counts
 
     async def is_readable(self, request_id: str) -> bool:

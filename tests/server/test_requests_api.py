@@ -373,3 +373,22 @@ async def test_the_openapi_document_describes_the_request_routes(new_client: Any
     body = doc["components"]["schemas"]["RequestIn"]["properties"]
     assert {"name", "email", "kind", "description", "agreed", "website"} <= set(body)
     assert "fields" in doc["components"]["schemas"]["ErrorDetail"]["properties"]
+
+
+async def test_a_take_that_fails_leaves_the_request_in_the_queue(
+    anne: Api, new_client: Any, server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public = await new_client()
+    assert (await send(public, await form(public))).status == 202
+    [item] = await queue(anne)
+    store = server.app[SERVICES].records.requests
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(store._cases, "create_case", broken)
+    assert (await anne.post(f"/api/requests/{item['id']}/take")).status == 500
+    monkeypatch.undo()
+    [again] = await queue(anne)
+    assert again["id"] == item["id"] and again["readable"] is True
+    assert (await anne.post(f"/api/requests/{item['id']}/take")).status == 201
