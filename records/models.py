@@ -360,11 +360,17 @@ class MailRow(Base):
     __tablename__ = "mail_outbox"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    # 0015: a message answers either a case's participant or a public request (request_id)
+    case_id: Mapped[str | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     session_id: Mapped[str | None] = mapped_column(
         ForeignKey("mediation_sessions.id", ondelete="CASCADE"), nullable=True
     )
     participant_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(
+        ForeignKey("public_requests.id", ondelete="CASCADE"), index=True, nullable=True
+    )
     kind: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(8))
     message_id: Mapped[str] = mapped_column(String(200))
@@ -467,3 +473,33 @@ class TextTemplateRow(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     edited_by: Mapped[str] = mapped_column(String(80))
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ------------------------------------------------------ public requests (0015)
+
+
+class PublicRequestRow(Base):
+    """A request for a mediation sent from the public form (see :mod:`records.stores.requests`).
+
+    In clear only what the queue sorts by: when, its state, the kind of dispute and the
+    requester's language. Who asks, how to reach them, the other party and the description
+    are AES-GCM under a data key of the request's own: destroying that key (taken: the
+    content moved into the case; declined or unanswered: at the end of its retention)
+    leaves this row pseudonymous, its ciphertext dropped.
+    """
+
+    __tablename__ = "public_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # new, taken, declined, expired
+    kind: Mapped[str] = mapped_column(String(32))  # a mediation type
+    language: Mapped[str] = mapped_column(String(8))
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    case_id: Mapped[str | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), nullable=True
+    )
+    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -26,6 +26,7 @@ from records.stores.live import LiveStates
 from records.stores.notices import NoticeTexts
 from records.stores.outbox import Outbox
 from records.stores.outcomes import OutcomeStore
+from records.stores.requests import RequestStore
 from records.stores.shares import DocumentShares
 from records.stores.survey import SurveyStore
 
@@ -52,6 +53,7 @@ class Records:
     survey: SurveyStore
     agenda: AgendaStore
     templates: TextTemplates  # the organisation's agreement texts
+    requests: RequestStore
 
     async def close(self) -> None:
         self.journal.close()
@@ -99,12 +101,11 @@ async def open_records(
     audit = AuditLog(db, provider, clock=clock)
     casefile = CaseFile(db, keystore, provider, audit, organisation_id=organisation_id, clock=clock)
     notices = NoticeTexts(db)
+    consent = ConsentLog(db, provider, keystore, organisation_id=organisation_id, clock=clock)
+    cases = CaseStore(db, casefile)
     records = Records(
         db=db, keys_db=keys_db, keystore=keystore, keys=provider, audit=audit,
-        consent=ConsentLog(
-            db, provider, keystore, organisation_id=organisation_id, clock=clock
-        ), notices=notices, casefile=casefile,
-        cases=CaseStore(db, casefile), clock=clock,
+        consent=consent, notices=notices, casefile=casefile, cases=cases, clock=clock,
         outcomes=OutcomeStore(db, casefile),
         journal=BoardJournal(db, keystore, provider, organisation_id=organisation_id),
         shares=DocumentShares(db, keystore, provider, organisation_id=organisation_id),
@@ -113,6 +114,9 @@ async def open_records(
         survey=SurveyStore(db),
         agenda=AgendaStore(db, audit),
         templates=TextTemplates(db),
+        requests=RequestStore(
+            db, keystore, provider, audit, consent, cases, organisation_id=organisation_id
+        ),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -44,6 +44,7 @@ from server.realtime import (
     attach_realtime,
     placement_for,
 )
+from server.request_limits import REQUEST_LIMITS, request_limits
 from server.rest import register_routes
 from server.rest.agenda import register_feed
 from server.rest.api import Api
@@ -224,6 +225,8 @@ async def create_app(
     app[NAMESPACE_KEY] = namespace
     app[AUTHENTICATOR_KEY] = authenticator
     app[UPLOAD_DESK_KEY] = UploadDesk()
+    limits, close_limits = request_limits(config)  # public requests (server/rest/requests.py)
+    app[REQUEST_LIMITS] = limits
     build_api().register(app)
     register_feed(app)
     pages.register_routes(app)
@@ -252,6 +255,7 @@ async def create_app(
         await records.close()
         await db.close()
         await close_throttle()
+        await close_limits()
 
     app.on_cleanup.append(close_db)
     return app

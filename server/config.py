@@ -147,6 +147,15 @@ class SealConfig:
 
 
 @dataclass(frozen=True)
+class RequestsConfig:
+    """The public request form's allowance (:mod:`server.request_limits`): so many
+    requests per hour and per day from one client address, and as many for one e-mail."""
+
+    per_hour: int = 3
+    per_day: int = 10
+
+
+@dataclass(frozen=True)
 class Config:
     var_dir: Path
     database_url: str
@@ -159,6 +168,7 @@ class Config:
     ops: OpsConfig = field(default_factory=OpsConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     seal: SealConfig = field(default_factory=SealConfig)
+    requests: RequestsConfig = field(default_factory=RequestsConfig)
 
     @property
     def secure_cookies(self) -> bool:
@@ -372,6 +382,10 @@ def load_config(env: Mapping[str, str]) -> Config:
         ops=_ops(env, host, port),
         smtp=_smtp(env, public_url),
         seal=_seal(env),
+        requests=RequestsConfig(
+            per_hour=_int(env, "PALABRE_REQUESTS_PER_HOUR", 3, 1, 10_000),
+            per_day=_int(env, "PALABRE_REQUESTS_PER_DAY", 10, 1, 100_000),
+        ),
     )
 
 

@@ -20,6 +20,7 @@ MEDIATOR_PAGES = [
     "/notices",
     "/agenda",
     "/templates",
+    "/requests",
 ]
 
 
@@ -49,6 +50,11 @@ async def survey_page(request: web.Request) -> web.Response:
     return _page("survey.html")
 
 
+async def request_page(request: web.Request) -> web.Response:
+    """The public request form and its confirmation (no account)."""
+    return _page("demande.html")
+
+
 # Browser packages from npm (frontend/package-lock.json), served by exact name only.
 PDFJS = FRONTEND / "node_modules/pdfjs-dist/build"
 VENDOR = {
@@ -72,5 +78,7 @@ def register_routes(app: web.Application) -> None:
     app.router.add_get("/join", join_page)
     app.router.add_get("/room", room_page)
     app.router.add_get("/survey", survey_page)
+    app.router.add_get("/demande", request_page)
+    app.router.add_get("/demande/merci", request_page)
     app.router.add_get("/vendor/{name:[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)?}", vendor_file)
     app.router.add_static("/static", FRONTEND / "static", follow_symlinks=False)

@@ -115,6 +115,11 @@ def item_scope(item_id: str) -> str:
     return f"{ITEM_SCOPE_PREFIX}{item_id}"
 
 
+# A public request's content has a key of its own, kept under the request's id in place of a
+# case's (ids are random: they never meet); destroying it shreds the request.
+REQUEST_SCOPE = "request"
+
+
 SCHEMA_LOCK = 0x7061_6C61  # the advisory lock held while the key tables are created
 
 

@@ -132,6 +132,28 @@ DEFAULT_POLICIES: tuple[Policy, ...] = (
         "the case's mediators; the data-protection officer",
     ),
     Policy(
+        "requests_unanswered",
+        90,
+        "request received",
+        "shred",
+        "answer requests for a mediation sent from the public form",
+        "steps taken at the data subject's request before a contract (art. 6(1)(b))",
+        "requesters, the other parties they name",
+        "identity, contact details, description of the dispute",
+        "the organisation's mediators",
+    ),
+    Policy(
+        "requests_declined",
+        30,
+        "request declined",
+        "shred",
+        "keep a declined request while its answer is sent and questions about it may come",
+        "steps taken at the data subject's request before a contract (art. 6(1)(b))",
+        "requesters, the other parties they name",
+        "identity, contact details, description of the dispute",
+        "the organisation's mediators",
+    ),
+    Policy(
         "accounts",
         None,
         "account closed",
@@ -169,6 +191,11 @@ def load_policies(path: Path | None) -> tuple[Policy, ...]:
             raise Invalid(f"retention file {path}: {name} is reviewed by hand, not purged")
         out[name] = replace(by_name[name], days=days)
     return tuple(out.values())
+
+
+def days_of(policies: tuple[Policy, ...], category: str) -> int | None:
+    """How many days a category is kept (None: reviewed by hand, or no such category)."""
+    return next((p.days for p in policies if p.category == category), None)
 
 
 def _cutoff(policies: tuple[Policy, ...], category: str, now: datetime) -> datetime | None:
@@ -218,6 +245,13 @@ async def purge(records: Records, policies: tuple[Policy, ...], now: datetime) -
             async with db.transaction() as s:
                 result = await s.execute(delete(table).where(column < cut))
             counts[category] = int(getattr(result, "rowcount", 0) or 0)
+    counts.update(
+        await records.requests.purge(
+            now,
+            _cutoff(policies, "requests_unanswered", now),
+            _cutoff(policies, "requests_declined", now),
+        )
+    )
     for category, log in (("consent_log", records.consent), ("audit_log", records.audit)):
         cut = _cutoff(policies, category, now)
         if cut is not None:

@@ -1,6 +1,6 @@
-"""Versioned notice texts: the confidentiality undertaking, the privacy notice and the
-chat-retention agreement (which text each consent is given against:
-:mod:`records.logs.consent_policy`).
+"""Versioned notice texts: the confidentiality undertaking, the privacy notice, the
+chat-retention agreement and the public request form's privacy notice (which text each
+consent is given against: :mod:`records.logs.consent_policy`, :mod:`records.stores.requests`).
 
 Every published version is kept forever (a consent entry points to the exact
 version and SHA-256 of the text shown). ``seed_defaults`` publishes the
@@ -26,7 +26,7 @@ from records.models import NoticeTextRow, utcnow
 
 logger = logging.getLogger(__name__)
 
-NoticeKind = Literal["confidentiality", "privacy", "chat_retention"]
+NoticeKind = Literal["confidentiality", "privacy", "chat_retention", "request_privacy"]
 Language = Literal["fr", "en"]
 KINDS: tuple[NoticeKind, ...] = get_args(NoticeKind)
 LANGUAGES: tuple[Language, ...] = get_args(Language)

@@ -13,6 +13,10 @@ is encoded here (:mod:`records.encoding`) and encrypted with AES-256-GCM under t
 recipient participant's data key, bound to the message's id: erasing that person, or
 shredding the case, makes it unreadable. Queueing and each outcome are in the case's
 audit log, in the transaction that writes the row (ids only).
+
+A message may also answer a public request (:mod:`records.stores.requests`): no case,
+no participant, its ``request_id`` instead, encrypted under the request's own key, so
+that shredding the request makes it unreadable too (:meth:`Outbox.create_request_mail`).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from records.crypto.envelope import AssociatedData, decrypt, encrypt
 from records.crypto.keys import KeyProvider
-from records.crypto.keystore import KeyStore, participant_scope
+from records.crypto.keystore import REQUEST_SCOPE, KeyStore, participant_scope
 from records.db import Database
 from records.encoding import decode, encode
 from records.errors import Conflict, CryptoError, NotFound
@@ -109,13 +113,14 @@ class ClaimedMail:
     key was destroyed: the person or the case erased)."""
 
     id: str
-    case_id: str
+    case_id: str | None  # None: it answers a public request (request_id)
     message_id: str
     token: str
     attempts: int  # before this one
     created_at: datetime
     lease_until: datetime
     contents: MailContents | None = field(repr=False)
+    request_id: str | None = None
 
 
 def _encode(c: MailContents) -> bytes:
@@ -159,6 +164,7 @@ class Outbox:
         self._org = organisation_id
 
     def _ad(self, case_id: str, mail_id: str) -> AssociatedData:
+        """``case_id``: the case's id, or the request's for a message answering a request."""
         return AssociatedData(self._org, case_id, f"mail:{mail_id}", KIND, 1)
 
     async def create_mail(self, new: NewMail, now: datetime, *, actor: str, via: str) -> MailStatus:
@@ -260,6 +266,40 @@ class Outbox:
             found = await s.scalars(select(MailRow.dedup_key).where(MailRow.dedup_key.in_(keys)))
             return {k for k in found if k is not None}
 
+    async def create_request_mail(
+        self, request_id: str, kind: str, language: str, message_id: str,
+        contents: MailContents, now: datetime, *, actor: str, via: str,
+    ) -> str:  # fmt: skip
+        """Store a message answering a public request, under the request's key, due now
+        (audited ``mail.queued``, subject the request); returns its id."""
+        key_id, key = await self._keystore.get_or_create(self._keys, request_id, REQUEST_SCOPE)
+        mail_id = new_id()
+        row = MailRow(
+            id=mail_id, case_id=None, session_id=None, participant_id=None,
+            request_id=request_id, kind=kind, language=language, message_id=message_id,
+            state=MailState.WAITING.value, attempts=0, next_attempt_at=now, key_id=key_id,
+            ciphertext=encrypt(key, _encode(contents), self._ad(request_id, mail_id)),
+            created_at=now,
+        )  # fmt: skip
+        async with self._db.transaction() as s:
+            s.add(row)
+            await s.flush()
+            await self._audit.append_in(
+                s, actor=actor, action="mail.queued", subject=f"request:{request_id}",
+                detail={"mail": mail_id, "kind": kind, "language": language}, via=via,
+            )  # fmt: skip
+        return mail_id
+
+    async def request_mail_states(self, request_id: str) -> list[MailState]:
+        """The states of the messages answering a request (oldest first)."""
+        async with self._db.transaction() as s:
+            rows = await s.scalars(
+                select(MailRow.state)
+                .where(MailRow.request_id == request_id)
+                .order_by(MailRow.created_at, MailRow.id)
+            )
+            return [MailState(r) for r in rows]
+
     async def list_mail(self, case_id: str, *, mail_id: str | None = None) -> list[MailStatus]:
         """The case's messages, newest first (or the one ``mail_id``)."""
         q = (
@@ -275,7 +315,7 @@ class Outbox:
         return [
             MailStatus(
                 r.id,
-                r.case_id,
+                case_id,
                 r.session_id,
                 r.participant_id,
                 None if erased is not None else name,
@@ -333,22 +373,24 @@ class Outbox:
                         .returning(
                             MailRow.case_id, MailRow.message_id, MailRow.attempts,
                             MailRow.created_at, MailRow.key_id, MailRow.ciphertext,
+                            MailRow.request_id,
                         )
                     )
                 ).first()  # fmt: skip
             if row is None:
                 continue
-            case_id, message_id, attempts, created_at, key_id, ciphertext = row
+            case_id, message_id, attempts, created_at, key_id, ciphertext, request_id = row
             contents: MailContents | None
             try:
                 key = await self._keystore.get_key(self._keys, key_id)
-                contents = _decode(decrypt(key, ciphertext, self._ad(case_id, mail_id)))
+                bound = self._ad(case_id or request_id or "", mail_id)
+                contents = _decode(decrypt(key, ciphertext, bound))
             except (CryptoError, ValueError, KeyError, TypeError):
                 contents = None
             claimed.append(
                 ClaimedMail(
                     mail_id, case_id, message_id, token, attempts, created_at, now + lease,
-                    contents,
+                    contents, request_id,
                 )
             )  # fmt: skip
         return claimed
@@ -389,9 +431,13 @@ class Outbox:
             if row is None:  # the lease ran out and another sender holds it
                 return False
             if action is not None:
+                subject = (
+                    f"request:{mail.request_id}" if mail.request_id is not None
+                    else f"participant:{row.participant_id}"
+                )  # fmt: skip
                 await self._audit.append_in(
                     s, actor="system", action=action, case_id=mail.case_id,
-                    session_id=row.session_id, subject=f"participant:{row.participant_id}",
+                    session_id=row.session_id, subject=subject,
                     detail={"mail": mail.id, **detail}, via="mail",
                 )  # fmt: skip
         return True

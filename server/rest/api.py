@@ -57,9 +57,17 @@ class Out(BaseModel):
     """Base of every response body."""
 
 
+class FieldErrorOut(Out):
+    field: str
+    reason: str
+    message: str
+
+
 class ErrorDetail(Out):
     code: str
     message: str
+    # a form refused field by field (the public request form): what each field is refused for
+    fields: list[FieldErrorOut] | None = None
 
 
 class ErrorOut(Out):

@@ -15,6 +15,7 @@ export function viaKey(via) {
   if (via === 'cli') return 'audit.via.cli';
   if (via === 'purge') return 'audit.via.purge';
   if (via === 'mail') return 'audit.via.mail';
+  if (via === 'request-form') return 'audit.via.requestForm';
   if (via.startsWith('api:')) return 'audit.via.api';
   if (via.startsWith('migration:')) return 'audit.via.migration';
   return 'audit.via.other';

@@ -10,6 +10,7 @@ import { showStats } from './stats.js';
 import { showLogin, showSetup } from './auth.js';
 import { showNotices } from './notices.js';
 import { showTemplates } from './templates.js';
+import { showRequests } from './requests.js';
 
 const main = document.getElementById('main');
 const userBox = document.getElementById('user');
@@ -36,6 +37,7 @@ function renderUser() {
   mount(
     userBox,
     h('a', { href: '/agenda', 'data-nav': true, class: 'top-link', id: 'agenda-link' }, t('agenda.link')),
+    h('a', { href: '/requests', 'data-nav': true, class: 'top-link', id: 'requests-link' }, t('requests.title')),
     h('a', { href: '/notices', 'data-nav': true, class: 'top-link', id: 'notices-link' }, t('notices.title')),
     h('a', { href: '/templates', 'data-nav': true, class: 'top-link', id: 'templates-link' }, t('templates.link')),
     h('span', { class: 'user-name' }, me.display_name),
@@ -80,6 +82,7 @@ async function route() {
   if (path === '/templates') return showTemplates(main, me);
   if (path === '/statistics') return showStats(main);
   if (path === '/agenda') return showAgenda(main);
+  if (path === '/requests') return showRequests(main, { navigate });
   const match = path.match(/^\/cases\/([0-9a-f]+)$/);
   if (match) return showCase(main, match[1]);
   mount(main, h('p', { class: 'notice' }, t('common.notFound')));

@@ -10,7 +10,8 @@ import documents from './en/documents.js';
 import join from './en/join.js';
 import room from './en/room.js';
 import templates from './en/templates.js';
+import requests from './en/requests.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests };

@@ -10,7 +10,8 @@ import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
 import templates from './fr/templates.js';
+import requests from './fr/requests.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests };
