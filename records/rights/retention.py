@@ -27,6 +27,7 @@ from records.errors import Invalid
 from records.models import AuthSessionRow, CaseRow, InviteLinkRow
 from records.service import Records
 from records.stores.casefile import ItemKind
+from records.stores.survey import month_of
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,41 @@ DEFAULT_POLICIES: tuple[Policy, ...] = (
         "the organisation's mediators",
     ),
     Policy(
+        "mail",
+        90,
+        "message queued, once sent or failed and its session is past",
+        "delete",
+        "send invitations, reminders, notices, questionnaires and answers to requests by "
+        "e-mail, and show the mediator what became of each",
+        "contract or pre-contractual steps (art. 6(1)(b))",
+        "participants and requesters with an e-mail address",
+        "e-mail address, name, personal link, session time, the mail server's reply",
+        "the organisation's outgoing mail server (SMTP); the recipient",
+    ),
+    Policy(
+        "survey_ballots",
+        60,
+        "ballot drawn (counted in whole months)",
+        "delete",
+        "let each party answer the satisfaction questionnaire once",
+        "legitimate interest: quality of the service (art. 6(1)(f))",
+        "parties",
+        "hash of a one-time ballot, mediation type, region, month (nothing names the party)",
+        "none",
+    ),
+    Policy(
+        "survey_answers",
+        3 * 365,
+        "month answered",
+        "delete",
+        "measure the quality of the service: anonymous answers on the process",
+        "legitimate interest: quality of the service (art. 6(1)(f))",
+        "parties (not identifiable: no person, case, session or link, no date finer than "
+        "the month)",
+        "answers on the process, a free-text comment, mediation type, region, month",
+        "the organisation's mediators, as counts and comments of at least k answers",
+    ),
+    Policy(
         "accounts",
         None,
         "account closed",
@@ -252,6 +288,16 @@ async def purge(records: Records, policies: tuple[Policy, ...], now: datetime) -
             _cutoff(policies, "requests_declined", now),
         )
     )
+    cut = _cutoff(policies, "mail", now)
+    if cut is not None:
+        counts["mail"] = await records.outbox.purge_before(cut)
+    for category, purge_months in (
+        ("survey_ballots", records.survey.purge_ballots_before),
+        ("survey_answers", records.survey.purge_answers_before),
+    ):
+        cut = _cutoff(policies, category, now)
+        if cut is not None:
+            counts[category] = await purge_months(month_of(cut))
     for category, log in (("consent_log", records.consent), ("audit_log", records.audit)):
         cut = _cutoff(policies, category, now)
         if cut is not None:

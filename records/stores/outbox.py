@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from records.crypto.envelope import AssociatedData, decrypt, encrypt
@@ -38,7 +38,7 @@ from records.db import Database
 from records.encoding import decode, encode
 from records.errors import Conflict, CryptoError, NotFound
 from records.logs.audit import AuditLog
-from records.models import MailRow, ParticipantRow, new_id
+from records.models import MailRow, ParticipantRow, SessionRow, new_id
 
 KIND = "mail"
 REPLY_LIMIT = 500
@@ -299,6 +299,22 @@ class Outbox:
                 .order_by(MailRow.created_at, MailRow.id)
             )
             return [MailState(r) for r in rows]
+
+    async def purge_before(self, cut: datetime) -> int:
+        """Delete the messages queued before ``cut`` that are done with (sent or failed)
+        and whose session, if any, started before ``cut`` too: a message about a session
+        still to come is kept, since who was invited by e-mail is told when it moves.
+        Returns how many were deleted."""
+        past = select(SessionRow.id).where(SessionRow.starts_at < cut)
+        async with self._db.transaction() as s:
+            done = await s.execute(
+                delete(MailRow).where(
+                    MailRow.created_at < cut,
+                    MailRow.state.in_((MailState.SENT.value, MailState.FAILED.value)),
+                    or_(MailRow.session_id.is_(None), MailRow.session_id.in_(past)),
+                )
+            )
+        return int(getattr(done, "rowcount", 0) or 0)
 
     async def list_mail(self, case_id: str, *, mail_id: str | None = None) -> list[MailStatus]:
         """The case's messages, newest first (or the one ``mail_id``)."""

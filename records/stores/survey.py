@@ -134,6 +134,18 @@ class SurveyStore:
                 )
             )  # fmt: skip
 
+    async def purge_ballots_before(self, month: str) -> int:
+        """Delete the unused ballots drawn before ``month`` (YYYY-MM); how many."""
+        async with self._db.transaction() as tx:
+            done = await tx.execute(delete(SurveyBallotRow).where(SurveyBallotRow.month < month))
+        return int(getattr(done, "rowcount", 0) or 0)
+
+    async def purge_answers_before(self, month: str) -> int:
+        """Delete the answers given before ``month`` (YYYY-MM); how many."""
+        async with self._db.transaction() as tx:
+            done = await tx.execute(delete(SurveyAnswerRow).where(SurveyAnswerRow.month < month))
+        return int(getattr(done, "rowcount", 0) or 0)
+
     async def answers(
         self, *, year: int | None = None, mediation_type: str | None = None
     ) -> list[StoredAnswer]:
