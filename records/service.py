@@ -26,6 +26,7 @@ from records.stores.outbox import Outbox
 from records.stores.outcomes import OutcomeStore
 from records.stores.shares import DocumentShares
 from records.stores.survey import SurveyStore
+from records.stores.text_journal import TextJournal
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,11 @@ class Records:
     live: LiveStates
     outbox: Outbox
     survey: SurveyStore
+    texts: TextJournal
 
     async def close(self) -> None:
         self.journal.close()
+        self.texts.close()
         if self.keys_db is not self.db:
             await self.keys_db.close()
 
@@ -107,6 +110,7 @@ async def open_records(
         live=LiveStates(db, keystore, provider, organisation_id=organisation_id),
         outbox=Outbox(db, keystore, provider, audit, organisation_id=organisation_id),
         survey=SurveyStore(db),
+        texts=TextJournal(db, keystore, provider, organisation_id=organisation_id),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
         sa.Column("created_at", UTC(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["case_id"], ["cases.id"], name=op.f("fk_text_updates_case_id_cases"),
+            ["case_id"],
+            ["cases.id"],
+            name=op.f("fk_text_updates_case_id_cases"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(

@@ -1,0 +1,304 @@
+"""A room's shared text: a CRDT document (Yjs, through pycrdt) that only takes valid updates.
+
+Browsers edit the text with ProseMirror bound to a Yjs document (y-prosemirror keeps it
+in one XML fragment named ``prosemirror``: an element per node, an ``XmlText`` per run of
+text with its marks as formatting attributes). Each browser sends the updates its
+document makes; concurrent updates converge in any order. The server's copy decides what
+is accepted: an update is tried on a *trial* document first and refused unless
+
+* it is at most :data:`MAX_UPDATE_BYTES` long and decodes;
+* it applies in full: nothing of it waits for an update the server does not have (a
+  client that lost an update of its own must take the text again);
+* what it changes keeps to :data:`CHILDREN`, :data:`ATTRIBUTES` and :data:`MARKS` (the
+  editor's schema; checked on what the update inserted or changed only, so that an
+  update costs the same on a long text), adds no other shared type, and the text stays
+  within :data:`MAX_TEXT_CHARS`.
+
+Only then is it applied to the room's document; a refused update leaves no trace (the
+trial document is rebuilt from the accepted one). Pure: storing and sending is the
+caller's business.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Doc, XmlElement, XmlEvent, XmlFragment, XmlText, get_update
+
+from errors import ErrorCode
+from sessions.errors import Conflict, InvalidPayload, SessionError
+
+FRAGMENT = "prosemirror"  # y-prosemirror's default
+MAX_UPDATE_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 200_000  # of the text as XML (markup included)
+TEXT = "#text"  # a run of text, in CHILDREN
+
+#: node -> the nodes it may contain (None: the document itself)
+CHILDREN: dict[str | None, frozenset[str]] = {
+    None: frozenset({"paragraph", "heading", "bullet_list", "ordered_list"}),
+    "paragraph": frozenset({TEXT, "hard_break"}),
+    "heading": frozenset({TEXT, "hard_break"}),
+    "bullet_list": frozenset({"list_item"}),
+    "ordered_list": frozenset({"list_item"}),
+    "list_item": frozenset({"paragraph", "bullet_list", "ordered_list"}),
+    "hard_break": frozenset(),
+}
+
+
+def _level(value: object) -> bool:
+    return isinstance(value, int | float) and value in (1, 2, 3)
+
+
+def _order(value: object) -> bool:
+    return isinstance(value, int | float) and value == int(value) and 0 <= value <= 100_000
+
+
+#: node -> attribute -> whether a value is allowed
+ATTRIBUTES: dict[str, dict[str, Callable[[object], bool]]] = {
+    "heading": {"level": _level},
+    "ordered_list": {"order": _order},
+}
+MARKS = frozenset({"strong", "em"})
+
+
+class TextTooLarge(SessionError):
+    """An update, or the text it would make, is over its limit."""
+
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+
+
+def decode_update(value: str) -> bytes:
+    """The bytes of a base64 update (as the wire carries them); refused if not base64."""
+    if len(value) > (MAX_UPDATE_BYTES * 4) // 3 + 4:
+        raise TextTooLarge(f"a text update is at most {MAX_UPDATE_BYTES} bytes")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidPayload("a text update must be base64") from None
+
+
+def encode_update(update: bytes) -> str:
+    return base64.b64encode(update).decode("ascii")
+
+
+def _clients(update: bytes) -> int:
+    """How many clients' items an update carries (its first variable-length integer)."""
+    value, shift = 0, 0
+    for byte in update[:10]:
+        value |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value
+        shift += 7
+    raise InvalidPayload("not a text update")
+
+
+@dataclass(frozen=True, slots=True)
+class TextEntry:
+    """One accepted update of a room's text: its number there, its bytes, its author."""
+
+    seq: int
+    update: bytes
+    by: str
+
+    def to_record(self) -> dict[str, Any]:
+        return {"by": self.by, "update": encode_update(self.update)}
+
+    @classmethod
+    def from_record(cls, seq: int, data: Any) -> TextEntry:
+        if not isinstance(data, dict) or not isinstance(data.get("by"), str):
+            raise InvalidPayload("not a stored text update")
+        update = data.get("update")
+        if not isinstance(update, str):
+            raise InvalidPayload("not a stored text update")
+        return cls(seq, decode_update(update), data["by"])
+
+
+class _Checker:
+    """Checks what one update changed, from the trial document's events."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def events(self, events: Iterable[Any]) -> None:
+        for event in events:
+            if not isinstance(event, XmlEvent):
+                self.problems.append("unexpected change")
+                continue
+            seen: Any = event  # pycrdt's events carry target, delta and keys untyped
+            target = seen.target
+            if isinstance(target, XmlText):
+                self._text_delta(seen.delta)
+                continue
+            tag = target.tag if isinstance(target, XmlElement) else None
+            for op in seen.delta:
+                inserted = op.get("insert")
+                if inserted is None:
+                    continue
+                if not isinstance(inserted, list):
+                    self.problems.append("text outside a paragraph")
+                    continue
+                for child in inserted:
+                    self._node(child, tag)
+            for name, change in (seen.keys or {}).items():
+                if change.get("action") in ("add", "update"):
+                    self._attribute(tag, name, change.get("newValue"))
+
+    def _text_delta(self, delta: Iterable[dict[str, Any]]) -> None:
+        for op in delta:
+            if "insert" in op and not isinstance(op["insert"], str):
+                self.problems.append("embedded object in text")
+            self._marks(op.get("attributes") or {}, removing_allowed=True)
+
+    def _marks(self, attributes: dict[str, Any], removing_allowed: bool = False) -> None:
+        for name, value in attributes.items():
+            if name not in MARKS:
+                self.problems.append(f"mark {name[:32]!r} not allowed")
+            elif not (value == {} or (removing_allowed and value is None)):
+                self.problems.append(f"mark {name} takes no attributes")
+
+    def _attribute(self, tag: str | None, name: str, value: object) -> None:
+        check = ATTRIBUTES.get(tag or "", {}).get(name)
+        if check is None:
+            self.problems.append(f"attribute {name[:32]!r} not allowed on {tag}")
+        elif not check(value):
+            self.problems.append(f"attribute {name} of {tag}: value not allowed")
+
+    def _node(self, node: object, parent: str | None) -> None:
+        allowed = CHILDREN.get(parent, frozenset())
+        if isinstance(node, XmlText):
+            if TEXT not in allowed:
+                self.problems.append(f"text not allowed in {parent}")
+                return
+            for chunk, attributes in node.diff():
+                if not isinstance(chunk, str):
+                    self.problems.append("embedded object in text")
+                self._marks(attributes or {})
+            return
+        if not isinstance(node, XmlElement):
+            self.problems.append("unexpected node")
+            return
+        tag = node.tag
+        if tag not in allowed:
+            self.problems.append(f"node {str(tag)[:32]!r} not allowed in {parent}")
+            return
+        for name, value in node.attributes.__iter__():
+            self._attribute(tag, name, value)
+        for child in node.children:
+            self._node(child, tag)
+
+
+class SharedText:
+    def __init__(self, room_id: str) -> None:
+        self.room_id = room_id
+        self.seq = 0  # accepted updates so far
+        self._doc: Doc[Any] = Doc()
+        self._doc.get(FRAGMENT, type=XmlFragment)
+        self._trial: Doc[Any] = Doc()
+        self._checker = _Checker()
+        self._rebuild_trial()
+
+    def _rebuild_trial(self) -> None:
+        self._trial = Doc()
+        self._trial.apply_update(self._doc.get_update())
+        fragment = self._trial.get(FRAGMENT, type=XmlFragment)
+        self._subscription = fragment.observe_deep(self._checker.events)
+
+    @contextmanager
+    def _trying(self) -> Iterator[_Checker]:
+        self._checker.problems = []
+        try:
+            yield self._checker
+        except BaseException:
+            self._rebuild_trial()  # nothing of a refused update stays
+            raise
+
+    def check(self, update: bytes) -> None:
+        """Refuses ``update`` (InvalidPayload, Conflict, TextTooLarge) unless it may be
+        applied; leaves the trial document with it applied otherwise."""
+        if len(update) > MAX_UPDATE_BYTES:
+            raise TextTooLarge(f"a text update is at most {MAX_UPDATE_BYTES} bytes")
+        with self._trying() as checker:
+            try:
+                self._trial.apply_update(update)
+                waiting = _clients(get_update(update, self._trial.get_state()))
+            except ValueError:
+                raise InvalidPayload("not a text update") from None
+            if waiting:
+                raise Conflict("this update follows one the server does not have: sync first")
+            others = set(self._trial.keys()) - {FRAGMENT}
+            if others:
+                raise InvalidPayload("a text update may only change the text")
+            if checker.problems:
+                raise InvalidPayload("; ".join(sorted(set(checker.problems))[:3]))
+            if len(str(self._trial.get(FRAGMENT, type=XmlFragment))) > MAX_TEXT_CHARS:
+                raise TextTooLarge(f"a text is at most {MAX_TEXT_CHARS} characters long")
+
+    def apply(self, update: bytes, by: str) -> TextEntry:
+        """Checks ``update`` and applies it; the entry to store."""
+        self.check(update)
+        self._doc.apply_update(update)
+        self.seq += 1
+        return TextEntry(self.seq, update, by)
+
+    def restore(self, entries: Iterable[TextEntry]) -> int:
+        """Puts back the text from its stored updates (replacing what it was); how many were
+        taken (up to the first that does not follow on or does not apply)."""
+        self._doc = Doc()
+        self._doc.get(FRAGMENT, type=XmlFragment)
+        self.seq = 0
+        for entry in entries:
+            if entry.seq != self.seq + 1:
+                break
+            try:
+                self._doc.apply_update(entry.update)
+            except ValueError:
+                break
+            self.seq = entry.seq
+        self._rebuild_trial()
+        return self.seq
+
+    # -- reading -------------------------------------------------------------------
+
+    def state(self) -> bytes:
+        """The whole text as one update (what a new editor starts from)."""
+        return self._doc.get_update()
+
+    def state_vector(self) -> bytes:
+        return self._doc.get_state()
+
+    def missing(self, state_vector: bytes) -> bytes:
+        """What a copy at ``state_vector`` lacks, as one update."""
+        try:
+            return self._doc.get_update(state_vector)
+        except ValueError:
+            raise InvalidPayload("not a state vector") from None
+
+    def xml(self) -> str:
+        return str(self._doc.get(FRAGMENT, type=XmlFragment))
+
+    def plain(self) -> str:
+        """The text's words, a line per paragraph or heading (no formatting)."""
+        lines: list[str] = []
+
+        def walk(node: XmlFragment | XmlElement) -> None:
+            for child in node.children:
+                if isinstance(child, XmlElement):
+                    if child.tag in ("paragraph", "heading"):
+                        lines.append(
+                            "".join(
+                                "".join(c for c, _a in t.diff() if isinstance(c, str))
+                                if isinstance(t, XmlText)
+                                else "\n"
+                                for t in child.children
+                            )
+                        )
+                    else:
+                        walk(child)
+
+        walk(self._doc.get(FRAGMENT, type=XmlFragment))
+        return "\n".join(lines)

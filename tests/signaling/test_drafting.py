@@ -1,0 +1,305 @@
+"""Shared texts over real sockets: convergence, stored before the ack, refusals, isolation.
+
+Each client here holds a Yjs document (pycrdt, the same format as the browsers' Yjs) laid
+out as y-prosemirror lays out a ProseMirror document, sends what its edits change as
+``text:update`` and applies what the others' edits send it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pycrdt import Doc, XmlElement, XmlFragment, XmlText
+
+from server.realtime import NAMESPACE_KEY
+from sessions.rooms import PLENARY
+from sessions.shared_text import FRAGMENT, MAX_UPDATE_BYTES, TextEntry
+from tests.dbfaults import inserts_refused
+from tests.signaling.world import Client, World, barrier, consent, enter, key, three, until
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+class Editor:
+    """A participant's copy of the room's text, as their editor holds it."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.doc: Doc[Any] = Doc()
+        self.fragment = self.doc.get(FRAGMENT, type=XmlFragment)
+        self.taken = 0  # text:update events applied so far
+
+    def change(self, edit: Callable[[XmlFragment], None]) -> str:
+        """Makes an edit; the update it made, in base64."""
+        before = self.doc.get_state()
+        with self.doc.transaction():
+            edit(self.fragment)
+        return b64(self.doc.get_update(before))
+
+    async def send(self, update: str) -> dict[str, Any]:
+        return await self.client.call("text:update", {"update": update, "room_id": self.client.room})
+
+    def receive(self) -> None:
+        """Applies the room's updates that arrived since last time."""
+        seen = self.client.seen("text:update")
+        for event in seen[self.taken :]:
+            self.doc.apply_update(base64.b64decode(event["update"]))
+        self.taken = len(seen)
+
+    async def sync(self) -> None:
+        ack = await self.client.call("text:sync", {"state_vector": b64(self.doc.get_state())})
+        assert ack["ok"], ack
+        self.doc.apply_update(base64.b64decode(ack["update"]))
+
+    def paragraph(self, i: int = 0) -> XmlText:
+        block = list(self.fragment.children)[i]
+        assert isinstance(block, XmlElement)
+        text = list(block.children)[0]
+        assert isinstance(text, XmlText)
+        return text
+
+    def plain(self) -> str:
+        return "\n".join(
+            "".join(str(t) for t in block.children)
+            for block in self.fragment.children
+            if isinstance(block, XmlElement)
+        )
+
+
+def paragraph(words: str) -> Callable[[XmlFragment], None]:
+    def edit(fragment: XmlFragment) -> None:
+        fragment.children.append(XmlElement("paragraph", {}, [XmlText(words)]))
+
+    return edit
+
+
+def server_text(world: World, room_id: str = PLENARY) -> str:
+    session = world.server.app[NAMESPACE_KEY].hub.session(world.session.id)
+    assert session is not None
+    return session.text(room_id).plain()
+
+
+async def stored_updates(world: World, room_id: str = PLENARY) -> list[TextEntry]:
+    journal = world.svc.records.texts
+    stored = await journal.load(world.case.id, world.session.id, room_id)
+    return [TextEntry.from_record(e.seq, e.data()) for e in stored]
+
+
+def text_of(entries: list[TextEntry]) -> str:
+    doc: Doc[Any] = Doc()
+    fragment = doc.get(FRAGMENT, type=XmlFragment)
+    for entry in entries:
+        doc.apply_update(entry.update)
+    return "\n".join(
+        "".join(str(t) for t in block.children)
+        for block in fragment.children
+        if isinstance(block, XmlElement)
+    )
+
+
+async def test_concurrent_edits_converge_and_are_what_is_stored(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    assert (await anne.call("room:plenary_talk", {"allowed": True}))["ok"]
+    editors = [Editor(c) for c in (anne, jeanne, marc)]
+    first = await editors[0].send(editors[0].change(paragraph("Accord: ")))
+    assert first == {"ok": True, "seq": 1}
+    await until(lambda: all(len(e.client.seen("text:update")) == 1 for e in editors[1:]))
+    for e in editors[1:]:
+        e.receive()
+    # everyone types into the same paragraph at the same place, before seeing the others
+    updates = [
+        e.change(lambda f, w=w: e.paragraph().insert(len("Accord: "), w))  # type: ignore[misc]
+        for e, w in zip(editors, ("un ", "deux ", "trois "), strict=True)
+    ]
+    acks = [await e.send(u) for e, u in zip(editors, updates, strict=True)]
+    assert all(a["ok"] for a in acks), acks
+    # each receives the two others' (and the first paragraph, but its author)
+    await until(lambda: all(len(e.client.seen("text:update")) == 3 for e in editors[1:]))
+    await until(lambda: len(editors[0].client.seen("text:update")) == 2)
+    for e in editors:
+        e.receive()
+    texts = {e.plain() for e in editors}
+    assert len(texts) == 1, texts
+    (agreed,) = texts
+    assert sorted(agreed.removeprefix("Accord: ").split()) == ["deux", "trois", "un"]
+    assert server_text(world) == agreed
+    # what the case file holds is that text, and its author is who typed each update
+    stored = await stored_updates(world)
+    assert [e.seq for e in stored] == [1, 2, 3, 4]
+    assert stored[0].by == anne.hello["self"]["key"]
+    assert text_of(stored) == agreed
+    # a late joiner starts from the whole text
+    late = Editor(anne)
+    ack = await anne.call("text:sync", {})
+    assert ack["ok"] and ack["seq"] == 4 and ack["may_edit"] is True
+    late.doc.apply_update(base64.b64decode(ack["update"]))
+    assert late.plain() == agreed
+
+
+async def test_a_text_survives_a_restart(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, _jeanne, _marc = await three(world, clients)
+    editor = Editor(anne)
+    assert (await editor.send(editor.change(paragraph("Gardé"))))["ok"]
+    hub = world.server.app[NAMESPACE_KEY].hub
+    live = hub._live[world.session.id]
+    session = live.session
+    session._texts.clear()  # as a node that picks the session up has nothing in memory
+    await hub._texts.load(session, PLENARY)
+    assert session.text(PLENARY).plain() == "Gardé"
+    assert session.text(PLENARY).seq == 1
+
+
+async def test_an_update_is_stored_before_it_is_acknowledged_or_sent(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    editor = Editor(jeanne)
+    assert (await editor.send(editor.change(paragraph("kept"))))["ok"]
+    await until(lambda: len(marc.seen("text:update")) == 1)
+    async with inserts_refused(world.svc.db, "text_updates"):
+        ack = await editor.send(editor.change(paragraph("lost")))
+    assert ack["ok"] is False and ack["error"]["code"] == "not_stored", ack
+    await barrier(marc, anne)
+    assert len(marc.seen("text:update")) == 1 and len(anne.seen("text:update")) == 1
+    assert "lost" not in json.dumps(marc.events)
+    assert server_text(world) == "kept"
+    assert [e.seq for e in await stored_updates(world)] == [1]
+    # the room is told to take the text again
+    await until(lambda: bool(marc.seen("text:reset")))
+    # the editor that lost an update takes the text again, as a fresh copy
+    fresh = Editor(jeanne)
+    await fresh.sync()
+    assert fresh.plain() == "kept"
+    assert (await fresh.send(fresh.change(paragraph("next"))))["seq"] == 2
+
+
+def _huge(fragment: XmlFragment) -> None:
+    fragment.children.append(XmlElement("paragraph", {}, [XmlText("x" * (MAX_UPDATE_BYTES + 10))]))
+
+
+def _script(fragment: XmlFragment) -> None:
+    fragment.children.append(XmlElement("script", {}, [XmlText("alert(1)")]))
+
+
+def _onclick(fragment: XmlFragment) -> None:
+    fragment.children.append(XmlElement("paragraph", {"onclick": "x"}, [XmlText("a")]))
+
+
+def _link(fragment: XmlFragment) -> None:
+    text = XmlText("a")
+    fragment.children.append(XmlElement("paragraph", {}, [text]))
+    text.format(0, 1, {"link": {"href": "javascript:x"}})
+
+
+@pytest.mark.parametrize(
+    ("make", "code"),
+    [
+        (lambda e: "not base64!", "validation_error"),
+        (lambda e: b64(b"\xff" * 40), "validation_error"),
+        (lambda e: e.change(_huge), "payload_too_large"),
+        (lambda e: e.change(_script), "validation_error"),
+        (lambda e: e.change(_onclick), "validation_error"),
+        (lambda e: e.change(_link), "validation_error"),
+    ],
+    ids=["not-base64", "garbage", "oversize", "disallowed-node", "disallowed-attribute",
+         "disallowed-mark"],
+)  # fmt: skip
+async def test_bad_updates_get_an_error_ack_and_leave_no_trace(
+    world: World, clients: Callable[[], Client], make: Callable[[Editor], str], code: str
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    editor = Editor(jeanne)
+    ack = await editor.send(make(editor))
+    assert ack["ok"] is False and ack["error"]["code"] == code, ack
+    await barrier(marc, anne)
+    assert not marc.seen("text:update") and not anne.seen("text:update")
+    assert await stored_updates(world) == []
+    assert server_text(world) == ""
+    # the refused update left nothing behind: a fresh copy's edits are taken
+    fresh = Editor(marc)
+    assert (await fresh.send(fresh.change(paragraph("propre"))))["ok"]
+    assert server_text(world) == "propre"
+
+
+async def test_an_update_that_needs_one_the_server_lacks_is_refused(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, _marc = await three(world, clients)
+    editor = Editor(jeanne)
+    editor.change(paragraph("jamais envoyé"))  # lost on the way
+    ack = await editor.send(editor.change(lambda f: editor.paragraph().insert(0, "> ")))
+    assert ack["ok"] is False and ack["error"]["code"] == "conflict", ack
+    # syncing sends what the server lacks; then it is taken
+    sync = await jeanne.call("text:sync", {"state_vector": b64(editor.doc.get_state())})
+    missing = editor.doc.get_update(base64.b64decode(sync["state_vector"]))
+    assert (await editor.send(b64(missing)))["ok"]
+    assert server_text(world) == "> jamais envoyé"
+
+
+async def test_an_observer_reads_but_does_not_write(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, _jeanne, _marc = await three(world, clients)
+    await consent(world, "Jeanne Dupont")
+    await consent(world, "Marc Durand")
+    olivia = await enter(world, clients, "Olivia Observer")
+    assert (await anne.call("lobby:admit", {"key": key(world, "Olivia Observer")}))["ok"]
+    await until(lambda: any(v.get("room_id") == PLENARY for v in olivia.seen("room:view")))
+    writer = Editor(anne)
+    assert (await writer.send(writer.change(paragraph("Ordre du jour"))))["ok"]
+    await until(lambda: bool(olivia.seen("text:update")))
+    reader = Editor(olivia)
+    reader.receive()
+    assert reader.plain() == "Ordre du jour"
+    assert (await olivia.call("text:sync", {}))["may_edit"] is False
+    ack = await reader.send(reader.change(paragraph("non")))
+    assert ack["ok"] is False and ack["error"]["code"] == "forbidden", ack
+
+
+async def test_a_private_meetings_text_never_reaches_anyone_outside(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    assert (await anne.call("room:plenary_talk", {"allowed": True}))["ok"]
+    opened = await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]})
+    room = opened["room_id"]
+    await until(lambda: jeanne.view()["room_id"] == room and anne.view()["room_id"] == room)
+    secret = "Je pourrais accepter 8000 euros"
+    editor = Editor(jeanne)
+    assert (await editor.send(editor.change(paragraph(secret))))["ok"]
+    await until(lambda: bool(anne.seen("text:update")))
+    mine = Editor(anne)
+    mine.receive()
+    assert mine.plain() == secret
+    # Marc, in the plenary, got nothing of it and cannot fetch it
+    plenary = Editor(marc)
+    assert (await plenary.send(plenary.change(paragraph("bonjour"))))["ok"]
+    ack = await marc.call("text:sync", {})
+    assert ack["room_id"] == PLENARY
+    plenary_copy = Editor(marc)
+    plenary_copy.doc.apply_update(base64.b64decode(ack["update"]))
+    assert plenary_copy.plain() == "bonjour"
+    # nor can he write into it by naming it
+    aimed = await marc.call(
+        "text:update", {"update": plenary.change(paragraph("intrus")), "room_id": room}
+    )
+    assert aimed["ok"] is False and aimed["error"]["code"] == "not_in_room", aimed
+    await barrier(marc)
+    leaked = json.dumps(marc.events)
+    assert "text:update" not in [e for e, _d in marc.events]
+    for needle in (secret, b64(secret.encode())[:16], room):
+        assert needle not in leaked, needle
+    assert server_text(world, room) == secret
+    # once the meeting closes its text goes from memory; the case file keeps it
+    assert (await anne.call("caucus:close", {"room_id": room}))["ok"]
+    assert text_of(await stored_updates(world, room)) == secret
