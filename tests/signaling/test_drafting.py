@@ -43,7 +43,8 @@ class Editor:
         return b64(self.doc.get_update(before))
 
     async def send(self, update: str) -> dict[str, Any]:
-        return await self.client.call("text:update", {"update": update, "room_id": self.client.room})
+        payload = {"update": update, "room_id": self.client.room}
+        return await self.client.call("text:update", payload)
 
     def receive(self) -> None:
         """Applies the room's updates that arrived since last time."""
@@ -60,7 +61,7 @@ class Editor:
     def paragraph(self, i: int = 0) -> XmlText:
         block = list(self.fragment.children)[i]
         assert isinstance(block, XmlElement)
-        text = list(block.children)[0]
+        text = next(iter(block.children))
         assert isinstance(text, XmlText)
         return text
 
@@ -114,11 +115,12 @@ async def test_concurrent_edits_converge_and_are_what_is_stored(
     await until(lambda: all(len(e.client.seen("text:update")) == 1 for e in editors[1:]))
     for e in editors[1:]:
         e.receive()
+
     # everyone types into the same paragraph at the same place, before seeing the others
-    updates = [
-        e.change(lambda f, w=w: e.paragraph().insert(len("Accord: "), w))  # type: ignore[misc]
-        for e, w in zip(editors, ("un ", "deux ", "trois "), strict=True)
-    ]
+    def typing(e: Editor, words: str) -> str:
+        return e.change(lambda f: e.paragraph().insert(len("Accord: "), words))
+
+    updates = [typing(e, w) for e, w in zip(editors, ("un ", "deux ", "trois "), strict=True)]
     acks = [await e.send(u) for e, u in zip(editors, updates, strict=True)]
     assert all(a["ok"] for a in acks), acks
     # each receives the two others' (and the first paragraph, but its author)
@@ -144,9 +146,7 @@ async def test_concurrent_edits_converge_and_are_what_is_stored(
     assert late.plain() == agreed
 
 
-async def test_a_text_survives_a_restart(
-    world: World, clients: Callable[[], Client]
-) -> None:
+async def test_a_text_survives_a_restart(world: World, clients: Callable[[], Client]) -> None:
     anne, _jeanne, _marc = await three(world, clients)
     editor = Editor(anne)
     assert (await editor.send(editor.change(paragraph("Gardé"))))["ok"]
@@ -234,7 +234,7 @@ async def test_bad_updates_get_an_error_ack_and_leave_no_trace(
 async def test_an_update_that_needs_one_the_server_lacks_is_refused(
     world: World, clients: Callable[[], Client]
 ) -> None:
-    anne, jeanne, _marc = await three(world, clients)
+    _anne, jeanne, _marc = await three(world, clients)
     editor = Editor(jeanne)
     editor.change(paragraph("jamais envoyé"))  # lost on the way
     ack = await editor.send(editor.change(lambda f: editor.paragraph().insert(0, "> ")))

@@ -8,7 +8,8 @@ import dashboard from './en/dashboard.js';
 import documents from './en/documents.js';
 import join from './en/join.js';
 import room from './en/room.js';
+import text from './en/text.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, text };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...text };

@@ -8,7 +8,8 @@ import dashboard from './fr/dashboard.js';
 import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
+import text from './fr/text.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, text };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...text };

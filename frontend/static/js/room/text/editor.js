@@ -1,0 +1,88 @@
+// The shared text's editor: ProseMirror bound to the room's Yjs document by y-prosemirror,
+// with its own undo (my changes only) and a small toolbar. Loaded only once the text is
+// first opened (panel.js), so that the room never waits for these packages.
+import { EditorState } from 'prosemirror-state';
+import { EditorView } from 'prosemirror-view';
+import { baseKeymap, setBlockType, toggleMark } from 'prosemirror-commands';
+import { keymap } from 'prosemirror-keymap';
+import { liftListItem, sinkListItem, splitListItem, wrapInList } from 'prosemirror-schema-list';
+import { redo, undo, ySyncPlugin, yUndoPlugin } from 'y-prosemirror';
+import { schema } from './schema.js';
+import { TextSync } from './sync.js';
+
+export const FRAGMENT = 'prosemirror'; // the shared type the server checks (y-prosemirror's default)
+
+// What the toolbar offers: [key of its label, what it shows, command].
+export const ACTIONS = [
+  ['text.bold', 'B', toggleMark(schema.marks.strong)],
+  ['text.italic', 'I', toggleMark(schema.marks.em)],
+  ['text.paragraph', '¶', setBlockType(schema.nodes.paragraph)],
+  ['text.heading', 'H', setBlockType(schema.nodes.heading, { level: 2 })],
+  ['text.bulletList', '•', wrapInList(schema.nodes.bullet_list)],
+  ['text.orderedList', '1.', wrapInList(schema.nodes.ordered_list)],
+  ['text.undo', '↶', undo],
+  ['text.redo', '↷', redo],
+];
+
+function keys() {
+  return keymap({
+    'Mod-z': undo,
+    'Mod-y': redo,
+    'Mod-Shift-z': redo,
+    'Mod-b': toggleMark(schema.marks.strong),
+    'Mod-i': toggleMark(schema.marks.em),
+    Enter: splitListItem(schema.nodes.list_item),
+    Tab: sinkListItem(schema.nodes.list_item),
+    'Shift-Tab': liftListItem(schema.nodes.list_item),
+    'Shift-Enter': (state, dispatch) => {
+      if (dispatch) dispatch(state.tr.replaceSelectionWith(schema.nodes.hard_break.create()).scrollIntoView());
+      return true;
+    },
+  });
+}
+
+export class TextEditor {
+  // host: where the editor goes; label: its accessible name; onState(): may_edit or saving.
+  constructor(host, ctx, { label, onState, onError }) {
+    this.host = host;
+    this.label = label;
+    this.view = null;
+    this.sync = new TextSync(ctx, {
+      onDoc: (doc) => this.bind(doc),
+      onState: () => {
+        this.view?.setProps({ editable: () => this.sync.mayEdit });
+        onState();
+      },
+      onError,
+    });
+  }
+
+  enter(roomId) {
+    return this.sync.enter(roomId);
+  }
+
+  bind(doc) {
+    this.view?.destroy();
+    const state = EditorState.create({
+      schema,
+      plugins: [ySyncPlugin(doc.getXmlFragment(FRAGMENT)), yUndoPlugin(), keys(), keymap(baseKeymap)],
+    });
+    this.view = new EditorView(this.host, {
+      state,
+      editable: () => this.sync.mayEdit,
+      attributes: { 'aria-label': this.label(), 'aria-multiline': 'true', role: 'textbox', class: 'text-editor' },
+    });
+  }
+
+  run(command) {
+    if (!this.view || !this.sync.mayEdit) return;
+    command(this.view.state, this.view.dispatch, this.view);
+    this.view.focus();
+  }
+
+  destroy() {
+    this.view?.destroy();
+    this.view = null;
+    this.sync.destroy();
+  }
+}

@@ -1,0 +1,85 @@
+// The room's shared text (Texte): one per room, like the board; a private meeting's text is
+// its members' only. The editor and its packages load the first time the text is opened;
+// until then nothing of the text is fetched.
+import { h, mount } from '../../common/dom.js';
+import { onLanguageChange, t } from '../../common/i18n.js';
+
+function errorText(code) {
+  const key = `text.error.${code}`;
+  const text = t(key);
+  return text === key ? t('text.error.generic') : text;
+}
+
+export class SharedTextPanel {
+  constructor(container, ctx) {
+    this.el = container;
+    this.ctx = ctx;
+    this.room = null;
+    this.editor = null;
+    this.loading = null;
+    this.el.classList.add('text-tool');
+    this.toolbar = h('div', { class: 'text-toolbar', role: 'toolbar' });
+    this.note = h('p', { class: 'text-note' });
+    this.status = h('span', { class: 'text-status', role: 'status', 'aria-live': 'polite' });
+    this.host = h('div', { class: 'text-page' });
+    mount(this.el, h('div', { class: 'text-head' }, this.toolbar, this.status), this.note, h('div', { class: 'text-sheet' }, this.host));
+    onLanguageChange(() => this.render());
+    this.render();
+  }
+
+  roomChanged(view) {
+    this.room = view;
+    this.render();
+    if (this.editor) this.editor.enter(view.room_id);
+  }
+
+  shown(visible) {
+    if (visible && !this.editor && !this.loading) this.load();
+  }
+
+  async load() {
+    this.status.textContent = t('text.loading');
+    this.loading = import('./editor.js').then(({ TextEditor, ACTIONS }) => {
+      this.actions = ACTIONS;
+      this.editor = new TextEditor(this.host, this.ctx, {
+        label: () => t('text.editor'),
+        onState: () => this.renderState(),
+        onError: (code) => this.ctx.notify(errorText(code)),
+      });
+      this.render();
+      if (this.room) return this.editor.enter(this.room.room_id);
+      return null;
+    }).catch(() => {
+      this.status.textContent = t('text.unavailable');
+    });
+    await this.loading;
+  }
+
+  render() {
+    const inPrivate = this.room?.kind === 'private';
+    this.note.textContent = inPrivate ? t('text.privateNote') : t('text.plenaryNote');
+    this.note.classList.toggle('private', inPrivate);
+    const buttons = (this.actions ?? []).map(([key, glyph, command]) => h('button', {
+      type: 'button', class: `text-btn ${key.replace('text.', '')}`, title: t(key), 'aria-label': t(key),
+      disabled: !this.editor?.sync.mayEdit,
+      // keep the editor's selection: act on mousedown, not after the focus moved
+      onmousedown: (e) => { e.preventDefault(); this.editor?.run(command); },
+      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); this.editor?.run(command); } },
+    }, glyph));
+    this.toolbar.setAttribute('aria-label', t('text.toolbar'));
+    mount(this.toolbar, ...buttons);
+    this.renderState();
+  }
+
+  renderState() {
+    if (!this.editor) return;
+    const sync = this.editor.sync;
+    for (const button of this.toolbar.querySelectorAll('button')) button.disabled = !sync.mayEdit;
+    this.status.textContent = !sync.mayEdit ? t('text.readOnly') : sync.saving ? t('text.saving') : t('text.saved');
+  }
+
+  destroy() {
+    this.editor?.destroy();
+    this.editor = null;
+  }
+}
