@@ -242,8 +242,9 @@ class Baseline:
 class Palabre:
     name = "palabre"
 
-    def __init__(self, database_url: str | None) -> None:
+    def __init__(self, database_url: str | None, clients_per_room: int = CLIENTS_PER_ROOM) -> None:
         self.port = free_port()
+        self.clients_per_room = clients_per_room  # the mediator and the parties of each session
         self.tmp = tempfile.TemporaryDirectory(prefix="palabre-bench-")
         self.env = {
             **os.environ,
@@ -288,7 +289,7 @@ class Palabre:
                     description="",
                     participants=[
                         NewParticipant(f"Partie {room}-{i}", ParticipantRole.PARTY, None)
-                        for i in range(1, CLIENTS_PER_ROOM)
+                        for i in range(1, self.clients_per_room)
                     ],
                     co_mediator_ids=[],
                 )
