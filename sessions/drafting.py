@@ -5,7 +5,9 @@ mediators edit it (observers read; the permission matrix decides, in context), e
 accepted update is stored before anyone is sent it, and a private meeting's text never
 reaches anyone outside the meeting, because every update is addressed to the members of
 the room it was applied to. An update is bound to the room it was typed in: if its author
-has been moved since, it is refused rather than written into another room's text.
+has been moved since, it is refused rather than written into another room's text. A
+mediator may bring a paragraph of a private meeting's text into the plenary's (an explicit,
+audited act, as copying a private board is).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sessions.core import SessionCore
+from sessions.errors import InvalidPayload
 from sessions.outcome import Outcome
 from sessions.permissions import Action
+from sessions.rooms import PLENARY
 from sessions.shared_text import TextEntry
 
 
@@ -50,6 +54,22 @@ class Drafting(SessionCore):
         may_edit = self._allowed(Action.EDIT_TEXT, actor, room_id)
         sync = TextSync(room_id, text.seq, update, text.state_vector(), may_edit)
         return self._effects().outcome(sync)
+
+    def copy_text_block(self, actor: str, index: int, to_room: str = PLENARY) -> Outcome[TextEntry]:
+        """A mediator brings a paragraph of the private meeting they are in (its ``index``-th
+        block) into the plenary's text: added at its end, as the mediator's own update
+        (nobody outside the meeting learns who wrote it there), audited."""
+        room_id = self._present(actor)
+        self._require(Action.COPY_TEXT, actor, subject=room_id)
+        if room_id == to_room:
+            raise InvalidPayload("this paragraph is in that text already")
+        block = self.text(room_id).block(index)
+        target = self.text(to_room)
+        entry = target.apply(target.appending([block]), actor)
+        eff = self._effects()
+        eff.audit("text.copy", actor=actor, subject=to_room, source=room_id, seq=str(entry.seq))
+        eff.text_update(to_room, entry, self.rooms.members(to_room) - {actor})
+        return eff.outcome(entry)
 
     def restore_text(self, room_id: str, entries: Iterable[TextEntry]) -> int:
         """Put back a room's text from its stored updates (after a restart or a failed

@@ -97,6 +97,35 @@ def _clients(update: bytes) -> int:
     raise InvalidPayload("not a text update")
 
 
+# A node as plain data: (tag, attributes, children), or (TEXT, runs of (text, marks)).
+Block = tuple[str, Any, tuple[Any, ...]]
+
+
+def _capture(node: object) -> Block:
+    if isinstance(node, XmlText):
+        runs = tuple((c, dict(a or {})) for c, a in node.diff() if isinstance(c, str))
+        return (TEXT, {}, runs)
+    assert isinstance(node, XmlElement)
+    attributes = dict(node.attributes.__iter__())
+    return (str(node.tag), attributes, tuple(_capture(c) for c in node.children))
+
+
+def _build(parent: XmlFragment | XmlElement, block: Block) -> None:
+    tag, attributes, children = block
+    if tag == TEXT:
+        text = XmlText()
+        parent.children.append(text)
+        at = 0
+        for chunk, marks in children:
+            text.insert(at, chunk, marks or None)
+            at += len(chunk)
+        return
+    element = XmlElement(tag, attributes)
+    parent.children.append(element)
+    for child in children:
+        _build(element, child)
+
+
 @dataclass(frozen=True, slots=True)
 class TextEntry:
     """One accepted update of a room's text: its number there, its bytes, its author."""
@@ -261,6 +290,28 @@ class SharedText:
             self.seq = entry.seq
         self._rebuild_trial()
         return self.seq
+
+    # -- copying -------------------------------------------------------------------
+
+    def block(self, index: int) -> Block:
+        """The text's ``index``-th top-level block (a paragraph, a heading, a list) as plain
+        data; InvalidPayload if there is none."""
+        blocks = list(self._doc.get(FRAGMENT, type=XmlFragment).children)
+        if not 0 <= index < len(blocks):
+            raise InvalidPayload("no such paragraph in the text")
+        return _capture(blocks[index])
+
+    def appending(self, blocks: Iterable[Block]) -> bytes:
+        """The update that adds ``blocks`` at the end of the text (made on a copy, under a
+        client id of its own: :meth:`apply` checks and applies it like any other)."""
+        scratch: Doc[Any] = Doc()
+        scratch.apply_update(self._doc.get_update())
+        fragment = scratch.get(FRAGMENT, type=XmlFragment)
+        before = scratch.get_state()
+        with scratch.transaction():
+            for block in blocks:
+                _build(fragment, block)
+        return scratch.get_update(before)
 
     # -- reading -------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   ``validation_error`` (not an update, or not allowed in the text),
   ``payload_too_large``, ``conflict`` (it needs an update the server does not have: the
   editor takes the text again), ``forbidden`` (an observer), ``not_stored``.
+* ``text:copy`` {index} (mediators, in a private meeting): its text's ``index``-th
+  paragraph is added at the end of the plenary's text (stored, then sent to the plenary).
 * ``text:sync`` {state_vector?}: the sender's room's text: ``update`` (the whole text, or
   what a copy at ``state_vector`` lacks), the server's ``state_vector`` (so the editor
   sends what the server lacks as a ``text:update``), ``seq``, ``room_id`` and
@@ -44,11 +46,15 @@ class TextUpdate(Payload):
     room_id: RoomId  # the room it was typed in: refused if the sender has moved since
 
 
+class TextCopy(Payload):
+    index: Annotated[int, Field(ge=0, le=100_000)]  # the paragraph: a top-level block
+
+
 class TextSyncAsk(Payload):
     state_vector: Annotated[str, Field(max_length=64 * 1024)] | None = None
 
 
-MODELS: list[type[Payload]] = [TextUpdate, TextSyncAsk]
+MODELS: list[type[Payload]] = [TextUpdate, TextSyncAsk, TextCopy]
 
 
 class DraftingEvents:
@@ -74,6 +80,18 @@ class DraftingEvents:
             content_only=True,
         )
         return ok(seq=entry.seq)  # stored by now; the others are sent it as text:update
+
+    async def on_text_copy(self, sid: str, data: Any) -> Ack:
+        index = parse(TextCopy, data).index
+        if self.hub.ports.texts is None:
+            raise SignalingError(ErrorCode.NOT_STORED, "shared texts cannot be stored here")
+        entry = await self.hub.call(
+            self._identity(sid),
+            lambda s, k: s.copy_text_block(k, index),
+            connection=sid,
+            content_only=True,
+        )
+        return ok(seq=entry.seq)
 
     async def on_text_sync(self, sid: str, data: Any) -> Ack:
         asked = parse(TextSyncAsk, data).state_vector

@@ -66,11 +66,7 @@ class Editor:
         return text
 
     def plain(self) -> str:
-        return "\n".join(
-            "".join(str(t) for t in block.children)
-            for block in self.fragment.children
-            if isinstance(block, XmlElement)
-        )
+        return plain(self.fragment)
 
 
 def paragraph(words: str) -> Callable[[XmlFragment], None]:
@@ -92,16 +88,21 @@ async def stored_updates(world: World, room_id: str = PLENARY) -> list[TextEntry
     return [TextEntry.from_record(e.seq, e.data()) for e in stored]
 
 
+def plain(fragment: XmlFragment) -> str:
+    """The words of each paragraph, a line each (no formatting)."""
+    return "\n".join(
+        "".join(c for t in block.children if isinstance(t, XmlText) for c, _a in t.diff())
+        for block in fragment.children
+        if isinstance(block, XmlElement)
+    )
+
+
 def text_of(entries: list[TextEntry]) -> str:
     doc: Doc[Any] = Doc()
     fragment = doc.get(FRAGMENT, type=XmlFragment)
     for entry in entries:
         doc.apply_update(entry.update)
-    return "\n".join(
-        "".join(str(t) for t in block.children)
-        for block in fragment.children
-        if isinstance(block, XmlElement)
-    )
+    return plain(fragment)
 
 
 async def test_concurrent_edits_converge_and_are_what_is_stored(
@@ -303,3 +304,41 @@ async def test_a_private_meetings_text_never_reaches_anyone_outside(
     # once the meeting closes its text goes from memory; the case file keeps it
     assert (await anne.call("caucus:close", {"room_id": room}))["ok"]
     assert text_of(await stored_updates(world, room)) == secret
+
+
+async def test_a_mediator_brings_a_private_paragraph_into_the_plenary(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    assert (await anne.call("room:plenary_talk", {"allowed": True}))["ok"]
+    room = (await anne.call("caucus:open", {"members": [key(world, "Jeanne Dupont")]}))["room_id"]
+    await until(lambda: jeanne.view()["room_id"] == room and anne.view()["room_id"] == room)
+    editor = Editor(jeanne)
+
+    def two_paragraphs(fragment: XmlFragment) -> None:
+        fragment.children.append(XmlElement("paragraph", {}, [XmlText("reste ici")]))
+        kept = XmlText("proposition")
+        fragment.children.append(XmlElement("paragraph", {}, [kept]))
+        kept.format(0, 4, {"strong": {}})
+
+    assert (await editor.send(editor.change(two_paragraphs)))["ok"]
+    plenary = Editor(marc)
+    assert (await plenary.send(plenary.change(paragraph("ordre du jour"))))["ok"]
+    # only a mediator may, and only from a paragraph that exists
+    refused = await jeanne.call("text:copy", {"index": 1})
+    assert refused["ok"] is False and refused["error"]["code"] == "forbidden", refused
+    missing = await anne.call("text:copy", {"index": 5})
+    assert missing["ok"] is False and missing["error"]["code"] == "validation_error", missing
+    ack = await anne.call("text:copy", {"index": 1})
+    assert ack == {"ok": True, "seq": 2}, ack
+    await until(lambda: len(marc.seen("text:update")) == 1)
+    plenary.receive()
+    assert plenary.plain() == "ordre du jour\nproposition"
+    assert "<strong>prop</strong>osition" in str(plenary.fragment)
+    assert server_text(world) == "ordre du jour\nproposition"
+    assert text_of(await stored_updates(world)) == "ordre du jour\nproposition"
+    # the rest of the meeting's text stayed there; who wrote it is not told
+    await barrier(marc)
+    assert "reste ici" not in json.dumps(marc.events)
+    assert key(world, "Jeanne Dupont") not in json.dumps(marc.seen("text:update"))
+    assert (await stored_updates(world))[-1].by == anne.hello["self"]["key"]
