@@ -6,6 +6,7 @@ wire, in tests/signaling/test_drafting.py.)"""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -20,9 +21,11 @@ from sessions.shared_text import SharedText, TextEntry
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session
 from tests.e2e.flows import (
     admit,
+    barrier,
     mediator_opens_room,
     new_page,
     party_reaches_lobby,
+    received,
     until_true,
 )
 
@@ -141,4 +144,49 @@ async def test_three_people_typing_at_once_converge_on_the_stored_text(
     await open_text(late)
     await until_true(late, f"({TEXT} || '').trim() === {agreed!r}")
     for page in [*pages, late]:
+        assert getattr(page, "errors", []) == []
+
+
+async def test_a_private_meetings_text_stays_there_until_the_mediator_brings_it(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin", "Bruno Petit"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser)
+    _, bruno = await new_page(browser)
+    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await admit(claire, alice, "Alice Martin")
+    await party_reaches_lobby(bruno, live_server, tokens["Bruno Petit"], "Bruno Petit")
+    await admit(claire, bruno, "Bruno Petit")
+    for page in (claire, alice, bruno):
+        await open_text(page)
+
+    # A private meeting with Alice: its text is a new, empty one.
+    seen_before = len(await received(bruno))
+    await claire.locator("#panel .person", has_text="Alice Martin").locator("input").check()
+    await claire.click("#open-caucus")
+    await expect(alice.locator("#banner")).to_have_attribute("data-kind", "private")
+    await expect(alice.locator("#text .text-note")).to_have_class(re.compile("private"))
+    await until_true(alice, f"{TEXT} !== null && {TEXT}.trim() === ''")
+    await expect(alice.locator(EDITOR)).to_have_attribute("contenteditable", "true")
+    await alice.locator(EDITOR).click()
+    await alice.keyboard.type("Je pourrais céder sur le préavis", delay=10)
+    await alice.keyboard.press("Enter")
+    await alice.keyboard.type("mais pas sur le loyer", delay=10)
+    await until_true(claire, f"({TEXT} || '').includes('pas sur le loyer')")
+    await claire.screenshot(path=str(ARTIFACTS / "shared-text-private.png"))
+    await barrier(bruno)
+    during = (await received(bruno))[seen_before:]
+    assert not [p for event, p in during if event.startswith("text:") or "préavis" in str(p)]
+    assert await text(bruno) == ""
+
+    # The mediator brings the first paragraph into the plenary: Bruno sees that one only.
+    await claire.locator(f"{EDITOR} p").first.click()
+    await claire.click("#text-bring")
+    await until_true(bruno, f"({TEXT} || '').includes('préavis')")
+    assert await text(bruno) == "Je pourrais céder sur le préavis"
+    await barrier(bruno)
+    assert "loyer" not in str(await received(bruno))
+    for page in (claire, alice, bruno):
         assert getattr(page, "errors", []) == []

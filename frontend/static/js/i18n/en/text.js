@@ -22,4 +22,8 @@ export default {
   'text.error.payload_too_large': 'The text is too long; your last change was not taken.',
   'text.error.forbidden': 'You cannot change this text.',
   'text.error.not_in_room': 'You changed rooms; this change was not taken.',
+  'text.bring': 'Bring to the plenary',
+  'text.bringHint': 'Adds the paragraph where the caret is at the end of the plenary’s text',
+  'text.bringWhich': 'Put the caret in the paragraph to bring.',
+  'text.brought': 'The paragraph was added to the plenary’s text.',
 };

@@ -22,4 +22,8 @@ export default {
   'text.error.payload_too_large': 'Le texte est trop long ; votre dernière modification n’a pas été prise.',
   'text.error.forbidden': 'Vous ne pouvez pas modifier ce texte.',
   'text.error.not_in_room': 'Vous avez changé de salle ; cette modification n’a pas été prise.',
+  'text.bring': 'Apporter en plénière',
+  'text.bringHint': 'Ajoute le paragraphe où se trouve le curseur à la fin du texte de la plénière',
+  'text.bringWhich': 'Placez le curseur dans le paragraphe à apporter.',
+  'text.brought': 'Le paragraphe a été ajouté au texte de la plénière.',
 };

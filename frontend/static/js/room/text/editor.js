@@ -74,6 +74,13 @@ export class TextEditor {
     });
   }
 
+  // The top-level block (paragraph, heading, list) the caret is in, or null.
+  currentBlock() {
+    if (!this.view) return null;
+    const { $from } = this.view.state.selection;
+    return $from.depth > 0 || this.view.state.doc.childCount ? $from.index(0) : null;
+  }
+
   run(command) {
     if (!this.view || !this.sync.mayEdit) return;
     command(this.view.state, this.view.dispatch, this.view);

@@ -22,7 +22,13 @@ export class SharedTextPanel {
     this.note = h('p', { class: 'text-note' });
     this.status = h('span', { class: 'text-status', role: 'status', 'aria-live': 'polite' });
     this.host = h('div', { class: 'text-page' });
-    mount(this.el, h('div', { class: 'text-head' }, this.toolbar, this.status), this.note, h('div', { class: 'text-sheet' }, this.host));
+    this.mediatorActions = h('div', { class: 'text-mediator' });
+    mount(
+      this.el,
+      h('div', { class: 'text-head' }, this.toolbar, this.mediatorActions, this.status),
+      this.note,
+      h('div', { class: 'text-sheet' }, this.host),
+    );
     onLanguageChange(() => this.render());
     this.render();
   }
@@ -68,7 +74,25 @@ export class SharedTextPanel {
     }, glyph));
     this.toolbar.setAttribute('aria-label', t('text.toolbar'));
     mount(this.toolbar, ...buttons);
+    // in a private meeting, a mediator brings the paragraph at the caret into the plenary
+    const bring = inPrivate && this.editor && this.ctx.isMediator()
+      ? h('button', {
+        type: 'button', class: 'secondary text-bring', id: 'text-bring',
+        title: t('text.bringHint'), onmousedown: (e) => e.preventDefault(), onclick: () => this.bring(),
+      }, t('text.bring'))
+      : null;
+    mount(this.mediatorActions, bring);
     this.renderState();
+  }
+
+  async bring() {
+    const index = this.editor?.currentBlock();
+    if (index === null || index === undefined) {
+      this.ctx.notify(t('text.bringWhich'));
+      return;
+    }
+    const ack = await this.ctx.request('text:copy', { index });
+    this.ctx.notify(ack.ok ? t('text.brought') : errorText(ack.error?.code));
   }
 
   renderState() {
