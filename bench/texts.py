@@ -161,6 +161,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         f"(offered {offered:g}/s), {args.seconds:g} s measured after {args.warmup:g} s"
     )
     palabre = Palabre(args.database_url, clients_per_room=args.editors)
+    # the server would otherwise load its named-entity models during the first run
+    palabre.env["PALABRE_WARM_UP_ENTITIES"] = "false"
     runs: dict[str, dict[str, Any]] = {}
     try:
         await palabre.seed(args.rooms * 2)

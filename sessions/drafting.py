@@ -20,7 +20,7 @@ from sessions.errors import InvalidPayload
 from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.rooms import PLENARY
-from sessions.shared_text import TextEntry
+from sessions.shared_text import TextEntry, Version
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Drafting(SessionCore):
         """Validate and apply an editor's update to the actor's room's text."""
         room_id = self._present_in(actor, aimed_at, "text")
         self._require(Action.EDIT_TEXT, actor, room_id=room_id)
-        entry = self.text(room_id).apply(update, actor)
+        entry = self.text(room_id).apply(update, actor, self._clock().timestamp())
         eff = self._effects()
         eff.text_update(room_id, entry, self.rooms.members(room_id) - {actor})
         return eff.outcome(entry)
@@ -65,11 +65,19 @@ class Drafting(SessionCore):
             raise InvalidPayload("this paragraph is in that text already")
         block = self.text(room_id).block(index)
         target = self.text(to_room)
-        entry = target.apply(target.appending([block]), actor)
+        entry = target.apply(target.appending([block]), actor, self._clock().timestamp())
         eff = self._effects()
         eff.audit("text.copy", actor=actor, subject=to_room, source=room_id, seq=str(entry.seq))
         eff.text_update(to_room, entry, self.rooms.members(to_room) - {actor})
         return eff.outcome(entry)
+
+    def text_history(self, actor: str) -> list[Version]:
+        """Who changed the actor's room's text, run by run (its members may ask)."""
+        return self.text(self._present(actor)).versions()
+
+    def text_version(self, actor: str, seq: int) -> bytes:
+        """The actor's room's text as it stood after update ``seq``."""
+        return self.text(self._present(actor)).state_at(seq)
 
     def restore_text(self, room_id: str, entries: Iterable[TextEntry]) -> int:
         """Put back a room's text from its stored updates (after a restart or a failed

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, XmlElement, XmlEvent, XmlFragment, XmlText, get_update
+from pycrdt import Doc, XmlElement, XmlEvent, XmlFragment, XmlText, get_update, merge_updates
 
 from errors import ErrorCode
 from sessions.errors import Conflict, InvalidPayload, SessionError
@@ -128,23 +128,42 @@ def _build(parent: XmlFragment | XmlElement, block: Block) -> None:
 
 @dataclass(frozen=True, slots=True)
 class TextEntry:
-    """One accepted update of a room's text: its number there, its bytes, its author."""
+    """One accepted update of a room's text: its number there, its bytes, its author and
+    when it was accepted (seconds since the epoch)."""
 
     seq: int
     update: bytes
     by: str
+    at: float = 0.0
 
     def to_record(self) -> dict[str, Any]:
-        return {"by": self.by, "update": encode_update(self.update)}
+        return {"by": self.by, "update": encode_update(self.update), "at": round(self.at, 3)}
 
     @classmethod
     def from_record(cls, seq: int, data: Any) -> TextEntry:
         if not isinstance(data, dict) or not isinstance(data.get("by"), str):
             raise InvalidPayload("not a stored text update")
-        update = data.get("update")
-        if not isinstance(update, str):
+        update, at = data.get("update"), data.get("at", 0.0)
+        if not isinstance(update, str) or not isinstance(at, int | float):
             raise InvalidPayload("not a stored text update")
-        return cls(seq, decode_update(update), data["by"])
+        return cls(seq, decode_update(update), data["by"], float(at))
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A run of consecutive updates by one person: who, and from when to when."""
+
+    first: int  # seq of its first update
+    last: int  # ... and of its last: the text as it stood after it is version ``last``
+    by: str
+    started: float
+    ended: float
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "first": self.first, "last": self.last, "by": self.by,
+            "started": self.started, "ended": self.ended,
+        }  # fmt: skip
 
 
 class _Checker:
@@ -225,6 +244,7 @@ class SharedText:
     def __init__(self, room_id: str) -> None:
         self.room_id = room_id
         self.seq = 0  # accepted updates so far
+        self._entries: list[TextEntry] = []  # every accepted update, in order (the history)
         self._doc: Doc[Any] = Doc()
         self._doc.get(FRAGMENT, type=XmlFragment)
         self._trial: Doc[Any] = Doc()
@@ -267,12 +287,14 @@ class SharedText:
             if len(str(self._trial.get(FRAGMENT, type=XmlFragment))) > MAX_TEXT_CHARS:
                 raise TextTooLarge(f"a text is at most {MAX_TEXT_CHARS} characters long")
 
-    def apply(self, update: bytes, by: str) -> TextEntry:
-        """Checks ``update`` and applies it; the entry to store."""
+    def apply(self, update: bytes, by: str, at: float = 0.0) -> TextEntry:
+        """Checks ``update`` and applies it; the entry to store (``at``: now)."""
         self.check(update)
         self._doc.apply_update(update)
         self.seq += 1
-        return TextEntry(self.seq, update, by)
+        entry = TextEntry(self.seq, update, by, round(at, 3))  # as stored
+        self._entries.append(entry)
+        return entry
 
     def restore(self, entries: Iterable[TextEntry]) -> int:
         """Puts back the text from its stored updates (replacing what it was); how many were
@@ -280,6 +302,7 @@ class SharedText:
         self._doc = Doc()
         self._doc.get(FRAGMENT, type=XmlFragment)
         self.seq = 0
+        self._entries = []
         for entry in entries:
             if entry.seq != self.seq + 1:
                 break
@@ -288,6 +311,7 @@ class SharedText:
             except ValueError:
                 break
             self.seq = entry.seq
+            self._entries.append(entry)
         self._rebuild_trial()
         return self.seq
 
@@ -312,6 +336,26 @@ class SharedText:
             for block in blocks:
                 _build(fragment, block)
         return scratch.get_update(before)
+
+    # -- history ---------------------------------------------------------------------
+
+    def versions(self) -> list[Version]:
+        """Who changed the text, run by run, oldest first."""
+        out: list[Version] = []
+        for e in self._entries:
+            last = out[-1] if out else None
+            if last is not None and last.by == e.by:
+                out[-1] = Version(last.first, e.seq, e.by, last.started, e.at)
+            else:
+                out.append(Version(e.seq, e.seq, e.by, e.at, e.at))
+        return out
+
+    def state_at(self, seq: int) -> bytes:
+        """The text as it stood after update ``seq``, as one update."""
+        if not 0 <= seq <= self.seq:
+            raise InvalidPayload("no such version of the text")
+        updates = [e.update for e in self._entries[:seq]]
+        return merge_updates(*updates) if updates else Doc().get_update()
 
     # -- reading -------------------------------------------------------------------
 

@@ -12,6 +12,9 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   editor takes the text again), ``forbidden`` (an observer), ``not_stored``.
 * ``text:copy`` {index} (mediators, in a private meeting): its text's ``index``-th
   paragraph is added at the end of the plenary's text (stored, then sent to the plenary).
+* ``text:history`` {}: who changed the sender's room's text, run by run: ``versions``
+  [{first, last, by, started, ended}] (seqs, a participant key, seconds since the epoch);
+  ``text:version`` {seq}: that text as it stood after update ``seq`` (``update``: whole).
 * ``text:sync`` {state_vector?}: the sender's room's text: ``update`` (the whole text, or
   what a copy at ``state_vector`` lacks), the server's ``state_vector`` (so the editor
   sends what the server lacks as a ``text:update``), ``seq``, ``room_id`` and
@@ -34,7 +37,7 @@ from sessions.shared_text import MAX_UPDATE_BYTES, decode_update, encode_update
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live import LiveHub
-from signaling.protocol import Ack, Payload, RoomId, ok, parse
+from signaling.protocol import Ack, Empty, Payload, RoomId, ok, parse
 
 # twice the base64 of an update at the limit: between the two, the domain refuses it as
 # too large (``payload_too_large``); beyond, the edge does, like any oversized field
@@ -50,11 +53,15 @@ class TextCopy(Payload):
     index: Annotated[int, Field(ge=0, le=100_000)]  # the paragraph: a top-level block
 
 
+class TextVersion(Payload):
+    seq: Annotated[int, Field(ge=0, le=10_000_000)]
+
+
 class TextSyncAsk(Payload):
     state_vector: Annotated[str, Field(max_length=64 * 1024)] | None = None
 
 
-MODELS: list[type[Payload]] = [TextUpdate, TextSyncAsk, TextCopy]
+MODELS: list[type[Payload]] = [TextUpdate, TextSyncAsk, TextCopy, TextVersion]
 
 
 class DraftingEvents:
@@ -92,6 +99,20 @@ class DraftingEvents:
             content_only=True,
         )
         return ok(seq=entry.seq)
+
+    async def on_text_history(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        versions = await self.hub.read(
+            self._identity(sid), lambda s, k: s.text_history(k), connection=sid
+        )
+        return ok(versions=[v.to_wire() for v in versions])
+
+    async def on_text_version(self, sid: str, data: Any) -> Ack:
+        seq = parse(TextVersion, data).seq
+        state = await self.hub.read(
+            self._identity(sid), lambda s, k: s.text_version(k, seq), connection=sid
+        )
+        return ok(seq=seq, update=encode_update(state))
 
     async def on_text_sync(self, sid: str, data: Any) -> Ack:
         asked = parse(TextSyncAsk, data).state_vector

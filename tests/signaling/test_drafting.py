@@ -342,3 +342,36 @@ async def test_a_mediator_brings_a_private_paragraph_into_the_plenary(
     assert "reste ici" not in json.dumps(marc.events)
     assert key(world, "Jeanne Dupont") not in json.dumps(marc.seen("text:update"))
     assert (await stored_updates(world))[-1].by == anne.hello["self"]["key"]
+
+
+async def test_the_history_says_who_changed_what_and_shows_each_version(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, marc = await three(world, clients)
+    mine = Editor(anne)
+    assert (await mine.send(mine.change(paragraph("Accord"))))["ok"]
+    await until(lambda: len(jeanne.seen("text:update")) == 1)
+    hers = Editor(jeanne)
+    hers.receive()
+    for words in (" sur le", " préavis"):
+        update = hers.change(lambda f, w=words: hers.paragraph().insert(len(hers.plain()), w))  # type: ignore[misc]
+        assert (await hers.send(update))["ok"]
+    history = await marc.call("text:history", {})
+    assert history["ok"], history
+    ak, jk = anne.hello["self"]["key"], jeanne.hello["self"]["key"]
+    runs = [(v["first"], v["last"], v["by"]) for v in history["versions"]]
+    assert runs == [(1, 1, ak), (2, 3, jk)]
+    assert all(v["started"] <= v["ended"] for v in history["versions"])
+    # each version is the text as it stood then
+    for seq, expected in ((1, "Accord"), (2, "Accord sur le"), (3, "Accord sur le préavis")):
+        ack = await marc.call("text:version", {"seq": seq})
+        version = Editor(marc)
+        version.doc.apply_update(base64.b64decode(ack["update"]))
+        assert version.plain() == expected
+    assert (await marc.call("text:version", {"seq": 9}))["error"]["code"] == "validation_error"
+    # the history is the case file's: a node that reads the text back has the same
+    hub = world.server.app[NAMESPACE_KEY].hub
+    session = hub.session(world.session.id)
+    session._texts.clear()
+    await hub._texts.load(session, PLENARY)
+    assert (await marc.call("text:history", {}))["versions"] == history["versions"]
