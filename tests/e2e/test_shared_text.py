@@ -131,6 +131,20 @@ async def test_three_people_typing_at_once_converge_on_the_stored_text(
     await claire.screenshot(path=str(ARTIFACTS / "shared-text-three.png"))
     assert await stored_text(live_server, session_id) == agreed
 
+    # The versions say who changed the text; the oldest shows it as the mediator began it.
+    await claire.click("#text-history-toggle")
+    versions = claire.locator("#text-history li")
+    await expect(versions.first).to_be_visible()
+    names = await claire.locator("#text-history .text-version-who").all_inner_texts()
+    assert {"Vous", "Alice Martin", "Bruno Petit"} <= set(names), names
+    await versions.last.locator("button").click()
+    shown = claire.locator("#text .text-version .ProseMirror")
+    await expect(shown).to_be_visible()
+    assert (await shown.inner_text()).startswith("Accord :")
+    await claire.screenshot(path=str(ARTIFACTS / "shared-text-history.png"))
+    await claire.click("#text .text-version-banner button")
+    await expect(claire.locator(EDITOR)).to_be_visible()
+
     # A reload gets the text back from the server.
     await bruno.reload()
     await expect(bruno.locator("#stage")).to_be_visible(timeout=15000)

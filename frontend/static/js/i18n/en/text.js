@@ -26,4 +26,12 @@ export default {
   'text.bringHint': 'Adds the paragraph where the caret is at the end of the plenary’s text',
   'text.bringWhich': 'Put the caret in the paragraph to bring.',
   'text.brought': 'The paragraph was added to the plenary’s text.',
+  'text.history': 'Versions',
+  'text.historyTitle': 'Who changed the text',
+  'text.noHistory': 'Nobody has written yet.',
+  'text.changes': '{count} change(s)',
+  'text.me': 'You',
+  'text.versionOf': 'The text after the changes by {name} (read only).',
+  'text.backToCurrent': 'Back to the current text',
+  'text.versionMine': 'The text after your changes (read only).',
 };

@@ -26,4 +26,12 @@ export default {
   'text.bringHint': 'Ajoute le paragraphe où se trouve le curseur à la fin du texte de la plénière',
   'text.bringWhich': 'Placez le curseur dans le paragraphe à apporter.',
   'text.brought': 'Le paragraphe a été ajouté au texte de la plénière.',
+  'text.history': 'Versions',
+  'text.historyTitle': 'Qui a modifié le texte',
+  'text.noHistory': 'Personne n’a encore écrit.',
+  'text.changes': '{count} modification(s)',
+  'text.me': 'Vous',
+  'text.versionOf': 'Le texte après les modifications de {name} (lecture seule).',
+  'text.backToCurrent': 'Revenir au texte actuel',
+  'text.versionMine': 'Le texte après vos modifications (lecture seule).',
 };

@@ -6,7 +6,9 @@ import { EditorView } from 'prosemirror-view';
 import { baseKeymap, setBlockType, toggleMark } from 'prosemirror-commands';
 import { keymap } from 'prosemirror-keymap';
 import { liftListItem, sinkListItem, splitListItem, wrapInList } from 'prosemirror-schema-list';
-import { redo, undo, ySyncPlugin, yUndoPlugin } from 'y-prosemirror';
+import { initProseMirrorDoc, redo, undo, ySyncPlugin, yUndoPlugin } from 'y-prosemirror';
+import * as Y from 'yjs';
+import { fromBase64 } from 'lib0/buffer';
 import { schema } from './schema.js';
 import { TextSync } from './sync.js';
 
@@ -38,6 +40,19 @@ function keys() {
       if (dispatch) dispatch(state.tr.replaceSelectionWith(schema.nodes.hard_break.create()).scrollIntoView());
       return true;
     },
+  });
+}
+
+// A past version of the text (the whole text as one update, base64), shown read-only in host.
+export function showVersion(host, update, label) {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, fromBase64(update));
+  const { doc: pmDoc } = initProseMirrorDoc(doc.getXmlFragment(FRAGMENT), schema);
+  doc.destroy();
+  return new EditorView(host, {
+    state: EditorState.create({ schema, doc: pmDoc }),
+    editable: () => false,
+    attributes: { 'aria-label': label, class: 'text-version-view' },
   });
 }
 

@@ -2,7 +2,7 @@
 // its members' only. The editor and its packages load the first time the text is opened;
 // until then nothing of the text is fetched.
 import { h, mount } from '../../common/dom.js';
-import { onLanguageChange, t } from '../../common/i18n.js';
+import { locale, onLanguageChange, t } from '../../common/i18n.js';
 
 function errorText(code) {
   const key = `text.error.${code}`;
@@ -23,11 +23,18 @@ export class SharedTextPanel {
     this.status = h('span', { class: 'text-status', role: 'status', 'aria-live': 'polite' });
     this.host = h('div', { class: 'text-page' });
     this.mediatorActions = h('div', { class: 'text-mediator' });
+    this.historyButton = h('button', {
+      type: 'button', class: 'link text-history-toggle', id: 'text-history-toggle', 'aria-expanded': 'false',
+      onclick: () => this.toggleHistory(),
+    });
+    this.history = h('aside', { class: 'text-history', id: 'text-history', hidden: true });
+    this.preview = h('div', { class: 'text-page text-version', hidden: true });
+    this.previewView = null;
     mount(
       this.el,
-      h('div', { class: 'text-head' }, this.toolbar, this.mediatorActions, this.status),
+      h('div', { class: 'text-head' }, this.toolbar, this.mediatorActions, this.historyButton, this.status),
       this.note,
-      h('div', { class: 'text-sheet' }, this.host),
+      h('div', { class: 'text-body' }, h('div', { class: 'text-sheet' }, this.preview, this.host), this.history),
     );
     onLanguageChange(() => this.render());
     this.render();
@@ -35,6 +42,8 @@ export class SharedTextPanel {
 
   roomChanged(view) {
     this.room = view;
+    this.closeVersion();
+    this.history.hidden = true;
     this.render();
     if (this.editor) this.editor.enter(view.room_id);
   }
@@ -82,7 +91,64 @@ export class SharedTextPanel {
       }, t('text.bring'))
       : null;
     mount(this.mediatorActions, bring);
+    this.historyButton.textContent = t('text.history');
+    this.historyButton.hidden = !this.editor;
+    this.historyButton.setAttribute('aria-expanded', String(!this.history.hidden));
     this.renderState();
+  }
+
+  // Who changed the text, run by run; choosing one shows the text as it stood after it.
+  async toggleHistory() {
+    if (!this.history.hidden) {
+      this.history.hidden = true;
+      this.closeVersion();
+      this.render();
+      return;
+    }
+    const ack = await this.ctx.request('text:history', {});
+    if (!ack.ok) {
+      this.ctx.notify(errorText(ack.error?.code));
+      return;
+    }
+    const time = (s) => new Date(s * 1000).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
+    const items = [...ack.versions].reverse().map((v) => h('li', {},
+      h('button', { type: 'button', class: 'link', onclick: () => this.openVersion(v.last, v) },
+        h('span', { class: 'text-version-who' }, v.by === this.ctx.self.key ? t('text.me') : this.ctx.nameOf(v.by)),
+        ' ',
+        h('span', { class: 'text-version-when' }, time(v.started) === time(v.ended) ? time(v.ended) : `${time(v.started)}–${time(v.ended)}`),
+        ' ',
+        h('span', { class: 'text-version-count' }, t('text.changes', { count: v.last - v.first + 1 })))));
+    mount(this.history,
+      h('h2', {}, t('text.historyTitle')),
+      items.length ? h('ol', { class: 'text-versions' }, items) : h('p', {}, t('text.noHistory')));
+    this.history.hidden = false;
+    this.render();
+  }
+
+  async openVersion(seq, version) {
+    const ack = await this.ctx.request('text:version', { seq });
+    if (!ack.ok) {
+      this.ctx.notify(errorText(ack.error?.code));
+      return;
+    }
+    const { showVersion } = await import('./editor.js');
+    this.closeVersion();
+    const title = version.by === this.ctx.self.key
+      ? t('text.versionMine') : t('text.versionOf', { name: this.ctx.nameOf(version.by) });
+    const back = h('button', { type: 'button', class: 'secondary', onclick: () => this.closeVersion() }, t('text.backToCurrent'));
+    const banner = h('p', { class: 'text-version-banner' }, title, ' ', back);
+    const body = h('div', {});
+    mount(this.preview, banner, body);
+    this.previewView = showVersion(body, ack.update, title);
+    this.preview.hidden = false;
+    this.host.hidden = true;
+  }
+
+  closeVersion() {
+    this.previewView?.destroy();
+    this.previewView = null;
+    this.preview.hidden = true;
+    this.host.hidden = false;
   }
 
   async bring() {
@@ -103,6 +169,7 @@ export class SharedTextPanel {
   }
 
   destroy() {
+    this.closeVersion();
     this.editor?.destroy();
     this.editor = null;
   }
