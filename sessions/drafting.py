@@ -7,7 +7,8 @@ reaches anyone outside the meeting, because every update is addressed to the mem
 the room it was applied to. An update is bound to the room it was typed in: if its author
 has been moved since, it is refused rather than written into another room's text. A
 mediator may bring a paragraph of a private meeting's text into the plenary's (an explicit,
-audited act, as copying a private board is).
+audited act, as copying a private board is), and lock a paragraph: nobody else may change it
+until a mediator unlocks it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class TextSync:
     update: bytes  # the whole text, or what the asker's copy lacks
     state_vector: bytes  # the server's, so the editor can send what the server lacks
     may_edit: bool
+    may_lock: bool  # lock paragraphs, and change locked ones (mediators)
 
 
 class Drafting(SessionCore):
@@ -41,7 +43,10 @@ class Drafting(SessionCore):
         """Validate and apply an editor's update to the actor's room's text."""
         room_id = self._present_in(actor, aimed_at, "text")
         self._require(Action.EDIT_TEXT, actor, room_id=room_id)
-        entry = self.text(room_id).apply(update, actor, self._clock().timestamp())
+        may_lock = self._allowed(Action.LOCK_TEXT, actor, room_id)
+        entry = self.text(room_id).apply(
+            update, actor, self._clock().timestamp(), may_lock=may_lock
+        )
         eff = self._effects()
         eff.text_update(room_id, entry, self.rooms.members(room_id) - {actor})
         return eff.outcome(entry)
@@ -52,7 +57,8 @@ class Drafting(SessionCore):
         text = self.text(room_id)
         update = text.state() if state_vector is None else text.missing(state_vector)
         may_edit = self._allowed(Action.EDIT_TEXT, actor, room_id)
-        sync = TextSync(room_id, text.seq, update, text.state_vector(), may_edit)
+        may_lock = self._allowed(Action.LOCK_TEXT, actor, room_id)
+        sync = TextSync(room_id, text.seq, update, text.state_vector(), may_edit, may_lock)
         return self._effects().outcome(sync)
 
     def copy_text_block(self, actor: str, index: int, to_room: str = PLENARY) -> Outcome[TextEntry]:
@@ -65,7 +71,9 @@ class Drafting(SessionCore):
             raise InvalidPayload("this paragraph is in that text already")
         block = self.text(room_id).block(index)
         target = self.text(to_room)
-        entry = target.apply(target.appending([block]), actor, self._clock().timestamp())
+        entry = target.apply(
+            target.appending([block]), actor, self._clock().timestamp(), may_lock=True
+        )
         eff = self._effects()
         eff.audit("text.copy", actor=actor, subject=to_room, source=room_id, seq=str(entry.seq))
         eff.text_update(to_room, entry, self.rooms.members(to_room) - {actor})

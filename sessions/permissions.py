@@ -51,6 +51,7 @@ class Action(StrEnum):
     # shared texts
     EDIT_TEXT = "edit_text"
     COPY_TEXT = "copy_text"  # a private meeting's paragraph -> the plenary's text
+    LOCK_TEXT = "lock_text"  # lock a paragraph of the text, and change locked ones
     # chat
     CHAT = "chat"
     SET_CHAT_RETENTION = "set_chat_retention"
@@ -131,6 +132,7 @@ MATRIX: Mapping[Action, Mapping[Role, Rule]] = {
     _A.COPY_BOARD:            _row(_ALWAYS, _ALWAYS, None, None, None),
     _A.EDIT_TEXT:             _row(_IN, _IN, _LIVE, _LIVE, None),
     _A.COPY_TEXT:             _row(_ALWAYS, _ALWAYS, None, None, None),
+    _A.LOCK_TEXT:             _row(_IN, _IN, None, None, None),
     _A.CHAT:                  _row(_IN, _IN, _LIVE, _LIVE, _LIVE),
     _A.SET_CHAT_RETENTION:    _row(_ALWAYS, None, None, None, None),
     _A.CALL_MEDIATOR:         _row(None, None, _ALWAYS, _ALWAYS, _ALWAYS),

@@ -12,7 +12,9 @@ is accepted: an update is tried on a *trial* document first and refused unless
 * what it changes keeps to :data:`CHILDREN`, :data:`ATTRIBUTES` and :data:`MARKS` (the
   editor's schema; checked on what the update inserted or changed only, so that an
   update costs the same on a long text), adds no other shared type, and the text stays
-  within :data:`MAX_TEXT_CHARS`.
+  within :data:`MAX_TEXT_CHARS`;
+* it changes no paragraph a mediator locked (the :data:`LOCK` attribute of a top-level
+  block), nor locks or unlocks one, unless its author may (a mediator).
 
 Only then is it applied to the room's document; a refused update leaves no trace (the
 trial document is rebuilt from the accepted one). Pure: storing and sending is the
@@ -31,7 +33,7 @@ from typing import Any
 from pycrdt import Doc, XmlElement, XmlEvent, XmlFragment, XmlText, get_update, merge_updates
 
 from errors import ErrorCode
-from sessions.errors import Conflict, InvalidPayload, SessionError
+from sessions.errors import Conflict, Forbidden, InvalidPayload, SessionError
 
 FRAGMENT = "prosemirror"  # y-prosemirror's default
 MAX_UPDATE_BYTES = 64 * 1024
@@ -64,6 +66,8 @@ ATTRIBUTES: dict[str, dict[str, Callable[[object], bool]]] = {
     "ordered_list": {"order": _order},
 }
 MARKS = frozenset({"strong", "em"})
+#: the attribute of a top-level block a mediator locked: nobody else may change the block
+LOCK = "locked"
 
 
 class TextTooLarge(SessionError):
@@ -166,11 +170,32 @@ class Version:
         }  # fmt: skip
 
 
+def _top(node: Any) -> XmlElement | None:
+    """The top-level block ``node`` is in (itself, if it is one); None for the document."""
+    while isinstance(node, XmlElement | XmlText):
+        parent = node.parent
+        if isinstance(parent, XmlFragment) and not isinstance(parent, XmlElement):
+            return node if isinstance(node, XmlElement) else None
+        node = parent
+    return None
+
+
+def _locked(node: Any) -> bool:
+    return isinstance(node, XmlElement) and node.attributes.get(LOCK) is True
+
+
 class _Checker:
-    """Checks what one update changed, from the trial document's events."""
+    """Checks what one update changed, from the trial document's events.
+
+    ``may_lock``: the author may lock and unlock blocks and change locked ones (a
+    mediator); ``before``: the blocks as they were, for what the update deletes.
+    """
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.locked: list[str] = []
+        self.may_lock = False
+        self.before: list[Any] = []
 
     def events(self, events: Iterable[Any]) -> None:
         for event in events:
@@ -179,11 +204,23 @@ class _Checker:
                 continue
             seen: Any = event  # pycrdt's events carry target, delta and keys untyped
             target = seen.target
+            if not self.may_lock and _locked(_top(target)):
+                self.locked.append("a locked paragraph")
             if isinstance(target, XmlText):
                 self._text_delta(seen.delta)
                 continue
             tag = target.tag if isinstance(target, XmlElement) else None
+            top_level = not isinstance(target, XmlElement)
+            position = 0  # in the blocks as they were (for what is deleted at the top)
             for op in seen.delta:
+                if "retain" in op:
+                    position += int(op["retain"])
+                elif "delete" in op:
+                    if top_level and not self.may_lock:
+                        gone = self.before[position : position + int(op["delete"])]
+                        if any(_locked(block) for block in gone):
+                            self.locked.append("a locked paragraph")
+                    position += int(op["delete"])
                 inserted = op.get("insert")
                 if inserted is None:
                     continue
@@ -191,10 +228,18 @@ class _Checker:
                     self.problems.append("text outside a paragraph")
                     continue
                 for child in inserted:
-                    self._node(child, tag)
+                    self._node(child, tag, top_level)
             for name, change in (seen.keys or {}).items():
-                if change.get("action") in ("add", "update"):
+                if name == LOCK:
+                    self._lock(target, change.get("newValue"), top_level=_top(target) is target)
+                elif change.get("action") in ("add", "update"):
                     self._attribute(tag, name, change.get("newValue"))
+
+    def _lock(self, node: Any, value: object, *, top_level: bool) -> None:
+        if not self.may_lock:
+            self.locked.append("locking")
+        elif not top_level or value not in (True, None):
+            self.problems.append("only a whole paragraph may be locked")
 
     def _text_delta(self, delta: Iterable[dict[str, Any]]) -> None:
         for op in delta:
@@ -216,7 +261,7 @@ class _Checker:
         elif not check(value):
             self.problems.append(f"attribute {name} of {tag}: value not allowed")
 
-    def _node(self, node: object, parent: str | None) -> None:
+    def _node(self, node: object, parent: str | None, top_level: bool = False) -> None:
         allowed = CHILDREN.get(parent, frozenset())
         if isinstance(node, XmlText):
             if TEXT not in allowed:
@@ -235,7 +280,10 @@ class _Checker:
             self.problems.append(f"node {str(tag)[:32]!r} not allowed in {parent}")
             return
         for name, value in node.attributes.__iter__():
-            self._attribute(tag, name, value)
+            if name == LOCK:
+                self._lock(node, value, top_level=top_level)
+            else:
+                self._attribute(tag, name, value)
         for child in node.children:
             self._node(child, tag)
 
@@ -260,17 +308,21 @@ class SharedText:
     @contextmanager
     def _trying(self) -> Iterator[_Checker]:
         self._checker.problems = []
+        self._checker.locked = []
         try:
             yield self._checker
         except BaseException:
             self._rebuild_trial()  # nothing of a refused update stays
             raise
 
-    def check(self, update: bytes) -> None:
-        """Refuses ``update`` (InvalidPayload, Conflict, TextTooLarge) unless it may be
-        applied; leaves the trial document with it applied otherwise."""
+    def check(self, update: bytes, may_lock: bool = False) -> None:
+        """Refuses ``update`` (InvalidPayload, Conflict, TextTooLarge; Forbidden if it
+        changes a locked paragraph, or locks one, and ``may_lock`` is false) unless it may
+        be applied; leaves the trial document with it applied otherwise."""
         if len(update) > MAX_UPDATE_BYTES:
             raise TextTooLarge(f"a text update is at most {MAX_UPDATE_BYTES} bytes")
+        self._checker.may_lock = may_lock
+        self._checker.before = [] if may_lock else self._blocks()
         with self._trying() as checker:
             try:
                 self._trial.apply_update(update)
@@ -284,12 +336,22 @@ class SharedText:
                 raise InvalidPayload("a text update may only change the text")
             if checker.problems:
                 raise InvalidPayload("; ".join(sorted(set(checker.problems))[:3]))
+            if checker.locked:
+                raise Forbidden("a mediator locked this paragraph: it cannot be changed")
             if len(str(self._trial.get(FRAGMENT, type=XmlFragment))) > MAX_TEXT_CHARS:
                 raise TextTooLarge(f"a text is at most {MAX_TEXT_CHARS} characters long")
 
-    def apply(self, update: bytes, by: str, at: float = 0.0) -> TextEntry:
-        """Checks ``update`` and applies it; the entry to store (``at``: now)."""
-        self.check(update)
+    def _blocks(self) -> list[Any]:
+        """The top-level blocks, if any is locked (else none: nothing to look up)."""
+        blocks = list(self._doc.get(FRAGMENT, type=XmlFragment).children)
+        return blocks if any(_locked(b) for b in blocks) else []
+
+    def apply(
+        self, update: bytes, by: str, at: float = 0.0, *, may_lock: bool = False
+    ) -> TextEntry:
+        """Checks ``update`` and applies it; the entry to store (``at``: now; ``may_lock``:
+        the author may lock paragraphs and change locked ones)."""
+        self.check(update, may_lock)
         self._doc.apply_update(update)
         self.seq += 1
         entry = TextEntry(self.seq, update, by, round(at, 3))  # as stored

@@ -17,8 +17,10 @@ Client-to-server, each with an ack ``{"ok": ...}``:
   ``text:version`` {seq}: that text as it stood after update ``seq`` (``update``: whole).
 * ``text:sync`` {state_vector?}: the sender's room's text: ``update`` (the whole text, or
   what a copy at ``state_vector`` lacks), the server's ``state_vector`` (so the editor
-  sends what the server lacks as a ``text:update``), ``seq``, ``room_id`` and
-  ``may_edit``.
+  sends what the server lacks as a ``text:update``), ``seq``, ``room_id``, ``may_edit``
+  and ``may_lock`` (a mediator: may lock paragraphs; a paragraph is locked by its
+  ``locked`` attribute, and an update that changes a locked one, or locks one, from anyone
+  else is refused: ``forbidden``).
 
 Server-to-client: ``text:update`` (above), ``text:reset`` {room_id, seq} (a write failed:
 the text went back to what is stored; take it again).
@@ -124,4 +126,5 @@ class DraftingEvents:
             update=encode_update(sync.update),
             state_vector=encode_update(sync.state_vector),
             may_edit=sync.may_edit,
+            may_lock=sync.may_lock,
         )

@@ -375,3 +375,50 @@ async def test_the_history_says_who_changed_what_and_shows_each_version(
     session._texts.clear()
     await hub._texts.load(session, PLENARY)
     assert (await marc.call("text:history", {}))["versions"] == history["versions"]
+
+
+async def test_a_paragraph_a_mediator_locked_is_theirs_to_change(
+    world: World, clients: Callable[[], Client]
+) -> None:
+    anne, jeanne, _marc = await three(world, clients)
+    mine = Editor(anne)
+
+    def two(fragment: XmlFragment) -> None:
+        fragment.children.append(XmlElement("paragraph", {"locked": True}, [XmlText("Clause 1")]))
+        fragment.children.append(XmlElement("paragraph", {}, [XmlText("Libre")]))
+
+    assert (await mine.send(mine.change(two)))["ok"]
+    assert (await jeanne.call("text:sync", {}))["may_lock"] is False
+    assert (await anne.call("text:sync", {}))["may_lock"] is True
+    hers = Editor(jeanne)
+    await hers.sync()
+    attempts: dict[str, Callable[[Editor, XmlFragment], object]] = {
+        "typing in it": lambda e, f: e.paragraph(0).insert(0, "Pas "),
+        "deleting its words": lambda e, f: e.paragraph(0).__delitem__(slice(0, 3)),
+        "deleting it": lambda e, f: f.children.__delitem__(0),
+        "unlocking it": lambda e, f: next(iter(f.children)).attributes.__delitem__("locked"),
+        "locking another": lambda e, f: list(f.children)[1].attributes.__setitem__("locked", True),
+        "adding a locked one": lambda e, f: f.children.append(
+            XmlElement("paragraph", {"locked": True}, [XmlText("x")])
+        ),
+    }
+    for what, edit in attempts.items():
+        fresh = Editor(jeanne)
+        await fresh.sync()
+        ack = await fresh.send(fresh.change(lambda f, e=fresh, edit=edit: edit(e, f)))  # type: ignore[misc]
+        assert ack["ok"] is False and ack["error"]["code"] == "forbidden", (what, ack)
+    assert server_text(world) == "Clause 1\nLibre"
+    # the rest of the text is hers to change; the mediator may change the locked one
+    assert (await hers.send(hers.change(lambda f: hers.paragraph(1).insert(5, " !"))))["ok"]
+    await until(lambda: len(anne.seen("text:update")) == 1)
+    mine.receive()
+    assert (await mine.send(mine.change(lambda f: mine.paragraph(0).insert(8, " bis"))))["ok"]
+    assert server_text(world) == "Clause 1 bis\nLibre !"
+    # once unlocked, anyone may
+    unlock = mine.change(lambda f: next(iter(f.children)).attributes.__delitem__("locked"))
+    assert (await mine.send(unlock))["ok"]
+    await until(lambda: len(jeanne.seen("text:update")) == 3)  # the first, " bis", unlocking
+    hers.taken = 1  # she had the first from her sync
+    hers.receive()
+    assert (await hers.send(hers.change(lambda f: hers.paragraph(0).insert(0, "> "))))["ok"]
+    assert server_text(world) == "> Clause 1 bis\nLibre !"
