@@ -204,3 +204,35 @@ async def test_a_private_meetings_text_stays_there_until_the_mediator_brings_it(
     assert "loyer" not in str(await received(bruno))
     for page in (claire, alice, bruno):
         assert getattr(page, "errors", []) == []
+
+
+async def test_a_locked_paragraph_is_the_mediators_to_change(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    session_id, tokens = await seed_session(live_server, ["Alice Martin"])
+    _, claire = await new_page(browser)
+    await mediator_opens_room(claire, live_server, session_id)
+    _, alice = await new_page(browser)
+    await party_reaches_lobby(alice, live_server, tokens["Alice Martin"], "Alice Martin")
+    await admit(claire, alice, "Alice Martin")
+    for page in (claire, alice):
+        await open_text(page)
+    await expect(alice.locator("#text-lock")).to_have_count(0)
+    await claire.locator(EDITOR).click()
+    await claire.keyboard.type("Article 1 : le loyer reste inchangé.", delay=5)
+    await claire.click("#text-lock")
+    await expect(claire.locator(f"{EDITOR} p.text-locked")).to_have_count(1)
+    await expect(alice.locator(f"{EDITOR} p.text-locked")).to_have_count(1)
+    # Alice's keys do nothing in it; below it, she writes
+    await alice.locator(f"{EDITOR} p").first.click()
+    await alice.keyboard.press("End")
+    await alice.keyboard.type(" NON", delay=5)
+    await alice.keyboard.press("Backspace")
+    await alice.keyboard.press("Enter")
+    await alice.keyboard.type("Article 2 : à discuter.", delay=5)
+    agreed = await same_text([claire, alice])
+    lines = [line for line in agreed.splitlines() if line]  # a paragraph a line
+    assert lines == ["Article 1 : le loyer reste inchangé.", "Article 2 : à discuter."], agreed
+    await alice.screenshot(path=str(ARTIFACTS / "shared-text-locked.png"))
+    for page in (claire, alice):
+        assert getattr(page, "errors", []) == []

@@ -34,4 +34,6 @@ export default {
   'text.versionOf': 'The text after the changes by {name} (read only).',
   'text.backToCurrent': 'Back to the current text',
   'text.versionMine': 'The text after your changes (read only).',
+  'text.lock': 'Lock / unlock',
+  'text.lockHint': 'Locks the paragraph where the caret is: only the mediators may then change it (or unlocks it)',
 };

@@ -34,4 +34,6 @@ export default {
   'text.versionOf': 'Le texte après les modifications de {name} (lecture seule).',
   'text.backToCurrent': 'Revenir au texte actuel',
   'text.versionMine': 'Le texte après vos modifications (lecture seule).',
+  'text.lock': 'Verrouiller / déverrouiller',
+  'text.lockHint': 'Verrouille le paragraphe où se trouve le curseur : seuls les médiateurs peuvent alors le modifier (ou le déverrouille)',
 };

@@ -1,12 +1,12 @@
 // The shared text's editor: ProseMirror bound to the room's Yjs document by y-prosemirror,
 // with its own undo (my changes only) and a small toolbar. Loaded only once the text is
 // first opened (panel.js), so that the room never waits for these packages.
-import { EditorState } from 'prosemirror-state';
+import { EditorState, Plugin } from 'prosemirror-state';
 import { EditorView } from 'prosemirror-view';
 import { baseKeymap, setBlockType, toggleMark } from 'prosemirror-commands';
 import { keymap } from 'prosemirror-keymap';
 import { liftListItem, sinkListItem, splitListItem, wrapInList } from 'prosemirror-schema-list';
-import { initProseMirrorDoc, redo, undo, ySyncPlugin, yUndoPlugin } from 'y-prosemirror';
+import { initProseMirrorDoc, redo, undo, ySyncPlugin, ySyncPluginKey, yUndoPlugin } from 'y-prosemirror';
 import * as Y from 'yjs';
 import { fromBase64 } from 'lib0/buffer';
 import { schema } from './schema.js';
@@ -25,6 +25,35 @@ export const ACTIONS = [
   ['text.undo', '↶', undo],
   ['text.redo', '↷', redo],
 ];
+
+// The paragraph (top-level block) at the caret locked, or unlocked (mediators).
+export function toggleLock(state, dispatch) {
+  const { $from } = state.selection;
+  if ($from.depth < 1) return false;
+  const pos = $from.before(1);
+  const node = state.doc.nodeAt(pos);
+  if (!node || !('locked' in node.attrs)) return false;
+  if (dispatch) dispatch(state.tr.setNodeMarkup(pos, null, { ...node.attrs, locked: node.attrs.locked ? null : true }));
+  return true;
+}
+
+// Whoever may not change locked paragraphs: their own edits that would are not made (the
+// server refuses them anyway); what comes from the others always is.
+function keepLocked(mayLock) {
+  return new Plugin({
+    filterTransaction(tr, state) {
+      if (mayLock() || !tr.docChanged || tr.getMeta(ySyncPluginKey)?.isChangeOrigin) return true;
+      let kept = true;
+      state.doc.forEach((node, offset) => {
+        if (!kept || (!node.attrs.locked && !tr.doc.nodeAt(tr.mapping.map(offset))?.attrs.locked)) return;
+        const from = tr.mapping.mapResult(offset, 1);
+        const after = from.deleted ? null : tr.doc.nodeAt(from.pos);
+        if (!after || !after.eq(node)) kept = false;
+      });
+      return kept;
+    },
+  });
+}
 
 function keys() {
   return keymap({
@@ -80,7 +109,10 @@ export class TextEditor {
     this.view?.destroy();
     const state = EditorState.create({
       schema,
-      plugins: [ySyncPlugin(doc.getXmlFragment(FRAGMENT)), yUndoPlugin(), keys(), keymap(baseKeymap)],
+      plugins: [
+        ySyncPlugin(doc.getXmlFragment(FRAGMENT)), yUndoPlugin(), keepLocked(() => this.sync.mayLock),
+        keys(), keymap(baseKeymap),
+      ],
     });
     this.view = new EditorView(this.host, {
       state,
@@ -94,6 +126,12 @@ export class TextEditor {
     if (!this.view) return null;
     const { $from } = this.view.state.selection;
     return $from.depth > 0 || this.view.state.doc.childCount ? $from.index(0) : null;
+  }
+
+  get locked() {
+    if (!this.view) return false;
+    const { $from } = this.view.state.selection;
+    return $from.depth >= 1 && Boolean(this.view.state.doc.nodeAt($from.before(1))?.attrs.locked);
   }
 
   run(command) {

@@ -54,8 +54,9 @@ export class SharedTextPanel {
 
   async load() {
     this.status.textContent = t('text.loading');
-    this.loading = import('./editor.js').then(({ TextEditor, ACTIONS }) => {
+    this.loading = import('./editor.js').then(({ TextEditor, ACTIONS, toggleLock }) => {
       this.actions = ACTIONS;
+      this.toggleLock = toggleLock;
       this.editor = new TextEditor(this.host, this.ctx, {
         label: () => t('text.editor'),
         onState: () => this.renderState(),
@@ -90,7 +91,13 @@ export class SharedTextPanel {
         title: t('text.bringHint'), onmousedown: (e) => e.preventDefault(), onclick: () => this.bring(),
       }, t('text.bring'))
       : null;
-    mount(this.mediatorActions, bring);
+    const lock = this.editor?.sync.mayLock
+      ? h('button', {
+        type: 'button', class: 'secondary text-lock', id: 'text-lock', title: t('text.lockHint'),
+        onmousedown: (e) => { e.preventDefault(); this.editor?.run(this.toggleLock); this.render(); },
+      }, t('text.lock'))
+      : null;
+    mount(this.mediatorActions, lock, bring);
     this.historyButton.textContent = t('text.history');
     this.historyButton.hidden = !this.editor;
     this.historyButton.setAttribute('aria-expanded', String(!this.history.hidden));
@@ -163,6 +170,10 @@ export class SharedTextPanel {
 
   renderState() {
     if (!this.editor) return;
+    if (Boolean(this.editor.sync.mayLock) !== Boolean(this.mediatorActions.querySelector('#text-lock'))) {
+      this.render();
+      return;
+    }
     const sync = this.editor.sync;
     for (const button of this.toolbar.querySelectorAll('button')) button.disabled = !sync.mayEdit;
     this.status.textContent = !sync.mayEdit ? t('text.readOnly') : sync.saving ? t('text.saving') : t('text.saved');

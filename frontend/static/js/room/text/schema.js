@@ -3,26 +3,31 @@
 // every node is drawn from its type, text stays text.
 import { Schema } from 'prosemirror-model';
 
+// A top-level block a mediator locked (attribute `locked`, as the server checks it): shaded,
+// and nobody else's editor changes it.
+const LOCKED = { locked: { default: null } };
+const lockedDOM = (node) => (node.attrs.locked ? { class: 'text-locked', 'data-locked': 'true' } : {});
+
 export const schema = new Schema({
   nodes: {
     doc: { content: '(paragraph | heading | bullet_list | ordered_list)+' },
     paragraph: {
-      content: 'inline*', group: 'block',
-      parseDOM: [{ tag: 'p' }], toDOM: () => ['p', 0],
+      attrs: LOCKED, content: 'inline*', group: 'block',
+      parseDOM: [{ tag: 'p' }], toDOM: (node) => ['p', lockedDOM(node), 0],
     },
     heading: {
-      attrs: { level: { default: 2 } }, content: 'inline*', group: 'block', defining: true,
+      attrs: { level: { default: 2 }, ...LOCKED }, content: 'inline*', group: 'block', defining: true,
       parseDOM: [1, 2, 3].map((level) => ({ tag: `h${level}`, attrs: { level } })),
-      toDOM: (node) => [`h${Math.min(3, Math.max(1, Number(node.attrs.level) || 2))}`, 0],
+      toDOM: (node) => [`h${Math.min(3, Math.max(1, Number(node.attrs.level) || 2))}`, lockedDOM(node), 0],
     },
     bullet_list: {
-      content: 'list_item+', group: 'block',
-      parseDOM: [{ tag: 'ul' }], toDOM: () => ['ul', 0],
+      attrs: LOCKED, content: 'list_item+', group: 'block',
+      parseDOM: [{ tag: 'ul' }], toDOM: (node) => ['ul', lockedDOM(node), 0],
     },
     ordered_list: {
-      attrs: { order: { default: 1 } }, content: 'list_item+', group: 'block',
+      attrs: { order: { default: 1 }, ...LOCKED }, content: 'list_item+', group: 'block',
       parseDOM: [{ tag: 'ol', getAttrs: (dom) => ({ order: Number(dom.getAttribute('start')) || 1 }) }],
-      toDOM: (node) => (node.attrs.order === 1 ? ['ol', 0] : ['ol', { start: String(node.attrs.order) }, 0]),
+      toDOM: (node) => ['ol', { ...(node.attrs.order === 1 ? {} : { start: String(node.attrs.order) }), ...lockedDOM(node) }, 0],
     },
     list_item: {
       content: 'paragraph (paragraph | bullet_list | ordered_list)*', defining: true,

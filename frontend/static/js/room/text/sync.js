@@ -24,6 +24,7 @@ export class TextSync {
     this.roomId = null;
     this.doc = null;
     this.mayEdit = false;
+    this.mayLock = false; // a mediator: locks paragraphs, and may change locked ones
     this.pending = [];
     this.sending = false;
     this.stale = false;
@@ -81,6 +82,7 @@ export class TextSync {
     }
     Y.applyUpdate(doc, fromBase64(ack.update), SERVER);
     this.mayEdit = Boolean(ack.may_edit);
+    this.mayLock = Boolean(ack.may_lock);
     const missing = Y.encodeStateAsUpdate(doc, fromBase64(ack.state_vector));
     if (missing.length > EMPTY_UPDATE && this.mayEdit) this.queue(missing);
     this.onState();
