@@ -38,6 +38,7 @@ from sessions.errors import Conflict, Forbidden, InvalidPayload, SessionError
 FRAGMENT = "prosemirror"  # y-prosemirror's default
 MAX_UPDATE_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 200_000  # of the text as XML (markup included)
+MAX_HISTORY_BYTES = 32 * 1024 * 1024  # every update a room's text took, kept for its history
 TEXT = "#text"  # a run of text, in CHILDREN
 
 #: node -> the nodes it may contain (None: the document itself)
@@ -293,6 +294,7 @@ class SharedText:
         self.room_id = room_id
         self.seq = 0  # accepted updates so far
         self._entries: list[TextEntry] = []  # every accepted update, in order (the history)
+        self._history_bytes = 0
         self._doc: Doc[Any] = Doc()
         self._doc.get(FRAGMENT, type=XmlFragment)
         self._trial: Doc[Any] = Doc()
@@ -321,6 +323,8 @@ class SharedText:
         be applied; leaves the trial document with it applied otherwise."""
         if len(update) > MAX_UPDATE_BYTES:
             raise TextTooLarge(f"a text update is at most {MAX_UPDATE_BYTES} bytes")
+        if self._history_bytes + len(update) > MAX_HISTORY_BYTES:
+            raise TextTooLarge("this text has taken all the changes it may keep")
         self._checker.may_lock = may_lock
         self._checker.before = [] if may_lock else self._blocks()
         with self._trying() as checker:
@@ -356,6 +360,7 @@ class SharedText:
         self.seq += 1
         entry = TextEntry(self.seq, update, by, round(at, 3))  # as stored
         self._entries.append(entry)
+        self._history_bytes += len(update)
         return entry
 
     def restore(self, entries: Iterable[TextEntry]) -> int:
@@ -365,6 +370,7 @@ class SharedText:
         self._doc.get(FRAGMENT, type=XmlFragment)
         self.seq = 0
         self._entries = []
+        self._history_bytes = 0
         for entry in entries:
             if entry.seq != self.seq + 1:
                 break
@@ -374,6 +380,7 @@ class SharedText:
                 break
             self.seq = entry.seq
             self._entries.append(entry)
+            self._history_bytes += len(entry.update)
         self._rebuild_trial()
         return self.seq
 
