@@ -401,9 +401,8 @@ class SharedText:
         scratch.apply_update(self._doc.get_update())
         fragment = scratch.get(FRAGMENT, type=XmlFragment)
         before = scratch.get_state()
-        with scratch.transaction():
-            for block in blocks:
-                _build(fragment, block)
+        for block in blocks:
+            _build(fragment, block)
         return scratch.get_update(before)
 
     # -- history ---------------------------------------------------------------------
