@@ -83,9 +83,10 @@ class Drafting(SessionCore):
         """Who changed the actor's room's text, run by run (its members may ask)."""
         return self.text(self._present(actor)).versions()
 
-    def text_version(self, actor: str, seq: int) -> bytes:
-        """The actor's room's text as it stood after update ``seq``."""
-        return self.text(self._present(actor)).state_at(seq)
+    def text_version(self, actor: str, seq: int) -> list[bytes]:
+        """The updates that made the actor's room's text as it stood after update ``seq``
+        (:func:`sessions.shared_text.merged` makes them one)."""
+        return self.text(self._present(actor)).updates_until(seq)
 
     def restore_text(self, room_id: str, entries: Iterable[TextEntry]) -> int:
         """Put back a room's text from its stored updates (after a restart or a failed

@@ -289,6 +289,11 @@ class _Checker:
             self._node(child, tag)
 
 
+def merged(updates: list[bytes]) -> bytes:
+    """``updates`` as one update (an empty text's if there are none)."""
+    return merge_updates(*updates) if updates else Doc().get_update()
+
+
 class SharedText:
     def __init__(self, room_id: str) -> None:
         self.room_id = room_id
@@ -418,12 +423,16 @@ class SharedText:
                 out.append(Version(e.seq, e.seq, e.by, e.at, e.at))
         return out
 
-    def state_at(self, seq: int) -> bytes:
-        """The text as it stood after update ``seq``, as one update."""
+    def updates_until(self, seq: int) -> list[bytes]:
+        """The updates that made the text as it stood after update ``seq`` (merge them with
+        :func:`merged`, away from the event loop for a long history)."""
         if not 0 <= seq <= self.seq:
             raise InvalidPayload("no such version of the text")
-        updates = [e.update for e in self._entries[:seq]]
-        return merge_updates(*updates) if updates else Doc().get_update()
+        return [e.update for e in self._entries[:seq]]
+
+    def state_at(self, seq: int) -> bytes:
+        """The text as it stood after update ``seq``, as one update."""
+        return merged(self.updates_until(seq))
 
     # -- reading -------------------------------------------------------------------
 

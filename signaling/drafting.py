@@ -28,6 +28,7 @@ the text went back to what is stored; take it again).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -35,7 +36,7 @@ from pydantic import Field
 
 from errors import ErrorCode
 from sessions.service import LiveSession
-from sessions.shared_text import MAX_UPDATE_BYTES, decode_update, encode_update
+from sessions.shared_text import MAX_UPDATE_BYTES, decode_update, encode_update, merged
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live import LiveHub
@@ -111,9 +112,10 @@ class DraftingEvents:
 
     async def on_text_version(self, sid: str, data: Any) -> Ack:
         seq = parse(TextVersion, data).seq
-        state = await self.hub.read(
+        updates = await self.hub.read(
             self._identity(sid), lambda s, k: s.text_version(k, seq), connection=sid
         )
+        state = await asyncio.to_thread(merged, updates)  # a long history: not in the loop
         return ok(seq=seq, update=encode_update(state))
 
     async def on_text_sync(self, sid: str, data: Any) -> Ack:
