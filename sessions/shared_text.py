@@ -120,10 +120,10 @@ def _build(parent: XmlFragment | XmlElement, block: Block) -> None:
     if tag == TEXT:
         text = XmlText()
         parent.children.append(text)
-        at = 0
+        at = 0  # pycrdt counts a text's positions in UTF-8 bytes (Yjs, in UTF-16 units)
         for chunk, marks in children:
             text.insert(at, chunk, marks or None)
-            at += len(chunk)
+            at += len(chunk.encode("utf-8"))
         return
     element = XmlElement(tag, attributes)
     parent.children.append(element)

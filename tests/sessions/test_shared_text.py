@@ -103,12 +103,18 @@ def test_a_copied_block_keeps_its_words_and_marks() -> None:
     copy = Copy()
 
     def marked(f: XmlFragment) -> None:
-        words = XmlText("proposition")
+        words = XmlText()
         f.children.append(XmlElement("heading", {"level": 2}, [words]))
+        # (pycrdt counts positions in UTF-8 bytes: "pré" is 4 of them)
+        words.insert(0, "préavis")
         words.format(0, 4, {"em": {}})
+        words.insert(8, " été", {"strong": {}})
+        words.insert(14, " ok")
 
     source.apply(copy.edit(marked), "p-1")
     target.apply(target.appending([source.block(0)]), "m-1", may_lock=True)
-    assert target.xml() == '<heading level="2"><em>prop</em>osition</heading>'
+    expected = '<heading level="2"><em>pré</em>avis<strong> été</strong> ok</heading>'
+    assert source.xml() == expected
+    assert target.xml() == expected
     with pytest.raises(InvalidPayload):
         source.block(3)
