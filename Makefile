@@ -79,6 +79,7 @@ bench: install
 	$(PY) bench/e2ee_browser.py
 	$(PY) bench/records.py
 	$(PY) bench/whiteboard.py
+	$(PY) bench/texts.py
 	$(PY) bench/nodes.py
 	$(PY) bench/anonymise.py
 	$(PY) bench/takeover.py

@@ -242,8 +242,9 @@ class Baseline:
 class Palabre:
     name = "palabre"
 
-    def __init__(self, database_url: str | None) -> None:
+    def __init__(self, database_url: str | None, clients_per_room: int = CLIENTS_PER_ROOM) -> None:
         self.port = free_port()
+        self.clients_per_room = clients_per_room  # the mediator and the parties of each session
         self.tmp = tempfile.TemporaryDirectory(prefix="palabre-bench-")
         self.env = {
             **os.environ,
@@ -288,7 +289,7 @@ class Palabre:
                     description="",
                     participants=[
                         NewParticipant(f"Partie {room}-{i}", ParticipantRole.PARTY, None)
-                        for i in range(1, CLIENTS_PER_ROOM)
+                        for i in range(1, self.clients_per_room)
                     ],
                     co_mediator_ids=[],
                 )
@@ -322,10 +323,12 @@ class Palabre:
         lines = self.log.read_text(errors="replace").splitlines()
         return [line for line in lines if " ERROR " in line or line.startswith("Traceback")]
 
-    async def populate(self, load: Load, rooms: int, batch: int) -> None:
-        """Connects and admits everyone of sessions never used before (fresh boards)."""
+    async def populate(self, load: Load, rooms: int, batch: int, skip: int = 0) -> None:
+        """Connects and admits everyone of sessions never used before (fresh boards):
+        ``rooms`` of them, after the ``batch`` before and ``skip`` more."""
         base = f"http://127.0.0.1:{self.port}"
-        sessions = self.sessions[batch * rooms : (batch + 1) * rooms]
+        first = batch * rooms + skip
+        sessions = self.sessions[first : first + rooms]
         for room, (session_id, tokens, cookie) in enumerate(sessions):
             m = Member(load.client(), room, 0, {"session_id": session_id}, cookie)
             load.members.append(m)

@@ -503,3 +503,23 @@ class PublicRequestRow(Base):
         ForeignKey("cases.id", ondelete="SET NULL"), nullable=True
     )
     shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+# ------------------------------------------------------------ shared texts (0016)
+
+
+class TextUpdateRow(Base):
+    """One update of a live session's room's shared text (a Yjs update and its author),
+    encrypted under the case key, like a board operation."""
+
+    __tablename__ = "text_updates"
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    room_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,6 +29,7 @@ from records.stores.outcomes import OutcomeStore
 from records.stores.requests import RequestStore
 from records.stores.shares import DocumentShares
 from records.stores.survey import SurveyStore
+from records.stores.text_journal import TextJournal
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +55,11 @@ class Records:
     agenda: AgendaStore
     templates: TextTemplates  # the organisation's agreement texts
     requests: RequestStore
+    texts: TextJournal
 
     async def close(self) -> None:
         self.journal.close()
+        self.texts.close()
         if self.keys_db is not self.db:
             await self.keys_db.close()
 
@@ -117,6 +120,7 @@ async def open_records(
         requests=RequestStore(
             db, keystore, provider, audit, consent, cases, organisation_id=organisation_id
         ),
+        texts=TextJournal(db, keystore, provider, organisation_id=organisation_id),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

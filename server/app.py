@@ -210,7 +210,9 @@ async def create_app(
         middlewares=[
             metrics.middleware,
             forwarded_middleware(config.http.trust_forwarded, config.http.trusted_proxy_hops),
-            headers_middleware(config.secure_cookies, config.http.public_url),
+            headers_middleware(
+                config.secure_cookies, config.http.public_url, pages.inline_script_hashes()
+            ),
             error_middleware,
             csrf_middleware(config.http.public_url, config.secure_cookies),
         ],

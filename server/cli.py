@@ -225,17 +225,19 @@ def cmd_records_verify(args: argparse.Namespace) -> int:
                     f"{name} log: BROKEN: {report.problem} at seq {report.seq} "
                     f"(position {report.position}): {report.detail}"
                 )
-        boards = await r.journal.verify()
-        for check in boards:
-            if not check.ok:
-                broken = True
-                print(
-                    f"board {check.case_id}/{check.session_id}/{check.room_id}: BROKEN: "
-                    + "; ".join(check.problems)
-                )
-        rows = sum(check.rows for check in boards)
-        state = "ok" if all(c.ok for c in boards) else "BROKEN"
-        print(f"boards: {state} ({len(boards)} boards, {rows} operations)")
+        journals = (("board", r.journal, "operations"), ("text", r.texts, "updates"))
+        for kind, journal, unit in journals:
+            checks = await journal.verify()
+            for check in checks:
+                if not check.ok:
+                    broken = True
+                    print(
+                        f"{kind} {check.case_id}/{check.session_id}/{check.room_id}: BROKEN: "
+                        + "; ".join(check.problems)
+                    )
+            rows = sum(check.rows for check in checks)
+            state = "ok" if all(c.ok for c in checks) else "BROKEN"
+            print(f"{kind}s: {state} ({len(checks)} {kind}s, {rows} {unit})")
         return 1 if broken else 0
 
     return _run_records(_config(), work)

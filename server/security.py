@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -18,15 +19,16 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def content_security_policy(public_url: str) -> str:
+def content_security_policy(public_url: str, script_hashes: Sequence[str] = ()) -> str:
     """The pages' policy: everything from Palabre itself, and the Socket.IO websocket
-    only to Palabre's own address (``wss://`` under an ``https://`` public URL)."""
+    only to Palabre's own address (``wss://`` under an ``https://`` public URL);
+    ``script_hashes``: the inline scripts allowed by their hash (the pages' import maps)."""
     parts = urlsplit(public_url)
     websocket = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}"
     return "; ".join(
         [
             "default-src 'self'",
-            "script-src 'self'",
+            " ".join(["script-src 'self'", *script_hashes]),
             "style-src 'self'",
             "img-src 'self' data: blob:",
             "media-src 'self' blob:",
@@ -123,8 +125,10 @@ def csrf_middleware(public_url: str, secure: bool) -> Middleware:
     return middleware
 
 
-def headers_middleware(https: bool, public_url: str) -> Middleware:
-    csp = content_security_policy(public_url)
+def headers_middleware(
+    https: bool, public_url: str, script_hashes: Sequence[str] = ()
+) -> Middleware:
+    csp = content_security_policy(public_url, script_hashes)
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -27,7 +27,7 @@ from sessions.events import AuditEvent
 from sessions.rooms import PLENARY, RoomKind
 from sessions.whiteboard.board import BoardSnapshot
 from signaling.ports import ChatKeepNotice, HubPorts, RosterEntry
-from signaling.stores import CaseOf, JournalBoards, StoredLiveStates, StoredShares
+from signaling.stores import CaseOf, JournalBoards, JournalTexts, StoredLiveStates, StoredShares
 
 logger = logging.getLogger(__name__)
 
@@ -178,4 +178,5 @@ def case_file_ports(schedule: ScheduleStore, records: Records) -> HubPorts:
         documents=StoredShares(records.shares, records.casefile, case_of),
         archive=CaseArchive(schedule, records, case_of),
         live_states=StoredLiveStates(records.live, case_of),
+        texts=JournalTexts(records.texts, case_of),
     )

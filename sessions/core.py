@@ -25,6 +25,7 @@ from sessions.outcome import Effects
 from sessions.permissions import Action, PermissionContext, is_allowed, require
 from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, Move, Rooms
+from sessions.shared_text import SharedText
 from sessions.whiteboard.board import Board
 from sessions.whiteboard.log import LoggedOp
 
@@ -58,6 +59,7 @@ class SessionCore:
         self.chat_log = ChatLog(clock=clock)
         self.documents = Documents()
         self._boards: dict[str, Board] = {PLENARY: Board(PLENARY)}
+        self._texts: dict[str, SharedText] = {}  # a room's text, from its first use
         self._took_part: set[str] = set()  # everyone ever admitted
         # Muted / camera stopped by a mediator, until the participant reopens it.
         self._held: dict[str, set[str]] = {"audio": set(), "video": set()}
@@ -139,6 +141,15 @@ class SessionCore:
     def board(self, room_id: str) -> Board:
         self.rooms.members(room_id)  # raises NotFound for a closed room
         return self._boards[room_id]
+
+    def text(self, room_id: str) -> SharedText:
+        """``room_id``'s shared text (empty until someone writes in it); NotFound for a
+        room that is not open."""
+        self.rooms.members(room_id)  # raises NotFound for a closed room
+        text = self._texts.get(room_id)
+        if text is None:
+            text = self._texts[room_id] = SharedText(room_id)
+        return text
 
     def rooms_with_boards(self) -> frozenset[str]:
         return frozenset(self._boards)
@@ -376,5 +387,6 @@ class SessionCore:
     def _drop_room(self, eff: Effects, room_id: str, members: Iterable[str]) -> None:
         """A private meeting closed; ``members``: who was in it when it closed."""
         self._boards.pop(room_id, None)
+        self._texts.pop(room_id, None)
         if self.documents.room_closed(room_id, members):
             eff.documents_changed = True

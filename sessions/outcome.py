@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sessions.events import AuditEvent, Clock, Kick, Notification, RoomChange
+from sessions.shared_text import TextEntry, encode_update
 from sessions.whiteboard.log import LoggedOp
 
 T = TypeVar("T", covariant=True)
 V = TypeVar("V")
 
 BOARD_OP_EVENT = "wb:op"  # how a stored board operation is shown to its room
+TEXT_UPDATE_EVENT = "text:update"  # how a stored text update is sent to its room
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,14 @@ class BoardWrite:
 
     room_id: str
     entry: LoggedOp
+
+
+@dataclass(frozen=True, slots=True)
+class TextWrite:
+    """A shared text's update to store before it is sent: the room whose text it is."""
+
+    room_id: str
+    entry: TextEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +52,7 @@ class Outcome(Generic[T]):
     documents_changed: bool = False  # store the shared documents' state again
     revocations: tuple[str, ...] = ()  # participants whose links the caller revokes (stored)
     discard_documents: tuple[str, ...] = ()  # withdrawn documents to delete from the case file
+    text_writes: tuple[TextWrite, ...] = ()  # stored first, like board operations
 
     def for_participant(self, pid: str) -> list[Notification]:
         """Notifications addressed to ``pid`` (handy for tests and fakes)."""
@@ -64,6 +75,7 @@ class Effects:
         self._changes: list[RoomChange] = []
         self._revocations: list[str] = []
         self._discards: list[str] = []
+        self._text_writes: list[TextWrite] = []
         self.documents_changed = False
 
     def audit(
@@ -98,6 +110,13 @@ class Effects:
         self._board_writes.append(BoardWrite(room_id, entry))
         self.notify(BOARD_OP_EVENT, {**entry.to_wire(), "room_id": room_id}, recipients, room_id)
 
+    def text_update(self, room_id: str, entry: TextEntry, recipients: Iterable[str]) -> None:
+        """``entry`` was applied to ``room_id``'s text: it is to be stored, then sent to
+        ``recipients`` (the room's members but its author, whose editor made it)."""
+        self._text_writes.append(TextWrite(room_id, entry))
+        payload = {"room_id": room_id, "seq": entry.seq, "update": encode_update(entry.update)}
+        self.notify(TEXT_UPDATE_EVENT, payload, recipients, room_id)
+
     def kick(self, kick: Kick | None) -> None:
         if kick is not None:
             self._kicks.append(kick)
@@ -126,4 +145,5 @@ class Effects:
             documents_changed=self.documents_changed,
             revocations=tuple(self._revocations),
             discard_documents=tuple(self._discards),
+            text_writes=tuple(self._text_writes),
         )

@@ -48,6 +48,10 @@ class Action(StrEnum):
     EDIT_OTHERS_DRAWINGS = "edit_others_drawings"
     CLEAR_BOARD = "clear_board"
     COPY_BOARD = "copy_board"  # private meeting board -> plenary
+    # shared texts
+    EDIT_TEXT = "edit_text"
+    COPY_TEXT = "copy_text"  # a private meeting's paragraph -> the plenary's text
+    LOCK_TEXT = "lock_text"  # lock a paragraph of the text, and change locked ones
     # chat
     CHAT = "chat"
     SET_CHAT_RETENTION = "set_chat_retention"
@@ -126,6 +130,9 @@ MATRIX: Mapping[Action, Mapping[Role, Rule]] = {
     _A.EDIT_OTHERS_DRAWINGS:  _row(_IN, _IN, None, None, None),
     _A.CLEAR_BOARD:           _row(_IN, _IN, None, None, None),
     _A.COPY_BOARD:            _row(_ALWAYS, _ALWAYS, None, None, None),
+    _A.EDIT_TEXT:             _row(_IN, _IN, _LIVE, _LIVE, None),
+    _A.COPY_TEXT:             _row(_ALWAYS, _ALWAYS, None, None, None),
+    _A.LOCK_TEXT:             _row(_IN, _IN, None, None, None),
     _A.CHAT:                  _row(_IN, _IN, _LIVE, _LIVE, _LIVE),
     _A.SET_CHAT_RETENTION:    _row(_ALWAYS, None, None, None, None),
     _A.CALL_MEDIATOR:         _row(None, None, _ALWAYS, _ALWAYS, _ALWAYS),

@@ -29,6 +29,9 @@ class Rate:
 RATES: Mapping[str, Rate] = {
     "wb:op": Rate(burst=60, per_second=20.0),
     "wb": Rate(burst=20, per_second=5.0),
+    # an editor sends an update per change (a keystroke, typing fast: ten a second)
+    "text:update": Rate(burst=120, per_second=30.0),
+    "text": Rate(burst=20, per_second=5.0),
     "chat:send": Rate(burst=10, per_second=2.0),
     "chat": Rate(burst=20, per_second=5.0),
     "doc:present": Rate(burst=30, per_second=10.0),

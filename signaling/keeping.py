@@ -5,7 +5,7 @@ state, its documents, the links it revoked. This module is *how*: through the hu
 ports, with each store's failure logged and the change standing in memory (what the
 next change, or the next tick, stores again). Opening a session is the reverse: the
 consent version, the roster, the durable state this node claims (so that a node that
-lost the session can no longer overwrite it), the rooms' boards and the documents.
+lost the session can no longer overwrite it), the rooms' boards and texts and the documents.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sessions.service import LiveSession
 from signaling.board_recovery import BoardRecovery
 from signaling.live_state import LiveState
 from signaling.ports import HubPorts, LiveStateTaken, RosterEntry
+from signaling.text_recovery import TextRecovery
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,11 @@ class Keeper:
         *,
         grace: timedelta,
         resume_grace: timedelta,
+        texts: TextRecovery | None = None,
     ) -> None:
         self._ports = ports
         self._boards = boards
+        self._texts = texts
         self._grace = grace
         self._resume_grace = resume_grace  # a resumed seat's wait for its holder
         self._retries: set[asyncio.Task[None]] = set()
@@ -72,6 +75,8 @@ class Keeper:
         )
         for room_id in [PLENARY, *session.rooms.private_meetings()]:
             await self._boards.load(session, room_id)
+            if self._texts is not None:
+                await self._texts.load(session, room_id)
         if session.restore_documents(await ports.documents.load(session_id)):
             await self.save_documents(session)
         return Opened(session, version, roster, epoch, stored)

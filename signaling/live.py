@@ -33,6 +33,7 @@ from sessions.events import utc_now
 from sessions.lobby import State
 from sessions.outcome import Outcome
 from sessions.service import LiveSession
+from sessions.shared_text import TextEntry
 from sessions.whiteboard.log import LoggedOp
 from signaling.board_recovery import BoardRecovery
 from signaling.errors import SessionElsewhere, SignalingError
@@ -42,11 +43,12 @@ from signaling.key_rooms import KeyRooms
 from signaling.live_state import LiveState, Media
 from signaling.media import MediaRelay
 from signaling.observe import BoardObserver
-from signaling.pipeline import StoredFirst, board_ops, messages
+from signaling.pipeline import TEXT_KEY, StoredFirst, messages, stored_first
 from signaling.placement import LocalPlacement, Placement
 from signaling.ports import Emitter, HubPorts
 from signaling.presence import Connections
 from signaling.relay_rooms import RelayRooms
+from signaling.text_recovery import TextRecovery
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +83,10 @@ class LiveHub:
         self._out = emitter
         self.connections = Connections()  # who is on each connection of this node
         self._boards = BoardRecovery(ports.boards, emitter)
-        self._keeper = Keeper(ports, self._boards, grace=grace, resume_grace=resume_grace)
+        self._texts = TextRecovery(ports.texts, emitter)
+        self._keeper = Keeper(
+            ports, self._boards, grace=grace, resume_grace=resume_grace, texts=self._texts
+        )
         self._live: dict[str, LiveState] = {}
         self._creating: dict[str, asyncio.Lock] = {}
         self._ticker: asyncio.Task[None] | None = None
@@ -563,7 +568,7 @@ class LiveHub:
                 await self._keeper.save_documents(live.session)
             if outcome.discard_documents:
                 await self._keeper.discard_documents(live.session, outcome.discard_documents)
-            if board_ops(outcome):
+            if stored_first(outcome):
                 delivered = live.pipeline.submit(outcome)
             else:
                 await self._deliver(live, [outcome], addresses)
@@ -606,6 +611,12 @@ class LiveHub:
         def store(room_id: str, ops: Sequence[LoggedOp]) -> Awaitable[None]:
             return self.ports.boards.store(session_id, room_id, ops)
 
+        texts = self.ports.texts
+
+        def store_text(room_id: str, entries: Sequence[TextEntry]) -> Awaitable[None]:
+            assert texts is not None  # no text is written without a store (the namespace)
+            return texts.store(session_id, room_id, entries)
+
         async def deliver(outcomes: Sequence[Outcome[Any]]) -> None:
             live = self._live.get(session_id)
             if live is not None:
@@ -618,11 +629,15 @@ class LiveHub:
             async with live.lock:
                 live.pipeline.discard(stored)
                 for room_id, seq in sorted(stored.items()):
-                    if room_id in live.session.rooms_with_boards():
+                    if room_id.startswith(TEXT_KEY):
+                        await self._texts.rewind(live, room_id[len(TEXT_KEY) :], seq)
+                    elif room_id in live.session.rooms_with_boards():
                         await self._boards.rewind(live, room_id, seq)
                 await self._boards.reload(live)
 
-        return StoredFirst(store, deliver, recover, self._observer)
+        return StoredFirst(
+            store, deliver, recover, self._observer, None if texts is None else store_text
+        )
 
     async def _drop_later(self, sids: list[str]) -> None:
         """Closes kicked connections once the current ack and notices have gone out."""

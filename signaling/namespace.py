@@ -11,7 +11,7 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
 * private meetings: ``caucus:open`` {members, label}, ``caucus:close`` {room_id},
   ``caucus:move`` {key, room_id}, ``caucus:return_all`` {}, ``room:plenary_talk`` {allowed}
 * whiteboard, chat, shared documents: ``wb:*``, ``chat:*``, ``doc:*`` (see
-  :mod:`signaling.collab`)
+  :mod:`signaling.collab`); shared texts: ``text:*`` (see :mod:`signaling.drafting`)
 * end-to-end media encryption: ``e2ee:hello``, ``e2ee:key`` (see :mod:`signaling.e2ee`)
 * WebRTC: ``rtc:ice`` {} (ack carries the STUN/TURN servers with their credentials,
   :mod:`signaling.ice`), ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer),
@@ -40,6 +40,8 @@ from sessions.service import LiveSession
 from signaling.budget import EventBudgets
 from signaling.collab import CollabEvents
 from signaling.collab_protocol import MODELS as COLLAB_MODELS
+from signaling.drafting import MODELS as DRAFTING_MODELS
+from signaling.drafting import DraftingEvents
 from signaling.e2ee import MODELS as E2EE_MODELS
 from signaling.e2ee import E2eeEvents
 from signaling.edge import EdgeServer
@@ -94,7 +96,7 @@ def _error_ack(exc: Exception) -> Ack | None:
     return None
 
 
-class SessionNamespace(CollabEvents, E2eeEvents, socketio.AsyncNamespace):  # type: ignore[misc]
+class SessionNamespace(CollabEvents, DraftingEvents, E2eeEvents, socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(
         self,
         authenticator: Authenticator,
@@ -409,5 +411,5 @@ def payload_models() -> list[type[Payload]]:
     return [
         Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState, KeyRef, Locked, CaucusOpen,
         CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen, *COLLAB_MODELS,
-        *E2EE_MODELS,
+        *E2EE_MODELS, *DRAFTING_MODELS,
     ]  # fmt: skip

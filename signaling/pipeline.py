@@ -1,7 +1,8 @@
 """Stored first, then shown, in order: the path of drawings and messages out of a live session.
 
-A whiteboard operation must be in the case file before anyone sees it or its
-author gets an ack. Waiting for the database while holding the session's lock
+A whiteboard operation, or an update of a shared text, must be in the case file
+before anyone sees it or its author gets an ack. Waiting for the database while
+holding the session's lock
 would serialise a room's drawing on commit latency (one commit per operation);
 instead the hub applies an operation under the lock, starts its write (the
 board journal group-commits writes that overlap), and hands the outcome to
@@ -14,6 +15,9 @@ become one ``wb:ops`` message ({room_id, entries}) instead of one ``wb:op``
 each: under load, what one commit stored costs one websocket frame per
 person, so a busy server gets cheaper per operation instead of falling behind.
 A lone operation still goes out as ``wb:op`` the moment it is stored.
+
+A shared text's updates take the same path under their own key (:data:`TEXT_KEY` and
+the room): a failed text write refuses what follows in that text, not on that board.
 
 If a write fails, that outcome and every later one of the same room are
 refused (``not_stored``), whatever became of their own writes: they were
@@ -37,6 +41,7 @@ from typing import Any
 from errors import ErrorCode
 from sessions.events import Notification
 from sessions.outcome import BOARD_OP_EVENT, Outcome
+from sessions.shared_text import TextEntry
 from sessions.whiteboard.log import LoggedOp
 from signaling.errors import SignalingError
 from signaling.observe import BoardObserver, NoObserver
@@ -46,7 +51,10 @@ logger = logging.getLogger(__name__)
 BOARD_OPS_EVENT = "wb:ops"
 MAX_DELIVERY = 256  # outcomes delivered together at most
 
+TEXT_KEY = "text "  # what keys a room's text's writes (a room id never has a space)
+
 Store = Callable[[str, Sequence[LoggedOp]], Awaitable[None]]  # (room, ops): started
+StoreText = Callable[[str, Sequence[TextEntry]], Awaitable[None]]  # (room, updates): started
 Deliver = Callable[[Sequence[Outcome[Any]]], Awaitable[None]]  # in order
 Recover = Callable[[Mapping[str, int]], Awaitable[None]]  # room -> last op stored
 
@@ -57,6 +65,19 @@ def board_ops(outcome: Outcome[Any]) -> dict[str, list[LoggedOp]]:
     for write in outcome.board_writes:
         by_room.setdefault(write.room_id, []).append(write.entry)
     return by_room
+
+
+def text_updates(outcome: Outcome[Any]) -> dict[str, list[TextEntry]]:
+    """The shared-text updates an outcome stores, by room, in order."""
+    by_room: dict[str, list[TextEntry]] = {}
+    for write in outcome.text_writes:
+        by_room.setdefault(write.room_id, []).append(write.entry)
+    return by_room
+
+
+def stored_first(outcome: Outcome[Any]) -> bool:
+    """Whether anything of ``outcome`` must be stored before it is delivered."""
+    return bool(outcome.board_writes or outcome.text_writes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,11 +121,19 @@ class _Pending:
 
 
 def _first_seqs(outcome: Outcome[Any]) -> dict[str, int]:
-    return {room: ops[0].seq for room, ops in board_ops(outcome).items()}
+    first = {room: ops[0].seq for room, ops in board_ops(outcome).items()}
+    first.update({TEXT_KEY + room: ups[0].seq for room, ups in text_updates(outcome).items()})
+    return first
 
 
 def _refusal() -> SignalingError:
     return SignalingError(ErrorCode.NOT_STORED, "the drawing could not be saved; please try again")
+
+
+def _unstored() -> asyncio.Future[None]:
+    failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    failed.set_exception(SignalingError(ErrorCode.NOT_STORED, "shared texts are not stored"))
+    return failed
 
 
 async def _settled(item: _Pending) -> set[str]:
@@ -129,8 +158,10 @@ class StoredFirst:
         deliver: Deliver,
         recover: Recover,
         observer: BoardObserver | None = None,
+        store_text: StoreText | None = None,
     ) -> None:
         self._store = store
+        self._store_text = store_text
         self._deliver = deliver
         self._recover = recover
         self._observer = observer or NoObserver()
@@ -147,6 +178,13 @@ class StoredFirst:
             (room, asyncio.ensure_future(self._store(room, ops)))
             for room, ops in board_ops(outcome).items()
         ]
+        for room, entries in text_updates(outcome).items():
+            write = (
+                asyncio.ensure_future(self._store_text(room, entries))
+                if self._store_text is not None
+                else _unstored()
+            )
+            writes.append((TEXT_KEY + room, write))
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Outcome[Any]] = loop.create_future()
         self._queue.append(

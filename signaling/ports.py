@@ -23,6 +23,7 @@ from sessions.chat import ChatMessage
 from sessions.documents import SharedDocument
 from sessions.durable import DurableState
 from sessions.events import AuditEvent
+from sessions.shared_text import TextEntry
 from sessions.whiteboard.board import BoardSnapshot
 from sessions.whiteboard.log import LoggedOp
 from signaling.identity import Identity
@@ -148,6 +149,20 @@ class BoardStore(Protocol):
         ...
 
 
+class TextStore(Protocol):
+    """Every accepted update of every shared text of a session, in order (the text journal)."""
+
+    def store(self, session_id: str, room_id: str, entries: Sequence[TextEntry]) -> Awaitable[None]:
+        """Start storing a room's text updates (as :meth:`BoardStore.store` does)."""
+        ...
+
+    async def load(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[TextEntry]:
+        """Every stored update of a room's text, in order (as :meth:`BoardStore.load`)."""
+        ...
+
+
 class DocumentStore(Protocol):
     """How a session's documents are shared: the state outlives the live session."""
 
@@ -233,3 +248,4 @@ class HubPorts:
     archive: Archive
     live_states: LiveStateStore | None = None  # None: nothing outlives this process
     follow_up: FollowUp | None = None  # None: nothing follows a session's end
+    texts: TextStore | None = None  # None: shared texts cannot be stored, so not edited

@@ -19,9 +19,11 @@ from records.stores.journal import BoardJournal, JournalEntry
 from records.stores.live import LiveStates, StaleWriter
 from records.stores.scheduling import ScheduleStore
 from records.stores.shares import DocumentShares
+from records.stores.text_journal import TextJournal
 from sessions.documents import SharedDocument
 from sessions.durable import DurableState
 from sessions.errors import InvalidPayload, SessionError
+from sessions.shared_text import TextEntry
 from sessions.whiteboard.log import LoggedOp
 from signaling.ports import LiveClaim, LiveStateTaken
 
@@ -85,6 +87,43 @@ class JournalBoards:
                 )  # fmt: skip
                 break
         return ops
+
+
+class JournalTexts:
+    """The :class:`~signaling.ports.TextStore` on records' text journal."""
+
+    def __init__(self, journal: TextJournal, case_of: CaseOf) -> None:
+        self._journal = journal
+        self._case_of = case_of
+
+    def store(self, session_id: str, room_id: str, entries: Sequence[TextEntry]) -> Awaitable[None]:
+        stored = [JournalEntry.of(entry.seq, entry.to_record()) for entry in entries]
+        case_id = self._case_of.known(session_id)
+        if case_id is not None:
+            return self._journal.submit(case_id, session_id, room_id, stored)
+
+        async def after_lookup() -> None:
+            case_id = await self._case_of(session_id)
+            await self._journal.append(case_id, session_id, room_id, stored)
+
+        return asyncio.ensure_future(after_lookup())
+
+    async def load(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[TextEntry]:
+        case_id = await self._case_of(session_id)
+        stored = await self._journal.load(case_id, session_id, room_id, keep_through=keep_through)
+        entries = []
+        for entry in stored:
+            try:
+                entries.append(TextEntry.from_record(entry.seq, entry.data()))
+            except (SessionError, ValueError):
+                logger.error(
+                    "session %s: text %s: stored update %d of %d unreadable; loaded before it",
+                    session_id, room_id, entry.seq, len(stored),
+                )  # fmt: skip
+                break
+        return entries
 
 
 class StoredShares:

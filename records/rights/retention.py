@@ -260,6 +260,7 @@ async def purge(records: Records, policies: tuple[Policy, ...], now: datetime) -
         for case_id in ids:
             await records.casefile.shred_case(case_id, actor="system", via="purge")
             await records.journal.drop_case(case_id)
+            await records.texts.drop_case(case_id)
             async with db.transaction() as s:
                 await s.execute(delete(CaseRow).where(CaseRow.id == case_id))
         counts["case_file"] = len(ids)

@@ -133,13 +133,13 @@ class _SqliteWriter:
     CHECKPOINT_EVERY_ROWS = 2_000
 
     COLUMNS = ("case_id", "session_id", "room_id", "seq", "key_id", "ciphertext", "created_at")
-    INSERT = (
-        "INSERT INTO board_ops (case_id, session_id, room_id, seq, key_id, ciphertext, created_at)"
-        " VALUES "
-    )
     ROWS_PER_STATEMENT = 400  # 2,800 bound values, far below SQLite's limit
 
-    def __init__(self, url: str, checkpoint_every_rows: int = CHECKPOINT_EVERY_ROWS) -> None:
+    def __init__(
+        self, url: str, checkpoint_every_rows: int = CHECKPOINT_EVERY_ROWS, table: str = "board_ops"
+    ) -> None:
+        # the table is one of the journals' own names (a class attribute), never input
+        self.INSERT = f"INSERT INTO {table} ({', '.join(self.COLUMNS)}) VALUES "  # noqa: S608
         self._path = make_url(url).database or ""
         self._conn: sqlite3.Connection | None = None
         self._rows_since_checkpoint = 0
@@ -206,6 +206,12 @@ def _sqlite_value(value: Any) -> Any:
 
 
 class BoardJournal:
+    # What a journal stores (a subclass stores another kind of content the same way): its
+    # table, and the kind and scope bound into each row's associated data.
+    _row: Any = BoardOpRow
+    _kind = KIND
+    _scope = "board"
+
     def __init__(
         self,
         db: Database,
@@ -226,11 +232,16 @@ class BoardJournal:
         self._next: dict[tuple[str, str, str], int] = {}  # loaded rooms: the next seq expected
         self.transactions = 0  # for the benchmark: how many commits the appends took
         self.checkpoints = 0  # how many times the embedded database's log was checkpointed
-        self._sqlite = _SqliteWriter(db.url, checkpoint_every_rows) if is_sqlite(db.url) else None
+        self._sqlite = (
+            _SqliteWriter(db.url, checkpoint_every_rows, self._row.__tablename__)
+            if is_sqlite(db.url)
+            else None
+        )
         self._checkpoint: asyncio.Task[None] | None = None
 
     def _ad(self, case_id: str, session_id: str, room_id: str, seq: int) -> AssociatedData:
-        return AssociatedData(self._org, case_id, f"board:{session_id}:{room_id}", KIND, seq)
+        scope = f"{self._scope}:{session_id}:{room_id}"
+        return AssociatedData(self._org, case_id, scope, self._kind, seq)
 
     def _cached_key(self, case_id: str) -> tuple[str, bytes] | None:
         cached = self._key_cache.get(case_id)
@@ -345,7 +356,7 @@ class BoardJournal:
                 self._checkpoint = asyncio.create_task(self._checkpoint_aside())
         else:
             async with self._db.engine.begin() as conn:
-                await conn.execute(insert(BoardOpRow), values)
+                await conn.execute(insert(self._row), values)
         self.transactions += 1
 
     async def _checkpoint_aside(self) -> None:
@@ -377,7 +388,7 @@ class BoardJournal:
         if keep_through is not None:
             async with self._db.transaction() as s:
                 await s.execute(
-                    delete(BoardOpRow).where(*self._where(room), BoardOpRow.seq > keep_through)
+                    delete(self._row).where(*self._where(room), self._row.seq > keep_through)
                 )
         entries, tail = await self._read(case_id, session_id, room_id)
         if tail:
@@ -386,13 +397,12 @@ class BoardJournal:
         self._next[room] = (entries[-1].seq if entries else 0) + 1
         return entries
 
-    @staticmethod
-    def _where(room: tuple[str, str, str]) -> tuple[Any, ...]:
+    def _where(self, room: tuple[str, str, str]) -> tuple[Any, ...]:
         case_id, session_id, room_id = room
         return (
-            BoardOpRow.case_id == case_id,
-            BoardOpRow.session_id == session_id,
-            BoardOpRow.room_id == room_id,
+            self._row.case_id == case_id,
+            self._row.session_id == session_id,
+            self._row.room_id == room_id,
         )
 
     async def _rows(self, room: tuple[str, str, str]) -> list[tuple[int, str, bytes]]:
@@ -400,9 +410,9 @@ class BoardJournal:
         async with self._db.transaction() as s:
             rows = (
                 await s.execute(
-                    select(BoardOpRow.seq, BoardOpRow.key_id, BoardOpRow.ciphertext)
+                    select(self._row.seq, self._row.key_id, self._row.ciphertext)
                     .where(*self._where(room))
-                    .order_by(BoardOpRow.seq)
+                    .order_by(self._row.seq)
                 )
             ).all()
         return [(int(seq), str(key_id), bytes(blob)) for seq, key_id, blob in rows]
@@ -457,12 +467,12 @@ class BoardJournal:
         """Moves the rows from ``first`` on out of the board's sequence, keeping them
         (each still decrypts with the sequence number it was written with)."""
         async with self._db.transaction() as s:
-            lowest = await s.scalar(select(func.min(BoardOpRow.seq)).where(*self._where(room)))
+            lowest = await s.scalar(select(func.min(self._row.seq)).where(*self._where(room)))
             n = 1 + (-int(lowest) // SET_ASIDE_STRIDE if lowest is not None and lowest < 0 else 0)
             await s.execute(
-                update(BoardOpRow)
-                .where(*self._where(room), BoardOpRow.seq >= first)
-                .values(seq=-(n * SET_ASIDE_STRIDE) - BoardOpRow.seq)
+                update(self._row)
+                .where(*self._where(room), self._row.seq >= first)
+                .values(seq=-(n * SET_ASIDE_STRIDE) - self._row.seq)
             )
 
     async def verify(self) -> list[BoardCheck]:
@@ -471,9 +481,9 @@ class BoardJournal:
         async with self._db.transaction() as s:
             rooms = (
                 await s.execute(
-                    select(BoardOpRow.case_id, BoardOpRow.session_id, BoardOpRow.room_id)
+                    select(self._row.case_id, self._row.session_id, self._row.room_id)
                     .distinct()
-                    .order_by(BoardOpRow.case_id, BoardOpRow.session_id, BoardOpRow.room_id)
+                    .order_by(self._row.case_id, self._row.session_id, self._row.room_id)
                 )
             ).all()
         out = []
@@ -507,10 +517,10 @@ class BoardJournal:
         async with self._db.transaction() as s:
             rooms = (
                 await s.execute(
-                    select(BoardOpRow.session_id, BoardOpRow.room_id)
-                    .where(BoardOpRow.case_id == case_id)
+                    select(self._row.session_id, self._row.room_id)
+                    .where(self._row.case_id == case_id)
                     .distinct()
-                    .order_by(BoardOpRow.session_id, BoardOpRow.room_id)
+                    .order_by(self._row.session_id, self._row.room_id)
                 )
             ).all()
         out = []
@@ -532,5 +542,5 @@ class BoardJournal:
         for room in [r for r in self._next if r[0] == case_id]:
             del self._next[room]
         async with self._db.transaction() as s:
-            result = await s.execute(delete(BoardOpRow).where(BoardOpRow.case_id == case_id))
+            result = await s.execute(delete(self._row).where(self._row.case_id == case_id))
         return int(getattr(result, "rowcount", 0) or 0)

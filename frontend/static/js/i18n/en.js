@@ -11,7 +11,8 @@ import join from './en/join.js';
 import room from './en/room.js';
 import templates from './en/templates.js';
 import requests from './en/requests.js';
+import text from './en/text.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text };

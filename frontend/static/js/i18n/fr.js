@@ -11,7 +11,8 @@ import join from './fr/join.js';
 import room from './fr/room.js';
 import templates from './fr/templates.js';
 import requests from './fr/requests.js';
+import text from './fr/text.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text };

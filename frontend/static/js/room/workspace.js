@@ -1,5 +1,5 @@
-// The room's shared work: the whiteboard and the documents take the stage (the video tiles
-// shrink to a strip), the chat opens as a side drawer. Each tool lives in its own module and
+// The room's shared work: the whiteboard, the documents and the shared text take the stage (the
+// video tiles shrink to a strip), the chat opens as a side drawer. Each tool lives in its own module and
 // implements roomChanged(view), shown(visible) and destroy(); this module only arranges them.
 import { ChatPanel } from './chat.js';
 import { controlBadge, controlButton } from './controls.js';
@@ -7,6 +7,7 @@ import { DocumentsPanel } from './documents/documents.js';
 import { h } from '../common/dom.js';
 import { t } from '../common/i18n.js';
 import { Whiteboard } from './board/whiteboard.js';
+import { SharedTextPanel } from './text/panel.js';
 
 const TIMEOUT_MS = 8000;
 
@@ -34,17 +35,20 @@ export class Workspace {
     this.area = area;
     this.drawer = drawer;
     this.onChange = onChange;
-    this.active = null; // 'board' | 'documents' | null
+    this.active = null; // 'board' | 'documents' | 'text' | null
     this.chatOpen = false;
     this.unread = 0;
     this.roomId = null;
     const full = { ...ctx, reveal: (name) => this.open(name) };
     this.boardEl = h('section', { id: 'board', class: 'tool', hidden: true, 'aria-label': t('workspace.board') });
     this.docsEl = h('section', { id: 'documents', class: 'tool', hidden: true, 'aria-label': t('workspace.documents') });
-    this.area.replaceChildren(this.boardEl, this.docsEl);
+    this.textEl = h('section', { id: 'text', class: 'tool', hidden: true, 'aria-label': t('workspace.text') });
+    this.area.replaceChildren(this.boardEl, this.docsEl, this.textEl);
+    this.els = { board: this.boardEl, documents: this.docsEl, text: this.textEl };
     this.tools = {
       board: new Whiteboard(this.boardEl, full),
       documents: new DocumentsPanel(this.docsEl, full),
+      text: new SharedTextPanel(this.textEl, full),
     };
     this.chat = new ChatPanel(this.drawer, { ...full, onUnread: () => this.countUnread() });
     // someone brings the room to its board (as "Présenter" does for a document)
@@ -90,7 +94,7 @@ export class Workspace {
     this.room.classList.toggle('with-work', Boolean(this.active));
     this.area.hidden = !this.active;
     for (const [name, tool] of Object.entries(this.tools)) {
-      const el = name === 'board' ? this.boardEl : this.docsEl;
+      const el = this.els[name];
       const visible = this.active === name;
       if (el.hidden === visible) {
         el.hidden = !visible;
@@ -116,6 +120,7 @@ export class Workspace {
     return [
       button('board', 'workspace.board', this.active === 'board'),
       button('documents', 'workspace.documents', this.active === 'documents'),
+      button('text', 'workspace.text', this.active === 'text'),
       button('chat', 'workspace.chat', this.chatOpen, badge),
     ];
   }

@@ -60,6 +60,7 @@ export default {
   'audit.action.summary.export': "Exported an anonymised summary",
   'audit.action.wb.clear': "Cleared the board",
   'audit.action.wb.copy': "Copied a board to another room",
+  'audit.action.text.copy': "Brought a private meeting's paragraph into the plenary's text",
   'audit.via.socket': "In session",
   'audit.via.http': "In session (file)",
   'audit.via.api': "Case pages",

@@ -136,6 +136,8 @@ export default {
   'room.error.forbidden_observer': "An observer may enter only with every party’s agreement.",
   'workspace.board': 'Whiteboard',
   'workspace.documents': 'Documents',
+  'workspace.text': 'Text',
+  'workspace.textShort': 'Text',
   'workspace.chat': 'Chat',
   'workspace.boardShort': 'Board',
   'workspace.documentsShort': 'Docs',

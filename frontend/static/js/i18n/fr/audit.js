@@ -60,6 +60,7 @@ export default {
   'audit.action.summary.export': "A exporté un résumé anonymisé",
   'audit.action.wb.clear': "A effacé le tableau",
   'audit.action.wb.copy': "A copié un tableau dans une autre salle",
+  'audit.action.text.copy': "A apporté un paragraphe d’un aparté dans le texte de la plénière",
   'audit.via.socket': "En séance",
   'audit.via.http': "En séance (fichier)",
   'audit.via.api': "Pages du dossier",

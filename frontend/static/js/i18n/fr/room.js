@@ -136,6 +136,8 @@ export default {
   'room.error.forbidden_observer': "Un observateur ne peut entrer qu’avec l’accord de chaque partie.",
   'workspace.board': 'Tableau',
   'workspace.documents': 'Documents',
+  'workspace.text': 'Texte',
+  'workspace.textShort': 'Texte',
   'workspace.chat': 'Discussion',
   'workspace.boardShort': 'Tableau',
   'workspace.documentsShort': 'Docs',
