@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from records.agreements.signing import SigningStore
 from records.agreements.templates import TextTemplates
 from records.crypto.keys import FileKeyProvider, KeyProvider
 from records.crypto.keystore import KeyStore, default_keys_url, holds_keys
@@ -52,6 +53,7 @@ class Records:
     survey: SurveyStore
     agenda: AgendaStore
     templates: TextTemplates  # the organisation's agreement texts
+    signing: SigningStore  # texts frozen for signing, their signers and signatures
 
     async def close(self) -> None:
         self.journal.close()
@@ -113,6 +115,8 @@ async def open_records(
         survey=SurveyStore(db),
         agenda=AgendaStore(db, audit),
         templates=TextTemplates(db),
+        signing=SigningStore(db, keystore, provider, audit, organisation_id=organisation_id,
+                             clock=clock),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -6,7 +6,8 @@ Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cas
 ``documents`` (shared in a session), ``board`` (whiteboard exports), ``mail`` (e-mail
 of a case: invitations, the outbox), ``survey`` (the satisfaction survey), ``agenda``
 (a mediator's sessions across their cases, and its calendar feed), ``templates`` (the
-templates of the agreement texts).
+templates of the agreement texts), ``signing`` (texts frozen for signing, signed from
+each signer's link, sealed).
 
 Shared by all of them, and only these: ``api`` (the route registry: validation and the
 OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
@@ -28,6 +29,7 @@ from server.rest import (
     practice,
     records,
     sessions,
+    signing,
     survey,
     templates,
 )
@@ -35,7 +37,7 @@ from server.rest.api import Api
 
 AREAS = (
     auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey,
-    agenda, templates,
+    agenda, templates, signing,
 )  # fmt: skip
 
 
