@@ -142,6 +142,7 @@ class TextOut(Out):
 
 class TextListOut(Out):
     texts: list[TextOut]
+    mediator_id: str = Field(description="The caller's id (which signer is them)")
 
 
 class TextDetailOut(TextOut):
@@ -284,9 +285,9 @@ async def freeze_text(request: web.Request, body: FreezeIn) -> web.Response:
 
 
 async def list_texts(request: web.Request) -> web.Response:
-    svc, _me, case = await _mediator_case(request)
+    svc, me, case = await _mediator_case(request)
     texts = await svc.records.signing.list_texts(case.id)
-    return reply(TextListOut(texts=[_text_out(t, case) for t in texts]))
+    return reply(TextListOut(texts=[_text_out(t, case) for t in texts], mediator_id=me))
 
 
 async def get_text(request: web.Request) -> web.Response:

@@ -9,8 +9,9 @@ import dashboard from './en/dashboard.js';
 import documents from './en/documents.js';
 import join from './en/join.js';
 import room from './en/room.js';
+import signing from './en/signing.js';
 import templates from './en/templates.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, signing };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...signing };

@@ -9,8 +9,9 @@ import dashboard from './fr/dashboard.js';
 import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
+import signing from './fr/signing.js';
 import templates from './fr/templates.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, signing };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...signing };
