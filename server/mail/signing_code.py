@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
-from records.stores.outbox import MailContents
+from records.stores.outbox import SEALED_KINDS, MailContents
 
 KIND = "signing_code"
+assert KIND in SEALED_KINDS  # nobody but its recipient reads it (not the case page's copy)
 
 
 def signing_code_mail(to: str, name: str, code: str, minutes: int, language: str) -> MailContents:

@@ -149,6 +149,10 @@ async def test_two_parties_their_counsel_and_the_mediator_sign_and_the_pdf_is_se
     assert message["To"] == "jeanne@example.org"
     assert message["Subject"] == "Votre code de signature"  # nothing of the case
     codes.append(code_in(message))
+    outbox = (await (await anne.get(f"/api/cases/{case['id']}/outbox")).json())["messages"]
+    code_mail = next(m for m in outbox if m["kind"] == "signing_code")
+    copy = await anne.get(f"/api/cases/{case['id']}/outbox/{code_mail['id']}")
+    assert copy.status == 403  # the mediator cannot read the party's code
     signed = await jeanne.sign(tid, sha256=sha, typed_name="Jeanne Martin",
                                signature_png=drawing(), code=codes[-1])  # fmt: skip
     assert signed.status == 200, await signed.text()
