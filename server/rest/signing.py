@@ -53,6 +53,7 @@ from records.agreements.signing import (
     Signer,
     SigningRefused,
     TextKind,
+    TextState,
     mask_address,
 )
 from records.errors import NotFound
@@ -286,7 +287,7 @@ async def freeze_text(request: web.Request, body: FreezeIn) -> web.Response:
 
 async def list_texts(request: web.Request) -> web.Response:
     svc, me, case = await _mediator_case(request)
-    texts = await svc.records.signing.list_texts(case.id)
+    texts = await _sealed_all(request, svc, case, await svc.records.signing.list_texts(case.id))
     return reply(TextListOut(texts=[_text_out(t, case) for t in texts], mediator_id=me))
 
 
@@ -371,7 +372,7 @@ def _signature(request: web.Request, body: SignIn) -> Signature:
             drawing = base64.b64decode(body.signature_png.split(",")[-1], validate=True)
         except (binascii.Error, ValueError):
             raise ApiError(ErrorCode.VALIDATION, "signature_png: not base64") from None
-        _check_png(drawing)
+        _check_png(drawing)  # at most 512 KiB: quick
     elif not body.typed_signature:
         raise ApiError(ErrorCode.VALIDATION, "draw a signature or type one")
     return Signature(
@@ -405,8 +406,8 @@ async def _sign(
     except SigningRefused as exc:
         logger.info("case %s: text %s: signature refused (%s)", case.id, text_id, exc.code)
         return _refused(exc)
-    if text.all_signed:
-        text = await _seal(request, svc, case, text)
+    if text.all_signed:  # the next listing seals it if this cannot (logged)
+        [text] = await _sealed_all(request, svc, case, [text])
     return reply(_text_out(text, case))
 
 
@@ -433,10 +434,29 @@ async def _seal(request: web.Request, svc: Services, case: Case, text: FrozenTex
         svc.records.casefile, case.id, sealed, template=text.kind.value, language=text.language,
         case_reference=case.reference, sealed_at=at, actor="system", via=via(request),
     )  # fmt: skip
-    await svc.records.signing.set_sealed(case.id, text.id, item.id, actor="system",
-                                         via=via(request))  # fmt: skip
-    logger.info("case %s: text %s signed by all and sealed", case.id, text.id)
+    won = await svc.records.signing.set_sealed(case.id, text.id, item.id, actor="system",
+                                               via=via(request))  # fmt: skip
+    if won:
+        logger.info("case %s: text %s signed by all and sealed", case.id, text.id)
+    else:  # sealed at the same time by another request: one copy in the case file
+        await svc.records.casefile.delete_item(item.id, actor="system", via=via(request))
     return await svc.records.signing.get_text(case.id, text.id)
+
+
+async def _sealed_all(
+    request: web.Request, svc: Services, case: Case, texts: list[FrozenText]
+) -> list[FrozenText]:
+    """The texts, each one signed by all but not sealed yet sealed now (the request that
+    landed the last signature stopped before it could: a restart, a failure)."""
+    out = []
+    for text in texts:
+        if text.state is TextState.OPEN and text.all_signed and text.sealed_item_id is None:
+            try:
+                text = await _seal(request, svc, case, text)
+            except Exception:
+                logger.exception("case %s: text %s could not be sealed", case.id, text.id)
+        out.append(text)
+    return out
 
 
 async def mediator_sign(request: web.Request, body: SignIn) -> web.Response:
@@ -509,9 +529,11 @@ async def my_texts(request: web.Request) -> web.Response:
     """The texts the link's holder signs (withdrawn ones left out)."""
     svc, info, case = await _holder(request)
     out = []
-    for text in await svc.records.signing.list_texts(case.id):
+    for text in await _sealed_all(
+        request, svc, case, await svc.records.signing.list_texts(case.id)
+    ):
         signer = text.signer_of(PersonKind.PARTICIPANT, info.link.participant_id)
-        if signer is None or text.state.value == "withdrawn":
+        if signer is None or text.state is TextState.WITHDRAWN:
             continue
         detail = await _detail(svc, text, case)
         out.append(MyTextOut(**detail.model_dump(), my_signer_id=signer.id))

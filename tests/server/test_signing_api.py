@@ -318,3 +318,45 @@ async def test_only_the_signers_of_the_case_reach_its_texts(
     blocks = [{"kind": "paragraph", "text": "日本"}]
     bad = await anne.post(f"/api/cases/{case['id']}/texts", {"kind": "free", "blocks": blocks})
     assert bad.status == 400 and "日" in (await bad.json())["error"]["message"]
+
+
+async def test_a_text_signed_by_all_whose_sealing_failed_is_sealed_at_the_next_listing(
+    anne: Api, new_client: Any, smtp: MailServer, server: TestServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    import server.rest.signing as rest
+
+    case, holders = await people(anne, new_client)
+    blocks = [{"kind": "paragraph", "text": "Les parties conviennent de se revoir."}]
+    frozen = await freeze(anne, case, kind="free", blocks=blocks, language="en")
+    tid, sha = frozen["id"], frozen["sha256"]
+    sign = {"sha256": sha, "typed_name": "Someone", "typed_signature": "S."}
+    jeanne, bati = holders["Jeanne Martin"], holders["Bati+ (M. Roux)"]
+    assert (await jeanne.code(tid)).status == 202
+    code = code_in((await smtp.wait_for(1))[0])
+    assert (await jeanne.sign(tid, code=code, **sign)).status == 200
+    bati_signer = frozen["signers"][1]["id"]
+    shown = await anne.post(f"/api/cases/{case['id']}/texts/{tid}/signers/{bati_signer}/code")
+    assert (await bati.sign(tid, code=(await shown.json())["code"], **sign)).status == 200
+    assert (await anne.post(f"/api/cases/{case['id']}/texts/{tid}/code")).status == 202
+    code = code_in((await smtp.wait_for(2))[1])
+
+    real = rest.seal_agreement
+
+    async def broken(*args: Any, **kw: Any) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rest, "seal_agreement", broken)
+    last = await anne.post(f"/api/cases/{case['id']}/texts/{tid}/sign", {**sign, "code": code})
+    assert last.status == 200, await last.text()
+    body = await last.json()
+    assert body["state"] == "open" and not body["sealed"]  # signed by all, not sealed yet
+    assert (await jeanne.pdf(tid)).status == 404
+
+    monkeypatch.setattr(rest, "seal_agreement", real)
+    listed = (await (await anne.get(f"/api/cases/{case['id']}/texts")).json())["texts"]
+    assert listed[0]["state"] == "signed" and listed[0]["sealed"]
+    got = await jeanne.pdf(tid)
+    assert got.status == 200 and (await got.read()).startswith(b"%PDF")
+    files = (await (await anne.get(f"/api/cases/{case['id']}/files")).json())["files"]
+    assert len(files) == 1
