@@ -67,6 +67,14 @@ class ErrorCode(StrEnum):
     KEY_UNAVAILABLE = "key_unavailable"
     SHREDDED = "shredded"
     E2EE_UNSUPPORTED = "e2ee_unsupported"  # the case requires frame encryption this browser lacks
+    # signing a frozen text (records.agreements.signing)
+    TEXT_CHANGED = "text_changed"  # the hash signed is not the frozen text's
+    TEXT_WITHDRAWN = "text_withdrawn"  # the mediator withdrew the text
+    ALREADY_SIGNED = "already_signed"
+    MEDIATOR_SIGNS_LAST = "mediator_signs_last"
+    CODE_WRONG = "code_wrong"
+    CODE_EXPIRED = "code_expired"  # none asked, or past its ten minutes
+    SIGNER_LOCKED = "signer_locked"  # too many wrong codes: wait (Retry-After)
     INTERNAL = "internal_error"
 
 

@@ -523,3 +523,61 @@ class TextUpdateRow(Base):
     key_id: Mapped[str] = mapped_column(String(32))
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ------------------------------------------------- texts to sign, signatures (0017)
+
+
+class AgreementTextRow(Base):
+    """A text frozen for signing (:mod:`records.agreements.signing`): its written form under
+    the case key; in clear only its kind, language, SHA-256, who froze it and its state."""
+
+    __tablename__ = "agreement_texts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    sha256: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))  # open, signed, withdrawn
+    frozen_by: Mapped[str] = mapped_column(String(80))
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sealed_item_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class AgreementSignerRow(Base):
+    """One signer of a frozen text: who (a participant or a mediator, by id), their
+    one-time code (its HMAC, never the code), its tries and lock, and once they signed,
+    how (in clear: time, method, masked address, browser, the hash signed; their typed
+    name and signature encrypted under the case key)."""
+
+    __tablename__ = "agreement_signers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    text_id: Mapped[str] = mapped_column(
+        ForeignKey("agreement_texts.id", ondelete="CASCADE"), index=True
+    )
+    person_kind: Mapped[str] = mapped_column(String(16))  # participant, mediator
+    person_id: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+    code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    code_salt: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    code_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    code_to: Mapped[str | None] = mapped_column(String(120), nullable=True)  # masked
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_in_window: Mapped[int] = mapped_column(Integer, default=0)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    signed_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    method: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    identified_to: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

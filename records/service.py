@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from records.agreements.signing import SigningStore
 from records.agreements.templates import TextTemplates
 from records.crypto.keys import FileKeyProvider, KeyProvider
 from records.crypto.keystore import KeyStore, default_keys_url, holds_keys
@@ -56,6 +57,7 @@ class Records:
     templates: TextTemplates  # the organisation's agreement texts
     requests: RequestStore
     texts: TextJournal
+    signing: SigningStore  # texts frozen for signing, their signers and signatures
 
     async def close(self) -> None:
         self.journal.close()
@@ -121,6 +123,8 @@ async def open_records(
             db, keystore, provider, audit, consent, cases, organisation_id=organisation_id
         ),
         texts=TextJournal(db, keystore, provider, organisation_id=organisation_id),
+        signing=SigningStore(db, keystore, provider, audit, organisation_id=organisation_id,
+                             clock=clock),
     )  # fmt: skip
     if seed:
         await notices.seed_defaults()

@@ -119,6 +119,19 @@ def require_usable(claims: LinkClaims, info: JoinInfo | None, now: datetime) -> 
     raise LinkRefused(code, message, contact)
 
 
+def require_genuine(claims: LinkClaims, info: JoinInfo | None, now: datetime) -> JoinInfo:
+    """``info`` when the presented link is genuine and not withdrawn, whether or not its
+    session is over (what outlives a session: signing a frozen text, downloading it);
+    else :class:`LinkRefused`."""
+    status = presented_status(claims, info, now)
+    if info is not None and status not in (LinkStatus.INVALID, LinkStatus.REVOKED):
+        return info
+    if info is None or status is LinkStatus.INVALID:
+        raise invalid_link()
+    code, message = _REFUSALS[status]
+    raise LinkRefused(code, message, info.lead_mediator_email)
+
+
 def invalid_link() -> LinkRefused:
     """The refusal of a token that is not authentic (or not one at all)."""
     code, message = _REFUSALS[LinkStatus.INVALID]

@@ -31,12 +31,13 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from errors import ErrorCode
 from records.crypto.envelope import AssociatedData, decrypt, encrypt
 from records.crypto.keys import KeyProvider
 from records.crypto.keystore import REQUEST_SCOPE, KeyStore, participant_scope
 from records.db import Database
 from records.encoding import decode, encode
-from records.errors import Conflict, CryptoError, NotFound
+from records.errors import Conflict, CryptoError, NotFound, RecordsError
 from records.logs.audit import AuditLog
 from records.models import MailRow, ParticipantRow, SessionRow, new_id
 
@@ -45,6 +46,9 @@ REPLY_LIMIT = 500
 # The kinds of message that invite someone to a session (whoever got one is told when it
 # moves or is cancelled, and reminded before it).
 INVITING = ("invitation", "new_link")
+# The kinds of message for their recipient's eyes only: nobody copies them from the case page
+# (a one-time signing code: whoever read it could sign in the recipient's name).
+SEALED_KINDS = ("signing_code",)
 
 
 class MailState(StrEnum):
@@ -355,6 +359,8 @@ class Outbox:
             row = await s.get(MailRow, mail_id)
             if row is None or row.case_id != case_id:
                 raise NotFound("no such message")
+            if row.kind in SEALED_KINDS:
+                raise RecordsError("this message is for its recipient only", ErrorCode.FORBIDDEN)
             key_id, ciphertext = row.key_id, row.ciphertext
         key = await self._keystore.get_key(self._keys, key_id)
         return _decode(decrypt(key, ciphertext, self._ad(case_id, mail_id)))

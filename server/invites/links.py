@@ -20,6 +20,7 @@ from records.stores.invites import (
     invalid_link,
     link_expiry,
     require_ended,
+    require_genuine,
     require_issuable,
     require_usable,
 )
@@ -109,3 +110,13 @@ class LinkService:
         except NotFound:
             info = None
         return require_ended(claims, info, utcnow())
+
+    async def holder(self, token: str) -> JoinInfo:
+        """Whose link this is, for what outlives a session (signing a frozen text and
+        downloading it, in the session or later): a genuine link not withdrawn."""
+        claims = self._signer.verify(token)
+        try:
+            info: JoinInfo | None = await self._schedule.get_join_info(claims.jti)
+        except NotFound:
+            info = None
+        return require_genuine(claims, info, utcnow())

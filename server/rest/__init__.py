@@ -7,7 +7,8 @@ Areas (each has a ``register_routes(api)``): ``auth`` (accounts, sign-in), ``cas
 of a case: invitations, the outbox), ``survey`` (the satisfaction survey), ``agenda``
 (a mediator's sessions across their cases, and its calendar feed), ``templates`` (the
 templates of the agreement texts), ``requests`` (requests for a mediation from the
-public, and their queue).
+public, and their queue), ``signing`` (texts frozen for signing, signed from each
+signer's link, sealed).
 
 Shared by all of them, and only these: ``api`` (the route registry: validation and the
 OpenAPI document), ``fields`` (the rules every string sent must follow) and ``shared``
@@ -30,6 +31,7 @@ from server.rest import (
     records,
     requests,
     sessions,
+    signing,
     survey,
     templates,
 )
@@ -37,7 +39,7 @@ from server.rest.api import Api
 
 AREAS = (
     auth, cases, sessions, join, consent, records, practice, documents, board, mail, survey,
-    agenda, templates, requests,
+    agenda, templates, requests, signing,
 )  # fmt: skip
 
 

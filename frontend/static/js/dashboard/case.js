@@ -8,6 +8,7 @@ import { encryptionSection } from './encryption.js';
 import { errorBox, field, showError } from './form.js';
 import { mailButton, outboxSection } from './outbox.js';
 import { newLinkByMail, reminderSetting, sessionChanges } from './schedule_changes.js';
+import { textsSection } from '../signing/case_texts.js';
 
 const ZONES = ['Europe/Paris', 'Europe/Brussels', 'Europe/Luxembourg', 'Europe/Zurich',
   'Europe/London', 'America/Montreal', 'America/Guadeloupe', 'America/Martinique',
@@ -45,6 +46,7 @@ export async function showCase(main, caseId, flash = '') {
       reminderSetting(kase),
     ),
     outboxSection(kase),
+    textsSection(kase),
     closingSection(kase),
     encryptionSection(kase),
   );

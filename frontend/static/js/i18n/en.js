@@ -9,10 +9,11 @@ import dashboard from './en/dashboard.js';
 import documents from './en/documents.js';
 import join from './en/join.js';
 import room from './en/room.js';
+import signing from './en/signing.js';
 import templates from './en/templates.js';
 import requests from './en/requests.js';
 import text from './en/text.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing };

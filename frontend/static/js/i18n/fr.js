@@ -9,10 +9,11 @@ import dashboard from './fr/dashboard.js';
 import documents from './fr/documents.js';
 import join from './fr/join.js';
 import room from './fr/room.js';
+import signing from './fr/signing.js';
 import templates from './fr/templates.js';
 import requests from './fr/requests.js';
 import text from './fr/text.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing };

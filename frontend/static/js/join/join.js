@@ -4,6 +4,7 @@ import { focusHeading, h, mount } from '../common/dom.js';
 import { showConsent, showDeclined } from './consent.js';
 import { formatDateTime, onLanguageChange, t, wireLanguageSwitch } from '../common/i18n.js';
 import { frameTransformSupport } from '../common/frames.js';
+import { textsToSign } from '../signing/join_texts.js';
 
 const main = document.getElementById('main');
 let state = null;
@@ -61,6 +62,7 @@ function showJoinInfo(info) {
       } }, t('join.continue'))),
       h('p', { class: 'muted' }, t('join.contact', { email: info.contact_email })),
     ),
+    textsToSign(tokenFromLocation(), info.participant_name),
   );
 }
 
@@ -82,6 +84,8 @@ function showLinkError({ code, contact }) {
           h('a', { href: `mailto:${contact}` }, contact))
         : h('p', {}, t(NO_NEW_LINK.includes(kind) ? 'joinError.contactAfterUnknown' : 'joinError.contactUnknown')),
     ),
+    // a link whose session is over still signs its texts and downloads them
+    ['session_closed', 'link_expired', 'session_cancelled'].includes(kind) ? textsToSign(tokenFromLocation(), '') : null,
   );
   focusHeading(main);
 }

@@ -84,4 +84,13 @@ export default {
   'audit.action.session.moved': 'Moved a session',
   'audit.action.session.cancelled': 'Cancelled a session',
   'audit.action.case.reminder': 'Changed the reminder before sessions',
+  // texts to sign (records/agreements/signing.py)
+  'audit.action.text.frozen': 'Froze a text for signing',
+  'audit.action.text.code_sent': 'Sent a signing code by e-mail',
+  'audit.action.text.code_shown': 'Showed a signing code on screen',
+  'audit.action.text.signed': 'Signed a text',
+  'audit.action.text.sign_refused': 'Signature refused',
+  'audit.action.text.sealed': 'Sealed the signed PDF',
+  'audit.action.text.downloaded': 'Downloaded the signed PDF',
+  'audit.action.text.withdrawn': 'Withdrew a text to sign',
 };

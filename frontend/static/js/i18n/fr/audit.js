@@ -84,4 +84,13 @@ export default {
   'audit.action.session.moved': 'A déplacé une séance',
   'audit.action.session.cancelled': 'A annulé une séance',
   'audit.action.case.reminder': 'A changé le rappel avant les séances',
+  // textes à signer (records/agreements/signing.py)
+  'audit.action.text.frozen': 'Texte figé pour signature',
+  'audit.action.text.code_sent': 'Code de signature envoyé par courriel',
+  'audit.action.text.code_shown': 'Code de signature montré à l’écran',
+  'audit.action.text.signed': 'Texte signé',
+  'audit.action.text.sign_refused': 'Signature refusée',
+  'audit.action.text.sealed': 'PDF signé scellé',
+  'audit.action.text.downloaded': 'PDF signé téléchargé',
+  'audit.action.text.withdrawn': 'Texte à signer retiré',
 };
