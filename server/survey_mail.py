@@ -68,7 +68,7 @@ class SurveyMail:
 
     async def _queue(self, case_id: str, session_id: str, pid: str) -> bool:
         person = await self._cases.get_participant(case_id, pid)
-        link = await self._schedule.get_latest_link(session_id, pid)
+        link = await self._schedule.current_link(session_id, pid)
         if not person.email or link is None:
             return False
         language = await self._outbox.get_language(case_id, pid, "invitation") or "fr"

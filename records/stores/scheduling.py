@@ -257,20 +257,6 @@ class ScheduleStore:
                 latest[r.participant_id] = _link(r)
             return list(latest.values())
 
-    async def get_latest_link(self, session_id: str, participant_id: str) -> InviteLink | None:
-        """The participant's latest link for the session (revoked or not), if any."""
-        async with self._db.transaction() as s:
-            row = await s.scalar(
-                select(InviteLinkRow)
-                .where(
-                    InviteLinkRow.session_id == session_id,
-                    InviteLinkRow.participant_id == participant_id,
-                )
-                .order_by(InviteLinkRow.issued_at.desc(), InviteLinkRow.jti.desc())
-                .limit(1)
-            )
-            return None if row is None else _link(row)
-
     async def issue_link(
         self,
         session_id: str,

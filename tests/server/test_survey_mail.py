@@ -232,7 +232,7 @@ async def test_a_forged_expired_or_misdirected_questionnaire_link_is_refused(
     jeanne = next(p for p in world.case.participants if p.display_name == "Jeanne Dupont")
     girard = next(p for p in world.case.participants if p.display_name == "Me Paul Girard")
     links = {
-        p.id: await svc.schedule.get_latest_link(world.session.id, p.id) for p in (jeanne, girard)
+        p.id: await svc.schedule.current_link(world.session.id, p.id) for p in (jeanne, girard)
     }
     jeanne_link, girard_link = links[jeanne.id], links[girard.id]
     assert jeanne_link is not None and girard_link is not None
