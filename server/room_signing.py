@@ -11,11 +11,12 @@ from anywhere reaches the room; a party's signature also reaches their link's se
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from errors import ErrorCode
 from records.agreements.documents import BlockKind, Document, canonical
 from records.agreements.pdf import missing_glyphs
-from records.agreements.signing import PersonKind, TextKind
+from records.agreements.signing import PersonKind, TextKind, TextState
 from records.stores.cases import Case, ParticipantRole
 from server.context import Services
 from server.errors import ApiError
@@ -71,3 +72,47 @@ class CaseRoomSigning:
 
     def session_of(self, text_id: str) -> str | None:
         return self._sessions.get(text_id)
+
+    async def texts(self, session_id: str, key: str) -> list[dict[str, Any]]:
+        """The case's texts to sign (not withdrawn), newest last, as the room shows them:
+        to a mediator every one, with its signers and the case's id (for its routes); to a
+        participant only those they sign, with how many have signed and whether they
+        have; to anyone else nothing."""
+        roster = await self._svc.schedule.get_roster(session_id)
+        mediator = key[2:] if key.startswith("m-") else None
+        participant = key[2:] if key.startswith("p-") else None
+        lead = mediator or next((m for m, _n, role in roster.mediators if role == "lead"), None)
+        lead = lead or (roster.mediators[0][0] if roster.mediators else None)
+        if lead is None or (mediator is None and participant is None):
+            return []
+        case = await self._svc.cases.get_case_header(roster.session.case_id, lead)
+        names = {p.id: (p.display_name, p.role.value, bool(p.email)) for p in case.participants}
+        names.update({m.id: (m.display_name, "mediator", bool(m.email)) for m in case.mediators})
+        out: list[dict[str, Any]] = []
+        for text in await self._svc.records.signing.list_texts(case.id):
+            if text.state is TextState.WITHDRAWN:
+                continue
+            mine = (text.signer_of(PersonKind.MEDIATOR, mediator) if mediator
+                    else text.signer_of(PersonKind.PARTICIPANT, participant or ""))  # fmt: skip
+            if mediator is None and mine is None:
+                continue
+            entry: dict[str, Any] = {
+                "text_id": text.id, "kind": text.kind.value, "language": text.language,
+                "sha256": text.sha256, "state": text.state.value,
+                "signed": sum(1 for s in text.signers if s.signed_at is not None),
+                "total": len(text.signers), "sealed": text.sealed_item_id is not None,
+                "my_signer_id": mine.id if mine else None,
+                "signed_by_me": bool(mine and mine.signed_at),
+            }  # fmt: skip
+            if mediator is not None:
+                entry["case_id"] = case.id
+                entry["signers"] = [
+                    {"signer_id": s.id, "person_kind": s.person_kind.value,
+                     "person_id": s.person_id, "name": names.get(s.person_id, ("—",))[0],
+                     "role": names.get(s.person_id, ("", ""))[1],
+                     "has_email": names.get(s.person_id, ("", "", False))[2],
+                     "signed": s.signed_at is not None}
+                    for s in text.signers
+                ]  # fmt: skip
+            out.append(entry)
+        return out

@@ -265,6 +265,11 @@ class RoomSigning(Protocol):
         with the room's id); refused (validation) if the PDF cannot draw a character."""
         ...
 
+    async def texts(self, session_id: str, key: str) -> list[dict[str, Any]]:
+        """The case's texts to sign as ``key`` may see them from the room (a mediator:
+        all, with who signed; a participant: theirs, with how many signed)."""
+        ...
+
 
 @dataclass(frozen=True)
 class HubPorts:

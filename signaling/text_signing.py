@@ -14,6 +14,12 @@ Client-to-server (mediators only, each with an ack ``{"ok": ...}``):
   private meeting (``conflict``), for an empty text or a character the PDF cannot draw
   (``validation_error``), for a party or an observer (``forbidden``).
 
+* ``text:to_sign`` {} (anyone in the room): the case's texts to sign (not withdrawn),
+  ``texts`` [{text_id, kind, language, sha256, state, signed, total, sealed, my_signer_id,
+  signed_by_me}]; a mediator's also carry ``case_id`` and ``signers`` [{signer_id,
+  person_kind, person_id, name, role, has_email, signed}]; a participant sees only the
+  texts they sign, an observer none.
+
 Server-to-client, when a signature lands (from the signer's link or a mediator's page,
 :mod:`server.rest.signing`), to every connection of the session the text was frozen in:
 
@@ -35,7 +41,7 @@ from sessions.service import LiveSession
 from signaling.errors import SignalingError
 from signaling.identity import Identity
 from signaling.live import LiveHub
-from signaling.protocol import Ack, Payload, ok, parse
+from signaling.protocol import Ack, Empty, Payload, ok, parse
 
 TemplateKind = Literal["agreement_to_mediate", "mediated_agreement", "closing_record",
                        "court_report"]  # fmt: skip
@@ -117,6 +123,13 @@ class TextSigningEvents:
         if sids:
             await self.emit("text:frozen", payload, to=sids)
         return ok(text_id=frozen.text_id, sha256=frozen.sha256)
+
+    async def on_text_to_sign(self, sid: str, data: Any) -> Ack:
+        parse(Empty, data)
+        identity = self._identity(sid)
+        signing = self._signing()
+        self.hub.require_connected(identity, sid)
+        return ok(texts=await signing.texts(identity.session_id, identity.key))
 
     async def announce_signature(
         self, session_id: str, who: dict[str, Any], progress: dict[str, Any]

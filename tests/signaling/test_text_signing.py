@@ -159,3 +159,18 @@ async def test_a_signature_tells_the_mediators_who_and_the_others_how_many(
     assert not marc.seen("text:signed") and "Jeanne Dupont" not in json.dumps(
         marc.seen("text:signing")
     )
+    # what the room shows on asking: the mediator who signed, a party how many
+    mine = (await anne.call("text:to_sign", {}))["texts"]
+    assert [(s["name"], s["signed"]) for s in mine[0]["signers"]] == [
+        ("Jeanne Dupont", True),
+        ("Marc Durand", False),
+        ("Anne", False),
+    ]
+    assert mine[0]["case_id"] == world.case.id
+    theirs = (await marc.call("text:to_sign", {}))["texts"]
+    assert theirs == [
+        {"text_id": text.id, "kind": "mediated_agreement", "language": "fr",
+         "sha256": ack["sha256"], "state": "open", "signed": 1, "total": 3, "sealed": False,
+         "my_signer_id": theirs[0]["my_signer_id"], "signed_by_me": False}
+    ]  # fmt: skip
+    assert (await jeanne.call("text:to_sign", {}))["texts"][0]["signed_by_me"] is True
