@@ -121,7 +121,8 @@ def text_blocks(document: Document) -> list[TextBlock]:
 class TextSigning(SessionCore):
     def insert_document(self, actor: str, document: Iterable[Block]) -> Outcome[TextEntry]:
         """A mediator adds a document (a filled template) at the end of their room's text,
-        as their own update (checked and stored like any other), sent to the room."""
+        as their own update (checked and stored like any other), sent to the room's
+        members, the mediator included."""
         room_id = self._present(actor)
         self._require(Action.LOCK_TEXT, actor, room_id=room_id)
         text = self.text(room_id)
@@ -129,7 +130,8 @@ class TextSigning(SessionCore):
         entry = text.apply(update, actor, self._clock().timestamp(), may_lock=True)
         eff = self._effects()
         eff.audit("text.template", actor=actor, subject=room_id, seq=str(entry.seq))
-        eff.text_update(room_id, entry, self.rooms.members(room_id) - {actor})
+        # the author too: the update was made here, not in their editor
+        eff.text_update(room_id, entry, self.rooms.members(room_id))
         return eff.outcome(entry)
 
     def text_to_freeze(self, actor: str) -> tuple[str, Document]:

@@ -41,10 +41,12 @@ async def test_a_template_reaches_the_rooms_members_only_and_only_a_mediator_ins
     assert bad["ok"] is False and bad["error"]["code"] == "validation_error", bad
     ack = await anne.call("text:template", TEMPLATE)
     assert ack == {"ok": True, "seq": 1}, ack
-    editor = Editor(jeanne)
-    await until(lambda: bool(jeanne.seen("text:update")))
+    editor, own = Editor(jeanne), Editor(anne)
+    await until(lambda: bool(jeanne.seen("text:update")) and bool(anne.seen("text:update")))
     editor.receive()
+    own.receive()  # the mediator's editor gets it too: it was made on the server
     filled = editor.plain()
+    assert own.plain() == filled
     # the template, filled from the case: its reference and its parties, no field left
     assert world.case.reference in filled and "Jeanne Dupont" in filled, filled
     assert "Marc Durand" in filled and "{{" not in filled
