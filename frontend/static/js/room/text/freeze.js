@@ -127,7 +127,7 @@ export class RoomSigning {
 
   signers(text) {
     const rows = text.signers.map((s) => {
-      const code = h('strong', { class: 'shown-code' }, this.shown[s.signer_id] ?? '');
+      const code = h('strong', { class: 'shown-code' }, s.signed ? '' : (this.shown[s.signer_id] ?? ''));
       const show = !s.signed && !s.has_email && s.person_kind === 'participant' && text.state === 'open'
         ? h('button', { type: 'button', class: 'link show-code', onclick: async () => {
           try {
