@@ -1,11 +1,9 @@
-"""Texts to sign from a live session's room: the :class:`~signaling.ports.RoomSigning` port,
-and telling the room when a signature lands.
+"""Texts to sign from a live session's room: the :class:`~signaling.ports.RoomSigning` port.
 
 A template is filled as the REST route fills it (:func:`server.rest.signing.filled_template`),
 for the calling mediator. A room's text is frozen for every party of the case and the
-mediator who froze it (counsel who must sign too: freeze from the case page). Which
-session a text was frozen in is kept in memory (this process), so that a signature made
-from anywhere reaches the room; a party's signature also reaches their link's session.
+mediator who froze it (counsel who must sign too: freeze from the case page). A signature
+made from anywhere reaches the case's live sessions (:mod:`server.signing_news`).
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ def _mediator_id(key: str) -> str:
 class CaseRoomSigning:
     def __init__(self, svc: Services) -> None:
         self._svc = svc
-        self._sessions: dict[str, str] = {}  # text id -> the session it was frozen in
 
     async def _case(self, session_id: str, key: str) -> tuple[str, Case]:
         me = _mediator_id(key)
@@ -65,13 +62,9 @@ class CaseRoomSigning:
             signers=[*parties, (PersonKind.MEDIATOR, me)], actor=f"mediator:{me}",
             via="socket", room_id=room_id,
         )  # fmt: skip
-        self._sessions[frozen.id] = session_id
         logger.info("case %s: text %s frozen from a room (%s)", case.id, frozen.id, kind)
         title = next((b.text for b in document if b.kind is BlockKind.TITLE), "")
         return FrozenInfo(frozen.id, frozen.sha256, frozen.kind.value, title)
-
-    def session_of(self, text_id: str) -> str | None:
-        return self._sessions.get(text_id)
 
     async def texts(self, session_id: str, key: str) -> list[dict[str, Any]]:
         """The case's texts to sign (not withdrawn), newest last, as the room shows them:

@@ -2,19 +2,19 @@
 
 The mediators connected to the session learn who signed (``text:signed``), everyone else
 how many have (``text:signing``), and all of them when the signed PDF is ready. The
-session is the one the text was frozen in (:class:`server.room_signing.CaseRoomSigning`
-remembers it), and a party's own link's session.
+sessions told are the case's sessions live on this node (a session live on another node
+of a deployment is not told: its banner catches up at the next ``text:to_sign``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiohttp import web
 
 from records.agreements.signing import FrozenText, Signer
 from records.stores.cases import Case
+from server.context import services
 from server.realtime import NAMESPACE_KEY
 
 logger = logging.getLogger(__name__)
@@ -26,8 +26,12 @@ async def announce_signature(
     """Tells the session(s) the text belongs to that ``signer`` signed (never fails)."""
     try:
         namespace = request.app[NAMESPACE_KEY]
-        port: Any = namespace.hub.ports.signing
-        sessions = {s for s in (session_id, port and port.session_of(text.id)) if s}
+        live = {s.session_id for s in namespace.hub.live_sessions()}
+        sessions = {session_id} & live if session_id else set()
+        if live and case.mediators:  # the case's sessions live on this node
+            schedule = services(request).schedule
+            ours = await schedule.list_sessions(case.id, case.mediators[0].id)
+            sessions |= {s.id for s in ours} & live
         if not sessions:
             return
         names = {p.id: (p.display_name, p.role.value) for p in case.participants}
