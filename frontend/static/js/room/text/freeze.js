@@ -52,7 +52,7 @@ export class RoomSigning {
 
   roomChanged(view) {
     this.room = view;
-    this.render();
+    this.refresh(); // back from a private meeting: what was frozen meanwhile
   }
 
   async refresh() {
