@@ -76,11 +76,14 @@ export class RoomSigning {
 
   tools() {
     const inPrivate = this.room?.kind === 'private';
-    const kind = h('select', { id: 'textsign-kind', 'aria-label': t('textsign.kind') },
-      KINDS.map((k) => h('option', { value: k }, t(`signing.kind.${k}`))));
-    const lang = h('select', { id: 'textsign-language', 'aria-label': t('signing.language') },
-      h('option', { value: 'fr', selected: language() === 'fr' }, 'Français'),
-      h('option', { value: 'en', selected: language() === 'en' }, 'English'));
+    // what the mediator chose stays chosen across renders
+    this.kind = this.kind || KINDS[0];
+    this.lang = this.lang || language();
+    const kind = h('select', { id: 'textsign-kind', 'aria-label': t('textsign.kind'), onchange: () => { this.kind = kind.value; } },
+      KINDS.map((k) => h('option', { value: k, selected: k === this.kind }, t(`signing.kind.${k}`))));
+    const lang = h('select', { id: 'textsign-language', 'aria-label': t('signing.language'), onchange: () => { this.lang = lang.value; } },
+      h('option', { value: 'fr', selected: this.lang === 'fr' }, 'Français'),
+      h('option', { value: 'en', selected: this.lang === 'en' }, 'English'));
     const insert = h('button', { type: 'button', class: 'secondary', id: 'text-template', title: t('textsign.templateHint'),
       onclick: async () => {
         insert.disabled = true;
