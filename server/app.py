@@ -48,6 +48,7 @@ from server.request_limits import REQUEST_LIMITS, request_limits
 from server.rest import register_routes
 from server.rest.agenda import register_feed
 from server.rest.api import Api
+from server.room_signing import CaseRoomSigning
 from server.security import csrf_middleware, forwarded_middleware, headers_middleware
 from server.session_host import case_file_ports
 from server.survey_mail import SurveyMail
@@ -219,7 +220,10 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
-    ports = replace(case_file_ports(schedule, records), follow_up=_survey_mail(svc))
+    ports = replace(
+        case_file_ports(schedule, records), follow_up=_survey_mail(svc),
+        signing=CaseRoomSigning(svc),
+    )  # fmt: skip
     _, namespace = attach_realtime(
         app, config, authenticator, ports, relay_factory or aiortc_relay(config),
         placement or placement_for(config), signing_key, metrics,

@@ -25,6 +25,7 @@ from sessions.outcome import Effects, Outcome
 from sessions.permissions import Action
 from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, RoomView
+from sessions.text_signing import TextSigning
 from sessions.whiteboard.board import Board, BoardSnapshot
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ class SessionSummary:
     plenary_board: BoardSnapshot  # what was shown to everyone
 
 
-class LiveSession(Collaboration):
+class LiveSession(Collaboration, TextSigning):
     # -- lobby ---------------------------------------------------------------------
 
     def register(self, pid: str, role: Role) -> ParticipantView:

@@ -32,6 +32,9 @@ RATES: Mapping[str, Rate] = {
     # an editor sends an update per change (a keystroke, typing fast: ten a second)
     "text:update": Rate(burst=120, per_second=30.0),
     "text": Rate(burst=20, per_second=5.0),
+    # a template filled from the case file, a text frozen into it: a few a minute
+    "text:template": Rate(burst=5, per_second=0.2),
+    "text:freeze": Rate(burst=3, per_second=0.1),
     "chat:send": Rate(burst=10, per_second=2.0),
     "chat": Rate(burst=20, per_second=5.0),
     "doc:present": Rate(burst=30, per_second=10.0),

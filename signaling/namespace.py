@@ -72,6 +72,8 @@ from signaling.protocol import (
     ok,
     parse,
 )
+from signaling.text_signing import MODELS as TEXT_SIGNING_MODELS
+from signaling.text_signing import TextSigningEvents
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,10 @@ def _error_ack(exc: Exception) -> Ack | None:
     return None
 
 
-class SessionNamespace(CollabEvents, DraftingEvents, E2eeEvents, socketio.AsyncNamespace):  # type: ignore[misc]
+class SessionNamespace(
+    CollabEvents, DraftingEvents, TextSigningEvents, E2eeEvents,
+    socketio.AsyncNamespace,  # type: ignore[misc]
+):  # fmt: skip
     def __init__(
         self,
         authenticator: Authenticator,
@@ -411,5 +416,5 @@ def payload_models() -> list[type[Payload]]:
     return [
         Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState, KeyRef, Locked, CaucusOpen,
         CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen, *COLLAB_MODELS,
-        *E2EE_MODELS, *DRAFTING_MODELS,
+        *E2EE_MODELS, *DRAFTING_MODELS, *TEXT_SIGNING_MODELS,
     ]  # fmt: skip

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from records.agreements.documents import Document
 from sessions.chat import ChatMessage
 from sessions.documents import SharedDocument
 from sessions.durable import DurableState
@@ -236,6 +237,40 @@ class FollowUp(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FrozenInfo:
+    """A text frozen from a room: its id, the SHA-256 of its canonical form, what it is."""
+
+    text_id: str
+    sha256: str
+    kind: str
+    title: str
+
+
+class RoomSigning(Protocol):
+    """Texts to sign made from a live session's shared text (records.agreements)."""
+
+    async def template(
+        self, session_id: str, key: str, kind: str, language: str, timezone: str
+    ) -> Document:
+        """The organisation's template of ``kind`` filled from the session's case, as the
+        mediator ``key`` sees it (NotFound-like errors for a missing template)."""
+        ...
+
+    async def freeze(
+        self, session_id: str, key: str, room_id: str, kind: str, language: str,
+        document: Document,
+    ) -> FrozenInfo:  # fmt: skip
+        """Freeze ``document`` for the case's parties and the mediator ``key`` (audited,
+        with the room's id); refused (validation) if the PDF cannot draw a character."""
+        ...
+
+    async def texts(self, session_id: str, key: str) -> list[dict[str, Any]]:
+        """The case's texts to sign as ``key`` may see them from the room (a mediator:
+        all, with who signed; a participant: theirs, with how many signed)."""
+        ...
+
+
 @dataclass(frozen=True)
 class HubPorts:
     """Everything a live session needs from the case file, one port per concern."""
@@ -249,3 +284,4 @@ class HubPorts:
     live_states: LiveStateStore | None = None  # None: nothing outlives this process
     follow_up: FollowUp | None = None  # None: nothing follows a session's end
     texts: TextStore | None = None  # None: shared texts cannot be stored, so not edited
+    signing: RoomSigning | None = None  # None: no text is frozen from a room

@@ -263,8 +263,10 @@ class SigningStore:
         actor: str,
         via: str,
         user_agent: str = "",
+        room_id: str | None = None,
     ) -> FrozenText:
-        """Freeze ``document`` for ``signers`` (audited ``text.frozen`` with its hash)."""
+        """Freeze ``document`` for ``signers`` (audited ``text.frozen`` with its hash, and
+        ``room_id`` when it is a live session's room's text)."""
         if not document:
             raise Invalid("a text to sign needs some text")
         if not signers or len(set(signers)) != len(signers):
@@ -298,7 +300,8 @@ class SigningStore:
             s.add_all(rows)
             await s.flush()
             await self._audit_in(s, row, "text.frozen", actor=actor, via=via,
-                                 user_agent=user_agent, signers=len(rows))  # fmt: skip
+                                 user_agent=user_agent, signers=len(rows),
+                                 room_id=room_id)  # fmt: skip
         return _text(row, rows)
 
     async def list_texts(self, case_id: str) -> list[FrozenText]:

@@ -69,6 +69,7 @@ from server.mail.signing_code import KIND as MAIL_KIND
 from server.mail.signing_code import signing_code_mail
 from server.rest.api import Api, Out, Strict, reply
 from server.rest.shared import content_disposition, via, zone
+from server.signing_news import announce_signature
 
 logger = logging.getLogger(__name__)
 
@@ -235,18 +236,26 @@ async def _mediator_case(request: web.Request) -> tuple[Services, str, Case]:
 async def _from_template(svc: Services, case: Case, me: str, body: FreezeIn) -> Document:
     if body.kind is TextKind.FREE:
         raise ApiError(ErrorCode.VALIDATION, "a free text needs its blocks")
+    return await filled_template(svc, case, me, body.kind, body.language, body.timezone)
+
+
+async def filled_template(
+    svc: Services, case: Case, me: str, kind: TextKind, language: str, timezone: str
+) -> Document:
+    """The organisation's current template of ``kind`` filled from the case (as the
+    mediator ``me`` sees it)."""
     outcome: CaseOutcome | None
     try:
         outcome = await svc.records.outcomes.get_outcome(case.id, me)
     except NotFound:
         outcome = None
     values = case_fields(
-        case, language=body.language, today=utcnow().astimezone(zone(body.timezone)).date(),
+        case, language=language, today=utcnow().astimezone(zone(timezone)).date(),
         organisation=svc.config.seal.organisation_name,
         outcome=outcome.outcome if outcome else None,
         court_reference=outcome.court_reference if outcome else None,
     )  # fmt: skip
-    template = await svc.records.templates.current(body.kind.value, body.language)
+    template = await svc.records.templates.current(kind.value, language)
     return fill(template.body, values)
 
 
@@ -396,7 +405,7 @@ def _check_png(data: bytes) -> None:
 
 async def _sign(
     request: web.Request, svc: Services, case: Case, text_id: str, signer: Signer,
-    body: SignIn, actor: str,
+    body: SignIn, actor: str, session_id: str | None = None,
 ) -> web.Response:  # fmt: skip
     signature = _signature(request, body)
     try:
@@ -408,6 +417,7 @@ async def _sign(
         return _refused(exc)
     if text.all_signed:  # the next listing seals it if this cannot (logged)
         [text] = await _sealed_all(request, svc, case, [text])
+    await announce_signature(request, case, text, signer, session_id)
     return reply(_text_out(text, case))
 
 
@@ -549,7 +559,7 @@ async def my_code(request: web.Request) -> web.Response:
 async def my_sign(request: web.Request, body: SignIn) -> web.Response:
     svc, info, case, text, signer = await _mine(request)
     actor = f"participant:{info.link.participant_id}"
-    return await _sign(request, svc, case, text.id, signer, body, actor)
+    return await _sign(request, svc, case, text.id, signer, body, actor, info.session.id)
 
 
 async def my_pdf(request: web.Request) -> web.Response:

@@ -5,7 +5,7 @@ import { h, mount } from '../common/dom.js';
 import { formatDateTime, t } from '../common/i18n.js';
 import { frozenText, hashLine, signingForm } from './form.js';
 
-async function call(token, method, path, body) {
+export async function call(token, method, path, body) {
   const headers = { Accept: 'application/json', Authorization: `Bearer ${token}` };
   if (method !== 'GET') {
     await ensureCsrf();
@@ -22,7 +22,7 @@ async function call(token, method, path, body) {
   return data;
 }
 
-async function download(token, text) {
+export async function download(token, text) {
   const blob = await call(token, 'GET', `/api/join/texts/${text.id}/pdf`);
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: `${text.kind}.pdf`, hidden: true });

@@ -86,6 +86,7 @@ export default {
   'audit.action.case.reminder': 'Changed the reminder before sessions',
   // texts to sign (records/agreements/signing.py)
   'audit.action.text.frozen': 'Froze a text for signing',
+  'audit.action.text.template': "Inserted a template into the room's text",
   'audit.action.text.code_sent': 'Sent a signing code by e-mail',
   'audit.action.text.code_shown': 'Showed a signing code on screen',
   'audit.action.text.signed': 'Signed a text',

@@ -86,6 +86,7 @@ export default {
   'audit.action.case.reminder': 'A changé le rappel avant les séances',
   // textes à signer (records/agreements/signing.py)
   'audit.action.text.frozen': 'Texte figé pour signature',
+  'audit.action.text.template': 'A inséré un modèle dans le texte de la salle',
   'audit.action.text.code_sent': 'Code de signature envoyé par courriel',
   'audit.action.text.code_shown': 'Code de signature montré à l’écran',
   'audit.action.text.signed': 'Texte signé',

@@ -3,6 +3,7 @@
 // until then nothing of the text is fetched.
 import { h, mount } from '../../common/dom.js';
 import { locale, onLanguageChange, t } from '../../common/i18n.js';
+import { RoomSigning } from './freeze.js';
 
 function errorText(code) {
   const key = `text.error.${code}`;
@@ -30,9 +31,11 @@ export class SharedTextPanel {
     this.history = h('aside', { class: 'text-history', id: 'text-history', hidden: true });
     this.preview = h('div', { class: 'text-page text-version', hidden: true });
     this.previewView = null;
+    this.signing = new RoomSigning(ctx); // templates, the frozen version, signing (freeze.js)
     mount(
       this.el,
       h('div', { class: 'text-head' }, this.toolbar, this.mediatorActions, this.historyButton, this.status),
+      this.signing.el,
       this.note,
       h('div', { class: 'text-body' }, h('div', { class: 'text-sheet' }, this.preview, this.host), this.history),
     );
@@ -44,6 +47,7 @@ export class SharedTextPanel {
     this.room = view;
     this.closeVersion();
     this.history.hidden = true;
+    this.signing.roomChanged(view);
     this.render();
     if (this.editor) this.editor.enter(view.room_id);
   }
@@ -180,6 +184,7 @@ export class SharedTextPanel {
   }
 
   destroy() {
+    this.signing.destroy();
     this.closeVersion();
     this.editor?.destroy();
     this.editor = null;
