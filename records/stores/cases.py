@@ -242,8 +242,9 @@ class CaseStore:
         return await self._opened(loaded)
 
     async def get_case_header(self, case_id: str, mediator_id: str) -> Case:
-        """The case without its description (nothing is decrypted, so nothing to audit):
-        names, roles and reference, as a text made from a template needs them."""
+        """The case without its description (no case-file item is read, so nothing to
+        audit; addresses are opened as on every read): names, roles and reference, as a
+        text made from a template needs them."""
         async with self._db.transaction() as s:
             row = await require_case_mediator(s, case_id, mediator_id)
             loaded = await self._load(s, row, "")
