@@ -24,7 +24,6 @@ from records.crypto.envelope import AssociatedData, decrypt, encrypt
 from records.crypto.keys import KeyProvider
 from records.crypto.keystore import KeyStore, checkpoint, participant_scope
 from records.db import Database
-from records.errors import Shredded
 from records.models import ParticipantRow
 
 logger = logging.getLogger(__name__)
@@ -59,24 +58,21 @@ class ParticipantAddresses:
         """Each row's address by participant id: None when it has none, or when its key was
         destroyed (the person erased, the case shredded). A ciphertext that does not
         authenticate raises ``CryptoError``."""
-        keys: dict[str, bytes | None] = {}
+        rows = list(rows)
+        keys = await self._keystore.get_keys(
+            self._keys, {r.contact_key_id for r in rows if r.contact_key_id is not None}
+        )
         out: dict[str, str | None] = {}
         for row in rows:
-            out[row.id] = None
             if row.email_sealed is None or row.contact_key_id is None:
                 out[row.id] = row.email  # before the start sealed it (legacy clear column)
                 continue
-            if row.contact_key_id not in keys:
-                try:
-                    keys[row.contact_key_id] = await self._keystore.get_key(
-                        self._keys, row.contact_key_id
-                    )
-                except Shredded:
-                    keys[row.contact_key_id] = None
-            key = keys[row.contact_key_id]
-            if key is not None:
-                plain = decrypt(key, row.email_sealed, self._ad(row.case_id, row.id, EMAIL))
-                out[row.id] = plain.decode("utf-8")
+            key = keys.get(row.contact_key_id)  # absent: destroyed
+            if key is None:
+                out[row.id] = None
+                continue
+            plain = decrypt(key, row.email_sealed, self._ad(row.case_id, row.id, EMAIL))
+            out[row.id] = plain.decode("utf-8")
         return out
 
     async def seal_legacy(self) -> int:
