@@ -121,10 +121,14 @@ class ParticipantRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     display_name: Mapped[str] = mapped_column(String(120))
+    # legacy clear address: NULL once the start has sealed it into ``email_sealed`` (0018)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     role: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer, default=0)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the address, AES-GCM under the participant's own data key (records.stores.addresses)
+    email_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    contact_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class SessionRow(Base):

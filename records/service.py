@@ -19,6 +19,7 @@ from records.errors import CryptoError, KeyUnavailable
 from records.logs.audit import AuditLog
 from records.logs.consent import ConsentLog
 from records.models import utcnow
+from records.stores.addresses import ParticipantAddresses
 from records.stores.agenda import AgendaStore
 from records.stores.casefile import CaseFile, Clock
 from records.stores.cases import CaseStore
@@ -107,7 +108,8 @@ async def open_records(
     casefile = CaseFile(db, keystore, provider, audit, organisation_id=organisation_id, clock=clock)
     notices = NoticeTexts(db)
     consent = ConsentLog(db, provider, keystore, organisation_id=organisation_id, clock=clock)
-    cases = CaseStore(db, casefile)
+    addresses = ParticipantAddresses(db, keystore, provider, organisation_id=organisation_id)
+    cases = CaseStore(db, casefile, addresses)
     records = Records(
         db=db, keys_db=keys_db, keystore=keystore, keys=provider, audit=audit,
         consent=consent, notices=notices, casefile=casefile, cases=cases, clock=clock,
@@ -130,4 +132,5 @@ async def open_records(
         await notices.seed_defaults()
         await casefile.encrypt_legacy_descriptions()
         await records.consent.seal_legacy(audit)
+        await addresses.seal_legacy()  # addresses stored in clear before 0018
     return records

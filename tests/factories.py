@@ -27,8 +27,10 @@ async def make_case(
     co_ids: list[str] | None = None,
     store: CaseStore | None = None,
 ) -> Case:
-    """A case; its description is stored only with a ``store`` that has a case file."""
+    """A case; its description and its participants' addresses are stored only with a
+    ``store`` that has the keys (``records.cases``)."""
     store = store or CaseStore(db)
+    sealed = store.encrypts
     return await store.create_case(
         mediator.id,
         NewCase(
@@ -36,11 +38,17 @@ async def make_case(
             title="Dupont / Durand — mur mitoyen",
             public_title="Médiation de voisinage",
             mediation_type=MediationType.NEIGHBOURHOOD,
-            description="Confidential description" if store._casefile else "",
+            description="Confidential description" if sealed else "",
             participants=[
-                NewParticipant("Jeanne Dupont", ParticipantRole.PARTY, "jeanne@example.org"),
+                NewParticipant(
+                    "Jeanne Dupont", ParticipantRole.PARTY, "jeanne@example.org" if sealed else None
+                ),
                 NewParticipant("Marc Durand", ParticipantRole.PARTY, None),
-                NewParticipant("Me Paul Girard", ParticipantRole.COUNSEL, "girard@example.org"),
+                NewParticipant(
+                    "Me Paul Girard",
+                    ParticipantRole.COUNSEL,
+                    "girard@example.org" if sealed else None,
+                ),
             ],
             co_mediator_ids=co_ids or [],
         ),

@@ -178,6 +178,21 @@ class KeyStore:
             raise Shredded("this item was erased: its data key no longer exists")
         return _unwrap(keys, row)
 
+    async def get_keys(self, keys: KeyProvider, key_ids: Collection[str]) -> dict[str, bytes]:
+        """The data keys of ``key_ids`` that still exist, in one read (a destroyed key is
+        absent from the answer)."""
+        wanted = sorted(set(key_ids))
+        found: dict[str, bytes] = {}
+        if not wanted:
+            return found
+        async with self.db.transaction() as s:
+            for start in range(0, len(wanted), 500):  # bounded IN lists
+                rows = await s.scalars(
+                    select(DataKeyRow).where(DataKeyRow.id.in_(wanted[start : start + 500]))
+                )
+                found.update((row.id, _unwrap(keys, row)) for row in rows)
+        return found
+
     async def get_wrapped(self, key_id: str) -> tuple[str, bytes] | None:
         """``(kek_id, wrapped_key)`` as stored (tests and diagnostics)."""
         async with self.db.transaction() as s:

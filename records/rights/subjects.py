@@ -6,8 +6,8 @@ board journal), their participant record, their invitations and their
 consent history; never other parties' statements, the mediator's
 description, private notes or the agreement (GDPR art. 15(4), 20(4)).
 Erasure destroys the keys of what they provided (their own key and each of
-their documents' keys), removes their contact data
-and links, and keeps — saying why — what a legal hold or obligation needs,
+their documents' keys, which also seals their address for good), removes
+their contact data and links, and keeps — saying why — what a legal hold or obligation needs,
 and what stays part of the sessions' joint boards.
 """
 
@@ -52,6 +52,7 @@ async def export_subject(
 ) -> dict[str, Any]:
     """A versioned JSON-able document of what this person provided, and their consents."""
     p, case = await _participant(records, participant_id)
+    email = (await records.cases.get_participant(case.id, participant_id)).email
     items = await records.casefile.read_items(
         case.id, kinds=PORTABLE_KINDS, provided_by=participant_id, actor=actor, via=via
     )
@@ -74,7 +75,7 @@ async def export_subject(
         "participant": {
             "id": p.id,
             "display_name": p.display_name,
-            "email": p.email,
+            "email": email,
             "role": p.role,
             "erased_at": p.erased_at and utc_iso(p.erased_at),
         },
@@ -272,6 +273,7 @@ async def erase_subject(
             delete(InviteLinkRow).where(InviteLinkRow.participant_id == participant_id)
         )
         row.display_name, row.email, row.erased_at = ERASED_NAME, None, records.clock()
+        row.email_sealed = row.contact_key_id = None  # the sealed address too
         erased.append("name and email address")
         erased.append(f"{int(getattr(links, 'rowcount', 0) or 0)} personal link(s)")
         if not case.legal_hold:

@@ -1,7 +1,8 @@
 """The repositories: each keeps one kind of record and returns plain dataclasses.
 
 - ``accounts``: mediators and their sign-in sessions.
-- ``cases``: cases, their participants and mediators.
+- ``cases``: cases, their participants and mediators; ``addresses``: participants'
+  addresses, sealed under each person's own key.
 - ``scheduling``: sessions and the registry of personal links; ``invites``: whether a
   link may be used.
 - ``casefile``: the confidential items of a case, encrypted, every access audited; its

@@ -1,8 +1,12 @@
-"""Cases (dossiers): their participants and mediators. Only a case's mediators see it."""
+"""Cases (dossiers): their participants and mediators. Only a case's mediators see it.
+
+A participant's address is stored sealed under their own data key
+(:mod:`records.stores.addresses`) and opened on every read.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -17,7 +21,9 @@ from records.models import (
     MediatorRow,
     ParticipantRow,
     SessionRow,
+    new_id,
 )
+from records.stores.addresses import ParticipantAddresses
 from records.stores.casefile import CaseFile, ItemKind
 
 # How long before each session its invited participants may be reminded, at most (a week).
@@ -129,21 +135,60 @@ async def require_case_mediator(s: AsyncSession, case_id: str, mediator_id: str)
 
 
 class CaseStore:
-    """Cases; the confidential description is an encrypted item of the ``CaseFile``.
+    """Cases; the confidential description is an encrypted item of the ``CaseFile``,
+    participants' addresses are sealed by ``addresses``.
 
-    Without a case file (tools and tests that need no encryption) a case can
-    only have an empty description.
+    Without them (tools and tests that need no encryption) a case can only have an
+    empty description and participants without an address.
     """
 
-    def __init__(self, db: Database, casefile: CaseFile | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        casefile: CaseFile | None = None,
+        addresses: ParticipantAddresses | None = None,
+    ) -> None:
         self._db = db
         self._casefile = casefile
+        self._addresses = addresses
+
+    @property
+    def encrypts(self) -> bool:
+        """Whether this store can keep a description and addresses (it has the keys)."""
+        return self._casefile is not None and self._addresses is not None
+
+    async def _new_row(self, case_id: str, p: NewParticipant, position: int) -> ParticipantRow:
+        """A participant's row, its address sealed (the key is made before the row exists:
+        the key store is a database of its own)."""
+        row = ParticipantRow(
+            id=new_id(), case_id=case_id, display_name=p.display_name, email=None,
+            role=p.role.value, position=position,
+        )  # fmt: skip
+        if p.email:
+            if self._addresses is None:
+                raise Invalid("a participant's address needs the encrypted case file")
+            row.contact_key_id, row.email_sealed = await self._addresses.seal_email(
+                case_id, row.id, p.email
+            )
+        return row
+
+    async def _participants(self, rows: list[ParticipantRow]) -> list[Participant]:
+        if self._addresses is None:
+            emails = {r.id: r.email for r in rows}
+        else:
+            emails = await self._addresses.open_emails(rows)
+        return [
+            Participant(r.id, r.display_name, emails[r.id], ParticipantRole(r.role)) for r in rows
+        ]
 
     async def create_case(self, creator_id: str, new: NewCase, *, via: str = "api") -> Case:
         if new.description and self._casefile is None:
             raise Invalid("a case description needs the encrypted case file")
+        case_id = new_id()
+        people = [await self._new_row(case_id, p, i) for i, p in enumerate(new.participants)]
         async with self._db.transaction() as s:
             row = CaseRow(
+                id=case_id,
                 reference=new.reference,
                 title=new.title,
                 public_title=new.public_title,
@@ -161,15 +206,15 @@ class CaseStore:
                 if await s.get(MediatorRow, co_id) is None:
                     raise NotFound("no such co-mediator account")
                 s.add(CaseMediatorRow(case_id=row.id, mediator_id=co_id, role="co"))
-            for position, p in enumerate(new.participants):
-                s.add(_participant_row(row.id, p, position))
+            s.add_all(people)
             await s.flush()
             if new.description and self._casefile is not None:
                 await self._casefile.put_item_in(
                     s, row.id, ItemKind.DESCRIPTION, new.description.encode("utf-8"),
                     actor=f"mediator:{creator_id}", via=via,
                 )  # fmt: skip
-            return await self._load(s, row, new.description)
+            loaded = await self._load(s, row, new.description)
+        return await self._opened(loaded)
 
     async def list_cases(self, mediator_id: str) -> list[CaseSummary]:
         async with self._db.transaction() as s:
@@ -193,14 +238,17 @@ class CaseStore:
             description = items[-1].text if items else ""
         async with self._db.transaction() as s:
             row = await require_case_mediator(s, case_id, mediator_id)
-            return await self._load(s, row, description)
+            loaded = await self._load(s, row, description)
+        return await self._opened(loaded)
 
     async def get_case_header(self, case_id: str, mediator_id: str) -> Case:
-        """The case without its description (nothing is decrypted, so nothing to audit):
-        names, roles and reference, as a text made from a template needs them."""
+        """The case without its description (no case-file item is read, so nothing to
+        audit; addresses are opened as on every read): names, roles and reference, as a
+        text made from a template needs them."""
         async with self._db.transaction() as s:
             row = await require_case_mediator(s, case_id, mediator_id)
-            return await self._load(s, row, "")
+            loaded = await self._load(s, row, "")
+        return await self._opened(loaded)
 
     async def set_legal_hold(
         self, case_id: str, mediator_id: str, on: bool, *, via: str = "api"
@@ -262,31 +310,44 @@ class CaseStore:
             row = await s.get(ParticipantRow, participant_id)
             if row is None or row.case_id != case_id:
                 raise NotFound("no such participant")
-            return _participant(row)
+        return (await self._participants([row]))[0]
 
     async def add_participant(
         self, case_id: str, mediator_id: str, new: NewParticipant
     ) -> Participant:
         async with self._db.transaction() as s:
             await require_case_mediator(s, case_id, mediator_id)
+        row = await self._new_row(case_id, new, 0)
+        async with self._db.transaction() as s:
+            await require_case_mediator(s, case_id, mediator_id)
             existing = await s.scalars(
                 select(ParticipantRow.position).where(ParticipantRow.case_id == case_id)
             )
-            row = _participant_row(case_id, new, max(existing, default=-1) + 1)
+            row.position = max(existing, default=-1) + 1
             s.add(row)
             await s.flush()
-            return _participant(row)
+        return (await self._participants([row]))[0]
 
     async def case_id_of_session(self, session_id: str) -> str | None:
         async with self._db.transaction() as s:
             row = await s.get(SessionRow, session_id)
             return None if row is None else row.case_id
 
-    async def _load(self, s: AsyncSession, row: CaseRow, description: str) -> Case:
-        parts = await s.scalars(
-            select(ParticipantRow)
-            .where(ParticipantRow.case_id == row.id)
-            .order_by(ParticipantRow.position)
+    async def _opened(self, loaded: tuple[Case, list[ParticipantRow]]) -> Case:
+        """The case with its participants, their addresses opened (outside the transaction:
+        the keys are in a database of their own)."""
+        case, rows = loaded
+        return replace(case, participants=await self._participants(rows))
+
+    async def _load(
+        self, s: AsyncSession, row: CaseRow, description: str
+    ) -> tuple[Case, list[ParticipantRow]]:
+        parts = list(
+            await s.scalars(
+                select(ParticipantRow)
+                .where(ParticipantRow.case_id == row.id)
+                .order_by(ParticipantRow.position)
+            )
         )
         meds = await s.execute(
             select(MediatorRow, CaseMediatorRow.role)
@@ -294,7 +355,7 @@ class CaseStore:
             .where(CaseMediatorRow.case_id == row.id)
             .order_by(CaseMediatorRow.role.desc(), MediatorRow.display_name)
         )
-        return Case(
+        case = Case(
             id=row.id,
             reference=row.reference,
             title=row.title,
@@ -303,21 +364,8 @@ class CaseStore:
             description=description,
             status=row.status,
             created_at=row.created_at,
-            participants=[_participant(p) for p in parts],
+            participants=[],
             mediators=[CaseMediator(m.id, m.display_name, m.email, role) for m, role in meds],
             media_encryption=MediaEncryption(row.media_encryption),
         )
-
-
-def _participant_row(case_id: str, p: NewParticipant, position: int) -> ParticipantRow:
-    return ParticipantRow(
-        case_id=case_id,
-        display_name=p.display_name,
-        email=p.email,
-        role=p.role.value,
-        position=position,
-    )
-
-
-def _participant(row: ParticipantRow) -> Participant:
-    return Participant(row.id, row.display_name, row.email, ParticipantRole(row.role))
+        return case, parts

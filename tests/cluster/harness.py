@@ -277,9 +277,9 @@ async def seed_session(cluster: Cluster, names: list[str]) -> tuple[str, dict[st
 
     from records.db import Database
     from records.errors import Conflict
+    from records.service import open_records
     from records.stores.accounts import AccountStore
     from records.stores.cases import (
-        CaseStore,
         MediationType,
         NewCase,
         NewParticipant,
@@ -291,6 +291,9 @@ async def seed_session(cluster: Cluster, names: list[str]) -> tuple[str, dict[st
     from server.passwords import hash_password
 
     db = Database(cluster.database_url)
+    # the nodes' keys, kept in the main database (PALABRE_KEYS_IN_MAIN_DATABASE)
+    key_file = Path(cluster.env["PALABRE_KEY_FILE"])
+    records = await open_records(db, key_file, keys_url=db.url, seed=False)
     try:
         accounts = AccountStore(db)
         try:
@@ -299,7 +302,7 @@ async def seed_session(cluster: Cluster, names: list[str]) -> tuple[str, dict[st
             )
         except Conflict:
             mediator = (await accounts.get_mediators_by_email([MEDIATOR_EMAIL]))[MEDIATOR_EMAIL]
-        case = await CaseStore(db).create_case(
+        case = await records.cases.create_case(
             mediator.id,
             NewCase(
                 reference=f"CL-{secrets.token_hex(3)}", title="Cluster", public_title="Séance",
@@ -323,6 +326,7 @@ async def seed_session(cluster: Cluster, names: list[str]) -> tuple[str, dict[st
             tokens[p.display_name] = links.url_for(link).split("#", 1)[1]
         return session.id, tokens
     finally:
+        await records.close()
         await db.close()
 
 

@@ -158,14 +158,17 @@ async def browser() -> AsyncIterator[Browser]:
         await b.close()
 
 
-async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[str, str]]:
-    """A mediator, a case with these parties and a session; returns (session id, tokens)."""
+async def seed_session(
+    server: LiveServer, names: list[str], emails: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """A mediator, a case with these parties (their ``emails`` sealed under the server's
+    keys) and a session; returns (session id, tokens)."""
     from datetime import UTC, datetime, timedelta
 
     from records.db import Database, sqlite_url
+    from records.service import open_records
     from records.stores.accounts import AccountStore
     from records.stores.cases import (
-        CaseStore,
         MediationType,
         NewCase,
         NewParticipant,
@@ -176,17 +179,21 @@ async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[
     from server.invites.signing import load_or_create_signing_key
     from server.passwords import hash_password
 
+    addresses = emails or {}
     db = Database(sqlite_url(server.var_dir))
+    records = await open_records(db, server.var_dir / "keys.json", seed=False)
     try:
         mediator = await AccountStore(db).create_mediator(
             MEDIATOR_EMAIL, "Claire Médiatrice", hash_password(MEDIATOR_PASSWORD)
         )
-        case = await CaseStore(db).create_case(
+        case = await records.cases.create_case(
             mediator.id,
             NewCase(
                 reference="E2E", title="E2E", public_title="Séance de test",
                 mediation_type=MediationType.OTHER, description="",
-                participants=[NewParticipant(n, ParticipantRole.PARTY) for n in names],
+                participants=[
+                    NewParticipant(n, ParticipantRole.PARTY, addresses.get(n)) for n in names
+                ],
                 co_mediator_ids=[],
             ),
         )  # fmt: skip
@@ -204,4 +211,5 @@ async def seed_session(server: LiveServer, names: list[str]) -> tuple[str, dict[
             tokens[p.display_name] = links.url_for(link).split("#", 1)[1]
         return session.id, tokens
     finally:
+        await records.close()
         await db.close()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
-from sqlalchemy import update
 
 from tests.e2e.conftest import (
     ARTIFACTS,
@@ -23,23 +22,6 @@ from tests.e2e.conftest import (
 from tests.smtp import MailServer, env
 
 pytestmark = pytest.mark.browser
-
-
-async def _give_addresses(server: LiveServer, addresses: dict[str, str]) -> None:
-    from records.db import Database, sqlite_url
-    from records.models import ParticipantRow
-
-    db = Database(sqlite_url(server.var_dir))
-    try:
-        async with db.transaction() as s:
-            for name, address in addresses.items():
-                await s.execute(
-                    update(ParticipantRow)
-                    .where(ParticipantRow.display_name == name)
-                    .values(email=address)
-                )
-    finally:
-        await db.close()
 
 
 async def _open_case(browser: Browser, server: LiveServer) -> Page:
@@ -61,10 +43,10 @@ async def test_send_by_email_from_the_case_page_and_open_the_mailed_link(
     await smtp.start()
     try:
         with serving(tmp_path, **env(smtp)) as server:
-            await seed_session(server, ["Alice Martin", "Bruno Petit", "Chloé Sans-Adresse"])
-            await _give_addresses(
-                server, {"Alice Martin": "alice@example.org", "Bruno Petit": "bruno@example.org"}
-            )
+            await seed_session(
+                server, ["Alice Martin", "Bruno Petit", "Chloé Sans-Adresse"],
+                {"Alice Martin": "alice@example.org", "Bruno Petit": "bruno@example.org"},
+            )  # fmt: skip
             page = await _open_case(browser, server)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -113,8 +95,7 @@ async def test_send_by_email_from_the_case_page_and_open_the_mailed_link(
 async def test_without_smtp_the_message_waits_and_can_be_copied(
     live_server: LiveServer, browser: Browser
 ) -> None:
-    await seed_session(live_server, ["Alice Martin"])
-    await _give_addresses(live_server, {"Alice Martin": "alice@example.org"})
+    await seed_session(live_server, ["Alice Martin"], {"Alice Martin": "alice@example.org"})
     page = await _open_case(browser, live_server)
     await page.locator("tr[data-participant-id] .send-mail").click()
     waiting = page.locator("#outbox li.mail[data-state=waiting]")

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.e2e.conftest import ARTIFACTS, seed_session, serving
-from tests.e2e.test_mail import _give_addresses, _open_case
+from tests.e2e.test_mail import _open_case
 from tests.smtp import MailServer, env
 
 pytestmark = pytest.mark.browser
@@ -26,10 +26,10 @@ async def test_move_cancel_remind_and_a_new_link_from_the_case_page(
     await smtp.start()
     try:
         with serving(tmp_path, **env(smtp)) as server:
-            await seed_session(server, ["Alice Martin", "Bruno Petit"])
-            await _give_addresses(
-                server, {"Alice Martin": "alice@example.org", "Bruno Petit": "bruno@example.org"}
-            )
+            await seed_session(
+                server, ["Alice Martin", "Bruno Petit"],
+                {"Alice Martin": "alice@example.org", "Bruno Petit": "bruno@example.org"},
+            )  # fmt: skip
             page = await _open_case(browser, server)
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))

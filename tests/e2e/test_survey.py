@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from records.db import Database, sqlite_url
-from records.models import ParticipantRow
 from tests.e2e.conftest import ARTIFACTS, LiveServer, seed_session, serving
 from tests.e2e.flows import admit, mediator_opens_room, new_page, party_reaches_lobby
 from tests.smtp import MailServer, env
@@ -99,8 +98,9 @@ async def test_the_mailed_questionnaire_opens_its_page_and_is_answered_once(
     await smtp.start()
     try:
         with serving(tmp_path, **env(smtp)) as server:
-            session_id, tokens = await seed_session(server, ["Alice Martin"])
-            await _give_address(server, "Alice Martin", "alice@example.org")
+            session_id, tokens = await seed_session(
+                server, ["Alice Martin"], {"Alice Martin": "alice@example.org"}
+            )
             _, claire = await new_page(browser)
             await mediator_opens_room(claire, server, session_id)
             alice_context, alice = await new_page(browser)
@@ -161,16 +161,3 @@ async def test_the_mailed_questionnaire_opens_its_page_and_is_answered_once(
             assert answers == 1
     finally:
         await smtp.stop()
-
-
-async def _give_address(server: LiveServer, name: str, address: str) -> None:
-    db = Database(sqlite_url(server.var_dir))
-    try:
-        async with db.transaction() as s:
-            await s.execute(
-                update(ParticipantRow)
-                .where(ParticipantRow.display_name == name)
-                .values(email=address)
-            )
-    finally:
-        await db.close()

@@ -117,7 +117,7 @@ async def two_nodes(
         hub_a._get = spy  # type: ignore[method-assign]
         svc = b.app[SERVICES]
         anne = await svc.accounts.create_mediator("anne@example.org", "Anne", "h")
-        case = await make_case(svc.db, anne)
+        case = await make_case(svc.db, anne, store=svc.cases)
         session = await make_session(svc.db, case, anne)
         other = await make_session(svc.db, case, anne, timedelta(days=5))
         tokens = {}

@@ -250,6 +250,34 @@ async def test_a_taken_request_becomes_a_case_with_its_people(
     assert (await queue(anne)) == []
 
 
+async def test_a_taken_requests_addresses_are_sealed_in_the_case(
+    anne: Api, new_client: Any, server: TestServer, db_url: str
+) -> None:
+    from sqlalchemy import text
+
+    from records.db import Database
+
+    public = await new_client()
+    assert (await send(public, await form(public))).status == 202
+    [item] = await queue(anne)
+    response = await anne.post(f"/api/requests/{item['id']}/take")
+    assert response.status == 201, await response.text()
+    case = await (await anne.get(f"/api/cases/{(await response.json())['case_id']}")).json()
+    assert [p["email"] for p in case["participants"]] == [
+        "jeanne@example.org", "paul.roux@example.org",
+    ]  # fmt: skip
+    db = Database(db_url)
+    try:
+        async with db.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT * FROM participants"))).all()
+    finally:
+        await db.close()
+    assert len(rows) == 2
+    for secret in ("jeanne@example.org", "paul.roux@example.org", "example.org"):
+        assert secret not in repr(rows)
+    assert all(r._mapping["email"] is None and r._mapping["email_sealed"] for r in rows)
+
+
 async def test_two_mediators_taking_at_once_open_one_case(
     anne: Api, bob: Api, new_client: Any, server: TestServer
 ) -> None:

@@ -81,7 +81,7 @@ async def world_on(tmp_path: Path, database_url: str, **env: str) -> AsyncIterat
     async with TestServer(app) as server:
         svc = app[SERVICES]
         anne = await svc.accounts.create_mediator("anne@example.org", "Anne", "h")
-        case = await make_case(svc.db, anne)
+        case = await make_case(svc.db, anne, store=svc.cases)
         session = await make_session(svc.db, case, anne)
         other = await make_session(svc.db, case, anne, timedelta(days=5))
         tokens = {}
