@@ -32,6 +32,10 @@ RATES: Mapping[str, Rate] = {
     # an editor sends an update per change (a keystroke, typing fast: ten a second)
     "text:update": Rate(burst=120, per_second=30.0),
     "text": Rate(burst=20, per_second=5.0),
+    # comments are typed, not streamed: a few a minute, a burst when replying in turn
+    "text:comment": Rate(burst=10, per_second=0.5),
+    "text:reply": Rate(burst=10, per_second=0.5),
+    "text:resolve": Rate(burst=10, per_second=1.0),
     "chat:send": Rate(burst=10, per_second=2.0),
     "chat": Rate(burst=20, per_second=5.0),
     "doc:present": Rate(burst=30, per_second=10.0),
