@@ -518,6 +518,15 @@ class SharedText:
 
     # -- reading -------------------------------------------------------------------
 
+    @staticmethod
+    def _of(update: bytes | None) -> str:
+        """The text an update (a whole state) makes, as XML (for comparing states)."""
+        doc: Doc[Any] = Doc()
+        fragment = doc.get(FRAGMENT, type=XmlFragment)
+        if update is not None:
+            doc.apply_update(update)
+        return str(fragment)
+
     def state(self) -> bytes:
         """The whole text as one update (what a new editor starts from)."""
         return self._doc.get_update()
