@@ -13,7 +13,8 @@ import signing from './fr/signing.js';
 import templates from './fr/templates.js';
 import requests from './fr/requests.js';
 import text from './fr/text.js';
+import comments from './fr/comments.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, comments, signing };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...comments, ...signing };
