@@ -29,7 +29,8 @@ SELECT = """(words) => {
     const selection = getSelection();
     // resolved once the editor has taken the selection (its own listener runs first)
     return new Promise((resolve) => {
-      document.addEventListener('selectionchange', () => setTimeout(() => resolve(true), 0), { once: true });
+      const taken = () => setTimeout(() => resolve(true), 0);
+      document.addEventListener('selectionchange', taken, { once: true });
       selection.removeAllRanges();
       selection.addRange(range);
     });
