@@ -17,6 +17,7 @@ from records.service import Records
 from records.stores.scheduling import ScheduleStore
 from sessions import shared_text
 from sessions.shared_text import FRAGMENT, SharedText, merged
+from sessions.text_comments import CommentEvent
 from signaling.stores import CaseOf, JournalTexts
 from tests.factories import make_case, make_mediator, make_session
 from tests.signaling.test_drafting import Editor, paragraph, server_text
@@ -134,3 +135,21 @@ async def test_a_text_opens_from_its_snapshot_after_a_restart(
             )
         await jeanne.close()
         await anne.close()
+
+
+async def test_dropping_a_case_drops_its_texts_snapshots_and_comments(
+    db: Database, records: Records
+) -> None:
+    store, session_id = await texts_of(db, records)
+    live = SharedText("plenary")
+    typed(live, 3)
+    await store.store(session_id, "plenary", live._entries)
+    await store.keep_snapshot(session_id, "plenary", live.snapshot())
+    event = CommentEvent(1, "add", "a" * 32, "p-1", 1.0, "note", ("AAAA", "AAAA"))
+    await store.store_comment(session_id, "plenary", event)
+    assert list(await store.load_comments(session_id, "plenary")) == [event]
+    case_id = await CaseOf(ScheduleStore(db))(session_id)
+    await records.texts.drop_case(case_id)
+    opened = await store.load(session_id, "plenary")
+    assert opened.snapshot is None and list(opened.entries) == []
+    assert list(await store.load_comments(session_id, "plenary")) == []
