@@ -102,7 +102,18 @@ export class TextComments {
       this.threads.set(data.comment.id, data.comment);
       this.changed();
     };
+    // after a lost connection, the comments are taken again once back in the room
+    this.stale = false;
+    this.onDisconnect = () => { this.stale = true; };
+    this.onView = (view) => {
+      if (this.stale && this.roomId && view?.room_id === this.roomId) {
+        this.stale = false;
+        this.enter(this.roomId);
+      }
+    };
     ctx.socket.on('text:comment', this.handler);
+    ctx.socket.on('disconnect', this.onDisconnect);
+    ctx.socket.on('room:view', this.onView);
   }
 
   async enter(roomId) {
@@ -273,5 +284,7 @@ export class TextComments {
 
   destroy() {
     this.ctx.socket.off('text:comment', this.handler);
+    this.ctx.socket.off('disconnect', this.onDisconnect);
+    this.ctx.socket.off('room:view', this.onView);
   }
 }
