@@ -172,6 +172,7 @@ class CommentBook:
     room_id: str
     seq: int = 0
     loaded: bool = False  # read back from the store (the transport's business)
+    failed_after: int | None = None  # a write after this change failed: stored ones beyond go
     threads: dict[str, Thread] = field(default_factory=dict)
 
     def thread(self, thread_id: str) -> Thread:
@@ -229,6 +230,7 @@ class CommentBook:
             except (InvalidPayload, NotFound):
                 break
         self.loaded = True
+        self.failed_after = None
         return self.seq
 
     def listing(self) -> list[Thread]:

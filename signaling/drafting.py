@@ -101,10 +101,10 @@ class DraftingEvents:
         those before it are stored). A failure costs nothing but a longer opening."""
         texts = self.hub.ports.texts
         identity = self._identity(sid)
+        session = self.hub.session(identity.session_id)
+        # synchronous, between two awaits: no need of the session's lock for each keystroke
+        snapshot = None if session is None else session.take_text_snapshot(room_id, stored)
         try:
-            snapshot = await self.hub.read(
-                identity, lambda s, _k: s.take_text_snapshot(room_id, stored), connection=sid
-            )
             if snapshot is not None and texts is not None:
                 await texts.keep_snapshot(identity.session_id, room_id, snapshot)
         except Exception as exc:  # the database may fail in any way; the updates are stored

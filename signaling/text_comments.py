@@ -89,8 +89,9 @@ class CommentEvents:
             room = room_id or live.session.room_of(identity.key)
             if room is None or room not in live.session.rooms.open_room_ids():
                 return  # the domain refuses the action itself
-            if not live.session.comments(room).loaded:
-                events = await store.load_comments(identity.session_id, room)
+            book = live.session.comments(room)
+            if not book.loaded:  # after a failed write, what was not acknowledged goes
+                events = await store.load_comments(identity.session_id, room, book.failed_after)
                 live.session.restore_comments(room, events)
 
         await self.hub.with_live(identity, sid, step)
@@ -118,7 +119,8 @@ class CommentEvents:
             try:
                 await store.store_comment(identity.session_id, change.room_id, change.event)
             except Exception:
-                session.comments(change.room_id).loaded = False  # read back before the next
+                book = session.comments(change.room_id)
+                book.loaded, book.failed_after = False, book.seq  # read back before the next
                 raise SignalingError(
                     ErrorCode.NOT_STORED, "the comment could not be saved; please try again"
                 ) from None
