@@ -12,6 +12,10 @@ encrypted in the text journal, acknowledges it and sends it to the room's other 
 Then, on fresh sessions of the same server, every one of them sends whiteboard
 operations (a stroke, then erasing it) at the same rate through ``wb:op``.
 
+``--opening-only``: how long opening a text of ``--updates`` updates takes, replaying them
+all against starting from its latest snapshot (:mod:`bench.text_opening`), written to
+``bench/results/texts_opening.json``.
+
 Figures for each path over the measuring window (after a warm-up): acknowledgement
 latency p50/p99 (send to ack, at the sender), fan-out latency p50/p99 (send to arrival at
 each other editor of the room), updates acknowledged per second, server CPU per update
@@ -42,10 +46,12 @@ import uvloop  # noqa: E402
 from pycrdt import Doc, XmlElement, XmlFragment, XmlText  # noqa: E402
 
 from bench.processes import cpu_seconds, stop  # noqa: E402
+from bench.text_opening import opening  # noqa: E402
 from bench.wb_report import Tally, show, summary  # noqa: E402
 from bench.whiteboard import Load, Member, Palabre  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "texts.json"
+OPENING = ROOT / "bench" / "results" / "texts_opening.json"
 FRAGMENT = "prosemirror"
 LETTERS = "abcdefghijklmnopqrstuvwxyz "
 
@@ -227,7 +233,18 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--database-url", help="PostgreSQL (postgresql+asyncpg://host/anydb)")
     parser.add_argument("--board-first", action="store_true", help="the whiteboard's run first")
+    parser.add_argument(
+        "--opening-only", action="store_true",
+        help="only the opening of a long text: full replay against snapshot and tail",
+    )  # fmt: skip
+    parser.add_argument("--updates", type=int, default=20_250, help="of the text opened")
     args = parser.parse_args()
+    if args.opening_only:
+        figures = uvloop.run(opening(args.updates))
+        OPENING.parent.mkdir(parents=True, exist_ok=True)
+        OPENING.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"written to {OPENING.relative_to(ROOT)}")
+        return
     if args.quick:
         args.rooms, args.seconds, args.warmup = 5, 6.0, 1.0
     results = uvloop.run(bench(args))

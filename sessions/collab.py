@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sessions.chat import ChatMessage
+from sessions.commenting import Commenting
 from sessions.documents import Presentation, SharedDocument, Visibility, can_download, can_see
-from sessions.drafting import Drafting
 from sessions.errors import Forbidden, InvalidPayload, NotFound
 from sessions.outcome import Outcome
 from sessions.permissions import Action
@@ -33,7 +33,7 @@ class BoardSync:
     history: tuple[int, int] = (0, 0)  # the asker's undo and redo steps, after ``ops``
 
 
-class Collaboration(Drafting):
+class Collaboration(Commenting):
     # -- whiteboard --------------------------------------------------------------
 
     def wb_submit(

@@ -26,6 +26,7 @@ from sessions.permissions import Action, PermissionContext, is_allowed, require
 from sessions.roles import Role, is_mediator
 from sessions.rooms import PLENARY, Move, Rooms
 from sessions.shared_text import SharedText
+from sessions.text_comments import CommentBook
 from sessions.whiteboard.board import Board
 from sessions.whiteboard.log import LoggedOp
 
@@ -60,6 +61,7 @@ class SessionCore:
         self.documents = Documents()
         self._boards: dict[str, Board] = {PLENARY: Board(PLENARY)}
         self._texts: dict[str, SharedText] = {}  # a room's text, from its first use
+        self._comment_books: dict[str, CommentBook] = {}  # comments on a room's text
         self._took_part: set[str] = set()  # everyone ever admitted
         # Muted / camera stopped by a mediator, until the participant reopens it.
         self._held: dict[str, set[str]] = {"audio": set(), "video": set()}
@@ -388,5 +390,6 @@ class SessionCore:
         """A private meeting closed; ``members``: who was in it when it closed."""
         self._boards.pop(room_id, None)
         self._texts.pop(room_id, None)
+        self._comment_books.pop(room_id, None)
         if self.documents.room_closed(room_id, members):
             eff.documents_changed = True

@@ -21,7 +21,7 @@ from sessions.errors import InvalidPayload
 from sessions.outcome import Outcome
 from sessions.permissions import Action
 from sessions.rooms import PLENARY
-from sessions.shared_text import TextEntry, Version
+from sessions.shared_text import TextEntry, TextSnapshot, Version
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +83,25 @@ class Drafting(SessionCore):
         """Who changed the actor's room's text, run by run (its members may ask)."""
         return self.text(self._present(actor)).versions()
 
-    def text_version(self, actor: str, seq: int) -> list[bytes]:
-        """The updates that made the actor's room's text as it stood after update ``seq``
-        (:func:`sessions.shared_text.merged` makes them one)."""
-        return self.text(self._present(actor)).updates_until(seq)
+    def text_version(self, actor: str, seq: int) -> tuple[str, list[bytes] | None]:
+        """The actor's room, and the updates that made its text as it stood after update
+        ``seq`` (:func:`sessions.shared_text.merged` makes them one); None for a version
+        older than the snapshot the text was opened from: the stored updates make it."""
+        room_id = self._present(actor)
+        return room_id, self.text(room_id).updates_until(seq)
 
-    def restore_text(self, room_id: str, entries: Iterable[TextEntry]) -> int:
+    def take_text_snapshot(self, room_id: str, through: int) -> TextSnapshot | None:
+        """A snapshot of ``room_id``'s text to store, if one is due (taken at or before
+        update ``through``, which is stored)."""
+        text = self._texts.get(room_id)
+        return None if text is None else text.take_snapshot(through)
+
+    def restore_text(
+        self, room_id: str, entries: Iterable[TextEntry], snapshot: TextSnapshot | None = None
+    ) -> int:
         """Put back a room's text from its stored updates (after a restart or a failed
-        write); how many were taken."""
-        return self.text(room_id).restore(entries)
+        write), from ``snapshot`` if given; the last update taken."""
+        return self.text(room_id).restore(entries, snapshot)
 
     def rooms_with_texts(self) -> frozenset[str]:
         return frozenset(self._texts)

@@ -39,6 +39,7 @@ FRAGMENT = "prosemirror"  # y-prosemirror's default
 MAX_UPDATE_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 200_000  # of the text as XML (markup included)
 MAX_HISTORY_BYTES = 32 * 1024 * 1024  # every update a room's text took, kept for its history
+SNAPSHOT_EVERY = 500  # updates between two snapshots of a text (what opening replays at most)
 TEXT = "#text"  # a run of text, in CHILDREN
 
 #: node -> the nodes it may contain (None: the document itself)
@@ -171,6 +172,38 @@ class Version:
         }  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class TextSnapshot:
+    """A text as it stood after update ``seq``: the document as one update, who changed it
+    run by run until then, and how many bytes of updates it took (its history's budget).
+    Opening starts from the latest stored one and applies the updates after it."""
+
+    seq: int
+    state: bytes
+    versions: tuple[Version, ...]
+    history_bytes: int
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "state": encode_update(self.state),
+            "versions": [[v.first, v.last, v.by, v.started, v.ended] for v in self.versions],
+            "history_bytes": self.history_bytes,
+        }
+
+    @classmethod
+    def from_record(cls, data: Any) -> TextSnapshot:
+        try:
+            state = base64.b64decode(data["state"], validate=True)
+            versions = tuple(
+                Version(int(f), int(la), str(by), float(st), float(en))
+                for f, la, by, st, en in data["versions"]
+            )
+            return cls(int(data["seq"]), state, versions, int(data["history_bytes"]))
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            raise InvalidPayload("not a stored snapshot of a text") from None
+
+
 def _top(node: Any) -> XmlElement | None:
     """The top-level block ``node`` is in (itself, if it is one); None for the document."""
     while isinstance(node, XmlElement | XmlText):
@@ -298,7 +331,12 @@ class SharedText:
     def __init__(self, room_id: str) -> None:
         self.room_id = room_id
         self.seq = 0  # accepted updates so far
-        self._entries: list[TextEntry] = []  # every accepted update, in order (the history)
+        # the updates accepted since the text was opened (from a snapshot: after it)
+        self._entries: list[TextEntry] = []
+        self._base: TextSnapshot | None = None  # the snapshot the text was opened from
+        self._pending: TextSnapshot | None = None  # taken, not yet handed out to be stored
+        self._snapshot_seq = 0  # the update the last snapshot was taken after
+        self.snapshot_every = SNAPSHOT_EVERY
         self._history_bytes = 0
         self._doc: Doc[Any] = Doc()
         self._doc.get(FRAGMENT, type=XmlFragment)
@@ -366,16 +404,46 @@ class SharedText:
         entry = TextEntry(self.seq, update, by, round(at, 3))  # as stored
         self._entries.append(entry)
         self._history_bytes += len(update)
+        if self.seq - self._snapshot_seq >= self.snapshot_every:
+            self._pending = self.snapshot()
+            self._snapshot_seq = self.seq
         return entry
 
-    def restore(self, entries: Iterable[TextEntry]) -> int:
-        """Puts back the text from its stored updates (replacing what it was); how many were
-        taken (up to the first that does not follow on or does not apply)."""
+    # -- snapshots -------------------------------------------------------------------
+
+    def snapshot(self) -> TextSnapshot:
+        """The text as it stands now."""
+        return TextSnapshot(
+            self.seq, self._doc.get_update(), tuple(self.versions()), self._history_bytes
+        )
+
+    def take_snapshot(self, through: int) -> TextSnapshot | None:
+        """The snapshot :meth:`apply` took every :attr:`snapshot_every` updates, once, if it
+        was taken at or before update ``through`` (what the caller knows is stored)."""
+        pending = self._pending
+        if pending is None or pending.seq > through:
+            return None
+        self._pending = None
+        return pending
+
+    def restore(self, entries: Iterable[TextEntry], snapshot: TextSnapshot | None = None) -> int:
+        """Puts back the text from its stored updates (replacing what it was), from
+        ``snapshot`` if given (then ``entries`` are the updates after it); the number of the
+        last update taken (up to the first that does not follow on or does not apply)."""
         self._doc = Doc()
         self._doc.get(FRAGMENT, type=XmlFragment)
         self.seq = 0
         self._entries = []
         self._history_bytes = 0
+        self._base = self._pending = None
+        if snapshot is not None:
+            try:
+                self._doc.apply_update(snapshot.state)
+            except ValueError:
+                raise InvalidPayload("not a stored snapshot of a text") from None
+            self.seq = snapshot.seq
+            self._history_bytes = snapshot.history_bytes
+            self._base = snapshot
         for entry in entries:
             if entry.seq != self.seq + 1:
                 break
@@ -386,8 +454,14 @@ class SharedText:
             self.seq = entry.seq
             self._entries.append(entry)
             self._history_bytes += len(entry.update)
+        self._snapshot_seq = self.seq
         self._rebuild_trial()
         return self.seq
+
+    @property
+    def base_seq(self) -> int:
+        """The update the text was opened from a snapshot at (0: from the first)."""
+        return 0 if self._base is None else self._base.seq
 
     # -- copying -------------------------------------------------------------------
 
@@ -414,7 +488,7 @@ class SharedText:
 
     def versions(self) -> list[Version]:
         """Who changed the text, run by run, oldest first."""
-        out: list[Version] = []
+        out: list[Version] = [] if self._base is None else list(self._base.versions)
         for e in self._entries:
             last = out[-1] if out else None
             if last is not None and last.by == e.by:
@@ -423,18 +497,35 @@ class SharedText:
                 out.append(Version(e.seq, e.seq, e.by, e.at, e.at))
         return out
 
-    def updates_until(self, seq: int) -> list[bytes]:
+    def updates_until(self, seq: int) -> list[bytes] | None:
         """The updates that made the text as it stood after update ``seq`` (merge them with
-        :func:`merged`, away from the event loop for a long history)."""
+        :func:`merged`, away from the event loop for a long history); None for a version
+        before the snapshot the text was opened from (the caller reads the stored updates
+        up to ``seq``)."""
         if not 0 <= seq <= self.seq:
             raise InvalidPayload("no such version of the text")
-        return [e.update for e in self._entries[:seq]]
+        if self._base is None:
+            return [e.update for e in self._entries[:seq]]
+        if seq < self._base.seq:
+            return None
+        return [self._base.state, *(e.update for e in self._entries[: seq - self._base.seq])]
 
-    def state_at(self, seq: int) -> bytes:
-        """The text as it stood after update ``seq``, as one update."""
-        return merged(self.updates_until(seq))
+    def state_at(self, seq: int) -> bytes | None:
+        """The text as it stood after update ``seq``, as one update (None: see
+        :meth:`updates_until`)."""
+        updates = self.updates_until(seq)
+        return None if updates is None else merged(updates)
 
     # -- reading -------------------------------------------------------------------
+
+    @staticmethod
+    def _of(update: bytes | None) -> str:
+        """The text an update (a whole state) makes, as XML (for comparing states)."""
+        doc: Doc[Any] = Doc()
+        fragment = doc.get(FRAGMENT, type=XmlFragment)
+        if update is not None:
+            doc.apply_update(update)
+        return str(fragment)
 
     def state(self) -> bytes:
         """The whole text as one update (what a new editor starts from)."""

@@ -35,6 +35,10 @@ RATES: Mapping[str, Rate] = {
     # a template filled from the case file, a text frozen into it: a few a minute
     "text:template": Rate(burst=5, per_second=0.2),
     "text:freeze": Rate(burst=3, per_second=0.1),
+    # comments are typed, not streamed: a few a minute, a burst when replying in turn
+    "text:comment": Rate(burst=10, per_second=0.5),
+    "text:reply": Rate(burst=10, per_second=0.5),
+    "text:resolve": Rate(burst=10, per_second=1.0),
     "chat:send": Rate(burst=10, per_second=2.0),
     "chat": Rate(burst=20, per_second=5.0),
     "doc:present": Rate(burst=30, per_second=10.0),

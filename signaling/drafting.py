@@ -29,6 +29,7 @@ the text went back to what is stored; take it again).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -64,6 +65,8 @@ class TextSyncAsk(Payload):
     state_vector: Annotated[str, Field(max_length=64 * 1024)] | None = None
 
 
+logger = logging.getLogger(__name__)
+
 MODELS: list[type[Payload]] = [TextUpdate, TextSyncAsk, TextCopy, TextVersion]
 
 
@@ -89,7 +92,26 @@ class DraftingEvents:
             connection=sid,
             content_only=True,
         )
+        await self._keep_snapshot(sid, wanted.room_id, entry.seq)
         return ok(seq=entry.seq)  # stored by now; the others are sent it as text:update
+
+    async def _keep_snapshot(self, sid: str, room_id: str, stored: int) -> None:
+        """Stores the snapshot of ``room_id``'s text the domain took, if one is due
+        (every :data:`~sessions.shared_text.SNAPSHOT_EVERY` updates; update ``stored`` and
+        those before it are stored). A failure costs nothing but a longer opening."""
+        texts = self.hub.ports.texts
+        identity = self._identity(sid)
+        session = self.hub.session(identity.session_id)
+        # synchronous, between two awaits: no need of the session's lock for each keystroke
+        snapshot = None if session is None else session.take_text_snapshot(room_id, stored)
+        try:
+            if snapshot is not None and texts is not None:
+                await texts.keep_snapshot(identity.session_id, room_id, snapshot)
+        except Exception as exc:  # the database may fail in any way; the updates are stored
+            logger.warning(
+                "session %s: a snapshot of a text not stored (%s)",
+                identity.session_id, type(exc).__name__,
+            )  # fmt: skip
 
     async def on_text_copy(self, sid: str, data: Any) -> Ack:
         index = parse(TextCopy, data).index
@@ -112,9 +134,18 @@ class DraftingEvents:
 
     async def on_text_version(self, sid: str, data: Any) -> Ack:
         seq = parse(TextVersion, data).seq
-        updates = await self.hub.read(
-            self._identity(sid), lambda s, k: s.text_version(k, seq), connection=sid
+        identity = self._identity(sid)
+        room_id, updates = await self.hub.read(
+            identity, lambda s, k: s.text_version(k, seq), connection=sid
         )
+        if updates is None:  # older than the snapshot the text was opened from
+            texts = self.hub.ports.texts
+            if texts is None:
+                raise SignalingError(ErrorCode.NOT_STORED, "shared texts cannot be stored here")
+            stored = await texts.updates_through(identity.session_id, room_id, seq)
+            if len(stored) < seq:
+                raise SignalingError(ErrorCode.NOT_FOUND, "this version is no longer readable")
+            updates = [e.update for e in stored]
         state = await asyncio.to_thread(merged, updates)  # a long history: not in the loop
         return ok(seq=seq, update=encode_update(state))
 

@@ -303,6 +303,7 @@ class LiveHub:
         connection: str | None = None,
         device: str | None = None,
         content_only: bool = False,
+        stored: Callable[[], Awaitable[None]] | None = None,
     ) -> T:
         """Runs a domain action as ``identity`` and applies its outcome.
 
@@ -312,10 +313,11 @@ class LiveHub:
         the seat's ``device`` (another device with the same link is served nothing).
         ``content_only``: the action only adds content (a drawing, a message), so
         nobody's room, media or view can have changed and they are not recomputed.
+        ``stored``: what must be stored before anyone is told (as :meth:`_run`).
         """
         live = await self._get(identity.session_id)
         await self._require_seat(live, identity, connection, device)
-        outcome = await self._run(live, lambda s: action(s, identity.key), content_only)
+        outcome = await self._run(live, lambda s: action(s, identity.key), content_only, stored)
         return outcome.value
 
     async def _require_seat(

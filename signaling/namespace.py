@@ -11,7 +11,8 @@ Client-to-server events, each with an ack ``{"ok": ...}``:
 * private meetings: ``caucus:open`` {members, label}, ``caucus:close`` {room_id},
   ``caucus:move`` {key, room_id}, ``caucus:return_all`` {}, ``room:plenary_talk`` {allowed}
 * whiteboard, chat, shared documents: ``wb:*``, ``chat:*``, ``doc:*`` (see
-  :mod:`signaling.collab`); shared texts: ``text:*`` (see :mod:`signaling.drafting`)
+  :mod:`signaling.collab`); shared texts: ``text:*`` (see :mod:`signaling.drafting`;
+  comments on them: :mod:`signaling.text_comments`)
 * end-to-end media encryption: ``e2ee:hello``, ``e2ee:key`` (see :mod:`signaling.e2ee`)
 * WebRTC: ``rtc:ice`` {} (ack carries the STUN/TURN servers with their credentials,
   :mod:`signaling.ice`), ``rtc:offer`` {sdp, labels?} (ack carries the relay's answer),
@@ -72,6 +73,8 @@ from signaling.protocol import (
     ok,
     parse,
 )
+from signaling.text_comments import MODELS as COMMENT_MODELS
+from signaling.text_comments import CommentEvents
 from signaling.text_signing import MODELS as TEXT_SIGNING_MODELS
 from signaling.text_signing import TextSigningEvents
 
@@ -99,7 +102,7 @@ def _error_ack(exc: Exception) -> Ack | None:
 
 
 class SessionNamespace(
-    CollabEvents, DraftingEvents, TextSigningEvents, E2eeEvents,
+    CollabEvents, DraftingEvents, TextSigningEvents, CommentEvents, E2eeEvents,
     socketio.AsyncNamespace,  # type: ignore[misc]
 ):  # fmt: skip
     def __init__(
@@ -416,5 +419,5 @@ def payload_models() -> list[type[Payload]]:
     return [
         Empty, RtcOffer, RtcAnswer, RtcCandidate, MediaState, KeyRef, Locked, CaucusOpen,
         CaucusRoom, CaucusMove, PlenaryTalk, MediaReopen, *COLLAB_MODELS,
-        *E2EE_MODELS, *DRAFTING_MODELS, *TEXT_SIGNING_MODELS,
+        *E2EE_MODELS, *DRAFTING_MODELS, *TEXT_SIGNING_MODELS, *COMMENT_MODELS,
     ]  # fmt: skip

@@ -24,7 +24,8 @@ from sessions.chat import ChatMessage
 from sessions.documents import SharedDocument
 from sessions.durable import DurableState
 from sessions.events import AuditEvent
-from sessions.shared_text import TextEntry
+from sessions.shared_text import TextEntry, TextSnapshot
+from sessions.text_comments import CommentEvent
 from sessions.whiteboard.board import BoardSnapshot
 from sessions.whiteboard.log import LoggedOp
 from signaling.identity import Identity
@@ -150,8 +151,17 @@ class BoardStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """A room's text as stored: its latest snapshot, if any, and the updates after it."""
+
+    snapshot: TextSnapshot | None
+    entries: Sequence[TextEntry]
+
+
 class TextStore(Protocol):
-    """Every accepted update of every shared text of a session, in order (the text journal)."""
+    """Every accepted update of every shared text of a session, in order (the text journal),
+    the texts' snapshots and the comments on them."""
 
     def store(self, session_id: str, room_id: str, entries: Sequence[TextEntry]) -> Awaitable[None]:
         """Start storing a room's text updates (as :meth:`BoardStore.store` does)."""
@@ -159,8 +169,27 @@ class TextStore(Protocol):
 
     async def load(
         self, session_id: str, room_id: str, keep_through: int | None = None
-    ) -> Sequence[TextEntry]:
-        """Every stored update of a room's text, in order (as :meth:`BoardStore.load`)."""
+    ) -> StoredText:
+        """A room's text: its latest snapshot and the stored updates after it, in order
+        (as :meth:`BoardStore.load`)."""
+        ...
+
+    async def keep_snapshot(self, session_id: str, room_id: str, snapshot: TextSnapshot) -> None:
+        """Store a snapshot of a room's text (its updates up to it are stored already)."""
+        ...
+
+    async def updates_through(self, session_id: str, room_id: str, seq: int) -> Sequence[TextEntry]:
+        """The stored updates 1 to ``seq`` of a room's text (an old version of it)."""
+        ...
+
+    async def store_comment(self, session_id: str, room_id: str, event: CommentEvent) -> None:
+        """Store one change of the comments on a room's text; returns once stored."""
+        ...
+
+    async def load_comments(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[CommentEvent]:
+        """Every stored change of the comments on a room's text, in order."""
         ...
 
 

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
 
+from records.encoding import decode, encode
 from records.stores.casefile import CaseFile, ItemKind
 from records.stores.journal import BoardJournal, JournalEntry
 from records.stores.live import LiveStates, StaleWriter
@@ -23,9 +24,10 @@ from records.stores.text_journal import TextJournal
 from sessions.documents import SharedDocument
 from sessions.durable import DurableState
 from sessions.errors import InvalidPayload, SessionError
-from sessions.shared_text import TextEntry
+from sessions.shared_text import TextEntry, TextSnapshot
+from sessions.text_comments import CommentEvent
 from sessions.whiteboard.log import LoggedOp
-from signaling.ports import LiveClaim, LiveStateTaken
+from signaling.ports import LiveClaim, LiveStateTaken, StoredText
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +112,30 @@ class JournalTexts:
 
     async def load(
         self, session_id: str, room_id: str, keep_through: int | None = None
-    ) -> Sequence[TextEntry]:
+    ) -> StoredText:
         case_id = await self._case_of(session_id)
-        stored = await self._journal.load(case_id, session_id, room_id, keep_through=keep_through)
+        snapshots = self._journal.snapshots
+        if keep_through is not None:
+            await snapshots.drop_after(case_id, session_id, room_id, keep_through)
+        snapshot = None
+        stored_snapshot = await snapshots.latest(case_id, session_id, room_id)
+        if stored_snapshot is not None:
+            try:
+                snapshot = TextSnapshot.from_record(decode(stored_snapshot.content))
+            except (SessionError, ValueError):
+                logger.error(
+                    "session %s: text %s: stored snapshot %d unreadable; every update read",
+                    session_id, room_id, stored_snapshot.seq,
+                )  # fmt: skip
+        after = 0 if snapshot is None else snapshot.seq
+        stored = await self._journal.load(
+            case_id, session_id, room_id, keep_through=keep_through, after=after
+        )
+        return StoredText(snapshot, self._entries(session_id, room_id, stored))
+
+    def _entries(
+        self, session_id: str, room_id: str, stored: Sequence[JournalEntry]
+    ) -> list[TextEntry]:
         entries = []
         for entry in stored:
             try:
@@ -124,6 +147,40 @@ class JournalTexts:
                 )  # fmt: skip
                 break
         return entries
+
+    async def keep_snapshot(self, session_id: str, room_id: str, snapshot: TextSnapshot) -> None:
+        case_id = await self._case_of(session_id)
+        content = encode(snapshot.to_record())
+        await self._journal.snapshots.save(case_id, session_id, room_id, snapshot.seq, content)
+
+    async def updates_through(self, session_id: str, room_id: str, seq: int) -> Sequence[TextEntry]:
+        case_id = await self._case_of(session_id)
+        stored = await self._journal.read_through(case_id, session_id, room_id, seq)
+        return self._entries(session_id, room_id, stored)
+
+    async def store_comment(self, session_id: str, room_id: str, event: CommentEvent) -> None:
+        case_id = await self._case_of(session_id)
+        entry = JournalEntry.of(event.seq, event.to_record())
+        await self._journal.comments.append(case_id, session_id, room_id, [entry])
+
+    async def load_comments(
+        self, session_id: str, room_id: str, keep_through: int | None = None
+    ) -> Sequence[CommentEvent]:
+        case_id = await self._case_of(session_id)
+        stored = await self._journal.comments.load(
+            case_id, session_id, room_id, keep_through=keep_through
+        )
+        events = []
+        for entry in stored:
+            try:
+                events.append(CommentEvent.from_record(entry.seq, entry.data()))
+            except (SessionError, ValueError):
+                logger.error(
+                    "session %s: comments of text %s: change %d unreadable; loaded before it",
+                    session_id, room_id, entry.seq,
+                )  # fmt: skip
+                break
+        return events
 
 
 class StoredShares:

@@ -1,4 +1,5 @@
-"""Reading a room's shared text back from the text journal: when a node opens the session,
+"""Reading a room's shared text back from the text journal (its latest snapshot and the
+updates after it): when a node opens the session,
 and after a write of it failed (what was applied but not stored is dropped, and the room is
 told ``text:reset`` to take the text again; an editor's own updates that were lost are
 sent again by its next sync, since they are still in its copy)."""
@@ -28,13 +29,15 @@ class TextRecovery:
         if self._store is None:
             return
         stored = await self._store.load(session.session_id, room_id, keep_through)
-        if not stored and room_id not in session.rooms_with_texts():
+        entries, snapshot = stored.entries, stored.snapshot
+        if not entries and snapshot is None and room_id not in session.rooms_with_texts():
             return  # nothing written in this room yet: its text is made at first use
-        taken = session.restore_text(room_id, stored)
-        if taken < len(stored):
+        taken = session.restore_text(room_id, entries, snapshot)
+        last = entries[-1].seq if entries else 0 if snapshot is None else snapshot.seq
+        if taken < last:
             logger.error(
                 "session %s: text %s loaded up to update %d of %d stored",
-                session.session_id, room_id, taken, len(stored),
+                session.session_id, room_id, taken, last,
             )  # fmt: skip
 
     async def rewind(self, live: LiveState, room_id: str, seq: int) -> None:

@@ -231,6 +231,7 @@ class BoardJournal:
         self._broken: set[tuple[str, str, str]] = set()  # rooms to read back before writing
         self._next: dict[tuple[str, str, str], int] = {}  # loaded rooms: the next seq expected
         self.transactions = 0  # for the benchmark: how many commits the appends took
+        self.rows_read = 0  # for tests and the benchmark: rows read back so far
         self.checkpoints = 0  # how many times the embedded database's log was checkpointed
         self._sqlite = (
             _SqliteWriter(db.url, checkpoint_every_rows, self._row.__tablename__)
@@ -372,7 +373,13 @@ class BoardJournal:
     # -- reading -----------------------------------------------------------------
 
     async def load(
-        self, case_id: str, session_id: str, room_id: str, *, keep_through: int | None = None
+        self,
+        case_id: str,
+        session_id: str,
+        room_id: str,
+        *,
+        keep_through: int | None = None,
+        after: int = 0,
     ) -> list[JournalEntry]:
         """Every stored operation of a room, in order (decrypted); the room may be written again.
 
@@ -380,6 +387,8 @@ class BoardJournal:
         rows after it are deleted first (after a failed write, a commit whose
         answer was lost). Only once the read succeeded may the room be
         written again, from the operation after the last one returned.
+        ``after``: only the operations after that one are read (what a snapshot of the
+        room holds up to it is not read again).
         The case's key is fetched now even for an empty board, so that the
         first drawing of a session does not wait for it.
         """
@@ -390,11 +399,11 @@ class BoardJournal:
                 await s.execute(
                     delete(self._row).where(*self._where(room), self._row.seq > keep_through)
                 )
-        entries, tail = await self._read(case_id, session_id, room_id)
+        entries, tail = await self._read(case_id, session_id, room_id, after)
         if tail:
             await self._set_aside(room, tail[0])
         self._broken.discard(room)
-        self._next[room] = (entries[-1].seq if entries else 0) + 1
+        self._next[room] = (entries[-1].seq if entries else after) + 1
         return entries
 
     def _where(self, room: tuple[str, str, str]) -> tuple[Any, ...]:
@@ -405,16 +414,21 @@ class BoardJournal:
             self._row.room_id == room_id,
         )
 
-    async def _rows(self, room: tuple[str, str, str]) -> list[tuple[int, str, bytes]]:
-        """Every row of a room, set-aside ones (negative seq) first, then in order."""
+    async def _rows(
+        self, room: tuple[str, str, str], after: int | None = None
+    ) -> list[tuple[int, str, bytes]]:
+        """Every row of a room, set-aside ones (negative seq) first, then in order
+        (``after``: only the rows numbered after it)."""
+        later = () if after is None else (self._row.seq > after,)
         async with self._db.transaction() as s:
             rows = (
                 await s.execute(
                     select(self._row.seq, self._row.key_id, self._row.ciphertext)
-                    .where(*self._where(room))
+                    .where(*self._where(room), *later)
                     .order_by(self._row.seq)
                 )
             ).all()
+        self.rows_read += len(rows)
         return [(int(seq), str(key_id), bytes(blob)) for seq, key_id, blob in rows]
 
     async def _open(
@@ -442,16 +456,17 @@ class BoardJournal:
         return out
 
     async def _read(
-        self, case_id: str, session_id: str, room_id: str
+        self, case_id: str, session_id: str, room_id: str, after: int = 0
     ) -> tuple[list[JournalEntry], list[int]]:
-        """The room's operations 1, 2, ... up to the first break, and the stored seqs
-        from the break on (a gap, or a row that does not decrypt)."""
+        """The room's operations after ``after`` (1, 2, ... by default) up to the first
+        break, and the stored seqs from the break on (a gap, or a row that does not
+        decrypt)."""
         room = (case_id, session_id, room_id)
-        rows = [row for row in await self._rows(room) if row[0] > 0]
+        rows = [row for row in await self._rows(room, after or None) if row[0] > 0]
         opened = await self._open(room, rows)
         entries: list[JournalEntry] = []
         for (seq, _key, _blob), entry in zip(rows, opened, strict=True):
-            if entry is None or seq != len(entries) + 1:
+            if entry is None or seq != after + len(entries) + 1:
                 problem = "does not decrypt" if entry is None else f"follows {len(entries)}"
                 tail = [row[0] for row in rows[len(entries) :]]
                 logger.error(

@@ -14,7 +14,8 @@ import templates from './en/templates.js';
 import requests from './en/requests.js';
 import text from './en/text.js';
 import textsign from './en/textsign.js';
+import comments from './en/comments.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing, textsign };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing, textsign, comments };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing, ...textsign };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing, ...textsign, ...comments };

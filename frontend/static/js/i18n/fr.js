@@ -14,7 +14,8 @@ import templates from './fr/templates.js';
 import requests from './fr/requests.js';
 import text from './fr/text.js';
 import textsign from './fr/textsign.js';
+import comments from './fr/comments.js';
 
-export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing, textsign };
+export const AREAS = { common, dashboard, audit, join, room, board, documents, chat, agenda, templates, requests, text, signing, textsign, comments };
 
-export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing, ...textsign };
+export default { ...common, ...dashboard, ...audit, ...join, ...room, ...board, ...documents, ...chat, ...agenda, ...templates, ...requests, ...text, ...signing, ...textsign, ...comments };

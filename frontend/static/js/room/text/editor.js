@@ -87,9 +87,11 @@ export function showVersion(host, update, label) {
 
 export class TextEditor {
   // host: where the editor goes; label: its accessible name; onState(): may_edit or saving.
-  constructor(host, ctx, { label, onState, onError }) {
+  // plugins(): more of the editor's plugins (the comments' highlights).
+  constructor(host, ctx, { label, onState, onError, plugins = () => [] }) {
     this.host = host;
     this.label = label;
+    this.plugins = plugins;
     this.view = null;
     this.sync = new TextSync(ctx, {
       onDoc: (doc) => this.bind(doc),
@@ -111,7 +113,7 @@ export class TextEditor {
       schema,
       plugins: [
         ySyncPlugin(doc.getXmlFragment(FRAGMENT)), yUndoPlugin(), keepLocked(() => this.sync.mayLock),
-        keys(), keymap(baseKeymap),
+        keys(), keymap(baseKeymap), ...this.plugins(),
       ],
     });
     this.view = new EditorView(this.host, {

@@ -29,15 +29,29 @@ export class SharedTextPanel {
       onclick: () => this.toggleHistory(),
     });
     this.history = h('aside', { class: 'text-history', id: 'text-history', hidden: true });
+    // comments on the text (room/text/comments.js): a button to comment on the selection,
+    // and their list beside the text
+    this.commentButton = h('button', {
+      type: 'button', class: 'secondary text-comment-add', id: 'text-comment-add',
+      onmousedown: (e) => e.preventDefault(), onclick: () => this.startComment(),
+    });
+    this.commentsToggle = h('button', {
+      type: 'button', class: 'link text-comments-toggle', id: 'text-comments-toggle', 'aria-expanded': 'false',
+      'aria-controls': 'text-comments', onclick: () => { this.commentsBox.hidden = !this.commentsBox.hidden; this.render(); },
+    });
+    this.commentsBox = h('aside', { class: 'text-comments', id: 'text-comments', hidden: true });
+    this.comments = null;
     this.preview = h('div', { class: 'text-page text-version', hidden: true });
     this.previewView = null;
     this.signing = new RoomSigning(ctx); // templates, the frozen version, signing (freeze.js)
     mount(
       this.el,
-      h('div', { class: 'text-head' }, this.toolbar, this.mediatorActions, this.historyButton, this.status),
+      h('div', { class: 'text-head' }, this.toolbar, this.commentButton, this.mediatorActions, this.commentsToggle,
+        this.historyButton, this.status),
       this.signing.el,
       this.note,
-      h('div', { class: 'text-body' }, h('div', { class: 'text-sheet' }, this.preview, this.host), this.history),
+      h('div', { class: 'text-body' }, h('div', { class: 'text-sheet' }, this.preview, this.host), this.commentsBox,
+        this.history),
     );
     onLanguageChange(() => this.render());
     this.render();
@@ -49,7 +63,11 @@ export class SharedTextPanel {
     this.history.hidden = true;
     this.signing.roomChanged(view);
     this.render();
-    if (this.editor) this.editor.enter(view.room_id);
+    if (this.editor) this.editor.enter(view.room_id).then(() => this.comments?.enter(view.room_id));
+  }
+
+  startComment() {
+    this.comments?.start();
   }
 
   shown(visible) {
@@ -58,16 +76,28 @@ export class SharedTextPanel {
 
   async load() {
     this.status.textContent = t('text.loading');
-    this.loading = import('./editor.js').then(({ TextEditor, ACTIONS, toggleLock }) => {
+    this.loading = Promise.all([import('./editor.js'), import('./comments.js')]).then(([
+      { TextEditor, ACTIONS, toggleLock }, { TextComments, commentsPlugin }]) => {
       this.actions = ACTIONS;
       this.toggleLock = toggleLock;
+      this.comments = new TextComments(this.ctx, this.commentsBox, {
+        view: () => this.editor?.view ?? null,
+        mayEdit: () => Boolean(this.editor?.sync.mayEdit),
+        onOpen: () => this.commentsToggle.setAttribute('aria-expanded', 'true'),
+      });
+      const onRender = this.comments.render.bind(this.comments);
+      this.comments.render = () => { onRender(); this.renderCount(); };
       this.editor = new TextEditor(this.host, this.ctx, {
         label: () => t('text.editor'),
         onState: () => this.renderState(),
         onError: (code) => this.ctx.notify(errorText(code)),
+        plugins: () => [commentsPlugin(this.comments)],
       });
       this.render();
-      if (this.room) return this.editor.enter(this.room.room_id);
+      if (this.room) {
+        const roomId = this.room.room_id;
+        return this.editor.enter(roomId).then(() => this.comments.enter(roomId));
+      }
       return null;
     }).catch(() => {
       this.status.textContent = t('text.unavailable');
@@ -102,6 +132,13 @@ export class SharedTextPanel {
       }, t('text.lock'))
       : null;
     mount(this.mediatorActions, lock, bring);
+    this.commentButton.textContent = t('comments.add');
+    this.commentButton.title = t('comments.addHint');
+    this.commentButton.hidden = !this.editor?.sync.mayEdit;
+    this.commentsToggle.hidden = !this.comments;
+    this.commentsToggle.setAttribute('aria-expanded', String(!this.commentsBox.hidden));
+    this.comments?.render();
+    this.renderCount();
     this.historyButton.textContent = t('text.history');
     this.historyButton.hidden = !this.editor;
     this.historyButton.setAttribute('aria-expanded', String(!this.history.hidden));
@@ -172,6 +209,11 @@ export class SharedTextPanel {
     this.ctx.notify(ack.ok ? t('text.brought') : errorText(ack.error?.code));
   }
 
+  renderCount() {
+    const open = this.comments ? [...this.comments.threads.values()].filter((c) => !c.resolved).length : 0;
+    this.commentsToggle.textContent = t('comments.toggle', { count: open });
+  }
+
   renderState() {
     if (!this.editor) return;
     if (Boolean(this.editor.sync.mayLock) !== Boolean(this.mediatorActions.querySelector('#text-lock'))) {
@@ -180,12 +222,14 @@ export class SharedTextPanel {
     }
     const sync = this.editor.sync;
     for (const button of this.toolbar.querySelectorAll('button')) button.disabled = !sync.mayEdit;
+    this.commentButton.hidden = !sync.mayEdit;
     this.status.textContent = !sync.mayEdit ? t('text.readOnly') : sync.saving ? t('text.saving') : t('text.saved');
   }
 
   destroy() {
     this.signing.destroy();
     this.closeVersion();
+    this.comments?.destroy();
     this.editor?.destroy();
     this.editor = null;
   }
