@@ -85,7 +85,7 @@ async def schedule_session(request: web.Request, body: SessionIn) -> web.Respons
         request.match_info["case_id"], me.id, starts_at, body.timezone, body.duration_minutes
     )
     # each participant's personal link comes with the session, ready to send
-    case = await svc.cases.get_case(session.case_id, me.id)
+    case = await svc.cases.get_case_header(session.case_id, me.id)  # no description read
     for participant in case.participants:
         try:
             await svc.links.issue(session.id, participant.id, me.id)
@@ -104,7 +104,7 @@ async def list_links(request: web.Request) -> web.Response:
     me = await require_mediator(request)
     svc = services(request)
     session = await svc.schedule.get_session(request.match_info["session_id"], me.id)
-    case = await svc.cases.get_case(session.case_id, me.id)
+    case = await svc.cases.get_case_header(session.case_id, me.id)  # no description read
     current = {
         link.participant_id: link for link in await svc.schedule.list_links(session.id, me.id)
     }
