@@ -62,8 +62,12 @@ unit: install
 browser: install chromium coturn nginx
 	$(PY) -m pytest -q -m browser
 
+# The suite is shared out over PYTEST_WORKERS processes (xdist); the browser and multi-node
+# tests run in two lines, one test at a time in each (tests/conftest.py).
+# PYTEST_WORKERS=0 runs it all in one process.
+PYTEST_WORKERS ?= 2
 test: install chromium coturn nginx lint types
-	$(PY) -m pytest -q --durations=25
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadscope --durations=25
 
 # Longer runs of the suite's fuzz tests: the API (schemathesis, SQLite and PostgreSQL) and the
 # Socket.IO edge (Hypothesis payloads and raw frames), with many more examples each, and whole

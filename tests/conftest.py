@@ -13,6 +13,7 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -22,6 +23,51 @@ from records.migrate import upgrade
 from records.service import Records, open_records
 
 PG_SERVER = os.environ.get("PALABRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+# Under xdist (``make test`` runs ``-n 2 --dist loadscope``) the tests that drive Chromium
+# or start several nodes run in two lines, one after another in each: those that send media
+# through the relay or start several nodes (MEDIA), and the other pages (the rest of HEAVY).
+# Two media tests at once would share 2 cores with six Chromium pages and the relay (timeouts).
+# The other modules are shared out over the workers. The scheduler sees node ids only, so
+# each line is a place; the collection hook checks that every browser test is in one.
+MEDIA = (
+    "tests/cluster/",
+    "tests/e2e/test_e2ee_",
+    "tests/e2e/test_frame_crypto.py",
+    "tests/e2e/test_on_hold.py",
+    "tests/e2e/test_private_meeting.py",
+    "tests/e2e/test_relay_",
+    "tests/e2e/test_second_device.py",
+    "tests/e2e/test_states.py",
+    "tests/e2e/test_tap_checks.py",
+    "tests/e2e/test_turn_relay.py",
+)
+HEAVY = (*MEDIA, "tests/e2e/", "tests/frontend/test_board_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    astray = [
+        i.nodeid
+        for i in items
+        if i.get_closest_marker("browser") and not i.nodeid.startswith(HEAVY)
+    ]
+    if astray:
+        raise pytest.UsageError(f"browser tests outside tests/conftest.py's HEAVY: {astray[:3]}")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class HeavyInTwoLines(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(MEDIA):
+                return "media"
+            if nodeid.startswith(HEAVY):
+                return "pages"
+            return str(super()._split_scope(nodeid))
+
+    return HeavyInTwoLines(config, log)
 
 
 def pg_url(database: str, driver: str = "postgresql+asyncpg") -> str:

@@ -31,6 +31,7 @@ class MailServer:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: str | None = None  # an RCPT reply such as "550 5.1.1 ..."
         self._server: asyncio.Server | None = None
+        self._sessions: list[SMTP] = []
         self._changed = asyncio.Condition()
 
     # aiosmtpd handler hooks
@@ -53,13 +54,24 @@ class MailServer:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: SMTP(self, hostname="smtp.test"), "127.0.0.1", self.port
-        )
+        self._server = await loop.create_server(self._session, "127.0.0.1", self.port)
+
+    def _session(self) -> SMTP:
+        session = SMTP(self, hostname="smtp.test")
+        self._sessions.append(session)
+        return session
 
     async def stop(self) -> None:
+        """Stops listening and closes the connections still open (a client stopped mid-way):
+        none is left for the garbage collector to find once the test's loop is closed."""
         if self._server is not None:
             self._server.close()
+            for session in self._sessions:
+                if session.transport is not None:
+                    session.transport.close()
+            handlers = [s._handler_coroutine for s in self._sessions if s._handler_coroutine]
+            await asyncio.gather(*handlers, return_exceptions=True)
+            self._sessions.clear()
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
             self._server = None

@@ -54,6 +54,10 @@ def make_config(tmp_path: Path, database_url: str, **env: str) -> Config:
             "PALABRE_VAR_DIR": str(tmp_path / "var"),
             "PALABRE_DATABASE_URL": database_url,
             "PALABRE_PUBLIC_URL": "http://127.0.0.1",
+            # loading the entity pipelines in a thread holds the GIL for seconds: in a new
+            # process (an xdist worker) that stalls whatever the test's server is doing then;
+            # the tests that anonymise load them when they need them
+            "PALABRE_WARM_UP_ENTITIES": "false",
             **env,
         }
     )
