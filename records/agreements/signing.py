@@ -302,7 +302,31 @@ class SigningStore:
             await self._audit_in(s, row, "text.frozen", actor=actor, via=via,
                                  user_agent=user_agent, signers=len(rows),
                                  room_id=room_id)  # fmt: skip
+            if kind is not TextKind.FREE:
+                await self._supersede(s, row, actor=actor, via=via, user_agent=user_agent)
         return _text(row, rows)
+
+    async def _supersede(
+        self, s: AsyncSession, newer: AgreementTextRow, *, actor: str, via: str, user_agent: str
+    ) -> None:
+        """A case has one text of each kind to sign (free texts aside): freezing a new
+        version withdraws the earlier ones still open, signed by some or none, so that
+        nobody signs a version the mediator has replaced (audited ``text.withdrawn`` with
+        ``superseded_by``)."""
+        found = await s.execute(
+            select(AgreementTextRow)
+            .where(
+                AgreementTextRow.case_id == newer.case_id,
+                AgreementTextRow.kind == newer.kind,
+                AgreementTextRow.state == TextState.OPEN.value,
+                AgreementTextRow.id != newer.id,
+            )
+            .with_for_update()
+        )
+        for older in found.scalars():
+            older.state, older.closed_at = TextState.WITHDRAWN.value, newer.frozen_at
+            await self._audit_in(s, older, "text.withdrawn", actor=actor, via=via,
+                                 user_agent=user_agent, superseded_by=newer.id)  # fmt: skip
 
     async def list_texts(self, case_id: str) -> list[FrozenText]:
         async with self._db.transaction() as s:

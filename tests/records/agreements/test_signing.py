@@ -115,3 +115,44 @@ async def test_a_lock_holds_across_nodes_and_the_secrets_are_not_in_clear(
     [by] = await two.signatures(case.id, text.id)
     assert (by.typed_name, by.signed_at) == ("Jeanne Martin", clock.now)
     assert await two.read_document(case.id, text.id) == document
+
+
+async def test_a_new_version_withdraws_the_open_one_of_its_kind_not_other_kinds(
+    records: Records,
+) -> None:
+    clock = Clock()
+    store = _store(records, clock)
+    case, mediator = await _case(records)
+    party = (PersonKind.PARTICIPANT, case.participants[0].id)
+    signers = [party, (PersonKind.MEDIATOR, mediator)]
+
+    async def freeze(kind: TextKind, words: str) -> str:
+        text = await store.freeze(
+            case.id, kind=kind, language="fr", document=fill(f"# Texte\n\n{words}", {}),
+            signers=signers, actor=f"mediator:{mediator}", via="test",
+        )  # fmt: skip
+        return text.id
+
+    first = await freeze(TextKind.MEDIATED_AGREEMENT, "Bati+ rembourse 1 000 €.")
+    entry = await freeze(TextKind.AGREEMENT_TO_MEDIATE, "Les parties entrent en médiation.")
+    loose = await freeze(TextKind.FREE, "Une note.")
+    signer = (await store.get_text(case.id, first)).signers[0].id
+    code, _ = await store.new_code(case.id, first, signer, channel="shown", actor="t", via="t")
+    sha = (await store.get_text(case.id, first)).sha256
+    await store.sign(case.id, first, signer, _signature(code, sha), actor="t", via="t")
+
+    clock.now += timedelta(minutes=5)
+    second = await freeze(TextKind.MEDIATED_AGREEMENT, "Bati+ rembourse 1 200 €.")
+    await freeze(TextKind.FREE, "Une autre note.")
+
+    states = {t.id: t.state for t in await store.list_texts(case.id)}
+    assert states[first] is TextState.WITHDRAWN  # signed by one already: replaced all the same
+    assert states[second] is TextState.OPEN
+    assert states[entry] is TextState.OPEN and states[loose] is TextState.OPEN
+    with pytest.raises(SigningRefused) as refused:
+        await store.new_code(case.id, first, signer, channel="shown", actor="t", via="t")
+    assert refused.value.code is ErrorCode.TEXT_WITHDRAWN
+    withdrawn = [e for e in await records.audit.for_case(case.id) if e.action == "text.withdrawn"]
+    assert [(e.subject, e.detail["superseded_by"]) for e in withdrawn] == [
+        (f"text:{first}", second)
+    ]
