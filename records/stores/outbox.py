@@ -206,7 +206,8 @@ class Outbox:
                     via=via,
                 )  # fmt: skip
         except IntegrityError:
-            if new.dedup_key is None:
+            # a duplicate only if the key is there: any other refusal is not "sent already"
+            if new.dedup_key is None or not await self.queued_keys([new.dedup_key]):
                 raise
             return None
         return (await self.list_mail(new.case_id, mail_id=mail_id))[0]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
@@ -23,6 +26,8 @@ from server.rest.shared import SessionOut, issue_new_link, session_out, via, zon
 from sessions.durable import DurableState
 from sessions.errors import SessionError
 from signaling.commands import LinkRevoked, SessionClosed
+
+logger = logging.getLogger(__name__)
 
 # Years 2000 to 2199: what a session's date can be, said the same way to OpenAPI.
 SessionDate = Annotated[
@@ -248,32 +253,61 @@ async def move_session(request: web.Request, body: SessionIn) -> web.Response:
         subject=None, detail={"sequence": moved.sequence}, via=via(request),
     )  # fmt: skip
     assert svc.notifier is not None
-    queued = await svc.notifier.session_moved(
-        moved, before.starts_at, now, actor=actor, via=via(request)
-    )
+    async with _telling(moved, "moved"):
+        queued = await svc.notifier.session_moved(
+            moved, before.starts_at, now, actor=actor, via=via(request)
+        )
     return reply(SessionChangeOut(**session_out(moved).model_dump(), notices_queued=queued))
 
 
 async def cancel_session(request: web.Request) -> web.Response:
+    """Cancels the session and tells whoever was invited by e-mail. Cancelling a cancelled
+    session again queues only the notices still missing (each has its dedup key): the
+    mediator's way to finish a cancellation whose notices could not all be queued."""
     me = await require_mediator(request)
     svc = services(request)
     before = await svc.schedule.get_session(request.match_info["session_id"], me.id)
-    require_changeable(before)
-    await _require_not_started(request, before)
-    cancelled = await svc.schedule.cancel_session(before.id, me.id)
     actor = f"mediator:{me.id}"
-    await svc.records.audit.append(
-        actor=actor, action="session.cancelled", case_id=cancelled.case_id,
-        session_id=cancelled.id, subject=None, detail={"sequence": cancelled.sequence},
-        via=via(request),
-    )  # fmt: skip
+    if before.status == "cancelled":
+        cancelled = before
+    else:
+        require_changeable(before)
+        await _require_not_started(request, before)
+        cancelled = await svc.schedule.cancel_session(before.id, me.id)
+        await svc.records.audit.append(
+            actor=actor, action="session.cancelled", case_id=cancelled.case_id,
+            session_id=cancelled.id, subject=None, detail={"sequence": cancelled.sequence},
+            via=via(request),
+        )  # fmt: skip
     # stored first; then whoever waits in its lobby leaves, on whichever node runs it
     await request.app[GATEWAY_KEY].send(SessionClosed(session_id=cancelled.id))
     assert svc.notifier is not None
-    queued = await svc.notifier.session_cancelled(
-        cancelled, utcnow(), actor=actor, via=via(request)
-    )
+    async with _telling(cancelled, "cancelled"):
+        queued = await svc.notifier.session_cancelled(
+            cancelled, utcnow(), actor=actor, via=via(request)
+        )
     return reply(SessionChangeOut(**session_out(cancelled).model_dump(), notices_queued=queued))
+
+
+@contextlib.asynccontextmanager
+async def _telling(session: ScheduledSession, change: str) -> AsyncIterator[None]:
+    """Queueing the notices of a change already stored: a failure says so plainly (503,
+    try again) instead of an internal error; the notices queued before it stay queued and
+    are not queued twice when the mediator tries again."""
+    try:
+        yield
+    except ApiError:
+        raise
+    except Exception as exc:  # the database refused or is gone: the change itself is stored
+        logger.warning(
+            "session %s: %s, its notices not all queued (%s)",
+            session.id, change, type(exc).__qualname__,
+        )  # fmt: skip
+        raise ApiError(
+            ErrorCode.SERVER_BUSY,
+            f"the session is {change}, but the people invited could not all be told yet: "
+            "do it again to tell them",
+        ) from None
 
 
 def register_routes(api: Api) -> None:

@@ -22,6 +22,7 @@ from server.config import Config
 from server.context import SERVICES
 from server.mail.worker import RetryPolicy
 from sessions.durable import DurableState
+from tests.dbfaults import inserts_refused
 from tests.server.conftest import CASE, Api, create_case, make_config, schedule
 from tests.smtp import MailServer, env
 
@@ -174,14 +175,13 @@ async def test_a_cancelled_session_sends_a_cancel_event_and_refuses_its_links(
         assert (await refused.json())["error"]["contact_email"] == "anne@example.org"
     links = await (await anne.get(f"/api/sessions/{session['id']}/links")).json()
     assert {link["status"] for link in links["links"]} == {"cancelled"}
-    # a cancelled session cannot move, be cancelled again or get new links
+    # a cancelled session cannot move or get new links; cancelling it again tells nobody twice
     sid = session["id"]
     assert await error_of(await anne.post(f"/api/sessions/{sid}/move", MOVE)) == (
         410, "session_cancelled",
     )  # fmt: skip
-    assert (await error_of(await anne.post(f"/api/sessions/{sid}/cancel")))[1] == (
-        "session_cancelled"
-    )
+    again = await anne.post(f"/api/sessions/{sid}/cancel")
+    assert again.status == 200 and (await again.json())["notices_queued"] == 0
     jeanne = case["participants"][0]
     assert (await error_of(await anne.post(f"/api/sessions/{sid}/links/{jeanne['id']}")))[1] == (
         "session_cancelled"
@@ -281,3 +281,40 @@ async def test_the_reminder_setting_is_the_cases_mediators_and_bounded(
     assert (await bob.get(path)).status == 404
     audit = await (await anne.get(f"/api/cases/{case['id']}/audit?limit=50")).json()
     assert [e["action"] for e in audit["entries"]].count("case.reminder") == 1
+
+
+async def test_a_cancellation_whose_notices_failed_is_finished_by_cancelling_again(
+    anne: Api, smtp: MailServer, server: TestServer
+) -> None:
+    case, session = await invited_case(anne, smtp)
+    sid = session["id"]
+    svc = server.app[SERVICES]
+    async with inserts_refused(svc.records.db, "mail_outbox"):
+        failed = await anne.post(f"/api/sessions/{sid}/cancel")
+        assert await error_of(failed) == (503, "server_busy")
+    assert "do it again" in (await failed.json())["error"]["message"]
+    # the cancellation itself is stored: the links no longer open
+    links = await (await anne.get(f"/api/sessions/{sid}/links")).json()
+    assert {link["status"] for link in links["links"]} == {"cancelled"}
+    r = await anne.post(f"/api/sessions/{sid}/cancel")
+    assert r.status == 200 and (await r.json())["notices_queued"] == 2
+    received = await smtp.wait_for(4)
+    assert sorted(m["To"] for m in received[2:]) == ["girard@example.org", "jeanne@example.org"]
+    assert all(calendar_of(m)["METHOD"] == "CANCEL" for m in received[2:])
+    audit = await (await anne.get(f"/api/cases/{case['id']}/audit?limit=50")).json()
+    assert [e["action"] for e in audit["entries"]].count("session.cancelled") == 1
+
+
+async def test_a_move_whose_notices_failed_says_so_and_moving_again_tells_everyone(
+    anne: Api, smtp: MailServer, server: TestServer
+) -> None:
+    _, session = await invited_case(anne, smtp)
+    sid = session["id"]
+    svc = server.app[SERVICES]
+    async with inserts_refused(svc.records.db, "mail_outbox"):
+        failed = await anne.post(f"/api/sessions/{sid}/move", MOVE)
+        assert await error_of(failed) == (503, "server_busy")
+    r = await anne.post(f"/api/sessions/{sid}/move", MOVE)
+    assert r.status == 200 and (await r.json())["notices_queued"] == 2
+    received = await smtp.wait_for(4)
+    assert all("21" in m["Subject"] for m in received[2:])
