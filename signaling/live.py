@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 TICK_SECONDS = 1.0
 DROP_DELAY_SECONDS = 0.2
+CLOSE_WAIT_SECONDS = 5.0  # how long close() waits for the background tasks it cancelled
 # How often each live session asks the store which of its connections' links were
 # revoked meanwhile. A revocation reaches the hub at once through :meth:`LiveHub.link_revoked`,
 # from whichever node it was made on (:mod:`signaling.gateway`); this is a safety net for
@@ -221,10 +222,17 @@ class LiveHub:
             await self._run(live, _link_ended(key, reason))
 
     async def close(self) -> None:
+        """Stops the hub. Its background tasks (what follows an end, delayed drops) are
+        cancelled and waited for, a few seconds at most, before anything they use closes:
+        a task left running into the database's shutdown can wait forever on a connection
+        whose worker is gone."""
         self._closed = True
         self._keeper.close()
-        for task in list(self._background):
+        background = list(self._background)
+        for task in background:
             task.cancel()
+        if background:
+            await asyncio.wait(background, timeout=CLOSE_WAIT_SECONDS)
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -538,6 +538,35 @@ async def test_the_end_is_stored_before_anyone_is_told_then_followed_up_once(
         await hub.close()
 
 
+class SlowFollowUp:
+    """What follows an end, still running when the server stops."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.finished = False
+
+    async def session_ended(self, session_id: str, took_part: Collection[str]) -> None:
+        self.started.set()
+        try:
+            await asyncio.Event().wait()  # a database that does not answer
+        finally:
+            await asyncio.sleep(0.05)  # its rollback's round trip
+            self.finished = True
+
+
+async def test_closing_the_hub_waits_for_what_follows_an_end_to_stop(fakes: Fakes) -> None:
+    """Nothing the hub started is left running once close() returns: the database closes
+    next, and a task still using it then could wait forever."""
+    follow_up = SlowFollowUp()
+    hub = LiveHub(replace(fakes.ports(), follow_up=follow_up), FakeRelay(), fakes.emitter)
+    await enter(hub, ANNE)
+    await admit(hub, JEANNE)
+    await hub.end(ANNE)
+    await asyncio.wait_for(follow_up.started.wait(), 5)
+    await hub.close()
+    assert follow_up.finished
+
+
 async def test_an_end_the_database_refused_is_stored_by_the_tick_then_followed_up(
     fakes: Fakes,
 ) -> None:
