@@ -41,7 +41,7 @@ export default {
   'signing.error.throttled': "A code was sent just now. Try again in {minutes} min.",
   'signing.error.already_signed': "You have already signed this text.",
   'signing.error.mediator_signs_last': "The mediator signs once everyone else has.",
-  'signing.error.text_withdrawn': "The mediator withdrew this text.",
+  'signing.error.text_withdrawn': "The mediator withdrew this text or replaced it with a newer version: reload the page to see the texts to sign.",
   'signing.freezeTitle': "Freeze a text for signing",
   'signing.freezeHint': "The text is made from the organisation's template with the case's details, then frozen: its fingerprint is shown to everyone and it can no longer change. The parties sign from their link; you sign last.",
   'signing.kindLabel': "Text",

@@ -41,7 +41,7 @@ export default {
   'signing.error.throttled': "Un code vient d'être envoyé. Réessayez dans {minutes} min.",
   'signing.error.already_signed': "Vous avez déjà signé ce texte.",
   'signing.error.mediator_signs_last': "Le médiateur signe quand tous les autres ont signé.",
-  'signing.error.text_withdrawn': "Le médiateur a retiré ce texte.",
+  'signing.error.text_withdrawn': "Le médiateur a retiré ce texte ou l'a remplacé par une nouvelle version : rechargez la page pour voir les textes à signer.",
   'signing.freezeTitle': "Figer un texte pour signature",
   'signing.freezeHint': "Le texte est établi à partir du modèle de l'organisation avec les informations du dossier, puis figé : son empreinte est montrée à tous et il ne peut plus changer. Les parties signent depuis leur lien ; vous signez en dernier.",
   'signing.kindLabel': "Texte",
