@@ -25,9 +25,10 @@ from records.service import Records, open_records
 PG_SERVER = os.environ.get("PALABRE_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
-# Under xdist (``make test`` runs ``-n 2 --dist loadscope``) the tests that drive Chromium
-# or start several nodes run in two lines, one after another in each: those that send media
-# through the relay or start several nodes (MEDIA), and the other pages (the rest of HEAVY).
+# Under xdist (``make test PYTEST_WORKERS=2``: ``-n 2 --dist loadscope``) the tests that
+# drive Chromium or start several nodes run in two lines, one after another in each: those
+# that send media through the relay or start several nodes (MEDIA), and the other pages
+# (the rest of HEAVY).
 # Two media tests at once would share 2 cores with six Chromium pages and the relay (timeouts).
 # The other modules are shared out over the workers. The scheduler sees node ids only, so
 # each line is a place; the collection hook checks that every browser test is in one.
