@@ -283,16 +283,24 @@ async def test_the_reminder_setting_is_the_cases_mediators_and_bounded(
     assert [e["action"] for e in audit["entries"]].count("case.reminder") == 1
 
 
+async def refused_while_the_outbox_is(
+    anne: Api, server: TestServer, path: str, body: Any = None
+) -> dict[str, Any]:
+    """``path`` posted while the database refuses new outbox rows: its error body."""
+    async with inserts_refused(server.app[SERVICES].records.db, "mail_outbox"):
+        failed = await anne.post(path, body) if body is not None else await anne.post(path)
+        assert await error_of(failed) == (503, "server_busy")
+    body_out: dict[str, Any] = await failed.json()
+    return body_out
+
+
 async def test_a_cancellation_whose_notices_failed_is_finished_by_cancelling_again(
     anne: Api, smtp: MailServer, server: TestServer
 ) -> None:
     case, session = await invited_case(anne, smtp)
     sid = session["id"]
-    svc = server.app[SERVICES]
-    async with inserts_refused(svc.records.db, "mail_outbox"):
-        failed = await anne.post(f"/api/sessions/{sid}/cancel")
-        assert await error_of(failed) == (503, "server_busy")
-    assert "do it again" in (await failed.json())["error"]["message"]
+    failed = await refused_while_the_outbox_is(anne, server, f"/api/sessions/{sid}/cancel")
+    assert "do it again" in failed["error"]["message"]
     # the cancellation itself is stored: the links no longer open
     links = await (await anne.get(f"/api/sessions/{sid}/links")).json()
     assert {link["status"] for link in links["links"]} == {"cancelled"}
@@ -310,10 +318,7 @@ async def test_a_move_whose_notices_failed_says_so_and_moving_again_tells_everyo
 ) -> None:
     _, session = await invited_case(anne, smtp)
     sid = session["id"]
-    svc = server.app[SERVICES]
-    async with inserts_refused(svc.records.db, "mail_outbox"):
-        failed = await anne.post(f"/api/sessions/{sid}/move", MOVE)
-        assert await error_of(failed) == (503, "server_busy")
+    await refused_while_the_outbox_is(anne, server, f"/api/sessions/{sid}/move", MOVE)
     r = await anne.post(f"/api/sessions/{sid}/move", MOVE)
     assert r.status == 200 and (await r.json())["notices_queued"] == 2
     received = await smtp.wait_for(4)
