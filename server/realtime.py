@@ -6,8 +6,6 @@ their sign-in cookie and the session id (``auth: {session_id}``).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -110,19 +108,6 @@ def aiortc_relay(config: Config) -> RelayFactory:
     return lambda on_offer: Relay(relay_config(config), on_offer)
 
 
-async def _close_redis_manager(manager: Any) -> None:
-    """python-socketio's Redis manager has no close(): stop its listener and connections."""
-    listener = getattr(manager, "thread", None)
-    if isinstance(listener, asyncio.Task):
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
-    for name in ("pubsub", "redis"):
-        connection = getattr(manager, name, None)
-        if connection is not None:
-            await connection.aclose()
-
-
 def placement_for(config: Config) -> Placement:
     """Leases in Redis with several nodes (PALABRE_REDIS_URL), else this node runs all."""
     cluster = config.cluster
@@ -195,7 +180,7 @@ def attach_realtime(
         await namespace.relay.close()
         await sio.shutdown()
         if isinstance(manager, RedisManager):
-            await _close_redis_manager(manager)
+            await manager.close()
 
     app.on_startup.append(start_bus)
     app.on_shutdown.append(close_relay)

@@ -17,12 +17,19 @@ recipients are all connected to this process does not go through Redis at all
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
 from engineio.exceptions import EngineIOError
+from redis.asyncio import Redis
 from socketio import packet
+
+logger = logging.getLogger(__name__)
 
 
 class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
@@ -80,8 +87,15 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
 
     Publishing is python-socketio's; what each process receives from Redis is
     delivered by :class:`LocalManager` (it comes after the pub/sub manager in
-    the method resolution order, before ``AsyncManager``).
+    the method resolution order, before ``AsyncManager``). The Redis side is
+    python-socketio's too, but with one client for the manager's life and a
+    ``close()``.
     """
+
+    def __init__(self, url: str = "redis://127.0.0.1:6379/0", **kwargs: Any) -> None:
+        super().__init__(url, **kwargs)
+        self.redis: Redis | None = None
+        self.pubsub: Any = None  # while the listener is subscribed
 
     async def emit(
         self,
@@ -105,6 +119,57 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
             event, data, namespace=namespace, room=room, skip_sid=skip_sid, callback=callback,
             to=to, **kwargs,
         )  # fmt: skip
+
+    def _redis_connect(self) -> Redis:
+        """One Redis client for the manager's life (its pool reconnects by itself).
+
+        python-socketio makes a whole new client each time a publish or its listener
+        (re)connects and drops the one before with its connections still open: a
+        publish made before the listener's first step, or any reconnection, left a
+        connection behind until the garbage collector found it.
+        """
+        if self.redis is None:
+            self.redis = Redis.from_url(self.redis_url, **self.redis_options)
+        self.connected = True
+        return self.redis
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        """What Redis delivers on the channel; a subscription that fails is closed and made
+        again after a pause that doubles up to a minute (python-socketio's rhythm)."""
+        pause = 1.0
+        while True:
+            pubsub: Any = self._redis_connect().pubsub(ignore_subscribe_messages=True)
+            self.pubsub = pubsub
+            try:
+                await pubsub.subscribe(self.channel)
+                pause = 1.0
+                async for message in pubsub.listen():
+                    yield message
+            except Exception as exc:
+                logger.warning(
+                    "fan-out from Redis interrupted (%s): again in %.0f s",
+                    type(exc).__name__,
+                    pause,
+                )
+            finally:
+                await pubsub.aclose()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 60.0)
+
+    async def close(self) -> None:
+        """python-socketio's manager has no close(): stop the listener, then the pub/sub
+        and the client with their connections."""
+        listener = getattr(self, "thread", None)
+        if isinstance(listener, asyncio.Task):
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        if self.pubsub is not None:
+            await self.pubsub.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+        self.pubsub = self.redis = None
+        self.connected = False
 
     def _all_here(self, target: Any, namespace: str) -> bool:
         """``target`` names connections (not a room, not everyone), each connected here."""
