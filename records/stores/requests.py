@@ -27,6 +27,7 @@ Every reading of a request's content, every decision and every shredding is audi
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -314,12 +315,7 @@ class RequestStore:
                 raise Shredded("this request's content no longer exists")
             case_id = await self._open_case(row, content, mediator_id, via)
         except BaseException:
-            async with self._db.transaction() as s:  # give it back to the queue
-                await s.execute(
-                    update(PublicRequestRow)
-                    .where(PublicRequestRow.id == request_id)
-                    .values(state=RequestState.NEW.value, decided_at=None, decided_by=None)
-                )
+            await self._give_back(request_id)
             raise
         async with self._db.transaction() as s:
             await s.execute(
@@ -370,20 +366,43 @@ class RequestStore:
             )  # fmt: skip
         return case.id
 
-    async def decline(self, request_id: str, mediator_id: str, now: datetime, *, via: str
-                      ) -> Declined:  # fmt: skip
-        """Decline a new request; returns where to send the answer. The content stays until
-        the end of its retention (the answer is being sent meanwhile)."""
+    async def decline(
+        self, request_id: str, mediator_id: str, now: datetime, *, via: str,
+        answer: Callable[[Declined], Awaitable[None]],
+    ) -> Declined:  # fmt: skip
+        """Decline a new request and ``answer`` the requester (the caller queues the message).
+
+        If the answer cannot be queued the request goes back to the queue, as a take that
+        fails does: a request is never declined without its answer. The content stays until
+        the end of its retention (the answer is being sent meanwhile).
+        """
         row = await self._claim(request_id, mediator_id, RequestState.DECLINED, now)
-        content = await self._open(request_id, row.key_id, row.ciphertext)
+        declined = None
+        try:
+            content = await self._open(request_id, row.key_id, row.ciphertext)
+            if content is not None:  # shredded meanwhile: nobody left to answer
+                declined = Declined(request_id, content.email, content.name, row.language)
+                await answer(declined)
+        except BaseException:
+            await self._give_back(request_id)
+            raise
         async with self._db.transaction() as s:
             await self._audit.append_in(
                 s, actor=f"mediator:{mediator_id}", action="request.declined",
                 subject=f"request:{request_id}", detail={}, via=via,
             )  # fmt: skip
-        if content is None:
+        if declined is None:
             raise Shredded("this request's content no longer exists")
-        return Declined(request_id, content.email, content.name, row.language)
+        return declined
+
+    async def _give_back(self, request_id: str) -> None:
+        """A request claimed by a take or a decline that failed half-way is new again."""
+        async with self._db.transaction() as s:
+            await s.execute(
+                update(PublicRequestRow)
+                .where(PublicRequestRow.id == request_id)
+                .values(state=RequestState.NEW.value, decided_at=None, decided_by=None)
+            )
 
     # ------------------------------------------------------------------ shredding
 

@@ -34,6 +34,7 @@ from records.stores.notices import Language
 from records.stores.requests import (
     NOTICE,
     PURPOSES,
+    Declined,
     NewRequest,
     PublicRequest,
     RequestContent,
@@ -41,7 +42,7 @@ from records.stores.requests import (
     RequestSummary,
 )
 from server.context import require_mediator, services
-from server.errors import error_body, error_response
+from server.errors import ApiError, error_body, error_response
 from server.mail.messages import new_message_id
 from server.mail.request_messages import KIND as DECLINED_KIND
 from server.mail.request_messages import MESSAGE_MAX, request_declined
@@ -278,19 +279,36 @@ async def take_request(request: web.Request) -> web.Response:
 
 
 async def decline_request(request: web.Request, body: DeclineIn) -> web.Response:
+    """Declines a new request and queues the answer to the requester, both or neither: if
+    the answer cannot be stored the request stays in the queue (503, do it again)."""
     mediator = await require_mediator(request)
     svc = services(request)
     request_id = request.match_info["request_id"]
     now = utcnow()
-    declined = await svc.records.requests.decline(request_id, mediator.id, now, via=via(request))
-    contents = request_declined(
-        declined.email, declined.name, body.message, declined.language,
-        _kept_days(request, "requests_declined"),
-    )  # fmt: skip
-    await svc.records.outbox.create_request_mail(
-        request_id, DECLINED_KIND, declined.language, new_message_id(svc.config.smtp.sender),
-        contents, now, actor=f"mediator:{mediator.id}", via=via(request),
-    )  # fmt: skip
+
+    async def answer(declined: Declined) -> None:
+        contents = request_declined(
+            declined.email, declined.name, body.message, declined.language,
+            _kept_days(request, "requests_declined"),
+        )  # fmt: skip
+        try:
+            await svc.records.outbox.create_request_mail(
+                request_id, DECLINED_KIND, declined.language,
+                new_message_id(svc.config.smtp.sender), contents, now,
+                actor=f"mediator:{mediator.id}", via=via(request),
+            )  # fmt: skip
+        except Exception as exc:  # the database refused or is gone
+            logger.warning("public request %s: answer not stored (%s)", request_id,
+                           type(exc).__qualname__)  # fmt: skip
+            raise ApiError(
+                ErrorCode.SERVER_BUSY,
+                "the answer to the requester could not be stored: the request is still in "
+                "the queue, decline it again",
+            ) from None
+
+    await svc.records.requests.decline(
+        request_id, mediator.id, now, via=via(request), answer=answer
+    )
     if svc.mail is not None:
         svc.mail.wake()
     logger.info("public request %s declined", request_id)

@@ -19,6 +19,7 @@ from server.app import create_app
 from server.config import Config
 from server.context import SERVICES
 from server.mail.worker import RetryPolicy
+from tests.dbfaults import inserts_refused
 from tests.server.conftest import Api, make_config
 from tests.smtp import MailServer, env
 
@@ -317,6 +318,32 @@ async def test_a_declined_request_is_answered_by_mail_in_the_requesters_language
     assert (await anne.post(f"/api/requests/{item['id']}/take")).status == 409
     [declined] = await queue(anne, "declined")
     assert declined["readable"] is True  # until the end of its retention
+
+
+async def test_a_decline_whose_answer_cannot_be_stored_leaves_the_request_in_the_queue(
+    anne: Api, new_client: Any, server: TestServer, smtp: MailServer
+) -> None:
+    public = await new_client()
+    assert (await send(public, await form(public))).status == 202
+    [item] = await queue(anne)
+    records = server.app[SERVICES].records
+    decline = {"message": "Nous ne traitons pas ce type de litige."}
+    async with inserts_refused(records.db, "mail_outbox"):
+        failed = await anne.post(f"/api/requests/{item['id']}/decline", decline)
+        assert failed.status == 503, await failed.text()
+        error = (await failed.json())["error"]
+        assert error["code"] == "server_busy" and "decline it again" in error["message"]
+    # never declined without its answer: still new, takeable, nobody told anything
+    assert [r["id"] for r in await queue(anne)] == [item["id"]]
+    assert await queue(anne, "declined") == []
+    actions = [e.action for e in await records.audit.for_subject(f"request:{item['id']}")]
+    assert "request.declined" not in actions
+    again = await anne.post(f"/api/requests/{item['id']}/decline", decline)
+    assert again.status == 200, await again.text()
+    [received] = await smtp.wait_for(1)
+    assert received["To"] == "jeanne@example.org"
+    actions = [e.action for e in await records.audit.for_subject(f"request:{item['id']}")]
+    assert actions.count("request.declined") == 1 and actions.count("mail.queued") == 1
 
 
 async def test_the_purge_shreds_unanswered_and_declined_requests(
