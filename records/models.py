@@ -143,6 +143,8 @@ class SessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the .ics SEQUENCE: one more at each move or cancellation (0013)
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # who took part (JSON list of keys) while what follows its end is still to do (0020)
+    follow_up_due: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class InviteLinkRow(Base):

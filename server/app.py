@@ -20,6 +20,7 @@ from records.service import Records, open_records
 from records.stores.accounts import AccountStore
 from records.stores.scheduling import ScheduleStore
 from server import web as pages
+from server.background import background_task
 from server.config import Config
 from server.context import SERVICES, Services, SetupState
 from server.errors import error_middleware
@@ -220,10 +221,10 @@ async def create_app(
     )
     app[SERVICES] = svc
     authenticator = ConnectionAuthenticator(svc.links, accounts, schedule)
+    survey_mail = _survey_mail(svc)
     ports = replace(
-        case_file_ports(schedule, records), follow_up=_survey_mail(svc),
-        signing=CaseRoomSigning(svc),
-    )  # fmt: skip
+        case_file_ports(schedule, records), follow_up=survey_mail, signing=CaseRoomSigning(svc)
+    )
     _, namespace = attach_realtime(
         app, config, authenticator, ports, relay_factory or aiortc_relay(config),
         placement or placement_for(config), signing_key, metrics,
@@ -255,6 +256,8 @@ async def create_app(
     # reminders before sessions: every node runs the loop; the outbox's unique dedup key
     # makes each reminder queued once
     app.cleanup_ctx.append(reminders_task(Reminders(schedule, notifier)))
+    # questionnaires of sessions whose end was stored but not followed up (a node stopped)
+    app.cleanup_ctx.append(background_task("survey-catch-up", survey_mail.run))
 
     async def close_db(_app: web.Application) -> None:
         await leave()

@@ -74,9 +74,9 @@ class CaseRoster:
     async def media_encryption(self, session_id: str) -> str:
         return await self._schedule.media_encryption(session_id)
 
-    async def end_session(self, session_id: str) -> None:
+    async def end_session(self, session_id: str, took_part: Collection[str]) -> None:
         try:
-            await self._schedule.set_status(session_id, "ended")
+            await self._schedule.end_session(session_id, took_part)
         except NotFound:
             logger.warning("session %s vanished before it ended", session_id)
 

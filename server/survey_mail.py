@@ -7,7 +7,10 @@ e-mail (French when none was sent). Not counsel, not observers, not mediators: t
 questionnaire is the parties'. The message is queued in the outbox under the party's data
 key like every message of the case, named by session and participant
 (:meth:`~records.stores.outbox.Outbox.create_mail_once`): two nodes, a takeover or a
-restart that end the same session again queue nothing more.
+restart that end the same session again queue nothing more. Who took part is stored with
+the end (:meth:`~records.stores.scheduling.ScheduleStore.end_session`) until this is done:
+if the node stops or the database fails in between, a catch-up round (:meth:`SurveyMail.run`,
+on every node) queues what is missing.
 
 The outbox row names its recipient, as every message does; nothing in it says whether or
 what they answered, and the survey's tables hold nothing that names the mail.
@@ -15,6 +18,7 @@ what they answered, and the survey's tables hold nothing that names the mail.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -31,6 +35,8 @@ from server.mail.survey_texts import SurveyFacts, survey_mail
 logger = logging.getLogger(__name__)
 
 KIND = "survey"
+FIRST_ROUND_DELAY = 30.0  # let the server settle first
+CATCH_UP_SECONDS = 120.0  # a questionnaire whose queueing failed goes at most this late
 NO_SMTP = "no SMTP server configured"  # the note the case page shows (as for invitations)
 
 
@@ -64,7 +70,36 @@ class SurveyMail:
                 queued += 1
         if queued and self._wake is not None:
             self._wake()
+        await self._schedule.follow_up_done(session_id)
         logger.info("session %s: questionnaire queued by e-mail for %d parties", session_id, queued)
+
+    async def catch_up(self) -> int:
+        """What follows the ends stored but not followed up (a node stopped, or the database
+        failed, in between); how many sessions it did. A session that fails again is
+        logged and left for the next round; the others still go."""
+        done = 0
+        for session_id, took_part in await self._schedule.follow_ups_due():
+            try:
+                await self.session_ended(session_id, took_part)
+            except Exception as exc:  # the database may fail in any way
+                logger.warning(
+                    "session %s: questionnaire not queued yet (%s)", session_id,
+                    type(exc).__name__,
+                )  # fmt: skip
+                continue
+            done += 1
+        return done
+
+    async def run(self, first_delay: float = FIRST_ROUND_DELAY) -> None:
+        """Catch-up rounds until cancelled (every node runs them: the dedup keys make each
+        message queued once)."""
+        await asyncio.sleep(first_delay)
+        while True:
+            try:
+                await self.catch_up()
+            except Exception as exc:
+                logger.warning("questionnaire catch-up failed (%s)", type(exc).__name__)
+            await asyncio.sleep(CATCH_UP_SECONDS)
 
     async def _queue(self, case_id: str, session_id: str, pid: str) -> bool:
         person = await self._cases.get_participant(case_id, pid)

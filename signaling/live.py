@@ -502,7 +502,8 @@ class LiveHub:
         again (the live state stored says it ended meanwhile)."""
         session_id = live.session.session_id
         try:
-            await self.ports.roster.end_session(session_id)
+            took_part = live.session.participants_who_took_part()
+            await self.ports.roster.end_session(session_id, took_part)
         except Exception as exc:  # the database may fail in any way
             logger.warning(
                 "session %s: its end not stored yet (%s)", session_id, type(exc).__name__

@@ -86,10 +86,12 @@ class Roster(Protocol):
         ``required`` (it may not take part) or ``allowed``."""
         ...
 
-    async def end_session(self, session_id: str) -> None:
+    async def end_session(self, session_id: str, took_part: Collection[str]) -> None:
         """Store that the session ended (final): every link stops working for it, and
-        its parties may answer the questionnaire. Called before anyone is told it ended;
-        calling it again changes nothing."""
+        its parties may answer the questionnaire. With it, in the same write, what follows
+        the end is due for ``took_part`` (the keys of everyone ever admitted), so that a
+        node stopping before the :class:`FollowUp` ran loses nothing. Called before anyone
+        is told it ended; calling it again changes nothing."""
         ...
 
 
@@ -262,7 +264,8 @@ class FollowUp(Protocol):
     async def session_ended(self, session_id: str, took_part: Collection[str]) -> None:
         """The session ended; ``took_part``: the keys of everyone ever admitted. Called
         again for the same session after a takeover or a restart: it must do its work
-        once (the parties' questionnaire by e-mail is queued once per party)."""
+        once (the parties' questionnaire by e-mail is queued once per party), and say it
+        is done to what :meth:`Roster.end_session` stored."""
         ...
 
 

@@ -6,6 +6,7 @@ each token id (jti) so that revocation is checked server-side.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,6 +97,15 @@ def _session(row: SessionRow) -> ScheduledSession:
 
 
 FINAL = ("ended", "cancelled")  # a session's status that nothing changes any more
+
+
+def _keys(stored: str) -> list[str]:
+    """``follow_up_due`` read back; a value this code did not write counts as nobody."""
+    try:
+        keys = json.loads(stored)
+    except ValueError:
+        return []
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
 
 
 def require_changeable(session: ScheduledSession) -> None:
@@ -242,6 +252,36 @@ class ScheduleStore:
                 raise NotFound("no such session")
             if row.status not in FINAL:
                 row.status = status
+
+    async def end_session(self, session_id: str, took_part: Collection[str]) -> None:
+        """The session ended (final) and, in the same transaction, what follows its end is
+        due for ``took_part`` (the keys of who took part) until :meth:`follow_up_done`.
+        Ending an ended or cancelled session changes nothing."""
+        async with self._db.transaction() as s:
+            row = await s.get(SessionRow, session_id)
+            if row is None:
+                raise NotFound("no such session")
+            if row.status not in FINAL:
+                row.status = "ended"
+                row.follow_up_due = json.dumps(sorted(took_part))
+
+    async def follow_ups_due(self, limit: int = 100) -> list[tuple[str, list[str]]]:
+        """Ended sessions whose follow-up is still to do, each with who took part (oldest
+        first: ids are random, the start time orders them)."""
+        async with self._db.transaction() as s:
+            rows = await s.execute(
+                select(SessionRow.id, SessionRow.follow_up_due)
+                .where(SessionRow.follow_up_due.is_not(None))
+                .order_by(SessionRow.starts_at, SessionRow.id)
+                .limit(limit)
+            )
+            return [(sid, _keys(due)) for sid, due in rows if due is not None]
+
+    async def follow_up_done(self, session_id: str) -> None:
+        async with self._db.transaction() as s:
+            await s.execute(
+                update(SessionRow).where(SessionRow.id == session_id).values(follow_up_due=None)
+            )
 
     async def list_links(self, session_id: str, mediator_id: str) -> list[InviteLink]:
         """The current (latest) link of each participant of the session's case."""

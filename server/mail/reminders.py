@@ -14,7 +14,6 @@ The clock is injectable, so tests do not wait a day.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from aiohttp import web
 from records.models import utcnow
 from records.stores.cases import MAX_REMINDER_HOURS
 from records.stores.scheduling import ScheduleStore
+from server.background import background_task
 from server.mail.notify import Notifier
 
 logger = logging.getLogger(__name__)
@@ -80,12 +80,4 @@ def reminders_task(
     reminders: Reminders, first_delay: float = FIRST_ROUND_DELAY
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """The loop as an app background task, cancelled at cleanup."""
-
-    async def ctx(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(reminders.run(first_delay), name="mail-reminders")
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return ctx
+    return background_task("mail-reminders", lambda: reminders.run(first_delay))

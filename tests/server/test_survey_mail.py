@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -28,6 +28,8 @@ from records.stores.outbox import MailContents, NewMail
 from server.invites.survey_links import AUDIENCE, SurveyLinks
 from server.realtime import NAMESPACE_KEY
 from server.security import CSRF_COOKIE, CSRF_HEADER
+from server.survey_mail import SurveyMail
+from tests.dbfaults import inserts_refused
 from tests.signaling.world import Client, World, consent, key, mediator, restarted, until, world_on
 from tests.smtp import MailServer, env
 
@@ -149,9 +151,9 @@ async def test_the_end_mails_each_party_their_questionnaire_once_and_it_draws_th
     roster = hub.ports.roster
     store_end = roster.end_session
 
-    async def slow_end(session_id: str) -> None:
+    async def slow_end(session_id: str, took_part: Collection[str]) -> None:
         await asyncio.sleep(0.3)
-        await store_end(session_id)
+        await store_end(session_id, took_part)
 
     monkeypatch.setattr(roster, "end_session", slow_end)
     first: list[tuple[int, dict[str, Any]]] = []
@@ -222,6 +224,36 @@ async def test_the_end_mails_each_party_their_questionnaire_once_and_it_draws_th
     for row in rows:
         for value in (row.id, row.participant_id, row.message_id):
             assert value not in stored
+
+
+async def test_questionnaires_not_queued_at_the_end_are_caught_up_after_a_restart(
+    world: World, make: Callable[[], Client], smtp: MailServer, tmp_path: Path
+) -> None:
+    anne = await mediator(world, make)
+    for name in ("Jeanne Dupont", "Marc Durand"):
+        await _in_room(world, make, anne, name)
+    schedule = world.svc.schedule
+    # the database refuses the messages as the session ends: the end is stored, who took
+    # part with it, and what follows fails (as if the node had stopped there)
+    async with inserts_refused(world.svc.db, "mail_outbox"):
+        assert (await anne.call("session:end", {}))["ok"]
+        following = [t for t in asyncio.all_tasks() if t.get_name() == "live-hub-follow-up"]
+        await asyncio.gather(*following)
+    assert await _survey_rows(world) == []
+    [(session_id, took_part)] = await schedule.follow_ups_due()
+    assert session_id == world.session.id
+    parties = sorted(k for k in took_part if k.startswith("p-"))  # the mediator took part too
+    assert parties == sorted(key(world, n) for n in ("Jeanne Dupont", "Marc Durand"))
+
+    async with restarted(world, tmp_path) as again:
+        follow_up = again.server.app[NAMESPACE_KEY].hub.ports.follow_up
+        assert isinstance(follow_up, SurveyMail)
+        assert await follow_up.catch_up() == 1
+        assert await follow_up.catch_up() == 0  # done: said so with the end
+    rows = await _survey_rows(world)
+    by_person = {p.id: p.display_name for p in world.case.participants}
+    assert [by_person[r.participant_id] for r in rows] == ["Jeanne Dupont"]  # Marc: no address
+    assert await schedule.follow_ups_due() == []
 
 
 async def test_a_forged_expired_or_misdirected_questionnaire_link_is_refused(

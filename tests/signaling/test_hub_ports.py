@@ -60,6 +60,7 @@ class FakeRoster:
             RosterEntry(JEANNE.key, "party", "Jeanne"),
             RosterEntry(MARC.key, "party", "Marc"),
         ]
+        self.took_part: list[str] = []  # as the end stored it
         self.media_encryption_policy = "required"
 
     async def roster(self, session_id: str) -> Sequence[RosterEntry]:
@@ -74,8 +75,9 @@ class FakeRoster:
     async def media_encryption(self, session_id: str) -> str:
         return self.media_encryption_policy
 
-    async def end_session(self, session_id: str) -> None:
+    async def end_session(self, session_id: str, took_part: Collection[str]) -> None:
         self.log.calls.append(("roster.end", session_id))
+        self.took_part = sorted(took_part)
 
 
 class FakeConsent:
@@ -314,6 +316,7 @@ async def test_lobby_admit_board_private_meeting_and_end_reach_their_ports(
     # the end: links stop working, the plenary board is archived, nothing else is kept
     await hub.end(ANNE)
     assert log.of("roster.end") == [SESSION]
+    assert fakes.roster.took_part == sorted(SIDS)  # stored with the end, for its follow-up
     assert [b.seq for b in fakes.archive.boards] == [1]
     assert [o.id for o in fakes.archive.boards[0].objects] == ["j1"]
     assert fakes.archive.chats == []
@@ -499,12 +502,12 @@ class FailingOnce(FakeRoster):
         super().__init__(log)
         self.failures = 1
 
-    async def end_session(self, session_id: str) -> None:
+    async def end_session(self, session_id: str, took_part: Collection[str]) -> None:
         if self.failures:
             self.failures -= 1
             self.log.calls.append(("roster.end.failed", session_id))
             raise ConnectionError("database down")
-        await super().end_session(session_id)
+        await super().end_session(session_id, took_part)
 
 
 async def until_logged(log: Log, who: str, within: float = 5.0) -> None:

@@ -85,3 +85,21 @@ async def test_join_info_names_the_mediators_not_the_other_participants(db: Data
     assert info.case_public_title == "Médiation de voisinage"
     assert info.mediator_names == ["Anne"]
     assert "jeanne@example.org" not in repr(info)
+
+
+async def test_the_end_stores_its_follow_up_once_until_it_is_done(db: Database) -> None:
+    anne = await make_mediator(db)
+    case = await make_case(db, anne)
+    ended, cancelled = await make_session(db, case, anne), await make_session(db, case, anne)
+    store = ScheduleStore(db)
+    await store.end_session(ended.id, {"p-b", "p-a", "m-anne"})
+    await store.end_session(ended.id, {"p-c"})  # a takeover ends it again: nothing changes
+    await store.cancel_session(cancelled.id, anne.id)
+    await store.end_session(cancelled.id, {"p-a"})  # cancelled stays cancelled, nothing due
+    assert (await store.get_session(ended.id, anne.id)).status == "ended"
+    assert (await store.get_session(cancelled.id, anne.id)).status == "cancelled"
+    assert await store.follow_ups_due() == [(ended.id, ["m-anne", "p-a", "p-b"])]
+    await store.follow_up_done(ended.id)
+    assert await store.follow_ups_due() == []
+    with pytest.raises(NotFound):
+        await store.end_session("no-such-session", {"p-a"})
