@@ -9,7 +9,6 @@ whichever nodes are alive.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import timedelta
@@ -20,6 +19,7 @@ from records.models import utcnow
 from records.rights.purge_turn import purge_if_due
 from records.rights.retention import Policy
 from records.service import Records
+from server.background import background_task
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,4 @@ def purge_task(
                         on_run(counts)
             await asyncio.sleep(min(CHECK_SECONDS, interval.total_seconds()))
 
-    async def ctx(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(loop(), name="retention-purge")
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return ctx
+    return background_task("retention-purge", loop)

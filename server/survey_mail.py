@@ -1,7 +1,8 @@
 """The questionnaire by e-mail: what follows a session's end (:class:`signaling.ports.FollowUp`).
 
 Once the end is stored and everyone in the room was told, each party who took part in the
-session and has an e-mail address is sent the questionnaire's own link
+session, has an e-mail address and was not removed from it (their link withdrawn: their
+end page offers no questionnaire either) is sent the questionnaire's own link
 (:mod:`server.invites.survey_links`), in the language of their latest invitation by
 e-mail (French when none was sent). Not counsel, not observers, not mediators: the
 questionnaire is the parties'. The message is queued in the outbox under the party's data
@@ -104,8 +105,8 @@ class SurveyMail:
     async def _queue(self, case_id: str, session_id: str, pid: str) -> bool:
         person = await self._cases.get_participant(case_id, pid)
         link = await self._schedule.current_link(session_id, pid)
-        if not person.email or link is None:
-            return False
+        if not person.email or link is None or link.revoked_at is not None:
+            return False  # nobody to write to, or removed from it: no questionnaire either
         language = await self._outbox.get_language(case_id, pid, "invitation") or "fr"
         now = self._clock()
         contents = survey_mail(

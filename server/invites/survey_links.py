@@ -91,6 +91,8 @@ class SurveyLinks:
             ) from None
         if info.link.role is not ParticipantRole.PARTY:
             raise LinkRefused(ErrorCode.FORBIDDEN, "the questionnaire is for the parties")
+        if info.link.revoked_at is not None:  # removed, as the personal link's route says
+            raise LinkRefused(ErrorCode.LINK_REVOKED, "this link has been withdrawn")
         if info.session.status != "ended":
             raise LinkRefused(ErrorCode.CONFLICT, "this session has not ended")
         return info

@@ -26,6 +26,7 @@ from aiohttp import web
 
 from records.models import utcnow
 from records.stores.outbox import ClaimedMail, Outbox
+from server.background import background_task
 from server.mail.messages import build_message
 from server.mail.transport import MailNotSent, Transport
 
@@ -155,12 +156,4 @@ class MailWorker:
 
 def mail_task(worker: MailWorker) -> Callable[[web.Application], AsyncIterator[None]]:
     """The worker as an app background task, cancelled at cleanup."""
-
-    async def ctx(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(worker.run(), name="mail-outbox")
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return ctx
+    return background_task("mail-outbox", worker.run)

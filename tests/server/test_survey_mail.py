@@ -256,6 +256,32 @@ async def test_questionnaires_not_queued_at_the_end_are_caught_up_after_a_restar
     assert await schedule.follow_ups_due() == []
 
 
+async def test_a_party_removed_from_the_session_is_not_sent_the_questionnaire(
+    world: World, make: Callable[[], Client]
+) -> None:
+    world = await _person(world, "Lena Weber", ParticipantRole.PARTY, "lena@example.org")
+    anne = await mediator(world, make)
+    lena = await _in_room(world, make, anne, "Lena Weber")
+    await _in_room(world, make, anne, "Jeanne Dupont")
+    assert (await anne.call("participant:remove", {"key": key(world, "Lena Weber")}))["ok"]
+    await until(lambda: not lena.sio.connected)
+    lena_id = next(p.id for p in world.case.participants if p.display_name == "Lena Weber")
+    link = await world.svc.schedule.current_link(world.session.id, lena_id)
+    assert link is not None and link.revoked_at is not None
+    assert (await anne.call("session:end", {}))["ok"]
+    following = [t for t in asyncio.all_tasks() if t.get_name() == "live-hub-follow-up"]
+    await asyncio.gather(*following)
+    by_person = {p.id: p.display_name for p in world.case.participants}
+    assert [by_person[r.participant_id] for r in await _survey_rows(world)] == ["Jeanne Dupont"]
+    # nor may a questionnaire link of hers open a ballot (her end page offers none either)
+    assert world.svc.surveys is not None
+    token = world.svc.surveys.mint(link.jti, datetime.now(UTC))
+    status, body = await _ballot(world, {"survey": token})
+    assert (status, body["error"]["code"]) == (410, "link_revoked")
+    status, body = await _ballot(world, {"token": world.tokens["Lena Weber"]})
+    assert (status, body["error"]["code"]) == (410, "link_revoked")
+
+
 async def test_a_forged_expired_or_misdirected_questionnaire_link_is_refused(
     world: World,
 ) -> None:

@@ -37,6 +37,7 @@ export default {
   'links.revokeConfirm': 'Revoke {name}’s link? It stops working at once.',
   'error.generic': 'Something went wrong. Please try again.',
   'error.network': 'The server does not answer. Check your connection.',
+  'error.server_busy': 'The server could not finish just now. Please do it again in a moment.',
   'error.bad_credentials': 'Wrong email address or password.',
   'error.throttled': 'Too many attempts. Wait a few minutes before trying again.',
   'error.validation_error': 'Some fields are invalid.',

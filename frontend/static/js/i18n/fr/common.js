@@ -37,6 +37,7 @@ export default {
   'links.revokeConfirm': 'Révoquer le lien de {name} ? Il cessera de fonctionner immédiatement.',
   'error.generic': 'Une erreur est survenue. Réessayez.',
   'error.network': 'Le serveur ne répond pas. Vérifiez votre connexion.',
+  'error.server_busy': 'Le serveur n’a pas pu terminer pour l’instant. Recommencez dans un instant.',
   'error.bad_credentials': 'Adresse e-mail ou mot de passe incorrect.',
   'error.throttled': 'Trop de tentatives. Patientez quelques minutes avant de réessayer.',
   'error.validation_error': 'Certains champs sont invalides.',
