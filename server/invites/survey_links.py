@@ -11,7 +11,8 @@ in the URL fragment, so it never reaches a server's access log or a Referer head
 Whether the questionnaire is open for it is decided here from what the registry holds
 now: the link is still known (an erased person's links are gone), its holder a party,
 its session ended. Revoking the personal link after the session does not withdraw the
-questionnaire: the two are different credentials.
+questionnaire: the two are different credentials (a party removed during the session is
+sent no questionnaire link at all: :mod:`server.survey_mail`).
 """
 
 from __future__ import annotations
@@ -91,8 +92,6 @@ class SurveyLinks:
             ) from None
         if info.link.role is not ParticipantRole.PARTY:
             raise LinkRefused(ErrorCode.FORBIDDEN, "the questionnaire is for the parties")
-        if info.link.revoked_at is not None:  # removed, as the personal link's route says
-            raise LinkRefused(ErrorCode.LINK_REVOKED, "this link has been withdrawn")
         if info.session.status != "ended":
             raise LinkRefused(ErrorCode.CONFLICT, "this session has not ended")
         return info
