@@ -27,6 +27,7 @@ from server.errors import error_middleware
 from server.health import NodeState, Readiness
 from server.health import register_routes as register_health
 from server.invites.links import LinkService, LinkSigner
+from server.invites.request_withdrawal import WithdrawalTokens
 from server.invites.signing import load_or_create_signing_key
 from server.invites.survey_links import SurveyLinks
 from server.mail.notify import Notifier
@@ -201,6 +202,7 @@ async def create_app(
         setup=SetupState(setup_code),
         records=records,
         surveys=SurveyLinks(signing_key, schedule, config.http.public_url),
+        withdrawals=WithdrawalTokens(signing_key),
         mail=mail,
         notifier=notifier,
         seal=seal,

@@ -16,6 +16,7 @@ from records.stores.scheduling import ScheduleStore
 from server.config import Config
 from server.errors import ApiError
 from server.invites.links import LinkService
+from server.invites.request_withdrawal import WithdrawalTokens
 from server.invites.survey_links import SurveyLinks
 from server.mail.notify import Notifier
 from server.mail.worker import MailWorker
@@ -46,6 +47,7 @@ class Services:
     records: Records
     mail: MailWorker | None = None  # None: no SMTP server configured, mail waits
     surveys: SurveyLinks | None = None  # the questionnaire's own links (by e-mail)
+    withdrawals: WithdrawalTokens | None = None  # a requester's way to withdraw a request
     notifier: Notifier | None = None  # what invited participants are told (set by the app)
     seal: OrganisationSeal | None = None  # what signed agreements are sealed with
 

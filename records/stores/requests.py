@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 KIND = "public_request"
 FORM = "public-request"
 CARRIED = "public-request-carried"
+WITHDRAWAL = "public-request-withdrawal"
 NOTICE: NoticeKind = "request_privacy"
 
 
@@ -79,6 +80,7 @@ class RequestState(StrEnum):
     TAKEN = "taken"
     DECLINED = "declined"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # by the requester, before anyone answered
 
 
 @dataclass(frozen=True)
@@ -403,6 +405,42 @@ class RequestStore:
                 .where(PublicRequestRow.id == request_id)
                 .values(state=RequestState.NEW.value, decided_at=None, decided_by=None)
             )
+
+    async def withdraw(self, request_id: str, now: datetime) -> RequestState:
+        """The requester withdraws their request while nobody has answered it: the consents
+        they gave are withdrawn in the consent log and its content is destroyed at once
+        (audited ``request.withdrawn``, then ``request.shredded``). Returns the state it is
+        in now: ``withdrawn``, or what was made of it before (taken: a case now, for its
+        mediator; declined or expired: destroyed at the end of its retention or already).
+        NotFound if no such request was ever stored."""
+        async with self._db.transaction() as s:
+            done = await s.execute(
+                update(PublicRequestRow)
+                .where(
+                    PublicRequestRow.id == request_id,
+                    PublicRequestRow.state == RequestState.NEW.value,
+                )
+                .values(state=RequestState.WITHDRAWN.value, decided_at=now)
+            )
+            row = await s.get(PublicRequestRow, request_id)
+            if row is None:
+                raise NotFound("no such request")
+            if not getattr(done, "rowcount", 0):
+                return RequestState(row.state)
+            await self._audit.append_in(
+                s, actor="public", action="request.withdrawn", subject=f"request:{request_id}",
+                detail={}, via="request-form",
+            )  # fmt: skip
+        entries = await self._consent.current(request_id, request_id)
+        for p in PURPOSES:
+            entry = entries.get(p.name)
+            if entry is not None and entry.decision == "given":
+                await self._record_consent(
+                    request_id, request_id, p.name, "withdrawn", entry.text_version,
+                    entry.text_sha256, entry.language, {"form": WITHDRAWAL},
+                )  # fmt: skip
+        await self._shred(request_id, "withdrawn", now, "request-form")
+        return RequestState.WITHDRAWN
 
     # ------------------------------------------------------------------ shredding
 

@@ -27,7 +27,7 @@ from pydantic import Field, StringConstraints
 
 from errors import ErrorCode
 from records.errors import NotFound
-from records.models import utcnow
+from records.models import new_id, utcnow
 from records.rights.retention import days_of, load_policies
 from records.stores.cases import MediationType
 from records.stores.notices import Language
@@ -53,6 +53,8 @@ from server.rest.fields import FILLED_TEXT, LINE, STRIP, TEXT
 from server.rest.shared import via
 
 logger = logging.getLogger(__name__)
+
+WITHDRAWAL_DAYS = 90  # how long the withdrawal token works when no retention policy says
 
 # Bounds on what is read at all; the form's own rules are in server/request_form.py,
 # which refuses field by field what these let through.
@@ -84,6 +86,20 @@ class RequestIn(Strict):
 
 class ReceivedOut(Out):
     received: bool
+    withdrawal: str = Field(
+        description="the requester's own token to withdraw the request (POST "
+        "/api/requests/withdraw); shown to them only, in the confirmation page's address"
+    )
+
+
+class WithdrawIn(Strict):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class WithdrawnOut(Out):
+    state: Literal["withdrawn", "declined", "expired"] = Field(
+        description="withdrawn now or before; declined or expired: answered or ended already"
+    )
 
 
 class RequestPurposeOut(Out):
@@ -107,7 +123,7 @@ class RequestNoticeQuery(Query):
 
 
 class QueueQuery(Query):
-    state: Literal["new", "taken", "declined", "expired", "all"] = "new"
+    state: Literal["new", "taken", "declined", "expired", "withdrawn", "all"] = "new"
 
 
 class RequestOut(Out):
@@ -226,9 +242,9 @@ async def send_request(request: web.Request, body: RequestIn) -> web.Response:
         )  # fmt: skip
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    if body.website:
+    if body.website:  # the same answer, with a token that withdraws nothing
         logger.info("public request with its honeypot filled: not stored")
-        return reply(ReceivedOut(received=True), status=202)
+        return _received(request, new_id())
     request_id = await svc.records.requests.create_request(
         NewRequest(
             kind=MediationType(form.kind),
@@ -247,7 +263,38 @@ async def send_request(request: web.Request, body: RequestIn) -> web.Response:
         utcnow(),
     )
     logger.info("public request %s received", request_id)
-    return reply(ReceivedOut(received=True), status=202)
+    return _received(request, request_id)
+
+
+def _received(request: web.Request, request_id: str) -> web.Response:
+    tokens = services(request).withdrawals
+    assert tokens is not None
+    days = _kept_days(request, "requests_unanswered") or WITHDRAWAL_DAYS
+    token = tokens.mint(request_id, utcnow(), days)
+    return reply(ReceivedOut(received=True, withdrawal=token), status=202)
+
+
+async def withdraw_request(request: web.Request, body: WithdrawIn) -> web.Response:
+    """The requester withdraws their request with the token the form gave them. Withdrawn
+    again, or a token for a request that was never stored (the honeypot's): the same
+    answer. Taken by a mediator: 409, it is a case now and the mediator answers."""
+    svc = services(request)
+    assert svc.withdrawals is not None
+    request_id = svc.withdrawals.verify(body.token, utcnow())
+    try:
+        state = await svc.records.requests.withdraw(request_id, utcnow())
+    except NotFound:
+        state = RequestState.WITHDRAWN
+    if state is RequestState.TAKEN:
+        raise ApiError(
+            ErrorCode.CONFLICT,
+            "a mediator has already taken this request up and will write to you: "
+            "tell them you withdraw it",
+        )
+    if state is RequestState.NEW:  # cannot happen: withdraw() moved it or said what it is
+        raise ApiError(ErrorCode.SERVER_BUSY, "the request could not be withdrawn: retry")
+    logger.info("public request %s: withdrawal asked (%s)", request_id, state.value)
+    return reply(WithdrawnOut(state=state.value))
 
 
 # -- the organisation's queue ----------------------------------------------------------
@@ -325,6 +372,10 @@ def register_routes(api: Api) -> None:
             response=ReceivedOut, status=202, auth=False,
             summary="Ask for a mediation (no account); refused field by field, limited per "
             "address and per e-mail (429 with Retry-After)")  # fmt: skip
+    api.add("POST", "/api/requests/withdraw", withdraw_request, tag=tag, body=WithdrawIn,
+            response=WithdrawnOut, auth=False,
+            summary="The requester withdraws their request with the token the form gave "
+            "them: consents withdrawn, content destroyed (409 once taken)")  # fmt: skip
     api.add("GET", "/api/requests", list_requests, tag=tag, query=QueueQuery,
             response=QueueOut,
             summary="The organisation's queue of requests (no personal content)")  # fmt: skip

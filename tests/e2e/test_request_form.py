@@ -84,7 +84,7 @@ async def test_the_form_shows_each_refusal_next_to_its_field_then_sends(
     await page.fill("#rq-description", "The neighbour's terrace is loud every night since June.")
     await page.check("#rq-agreed-request_handling")
     await page.click("#request-send")
-    await page.wait_for_url("**/demande/merci")
+    await page.wait_for_url("**/demande/merci#*")
     await expect(page.locator("h1")).to_have_text("Your request was sent")
     assert await axe(page) == []
     await page.screenshot(path=str(ARTIFACTS / "request-sent-en.png"), full_page=True)
@@ -134,7 +134,7 @@ async def test_a_mediator_declines_a_request_with_a_message(
     await page.fill("#rq-description", "Un litige sur une facture de réparation.")
     await page.check("#rq-agreed-request_handling")
     await page.click("#request-send")
-    await page.wait_for_url("**/demande/merci")
+    await page.wait_for_url("**/demande/merci#*")
     await expect(page.locator("#request-sent")).to_contain_text("90 jours")
 
     await add_mediator(live_server)
@@ -159,3 +159,40 @@ async def test_a_mediator_declines_a_request_with_a_message(
     await claire.select_option("#requests-state", "declined")
     await expect(claire.locator("#request-list tbody tr")).to_have_count(1)
     await expect(claire.locator("#request-list")).to_contain_text("Déclinée")
+    # the requester's confirmation page, still open: answered already, nothing to withdraw
+    await page.click("#withdraw")
+    await page.click("#withdraw-confirm")
+    await expect(page.locator("#withdraw-result")).to_contain_text("déjà reçu une réponse")
+
+
+async def test_the_requester_withdraws_from_the_confirmation_page(
+    live_server: LiveServer, browser: Browser
+) -> None:
+    page = await new_page(browser)
+    await page.goto(f"{live_server.url}/demande")
+    await page.fill("#rq-name", "Jeanne Martin")
+    await page.fill("#rq-email", "jeanne@example.org")
+    await page.select_option("#rq-kind", "family")
+    await page.fill("#rq-description", "La garde des enfants pendant les vacances.")
+    await page.check("#rq-agreed-request_handling")
+    await page.click("#request-send")
+    await page.wait_for_url("**/demande/merci#*")
+    section = page.locator("#request-withdrawal")
+    await expect(section).to_contain_text("Vous avez changé d’avis ?")
+    await expect(page.locator("#withdraw-link")).to_have_value(page.url)  # theirs to keep
+    await page.click("#withdraw")
+    await expect(page.locator("#withdraw-confirm")).to_be_focused()
+    assert await axe(page) == []
+    await page.screenshot(path=str(ARTIFACTS / "request-withdraw-fr.png"), full_page=True)
+    await page.click("#withdraw-confirm")
+    result = page.locator("#withdraw-result")
+    await expect(result).to_contain_text("retirée et son contenu détruit")
+    await expect(result).to_be_focused()
+    await expect(page.locator("#withdraw")).to_be_hidden()
+    await page.screenshot(path=str(ARTIFACTS / "request-withdrawn-fr.png"), full_page=True)
+    # the same address later, in another browser: the request is gone, and it says so
+    other = await new_page(browser)
+    await other.goto(page.url)
+    await other.click("#withdraw")
+    await other.click("#withdraw-confirm")
+    await expect(other.locator("#withdraw-result")).to_contain_text("retirée")

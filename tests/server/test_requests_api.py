@@ -18,6 +18,7 @@ from records.rights.retention import DEFAULT_POLICIES, purge
 from server.app import create_app
 from server.config import Config
 from server.context import SERVICES
+from server.invites.request_withdrawal import WithdrawalTokens
 from server.mail.worker import RetryPolicy
 from tests.dbfaults import inserts_refused
 from tests.server.conftest import Api, make_config
@@ -140,7 +141,13 @@ async def test_a_filled_honeypot_gets_the_same_answer_and_nothing_is_stored(
     trap = await send(api, await form(api, website="http://spam.example"))
     real = await send(api, await form(api, email="autre@example.org"), "10.0.0.2")
     assert trap.status == real.status == 202
-    assert await trap.json() == await real.json() == {"received": True}
+    trapped, received = await trap.json(), await real.json()
+    assert trapped.keys() == received.keys() == {"received", "withdrawal"}
+    assert trapped["received"] is received["received"] is True
+    assert await stored(server) == 1
+    # its token withdraws nothing, and says so as a real one would
+    r = await api.post("/api/requests/withdraw", {"token": trapped["withdrawal"]})
+    assert (r.status, await r.json()) == (200, {"state": "withdrawn"})
     assert await stored(server) == 1
 
 
@@ -344,6 +351,62 @@ async def test_a_decline_whose_answer_cannot_be_stored_leaves_the_request_in_the
     assert received["To"] == "jeanne@example.org"
     actions = [e.action for e in await records.audit.for_subject(f"request:{item['id']}")]
     assert actions.count("request.declined") == 1 and actions.count("mail.queued") == 1
+
+
+async def test_the_requester_withdraws_their_request_with_the_token_the_form_gave(
+    anne: Api, new_client: Any, server: TestServer
+) -> None:
+    public = await new_client()
+    sent = await send(public, await form(public))
+    assert sent.status == 202
+    token = (await sent.json())["withdrawal"]
+    [item] = await queue(anne)
+    records = server.app[SERVICES].records
+    r = await public.post("/api/requests/withdraw", {"token": token})
+    assert (r.status, await r.json()) == (200, {"state": "withdrawn"})
+    assert await queue(anne) == []
+    [withdrawn] = await queue(anne, "withdrawn")
+    assert withdrawn["id"] == item["id"] and withdrawn["readable"] is False  # destroyed
+    detail = await (await anne.get(f"/api/requests/{item['id']}")).json()
+    assert detail["content"] is None
+    consents = await records.consent.current(item["id"], item["id"])
+    assert {p: e.decision for p, e in consents.items()} == {
+        "request_handling": "withdrawn", "request_contact_other": "withdrawn",
+    }  # fmt: skip
+    actions = [e.action for e in await records.audit.for_subject(f"request:{item['id']}")]
+    assert actions.count("request.withdrawn") == 1 and "request.shredded" in actions
+    again = await public.post("/api/requests/withdraw", {"token": token})
+    assert (again.status, await again.json()) == (200, {"state": "withdrawn"})
+    assert (await anne.post(f"/api/requests/{item['id']}/take")).status == 409
+
+
+async def test_a_taken_request_is_not_withdrawn_and_a_bad_token_is_refused(
+    anne: Api, new_client: Any, server: TestServer
+) -> None:
+    public = await new_client()
+    token = (await (await send(public, await form(public))).json())["withdrawal"]
+    [item] = await queue(anne)
+    assert (await anne.post(f"/api/requests/{item['id']}/take")).status == 201
+    r = await public.post("/api/requests/withdraw", {"token": token})
+    assert r.status == 409
+    assert "will write to you" in (await r.json())["error"]["message"]
+    [taken] = await queue(anne, "taken")
+    assert taken["case_id"] is not None
+    svc = server.app[SERVICES]
+    assert svc.surveys is not None and svc.withdrawals is not None
+    now = utcnow()
+    forged = WithdrawalTokens(b"k" * 32).mint(item["id"], now, 90)
+    expired = svc.withdrawals.mint(item["id"], now - timedelta(days=91), 90)
+    for body, status, code in (
+        ({"token": forged}, 401, "link_invalid"),
+        ({"token": svc.surveys.mint(item["id"], now)}, 401, "link_invalid"),  # another purpose
+        ({"token": "not.a.token"}, 401, "link_invalid"),
+        ({"token": expired}, 410, "link_expired"),
+        ({"token": ""}, 400, "validation_error"),
+        ({}, 400, "validation_error"),
+    ):
+        r = await public.post("/api/requests/withdraw", body)
+        assert (r.status, (await r.json())["error"]["code"]) == (status, code), body
 
 
 async def test_the_purge_shreds_unanswered_and_declined_requests(

@@ -6,7 +6,7 @@ import { h, mount } from '../common/dom.js';
 import { formatDate, t } from '../common/i18n.js';
 import { errorBox, showError } from './form.js';
 
-const STATES = ['new', 'taken', 'declined', 'expired', 'all'];
+const STATES = ['new', 'taken', 'declined', 'expired', 'withdrawn', 'all'];
 let shownState = 'new';
 
 function stateFilter(main, navigate) {

@@ -1,7 +1,8 @@
 // The public request form (/demande): who asks, how to reach them, the other party, the
 // dispute, the privacy notice with one checkbox per purpose; then the confirmation page
-// (/demande/merci). The server decides what is refused; each refusal is shown next to its
-// field (aria-invalid, aria-describedby) and listed in a summary that takes the focus.
+// (/demande/merci#<token>, from where the token withdraws the request). The server decides
+// what is refused; each refusal is shown next to its field (aria-invalid, aria-describedby)
+// and listed in a summary that takes the focus.
 import { api } from '../common/api.js';
 import { focusHeading, h, mount } from '../common/dom.js';
 import { language, onLanguageChange, t, wireLanguageSwitch } from '../common/i18n.js';
@@ -100,9 +101,10 @@ async function sendRequest(form, summary, button, notice) {
   button.disabled = true;
   button.textContent = t('request.sending');
   try {
-    await api('POST', '/api/requests', body);
+    const { withdrawal } = await api('POST', '/api/requests', body);
     kept = {};
-    location.assign(SENT_PATH);
+    // the requester's own token, after '#': never sent to a server, theirs to keep
+    location.assign(`${SENT_PATH}#${encodeURIComponent(withdrawal)}`);
   } catch (error) {
     if (error.code === 'validation_error' && Array.isArray(error.detail.fields)) {
       showFieldErrors(form, summary, error.detail.fields);
@@ -170,11 +172,56 @@ async function showForm() {
 
 async function showSent() {
   const notice = await api('GET', `/api/requests/notice?language=${language()}`);
+  const token = decodeURIComponent(location.hash.slice(1));
   mount(main, h('section', { class: 'card narrow', id: 'request-sent' },
     h('h1', {}, t('request.sentTitle')),
     h('p', {}, t('request.sentBody', { days: notice.unanswered_days ?? 90 })),
+    token ? withdrawal(token) : null,
     h('p', {}, h('a', { href: '/demande' }, t('request.sentAgain')))));
   focusHeading(main);
+}
+
+// Withdrawing the request, from the confirmation page whose address holds the token.
+function withdrawal(token) {
+  const result = h('p', { class: 'feedback', id: 'withdraw-result', role: 'status', tabindex: -1, hidden: true });
+  const confirm = h('button', { type: 'button', class: 'secondary danger', id: 'withdraw-confirm', hidden: true },
+    t('request.withdrawConfirm'));
+  const start = h('button', { type: 'button', class: 'secondary', id: 'withdraw', 'aria-expanded': 'false',
+    'aria-controls': 'withdraw-confirm' }, t('request.withdraw'));
+  start.addEventListener('click', () => {
+    confirm.hidden = false;
+    start.setAttribute('aria-expanded', 'true');
+    confirm.focus();
+  });
+  const say = (key) => {
+    result.textContent = t(key);
+    result.hidden = false;
+    result.focus();
+  };
+  confirm.addEventListener('click', async () => {
+    confirm.disabled = true;
+    try {
+      const { state } = await api('POST', '/api/requests/withdraw', { token });
+      start.hidden = confirm.hidden = true;
+      say({ withdrawn: 'request.withdrawn', declined: 'request.withdrawDeclined' }[state] || 'request.withdrawExpired');
+    } catch (error) {
+      confirm.disabled = false;
+      if (error.status === 409) {
+        start.hidden = confirm.hidden = true;
+        say('request.withdrawTaken');
+      } else {
+        say(error.code === 'link_invalid' || error.code === 'link_expired' ? 'request.withdrawInvalid' : 'request.withdrawFailed');
+      }
+    }
+  });
+  return h('section', { class: 'withdrawal', id: 'request-withdrawal' },
+    h('h2', {}, t('request.withdrawTitle')),
+    h('p', {}, t('request.withdrawBody')),
+    h('div', { class: 'field' },
+      h('label', { for: 'withdraw-link' }, t('request.withdrawLink')),
+      h('input', { id: 'withdraw-link', readonly: true, value: location.href })),
+    h('div', { class: 'actions' }, start, confirm),
+    result);
 }
 
 function render() {

@@ -75,6 +75,7 @@ export default {
   'audit.action.request.read': "Mediation request opened",
   'audit.action.request.taken': "Mediation request taken: case opened",
   'audit.action.request.declined': "Mediation request declined",
+  'audit.action.request.withdrawn': "Mediation request withdrawn by its author",
   'audit.action.request.shredded': "Mediation request destroyed (key erased)",
   'audit.action.mail.queued': 'Queued an e-mail',
   'audit.action.mail.sent': 'E-mail sent',

@@ -75,6 +75,7 @@ export default {
   'audit.action.request.read': "Demande de médiation ouverte",
   'audit.action.request.taken': "Demande de médiation prise : dossier ouvert",
   'audit.action.request.declined': "Demande de médiation déclinée",
+  'audit.action.request.withdrawn': "Demande de médiation retirée par son auteur",
   'audit.action.request.shredded': "Demande de médiation détruite (clé effacée)",
   'audit.action.mail.queued': 'Courriel mis en file d’envoi',
   'audit.action.mail.sent': 'Courriel envoyé',
