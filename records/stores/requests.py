@@ -34,6 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from records.crypto.envelope import AssociatedData, decrypt, encrypt
 from records.crypto.keys import KeyProvider
@@ -180,6 +181,19 @@ def _looks_like_email(value: str) -> bool:
     return bool(at and local and "." in domain and " " not in value)
 
 
+async def _from_new(
+    s: AsyncSession, request_id: str, state: RequestState, now: datetime, by: str | None = None
+) -> bool:
+    """Moves a request that is still new to ``state`` (decided now, by ``by``); False when
+    it was not new any more (taken, declined, withdrawn or expired meanwhile)."""
+    done = await s.execute(
+        update(PublicRequestRow)
+        .where(PublicRequestRow.id == request_id, PublicRequestRow.state == RequestState.NEW.value)
+        .values(state=state.value, decided_at=now, decided_by=by)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
 class RequestStore:
     def __init__(
         self,
@@ -292,18 +306,11 @@ class RequestStore:
                      ) -> PublicRequestRow:  # fmt: skip
         """Move a new request to ``state`` for this mediator, or Conflict/NotFound."""
         async with self._db.transaction() as s:
-            done = await s.execute(
-                update(PublicRequestRow)
-                .where(
-                    PublicRequestRow.id == request_id,
-                    PublicRequestRow.state == RequestState.NEW.value,
-                )
-                .values(state=state.value, decided_at=now, decided_by=mediator_id)
-            )
+            moved = await _from_new(s, request_id, state, now, mediator_id)
             row = await s.get(PublicRequestRow, request_id)
             if row is None:
                 raise NotFound("no such request")
-            if not getattr(done, "rowcount", 0):
+            if not moved:
                 raise Conflict(f"this request was already {row.state}")
             s.expunge(row)
             return row
@@ -414,18 +421,11 @@ class RequestStore:
         mediator; declined or expired: destroyed at the end of its retention or already).
         NotFound if no such request was ever stored."""
         async with self._db.transaction() as s:
-            done = await s.execute(
-                update(PublicRequestRow)
-                .where(
-                    PublicRequestRow.id == request_id,
-                    PublicRequestRow.state == RequestState.NEW.value,
-                )
-                .values(state=RequestState.WITHDRAWN.value, decided_at=now)
-            )
+            moved = await _from_new(s, request_id, RequestState.WITHDRAWN, now)
             row = await s.get(PublicRequestRow, request_id)
             if row is None:
                 raise NotFound("no such request")
-            if not getattr(done, "rowcount", 0):
+            if not moved:
                 return RequestState(row.state)
             await self._audit.append_in(
                 s, actor="public", action="request.withdrawn", subject=f"request:{request_id}",
@@ -492,15 +492,8 @@ class RequestStore:
         for request_id, state in due:
             if state == RequestState.NEW.value:
                 async with self._db.transaction() as s:
-                    done = await s.execute(
-                        update(PublicRequestRow)
-                        .where(
-                            PublicRequestRow.id == request_id,
-                            PublicRequestRow.state == RequestState.NEW.value,
-                        )
-                        .values(state=RequestState.EXPIRED.value, decided_at=now)
-                    )
-                if not getattr(done, "rowcount", 0):
+                    moved = await _from_new(s, request_id, RequestState.EXPIRED, now)
+                if not moved:
                     continue  # taken or declined meanwhile
                 await self._shred(request_id, "expired", now, "purge")
                 counts["requests_unanswered"] += 1

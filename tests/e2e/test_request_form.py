@@ -26,6 +26,17 @@ async def new_page(browser: Browser, size: str = "desktop") -> Page:
     return await context.new_page()
 
 
+async def send_form(page: Page, name: str, kind: str, description: str) -> None:
+    """Fills the form's required fields, sends it, waits for the confirmation page."""
+    await page.fill("#rq-name", name)
+    await page.fill("#rq-email", "jeanne@example.org")
+    await page.select_option("#rq-kind", kind)
+    await page.fill("#rq-description", description)
+    await page.check("#rq-agreed-request_handling")
+    await page.click("#request-send")
+    await page.wait_for_url("**/demande/merci#*")
+
+
 async def add_mediator(server: LiveServer) -> None:
     from records.db import Database, sqlite_url
     from records.stores.accounts import AccountStore
@@ -78,13 +89,12 @@ async def test_the_form_shows_each_refusal_next_to_its_field_then_sends(
     await expect(page.locator("#rq-name-error")).to_have_text("This field is required.")
     await page.screenshot(path=str(ARTIFACTS / "request-form-errors-en.png"), full_page=True)
 
-    await page.fill("#rq-name", "Jeanne <b>Martin</b>")
-    await page.fill("#rq-email", "jeanne@example.org")
-    await page.select_option("#rq-kind", "neighbourhood")
-    await page.fill("#rq-description", "The neighbour's terrace is loud every night since June.")
-    await page.check("#rq-agreed-request_handling")
-    await page.click("#request-send")
-    await page.wait_for_url("**/demande/merci#*")
+    await send_form(
+        page,
+        "Jeanne <b>Martin</b>",
+        "neighbourhood",
+        "The neighbour's terrace is loud every night since June.",
+    )
     await expect(page.locator("h1")).to_have_text("Your request was sent")
     assert await axe(page) == []
     await page.screenshot(path=str(ARTIFACTS / "request-sent-en.png"), full_page=True)
@@ -128,13 +138,7 @@ async def test_a_mediator_declines_a_request_with_a_message(
 ) -> None:
     page = await new_page(browser)
     await page.goto(f"{live_server.url}/demande")
-    await page.fill("#rq-name", "Jeanne Martin")
-    await page.fill("#rq-email", "jeanne@example.org")
-    await page.select_option("#rq-kind", "consumer")
-    await page.fill("#rq-description", "Un litige sur une facture de réparation.")
-    await page.check("#rq-agreed-request_handling")
-    await page.click("#request-send")
-    await page.wait_for_url("**/demande/merci#*")
+    await send_form(page, "Jeanne Martin", "consumer", "Un litige sur une facture de réparation.")
     await expect(page.locator("#request-sent")).to_contain_text("90 jours")
 
     await add_mediator(live_server)
@@ -170,13 +174,7 @@ async def test_the_requester_withdraws_from_the_confirmation_page(
 ) -> None:
     page = await new_page(browser)
     await page.goto(f"{live_server.url}/demande")
-    await page.fill("#rq-name", "Jeanne Martin")
-    await page.fill("#rq-email", "jeanne@example.org")
-    await page.select_option("#rq-kind", "family")
-    await page.fill("#rq-description", "La garde des enfants pendant les vacances.")
-    await page.check("#rq-agreed-request_handling")
-    await page.click("#request-send")
-    await page.wait_for_url("**/demande/merci#*")
+    await send_form(page, "Jeanne Martin", "family", "La garde des enfants pendant les vacances.")
     section = page.locator("#request-withdrawal")
     await expect(section).to_contain_text("Vous avez changé d’avis ?")
     await expect(page.locator("#withdraw-link")).to_have_value(page.url)  # theirs to keep
