@@ -19,7 +19,6 @@ what they answered, and the survey's tables hold nothing that names the mail.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -28,6 +27,7 @@ from records.models import utcnow
 from records.stores.cases import CaseStore, ParticipantRole
 from records.stores.outbox import NewMail, Outbox
 from records.stores.scheduling import ScheduleStore, participant_key
+from server.background import repeat
 from server.config import SmtpConfig
 from server.invites.survey_links import SurveyLinks
 from server.mail.messages import new_message_id
@@ -94,13 +94,7 @@ class SurveyMail:
     async def run(self, first_delay: float = FIRST_ROUND_DELAY) -> None:
         """Catch-up rounds until cancelled (every node runs them: the dedup keys make each
         message queued once)."""
-        await asyncio.sleep(first_delay)
-        while True:
-            try:
-                await self.catch_up()
-            except Exception as exc:
-                logger.warning("questionnaire catch-up failed (%s)", type(exc).__name__)
-            await asyncio.sleep(CATCH_UP_SECONDS)
+        await repeat(self.catch_up, first_delay, CATCH_UP_SECONDS, "questionnaire catch-up")
 
     async def _queue(self, case_id: str, session_id: str, pid: str) -> bool:
         person = await self._cases.get_participant(case_id, pid)

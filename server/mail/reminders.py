@@ -13,7 +13,6 @@ The clock is injectable, so tests do not wait a day.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
@@ -23,7 +22,7 @@ from aiohttp import web
 from records.models import utcnow
 from records.stores.cases import MAX_REMINDER_HOURS
 from records.stores.scheduling import ScheduleStore
-from server.background import background_task
+from server.background import background_task, repeat
 from server.mail.notify import Notifier
 
 logger = logging.getLogger(__name__)
@@ -67,13 +66,7 @@ class Reminders:
 
     async def run(self, first_delay: float = FIRST_ROUND_DELAY) -> None:
         """Round after round until cancelled; a round that fails is logged and retried."""
-        await asyncio.sleep(first_delay)
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("reminders round failed; will try again")
-            await asyncio.sleep(self.poll_seconds)
+        await repeat(self.run_once, first_delay, self.poll_seconds, "reminders round")
 
 
 def reminders_task(

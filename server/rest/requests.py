@@ -291,8 +291,6 @@ async def withdraw_request(request: web.Request, body: WithdrawIn) -> web.Respon
             "a mediator has already taken this request up and will write to you: "
             "tell them you withdraw it",
         )
-    if state is RequestState.NEW:  # cannot happen: withdraw() moved it or said what it is
-        raise ApiError(ErrorCode.SERVER_BUSY, "the request could not be withdrawn: retry")
     logger.info("public request %s: withdrawal asked (%s)", request_id, state.value)
     return reply(WithdrawnOut(state=state.value))
 
